@@ -1,0 +1,28 @@
+# governance: PGXS build for PostgreSQL 15
+
+EXTENSION = governance
+MODULE_big = governance
+DATA = $(wildcard src/sql/governance--*.sql)
+
+OBJS = \
+	src/governance.o \
+	src/guard/hooks.o \
+	src/identity/identity.o \
+	src/identity/identity_sql.o \
+	src/identity/jwt.o \
+	src/identity/keys.o \
+	src/identity/redact.o \
+	src/identity/secrecy.o \
+	src/identity/sessions.o
+
+PG_CPPFLAGS = -I$(srcdir)/src/include -DGOV_JWT_DEEPBIND
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# libjwt is opened at run time with RTLD_DEEPBIND (see src/identity/jwt.c)
+SHLIB_LINK = -ljansson -lcrypto -ldl
+
+REGRESS = identity
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

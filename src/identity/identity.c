@@ -1,0 +1,382 @@
+/*-------------------------------------------------------------------------
+ *
+ * identity.c
+ *	  The session's verified identity: governance.token and its hooks.
+ *
+ * The token is verified in the setting's check hook.  A token that fails
+ * is an ERROR in SQLSTATE class 28 and the setting, hence the identity,
+ * keeps its previous value.  A verified identity is one malloc'd chunk
+ * (GovIdentity) handed to the GUC machinery as the setting's "extra"; the
+ * assign hook only points gov_identity at it.  Because the GUC machinery
+ * saves and restores extras together with values, SET LOCAL, RESET, RESET
+ * ALL, function SET clauses and transaction rollback all restore the
+ * identity exactly as they restore the text, with no bookkeeping here.
+ *
+ * Verifications are cached per backend by the token's SHA-256, so setting
+ * the same token again (once per transaction, as PostgREST does) costs a
+ * hash and a lookup, not a signature check.  Cache entries and identities
+ * remember the verification generation (src/identity/keys.c): after a
+ * reload changes keys or options, the cache is dropped and the current
+ * identity is verified again before its next statement.
+ *
+ * The token is a credential.  Its setting is hidden from SHOW ALL and
+ * pg_settings, SHOW and current_setting() print a fingerprint, it may not
+ * be stored in catalogs (ALTER ROLE/DATABASE SET, function SET clauses) or
+ * configuration files, and our error messages never echo it.  See
+ * secrecy.c for logs and the activity string.
+ *
+ * src/identity/identity.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "governance/governance.h"
+#include "governance/identity.h"
+#include "governance/jwt.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+/* The acting token identity, or NULL: the extra of governance.token. */
+static GovIdentity *gov_identity = NULL;
+
+/* Verified tokens, by fingerprint. */
+typedef struct GovTokenCacheEntry
+{
+	char		fingerprint[GOV_JWT_FINGERPRINT_LEN];	/* hash key */
+	GovIdentity *identity;		/* malloc'd template */
+} GovTokenCacheEntry;
+
+static HTAB *gov_token_cache = NULL;
+static uint64 gov_token_cache_generation = 0;
+
+/* The last value given to the setting, for redaction (secrecy.c). */
+char	   *governance_last_token_attempt = NULL;
+
+static int64
+gov_unix_seconds(TimestampTz ts)
+{
+	return (int64) (ts / USECS_PER_SEC) +
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+}
+
+static void
+gov_token_cache_reset(void)
+{
+	HASH_SEQ_STATUS seq;
+	GovTokenCacheEntry *entry;
+
+	if (gov_token_cache == NULL)
+		return;
+	hash_seq_init(&seq, gov_token_cache);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		free(entry->identity);
+	hash_destroy(gov_token_cache);
+	gov_token_cache = NULL;
+}
+
+static HTAB *
+gov_token_cache_get(void)
+{
+	if (gov_token_cache_generation != governance_verify_generation() ||
+		(gov_token_cache != NULL &&
+		 hash_get_num_entries(gov_token_cache) >= governance_token_cache_size))
+	{
+		gov_token_cache_reset();
+		gov_token_cache_generation = governance_verify_generation();
+	}
+	if (gov_token_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = GOV_JWT_FINGERPRINT_LEN;
+		ctl.entrysize = sizeof(GovTokenCacheEntry);
+		ctl.hcxt = TopMemoryContext;
+		gov_token_cache = hash_create("governance token cache", 64, &ctl,
+									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	return gov_token_cache;
+}
+
+static GovIdentity *
+gov_identity_copy(const GovIdentity *id)
+{
+	GovIdentity *copy = malloc(id->size);
+
+	if (copy != NULL)
+		memcpy(copy, id, id->size);
+	return copy;
+}
+
+/* Append a string to the chunk being built; returns its offset or -1. */
+static int
+gov_put(char *data, Size *used, const char *s)
+{
+	int			off;
+
+	if (s == NULL)
+		return -1;
+	off = (int) *used;
+	strcpy(data + *used, s);
+	*used += strlen(s) + 1;
+	return off;
+}
+
+/* Flatten verified claims into one malloc'd GovIdentity. */
+static GovIdentity *
+gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
+{
+	Size		need = 0,
+				used = 0;
+	GovIdentity *id;
+	int			i;
+	const char *strings[] = {c->sub, c->actor, c->jti, c->iss, c->kid, c->payload};
+
+	for (i = 0; i < lengthof(strings); i++)
+		if (strings[i] != NULL)
+			need += strlen(strings[i]) + 1;
+	for (i = 0; i < c->nroles; i++)
+		need += strlen(c->roles[i]) + 1;
+
+	id = malloc(offsetof(GovIdentity, data) + need + 1);
+	if (id == NULL)
+		return NULL;
+	memset(id, 0, offsetof(GovIdentity, data));
+	id->size = offsetof(GovIdentity, data) + need + 1;
+	id->has_exp = c->has_exp;
+	id->exp = c->exp;
+	id->has_nbf = c->has_nbf;
+	id->nbf = c->nbf;
+	id->verified_generation = governance_verify_generation();
+	strlcpy(id->fingerprint, fingerprint, sizeof(id->fingerprint));
+	strlcpy(id->alg, c->alg, sizeof(id->alg));
+	id->sub_off = gov_put(id->data, &used, c->sub);
+	id->actor_off = gov_put(id->data, &used, c->actor);
+	id->jti_off = gov_put(id->data, &used, c->jti);
+	id->iss_off = gov_put(id->data, &used, c->iss);
+	id->kid_off = gov_put(id->data, &used, c->kid);
+	id->payload_off = gov_put(id->data, &used, c->payload);
+	id->roles_off = (int) used;
+	id->nroles = c->nroles;
+	for (i = 0; i < c->nroles; i++)
+		(void) gov_put(id->data, &used, c->roles[i]);
+	id->data[used] = '\0';
+	return id;
+}
+
+/*
+ * Verify a token now.  Returns the status; on success *claims is filled and
+ * must be freed by the caller.
+ */
+static GovJwtStatus
+gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
+			   Size detaillen)
+{
+	GovJwtOptions opts;
+	const GovJwtKeySet *ks;
+	const char *load_error = NULL;
+	GovJwtStatus st;
+
+	ks = governance_keyset(&load_error);
+	governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
+	st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
+						detail, detaillen);
+	if (st == GOV_JWT_NO_KEYS && load_error != NULL)
+		snprintf(detail, detaillen, "The key files could not be loaded: %s", load_error);
+	return st;
+}
+
+bool
+governance_token_check(char **newval, void **extra, GucSource source)
+{
+	const char *token = *newval;
+	char		fingerprint[GOV_JWT_FINGERPRINT_LEN];
+	GovTokenCacheEntry *entry;
+	GovIdentity *id;
+	GovJwtClaims claims;
+	GovJwtStatus st;
+	char		detail[256];
+	bool		found;
+
+	if (token == NULL || token[0] == '\0')
+		return true;
+
+	/* Remember what was attempted, so logs can hide it even if refused. */
+	free(governance_last_token_attempt);
+	governance_last_token_attempt = strdup(token);
+
+	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("governance.token can only be set by the session itself");
+		GUC_check_errdetail("A token is a credential; storing it in a configuration file, ALTER ROLE or ALTER DATABASE settings or a function's SET clause would expose it.");
+		GUC_check_errhint("Use SET, SET LOCAL, set_config() or PGOPTIONS at connection time.");
+		return false;
+	}
+
+	gov_jwt_fingerprint(token, strlen(token), fingerprint);
+	entry = hash_search(gov_token_cache_get(), fingerprint, HASH_FIND, &found);
+	if (entry != NULL)
+	{
+		GovJwtClaims times = {0};
+
+		times.has_exp = entry->identity->has_exp;
+		times.exp = entry->identity->exp;
+		times.has_nbf = entry->identity->has_nbf;
+		times.nbf = entry->identity->nbf;
+		st = gov_jwt_check_time(&times, gov_unix_seconds(GetCurrentTimestamp()),
+								governance_jwt_clock_skew);
+		if (st == GOV_JWT_OK)
+		{
+			id = gov_identity_copy(entry->identity);
+			if (id == NULL)
+				return false;
+			*extra = id;
+			return true;
+		}
+		snprintf(detail, sizeof(detail), "The token is outside its validity period.");
+	}
+	else
+		st = gov_verify_now(token, &claims, detail, sizeof(detail));
+
+	if (st != GOV_JWT_OK)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
+		GUC_check_errmsg("invalid governance token: %s", gov_jwt_status_message(st));
+		if (detail[0] != '\0')
+			GUC_check_errdetail("%s", detail);
+		GUC_check_errhint("The previous identity stays in force.");
+		return false;
+	}
+
+	id = gov_identity_build(&claims, fingerprint);
+	gov_jwt_claims_free(&claims);
+	if (id == NULL)
+		return false;
+
+	entry = hash_search(gov_token_cache_get(), fingerprint, HASH_ENTER, &found);
+	entry->identity = gov_identity_copy(id);
+	if (entry->identity == NULL)
+		hash_search(gov_token_cache, fingerprint, HASH_REMOVE, NULL);
+	*extra = id;
+	return true;
+}
+
+void
+governance_token_assign(const char *newval, void *extra)
+{
+	gov_identity = (GovIdentity *) extra;
+	governance_sessions_publish(gov_identity);
+}
+
+/* SHOW and current_setting() print what token is set, never the token. */
+const char *
+governance_token_show(void)
+{
+	static char buf[64];
+
+	if (governance_token == NULL || governance_token[0] == '\0')
+		return "";
+	if (gov_identity == NULL)
+		return "<redacted>";
+	snprintf(buf, sizeof(buf), "<redacted sha256:%.16s>", gov_identity->fingerprint);
+	return buf;
+}
+
+const GovIdentity *
+governance_current_identity(void)
+{
+	return gov_identity;
+}
+
+GovIdentityKind
+governance_identity_kind(void)
+{
+	return gov_identity != NULL ? GOV_IDENTITY_TOKEN : GOV_IDENTITY_ROLE;
+}
+
+void
+governance_identity_token_id(const GovIdentity *id, char *buf, Size len)
+{
+	const char *jti = GovIdentityString(id, id->jti_off);
+
+	if (jti != NULL)
+		strlcpy(buf, jti, len);
+	else
+		snprintf(buf, len, "sha256:%s", id->fingerprint);
+}
+
+/*
+ * Re-verify the current token after a reload changed keys or options; a
+ * token whose key was removed stops working here.
+ */
+static void
+gov_identity_reverify(GovIdentity *id)
+{
+	GovJwtClaims claims;
+	char		detail[256];
+	GovJwtStatus st;
+
+	st = gov_verify_now(governance_token, &claims, detail, sizeof(detail));
+	if (st == GOV_JWT_OK)
+		gov_jwt_claims_free(&claims);
+	/* Expiry is judged at each statement; everything else sticks. */
+	id->revoked_status = (st == GOV_JWT_EXPIRED || st == GOV_JWT_NOT_YET_VALID) ?
+		GOV_JWT_OK : st;
+	id->verified_generation = governance_verify_generation();
+}
+
+/*
+ * The status of the acting identity at this statement: GOV_JWT_OK, or why
+ * it may no longer act (expired, or no longer verifies after a reload).
+ * A role identity is always usable.
+ */
+static GovJwtStatus
+gov_identity_status(void)
+{
+	GovIdentity *id = gov_identity;
+	GovJwtClaims times = {0};
+	GovJwtStatus st;
+
+	if (id == NULL)
+		return GOV_JWT_OK;
+	if (id->verified_generation != governance_verify_generation())
+		gov_identity_reverify(id);
+	st = (GovJwtStatus) id->revoked_status;
+	if (st == GOV_JWT_OK)
+	{
+		times.has_exp = id->has_exp;
+		times.exp = id->exp;
+		times.has_nbf = id->has_nbf;
+		times.nbf = id->nbf;
+		st = gov_jwt_check_time(&times,
+								gov_unix_seconds(GetCurrentStatementStartTimestamp()),
+								governance_jwt_clock_skew);
+	}
+	return st;
+}
+
+bool
+governance_identity_usable(void)
+{
+	return gov_identity == NULL || gov_identity_status() == GOV_JWT_OK;
+}
+
+void
+governance_identity_refuse(void)
+{
+	GovIdentity *id = gov_identity;
+	GovJwtStatus st = gov_identity_status();
+
+	if (st == GOV_JWT_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("governance identity is no longer valid: %s",
+					gov_jwt_status_message(st)),
+			 errdetail("The session acts as subject \"%s\" by token sha256:%.16s.",
+					   GovIdentityString(id, id->sub_off), id->fingerprint),
+			 errhint("Set a new token with SET governance.token, or RESET governance.token.")));
+}

@@ -1,0 +1,272 @@
+/*-------------------------------------------------------------------------
+ *
+ * keys.c
+ *	  The verification keys and options in force in this backend.
+ *
+ * Keys come from two files named by SIGHUP settings: public keys (PEM or
+ * JWKS) and an HMAC secret.  A check hook loads a new file completely
+ * before the setting may change, so a bad file at reload is reported in the
+ * server log and the old keys stay in force.  The assign hooks of every
+ * verification setting only advance a generation counter; the key set is
+ * (re)read lazily, at the next verification, so a reload costs nothing
+ * until a token is checked.  Identities and cache entries remember the
+ * generation they were verified under, which is how a key removed from the
+ * file stops a session that is still using a token signed by it.
+ *
+ * The key set is malloc'd (it belongs to the plain-C verifier) and replaced
+ * whole; nothing else keeps a pointer into it across a reload.
+ *
+ * src/identity/keys.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+
+#include "governance/governance.h"
+#include "governance/identity.h"
+#include "governance/jwt.h"
+#include "utils/guc.h"
+
+/* Largest key file read. */
+#define GOV_MAX_KEY_FILE (1024 * 1024)
+
+static GovJwtKeySet *gov_keyset = NULL;
+static char gov_keyset_error[256];
+static uint64 gov_generation = 1;
+static uint64 gov_keyset_generation = 0;
+static uint32 gov_allowed_algs = GOV_JWT_ALG_ALL;
+
+/*
+ * Read a whole file into malloc'd memory.  Returns NULL and a reason in err
+ * on failure.  Plain stdio on purpose: this runs inside GUC check hooks,
+ * which must not throw.
+ */
+static char *
+gov_read_key_file(const char *path, bool secret, size_t *len,
+				  char *err, size_t errlen)
+{
+	struct stat st;
+	FILE	   *f;
+	char	   *buf;
+
+	if (stat(path, &st) != 0)
+	{
+		snprintf(err, errlen, "could not stat \"%s\": %m", path);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		snprintf(err, errlen, "\"%s\" is not a regular file", path);
+		return NULL;
+	}
+	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	{
+		snprintf(err, errlen, "\"%s\" must not be accessible by group or others (chmod 0600)", path);
+		return NULL;
+	}
+	if (st.st_size > GOV_MAX_KEY_FILE)
+	{
+		snprintf(err, errlen, "\"%s\" is larger than %d bytes", path, GOV_MAX_KEY_FILE);
+		return NULL;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL)
+	{
+		snprintf(err, errlen, "could not open \"%s\": %m", path);
+		return NULL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (buf == NULL)
+	{
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*len = fread(buf, 1, st.st_size, f);
+	fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* Add the keys in one file to ks; false with a reason on failure. */
+static bool
+gov_add_key_file(GovJwtKeySet *ks, const char *path, bool secret,
+				 char *err, size_t errlen)
+{
+	size_t		len = 0;
+	char	   *buf;
+	bool		ok;
+
+	if (path == NULL || path[0] == '\0')
+		return true;
+	buf = gov_read_key_file(path, secret, &len, err, errlen);
+	if (buf == NULL)
+		return false;
+	if (secret)
+	{
+		/* One trailing newline, as editors leave it, is not secret. */
+		if (len > 0 && buf[len - 1] == '\n')
+			len--;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		ok = gov_jwt_keyset_add_hmac(ks, (unsigned char *) buf, len, err, errlen);
+	}
+	else
+		ok = gov_jwt_keyset_add_public(ks, buf, len, err, errlen);
+	explicit_bzero(buf, len);
+	free(buf);
+	return ok;
+}
+
+/* A key file setting may change only to a file that loads. */
+static bool
+gov_key_file_check(char **newval, bool secret)
+{
+	GovJwtKeySet *ks;
+	char		err[256] = "";
+	bool		ok;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	ks = gov_jwt_keyset_new();
+	if (ks == NULL)
+		return false;
+	ok = gov_add_key_file(ks, *newval, secret, err, sizeof(err));
+	gov_jwt_keyset_free(ks);
+	if (!ok)
+		GUC_check_errdetail("%s", err);
+	return ok;
+}
+
+bool
+governance_public_keys_check(char **newval, void **extra, GucSource source)
+{
+	return gov_key_file_check(newval, false);
+}
+
+bool
+governance_hmac_secret_check(char **newval, void **extra, GucSource source)
+{
+	return gov_key_file_check(newval, true);
+}
+
+/* governance.jwt_algorithms: a comma-separated list of JWS names. */
+bool
+governance_algorithms_check(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	char	   *tok,
+			   *save = NULL;
+	uint32		mask = 0;
+	uint32	   *result;
+
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+		 tok = strtok_r(NULL, ", \t", &save))
+	{
+		uint32		bit = gov_jwt_alg_from_name(tok);
+
+		if (bit == 0)
+		{
+			GUC_check_errdetail("Unknown or unsupported algorithm \"%s\".", tok);
+			GUC_check_errhint("Use any of HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512.");
+			pfree(copy);
+			return false;
+		}
+		mask |= bit;
+	}
+	pfree(copy);
+	if (mask == 0)
+	{
+		GUC_check_errdetail("At least one algorithm is required.");
+		return false;
+	}
+	result = malloc(sizeof(uint32));
+	if (result == NULL)
+		return false;
+	*result = mask;
+	*extra = result;
+	return true;
+}
+
+void
+governance_algorithms_assign(const char *newval, void *extra)
+{
+	if (extra != NULL)
+		gov_allowed_algs = *(uint32 *) extra;
+	gov_generation++;
+}
+
+/* Any verification setting changed: what was verified must be again. */
+void
+governance_verify_settings_assign(const char *newval, void *extra)
+{
+	gov_generation++;
+}
+
+void
+governance_verify_int_assign(int newval, void *extra)
+{
+	gov_generation++;
+}
+
+uint64
+governance_verify_generation(void)
+{
+	return gov_generation;
+}
+
+/*
+ * The key set in force, reloading it if a setting changed since it was
+ * read.  If the files no longer load (edited between the check hook and
+ * now), the set is empty, so every token is refused: we fail closed, and
+ * *load_error says why.
+ */
+const GovJwtKeySet *
+governance_keyset(const char **load_error)
+{
+	if (gov_keyset_generation != gov_generation)
+	{
+		GovJwtKeySet *ks = gov_jwt_keyset_new();
+		char		err[256] = "";
+
+		if (ks == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		gov_keyset_error[0] = '\0';
+		if (!gov_add_key_file(ks, governance_jwt_public_keys_file, false, err, sizeof(err)) ||
+			!gov_add_key_file(ks, governance_jwt_hmac_secret_file, true, err, sizeof(err)))
+		{
+			gov_jwt_keyset_free(ks);
+			ks = gov_jwt_keyset_new();
+			snprintf(gov_keyset_error, sizeof(gov_keyset_error), "%s", err);
+			ereport(WARNING,
+					(errcode(ERRCODE_CONFIG_FILE_ERROR),
+					 errmsg("governance verification keys could not be loaded; every token is refused"),
+					 errdetail("%s", err)));
+		}
+		gov_jwt_keyset_free(gov_keyset);
+		gov_keyset = ks;
+		gov_keyset_generation = gov_generation;
+	}
+	if (load_error != NULL)
+		*load_error = gov_keyset_error[0] ? gov_keyset_error : NULL;
+	return gov_keyset;
+}
+
+void
+governance_verify_options(GovJwtOptions *opts, int64 now)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->now = now;
+	opts->leeway = governance_jwt_clock_skew;
+	opts->issuer = governance_jwt_issuer;
+	opts->audience = governance_jwt_audience;
+	opts->roles_claim = governance_jwt_roles_claim;
+	opts->allowed_algs = gov_allowed_algs;
+	opts->max_len = GOV_JWT_MAX_TOKEN_LEN;
+	opts->require_sub = true;
+	opts->require_exp = true;
+}

@@ -1,0 +1,153 @@
+/*-------------------------------------------------------------------------
+ *
+ * redact.c
+ *	  Finding and hiding tokens in text.
+ *
+ * A token is a credential: wherever text that may contain one leaves the
+ * backend (server log lines, the activity string other sessions see, the
+ * text handed to pg_stat_statements and pgaudit), it passes through here.
+ * Detection is by shape, not by knowing the token: three base64url runs
+ * joined by dots, which is what every compact JWS looks like, whether or
+ * not it verifies.  The exact last value given to governance.token is
+ * matched too, so a malformed token is hidden as well.  Plain C, no server
+ * headers.
+ *
+ * src/identity/redact.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "governance/redact.h"
+
+#define GOV_MIN_FIRST_SEGMENT 8
+#define GOV_MIN_EXACT 8
+
+static bool
+gov_is_b64url(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Does a segment look like base64url of a JSON object?  '{' encodes to 'e'
+ * and, followed by '"' or a blank, the second character is 'y' or 'w'.
+ * Requiring this of the header and the claims keeps qualified names such
+ * as schema.table.column from looking like tokens.
+ */
+static bool
+gov_json_object_start(const char *seg)
+{
+	return seg[0] == 'e' && (seg[1] == 'y' || seg[1] == 'w');
+}
+
+/*
+ * If a JWT-shaped run starts at text[i], return its length, else 0.  The
+ * run must not continue a longer word on its left.
+ */
+static size_t
+gov_jwt_run(const char *text, size_t i)
+{
+	size_t		j = i;
+	int			segment = 0;
+	size_t		seglen = 0;
+
+	if (i > 0 && (gov_is_b64url(text[i - 1]) || text[i - 1] == '.'))
+		return 0;
+	if (!gov_json_object_start(text + i))
+		return 0;
+	for (;;)
+	{
+		char		c = text[j];
+
+		if (gov_is_b64url(c))
+		{
+			seglen++;
+			j++;
+			continue;
+		}
+		if (segment < 2 && seglen < GOV_MIN_FIRST_SEGMENT)
+			return 0;
+		if (c == '.' && segment < 2)
+		{
+			segment++;
+			seglen = 0;
+			j++;
+			if (segment == 1 && !gov_json_object_start(text + j))
+				return 0;
+			continue;
+		}
+		break;
+	}
+	return segment == 2 ? j - i : 0;
+}
+
+/* Length of what to replace at text[i], or 0. */
+static size_t
+gov_match_at(const char *text, size_t i, const char *exact, size_t exactlen)
+{
+	if (exactlen >= GOV_MIN_EXACT && strncmp(text + i, exact, exactlen) == 0)
+		return exactlen;
+	return gov_jwt_run(text, i);
+}
+
+char *
+gov_redact_tokens(const char *text, const char *exact)
+{
+	size_t		len,
+				exactlen = exact ? strlen(exact) : 0;
+	size_t		i = 0,
+				o = 0;
+	char	   *out;
+	bool		changed = false;
+
+	if (text == NULL || !gov_has_token(text, exact))
+		return NULL;
+	len = strlen(text);
+	/* Each replaced run is at least GOV_MIN_FIRST_SEGMENT bytes long. */
+	out = malloc(len + 1 + (len / GOV_MIN_FIRST_SEGMENT + 1) * sizeof(GOV_REDACTED));
+	if (out == NULL)
+		return NULL;
+	while (i < len)
+	{
+		size_t		n = gov_match_at(text, i, exact, exactlen);
+
+		if (n > 0)
+		{
+			memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
+			o += sizeof(GOV_REDACTED) - 1;
+			i += n;
+			changed = true;
+		}
+		else
+			out[o++] = text[i++];
+	}
+	out[o] = '\0';
+	if (!changed)
+	{
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+bool
+gov_has_token(const char *text, const char *exact)
+{
+	size_t		exactlen = exact ? strlen(exact) : 0;
+	size_t		i;
+
+	if (text == NULL)
+		return false;
+	if (exactlen >= GOV_MIN_EXACT && strstr(text, exact) != NULL)
+		return true;
+	/* Cheap pre-filter: a JWT has two dots. */
+	if (strchr(text, '.') == NULL)
+		return false;
+	for (i = 0; text[i] != '\0'; i++)
+		if (gov_is_b64url(text[i]) && gov_jwt_run(text, i) > 0)
+			return true;
+	return false;
+}

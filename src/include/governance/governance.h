@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * governance.h
+ *	  Settings shared by every part of the extension.
+ *
+ * Every setting is defined once, in src/governance.c; the variables below
+ * are the values the GUC machinery maintains for them.  Nothing else is
+ * global across concerns.
+ *
+ * src/include/governance/governance.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_GOVERNANCE_H
+#define GOVERNANCE_GOVERNANCE_H
+
+/* Identity (src/identity). */
+extern char *governance_token;
+extern char *governance_jwt_public_keys_file;
+extern char *governance_jwt_hmac_secret_file;
+extern char *governance_jwt_issuer;
+extern char *governance_jwt_audience;
+extern char *governance_jwt_roles_claim;
+extern char *governance_jwt_algorithms;
+extern int	governance_jwt_clock_skew;
+extern int	governance_token_cache_size;
+
+#endif							/* GOVERNANCE_GOVERNANCE_H */

@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * identity.h
+ *	  Who is acting: the verified identity of the session.
+ *
+ * A session acts either as its database role (no token) or as the subject
+ * of a verified JWT.  The token identity lives in the "extra" of the
+ * governance.token setting, so SET LOCAL, RESET and transaction rollback
+ * restore the previous identity exactly as they restore the setting.
+ *
+ * src/include/governance/identity.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_IDENTITY_H
+#define GOVERNANCE_IDENTITY_H
+
+#include "utils/guc.h"
+
+typedef enum GovIdentityKind
+{
+	GOV_IDENTITY_ROLE,			/* no token: the database role acts */
+	GOV_IDENTITY_TOKEN			/* a verified token's subject acts */
+} GovIdentityKind;
+
+/*
+ * A verified token identity: one malloc'd chunk, owned by the GUC machinery
+ * once handed to it.  Strings live in data[] and are found by offset; an
+ * offset of -1 means the claim was absent.  roles are nroles consecutive
+ * NUL-terminated strings starting at roles_off.
+ */
+typedef struct GovIdentity
+{
+	int64		exp;			/* seconds since the Unix epoch */
+	int64		nbf;
+	bool		has_exp;
+	bool		has_nbf;
+	uint64		verified_generation;	/* key/option generation checked */
+	int			revoked_status; /* GovJwtStatus once it stopped verifying */
+	char		fingerprint[65];	/* hex SHA-256 of the token */
+	char		alg[8];
+	int			nroles;
+	int			sub_off;
+	int			actor_off;
+	int			jti_off;
+	int			iss_off;
+	int			kid_off;
+	int			roles_off;
+	int			payload_off;
+	Size		size;			/* of the whole chunk */
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} GovIdentity;
+
+#define GovIdentityString(id, off) ((off) < 0 ? NULL : (id)->data + (off))
+
+/* GUC hooks for governance.token and the verification settings. */
+extern bool governance_token_check(char **newval, void **extra, GucSource source);
+extern void governance_token_assign(const char *newval, void *extra);
+extern const char *governance_token_show(void);
+extern bool governance_public_keys_check(char **newval, void **extra, GucSource source);
+extern bool governance_hmac_secret_check(char **newval, void **extra, GucSource source);
+extern bool governance_algorithms_check(char **newval, void **extra, GucSource source);
+extern void governance_algorithms_assign(const char *newval, void *extra);
+extern void governance_verify_settings_assign(const char *newval, void *extra);
+extern void governance_verify_int_assign(int newval, void *extra);
+
+/*
+ * Verification state (src/identity/keys.c): the key set and options in
+ * force, and a generation that changes whenever either may have changed.
+ */
+struct GovJwtKeySet;
+struct GovJwtOptions;
+extern uint64 governance_verify_generation(void);
+extern const struct GovJwtKeySet *governance_keyset(const char **load_error);
+extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
+
+/* The acting identity; NULL when the database role acts. */
+extern const GovIdentity *governance_current_identity(void);
+extern GovIdentityKind governance_identity_kind(void);
+
+/* The token id: jti if present, otherwise "sha256:" + fingerprint. */
+extern void governance_identity_token_id(const GovIdentity *id, char *buf, Size len);
+
+/*
+ * Whether the identity may act at this statement (not expired, still
+ * verifies), and the error for when it may not.  Callers let a statement
+ * that only replaces the token through.
+ */
+extern bool governance_identity_usable(void);
+extern void governance_identity_refuse(void);
+extern char *governance_last_token_attempt;
+
+/* Hiding the token from logs and activity views. */
+extern void governance_secrecy_init(void);
+extern char *governance_redact_text(const char *text);
+extern void governance_redact_activity(void);
+
+/* Per-backend identity in shared memory, for governance.sessions. */
+extern Size governance_sessions_shmem_size(void);
+extern void governance_sessions_shmem_init(void);
+extern void governance_sessions_publish(const GovIdentity *id);
+
+#endif							/* GOVERNANCE_IDENTITY_H */

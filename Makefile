@@ -21,8 +21,14 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 SHLIB_LINK = -ljansson -lcrypto -ldl
 
 REGRESS = identity
-REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# git does not keep file modes; the server refuses a readable secret.
+installcheck: test-keys
+test-keys:
+	chmod 600 $(srcdir)/test/keys/hmac.secret
+.PHONY: test-keys

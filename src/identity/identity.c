@@ -236,7 +236,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 			*extra = id;
 			return true;
 		}
-		snprintf(detail, sizeof(detail), "The token is outside its validity period.");
+		gov_jwt_time_detail(st, governance_jwt_clock_skew, detail, sizeof(detail));
 	}
 	else
 		st = gov_verify_now(token, &claims, detail, sizeof(detail));
@@ -376,7 +376,7 @@ governance_identity_refuse(void)
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 			 errmsg("governance identity is no longer valid: %s",
 					gov_jwt_status_message(st)),
-			 errdetail("The session acts as subject \"%s\" by token sha256:%.16s.",
-					   GovIdentityString(id, id->sub_off), id->fingerprint),
+			 errdetail("The session acts as subject \"%s\" by a token that may no longer be used.",
+					   GovIdentityString(id, id->sub_off)),
 			 errhint("Set a new token with SET governance.token, or RESET governance.token.")));
 }

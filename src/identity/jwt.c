@@ -1022,6 +1022,16 @@ gov_roles_claim(json_t *payload, const char *path, GovJwtClaims *c,
 	return GOV_JWT_OK;
 }
 
+void
+gov_jwt_time_detail(GovJwtStatus st, int64_t leeway, char *detail,
+					size_t detaillen)
+{
+	gov_say(detail, detaillen, "The token's \"%s\" is in the %s (clock skew tolerated: %lld s).",
+			st == GOV_JWT_EXPIRED ? "exp" : "nbf",
+			st == GOV_JWT_EXPIRED ? "past" : "future",
+			(long long) leeway);
+}
+
 GovJwtStatus
 gov_jwt_check_time(const GovJwtClaims *c, int64_t now, int64_t leeway)
 {
@@ -1104,12 +1114,7 @@ gov_check_claims(json_t *payload, const GovJwtOptions *opts, GovJwtClaims *c,
 	/* Time, then issuer and audience. */
 	if ((st = gov_jwt_check_time(c, opts->now, opts->leeway)) != GOV_JWT_OK)
 	{
-		if (st == GOV_JWT_EXPIRED)
-			gov_say(detail, detaillen, "The token expired at %lld (now %lld).",
-					(long long) c->exp, (long long) opts->now);
-		else
-			gov_say(detail, detaillen, "The token is valid from %lld (now %lld).",
-					(long long) c->nbf, (long long) opts->now);
+		gov_jwt_time_detail(st, opts->leeway, detail, detaillen);
 		return st;
 	}
 	if (opts->issuer != NULL && opts->issuer[0] != '\0' &&

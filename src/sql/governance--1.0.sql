@@ -13,6 +13,9 @@ BEGIN
 END
 $$;
 
+-- Administrators read every session's activity, as auditors must.
+GRANT pg_read_all_stats TO governance_admin;
+
 GRANT USAGE ON SCHEMA governance TO PUBLIC;
 
 CREATE FUNCTION governance.whoami()

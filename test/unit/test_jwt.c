@@ -424,7 +424,10 @@ set_from_file(const char *path)
 	return ks;
 }
 
-/* Does add_public refuse this material, leaving the set as it was? */
+/*
+ * Does add_public refuse this material, leaving the set as it was and
+ * saying why?  len 0 means strlen(buf).
+ */
 static void
 expect_load_refused(const char *name, const char *buf, size_t len)
 {
@@ -432,6 +435,8 @@ expect_load_refused(const char *name, const char *buf, size_t len)
 	char		err[256] = "";
 	bool		ok;
 
+	if (len == 0)
+		len = strlen(buf);
 	ok = gov_jwt_keyset_add_public(ks, buf, len, err, sizeof(err));
 	check(!ok && gov_jwt_keyset_count(ks) == 0 && err[0] != '\0', name,
 		  "accepted=%d count=%d err=\"%s\"", ok, gov_jwt_keyset_count(ks),
@@ -448,6 +453,20 @@ with_char(const char *token, long pos, char c)
 
 	t[pos < 0 ? (long) len + pos : pos] = c;
 	return t;
+}
+
+/* The token with its payload replaced by json; the signature is kept. */
+static char *
+swap_payload(const char *token, const char *json)
+{
+	const char *d1 = strchr(token, '.');
+	const char *d2 = strchr(d1 + 1, '.');
+	char	   *p = b64url((const unsigned char *) json, strlen(json));
+	char	   *out = malloc(strlen(token) + strlen(p) + 2);
+
+	sprintf(out, "%.*s.%s%s", (int) (d1 - token), token, p, d2);
+	free(p);
+	return out;
 }
 
 static char *
@@ -501,7 +520,1311 @@ make_keys(void)
 	return 1;
 }
 
-/*@CASES@*/
+/* ---------------------------------------------------------------------
+ * Small API functions
+ * ---------------------------------------------------------------------
+ */
+static void
+run_api_cases(void)
+{
+	char		fp[GOV_JWT_FINGERPRINT_LEN];
+	GovJwtClaims c;
+	GovJwtOptions o = base_opts();
+	GovJwtKeySet *ks;
+	int			i,
+				named = 1;
+
+	/* Algorithm names map to their mask bits. */
+	check(gov_jwt_alg_from_name("HS384") == GOV_JWT_HS384 &&
+		  gov_jwt_alg_from_name("RS256") == GOV_JWT_RS256 &&
+		  gov_jwt_alg_from_name("ES512") == GOV_JWT_ES512,
+		  "alg_from_name maps HS384, RS256, ES512", "a name maps wrongly");
+
+	/* "none", other case, unknown and empty names have no bit. */
+	check(gov_jwt_alg_from_name("none") == 0 &&
+		  gov_jwt_alg_from_name("rs256") == 0 &&
+		  gov_jwt_alg_from_name("PS256") == 0 &&
+		  gov_jwt_alg_from_name("") == 0,
+		  "alg_from_name refuses none, rs256, PS256, empty", "got a bit");
+
+	/* The fingerprint is hex SHA-256 (the FIPS 180-2 "abc" vector). */
+	gov_jwt_fingerprint("abc", 3, fp);
+	check(strcmp(fp, "ba7816bf8f01cfea414140de5dae2223"
+				 "b00361a396177a9cb410ff61f20015ad") == 0,
+		  "fingerprint is hex SHA-256", "got %s", fp);
+
+	/* Every status has a phrase for error messages. */
+	for (i = GOV_JWT_OK; i <= GOV_JWT_NO_MEMORY; i++)
+	{
+		const char *m = gov_jwt_status_message((GovJwtStatus) i);
+
+		if (m == NULL || m[0] == '\0')
+			named = 0;
+	}
+	check(named, "every status has a message", "a status has none");
+
+	/* check_time: expired at exp, not yet valid before nbf, leeway both ways. */
+	memset(&c, 0, sizeof(c));
+	c.has_exp = true;
+	c.exp = NOW + 10;
+	c.has_nbf = true;
+	c.nbf = NOW - 10;
+	check(gov_jwt_check_time(&c, NOW, 0) == GOV_JWT_OK &&
+		  gov_jwt_check_time(&c, NOW + 9, 0) == GOV_JWT_OK &&
+		  gov_jwt_check_time(&c, NOW + 10, 0) == GOV_JWT_EXPIRED &&
+		  gov_jwt_check_time(&c, NOW + 10, 1) == GOV_JWT_OK &&
+		  gov_jwt_check_time(&c, NOW - 10, 0) == GOV_JWT_OK &&
+		  gov_jwt_check_time(&c, NOW - 11, 0) == GOV_JWT_NOT_YET_VALID &&
+		  gov_jwt_check_time(&c, NOW - 11, 1) == GOV_JWT_OK,
+		  "check_time boundaries for exp, nbf and leeway", "wrong status");
+
+	/* Claims without exp or nbf are never expired by check_time. */
+	memset(&c, 0, sizeof(c));
+	check(gov_jwt_check_time(&c, INT64_MAX / 2, 0) == GOV_JWT_OK,
+		  "check_time without exp/nbf", "refused");
+
+	/* A key set with no keys verifies nothing. */
+	ks = gov_jwt_keyset_new();
+	o.now = RFC_EXP - 1;
+	check(ks != NULL && gov_jwt_keyset_count(ks) == 0,
+		  "new key set is empty", "count is not 0");
+	expect("empty key set -> NO_KEYS", ks, rfc_a1_token, &o,
+		   GOV_JWT_NO_KEYS);
+	gov_jwt_keyset_free(ks);
+}
+
+/* ---------------------------------------------------------------------
+ * RFC 7515 Appendix A examples
+ * ---------------------------------------------------------------------
+ */
+static void
+run_rfc_cases(void)
+{
+	const char *labels[] = {"A.1 HS256", "A.2 RS256", "A.3 ES256"};
+	const char *tokens[] = {rfc_a1_token, rfc_a2_token, rfc_a3_token};
+	const char *algs[] = {"HS256", "RS256", "ES256"};
+	GovJwtKeySet *sets[3];
+	GovJwtKeySet *rsa_ec;
+	GovJwtOptions o;
+	GovJwtClaims c;
+	char		name[128];
+	int			i;
+
+	sets[0] = set_from(rfc_a1_jwks);
+	sets[1] = set_from(rfc_a2_jwks);
+	sets[2] = set_from(rfc_a3_jwks);
+	rsa_ec = set_from("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"" RFC_A2_N
+					  "\",\"e\":\"AQAB\"},{\"kty\":\"EC\",\"crv\":\"P-256\","
+					  RFC_A3_XY "}]}");
+
+	/* The published public keys load from JWK documents. */
+	check(sets[0] && sets[1] && sets[2] && rsa_ec,
+		  "RFC 7515 A.1-A.3 keys load as JWKS", "a key set was refused");
+	if (!sets[0] || !sets[1] || !sets[2] || !rsa_ec)
+		return;
+
+	for (i = 0; i < 3; i++)
+	{
+		char	   *bad;
+		size_t		len = strlen(tokens[i]);
+
+		o = base_opts();
+		o.issuer = "joe";
+		o.require_sub = false;
+
+		/* The published example verifies one second before its exp. */
+		o.now = RFC_EXP - 1;
+		snprintf(name, sizeof(name), "RFC 7515 %s verifies before exp",
+				 labels[i]);
+		if (expect_claims(name, sets[i], tokens[i], len, &o, GOV_JWT_OK, &c))
+		{
+			/* Its claims come back: alg, iss, exp; no sub. */
+			snprintf(name, sizeof(name), "RFC 7515 %s claims", labels[i]);
+			check(strcmp(c.alg, algs[i]) == 0 && c.iss != NULL &&
+				  strcmp(c.iss, "joe") == 0 && c.has_exp &&
+				  c.exp == RFC_EXP && !c.has_nbf && c.sub == NULL &&
+				  c.kid == NULL && c.payload != NULL &&
+				  strstr(c.payload, "is_root") != NULL, name,
+				  "alg=%s iss=%s exp=%lld", c.alg, c.iss ? c.iss : "(null)",
+				  (long long) c.exp);
+			gov_jwt_claims_free(&c);
+		}
+
+		/* At exp itself the token is expired (now >= exp). */
+		o.now = RFC_EXP;
+		snprintf(name, sizeof(name), "RFC 7515 %s expired at exp", labels[i]);
+		expect(name, sets[i], tokens[i], &o, GOV_JWT_EXPIRED);
+
+		/* Long after exp it stays expired. */
+		o.now = NOW;
+		snprintf(name, sizeof(name), "RFC 7515 %s expired today", labels[i]);
+		expect(name, sets[i], tokens[i], &o, GOV_JWT_EXPIRED);
+
+		/* One changed character in the signature fails verification. */
+		o.now = RFC_EXP - 1;
+		bad = with_char(tokens[i], -10, tokens[i][len - 10] == 'A' ? 'B' : 'A');
+		snprintf(name, sizeof(name), "RFC 7515 %s with a changed signature",
+				 labels[i]);
+		expect(name, sets[i], bad, &o, GOV_JWT_BAD_SIGNATURE);
+		free(bad);
+
+		/* A different payload under the original signature fails too. */
+		bad = swap_payload(tokens[i], "{\"iss\":\"joe\",\"exp\":1300819380,"
+						   "\"http://example.com/is_root\":false}");
+		snprintf(name, sizeof(name), "RFC 7515 %s with a changed payload",
+				 labels[i]);
+		expect(name, sets[i], bad, &o, GOV_JWT_BAD_SIGNATURE);
+		free(bad);
+	}
+
+	o = base_opts();
+	o.now = RFC_EXP - 1;
+
+	/* A.1 (HS256) against A.2's key set: an RSA key does not admit HS256. */
+	expect("RFC A.1 token against A.2 key set", sets[1], rfc_a1_token, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	/* An HS token against an RSA+EC-only set is refused before any HMAC. */
+	expect("HS256 token against RSA+EC set", rsa_ec, rfc_a1_token, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	/* A.2 (RS256) against A.3's EC key: the EC key admits only ES256. */
+	expect("RFC A.2 token against A.3 key set", sets[2], rfc_a2_token, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	/* A.3 (ES256) against A.1's oct key: HMAC secrets admit only HS*. */
+	expect("RFC A.3 token against A.1 key set", sets[0], rfc_a3_token, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	/* The issuer is compared: A.3 is not from "mallory". */
+	o.issuer = "mallory";
+	expect("RFC A.3 with another issuer", sets[2], rfc_a3_token, &o,
+		   GOV_JWT_WRONG_ISSUER);
+	o.issuer = NULL;
+
+	/* {"alg":"none"} over the A payload, no signature: unsupported. */
+	expect("alg none, empty signature", sets[0],
+		   "eyJhbGciOiJub25lIn0." RFC_PAYLOAD ".", &o,
+		   GOV_JWT_UNSUPPORTED_ALG);
+
+	/* {"alg":"none"} carrying A.1's signature: still unsupported. */
+	expect("alg none, A.1 signature attached", sets[0],
+		   "eyJhbGciOiJub25lIn0." RFC_PAYLOAD
+		   ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", &o,
+		   GOV_JWT_UNSUPPORTED_ALG);
+
+	/* Narrowing allowed_algs to RS* refuses A.1 even with its own key. */
+	o.allowed_algs = GOV_JWT_RS_ALL;
+	expect("RFC A.1 with HS not allowed", sets[0], rfc_a1_token, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	for (i = 0; i < 3; i++)
+		gov_jwt_keyset_free(sets[i]);
+	gov_jwt_keyset_free(rsa_ec);
+}
+
+/* ---------------------------------------------------------------------
+ * Tokens minted by openssl, every algorithm, PEM and JWKS loading
+ * ---------------------------------------------------------------------
+ */
+#define MINT_CLAIMS \
+	"{\"sub\":\"alice\",\"iss\":\"https://issuer.test\",\"aud\":\"governance\"," \
+	"\"exp\":1700000600,\"iat\":1700000000,\"jti\":\"t-1\"}"
+
+/* A key set holding the generated HMAC secret, raw or as an oct JWK. */
+static GovJwtKeySet *
+hmac_set(bool as_jwk)
+{
+	size_t		len;
+	char	   *secret = slurp(secret_path, &len);
+	GovJwtKeySet *ks = NULL;
+	char		err[256];
+
+	if (secret == NULL)
+		return NULL;
+	if (as_jwk)
+	{
+		char	   *k = b64url((unsigned char *) secret, len);
+		char		doc[256];
+
+		snprintf(doc, sizeof(doc), "{\"keys\":[{\"kty\":\"oct\",\"k\":\"%s\"}]}",
+				 k);
+		free(k);
+		ks = set_from(doc);
+	}
+	else
+	{
+		ks = gov_jwt_keyset_new();
+		if (!gov_jwt_keyset_add_hmac(ks, (unsigned char *) secret, len, err,
+									 sizeof(err)))
+		{
+			printf("# HMAC secret refused: %s\n", err);
+			gov_jwt_keyset_free(ks);
+			ks = NULL;
+		}
+	}
+	free(secret);
+	return ks;
+}
+
+static void
+run_minted_cases(void)
+{
+	static const struct
+	{
+		const char *alg;
+		const char *pem;
+		const char *pub;
+	}			algs[] = {
+		{"HS256", NULL, NULL}, {"HS384", NULL, NULL}, {"HS512", NULL, NULL},
+		{"RS256", rsa_pem, rsa_pub}, {"RS384", rsa_pem, rsa_pub},
+		{"RS512", rsa_pem, rsa_pub}, {"ES256", p256_pem, p256_pub},
+		{"ES384", p384_pem, p384_pub}, {"ES512", p521_pem, p521_pub},
+	};
+	GovJwtOptions o = base_opts();
+	GovJwtKeySet *p384set;
+	char		name[128];
+	char	   *t;
+	size_t		i;
+
+	o.issuer = "https://issuer.test";
+	o.audience = "governance";
+	o.require_sub = true;
+	o.require_exp = true;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+	{
+		bool		hs = algs[i].pem == NULL;
+		GovJwtKeySet *pemset;
+		GovJwtKeySet *jwkset;
+		GovJwtClaims c;
+		char	   *jwk = NULL;
+
+		if (hs)
+		{
+			t = mint("--alg", algs[i].alg, "--secret-file", secret_path,
+					 "--claims", MINT_CLAIMS, NULL);
+			pemset = hmac_set(false);
+			jwkset = hmac_set(true);
+		}
+		else
+		{
+			t = mint("--alg", algs[i].alg, "--key", algs[i].pem,
+					 "--claims", MINT_CLAIMS, NULL);
+			pemset = set_from_file(algs[i].pub);
+			jwk = jwk_from_pem(algs[i].pub, NULL);
+			jwkset = set_from(jwk);
+		}
+
+		/* An openssl-signed token verifies with a PEM key / raw secret. */
+		snprintf(name, sizeof(name), "minted %s via %s", algs[i].alg,
+				 hs ? "raw secret" : "PEM");
+		if (pemset == NULL)
+			check(0, name, "key not loaded");
+		else if (expect_claims(name, pemset, t, t ? strlen(t) : 0, &o,
+							   GOV_JWT_OK, &c))
+		{
+			/* Its claims come back as minted. */
+			snprintf(name, sizeof(name), "minted %s claims", algs[i].alg);
+			check(strcmp(c.alg, algs[i].alg) == 0 && c.sub &&
+				  strcmp(c.sub, "alice") == 0 && c.jti &&
+				  strcmp(c.jti, "t-1") == 0 && c.exp == NOW + 600 &&
+				  c.actor == NULL && c.nroles == 0, name,
+				  "alg=%s sub=%s", c.alg, c.sub ? c.sub : "(null)");
+			gov_jwt_claims_free(&c);
+		}
+
+		/* The same token verifies with the key given as a JWKS. */
+		snprintf(name, sizeof(name), "minted %s via JWKS", algs[i].alg);
+		if (jwkset == NULL)
+			check(0, name, "JWKS not loaded: %s", jwk ? jwk : "(no JWK)");
+		else
+			expect(name, jwkset, t, &o, GOV_JWT_OK);
+
+		/* One second after exp the same token is refused. */
+		o.now = NOW + 600;
+		snprintf(name, sizeof(name), "minted %s expired", algs[i].alg);
+		if (pemset)
+			expect(name, pemset, t, &o, GOV_JWT_EXPIRED);
+		o.now = NOW;
+
+		free(jwk);
+		free(t);
+		gov_jwt_keyset_free(pemset);
+		gov_jwt_keyset_free(jwkset);
+	}
+
+	/* An ES256 token is refused by a P-384 key: curves pin algorithms. */
+	p384set = set_from_file(p384_pub);
+	t = mint("--alg", "ES256", "--key", p256_pem, "--claims", MINT_CLAIMS,
+			 NULL);
+	if (p384set)
+		expect("ES256 token against a P-384 key", p384set, t, &o,
+			   GOV_JWT_ALG_NOT_ALLOWED);
+	free(t);
+	gov_jwt_keyset_free(p384set);
+
+	/* A JWK's "alg" pins the key: RS512 is refused by an RS256-only key. */
+	{
+		char	   *jwk = jwk_from_pem(rsa_pub, NULL);
+		char		doc[4200];
+		GovJwtKeySet *ks;
+
+		snprintf(doc, sizeof(doc), "{\"alg\":\"RS256\",%s", jwk ? jwk + 1 : "");
+		ks = set_from(doc);
+		t = mint("--alg", "RS512", "--key", rsa_pem, "--claims", MINT_CLAIMS,
+				 NULL);
+		if (ks)
+			expect("RS512 token against a JWK pinned to RS256", ks, t, &o,
+				   GOV_JWT_ALG_NOT_ALLOWED);
+		else
+			check(0, "RS512 token against a JWK pinned to RS256",
+				  "pinned JWK refused");
+		free(t);
+		free(jwk);
+		gov_jwt_keyset_free(ks);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Forgeries
+ * ---------------------------------------------------------------------
+ */
+#define ATTACK_CLAIMS "{\"sub\":\"mallory\",\"exp\":1700000600}"
+
+static void
+run_attack_cases(void)
+{
+	GovJwtOptions o = base_opts();
+	GovJwtKeySet *rsaset = set_from_file(rsa_pub);
+	GovJwtKeySet *mixed = hmac_set(false);
+	GovJwtKeySet *ecset = set_from_file(p256_pub);
+	GovJwtKeySet *hs = hmac_set(false);
+	char	   *pem = slurp(rsa_pub, NULL);
+	char		err[256];
+	char	   *t,
+			   *t2,
+			   *forged;
+
+	if (!rsaset || !mixed || !ecset || !hs || !pem ||
+		!gov_jwt_keyset_add_public(mixed, pem, strlen(pem), err, sizeof(err)))
+	{
+		check(0, "attack key sets", "could not build them");
+		return;
+	}
+
+	/* Key confusion: HS256 keyed with the RSA public PEM, RSA-only set. */
+	t = mint("--alg", "HS256", "--hmac-key-file", rsa_pub,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("HS256 keyed with RSA public key, RSA set", rsaset, t, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+
+	/* ... and with a real HMAC secret in the set, the PEM is not it. */
+	expect("HS256 keyed with RSA public key, RSA+HMAC set", mixed, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/* Header says RS256, signature is an HMAC keyed with the public key. */
+	t = mint("--alg", "RS256", "--sign-alg", "HS256", "--hmac-key-file",
+			 rsa_pub, "--claims", ATTACK_CLAIMS, NULL);
+	expect("RS256 header over an HMAC signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/* alg none from the tool: refused even by a set admitting HS and RS. */
+	t = mint("--alg", "none", "--claims", ATTACK_CLAIMS, NULL);
+	expect("minted alg none", mixed, t, &o, GOV_JWT_UNSUPPORTED_ALG);
+	free(t);
+
+	/* "None" in another case is not a way around the refusal. */
+	t = mint("--alg", "None", "--sign-alg", "none", "--claims", ATTACK_CLAIMS,
+			 NULL);
+	expect("minted alg None", mixed, t, &o, GOV_JWT_UNSUPPORTED_ALG);
+	free(t);
+
+	/* Algorithm names are case-sensitive: "rs256" is not RS256. */
+	t = mint("--alg", "rs256", "--sign-alg", "RS256", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("alg rs256 (lower case)", rsaset, t, &o, GOV_JWT_UNSUPPORTED_ALG);
+	free(t);
+
+	/* Header claims RS512 while the signature was made with RS256. */
+	t = mint("--alg", "RS512", "--sign-alg", "RS256", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("RS512 header over an RS256 signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/* A valid RS256 token is refused when allowed_algs admits only ES*. */
+	t = mint("--alg", "RS256", "--key", rsa_pem, "--claims", ATTACK_CLAIMS,
+			 NULL);
+	o.allowed_algs = GOV_JWT_ES_ALL;
+	expect("RS256 token with only ES allowed", rsaset, t, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+	o.allowed_algs = GOV_JWT_ALG_ALL;
+
+	/* Privilege escalation: another payload under a valid signature. */
+	t2 = swap_payload(t, "{\"sub\":\"admin\",\"exp\":1700000600}");
+	expect("payload swapped under a valid RS256 signature", rsaset, t2, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t2);
+	free(t);
+
+	/* The ES256 all-zero signature (CVE-2022-21449 "psychic") fails. */
+	t = mint("--alg", "ES256", "--key", p256_pem, "--claims", ATTACK_CLAIMS,
+			 NULL);
+	if (t)
+	{
+		static const unsigned char zero[64];
+		char	   *z = b64url(zero, sizeof(zero));
+		char	   *head = strdup(t);
+
+		*strrchr(head, '.') = '\0';
+		forged = malloc(strlen(head) + strlen(z) + 2);
+		sprintf(forged, "%s.%s", head, z);
+		expect("ES256 signature r=s=0", ecset, forged, &o,
+			   GOV_JWT_BAD_SIGNATURE);
+		free(forged);
+
+		/* A truncated ES256 signature (63 bytes) fails. */
+		forged = strdup(t);
+		forged[strlen(forged) - 2] = '\0';
+		expect_refused("ES256 signature one byte short", ecset, forged, &o);
+		free(forged);
+
+		/* Set unused low bits of the last character: one text per signature. */
+		forged = with_char(t, -1, t[strlen(t) - 1] == 'A' ? 'B' :
+						   t[strlen(t) - 1] == 'Q' ? 'R' :
+						   t[strlen(t) - 1] == 'g' ? 'h' : 'x');
+		expect_refused("ES256 signature in non-canonical base64url", ecset,
+					   forged, &o);
+		free(forged);
+		free(head);
+		free(z);
+	}
+	else
+		check(0, "ES256 forgeries", "minting failed");
+	free(t);
+
+	/* An HS256 token with an empty signature is refused. */
+	t = mint("--alg", "HS256", "--secret-file", secret_path,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	if (t)
+	{
+		forged = strdup(t);
+		strrchr(forged, '.')[1] = '\0';
+		expect("HS256 with an empty signature", hs, forged, &o,
+			   GOV_JWT_BAD_SIGNATURE);
+		free(forged);
+
+		/* A truncated HMAC (first 16 bytes only) is refused. */
+		forged = strdup(t);
+		strrchr(forged, '.')[23] = '\0';
+		expect("HS256 with a truncated MAC", hs, forged, &o,
+			   GOV_JWT_BAD_SIGNATURE);
+		free(forged);
+	}
+	free(t);
+
+	/* A "crit" header names extensions we do not implement: refused. */
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--header",
+			 "{\"crit\":[\"exp\"]}", "--claims", ATTACK_CLAIMS, NULL);
+	expect_refused("header with crit", hs, t, &o);
+	free(t);
+
+	free(pem);
+	gov_jwt_keyset_free(rsaset);
+	gov_jwt_keyset_free(mixed);
+	gov_jwt_keyset_free(ecset);
+	gov_jwt_keyset_free(hs);
+}
+
+/* ---------------------------------------------------------------------
+ * Key ids
+ * ---------------------------------------------------------------------
+ */
+static void
+run_kid_cases(void)
+{
+	GovJwtOptions o = base_opts();
+	char	   *j1 = jwk_from_pem(p256_pub, "k1");
+	char	   *j2 = jwk_from_pem(p256b_pub, "k2");
+	char	   *jr = jwk_from_pem(rsa_pub, "r1");
+	char	   *jdup = jwk_from_pem(p256b_pub, "k1");
+	char		doc[8192];
+	GovJwtKeySet *ks,
+			   *mixed;
+	GovJwtClaims c;
+	char	   *t;
+
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", j1, j2);
+	ks = set_from(doc);
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", j1, jr);
+	mixed = set_from(doc);
+
+	/* Two keys with kids load as two keys. */
+	check(ks && gov_jwt_keyset_count(ks) == 2 && mixed,
+		  "JWKS with kids k1, k2", "not loaded");
+	if (!ks || !mixed)
+		goto done;
+
+	/* A token naming k2 and signed by k2 verifies; the kid comes back. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"k2\"}", "--claims", ATTACK_CLAIMS, NULL);
+	if (expect_claims("kid k2 selects k2", ks, t, t ? strlen(t) : 0, &o,
+					  GOV_JWT_OK, &c))
+	{
+		check(c.kid && strcmp(c.kid, "k2") == 0, "kid returned in claims",
+			  "kid=%s", c.kid ? c.kid : "(null)");
+		gov_jwt_claims_free(&c);
+	}
+	free(t);
+
+	/* Signed by k2 but naming k1: only k1 is tried, so it fails. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"k1\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("kid k1 on a k2 signature", ks, t, &o, GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/* A kid that no key has is UNKNOWN_KEY. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"k9\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("unknown kid", ks, t, &o, GOV_JWT_UNKNOWN_KEY);
+	free(t);
+
+	/* Without a kid every admitting key is tried; k2's token verifies. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--claims", ATTACK_CLAIMS,
+			 NULL);
+	expect("no kid, second key verifies", ks, t, &o, GOV_JWT_OK);
+	free(t);
+
+	/* A kid naming an RSA key on an ES256 token: the key does not admit it. */
+	t = mint("--alg", "ES256", "--key", p256_pem, "--header",
+			 "{\"kid\":\"r1\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("kid of an RSA key on an ES256 token", mixed, t, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+	free(t);
+
+	/* A kid that is not a string is refused. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":2}", "--claims", ATTACK_CLAIMS, NULL);
+	expect_refused("numeric kid", ks, t, &o);
+	free(t);
+
+	/* A JWKS repeating a kid is refused: rotation must be unambiguous. */
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", j1, jdup);
+	expect_load_refused("JWKS with a repeated kid", doc, strlen(doc));
+
+done:
+	gov_jwt_keyset_free(ks);
+	gov_jwt_keyset_free(mixed);
+	free(j1);
+	free(j2);
+	free(jr);
+	free(jdup);
+}
+
+/* ---------------------------------------------------------------------
+ * Claims (HS256 tokens minted with the generated secret)
+ * ---------------------------------------------------------------------
+ */
+typedef struct ClaimCase
+{
+	const char *name;
+	const char *claims;
+	GovJwtStatus want;
+	int64_t		now;			/* 0: NOW */
+	int64_t		leeway;
+	const char *issuer;
+	const char *audience;
+	const char *roles_claim;
+	bool		require_sub;
+	bool		require_exp;
+} ClaimCase;
+
+static const ClaimCase claim_cases[] = {
+	/* iss must equal the configured issuer. */
+	{.name = "wrong iss",
+		.claims = "{\"sub\":\"a\",\"iss\":\"https://evil.test\"}",
+	.want = GOV_JWT_WRONG_ISSUER, .issuer = "https://issuer.test"},
+	/* A missing iss does not satisfy a configured issuer. */
+	{.name = "missing iss",
+		.claims = "{\"sub\":\"a\"}",
+	.want = GOV_JWT_WRONG_ISSUER, .issuer = "https://issuer.test"},
+	/* Issuers compare exactly: a longer string is another issuer. */
+	{.name = "iss with a suffix",
+		.claims = "{\"iss\":\"https://issuer.test.evil\"}",
+	.want = GOV_JWT_WRONG_ISSUER, .issuer = "https://issuer.test"},
+	/* No configured issuer: iss is not checked. */
+	{.name = "iss unchecked",
+		.claims = "{\"iss\":\"https://evil.test\"}",
+	.want = GOV_JWT_OK},
+	/* aud as a string must equal the audience. */
+	{.name = "wrong aud (string)",
+		.claims = "{\"aud\":\"other\"}",
+	.want = GOV_JWT_WRONG_AUDIENCE, .audience = "governance"},
+	/* aud as an array must contain the audience. */
+	{.name = "wrong aud (array)",
+		.claims = "{\"aud\":[\"a\",\"governance-x\"]}",
+	.want = GOV_JWT_WRONG_AUDIENCE, .audience = "governance"},
+	/* An array containing the audience is accepted. */
+	{.name = "aud array containing it",
+		.claims = "{\"aud\":[\"a\",\"governance\"]}",
+	.want = GOV_JWT_OK, .audience = "governance"},
+	/* A string equal to the audience is accepted. */
+	{.name = "aud string equal",
+		.claims = "{\"aud\":\"governance\"}",
+	.want = GOV_JWT_OK, .audience = "governance"},
+	/* A missing aud does not satisfy a configured audience. */
+	{.name = "missing aud",
+		.claims = "{\"sub\":\"a\"}",
+	.want = GOV_JWT_WRONG_AUDIENCE, .audience = "governance"},
+	/* aud of another JSON type is a bad claim. */
+	{.name = "aud as number",
+		.claims = "{\"aud\":5}",
+	.want = GOV_JWT_BAD_CLAIM, .audience = "governance"},
+	/* nbf in the future: not yet valid. */
+	{.name = "nbf in the future",
+		.claims = "{\"nbf\":1700000060}",
+	.want = GOV_JWT_NOT_YET_VALID},
+	/* One second before exp is fine. */
+	{.name = "exp - 1",
+		.claims = "{\"exp\":1700000010}",
+	.want = GOV_JWT_OK, .now = NOW + 9},
+	/* At exp the token has expired. */
+	{.name = "at exp",
+		.claims = "{\"exp\":1700000010}",
+	.want = GOV_JWT_EXPIRED, .now = NOW + 10},
+	/* Leeway extends exp: now = exp + leeway - 1 passes. */
+	{.name = "exp within leeway",
+		.claims = "{\"exp\":1700000010}",
+	.want = GOV_JWT_OK, .now = NOW + 14, .leeway = 5},
+	/* now = exp + leeway is expired. */
+	{.name = "exp at leeway edge",
+		.claims = "{\"exp\":1700000010}",
+	.want = GOV_JWT_EXPIRED, .now = NOW + 15, .leeway = 5},
+	/* At nbf the token is valid. */
+	{.name = "at nbf",
+		.claims = "{\"nbf\":1700000010}",
+	.want = GOV_JWT_OK, .now = NOW + 10},
+	/* One second before nbf it is not. */
+	{.name = "nbf - 1",
+		.claims = "{\"nbf\":1700000010}",
+	.want = GOV_JWT_NOT_YET_VALID, .now = NOW + 9},
+	/* Leeway admits now + leeway = nbf. */
+	{.name = "nbf within leeway",
+		.claims = "{\"nbf\":1700000010}",
+	.want = GOV_JWT_OK, .now = NOW + 5, .leeway = 5},
+	/* now + leeway = nbf - 1 is not yet valid. */
+	{.name = "nbf at leeway edge",
+		.claims = "{\"nbf\":1700000010}",
+	.want = GOV_JWT_NOT_YET_VALID, .now = NOW + 4, .leeway = 5},
+	/* A fractional NumericDate (RFC 7519 2) is accepted. */
+	{.name = "fractional exp",
+		.claims = "{\"exp\":1700000600.5}",
+	.want = GOV_JWT_OK},
+	/* exp at INT64_MAX with leeway: far future, no overflow to the past. */
+	{.name = "exp at INT64_MAX with leeway",
+		.claims = "{\"exp\":9223372036854775807}",
+	.want = GOV_JWT_OK, .leeway = 60},
+	/* exp far in the past, below any int32: expired. */
+	{.name = "exp negative",
+		.claims = "{\"exp\":-9223372036854775807}",
+	.want = GOV_JWT_EXPIRED, .leeway = 60},
+	/* require_exp with no exp: missing claim. */
+	{.name = "exp required, absent",
+		.claims = "{\"sub\":\"a\"}",
+	.want = GOV_JWT_MISSING_CLAIM, .require_exp = true},
+	/* Without require_exp a token without exp is accepted. */
+	{.name = "exp not required, absent",
+		.claims = "{\"sub\":\"a\"}",
+	.want = GOV_JWT_OK},
+	/* require_sub with no sub: missing claim. */
+	{.name = "sub required, absent",
+		.claims = "{\"iss\":\"x\"}",
+	.want = GOV_JWT_MISSING_CLAIM, .require_sub = true},
+	/* An empty sub names nobody; it counts as missing. */
+	{.name = "sub required, empty",
+		.claims = "{\"sub\":\"\"}",
+	.want = GOV_JWT_MISSING_CLAIM, .require_sub = true},
+	/* sub as a number is the wrong type. */
+	{.name = "sub as number",
+		.claims = "{\"sub\":42}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* exp as a string is the wrong type. */
+	{.name = "exp as string",
+		.claims = "{\"exp\":\"1700000600\"}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* exp as a boolean is the wrong type. */
+	{.name = "exp as boolean",
+		.claims = "{\"exp\":true}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* nbf as a string is the wrong type. */
+	{.name = "nbf as string",
+		.claims = "{\"nbf\":\"0\"}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* jti as a number is the wrong type. */
+	{.name = "jti as number",
+		.claims = "{\"jti\":7}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* iss as an array is the wrong type. */
+	{.name = "iss as array",
+		.claims = "{\"iss\":[\"https://issuer.test\"]}",
+	.want = GOV_JWT_BAD_CLAIM, .issuer = "https://issuer.test"},
+	/* act as a string is the wrong type (RFC 8693 says object). */
+	{.name = "act as string",
+		.claims = "{\"sub\":\"a\",\"act\":\"bot\"}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* act.sub as a number is the wrong type. */
+	{.name = "act.sub as number",
+		.claims = "{\"sub\":\"a\",\"act\":{\"sub\":1}}",
+	.want = GOV_JWT_BAD_CLAIM},
+	/* roles as an object is the wrong type. */
+	{.name = "roles as object",
+		.claims = "{\"roles\":{\"admin\":true}}",
+	.want = GOV_JWT_BAD_CLAIM, .roles_claim = "roles"},
+	/* A roles array holding a number is the wrong type. */
+	{.name = "roles array with a number",
+		.claims = "{\"roles\":[\"reader\",1]}",
+	.want = GOV_JWT_BAD_CLAIM, .roles_claim = "roles"},
+	/* A nested roles path ending in an object is the wrong type. */
+	{.name = "nested roles as object",
+		.claims = "{\"realm_access\":{\"roles\":{\"r\":1}}}",
+	.want = GOV_JWT_BAD_CLAIM, .roles_claim = "realm_access.roles"},
+	/* A payload repeating "sub" is malformed (which one would we trust?). */
+	{.name = "duplicate sub in payload",
+		.claims = "{\"sub\":\"alice\",\"sub\":\"admin\"}",
+	.want = GOV_JWT_MALFORMED},
+	/* A payload that is a JSON array is malformed. */
+	{.name = "payload is an array",
+		.claims = "[\"sub\",\"alice\"]",
+	.want = GOV_JWT_MALFORMED},
+	/* A payload that is not JSON is malformed. */
+	{.name = "payload not JSON",
+		.claims = "sub=alice",
+	.want = GOV_JWT_MALFORMED},
+	/* Bytes after the JSON object are malformed. */
+	{.name = "payload with trailing bytes",
+		.claims = "{\"sub\":\"a\"} x",
+	.want = GOV_JWT_MALFORMED},
+	/* Invalid UTF-8 inside a JSON string is malformed. */
+	{.name = "payload with invalid UTF-8",
+		.claims = "{\"sub\":\"\xff\xfe\"}",
+	.want = GOV_JWT_MALFORMED},
+	/* A NUL escaped into sub could truncate the identity: refused. */
+	{.name = "sub with \\u0000",
+		.claims = "{\"sub\":\"admin\\u0000x\"}",
+	.want = GOV_JWT_MALFORMED},
+};
+
+static void
+run_claim_cases(void)
+{
+	GovJwtKeySet *hs = hmac_set(false);
+	GovJwtClaims c;
+	GovJwtOptions o;
+	char		name[160];
+	char	   *t;
+	size_t		i;
+
+	if (hs == NULL)
+	{
+		check(0, "claim key set", "HMAC secret not loaded");
+		return;
+	}
+	for (i = 0; i < sizeof(claim_cases) / sizeof(claim_cases[0]); i++)
+	{
+		const ClaimCase *cc = &claim_cases[i];
+
+		o = base_opts();
+		o.now = cc->now ? cc->now : NOW;
+		o.leeway = cc->leeway;
+		o.issuer = cc->issuer;
+		o.audience = cc->audience;
+		o.roles_claim = cc->roles_claim;
+		o.require_sub = cc->require_sub;
+		o.require_exp = cc->require_exp;
+		t = mint("--alg", "HS256", "--secret-file", secret_path,
+				 "--claims", cc->claims, NULL);
+		snprintf(name, sizeof(name), "claims: %s", cc->name);
+		expect(name, hs, t, &o, cc->want);
+		free(t);
+	}
+
+	o = base_opts();
+
+	/* Roles come from a nested dotted path, in order. */
+	o.roles_claim = "realm_access.roles";
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--claims",
+			 "{\"sub\":\"alice\",\"roles\":[\"decoy\"],\"realm_access\":"
+			 "{\"roles\":[\"reader\",\"writer\"]}}", NULL);
+	if (expect_claims("claims: nested roles verify", hs, t, t ? strlen(t) : 0,
+					  &o, GOV_JWT_OK, &c))
+	{
+		check(c.nroles == 2 && c.roles && strcmp(c.roles[0], "reader") == 0 &&
+			  strcmp(c.roles[1], "writer") == 0,
+			  "claims: realm_access.roles extracted", "nroles=%d", c.nroles);
+		gov_jwt_claims_free(&c);
+	}
+	free(t);
+
+	/* A roles path that is absent gives no roles, not an error. */
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--claims",
+			 "{\"sub\":\"alice\",\"realm_access\":{}}", NULL);
+	if (expect_claims("claims: absent roles path", hs, t, t ? strlen(t) : 0,
+					  &o, GOV_JWT_OK, &c))
+	{
+		check(c.nroles == 0, "claims: absent roles give none", "nroles=%d",
+			  c.nroles);
+		gov_jwt_claims_free(&c);
+	}
+	free(t);
+
+	/* A top-level roles claim is read by a path without dots. */
+	o.roles_claim = "roles";
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--claims",
+			 "{\"sub\":\"alice\",\"roles\":[\"auditor\"]}", NULL);
+	if (expect_claims("claims: top-level roles", hs, t, t ? strlen(t) : 0,
+					  &o, GOV_JWT_OK, &c))
+	{
+		check(c.nroles == 1 && strcmp(c.roles[0], "auditor") == 0,
+			  "claims: roles extracted", "nroles=%d", c.nroles);
+		gov_jwt_claims_free(&c);
+	}
+	free(t);
+	o.roles_claim = NULL;
+
+	/* act.sub is the actor; sub stays the person it acts for. */
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--claims",
+			 "{\"sub\":\"alice\",\"act\":{\"sub\":\"agent-7\","
+			 "\"act\":{\"sub\":\"orchestrator\"}},\"exp\":1700000600}", NULL);
+	if (expect_claims("claims: act.sub verifies", hs, t, t ? strlen(t) : 0,
+					  &o, GOV_JWT_OK, &c))
+	{
+		check(c.actor && strcmp(c.actor, "agent-7") == 0 && c.sub &&
+			  strcmp(c.sub, "alice") == 0, "claims: act.sub is the actor",
+			  "actor=%s", c.actor ? c.actor : "(null)");
+
+		/* The payload comes back as compact JSON. */
+		check(c.payload && strstr(c.payload, "\"agent-7\"") &&
+			  !strchr(c.payload, '\n'), "claims: payload as compact JSON",
+			  "payload=%s", c.payload ? c.payload : "(null)");
+
+		/* Re-checking at exp finds the identity expired. */
+		check(gov_jwt_check_time(&c, NOW + 600, 0) == GOV_JWT_EXPIRED &&
+			  gov_jwt_check_time(&c, NOW + 599, 0) == GOV_JWT_OK,
+			  "claims: check_time on verified claims", "wrong status");
+		gov_jwt_claims_free(&c);
+	}
+	free(t);
+	gov_jwt_keyset_free(hs);
+}
+
+/* ---------------------------------------------------------------------
+ * Malformed tokens
+ * ---------------------------------------------------------------------
+ */
+static void
+run_malformed_cases(void)
+{
+	GovJwtKeySet *hs = hmac_set(false);
+	GovJwtOptions o = base_opts();
+	GovJwtClaims c;
+	char		detail[256];
+	char	   *t,
+			   *bad,
+			   *big;
+	size_t		len;
+	bool		zeroed;
+
+	t = mint("--alg", "HS256", "--secret-file", secret_path, "--claims",
+			 "{\"sub\":\"alice\",\"exp\":1700000600}", NULL);
+	if (hs == NULL || t == NULL)
+	{
+		check(0, "malformed-token fixtures", "no key set or no token");
+		gov_jwt_keyset_free(hs);
+		free(t);
+		return;
+	}
+	len = strlen(t);
+
+	/* The untouched token verifies, so each refusal below is the change's. */
+	expect("malformed: the base token verifies", hs, t, &o, GOV_JWT_OK);
+
+	/* A zero-length token is malformed. */
+	expect_claims("malformed: empty", hs, "", 0, &o, GOV_JWT_MALFORMED, NULL);
+
+	/* Two segments (no signature part) are malformed. */
+	bad = strdup(t);
+	*strrchr(bad, '.') = '\0';
+	expect("malformed: two segments", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* Four segments (a JWE-like tail) are malformed. */
+	bad = concat(t, ".AAAA");
+	expect("malformed: four segments", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* An empty header segment is malformed. */
+	bad = strdup(strchr(t, '.'));
+	expect("malformed: empty header", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* '+' from standard base64 is not base64url. */
+	bad = with_char(t, 3, '+');
+	expect("malformed: '+' in header", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* '/' from standard base64 is not base64url. */
+	bad = with_char(t, (long) len - 3, '/');
+	expect("malformed: '/' in signature", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A space inside the payload is not base64url. */
+	bad = with_char(t, strchr(t, '.') - t + 3, ' ');
+	expect("malformed: space in payload", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* '=' padding is not allowed in a JWS segment. */
+	bad = concat(t, "=");
+	expect("malformed: '=' after signature", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* ... nor inside, after the header. */
+	bad = malloc(len + 2);
+	sprintf(bad, "%.*s=%s", (int) (strchr(t, '.') - t), t, strchr(t, '.'));
+	expect("malformed: '=' after header", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A header segment whose length no base64 text can have. */
+	bad = malloc(len + 2);
+	sprintf(bad, "%.*sA%s", (int) (strchr(t, '.') - t), t, strchr(t, '.'));
+	expect_refused("malformed: header of impossible length", hs, bad, &o);
+	free(bad);
+
+	/* A raw non-UTF-8 byte in the token text is malformed. */
+	bad = with_char(t, 5, (char) 0xff);
+	expect("malformed: byte 0xff in token", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A NUL inside the given length is malformed (no C-string cut). */
+	bad = strdup(t);
+	bad[len - 5] = '\0';
+	expect_claims("malformed: NUL inside the token", hs, bad, len, &o,
+				  GOV_JWT_MALFORMED, NULL);
+	free(bad);
+
+	/* Only len bytes are read: bytes after them do not matter. */
+	bad = concat(t, ".junk");
+	expect_claims("length respected: trailing bytes ignored", hs, bad, len,
+				  &o, GOV_JWT_OK, NULL);
+	free(bad);
+
+	/* One byte short of the token is refused. */
+	expect_claims("length respected: one byte short", hs, t, len - 1, &o,
+				  GOV_JWT_BAD_SIGNATURE, NULL);
+
+	/* A 1 MiB token is refused by length before anything else. */
+	big = malloc(1 << 20);
+	memset(big, 'A', 1 << 20);
+	big[100] = '.';
+	big[200] = '.';
+	expect_claims("malformed: 1 MiB token", hs, big, 1 << 20, &o,
+				  GOV_JWT_TOO_LONG, NULL);
+
+	/* The default limit is inclusive: 16384 bytes is not too long. */
+	expect_claims("length limit: 16384 bytes not too long", hs, big,
+				  GOV_JWT_MAX_TOKEN_LEN, &o, GOV_JWT_MALFORMED, NULL);
+
+	/* 16385 bytes is. */
+	expect_claims("length limit: 16385 bytes too long", hs, big,
+				  GOV_JWT_MAX_TOKEN_LEN + 1, &o, GOV_JWT_TOO_LONG, NULL);
+	free(big);
+
+	/* A configured max_len equal to the token's length admits it. */
+	o.max_len = len;
+	expect("length limit: max_len = length", hs, t, &o, GOV_JWT_OK);
+
+	/* One less and it is too long. */
+	o.max_len = len - 1;
+	expect("length limit: max_len = length - 1", hs, t, &o,
+		   GOV_JWT_TOO_LONG);
+	o.max_len = 0;
+
+	/* Duplicate "alg": the HS256 signer and a "none" reader could disagree. */
+	bad = mint("--alg", "HS256", "--raw-header",
+			   "{\"alg\":\"HS256\",\"alg\":\"none\"}", "--secret-file",
+			   secret_path, "--claims", "{\"sub\":\"a\"}", NULL);
+	expect("malformed: duplicate alg in header", hs, bad, &o,
+		   GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* The same with the members the other way round. */
+	bad = mint("--alg", "HS256", "--raw-header",
+			   "{\"alg\":\"none\",\"alg\":\"HS256\"}", "--secret-file",
+			   secret_path, "--claims", "{\"sub\":\"a\"}", NULL);
+	expect("malformed: duplicate alg, none first", hs, bad, &o,
+		   GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* Duplicate "kid" in the header is malformed too. */
+	bad = mint("--alg", "HS256", "--raw-header",
+			   "{\"alg\":\"HS256\",\"kid\":\"a\",\"kid\":\"b\"}",
+			   "--secret-file", secret_path, "--claims", "{\"sub\":\"a\"}",
+			   NULL);
+	expect("malformed: duplicate kid in header", hs, bad, &o,
+		   GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A header that is a JSON array is malformed. */
+	bad = mint("--alg", "HS256", "--raw-header", "[\"HS256\"]",
+			   "--secret-file", secret_path, "--claims", "{}", NULL);
+	expect("malformed: header is an array", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A header that is not JSON is malformed. */
+	bad = mint("--alg", "HS256", "--raw-header", "alg=HS256",
+			   "--secret-file", secret_path, "--claims", "{}", NULL);
+	expect("malformed: header not JSON", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* A header without "alg" is malformed. */
+	bad = mint("--alg", "HS256", "--raw-header", "{\"typ\":\"JWT\"}",
+			   "--secret-file", secret_path, "--claims", "{}", NULL);
+	expect("malformed: header without alg", hs, bad, &o, GOV_JWT_MALFORMED);
+	free(bad);
+
+	/* An "alg" that is not a string is refused. */
+	bad = mint("--alg", "HS256", "--raw-header", "{\"alg\":256}",
+			   "--secret-file", secret_path, "--claims", "{}", NULL);
+	expect_refused("malformed: numeric alg", hs, bad, &o);
+	free(bad);
+
+	/* On failure the claims are zeroed and detail never quotes the token. */
+	bad = with_char(t, -5, t[len - 5] == 'A' ? 'B' : 'A');
+	memset(&c, 0x5a, sizeof(c));
+	gov_jwt_verify(hs, bad, len, &o, &c, detail, sizeof(detail));
+	zeroed = c.kid == NULL && c.sub == NULL && c.actor == NULL &&
+		c.jti == NULL && c.iss == NULL && c.roles == NULL && c.nroles == 0 &&
+		c.payload == NULL && !c.has_exp && c.alg[0] == '\0';
+	check(zeroed, "failure leaves claims zeroed", "claims not zeroed");
+	check(detail[0] != '\0' && strstr(detail, strrchr(bad, '.') + 1) == NULL &&
+		  strstr(detail, "eyJ") == NULL, "detail does not quote the token",
+		  "detail=\"%s\"", detail);
+	free(bad);
+
+	free(t);
+	gov_jwt_keyset_free(hs);
+}
+
+/* ---------------------------------------------------------------------
+ * Key loading
+ * ---------------------------------------------------------------------
+ */
+
+/* A JWK with extra members inserted before its closing brace. */
+static char *
+jwk_plus(const char *jwk, const char *extra)
+{
+	size_t		n = strlen(jwk);
+	char	   *out = malloc(n + strlen(extra) + 1);
+
+	memcpy(out, jwk, n - 1);
+	strcpy(out + n - 1, extra);
+	strcat(out, "}");
+	return out;
+}
+
+static void
+run_key_loading_cases(void)
+{
+	unsigned char secret[64];
+	char		err[256];
+	char		doc[8192];
+	char	   *rsa = jwk_from_pem(rsa_pub, NULL);
+	char	   *ec = jwk_from_pem(p256_pub, NULL);
+	char	   *rsa_small = jwk_from_pem(rsa1024_pub, NULL);
+	char	   *s,
+			   *s2;
+	GovJwtKeySet *ks;
+	bool		ok;
+
+	memset(secret, 0x42, sizeof(secret));
+
+	/* An HMAC secret shorter than 32 bytes is refused, set unchanged. */
+	ks = gov_jwt_keyset_new();
+	err[0] = '\0';
+	ok = gov_jwt_keyset_add_hmac(ks, secret, GOV_JWT_MIN_HMAC_LEN - 1, err,
+								 sizeof(err));
+	check(!ok && gov_jwt_keyset_count(ks) == 0 && err[0] != '\0',
+		  "HMAC secret of 31 bytes refused", "accepted=%d", ok);
+
+	/* 32 bytes is enough. */
+	ok = gov_jwt_keyset_add_hmac(ks, secret, GOV_JWT_MIN_HMAC_LEN, err,
+								 sizeof(err));
+	check(ok && gov_jwt_keyset_count(ks) == 1, "HMAC secret of 32 bytes",
+		  "refused: %s", err);
+	gov_jwt_keyset_free(ks);
+
+	/* An oct JWK with a 31-byte k is refused the same way. */
+	s = b64url(secret, GOV_JWT_MIN_HMAC_LEN - 1);
+	snprintf(doc, sizeof(doc), "{\"keys\":[{\"kty\":\"oct\",\"k\":\"%s\"}]}", s);
+	free(s);
+	expect_load_refused("oct JWK of 31 bytes refused", doc, strlen(doc));
+
+	/* A PEM RSA private key is refused: the file must hold public keys. */
+	s = slurp(rsa_pem, NULL);
+	expect_load_refused("PEM RSA private key refused", s, strlen(s));
+	free(s);
+
+	/* A PEM EC private key is refused. */
+	s = slurp(p256_pem, NULL);
+	expect_load_refused("PEM EC private key refused", s, strlen(s));
+
+	/* A public key followed by a private key is refused as a whole. */
+	s2 = slurp(p256_pub, NULL);
+	{
+		char	   *both = concat(s2, s);
+
+		expect_load_refused("PEM public + private key refused", both,
+							strlen(both));
+		free(both);
+	}
+	free(s);
+
+	/* A PEM file whose second key is corrupt is refused, not shortened. */
+	s = concat(s2, "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0D"
+			   "AQcDQgAE\n-----END PUBLIC KEY-----\n");
+	expect_load_refused("PEM with a corrupt second key refused", s, strlen(s));
+	free(s);
+	free(s2);
+
+	/* An EC JWK with the private "d" is refused (A.3 with its d). */
+	expect_load_refused("EC JWK with private d refused",
+						"{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
+						RFC_A3_XY ",\"d\":\"jpsQnnGQmL-YBIffH1136cspYG6-0iY7"
+						"X1fCE9-E9LI\"}]}", 0);
+
+	/* An RSA JWK with a private member is refused, whatever its value. */
+	if (rsa && ec && rsa_small)
+	{
+		const char *members[] = {"d", "p", "q", "dp", "dq", "qi"};
+		size_t		i;
+		bool		all = true;
+
+		for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		{
+			GovJwtKeySet *k = gov_jwt_keyset_new();
+			char		extra[32];
+
+			snprintf(extra, sizeof(extra), ",\"%s\":\"AQAB\"", members[i]);
+			s = jwk_plus(rsa, extra);
+			if (gov_jwt_keyset_add_public(k, s, strlen(s), err, sizeof(err)))
+			{
+				printf("# RSA JWK with \"%s\" accepted\n", members[i]);
+				all = false;
+			}
+			free(s);
+			gov_jwt_keyset_free(k);
+		}
+		check(all, "RSA JWK with d/p/q/dp/dq/qi refused", "one was accepted");
+
+		/* A 1024-bit RSA key is refused as PEM. */
+		s = slurp(rsa1024_pub, NULL);
+		expect_load_refused("RSA 1024-bit PEM refused", s, strlen(s));
+		free(s);
+
+		/* ... and as a JWK. */
+		expect_load_refused("RSA 1024-bit JWK refused", rsa_small,
+							strlen(rsa_small));
+
+		/* A JWK whose "alg" does not fit its kty (HS256 on RSA) is refused. */
+		s = jwk_plus(rsa, ",\"alg\":\"HS256\"");
+		expect_load_refused("RSA JWK with alg HS256 refused", s, strlen(s));
+		free(s);
+
+		/* A JWK for encryption ("use":"enc") is refused. */
+		s = jwk_plus(ec, ",\"use\":\"enc\"");
+		expect_load_refused("JWK with use enc refused", s, strlen(s));
+		free(s);
+
+		/* A JWKS whose second key is bad is refused whole. */
+		ks = set_from(ec);
+		snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", rsa, rsa_small);
+		ok = ks && gov_jwt_keyset_add_public(ks, doc, strlen(doc), err,
+											 sizeof(err));
+		check(ks && !ok && gov_jwt_keyset_count(ks) == 1,
+			  "failed JWKS leaves the set as it was", "accepted=%d count=%d",
+			  ok, ks ? gov_jwt_keyset_count(ks) : -1);
+		gov_jwt_keyset_free(ks);
+
+		/* A single JWK (not wrapped in "keys") loads. */
+		ks = set_from(rsa);
+		check(ks && gov_jwt_keyset_count(ks) == 1, "single JWK loads",
+			  "refused");
+		gov_jwt_keyset_free(ks);
+	}
+	else
+		check(0, "JWKs from generated keys", "could not derive them");
+
+	/* Two PEM public keys in one buffer load as two keys. */
+	s = slurp(rsa_pub, NULL);
+	s2 = slurp(p384_pub, NULL);
+	{
+		char	   *both = concat(s, s2);
+
+		ks = set_from(both);
+		check(ks && gov_jwt_keyset_count(ks) == 2, "two PEM keys in one file",
+			  "count=%d", ks ? gov_jwt_keyset_count(ks) : -1);
+		gov_jwt_keyset_free(ks);
+
+		/* A NUL byte inside key material is refused. */
+		both[strlen(s)] = '\0';
+		expect_load_refused("NUL inside key material refused", both,
+							strlen(s) + strlen(s2));
+		free(both);
+	}
+	free(s);
+	free(s2);
+
+	/* An EC point not on the curve is refused (A.3 with y changed). */
+	expect_load_refused("EC JWK point off the curve refused",
+						"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1"
+						"Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"y_FEzRu9m3"
+						"6HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}", 0);
+
+	/* An EC coordinate of the wrong length (31 bytes) is refused. */
+	memset(secret, 0x11, sizeof(secret));
+	s = b64url(secret, 31);
+	s2 = b64url(secret, 32);
+	snprintf(doc, sizeof(doc),
+			 "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+			 s, s2);
+	expect_load_refused("EC JWK with a 31-byte x refused", doc, 0);
+	free(s);
+	free(s2);
+
+	/* An unsupported key type (OKP/Ed25519) is refused. */
+	expect_load_refused("OKP JWK refused",
+						"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxC"
+						"rfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", 0);
+
+	/* Garbage text is refused. */
+	expect_load_refused("garbage refused", "hello, world\n", 0);
+
+	/* Empty input is refused. */
+	expect_load_refused("empty key material refused", "", 0);
+
+	/* Truncated JSON is refused. */
+	expect_load_refused("truncated JWKS refused", "{\"keys\":[", 0);
+
+	/* A JWKS with no keys is refused. */
+	expect_load_refused("JWKS with empty keys refused", "{\"keys\":[]}", 0);
+
+	free(rsa);
+	free(ec);
+	free(rsa_small);
+}
 
 int
 main(int argc, char **argv)

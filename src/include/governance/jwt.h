@@ -140,6 +140,10 @@ extern GovJwtStatus gov_jwt_verify(const GovJwtKeySet *ks, const char *token,
 extern GovJwtStatus gov_jwt_check_time(const GovJwtClaims *claims,
 									   int64_t now, int64_t leeway);
 
+/* The detail sentence for GOV_JWT_EXPIRED or GOV_JWT_NOT_YET_VALID. */
+extern void gov_jwt_time_detail(GovJwtStatus status, int64_t leeway,
+								char *detail, size_t detaillen);
+
 extern void gov_jwt_claims_free(GovJwtClaims *claims);
 
 /* A short phrase for a status, e.g. "token has expired". */

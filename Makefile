@@ -32,3 +32,9 @@ installcheck: test-keys
 test-keys:
 	chmod 600 $(srcdir)/test/keys/hmac.secret
 .PHONY: test-keys
+
+# TAP tests (processes, reloads, restarts): test/t/*.pl
+PROVE_TESTS = test/t/*.pl
+prove-installcheck:
+	$(prove_installcheck)
+.PHONY: prove-installcheck

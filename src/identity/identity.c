@@ -206,6 +206,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	/* Remember what was attempted, so logs can hide it even if refused. */
 	free(governance_last_token_attempt);
 	governance_last_token_attempt = strdup(token);
+	governance_redact_activity();
 
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{

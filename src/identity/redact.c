@@ -10,14 +10,23 @@
  * joined by dots, which is what every compact JWS looks like, whether or
  * not it verifies.  The exact last value given to governance.token is
  * matched too, so a malformed token is hidden as well.  Plain C, no server
- * headers.
+ * headers.  Statement text is redacted a third way, because a log line
+ * such as log_statement's is written before the value is ever checked:
+ * the string literal given to governance.token (SET ... = '...', SET ...
+ * TO '...', set_config('governance.token', '...', ...)) is hidden whatever
+ * it holds.
  *
  * src/identity/redact.c
  *
  *-------------------------------------------------------------------------
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "governance/redact.h"
 
@@ -84,6 +93,51 @@ gov_jwt_run(const char *text, size_t i)
 	return segment == 2 ? j - i : 0;
 }
 
+#define GOV_SETTING_NAME "governance.token"
+
+/*
+ * If text[i] starts the name of the token setting followed by a string
+ * literal value, return the offset and length of the literal's contents.
+ */
+static bool
+gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
+{
+	size_t		j = i + strlen(GOV_SETTING_NAME);
+	size_t		k;
+
+	if (strncasecmp(text + i, GOV_SETTING_NAME, strlen(GOV_SETTING_NAME)) != 0)
+		return false;
+	/* The name's closing quote, blanks, then =, TO or a comma. */
+	if (text[j] == '\'' || text[j] == '"')
+		j++;
+	while (isspace((unsigned char) text[j]))
+		j++;
+	if (text[j] == '=' || text[j] == ',')
+		j++;
+	else if (strncasecmp(text + j, "to", 2) == 0 && !isalnum((unsigned char) text[j + 2]))
+		j += 2;
+	else
+		return false;
+	while (isspace((unsigned char) text[j]))
+		j++;
+	if (text[j] == 'E' || text[j] == 'e')
+		j++;
+	if (text[j] != '\'')
+		return false;
+	j++;
+	/* The literal runs to the next quote that is not doubled. */
+	for (k = j; text[k] != '\0'; k++)
+	{
+		if (text[k] == '\'' && text[k + 1] == '\'')
+			k++;
+		else if (text[k] == '\'')
+			break;
+	}
+	*start = j;
+	*len = k - j;
+	return true;
+}
+
 /* Length of what to replace at text[i], or 0. */
 static size_t
 gov_match_at(const char *text, size_t i, const char *exact, size_t exactlen)
@@ -113,7 +167,20 @@ gov_redact_tokens(const char *text, const char *exact)
 	while (i < len)
 	{
 		size_t		n = gov_match_at(text, i, exact, exactlen);
+		size_t		lit,
+					litlen;
 
+		if (n == 0 && gov_setting_literal(text, i, &lit, &litlen) && litlen > 0)
+		{
+			/* Keep the name and what leads to the literal; hide its text. */
+			memcpy(out + o, text + i, lit - i);
+			o += lit - i;
+			memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
+			o += sizeof(GOV_REDACTED) - 1;
+			i = lit + litlen;
+			changed = true;
+			continue;
+		}
 		if (n > 0)
 		{
 			memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
@@ -142,6 +209,8 @@ gov_has_token(const char *text, const char *exact)
 	if (text == NULL)
 		return false;
 	if (exactlen >= GOV_MIN_EXACT && strstr(text, exact) != NULL)
+		return true;
+	if (strcasestr(text, GOV_SETTING_NAME) != NULL)
 		return true;
 	/* Cheap pre-filter: a JWT has two dots. */
 	if (strchr(text, '.') == NULL)

@@ -336,9 +336,9 @@ build_extension()
 	fi
 }
 
-make_workdir()
+# Fill the temporary directory (made at the start) and give it to postgres.
+fill_workdir()
 {
-	WORK=$(mktemp -d /tmp/governance-bench.XXXXXX)
 	chmod 0700 "$WORK"
 	mkdir "$WORK/sock" "$WORK/keys" "$WORK/out"
 	cp "$REPO_ROOT/test/keys/public_keys.pem" "$REPO_ROOT/test/keys/hmac.secret" \
@@ -377,7 +377,8 @@ psql_as()
 # initdb, configure, start, load pgbench tables, run the setup SQL.
 make_cluster()
 {
-	local name=$1 dir="$WORK/$name" out="$WORK/out/$name.setup.log"
+	local name=$1
+	local dir="$WORK/$name" out="$WORK/out/$name.setup.log"
 
 	log "cluster $name (port ${PORT[$name]}, preload '${PRELOAD[$name]}')"
 	as_pg "$PGBIN/initdb" -D "$dir" -A trust -U postgres -E UTF8 \
@@ -389,7 +390,7 @@ make_cluster()
 listen_addresses = ''
 unix_socket_directories = '$WORK/sock'
 port = ${PORT[$name]}
-max_connections = 40
+max_connections = 110
 shared_buffers = 256MB
 logging_collector = on
 log_directory = 'log'
@@ -428,7 +429,8 @@ EOF
 # pgaudit log is checked after it.
 check_before()
 {
-	local name=$1 out="$WORK/out/$name.setup.log" got
+	local name=$1 got
+	local out="$WORK/out/$name.setup.log"
 
 	case "$name" in
 		governance)
@@ -444,7 +446,7 @@ check_before()
 			fi
 			;;
 	esac
-	got=$(psql_as bench "$name" -At -c "SHOW shared_preload_libraries") \
+	got=$(psql_as postgres "$name" -At -c "SHOW shared_preload_libraries") \
 		|| die "cannot query $name"
 	[ "$got" = "${PRELOAD[$name]}" ] \
 		|| die "$name preloads '$got', expected '${PRELOAD[$name]}'"
@@ -479,6 +481,9 @@ run_pgbench()
 	local -a extra
 
 	read -r -a extra <<<"${ARGS[$w]}"
+	# Write back what the previous run left dirty (pgaudit's log, above
+	# all) now rather than during this run.
+	sync
 	as_pg "$PGBIN/pgbench" -h "$WORK/sock" -p "${PORT[$cfg]}" -U bench \
 		-n -M prepared -c "$clients" -j "$jobs" -T "$seconds" \
 		"${extra[@]}" bench >"$out" 2>&1 || rc=$?
@@ -511,18 +516,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ensure_packages
-id postgres >/dev/null 2>&1 || die "there is no postgres user"
-make_workdir
-build_extension
-mint_token
+WORK=$(mktemp -d /tmp/governance-bench.XXXXXX)
 define_benchmarks
-
 [ -n "${SUITES[$suite]:-}" ] || {
 	echo "run.sh: unknown suite \"$suite\" (known: ${!SUITES[*]})" >&2
 	exit 2
 }
 read -r -a SELECTED <<<"${SUITES[$suite]}"
+
+ensure_packages
+id postgres >/dev/null 2>&1 || die "there is no postgres user"
+fill_workdir
+build_extension
+mint_token
 
 # The configurations the selected workloads need, in definition order.
 NEEDED=()
@@ -575,7 +581,7 @@ workload_rows=()
 for w in "${SELECTED[@]}"; do
 	read -r med min max <<<"$(stats ${TPS[$w]})"
 	MEDIAN[$w]=$med
-	rounds_list=$(printf '%s\n' ${TPS[$w]} | awk '{ printf "%s%.0f", NR > 1 ? " " : "", $1 }')
+	rounds_list=$(printf '%s\n' ${TPS[$w]} | awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }')
 	workload_rows+=("$w|${ON[$w]}|$med|$min|$max|$rounds_list")
 done
 
@@ -584,7 +590,7 @@ for entry in "${RATIOS[@]}"; do
 	IFS='|' read -r num den budget label <<<"$entry"
 	[ -n "${MEDIAN[$num]:-}" ] && [ -n "${MEDIAN[$den]:-}" ] || continue
 	pct=$(awk -v a="${MEDIAN[$num]}" -v b="${MEDIAN[$den]}" \
-		'BEGIN { printf "%.1f", b > 0 ? 100 * a / b : 0 }')
+		'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
 	if [ "$budget" = - ]; then
 		verdict="(reference)"
 		budget_text="-"

@@ -1,0 +1,97 @@
+#
+# 003_secrecy.pl
+#	  A token is a credential: it must not reach the server log, another
+#	  session's view of pg_stat_activity, pg_stat_statements or pgaudit,
+#	  all loaded beside governance (and before it, so governance's hooks
+#	  run first).
+#
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use GovernanceTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = governance_node('secrecy',
+	preload => 'pg_stat_statements,pgaudit,governance',
+	conf => qq(
+log_statement = 'all'
+log_min_error_statement = 'error'
+log_connections = on
+pgaudit.log = 'all'
+pg_stat_statements.track_utility = on
+));
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION governance;
+	CREATE EXTENSION pg_stat_statements;
+	CREATE ROLE agent LOGIN;
+	GRANT pg_read_all_stats TO agent;
+});
+
+my $good = mint_token('sub=alice');
+my $good2 = mint_token('sub=bob', '--alg', 'ES256', '--key', 'ec');
+my $expired = mint_token('sub=alice', 'exp=-100');
+my $forged = mint_token('sub=mallory', '--key', 'other-rsa');
+my @tokens = ($good, $good2, $expired, $forged);
+
+# Another session of the same role watches pg_stat_activity.
+my $watcher = $node->background_psql('postgres',
+	extra_params => [ '-U', 'agent' ]);
+my $actor = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'agent' ]);
+my $actor_pid = $actor->query_safe('SELECT pg_backend_pid()');
+
+# An idle session keeps its last statement visible to the same role.
+$actor->query_safe("SET governance.token = '$good'");
+my $seen = $watcher->query_safe("SELECT query FROM pg_stat_activity WHERE pid = $actor_pid");
+like($seen, qr/SET governance.token = '<redacted>'/, 'pg_stat_activity shows the SET redacted');
+unlike($seen, qr/\Q$good\E/, 'pg_stat_activity does not show the token');
+
+$actor->query_safe("SELECT set_config('governance.token', '$good2', false)");
+$seen = $watcher->query_safe("SELECT query FROM pg_stat_activity WHERE pid = $actor_pid");
+like($seen, qr/set_config\('governance.token', '<redacted>', false\)/,
+	'pg_stat_activity shows set_config redacted');
+
+# Refused tokens are statements that fail: the log's STATEMENT line and
+# the error must not carry them either.
+$actor->query("SET governance.token = '$expired'");
+$actor->query("SET governance.token = '$forged'");
+$actor->query("SET governance.token = 'not-a-jwt-but-secret-looking-value'");
+like($actor->{stderr}, qr/token is malformed/, 'the refused values were refused');
+$actor->{stderr} = '';
+$actor->query_safe("BEGIN; SET LOCAL governance.token = '$good'; COMMIT");
+$actor->query_safe('SELECT 1');
+$actor->quit;
+$watcher->quit;
+
+# PGOPTIONS at connection time, and a refused one.
+{
+	local $ENV{PGOPTIONS} = "-c governance.token=$good";
+	$node->safe_psql('postgres', 'SELECT 1');
+	$ENV{PGOPTIONS} = "-c governance.token=$forged";
+	$node->psql('postgres', 'SELECT 1');
+}
+
+my $pgss = $node->safe_psql('postgres',
+	q{SELECT string_agg(query, E'\n') FROM pg_stat_statements});
+like($pgss, qr/SET governance.token = '<redacted>'/, 'pg_stat_statements holds the redacted text');
+$node->stop;
+
+my $log = slurp_file($node->logfile);
+like($log, qr/AUDIT: SESSION.*SET governance.token = '<redacted>'/, 'pgaudit logged the SET, redacted');
+for my $i (0 .. $#tokens)
+{
+	unlike($log, qr/\Q$tokens[$i]\E/, "token $i is not in the server log");
+	unlike($pgss, qr/\Q$tokens[$i]\E/, "token $i is not in pg_stat_statements");
+	# Not even its signature part.
+	my $sig = (split /\./, $tokens[$i])[2];
+	unlike($log, qr/\Q$sig\E/, "signature of token $i is not in the server log");
+}
+unlike($log, qr/not-a-jwt-but-secret-looking-value/, 'a malformed token value is not in the log either');
+like($log, qr/invalid governance token: token signature is invalid/, 'the refusal itself is logged');
+
+done_testing();

@@ -26,7 +26,11 @@
 # as "bench", an ordinary role that owns the pgbench tables: the people and
 # agents governance is built for are not superusers.  TPS is pgbench's
 # figure without the initial connection time; each workload is reported as
-# the median over the rounds, with the minimum and maximum.
+# the median over the rounds, with the minimum and maximum.  A ratio is
+# computed within each round (the two runs were minutes apart at most) and
+# reported as the median of those per-round ratios, so load that drifts
+# over the whole benchmark cancels out.  The load average before and after
+# is reported too: a busy machine makes every figure less trustworthy.
 #
 # The script reports budgets; it does not enforce them.  It exits 0 when
 # the benchmark ran, whatever the ratios, and non-zero only when something
@@ -206,8 +210,9 @@ as_pg()
 #	  (-n -M prepared -c -j -T).  Script files go in $WORK (see
 #	  write_scripts).
 #   ratio NUMERATOR DENOMINATOR BUDGET LABEL
-#	  NUMERATOR's median TPS over DENOMINATOR's, in percent; BUDGET is the
-#	  least acceptable percentage, or "-" for a figure given for reference.
+#	  NUMERATOR's TPS over DENOMINATOR's in percent, per round, and the
+#	  median of those; BUDGET is the least acceptable median, or "-" for a
+#	  figure given for reference.
 #	  Reported when both workloads ran.
 #   SUITES[name]
 #	  The workloads a suite runs; "all" runs every workload defined.
@@ -548,6 +553,7 @@ for c in "${NEEDED[@]}"; do
 done
 
 PGVERSION=$("$PGBIN/postgres" --version)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started_at=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 n=${#SELECTED[@]}
 log "suite $suite: ${SELECTED[*]}"
@@ -567,6 +573,7 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 AUDIT_LINES=""
 for c in "${NEEDED[@]}"; do
 	check_after "$c"
@@ -585,12 +592,20 @@ for w in "${SELECTED[@]}"; do
 	workload_rows+=("$w|${ON[$w]}|$med|$min|$max|$rounds_list")
 done
 
+# A ratio is taken within each round, where its two runs were close in
+# time, and its median over the rounds is reported: load that drifts over
+# the whole benchmark (other work on the machine) then cancels out, which
+# it does not in a ratio of the two medians.
 ratio_rows=()
 for entry in "${RATIOS[@]}"; do
 	IFS='|' read -r num den budget label <<<"$entry"
 	[ -n "${MEDIAN[$num]:-}" ] && [ -n "${MEDIAN[$den]:-}" ] || continue
-	pct=$(awk -v a="${MEDIAN[$num]}" -v b="${MEDIAN[$den]}" \
-		'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
+	per_round=$(awk -v a="${TPS[$num]}" -v b="${TPS[$den]}" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++)
+			printf "%s%.1f", (i > 1 ? " " : ""), (y[i] > 0 ? 100 * x[i] / y[i] : 0)
+	}')
+	read -r pct rmin rmax <<<"$(stats $per_round)"
 	if [ "$budget" = - ]; then
 		verdict="(reference)"
 		budget_text="-"
@@ -602,7 +617,7 @@ for entry in "${RATIOS[@]}"; do
 			verdict=FAIL
 		fi
 	fi
-	ratio_rows+=("$label|$pct%|$budget_text|$verdict")
+	ratio_rows+=("$label|$pct%|${per_round// /% }%|$budget_text|$verdict")
 done
 
 commit=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -620,6 +635,7 @@ setup_text="$clients clients, $jobs threads, -M prepared, -n, $duration s x $rou
 	echo "  server:    $PGVERSION"
 	echo "  commit:    $commit"
 	echo "  setup:     $setup_text"
+	echo "  load avg:  $load_before before, $load_after after (1, 5, 15 min)"
 	[ -z "$AUDIT_LINES" ] || echo "  pgaudit:   $AUDIT_LINES audit lines written"
 	echo
 	printf '  %-14s %-12s %11s %11s %11s   %s\n' \
@@ -630,10 +646,12 @@ setup_text="$clients clients, $jobs threads, -M prepared, -n, $duration s x $rou
 			"$w" "$c" "$med" "$min" "$max" "$list"
 	done
 	echo
-	printf '  %-56s %8s %8s  %s\n' ratio value budget verdict
+	printf '  %-54s %7s %8s  %-11s  %s\n' ratio median budget verdict \
+		"per round"
 	for row in "${ratio_rows[@]}"; do
-		IFS='|' read -r label pct budget_text verdict <<<"$row"
-		printf '  %-56s %8s %8s  %s\n' "$label" "$pct" "$budget_text" "$verdict"
+		IFS='|' read -r label pct list budget_text verdict <<<"$row"
+		printf '  %-54s %7s %8s  %-11s  %s\n' \
+			"$label" "$pct" "$budget_text" "$verdict" "$list"
 	done
 	echo
 	echo "  reproduce (from the repository root, as root):"
@@ -649,6 +667,7 @@ mkdir -p "$RESULTS_DIR"
 	echo "- Server: $PGVERSION"
 	echo "- Commit: $commit"
 	echo "- Setup: $setup_text"
+	echo "- Load average: $load_before before, $load_after after (1, 5, 15 min)"
 	[ -z "$AUDIT_LINES" ] || echo "- pgaudit: $AUDIT_LINES audit lines written"
 	echo "- Reproduce (repository root, as root): \`$REPRODUCE\`"
 	echo
@@ -659,11 +678,11 @@ mkdir -p "$RESULTS_DIR"
 		echo "| $w | $c | $med | $min | $max | $list |"
 	done
 	echo
-	echo "| ratio | value | budget | verdict |"
-	echo "|---|---:|---|---|"
+	echo "| ratio | median of rounds | budget | verdict | per round |"
+	echo "|---|---:|---|---|---|"
 	for row in "${ratio_rows[@]}"; do
-		IFS='|' read -r label pct budget_text verdict <<<"$row"
-		echo "| $label | $pct | ${budget_text/>=/≥} | $verdict |"
+		IFS='|' read -r label pct list budget_text verdict <<<"$row"
+		echo "| $label | $pct | ${budget_text/>=/≥} | $verdict | $list |"
 	done
 	echo
 } >>"$RESULTS_DIR/latest.md"

@@ -1,0 +1,166 @@
+#!/bin/bash
+#
+# demo.sh
+#	  Show governance working end to end on a throwaway cluster: install
+#	  what is missing, build, install, start a cluster with the extension
+#	  preloaded and a signing key configured, create a small shop
+#	  database, and act in it as an agent with a verified token.
+#
+# Usage: test/demo.sh [start]   build, start the cluster and run the scenes
+#        test/demo.sh stop      stop the cluster and delete it
+#
+# The cluster lives in $GOVERNANCE_DEMO_DIR (default /tmp/governance-demo)
+# and listens on port $GOVERNANCE_DEMO_PORT (default 5433), on localhost
+# and a Unix socket in that directory.
+#
+# test/demo.sh
+#
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+DEMO=${GOVERNANCE_DEMO_DIR:-/tmp/governance-demo}
+PORT=${GOVERNANCE_DEMO_PORT:-5433}
+MINT="$GOV_REPO/test/tools/mint-token"
+
+stop_demo()
+{
+	if [ -f "$DEMO/data/postmaster.pid" ]; then
+		gov_as_pg "$PG_BIN/pg_ctl" -D "$DEMO/data" -m fast stop >/dev/null || true
+	fi
+	rm -rf "$DEMO"
+	echo "demo cluster stopped and removed ($DEMO)"
+}
+
+case "${1:-start}" in
+	stop|clean) stop_demo; exit 0 ;;
+	start) ;;
+	*) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac
+
+# Show a psql session: the SQL as typed, then what the server said.
+scene()
+{
+	printf '\n--- %s\n' "$1"
+}
+
+psql_as()
+{
+	local user=$1 db=$2
+	shift 2
+	gov_as_pg env PGOPTIONS="${PGOPTIONS:-}" "$PG_BIN/psql" -X -q -h "$DEMO" -p "$PORT" \
+		-U "$user" -d "$db" -v ON_ERROR_STOP=0 --echo-all "$@" 2>&1
+}
+
+gov_ensure_packages
+gov_build_install
+
+if [ -d "$DEMO" ]; then
+	gov_say "an earlier demo cluster exists; removing it"
+	stop_demo
+fi
+
+gov_say "creating a cluster in $DEMO with governance preloaded"
+mkdir -p "$DEMO/keys"
+[ "$(id -u)" = 0 ] && chown -R postgres "$DEMO"
+gov_as_pg "$PG_BIN/initdb" -D "$DEMO/data" -A trust -U postgres >/dev/null
+
+# The identity provider's signing key: the server only gets its public half.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	-out "$DEMO/keys/idp_private.pem" 2>/dev/null
+openssl pkey -in "$DEMO/keys/idp_private.pem" -pubout -out "$DEMO/keys/idp_public.pem"
+[ "$(id -u)" = 0 ] && chown -R postgres "$DEMO"
+
+cat >> "$DEMO/data/postgresql.conf" <<CONF
+port = $PORT
+listen_addresses = 'localhost'
+unix_socket_directories = '$DEMO'
+shared_preload_libraries = 'governance'
+governance.jwt_public_keys_file = '$DEMO/keys/idp_public.pem'
+governance.jwt_issuer = 'https://idp.shop.example'
+governance.jwt_audience = 'shop-db'
+CONF
+gov_as_pg "$PG_BIN/pg_ctl" -D "$DEMO/data" -l "$DEMO/server.log" -w start >/dev/null
+echo "server log: $DEMO/server.log"
+
+gov_say "a small shop: customers and orders, and a login role for agents"
+psql_as postgres postgres <<'SQL'
+CREATE DATABASE shop;
+\c shop
+CREATE EXTENSION governance;
+CREATE ROLE agent LOGIN;
+CREATE TABLE customers (id int PRIMARY KEY, name text, email text, account_manager text);
+INSERT INTO customers VALUES
+	(1, 'Ada Lovelace', 'ada@example.com', 'alice@shop.example'),
+	(2, 'Alan Turing', 'alan@example.com', 'bob@shop.example'),
+	(3, 'Grace Hopper', 'grace@example.com', 'alice@shop.example');
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, total numeric);
+INSERT INTO orders VALUES (10, 1, 120.00), (11, 2, 75.50), (12, 3, 310.25);
+GRANT SELECT, INSERT, UPDATE ON customers, orders TO agent;
+-- Account managers see their own customers: the verified sub drives RLS.
+ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_customers ON customers
+	USING (account_manager = governance.claim('sub'));
+SQL
+
+mint()
+{
+	"$MINT" --alg RS256 --key "$DEMO/keys/idp_private.pem" --claims "$1"
+}
+now=$(date +%s)
+TOKEN=$(mint "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"alice@shop.example\",\"act\":{\"sub\":\"support-agent-7\"},\"roles\":[\"account_manager\"],\"jti\":\"demo-1\",\"iat\":$now,\"exp\":$((now + 3600))}")
+EXPIRED=$(mint "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"alice@shop.example\",\"exp\":$((now - 60))}")
+FORGED=$("$MINT" --alg HS256 --hmac-key-file "$DEMO/keys/idp_public.pem" --claims "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"root\",\"exp\":$((now + 3600))}")
+printf '%s\n' "$TOKEN" > "$DEMO/agent.token"
+[ "$(id -u)" = 0 ] && chown postgres "$DEMO/agent.token"
+
+gov_say "scene 1: identity — an agent connects with a token and is who the token says"
+scene "the agent's connection carries a token (PGOPTIONS), verified before the session starts"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+SELECT governance.whoami();
+SELECT governance.claim('sub') AS sub, governance.claim('act') AS act;
+-- Row-level security keyed on the verified subject:
+SELECT id, name FROM customers ORDER BY id;
+-- The token cannot be read back:
+SHOW governance.token;
+SQL
+
+scene "a token that fails verification is refused and the previous identity stays"
+psql_as agent shop -v token="$TOKEN" -v expired="$EXPIRED" -v forged="$FORGED" <<'SQL'
+SET governance.token = :'token';
+-- the same subject, but expired:
+SET governance.token = :'expired';
+-- signed with the public key as an HMAC secret (the key-confusion forgery):
+SET governance.token = :'forged';
+SELECT governance.whoami()->>'sub' AS still_acting_as;
+RESET governance.token;
+SELECT governance.whoami()->>'kind' AS after_reset;
+SQL
+
+scene "a DBA sees who every session acts as (never the token)"
+gov_as_pg env PGOPTIONS="-c governance.token=$TOKEN" \
+	"$PG_BIN/psql" -X -q -h "$DEMO" -p "$PORT" -U agent -d shop -c "SELECT pg_sleep(3)" >/dev/null 2>&1 &
+sleep 1
+psql_as postgres shop <<'SQL'
+SELECT pid, db_role, kind, sub, actor, roles, token_id, expires_at
+  FROM governance.sessions ORDER BY kind DESC, pid;
+SQL
+wait
+
+scene "nothing in the server log carries a token"
+if grep -q "$TOKEN" "$DEMO/server.log"; then
+	echo "the server log contains the token (unexpected)"
+else
+	echo "server log checked: no token in $(wc -l < "$DEMO/server.log") lines"
+fi
+
+cat <<EOF
+
+The demo cluster is running.  Connect as the agent with its token:
+
+  PGOPTIONS="-c governance.token=\$(cat $DEMO/agent.token)" \\
+      psql -h $DEMO -p $PORT -U agent shop
+
+or as the DBA:  psql -h $DEMO -p $PORT -U postgres shop
+Mint more tokens with test/tools/mint-token --key $DEMO/keys/idp_private.pem.
+Stop and delete it with:  $0 stop
+EOF

@@ -1,0 +1,89 @@
+#!/bin/bash
+#
+# lib.sh
+#	  What test/check.sh, test/demo.sh and test/bench/run.sh share:
+#	  installing dependencies, building and installing the extension, and
+#	  running PostgreSQL programs as a non-root user.
+#
+# Source it; it defines functions and sets GOV_REPO and PG_BIN.
+#
+# test/lib.sh
+#
+
+GOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+
+# Debian packages the project needs to build, test, demo and benchmark.
+GOV_PACKAGES="make gcc perl openssl postgresql-15 postgresql-server-dev-15
+	libjwt-dev libjansson-dev libssl-dev libipc-run-perl
+	postgresql-15-pgaudit clang libclang-rt-14-dev"
+
+gov_say()
+{
+	printf '\n==> %s\n' "$*"
+}
+
+# Run a command as root: directly, or through sudo.
+gov_as_root()
+{
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "need root (or sudo) for: $*" >&2
+		return 1
+	fi
+}
+
+# Install whatever Debian packages are missing (apt-get update once).
+gov_ensure_packages()
+{
+	local missing="" p
+	for p in $GOV_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		gov_say "installing:$missing"
+		gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+			gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	fi
+}
+
+# Build with the warnings-as-errors flags, then install into PostgreSQL.
+gov_build_install()
+{
+	gov_say "building governance"
+	make -C "$GOV_REPO" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null &&
+		gov_as_root make -C "$GOV_REPO" -s install PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null
+}
+
+# The user PostgreSQL runs as: never root.
+gov_pg_user()
+{
+	if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
+}
+
+# Run a command as that user.
+gov_as_pg()
+{
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# A copy of the source tree the PostgreSQL user owns (tests write into it).
+gov_pg_workdir()
+{
+	local dir
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/governance.XXXXXX")
+	tar -C "$GOV_REPO" --exclude=.git --exclude='*.o' --exclude='*.bc' \
+		--exclude='*.so' --exclude=tmp_check --exclude=results -cf - . |
+		tar -C "$dir" -xf -
+	chmod 700 "$dir"
+	[ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+	echo "$dir"
+}

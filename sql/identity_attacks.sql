@@ -659,25 +659,37 @@ SET governance.token = :'tok_mallory';
 -- Defence: an expired identity runs nothing but a plain replacement of its
 -- token: the statement is refused as by an expired identity, and nothing
 -- is read.
-\set tok_short `test/tools/token sub=mallory exp=+2`
+\set tok_short `test/tools/token sub=mallory exp=+3`
 SET governance.token = :'tok_short';
 SELECT count(*) AS readable FROM attack.vault;
-SELECT pg_sleep(2.5);
+SELECT pg_sleep(3.2);
 SELECT count(*) AS readable FROM attack.vault;
 SELECT set_config('governance.token', (SELECT min(secret) FROM attack.vault)::int::text, false);
 \set refused_with :SQLSTATE
 SET governance.token = :'tok_mallory';
 SELECT :'refused_with' AS sqlstate, governance.whoami()->>'sub' AS acting;
 
--- Attack: use a refused value to censor what the server reports: the last
--- value given to governance.token is hidden from every later message, so
--- an attacker could give it the text of what it is about to do (a table
--- name, a statement) and have the server log say "<redacted>" instead.
--- Defence: a refused value that is not shaped like a token does not hide
--- anything else: the later error still says what happened.
+--
+-- Censoring what the server reports.  Messages pass through the same
+-- redaction on their way to the client and to the server log, so what is
+-- hidden here is hidden from the log (log_statement lines included).
+--
+
+-- Attack: give governance.token, as a value that is refused, the text of
+-- what is about to be done (a table name, a statement, here an error
+-- message), so that later messages about it read "<redacted>".
+-- Defence: a refused value hides nothing in later statements' messages:
+-- the error still says what happened.
 SET governance.token = 'division by zero';
 SELECT 1 / 0 AS boom;
 SET governance.token = :'tok_mallory';
+
+-- Attack: write the setting's name and an opening quote in a comment
+-- before a statement, and the closing quote in a comment after it, so
+-- that the whole statement looks like a token value and is hidden.
+-- Defence: only a value actually given to governance.token is hidden: the
+-- error's context still shows the statement.
+DO $$ BEGIN EXECUTE '/* governance.token = '' */ SELECT 1 / 0 AS hidden /* '' */'; END $$;
 
 --
 -- Forging the verification settings.

@@ -134,7 +134,7 @@ gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
 	int			i;
 	const char *strings[] = {c->sub, c->actor, c->jti, c->iss, c->kid, c->payload};
 
-	for (i = 0; i < lengthof(strings); i++)
+	for (i = 0; i < (int) lengthof(strings); i++)
 		if (strings[i] != NULL)
 			need += strlen(strings[i]) + 1;
 	for (i = 0; i < c->nroles; i++)

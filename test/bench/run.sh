@@ -29,8 +29,9 @@
 # the median over the rounds, with the minimum and maximum.  A ratio is
 # computed within each round (the two runs were minutes apart at most) and
 # reported as the median of those per-round ratios, so load that drifts
-# over the whole benchmark cancels out.  The load average before and after
-# is reported too: a busy machine makes every figure less trustworthy.
+# over the whole benchmark cancels out.  How busy the CPUs are with every
+# cluster idle is sampled before and after the rounds and reported, with a
+# warning above 10%: other work on the machine makes every figure suspect.
 #
 # The script reports budgets; it does not enforce them.  It exits 0 when
 # the benchmark ran, whatever the ratios, and non-zero only when something
@@ -501,6 +502,27 @@ run_pgbench()
 	echo "$tps"
 }
 
+# Percentage of CPU time the whole machine spent busy over a few seconds.
+# Called while every cluster is idle, it measures other work on the
+# machine, which the figures cannot be trusted under.
+cpu_busy()
+{
+	local before after
+
+	before=$(head -n 1 /proc/stat)
+	sleep 3
+	after=$(head -n 1 /proc/stat)
+	# cpu user nice system idle iowait irq softirq steal (guest is in user)
+	awk -v a="$before" -v b="$after" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		for (i = 2; i <= 9; i++) {
+			d = y[i] - x[i]; total += d
+			if (i == 5 || i == 6) idle += d
+		}
+		printf "%.0f", (total > 0 ? 100 * (total - idle) / total : 0)
+	}'
+}
+
 # Median, minimum and maximum of the numbers given.
 stats()
 {
@@ -553,7 +575,7 @@ for c in "${NEEDED[@]}"; do
 done
 
 PGVERSION=$("$PGBIN/postgres" --version)
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_before=$(cpu_busy)
 started_at=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 n=${#SELECTED[@]}
 log "suite $suite: ${SELECTED[*]}"
@@ -573,7 +595,7 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_after=$(cpu_busy)
 AUDIT_LINES=""
 for c in "${NEEDED[@]}"; do
 	check_after "$c"
@@ -625,6 +647,11 @@ if [ -n "$(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/nu
 	commit="$commit (with uncommitted changes)"
 fi
 machine="$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(uname -sr)"
+busy_text="CPU ${busy_before}% busy before the rounds, ${busy_after}% after, with every cluster idle"
+busy_warning=""
+if [ "$busy_before" -gt 10 ] || [ "$busy_after" -gt 10 ]; then
+	busy_warning="other work kept the CPUs busy; these figures are unreliable"
+fi
 setup_text="$clients clients, $jobs threads, -M prepared, -n, $duration s x $rounds rounds (interleaved, order rotating), scale $scale, shared_buffers 256MB, fsync on, Unix socket"
 
 {
@@ -635,7 +662,8 @@ setup_text="$clients clients, $jobs threads, -M prepared, -n, $duration s x $rou
 	echo "  server:    $PGVERSION"
 	echo "  commit:    $commit"
 	echo "  setup:     $setup_text"
-	echo "  load avg:  $load_before before, $load_after after (1, 5, 15 min)"
+	echo "  idle load: $busy_text"
+	[ -z "$busy_warning" ] || echo "  WARNING:   $busy_warning"
 	[ -z "$AUDIT_LINES" ] || echo "  pgaudit:   $AUDIT_LINES audit lines written"
 	echo
 	printf '  %-14s %-12s %11s %11s %11s   %s\n' \
@@ -667,7 +695,8 @@ mkdir -p "$RESULTS_DIR"
 	echo "- Server: $PGVERSION"
 	echo "- Commit: $commit"
 	echo "- Setup: $setup_text"
-	echo "- Load average: $load_before before, $load_after after (1, 5, 15 min)"
+	echo "- Idle load: $busy_text"
+	[ -z "$busy_warning" ] || echo "- **Warning:** $busy_warning"
 	[ -z "$AUDIT_LINES" ] || echo "- pgaudit: $AUDIT_LINES audit lines written"
 	echo "- Reproduce (repository root, as root): \`$REPRODUCE\`"
 	echo

@@ -531,10 +531,13 @@ SET governance.token = :'tok_trailing_dot';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
 SET governance.token = :'tok_leading_dot';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
+-- (Only the message is asserted for the empty parts, not the detail.)
+\set VERBOSITY terse
 SET governance.token = :'tok_no_header';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
 SET governance.token = :'tok_no_claims';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
+\set VERBOSITY default
 
 -- Attack: characters outside base64url: '+' and '/' in the header, '='
 -- padding on the signature, a space, a newline and a tab inside, leading

@@ -3,9 +3,10 @@
  * hooks.c
  *	  The executor and utility hooks every statement passes through.
  *
- * Every statement that runs reaches ExecutorStart (plannable statements,
- * including cached plans of prepared statements and PL/pgSQL, which skip
- * the planner) or ProcessUtility (everything else).  Here the acting
+ * Every statement that runs reaches ExecutorStart and ExecutorRun
+ * (plannable statements, including cached plans of prepared statements
+ * and PL/pgSQL, which skip the planner) or ProcessUtility (everything
+ * else).  Here the acting
  * identity is checked before each one runs: an expired token, or one that
  * no longer verifies after a key reload, may do nothing but replace or
  * reset itself (SET/RESET governance.token, RESET ALL, DISCARD, transaction
@@ -36,6 +37,7 @@
 #include "utils/fmgroids.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 static bool
@@ -44,9 +46,19 @@ gov_names_token_setting(const char *name)
 	return name != NULL && pg_strcasecmp(name, "governance.token") == 0;
 }
 
+/* A constant or a parameter: nothing that reads data. */
+static bool
+gov_is_value(Node *node)
+{
+	return node != NULL && (IsA(node, Const) || IsA(node, Param));
+}
+
 /*
- * Is this plan nothing but set_config('governance.token', ...) calls, the
- * function form of SET that PostgREST-style clients use?
+ * Is this plan nothing but set_config('governance.token', <value>, <value>)
+ * calls, the function form of SET that PostgREST-style clients use?  The
+ * arguments must be constants or parameters and the plan may hold no
+ * subplans: an expired identity must not get a query evaluated by passing
+ * it as an argument.
  */
 static bool
 gov_plan_only_sets_token(PlannedStmt *pstmt)
@@ -56,6 +68,7 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 	if (pstmt->commandType != CMD_SELECT || pstmt->planTree == NULL ||
 		!IsA(pstmt->planTree, Result) || pstmt->planTree->lefttree != NULL ||
 		((Result *) pstmt->planTree)->resconstantqual != NULL ||
+		pstmt->planTree->initPlan != NIL || pstmt->subplans != NIL ||
 		pstmt->planTree->targetlist == NIL)
 		return false;
 	foreach(lc, pstmt->planTree->targetlist)
@@ -68,6 +81,8 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 			list_length(f->args) != 3)
 			return false;
 		name = (Const *) linitial(f->args);
+		if (!gov_is_value(lsecond(f->args)) || !gov_is_value(lthird(f->args)))
+			return false;
 		if (!IsA(name, Const) || name->constisnull ||
 			!gov_names_token_setting(TextDatumGetCString(name->constvalue)))
 			return false;
@@ -99,6 +114,24 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * Checked again when the plan runs: with the extended protocol a portal is
+ * started at Bind and may be executed later, after the token expired.
+ */
+static void
+gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				bool execute_once)
+{
+	if (!IsParallelWorker() && !governance_identity_usable() &&
+		!gov_plan_only_sets_token(queryDesc->plannedstmt))
+		governance_identity_refuse();
+
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
 }
 
 static void
@@ -150,6 +183,8 @@ governance_guard_init(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = gov_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = gov_ExecutorRun;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = gov_ProcessUtility;
 }

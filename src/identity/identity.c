@@ -52,8 +52,9 @@ typedef struct GovTokenCacheEntry
 static HTAB *gov_token_cache = NULL;
 static uint64 gov_token_cache_generation = 0;
 
-/* The last value given to the setting, for redaction (secrecy.c). */
+/* The last value given to the setting and when, for redaction (secrecy.c). */
 char	   *governance_last_token_attempt = NULL;
+TimestampTz governance_last_token_attempt_at = 0;
 
 static int64
 gov_unix_seconds(TimestampTz ts)
@@ -206,6 +207,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	/* Remember what was attempted, so logs can hide it even if refused. */
 	free(governance_last_token_attempt);
 	governance_last_token_attempt = strdup(token);
+	governance_last_token_attempt_at = GetCurrentStatementStartTimestamp();
 	governance_redact_activity();
 
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)

@@ -41,6 +41,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
@@ -401,6 +402,21 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 	return true;
 }
 
+/* How many PEM blocks of any kind the text holds. */
+static int
+gov_count_pem_blocks(const char *buf)
+{
+	int			n = 0;
+	const char *p = buf;
+
+	while ((p = strstr(p, "-----BEGIN ")) != NULL)
+	{
+		n++;
+		p += 11;
+	}
+	return n;
+}
+
 /* Read every PEM public key in buf into keys[]; returns count or -1. */
 static int
 gov_load_pem(const char *buf, size_t len, GovJwtKey *keys, int room,
@@ -440,15 +456,24 @@ gov_load_pem(const char *buf, size_t len, GovJwtKey *keys, int room,
 		n++;
 	}
 	BIO_free(bio);
+	/* Reading stops at the first block that does not parse: refuse it. */
+	ERR_clear_error();
 	if (n == 0)
 	{
 		gov_say(err, errlen, "no PEM public key (\"BEGIN PUBLIC KEY\") found");
 		return -1;
 	}
+	if (n != gov_count_pem_blocks(buf))
+	{
+		gov_say(err, errlen, "PEM block %d is not a readable public key", n + 1);
+		goto fail_keys;
+	}
 	return n;
 
 fail:
 	BIO_free(bio);
+	ERR_clear_error();
+fail_keys:
 	while (n > 0)
 		gov_key_clear(&keys[--n]);
 	return -1;
@@ -798,6 +823,7 @@ gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
 	else
 		n = gov_load_pem(text, len, staged, room, err, errlen);
 	free(text);
+	ERR_clear_error();
 
 	if (n > 0 && !gov_kids_unique(ks, staged, n, err, errlen))
 	{
@@ -903,6 +929,8 @@ gov_jwt_library_load(char *err, size_t errlen)
 		return false;
 	}
 #else
+	(void) err;
+	(void) errlen;
 	gov_decode = jwt_decode;
 	gov_free = jwt_free;
 #endif
@@ -1035,7 +1063,8 @@ gov_jwt_time_detail(GovJwtStatus st, int64_t leeway, char *detail,
 GovJwtStatus
 gov_jwt_check_time(const GovJwtClaims *c, int64_t now, int64_t leeway)
 {
-	if (c->has_exp && now >= c->exp + leeway)
+	/* Written so that no sum can overflow, whatever exp the token holds. */
+	if (c->has_exp && now - leeway >= c->exp)
 		return GOV_JWT_EXPIRED;
 	if (c->has_nbf && now + leeway < c->nbf)
 		return GOV_JWT_NOT_YET_VALID;
@@ -1352,9 +1381,14 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 			return GOV_JWT_MALFORMED;
 		}
 	}
-	if (ndots != 2 || dot1 == 0 || dot2 == dot1 + 1)
+	if (ndots != 2)
 	{
 		gov_say(detail, detaillen, "A token has three dot-separated parts; this one has %d.", ndots + 1);
+		return GOV_JWT_MALFORMED;
+	}
+	if (dot1 == 0 || dot2 == dot1 + 1)
+	{
+		gov_say(detail, detaillen, "The token's %s part is empty.", dot1 == 0 ? "header" : "claims");
 		return GOV_JWT_MALFORMED;
 	}
 
@@ -1393,6 +1427,8 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 	st = gov_check_claims(payload, opts, claims, detail, detaillen);
 
 done:
+	/* Leave no OpenSSL errors behind for the backend's other users. */
+	ERR_clear_error();
 	free(copy);
 	json_decref(header);
 	json_decref(payload);

@@ -14,7 +14,7 @@
  * such as log_statement's is written before the value is ever checked:
  * the string literal given to governance.token (SET ... = '...', SET ...
  * TO '...', set_config('governance.token', '...', ...)) is hidden whatever
- * it holds.
+ * it holds, provided it is made of the characters a token is made of.
  *
  * src/identity/redact.c
  *
@@ -32,6 +32,7 @@
 
 #define GOV_MIN_FIRST_SEGMENT 8
 #define GOV_MIN_EXACT 8
+#define GOV_MAX_LITERAL 65536
 
 static bool
 gov_is_b64url(char c)
@@ -95,9 +96,26 @@ gov_jwt_run(const char *text, size_t i)
 
 #define GOV_SETTING_NAME "governance.token"
 
+/* Could this be a token, well-formed or not: base64url and dots only? */
+static bool
+gov_token_charset(const char *s, size_t len)
+{
+	size_t		i;
+
+	if (len == 0 || len > GOV_MAX_LITERAL)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!gov_is_b64url(s[i]) && s[i] != '.')
+			return false;
+	return true;
+}
+
 /*
  * If text[i] starts the name of the token setting followed by a string
- * literal value, return the offset and length of the literal's contents.
+ * literal value that could be a token, return the offset and length of
+ * the literal's contents.  Only a literal made of token characters
+ * qualifies, so text that merely mentions the setting (in a comment, say)
+ * cannot make us hide arbitrary text that follows it.
  */
 static bool
 gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
@@ -125,14 +143,10 @@ gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
 	if (text[j] != '\'')
 		return false;
 	j++;
-	/* The literal runs to the next quote that is not doubled. */
-	for (k = j; text[k] != '\0'; k++)
-	{
-		if (text[k] == '\'' && text[k + 1] == '\'')
-			k++;
-		else if (text[k] == '\'')
-			break;
-	}
+	for (k = j; text[k] != '\0' && text[k] != '\''; k++)
+		;
+	if (text[k] != '\'' || !gov_token_charset(text + j, k - j))
+		return false;
 	*start = j;
 	*len = k - j;
 	return true;
@@ -157,7 +171,11 @@ gov_redact_tokens(const char *text, const char *exact)
 	char	   *out;
 	bool		changed = false;
 
-	if (text == NULL || !gov_has_token(text, exact))
+	if (text == NULL)
+		return NULL;
+	/* Cheap pre-filter: a token has dots, a setting literal the name. */
+	if (strchr(text, '.') == NULL &&
+		(exactlen < GOV_MIN_EXACT || strstr(text, exact) == NULL))
 		return NULL;
 	len = strlen(text);
 	/* Each replaced run is at least GOV_MIN_FIRST_SEGMENT bytes long. */
@@ -203,20 +221,8 @@ gov_redact_tokens(const char *text, const char *exact)
 bool
 gov_has_token(const char *text, const char *exact)
 {
-	size_t		exactlen = exact ? strlen(exact) : 0;
-	size_t		i;
+	char	   *r = gov_redact_tokens(text, exact);
 
-	if (text == NULL)
-		return false;
-	if (exactlen >= GOV_MIN_EXACT && strstr(text, exact) != NULL)
-		return true;
-	if (strcasestr(text, GOV_SETTING_NAME) != NULL)
-		return true;
-	/* Cheap pre-filter: a JWT has two dots. */
-	if (strchr(text, '.') == NULL)
-		return false;
-	for (i = 0; text[i] != '\0'; i++)
-		if (gov_is_b64url(text[i]) && gov_jwt_run(text, i) > 0)
-			return true;
-	return false;
+	free(r);
+	return r != NULL;
 }

@@ -7,12 +7,19 @@
  * the server log (log_statement, the STATEMENT line after an error) and
  * pg_stat_activity.query, which every session of the same role sees.  A
  * statement that sets governance.token carries a credential in its text.
- * An emit_log_hook rewrites every token-shaped run (and the last value
- * given to the setting, however malformed) in the message, detail, hint,
- * context and internal query of each log entry, and hides the statement
- * line when the statement holds a token.  The token's check hook replaces
- * the backend's activity string with a redacted copy before anything else
- * can read it at leisure.
+ * An emit_log_hook rewrites every token-shaped run (and the value given to
+ * the setting by the statement under way, however malformed) in the
+ * message, detail, hint, context and internal query of each log entry,
+ * and points debug_query_string at a redacted copy of the statement, so
+ * the STATEMENT line (and csvlog/jsonlog's query field) show it redacted.
+ * The token's check hook, and the log hook on errors (a SET refused in an
+ * aborted transaction, a batch that fails to parse), replace the backend's
+ * activity string with a redacted copy before anything else can read it
+ * at leisure.
+ *
+ * The exact value last given to the setting is matched only during the
+ * statement that gave it: otherwise a session could set a value such as
+ * "division by zero" and have every later mention of it blanked out.
  *
  * src/identity/secrecy.c
  *
@@ -21,6 +28,7 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "governance/identity.h"
 #include "governance/redact.h"
 #include "tcop/tcopprot.h"
@@ -30,6 +38,19 @@
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
+/* Our redacted copy of the statement, which debug_query_string may show. */
+static char *gov_redacted_query = NULL;
+
+/* The token value attempted by the statement under way, if any. */
+static const char *
+gov_attempt(void)
+{
+	if (governance_last_token_attempt != NULL &&
+		governance_last_token_attempt_at == GetCurrentStatementStartTimestamp())
+		return governance_last_token_attempt;
+	return NULL;
+}
+
 /* Replace *field by a redacted copy in the current (error) context. */
 static void
 gov_redact_field(char **field)
@@ -38,11 +59,40 @@ gov_redact_field(char **field)
 
 	if (*field == NULL)
 		return;
-	clean = gov_redact_tokens(*field, governance_last_token_attempt);
+	clean = gov_redact_tokens(*field, gov_attempt());
 	if (clean == NULL)
 		return;
 	*field = pstrdup(clean);
 	free(clean);
+}
+
+/*
+ * Point debug_query_string at a redacted copy of the statement if it holds
+ * a token.  Returns whether it now points at our copy.
+ */
+static bool
+gov_redact_query(void)
+{
+	char	   *clean;
+
+	if (debug_query_string == NULL)
+		return false;
+	if (debug_query_string == gov_redacted_query)
+		return true;
+	clean = gov_redact_tokens(debug_query_string, gov_attempt());
+	if (clean == NULL)
+		return false;
+	free(gov_redacted_query);
+	gov_redacted_query = clean;
+	debug_query_string = clean;
+	return true;
+}
+
+static void
+gov_report_activity(void)
+{
+	if (!IsParallelWorker() && MyBEEntry != NULL)
+		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 }
 
 static void
@@ -54,9 +104,8 @@ gov_emit_log(ErrorData *edata)
 	gov_redact_field(&edata->hint);
 	gov_redact_field(&edata->context);
 	gov_redact_field(&edata->internalquery);
-	if (debug_query_string != NULL &&
-		gov_has_token(debug_query_string, governance_last_token_attempt))
-		edata->hide_stmt = true;
+	if (gov_redact_query() && edata->elevel <= ERROR && CritSectionCount == 0)
+		gov_report_activity();
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 }
@@ -72,7 +121,7 @@ governance_secrecy_init(void)
 char *
 governance_redact_text(const char *text)
 {
-	char	   *clean = gov_redact_tokens(text, governance_last_token_attempt);
+	char	   *clean = gov_redact_tokens(text, gov_attempt());
 	char	   *result;
 
 	if (clean == NULL)
@@ -89,13 +138,6 @@ governance_redact_text(const char *text)
 void
 governance_redact_activity(void)
 {
-	char	   *clean;
-
-	if (debug_query_string == NULL || IsParallelWorker() || MyBEEntry == NULL)
-		return;
-	clean = governance_redact_text(debug_query_string);
-	if (clean == NULL)
-		return;
-	pgstat_report_activity(STATE_RUNNING, clean);
-	pfree(clean);
+	if (gov_redact_query())
+		gov_report_activity();
 }

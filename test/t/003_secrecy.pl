@@ -56,6 +56,23 @@ $seen = $watcher->query_safe("SELECT query FROM pg_stat_activity WHERE pid = $ac
 like($seen, qr/set_config\('governance.token', '<redacted>', false\)/,
 	'pg_stat_activity shows set_config redacted');
 
+# Statements that set a token but never reach its check still leave their
+# text in pg_stat_activity: a SET in an aborted transaction, and a batch
+# that fails to parse after the SET.
+$actor->query("BEGIN; SELECT 1/0");
+$actor->query("SET governance.token = '$good2'");
+$seen = $watcher->query_safe("SELECT state || '|' || query FROM pg_stat_activity WHERE pid = $actor_pid");
+like($seen, qr/aborted\)\|SET governance.token = '<redacted>'/,
+	'a SET refused in an aborted transaction is shown redacted');
+$actor->query("ROLLBACK");
+# (psql's \\; sends both statements in one query message)
+$actor->query("SET governance.token = '$good2' \\; SELEC 1");
+$seen = $watcher->query_safe("SELECT query FROM pg_stat_activity WHERE pid = $actor_pid");
+like($seen, qr/SET governance.token = '<redacted>' ; SELEC 1/,
+	'a batch that fails to parse is shown redacted');
+unlike($seen, qr/\Q$good2\E/, 'and without the token');
+$actor->{stderr} = '';
+
 # Refused tokens are statements that fail: the log's STATEMENT line and
 # the error must not carry them either.
 $actor->query("SET governance.token = '$expired'");

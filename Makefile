@@ -6,6 +6,13 @@ DATA = $(wildcard src/sql/governance--*.sql)
 
 OBJS = \
 	src/governance.o \
+	src/audit/events.o \
+	src/audit/normalize.o \
+	src/audit/record.o \
+	src/audit/ring.o \
+	src/audit/sink.o \
+	src/audit/statement.o \
+	src/audit/worker.o \
 	src/guard/hooks.o \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \

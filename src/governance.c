@@ -19,6 +19,8 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "governance/audit.h"
+#include "governance/audit_events.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
@@ -40,6 +42,36 @@ char	   *governance_jwt_roles_claim = NULL;
 char	   *governance_jwt_algorithms = NULL;
 int			governance_jwt_clock_skew = 30;
 int			governance_token_cache_size = 256;
+int			governance_audit_level = GOV_AUDIT_ALL;
+int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
+bool		governance_audit_sync = false;
+int			governance_audit_on_full = GOV_AUDIT_FULL_BLOCK;
+int			governance_audit_full_timeout = 10000;
+int			governance_audit_ring_size = 16384;
+char	   *governance_audit_directory = NULL;
+int			governance_audit_file_size = 102400;
+char	   *governance_audit_hmac_key_file = NULL;
+
+static const struct config_enum_entry gov_audit_level_options[] = {
+	{"none", GOV_AUDIT_NONE, false},
+	{"ddl", GOV_AUDIT_DDL, false},
+	{"write", GOV_AUDIT_WRITE, false},
+	{"all", GOV_AUDIT_ALL, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry gov_audit_statement_options[] = {
+	{"full", GOV_AUDIT_STMT_FULL, false},
+	{"normalized", GOV_AUDIT_STMT_NORMALIZED, false},
+	{"none", GOV_AUDIT_STMT_NONE, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry gov_audit_on_full_options[] = {
+	{"block", GOV_AUDIT_FULL_BLOCK, false},
+	{"drop", GOV_AUDIT_FULL_DROP, false},
+	{NULL, 0, false}
+};
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -52,6 +84,7 @@ gov_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(governance_sessions_shmem_size());
+	RequestAddinShmemSpace(governance_ring_shmem_size());
 }
 
 static void
@@ -61,6 +94,7 @@ gov_shmem_startup(void)
 		prev_shmem_startup_hook();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	governance_sessions_shmem_init();
+	governance_ring_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -164,6 +198,90 @@ gov_define_settings(void)
 							0,
 							NULL, NULL, NULL);
 
+	DefineCustomEnumVariable("governance.audit_level",
+							 "Which statements are audited: none, ddl, write or all.",
+							 "Identity events, connections and denials are audited at every level.",
+							 &governance_audit_level,
+							 GOV_AUDIT_ALL,
+							 gov_audit_level_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_statement",
+							 "How statement text is recorded: full, normalized (literals replaced) or none.",
+							 NULL,
+							 &governance_audit_statement,
+							 GOV_AUDIT_STMT_FULL,
+							 gov_audit_statement_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("governance.audit_sync",
+							 "Wait until a statement's audit event is durable before the statement returns.",
+							 NULL,
+							 &governance_audit_sync,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_on_full",
+							 "When the audit ring is full: block (wait, then refuse the statement) or drop (count and go on).",
+							 NULL,
+							 &governance_audit_on_full,
+							 GOV_AUDIT_FULL_BLOCK,
+							 gov_audit_on_full_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_full_timeout",
+							"How long a statement waits for room in a full audit ring before it is refused.",
+							NULL,
+							&governance_audit_full_timeout,
+							10000, 0, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_ring_size",
+							"Size of the shared audit ring.",
+							NULL,
+							&governance_audit_ring_size,
+							16384, 1024, 4 * 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_directory",
+							   "Directory of the JSON-lines audit files (relative: to the data directory).",
+							   NULL,
+							   &governance_audit_directory,
+							   "pg_governance",
+							   PGC_POSTMASTER,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_file_size",
+							"Size at which the audit worker starts a new audit file.",
+							NULL,
+							&governance_audit_file_size,
+							102400, 64, INT_MAX / 2,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_hmac_key_file",
+							   "File holding the key of the audit trail's HMAC-SHA-256 hash chain.",
+							   "Empty: the chain uses plain SHA-256, which detects damage but not a forger.",
+							   &governance_audit_hmac_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("governance");
 }
 
@@ -197,4 +315,7 @@ _PG_init(void)
 
 	governance_secrecy_init();
 	governance_guard_init();
+	/* Last, so its hooks run first and see every other hook's errors. */
+	governance_audit_init();
+	governance_audit_worker_register();
 }

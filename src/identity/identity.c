@@ -31,7 +31,9 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/xact.h"
+#include "governance/audit_events.h"
 #include "governance/governance.h"
 #include "governance/identity.h"
 #include "governance/jwt.h"
@@ -189,6 +191,35 @@ gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
 	return st;
 }
 
+/* Record a refused token; the refusal stands whether or not it records. */
+static void
+gov_audit_refusal(const char *fingerprint, const char *reason)
+{
+	if (!IsParallelWorker())
+		(void) governance_audit_identity("token_refused", gov_identity,
+										 fingerprint, reason);
+}
+
+/*
+ * Hand a verified identity to the GUC machinery, once its acceptance is in
+ * the audit trail: an identity change that cannot be recorded is refused.
+ */
+static bool
+gov_accept(GovIdentity *id, void **extra)
+{
+	if (!IsParallelWorker() &&
+		!governance_audit_identity("token_accepted", id, NULL, NULL))
+	{
+		free(id);
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_RESOURCES);
+		GUC_check_errmsg("audit trail is full");
+		GUC_check_errdetail("The identity change could not be recorded, so it is refused.");
+		return false;
+	}
+	*extra = id;
+	return true;
+}
+
 bool
 governance_token_check(char **newval, void **extra, GucSource source)
 {
@@ -210,8 +241,10 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	governance_last_token_attempt_at = GetCurrentStatementStartTimestamp();
 	governance_redact_activity();
 
+	gov_jwt_fingerprint(token, strlen(token), fingerprint);
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{
+		gov_audit_refusal(fingerprint, "The token was to be stored in a catalog or file.");
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errmsg("governance.token can only be set by the session itself");
 		GUC_check_errdetail("A token is a credential; storing it in a configuration file, ALTER ROLE or ALTER DATABASE settings or a function's SET clause would expose it.");
@@ -219,7 +252,6 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	gov_jwt_fingerprint(token, strlen(token), fingerprint);
 	entry = hash_search(gov_token_cache_get(), fingerprint, HASH_FIND, &found);
 	if (entry != NULL)
 	{
@@ -236,8 +268,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 			id = gov_identity_copy(entry->identity);
 			if (id == NULL)
 				return false;
-			*extra = id;
-			return true;
+			return gov_accept(id, extra);
 		}
 		gov_jwt_time_detail(st, governance_jwt_clock_skew, detail, sizeof(detail));
 	}
@@ -246,6 +277,10 @@ governance_token_check(char **newval, void **extra, GucSource source)
 
 	if (st != GOV_JWT_OK)
 	{
+		char		reason[512];
+
+		snprintf(reason, sizeof(reason), "%s: %s", gov_jwt_status_message(st), detail);
+		gov_audit_refusal(fingerprint, reason);
 		GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
 		GUC_check_errmsg("invalid governance token: %s", gov_jwt_status_message(st));
 		if (detail[0] != '\0')
@@ -263,8 +298,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	entry->identity = gov_identity_copy(id);
 	if (entry->identity == NULL)
 		hash_search(gov_token_cache, fingerprint, HASH_REMOVE, NULL);
-	*extra = id;
-	return true;
+	return gov_accept(id, extra);
 }
 
 void

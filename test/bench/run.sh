@@ -711,7 +711,7 @@ mkdir -p "$RESULTS_DIR"
 	echo "|---|---:|---|---|---|"
 	for row in "${ratio_rows[@]}"; do
 		IFS='|' read -r label pct list budget_text verdict <<<"$row"
-		echo "| $label | $pct | ${budget_text/>=/≥} | $verdict | $list |"
+		echo "| $label | $pct | $budget_text | $verdict | $list |"
 	done
 	echo
 } >>"$RESULTS_DIR/latest.md"

@@ -25,4 +25,15 @@ extern char *governance_jwt_algorithms;
 extern int	governance_jwt_clock_skew;
 extern int	governance_token_cache_size;
 
+/* Audit (src/audit). */
+extern int	governance_audit_level;
+extern int	governance_audit_statement;
+extern bool governance_audit_sync;
+extern int	governance_audit_on_full;
+extern int	governance_audit_full_timeout;
+extern int	governance_audit_ring_size;
+extern char *governance_audit_directory;
+extern int	governance_audit_file_size;
+extern char *governance_audit_hmac_key_file;
+
 #endif							/* GOVERNANCE_GOVERNANCE_H */

@@ -1,0 +1,139 @@
+/*-------------------------------------------------------------------------
+ *
+ * events.c
+ *	  Building audit events in a backend and appending them to the ring.
+ *
+ * Every event starts with the same fields: time, type, action, database,
+ * pid, session id, the database role and current role, the acting
+ * identity (kind, sub, actor, roles, token id and fingerprint; never the
+ * token), client address and application name.  A record is built on the
+ * stack (no allocation) and copied into the ring; catalog lookups happen
+ * only inside a transaction and their results are cached per backend.
+ *
+ * src/audit/events.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "governance/audit.h"
+#include "governance/audit_events.h"
+#include "governance/governance.h"
+#include "governance/identity.h"
+#include "libpq/libpq-be.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+/* Role names by OID, cached: the session user rarely changes. */
+static Oid	gov_cached_role = InvalidOid;
+static char gov_cached_role_name[NAMEDATALEN];
+
+static int64
+gov_unix_micros(TimestampTz ts)
+{
+	return (int64) ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static const char *
+gov_role_name(Oid role)
+{
+	if (!OidIsValid(role))
+		return NULL;
+	if (role == gov_cached_role)
+		return gov_cached_role_name;
+	if (!IsTransactionState())
+		return NULL;
+	{
+		char	   *name = GetUserNameFromId(role, true);
+
+		if (name == NULL)
+			return NULL;
+		strlcpy(gov_cached_role_name, name, NAMEDATALEN);
+		gov_cached_role = role;
+		return gov_cached_role_name;
+	}
+}
+
+void
+governance_audit_common(GovAuditRecord *r, const char *type,
+						const char *action, const GovIdentity *id)
+{
+	char		session[32];
+
+	gov_audit_put_int(r, GOV_AF_TIME, gov_unix_micros(GetCurrentTimestamp()));
+	gov_audit_put_str(r, GOV_AF_TYPE, type);
+	gov_audit_put_str(r, GOV_AF_ACTION, action);
+	if (MyProcPort != NULL)
+		gov_audit_put_str(r, GOV_AF_DATABASE, MyProcPort->database_name);
+	gov_audit_put_int(r, GOV_AF_PID, MyProcPid);
+	snprintf(session, sizeof(session), "%lx.%x", (long) MyStartTime, MyProcPid);
+	gov_audit_put_str(r, GOV_AF_SESSION_ID, session);
+	if (MyProcPort != NULL)
+		gov_audit_put_str(r, GOV_AF_DB_ROLE, MyProcPort->user_name);
+	if (OidIsValid(GetUserId()) && GetUserId() != GetSessionUserId())
+		gov_audit_put_str(r, GOV_AF_CURRENT_ROLE, gov_role_name(GetUserId()));
+	gov_audit_put_str(r, GOV_AF_IDENTITY_KIND, id ? "token" : "role");
+	if (id != NULL)
+	{
+		const char *roles[64];
+		const char *p = id->data + id->roles_off;
+		char		token_id[256];
+		int			i,
+					n = Min(id->nroles, (int) lengthof(roles));
+
+		gov_audit_put_str(r, GOV_AF_SUB, GovIdentityString(id, id->sub_off));
+		gov_audit_put_str(r, GOV_AF_ACTOR, GovIdentityString(id, id->actor_off));
+		for (i = 0; i < n; i++, p += strlen(p) + 1)
+			roles[i] = p;
+		gov_audit_put_strs(r, GOV_AF_ROLES, roles, n);
+		governance_identity_token_id(id, token_id, sizeof(token_id));
+		gov_audit_put_str(r, GOV_AF_TOKEN_ID, token_id);
+		gov_audit_put_str(r, GOV_AF_TOKEN_FINGERPRINT, id->fingerprint);
+	}
+	if (MyProcPort != NULL && MyProcPort->remote_host != NULL)
+		gov_audit_put_str(r, GOV_AF_CLIENT_ADDR, MyProcPort->remote_host);
+	if (application_name != NULL && application_name[0] != '\0')
+		gov_audit_put_str(r, GOV_AF_APPLICATION_NAME, application_name);
+}
+
+uint64
+governance_audit_emit(GovAuditRecord *r, int elevel)
+{
+	size_t		len = gov_audit_record_finish(r);
+
+	return governance_ring_append(r->data, len, elevel);
+}
+
+bool
+governance_audit_identity(const char *action, const GovIdentity *id,
+						  const char *refused_fingerprint, const char *reason)
+{
+	char		buf[4096];
+	GovAuditRecord r;
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	governance_audit_common(&r, "identity", action, id);
+	if (refused_fingerprint != NULL)
+		gov_audit_put_str(&r, GOV_AF_REFUSED_TOKEN, refused_fingerprint);
+	if (reason != NULL)
+		gov_audit_put_str(&r, GOV_AF_DETAIL, reason);
+	/* Recorded whatever audit_level says; callers may not throw. */
+	return governance_audit_emit(&r, WARNING) != 0 ||
+		governance_audit_on_full == GOV_AUDIT_FULL_DROP;
+}
+
+void
+governance_audit_connection(const char *action, const char *detail)
+{
+	char		buf[4096];
+	GovAuditRecord r;
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	governance_audit_common(&r, "connection", action, NULL);
+	if (detail != NULL)
+		gov_audit_put_str(&r, GOV_AF_DETAIL, detail);
+	(void) governance_audit_emit(&r, WARNING);
+}

@@ -1,0 +1,502 @@
+/*-------------------------------------------------------------------------
+ *
+ * record.c
+ *	  Audit records: building, rendering as JSON lines, hash chaining and
+ *	  checking a chained line.
+ *
+ * Plain C, no server headers: the worker, the command-line verifier and
+ * the unit tests share it.  A record is a flat list of fields, each
+ * [field:1][kind:1][length:4][bytes], built into memory the caller owns;
+ * nothing here allocates.
+ *
+ * The chain: every line ends with "prev_hash" (the previous line's hash)
+ * and "hash", computed over the line up to and including the closing
+ * quote of prev_hash.  Deleting, inserting, altering or reordering a line
+ * therefore breaks either that line's hash or the next line's prev_hash or
+ * the run of sequence numbers; with a key (HMAC) a forger cannot
+ * recompute the chain.
+ *
+ * src/audit/record.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "governance/audit_record.h"
+
+#define GOV_FIELD_HEADER 6
+/* Room kept free while building, for the "truncated" marker. */
+#define GOV_RECORD_RESERVE 16
+
+static const char *const gov_field_names[GOV_AF_NFIELDS] = {
+	[GOV_AF_TIME] = "time",
+	[GOV_AF_TYPE] = "type",
+	[GOV_AF_ACTION] = "action",
+	[GOV_AF_DATABASE] = "database",
+	[GOV_AF_PID] = "pid",
+	[GOV_AF_SESSION_ID] = "session_id",
+	[GOV_AF_DB_ROLE] = "db_role",
+	[GOV_AF_CURRENT_ROLE] = "current_role",
+	[GOV_AF_IDENTITY_KIND] = "identity_kind",
+	[GOV_AF_SUB] = "sub",
+	[GOV_AF_ACTOR] = "actor",
+	[GOV_AF_ROLES] = "roles",
+	[GOV_AF_TOKEN_ID] = "token_id",
+	[GOV_AF_TOKEN_FINGERPRINT] = "token_fingerprint",
+	[GOV_AF_CLIENT_ADDR] = "client_addr",
+	[GOV_AF_APPLICATION_NAME] = "application_name",
+	[GOV_AF_NESTED] = "nested",
+	[GOV_AF_NESTING_LEVEL] = "nesting_level",
+	[GOV_AF_COMMAND_TAG] = "command_tag",
+	[GOV_AF_STATEMENT] = "statement",
+	[GOV_AF_RELATIONS] = "relations",
+	[GOV_AF_COLUMNS] = "columns",
+	[GOV_AF_ROWS] = "rows",
+	[GOV_AF_DURATION_US] = "duration_us",
+	[GOV_AF_DECISION] = "decision",
+	[GOV_AF_RULE] = "rule",
+	[GOV_AF_SQLSTATE] = "sqlstate",
+	[GOV_AF_MESSAGE] = "message",
+	[GOV_AF_DETAIL] = "detail",
+	[GOV_AF_REFUSED_TOKEN] = "refused_token_fingerprint",
+	[GOV_AF_TRUNCATED] = "truncated",
+};
+
+const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =
+"0000000000000000000000000000000000000000000000000000000000000000";
+
+const char *
+gov_audit_field_name(GovAuditField f)
+{
+	return (f >= 0 && f < GOV_AF_NFIELDS) ? gov_field_names[f] : NULL;
+}
+
+void
+gov_audit_record_init(GovAuditRecord *rec, char *buf, size_t cap)
+{
+	rec->data = buf;
+	rec->len = 0;
+	rec->cap = cap;
+	rec->truncated = false;
+}
+
+/* Append one field, cutting its value to what fits. */
+static void
+gov_put(GovAuditRecord *rec, GovAuditField f, GovAuditKind kind,
+		const void *value, size_t len)
+{
+	size_t		room;
+	uint32_t	len32;
+
+	if (rec->len + GOV_FIELD_HEADER + GOV_RECORD_RESERVE > rec->cap)
+	{
+		rec->truncated = true;
+		return;
+	}
+	room = rec->cap - rec->len - GOV_FIELD_HEADER - GOV_RECORD_RESERVE;
+	if (len > room)
+	{
+		if (kind != GOV_AK_STR && kind != GOV_AK_STRS)
+		{
+			rec->truncated = true;
+			return;
+		}
+		len = room;
+		rec->truncated = true;
+	}
+	len32 = (uint32_t) len;
+	rec->data[rec->len] = (char) f;
+	rec->data[rec->len + 1] = (char) kind;
+	memcpy(rec->data + rec->len + 2, &len32, 4);
+	memcpy(rec->data + rec->len + GOV_FIELD_HEADER, value, len);
+	rec->len += GOV_FIELD_HEADER + len;
+}
+
+void
+gov_audit_put_str(GovAuditRecord *rec, GovAuditField f, const char *s)
+{
+	if (s != NULL)
+		gov_put(rec, f, GOV_AK_STR, s, strlen(s));
+}
+
+void
+gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v)
+{
+	gov_put(rec, f, GOV_AK_INT, &v, sizeof(v));
+}
+
+void
+gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v)
+{
+	char		b = v ? 1 : 0;
+
+	gov_put(rec, f, GOV_AK_BOOL, &b, 1);
+}
+
+void
+gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
+				   const char *const *v, int n)
+{
+	size_t		off = 0;
+	size_t		room;
+	int			i;
+	uint32_t	len32;
+
+	if (rec->len + GOV_FIELD_HEADER + GOV_RECORD_RESERVE > rec->cap)
+	{
+		rec->truncated = true;
+		return;
+	}
+	room = rec->cap - rec->len - GOV_FIELD_HEADER - GOV_RECORD_RESERVE;
+	/* Whole strings only: drop those that do not fit. */
+	for (i = 0; i < n; i++)
+	{
+		size_t		l = strlen(v[i]) + 1;
+
+		if (off + l > room)
+		{
+			rec->truncated = true;
+			break;
+		}
+		memcpy(rec->data + rec->len + GOV_FIELD_HEADER + off, v[i], l);
+		off += l;
+	}
+	len32 = (uint32_t) off;
+	rec->data[rec->len] = (char) f;
+	rec->data[rec->len + 1] = (char) GOV_AK_STRS;
+	memcpy(rec->data + rec->len + 2, &len32, 4);
+	rec->len += GOV_FIELD_HEADER + off;
+}
+
+size_t
+gov_audit_record_finish(GovAuditRecord *rec)
+{
+	if (rec->truncated && rec->len + GOV_FIELD_HEADER + 1 <= rec->cap)
+	{
+		char		b = 1;
+		uint32_t	one = 1;
+
+		rec->data[rec->len] = (char) GOV_AF_TRUNCATED;
+		rec->data[rec->len + 1] = (char) GOV_AK_BOOL;
+		memcpy(rec->data + rec->len + 2, &one, 4);
+		rec->data[rec->len + GOV_FIELD_HEADER] = b;
+		rec->len += GOV_FIELD_HEADER + 1;
+	}
+	return rec->len;
+}
+
+/* ---------------------------------------------------------------------
+ * Rendering
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct GovOut
+{
+	char	   *buf;
+	size_t		len;
+	size_t		cap;
+	bool		overflow;
+} GovOut;
+
+static void
+gov_out(GovOut *o, const char *s, size_t n)
+{
+	if (o->overflow || o->len + n >= o->cap)
+	{
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void
+gov_outs(GovOut *o, const char *s)
+{
+	gov_out(o, s, strlen(s));
+}
+
+/* A JSON string; control characters escaped, other bytes as they are. */
+static void
+gov_out_json_string(GovOut *o, const char *s, size_t n)
+{
+	size_t		i,
+				run = 0;
+
+	gov_out(o, "\"", 1);
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		char		esc[8];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		gov_out(o, s + run, i - run);
+		run = i + 1;
+		switch (c)
+		{
+			case '"':
+				gov_out(o, "\\\"", 2);
+				break;
+			case '\\':
+				gov_out(o, "\\\\", 2);
+				break;
+			case '\n':
+				gov_out(o, "\\n", 2);
+				break;
+			case '\r':
+				gov_out(o, "\\r", 2);
+				break;
+			case '\t':
+				gov_out(o, "\\t", 2);
+				break;
+			default:
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+				gov_out(o, esc, 6);
+		}
+	}
+	gov_out(o, s + run, n - run);
+	gov_out(o, "\"", 1);
+}
+
+static void
+gov_out_time(GovOut *o, int64_t usecs)
+{
+	time_t		secs = (time_t) (usecs / 1000000);
+	int			frac = (int) (usecs % 1000000);
+	struct tm	tm;
+	char		buf[96];
+
+	if (frac < 0)
+	{
+		frac += 1000000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	snprintf(buf, sizeof(buf), "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	gov_outs(o, buf);
+}
+
+void
+gov_audit_hash(const unsigned char *key, size_t keylen, const char *data,
+			   size_t len, char *hex_out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	unsigned int i;
+
+	if (key != NULL && keylen > 0)
+		HMAC(EVP_sha256(), key, (int) keylen, (const unsigned char *) data,
+			 len, md, &mdlen);
+	else
+	{
+		SHA256((const unsigned char *) data, len, md);
+		mdlen = SHA256_DIGEST_LENGTH;
+	}
+	for (i = 0; i < mdlen && i < 32; i++)
+	{
+		hex_out[2 * i] = hex[md[i] >> 4];
+		hex_out[2 * i + 1] = hex[md[i] & 0x0f];
+	}
+	hex_out[64] = '\0';
+}
+
+size_t
+gov_audit_render(const char *rec, size_t reclen, uint64_t seq,
+				 const char *prev_hash, const unsigned char *key,
+				 size_t keylen, char *out, size_t cap, char *hash_out)
+{
+	GovOut		o = {out, 0, cap, false};
+	size_t		pos = 0;
+	char		num[32];
+
+	snprintf(num, sizeof(num), "{\"seq\":%llu", (unsigned long long) seq);
+	gov_outs(&o, num);
+	while (pos < reclen)
+	{
+		GovAuditField f;
+		GovAuditKind kind;
+		uint32_t	len;
+		const char *v;
+		const char *name;
+
+		if (reclen - pos < GOV_FIELD_HEADER)
+			return 0;
+		f = (GovAuditField) (unsigned char) rec[pos];
+		kind = (GovAuditKind) (unsigned char) rec[pos + 1];
+		memcpy(&len, rec + pos + 2, 4);
+		v = rec + pos + GOV_FIELD_HEADER;
+		if (len > reclen - pos - GOV_FIELD_HEADER)
+			return 0;
+		pos += GOV_FIELD_HEADER + len;
+		name = gov_audit_field_name(f);
+		if (name == NULL)
+			return 0;
+		gov_outs(&o, ",\"");
+		gov_outs(&o, name);
+		gov_outs(&o, "\":");
+		switch (kind)
+		{
+			case GOV_AK_STR:
+				gov_out_json_string(&o, v, len);
+				break;
+			case GOV_AK_INT:
+				{
+					int64_t		i;
+
+					if (len != sizeof(i))
+						return 0;
+					memcpy(&i, v, sizeof(i));
+					if (f == GOV_AF_TIME)
+						gov_out_time(&o, i);
+					else
+					{
+						snprintf(num, sizeof(num), "%lld", (long long) i);
+						gov_outs(&o, num);
+					}
+				}
+				break;
+			case GOV_AK_BOOL:
+				if (len != 1)
+					return 0;
+				gov_outs(&o, v[0] ? "true" : "false");
+				break;
+			case GOV_AK_STRS:
+				{
+					size_t		s = 0;
+					bool		first = true;
+
+					gov_outs(&o, "[");
+					while (s < len)
+					{
+						size_t		l = strnlen(v + s, len - s);
+
+						if (!first)
+							gov_outs(&o, ",");
+						gov_out_json_string(&o, v + s, l);
+						first = false;
+						s += l + 1;
+					}
+					gov_outs(&o, "]");
+				}
+				break;
+			default:
+				return 0;
+		}
+	}
+	gov_outs(&o, ",\"prev_hash\":\"");
+	gov_outs(&o, prev_hash);
+	gov_outs(&o, "\"");
+	if (o.overflow)
+		return 0;
+	gov_audit_hash(key, keylen, out, o.len, hash_out);
+	gov_outs(&o, ",\"hash\":\"");
+	gov_outs(&o, hash_out);
+	gov_outs(&o, "\"}\n");
+	return o.overflow ? 0 : o.len;
+}
+
+/* ---------------------------------------------------------------------
+ * Checking
+ * ---------------------------------------------------------------------
+ */
+
+bool
+gov_audit_check_line(const char *line, size_t len, uint64_t expect_seq,
+					 const char *prev_hash, const unsigned char *key,
+					 size_t keylen, uint64_t *seq_out, char *hash_out,
+					 char *why, size_t whylen)
+{
+	static const char hash_key[] = ",\"hash\":\"";
+	static const char prev_key[] = ",\"prev_hash\":\"";
+	const char *h = NULL;
+	const char *p;
+	char		computed[GOV_AUDIT_HASH_HEX];
+	unsigned long long seq;
+	char	   *end;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < 20 || strncmp(line, "{\"seq\":", 7) != 0)
+	{
+		snprintf(why, whylen, "line does not start with a sequence number");
+		return false;
+	}
+	seq = strtoull(line + 7, &end, 10);
+	if (end == line + 7 || *end != ',')
+	{
+		snprintf(why, whylen, "sequence number is not a number");
+		return false;
+	}
+	/* The hash member is the last one: find its last occurrence. */
+	for (p = line; p + sizeof(hash_key) - 1 <= line + len; p++)
+		if (memcmp(p, hash_key, sizeof(hash_key) - 1) == 0)
+			h = p;
+	if (h == NULL || (size_t) (line + len - h) != sizeof(hash_key) - 1 + 64 + 2 ||
+		memcmp(line + len - 2, "\"}", 2) != 0)
+	{
+		snprintf(why, whylen, "line %llu has no trailing hash", seq);
+		return false;
+	}
+	if (h - line < (ptrdiff_t) (sizeof(prev_key) - 1 + 65) ||
+		memcmp(h - 65 - (sizeof(prev_key) - 1), prev_key, sizeof(prev_key) - 1) != 0)
+	{
+		snprintf(why, whylen, "line %llu has no prev_hash before its hash", seq);
+		return false;
+	}
+	if (expect_seq != 0 && seq != expect_seq)
+	{
+		snprintf(why, whylen, "expected sequence number %llu, found %llu (a line was deleted, inserted or moved)",
+				 (unsigned long long) expect_seq, seq);
+		*seq_out = seq;
+		return false;
+	}
+	if (prev_hash != NULL && memcmp(h - 65, prev_hash, 64) != 0)
+	{
+		snprintf(why, whylen, "line %llu does not chain to the line before it", seq);
+		*seq_out = seq;
+		return false;
+	}
+	gov_audit_hash(key, keylen, line, (size_t) (h - line), computed);
+	if (CRYPTO_memcmp(computed, h + sizeof(hash_key) - 1, 64) != 0)
+	{
+		snprintf(why, whylen, "line %llu was altered (its hash does not match)", seq);
+		*seq_out = seq;
+		return false;
+	}
+	*seq_out = seq;
+	memcpy(hash_out, computed, GOV_AUDIT_HASH_HEX);
+	return true;
+}
+
+bool
+gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
+					char *hash_out)
+{
+	static const char hash_key[] = ",\"hash\":\"";
+	size_t		hl = sizeof(hash_key) - 1;
+	char	   *end;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < 7 + hl + 64 + 2 || strncmp(line, "{\"seq\":", 7) != 0 ||
+		memcmp(line + len - 2 - 64 - hl, hash_key, hl) != 0)
+		return false;
+	*seq = strtoull(line + 7, &end, 10);
+	if (end == line + 7)
+		return false;
+	memcpy(hash_out, line + len - 2 - 64, 64);
+	hash_out[64] = '\0';
+	return true;
+}

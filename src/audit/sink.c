@@ -1,0 +1,303 @@
+/*-------------------------------------------------------------------------
+ *
+ * sink.c
+ *	  The JSON-lines file sink: append, make durable, rotate by size.
+ *
+ * Only the audit worker writes; the postmaster reads the last line once at
+ * ring creation, and SQL functions read the files.  A batch is written
+ * with one write() and made durable with one fdatasync() (group commit:
+ * one sync serves every backend waiting under governance.audit_sync).  A
+ * failed write or sync cuts the file back to its previous size, so the
+ * batch is retried whole and no line is ever half there or there twice.
+ * A new file is started, named for its first sequence number, when the
+ * current one would exceed governance.audit_file_size; the directory is
+ * synced after creating it so the file itself survives a crash.
+ *
+ * Plain POSIX I/O rather than the server's VFD layer: the worker keeps one
+ * descriptor open for ever, and the postmaster must not use VFDs.
+ *
+ * src/audit/sink.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "governance/audit_sink.h"
+#include "governance/governance.h"
+#include "nodes/pg_list.h"
+
+/* Longest line we expect; we read this much of a file's end to resume. */
+#define GOV_SINK_TAIL (512 * 1024)
+
+static int
+gov_cmp_names(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
+static bool
+gov_is_sink_name(const char *name)
+{
+	size_t		len = strlen(name);
+
+	return strncmp(name, GOV_SINK_PREFIX, strlen(GOV_SINK_PREFIX)) == 0 &&
+		len > strlen(GOV_SINK_PREFIX) + strlen(GOV_SINK_SUFFIX) &&
+		strcmp(name + len - strlen(GOV_SINK_SUFFIX), GOV_SINK_SUFFIX) == 0;
+}
+
+List *
+governance_sink_files(void)
+{
+	DIR		   *dir = opendir(governance_audit_directory);
+	struct dirent *de;
+	List	   *names = NIL;
+	List	   *paths = NIL;
+	ListCell   *lc;
+
+	if (dir == NULL)
+		return NIL;
+	while ((de = readdir(dir)) != NULL)
+		if (gov_is_sink_name(de->d_name))
+			names = lappend(names, pstrdup(de->d_name));
+	closedir(dir);
+	list_sort(names, gov_cmp_names);
+	foreach(lc, names)
+		paths = lappend(paths, psprintf("%s/%s", governance_audit_directory,
+										(char *) lfirst(lc)));
+	return paths;
+}
+
+/*
+ * Find the last complete line of an open file: its end offset, sequence
+ * number and hash.  A file with no complete line gives offset 0.
+ */
+static bool
+gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
+{
+	off_t		start = size > GOV_SINK_TAIL ? size - GOV_SINK_TAIL : 0;
+	size_t		len = size - start;
+	char	   *buf;
+	ssize_t		got;
+	char	   *end,
+			   *line;
+
+	*complete = 0;
+	*seq = 0;
+	if (size == 0)
+		return true;
+	buf = palloc(len + 1);
+	got = pread(fd, buf, len, start);
+	if (got != (ssize_t) len)
+	{
+		pfree(buf);
+		return false;
+	}
+	buf[len] = '\0';
+	/* The last newline ends the last complete line. */
+	end = buf + len;
+	while (end > buf && end[-1] != '\n')
+		end--;
+	if (end == buf)
+	{
+		pfree(buf);
+		return start == 0;		/* a torn first line: nothing complete */
+	}
+	*complete = start + (end - buf);
+	line = end - 1;
+	while (line > buf && line[-1] != '\n')
+		line--;
+	if (!gov_audit_line_tail(line, end - line, seq, hash))
+	{
+		pfree(buf);
+		return false;
+	}
+	pfree(buf);
+	return true;
+}
+
+void
+governance_sink_last_seq(uint64 *seq)
+{
+	List	   *files = governance_sink_files();
+	char		hash[GOV_AUDIT_HASH_HEX];
+	off_t		complete;
+	struct stat st;
+	int			fd;
+
+	*seq = 0;
+	if (files == NIL)
+		return;
+	fd = open((char *) llast(files), O_RDONLY | PG_BINARY, 0);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0)
+		(void) gov_last_line(fd, st.st_size, &complete, seq, hash);
+	close(fd);
+}
+
+static bool
+gov_sync_dir(char *err, size_t errlen)
+{
+	int			fd = open(governance_audit_directory, O_RDONLY | PG_BINARY, 0);
+	int			rc;
+
+	if (fd < 0)
+	{
+		snprintf(err, errlen, "could not open directory \"%s\": %m", governance_audit_directory);
+		return false;
+	}
+	rc = fsync(fd);
+	close(fd);
+	if (rc != 0)
+	{
+		snprintf(err, errlen, "could not sync directory \"%s\": %m", governance_audit_directory);
+		return false;
+	}
+	return true;
+}
+
+/* Start a new file whose first line will carry first_seq. */
+static bool
+gov_sink_new_file(GovSink *sink, uint64 first_seq, char *err, size_t errlen)
+{
+	char		path[1024];
+	int			fd;
+
+	snprintf(path, sizeof(path), "%s/%s%020llu%s", governance_audit_directory,
+			 GOV_SINK_PREFIX, (unsigned long long) first_seq, GOV_SINK_SUFFIX);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | PG_BINARY, S_IRUSR | S_IWUSR);
+	if (fd < 0)
+	{
+		snprintf(err, errlen, "could not create audit file \"%s\": %m", path);
+		return false;
+	}
+	if (!gov_sync_dir(err, errlen))
+	{
+		close(fd);
+		return false;
+	}
+	if (sink->fd >= 0)
+		close(sink->fd);
+	sink->fd = fd;
+	strlcpy(sink->path, path, sizeof(sink->path));
+	sink->size = 0;
+	return true;
+}
+
+bool
+governance_sink_open(GovSink *sink, char *err, size_t errlen)
+{
+	List	   *files;
+	struct stat st;
+	off_t		complete;
+	int			fd;
+
+	sink->fd = -1;
+	sink->size = 0;
+	sink->last_seq = 0;
+	strlcpy(sink->last_hash, gov_audit_genesis_hash, sizeof(sink->last_hash));
+
+	if (mkdir(governance_audit_directory, S_IRWXU) != 0 && errno != EEXIST)
+	{
+		snprintf(err, errlen, "could not create directory \"%s\": %m", governance_audit_directory);
+		return false;
+	}
+	files = governance_sink_files();
+	if (files == NIL)
+		return true;			/* the first batch creates the first file */
+
+	fd = open((char *) llast(files), O_RDWR | O_APPEND | PG_BINARY, 0);
+	if (fd < 0 || fstat(fd, &st) != 0)
+	{
+		snprintf(err, errlen, "could not open audit file \"%s\": %m", (char *) llast(files));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (!gov_last_line(fd, st.st_size, &complete, &sink->last_seq, sink->last_hash))
+	{
+		snprintf(err, errlen, "the last line of \"%s\" is not a governance audit event", (char *) llast(files));
+		close(fd);
+		return false;
+	}
+	/* A line torn by a crash mid-write was never acknowledged: cut it. */
+	if (complete < st.st_size)
+	{
+		if (ftruncate(fd, complete) != 0 || fsync(fd) != 0)
+		{
+			snprintf(err, errlen, "could not truncate torn line of \"%s\": %m", (char *) llast(files));
+			close(fd);
+			return false;
+		}
+		ereport(LOG,
+				(errmsg("governance audit: removed an incomplete last line from \"%s\"",
+						(char *) llast(files))));
+	}
+	if (sink->last_seq == 0 && complete == 0 && list_length(files) > 1)
+	{
+		/* An empty newest file: the chain ends in the one before it. */
+		close(fd);
+		snprintf(err, errlen, "audit file \"%s\" is empty", (char *) llast(files));
+		return false;
+	}
+	sink->fd = fd;
+	sink->size = complete;
+	strlcpy(sink->path, (char *) llast(files), sizeof(sink->path));
+	return true;
+}
+
+bool
+governance_sink_append(GovSink *sink, const char *buf, size_t len,
+					   uint64 first_seq, char *err, size_t errlen)
+{
+	size_t		done = 0;
+
+	if (sink->fd < 0 ||
+		(sink->size > 0 &&
+		 sink->size + (off_t) len > (off_t) governance_audit_file_size * 1024))
+	{
+		if (!gov_sink_new_file(sink, first_seq, err, errlen))
+			return false;
+	}
+	while (done < len)
+	{
+		ssize_t		n = write(sink->fd, buf + done, len - done);
+
+		if (n <= 0)
+		{
+			snprintf(err, errlen, "could not write audit file \"%s\": %m", sink->path);
+			goto undo;
+		}
+		done += n;
+	}
+	if (fdatasync(sink->fd) != 0)
+	{
+		snprintf(err, errlen, "could not sync audit file \"%s\": %m", sink->path);
+		goto undo;
+	}
+	sink->size += len;
+	return true;
+
+undo:
+	/* Leave the file as it was, so the retry is exact. */
+	if (ftruncate(sink->fd, sink->size) != 0)
+	{
+		/* Cannot cut back: start over in a new file at the next attempt. */
+		close(sink->fd);
+		sink->fd = -1;
+	}
+	return false;
+}
+
+void
+governance_sink_close(GovSink *sink)
+{
+	if (sink->fd >= 0)
+		close(sink->fd);
+	sink->fd = -1;
+}

@@ -1,0 +1,504 @@
+/*-------------------------------------------------------------------------
+ *
+ * statement.c
+ *	  Audit events for statements and connections: the executor, utility,
+ *	  client-authentication and log hooks of the audit trail.
+ *
+ * A plannable statement is recorded at ExecutorEnd, when its rows are
+ * known; a utility statement after ProcessUtility returns.  Statements run
+ * by functions, DO blocks and procedures reach the same hooks while an
+ * outer statement runs; they are recorded with nested = true and their
+ * nesting level.  A top-level statement that fails is recorded from a
+ * PG_CATCH around its execution, with its SQLSTATE and message, before the
+ * error propagates; one that fails before execution (a syntax error, say)
+ * is recorded when its error is reported, by the log hook.
+ *
+ * Nothing is allocated on the statement path for statements the audit
+ * level skips.  Per-query state lives in a small fixed table keyed by the
+ * QueryDesc; the nesting counter changes only in PG_TRY/PG_FINALLY.
+ * Parallel workers record nothing: their leader records the statement.
+ *
+ * src/audit/statement.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "executor/executor.h"
+#include "governance/audit.h"
+#include "governance/audit_events.h"
+#include "governance/audit_statement.h"
+#include "governance/governance.h"
+#include "libpq/auth.h"
+#include "miscadmin.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
+#include "tcop/cmdtag.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#define GOV_MAX_OPEN_QUERIES 64
+#define GOV_MAX_OBJECTS 64
+
+typedef struct GovQueryState
+{
+	QueryDesc  *query;			/* NULL: slot free */
+	TimestampTz start;
+	int			level;
+} GovQueryState;
+
+static GovQueryState gov_queries[GOV_MAX_OPEN_QUERIES];
+static int	gov_nesting = 0;
+
+/* The top-level error that a PG_CATCH already recorded. */
+static bool gov_error_recorded = false;
+
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static MemoryContext gov_audit_cxt = NULL;
+
+/* The audit level a plannable statement belongs to. */
+static GovAuditLevel
+gov_plan_class(PlannedStmt *pstmt)
+{
+	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE)
+		return GOV_AUDIT_ALL;
+	return GOV_AUDIT_WRITE;
+}
+
+/* The audit level a utility statement belongs to, as log_statement sees it. */
+static GovAuditLevel
+gov_utility_class(Node *stmt)
+{
+	switch (GetCommandLogLevel(stmt))
+	{
+		case LOGSTMT_DDL:
+			return GOV_AUDIT_DDL;
+		case LOGSTMT_MOD:
+			return GOV_AUDIT_WRITE;
+		default:
+			return GOV_AUDIT_ALL;
+	}
+}
+
+static bool
+gov_audited(GovAuditLevel class)
+{
+	return !IsParallelWorker() && (int) governance_audit_level >= (int) class &&
+		governance_audit_level != GOV_AUDIT_NONE;
+}
+
+/* The statement's own text out of a possibly multi-statement string. */
+static void
+gov_put_statement(GovAuditRecord *r, const char *source, int location,
+				  int len, bool may_lex)
+{
+	char	   *text;
+	char	   *clean;
+
+	if (source == NULL || governance_audit_statement == GOV_AUDIT_STMT_NONE)
+		return;
+	if (location < 0)
+		location = 0;
+	if (len <= 0)
+		len = strlen(source + location);
+	while (len > 0 && isspace((unsigned char) source[location]))
+		location++, len--;
+	if (governance_audit_statement == GOV_AUDIT_STMT_NORMALIZED)
+	{
+		if (!may_lex)
+			return;
+		text = governance_normalize_statement(source + location, len);
+		if (text == NULL)
+			return;
+	}
+	else
+		text = pnstrdup(source + location, len);
+	/* Never a token, whatever the statement held. */
+	clean = governance_redact_text(text);
+	gov_audit_put_str(r, GOV_AF_STATEMENT, clean ? clean : text);
+}
+
+/* "schema.table" of each relation the plan reads or writes, and columns. */
+static void
+gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
+{
+	const char *rels[GOV_MAX_OBJECTS];
+	const char *cols[GOV_MAX_OBJECTS];
+	int			nrels = 0,
+				ncols = 0;
+	ListCell   *lc;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		char	   *nsp,
+				   *rel;
+		Bitmapset  *attrs;
+		int			k = -1;
+
+		if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0 ||
+			nrels >= GOV_MAX_OBJECTS)
+			continue;
+		rel = get_rel_name(rte->relid);
+		nsp = get_namespace_name(get_rel_namespace(rte->relid));
+		if (rel == NULL || nsp == NULL)
+			continue;
+		rels[nrels++] = psprintf("%s.%s", nsp, rel);
+		attrs = bms_union(rte->selectedCols,
+						  bms_union(rte->insertedCols, rte->updatedCols));
+		while ((k = bms_next_member(attrs, k)) >= 0 && ncols < GOV_MAX_OBJECTS)
+		{
+			AttrNumber	att = k + FirstLowInvalidHeapAttributeNumber;
+			char	   *name;
+
+			if (att <= 0)
+				continue;		/* whole-row and system columns */
+			name = get_attname(rte->relid, att, true);
+			if (name != NULL)
+				cols[ncols++] = psprintf("%s.%s.%s", nsp, rel, name);
+		}
+	}
+	if (nrels > 0)
+		gov_audit_put_strs(r, GOV_AF_RELATIONS, rels, nrels);
+	if (ncols > 0)
+		gov_audit_put_strs(r, GOV_AF_COLUMNS, cols, ncols);
+}
+
+/* Record a statement; audit_sync waits for top-level ones. */
+static void
+gov_emit_statement(GovAuditRecord *r, int level, int elevel)
+{
+	uint64		seq;
+
+	seq = governance_audit_emit(r, elevel);
+	if (level == 0 && governance_audit_sync && seq != 0)
+		governance_ring_wait_durable(seq);
+}
+
+static void
+gov_statement_header(GovAuditRecord *r, const char *action, int level,
+					 const char *tag)
+{
+	governance_audit_common(r, "statement", action,
+							governance_current_identity());
+	gov_audit_put_bool(r, GOV_AF_NESTED, level > 0);
+	if (level > 0)
+		gov_audit_put_int(r, GOV_AF_NESTING_LEVEL, level);
+	if (tag != NULL)
+		gov_audit_put_str(r, GOV_AF_COMMAND_TAG, tag);
+}
+
+/* Record the error now being raised by a top-level statement. */
+static void
+gov_record_failure(const char *source, int location, int len, const char *tag,
+				   TimestampTz start)
+{
+	MemoryContext old = MemoryContextSwitchTo(gov_audit_cxt);
+	ErrorData  *edata = CopyErrorData();
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "failed", 0, tag);
+	gov_put_statement(&r, source, location, len, true);
+	if (start != 0)
+		gov_audit_put_int(&r, GOV_AF_DURATION_US,
+						  (int64) (GetCurrentTimestamp() - start));
+	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
+	if (edata->message != NULL)
+	{
+		char	   *clean = governance_redact_text(edata->message);
+
+		gov_audit_put_str(&r, GOV_AF_MESSAGE, clean ? clean : edata->message);
+	}
+	/* Failing anyway: a full ring must not replace the statement's error. */
+	(void) governance_audit_emit(&r, WARNING);
+	gov_error_recorded = true;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(gov_audit_cxt);
+}
+
+static GovQueryState *
+gov_find_query(QueryDesc *query)
+{
+	int			i;
+
+	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+		if (gov_queries[i].query == query)
+			return &gov_queries[i];
+	return NULL;
+}
+
+static void
+gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (gov_nesting == 0)
+		gov_error_recorded = false;
+
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		gov_audited(gov_plan_class(queryDesc->plannedstmt)))
+	{
+		GovQueryState *slot = gov_find_query(NULL);
+
+		if (slot != NULL)
+		{
+			slot->query = queryDesc;
+			slot->start = GetCurrentTimestamp();
+			slot->level = gov_nesting;
+		}
+	}
+}
+
+static void
+gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				bool execute_once)
+{
+	int			level = gov_nesting;
+
+	gov_nesting++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_CATCH();
+	{
+		gov_nesting = level;
+		if (level == 0 && !IsParallelWorker() &&
+			governance_audit_level != GOV_AUDIT_NONE)
+		{
+			GovQueryState *slot = gov_find_query(queryDesc);
+
+			gov_record_failure(queryDesc->sourceText,
+							   queryDesc->plannedstmt->stmt_location,
+							   queryDesc->plannedstmt->stmt_len,
+							   GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
+							   slot ? slot->start : 0);
+			if (slot != NULL)
+				slot->query = NULL;
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	gov_nesting = level;
+}
+
+static void
+gov_ExecutorFinish(QueryDesc *queryDesc)
+{
+	int			level = gov_nesting;
+
+	gov_nesting++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		gov_nesting = level;
+	}
+	PG_END_TRY();
+}
+
+static void
+gov_ExecutorEnd(QueryDesc *queryDesc)
+{
+	GovQueryState *slot = gov_find_query(queryDesc);
+
+	if (slot != NULL)
+	{
+		PlannedStmt *pstmt = queryDesc->plannedstmt;
+		char		buf[GOV_AUDIT_MAX_RECORD];
+		GovAuditRecord r;
+		int			level = slot->level;
+
+		gov_audit_record_init(&r, buf, sizeof(buf));
+		gov_statement_header(&r, "completed", level,
+							 GetCommandTagName(CreateCommandTag((Node *) pstmt)));
+		gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
+						  pstmt->stmt_len, true);
+		gov_put_objects(&r, pstmt);
+		if (queryDesc->estate != NULL)
+			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);
+		gov_audit_put_int(&r, GOV_AF_DURATION_US,
+						  (int64) (GetCurrentTimestamp() - slot->start));
+		slot->query = NULL;
+		gov_emit_statement(&r, level, ERROR);
+	}
+
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+/* RESET of the token (or RESET ALL, or SET ... TO DEFAULT) changes who acts. */
+static void
+gov_note_identity_reset(VariableSetStmt *set)
+{
+	if (set->kind == VAR_RESET_ALL ||
+		((set->kind == VAR_RESET || set->kind == VAR_SET_DEFAULT) &&
+		 set->name != NULL && pg_strcasecmp(set->name, "governance.token") == 0))
+		(void) governance_audit_identity("reset", governance_current_identity(),
+										 NULL, NULL);
+}
+
+static void
+gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				   bool readOnlyTree, ProcessUtilityContext context,
+				   ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc)
+{
+	int			level = gov_nesting;
+	Node	   *stmt = pstmt->utilityStmt;
+	bool		audited = gov_audited(gov_utility_class(stmt));
+	TimestampTz start = audited ? GetCurrentTimestamp() : 0;
+	CommandTag	tag = CreateCommandTag(stmt);
+	int			location = pstmt->stmt_location;
+	int			len = pstmt->stmt_len;
+	char	   *source = NULL;
+
+	if (level == 0)
+		gov_error_recorded = false;
+	/* The statement may free its own text (ROLLBACK of a portal): copy. */
+	if (audited && queryString != NULL)
+	{
+		if (location < 0)
+			location = 0;
+		if (len <= 0)
+			len = strlen(queryString + location);
+		source = pnstrdup(queryString + location, len);
+		location = 0;
+	}
+
+	gov_nesting++;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		gov_nesting = level;
+		if (level == 0 && !IsParallelWorker() &&
+			governance_audit_level != GOV_AUDIT_NONE)
+			gov_record_failure(source ? source : queryString,
+							   source ? 0 : pstmt->stmt_location,
+							   source ? len : pstmt->stmt_len,
+							   GetCommandTagName(tag), start);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	gov_nesting = level;
+
+	if (IsA(stmt, VariableSetStmt))
+		gov_note_identity_reset((VariableSetStmt *) stmt);
+
+	if (audited)
+	{
+		char		buf[GOV_AUDIT_MAX_RECORD];
+		GovAuditRecord r;
+
+		gov_audit_record_init(&r, buf, sizeof(buf));
+		gov_statement_header(&r, "completed", level, GetCommandTagName(tag));
+		gov_put_statement(&r, source, 0, len, true);
+		if (qc != NULL && qc->nprocessed > 0)
+			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
+		gov_audit_put_int(&r, GOV_AF_DURATION_US,
+						  (int64) (GetCurrentTimestamp() - start));
+		gov_emit_statement(&r, level, ERROR);
+	}
+}
+
+/* Connection attempts, successful or not. */
+static void
+gov_ClientAuthentication(Port *port, int status)
+{
+	if (prev_ClientAuthentication)
+		prev_ClientAuthentication(port, status);
+	governance_audit_connection(status == STATUS_OK ? "authenticated" : "refused",
+								status == STATUS_OK ? NULL :
+								"Client authentication failed.");
+}
+
+/*
+ * A top-level statement that failed before reaching the executor or
+ * ProcessUtility (a syntax or analysis error): record it as its error is
+ * reported.
+ */
+static void
+gov_emit_log(ErrorData *edata)
+{
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+
+	if (edata->elevel != ERROR || IsParallelWorker() || gov_nesting != 0 ||
+		governance_audit_level == GOV_AUDIT_NONE || MyProcPort == NULL)
+		return;
+	if (gov_error_recorded)
+	{
+		gov_error_recorded = false;
+		return;
+	}
+	{
+		char		buf[GOV_AUDIT_MAX_RECORD];
+		GovAuditRecord r;
+
+		gov_audit_record_init(&r, buf, sizeof(buf));
+		gov_statement_header(&r, "failed", 0, NULL);
+		/* Inside error reporting: no lexing (normalized records no text). */
+		gov_put_statement(&r, debug_query_string, 0, 0, false);
+		gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
+		if (edata->message != NULL)
+			gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
+		(void) governance_audit_emit(&r, LOG);
+	}
+}
+
+void
+governance_audit_init(void)
+{
+	gov_audit_cxt = AllocSetContextCreate(TopMemoryContext,
+										  "governance audit",
+										  ALLOCSET_SMALL_SIZES);
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = gov_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = gov_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = gov_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = gov_ExecutorEnd;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = gov_ProcessUtility;
+	prev_ClientAuthentication = ClientAuthentication_hook;
+	ClientAuthentication_hook = gov_ClientAuthentication;
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = gov_emit_log;
+}

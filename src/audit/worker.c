@@ -1,0 +1,267 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The audit worker: drains the ring to the sink in batches.
+ *
+ * One background worker, registered at preload and started with the
+ * postmaster (so it runs on a hot standby too), restarted a second after
+ * it dies.  Each round it renders the finished records at the ring's tail
+ * as JSON lines, chaining each to the one before (seq, prev_hash, hash),
+ * appends the batch to the sink with one write and one fdatasync, and
+ * only then frees the ring space and wakes backends waiting for room or
+ * for durability.  If the sink fails, nothing is freed: the events wait
+ * in the ring, the failure is logged (at most once a minute), and the
+ * batch is retried with back-off.
+ *
+ * Exactly once: sequence numbers are assigned when a record is reserved
+ * and the sink knows the last one it holds, so records already written
+ * before a crash (written, but not yet freed) are skipped on restart.
+ *
+ * On SIGTERM the worker drains what the ring holds and exits; what a
+ * backend adds later stays in the ring file for the next start.
+ *
+ * src/audit/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "governance/audit.h"
+#include "governance/audit_sink.h"
+#include "governance/governance.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+PGDLLEXPORT void governance_audit_worker_main(Datum arg);
+
+#define GOV_BATCH_RECORDS	16384
+#define GOV_BATCH_BYTES		(8 * 1024 * 1024)
+/* Longest line a record of len bytes renders to: every byte escaped. */
+#define GOV_LINE_MAX(len)	(6 * (len) + 1024)
+
+typedef struct GovBatch
+{
+	GovSink    *sink;
+	char	   *buf;
+	size_t		len;
+	uint64		first_seq;		/* first line in buf, 0 if none */
+	uint64		last_seq;		/* last record visited (written or skipped) */
+	char		hash[GOV_AUDIT_HASH_HEX];	/* chain position after buf */
+	unsigned char *key;
+	size_t		keylen;
+	bool		full;
+} GovBatch;
+
+static unsigned char *gov_hmac_key = NULL;
+static size_t gov_hmac_keylen = 0;
+
+/* Read the chain key; none (plain SHA-256) if the setting is empty. */
+static void
+gov_load_hmac_key(void)
+{
+	FILE	   *f;
+	unsigned char buf[1024];
+	size_t		n;
+
+	if (gov_hmac_key != NULL)
+	{
+		explicit_bzero(gov_hmac_key, gov_hmac_keylen);
+		free(gov_hmac_key);
+	}
+	gov_hmac_key = NULL;
+	gov_hmac_keylen = 0;
+	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
+		return;
+	f = fopen(governance_audit_hmac_key_file, "rb");
+	if (f == NULL)
+	{
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not open audit chain key \"%s\": %m; chaining with plain SHA-256",
+						governance_audit_hmac_key_file)));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	gov_hmac_key = malloc(n);
+	if (gov_hmac_key != NULL && n > 0)
+	{
+		memcpy(gov_hmac_key, buf, n);
+		gov_hmac_keylen = n;
+	}
+	explicit_bzero(buf, sizeof(buf));
+}
+
+/* Render one ring record into the batch; false when the batch is full. */
+static bool
+gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
+{
+	GovBatch   *b = (GovBatch *) arg;
+	char		lostrec[256];
+	size_t		n;
+
+	if (b->len + GOV_LINE_MAX(len) > GOV_BATCH_BYTES)
+		return false;
+	b->last_seq = seq;
+	if (seq <= b->sink->last_seq)
+		return true;			/* written before a crash: not again */
+	if (lost)
+	{
+		GovAuditRecord r;
+
+		gov_audit_record_init(&r, lostrec, sizeof(lostrec));
+		gov_audit_put_int(&r, GOV_AF_TIME, (int64) GetCurrentTimestamp() +
+						  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+		gov_audit_put_str(&r, GOV_AF_TYPE, "lost");
+		gov_audit_put_str(&r, GOV_AF_DETAIL,
+						  "A process ended before its event was complete.");
+		rec = lostrec;
+		len = gov_audit_record_finish(&r);
+	}
+	n = gov_audit_render(rec, len, seq, b->hash, b->key, b->keylen,
+						 b->buf + b->len, GOV_BATCH_BYTES - b->len, b->hash);
+	if (n == 0)
+	{
+		/* Cannot render (no room is excluded by the caller): say so. */
+		GovAuditRecord r;
+
+		gov_audit_record_init(&r, lostrec, sizeof(lostrec));
+		gov_audit_put_str(&r, GOV_AF_TYPE, "lost");
+		gov_audit_put_str(&r, GOV_AF_DETAIL, "The event could not be rendered.");
+		len = gov_audit_record_finish(&r);
+		n = gov_audit_render(lostrec, len, seq, b->hash, b->key, b->keylen,
+							 b->buf + b->len, GOV_BATCH_BYTES - b->len, b->hash);
+	}
+	if (b->first_seq == 0)
+		b->first_seq = seq;
+	b->len += n;
+	return true;
+}
+
+void
+governance_audit_worker_main(Datum arg)
+{
+	GovSink		sink;
+	GovBatch	b;
+	char		err[1024];
+	long		backoff_ms = 0;
+	TimestampTz last_complaint = 0;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+
+	governance_ring_worker_attach(MyLatch);
+	gov_load_hmac_key();
+
+	memset(&b, 0, sizeof(b));
+	b.buf = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_BYTES);
+	b.sink = &sink;
+
+	while (!governance_sink_open(&sink, err, sizeof(err)))
+	{
+		ereport(WARNING, (errmsg("governance audit sink unavailable: %s", err)));
+		governance_ring_note_sink_error();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 5000, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ShutdownRequestPending)
+			proc_exit(1);
+	}
+	if (sink.last_seq > governance_ring_written_seq())
+		governance_ring_set_written_seq(sink.last_seq);
+	ereport(LOG,
+			(errmsg("governance audit worker started; the trail ends at sequence number %llu",
+					(unsigned long long) sink.last_seq)));
+
+	for (;;)
+	{
+		uint64		end_pos;
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			gov_load_hmac_key();
+		}
+
+		b.len = 0;
+		b.first_seq = 0;
+		b.last_seq = 0;
+		b.key = gov_hmac_key;
+		b.keylen = gov_hmac_keylen;
+		memcpy(b.hash, sink.last_hash, GOV_AUDIT_HASH_HEX);
+		n = governance_ring_read(gov_batch_visit, &b, GOV_BATCH_RECORDS, &end_pos);
+
+		if (n > 0)
+		{
+			if (b.len == 0 ||
+				governance_sink_append(&sink, b.buf, b.len, b.first_seq, err, sizeof(err)))
+			{
+				if (b.len > 0)
+				{
+					sink.last_seq = b.last_seq;
+					memcpy(sink.last_hash, b.hash, GOV_AUDIT_HASH_HEX);
+				}
+				governance_ring_consumed(end_pos, b.last_seq);
+				governance_ring_note_flush(n, GetCurrentTimestamp());
+				backoff_ms = 0;
+				continue;		/* more may be waiting */
+			}
+			governance_ring_note_sink_error();
+			if (last_complaint == 0 ||
+				TimestampDifferenceExceeds(last_complaint, GetCurrentTimestamp(), 60000))
+			{
+				ereport(WARNING,
+						(errmsg("governance audit sink failed; events wait in the ring and will be retried"),
+						 errdetail("%s", err)));
+				last_complaint = GetCurrentTimestamp();
+			}
+			backoff_ms = Min(Max(backoff_ms * 2, 100), 5000);
+		}
+		else
+		{
+			if (ShutdownRequestPending)
+				break;
+			backoff_ms = 0;
+		}
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 backoff_ms > 0 ? backoff_ms : 20, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+
+	governance_sink_close(&sink);
+	ereport(LOG,
+			(errmsg("governance audit worker stopping; the trail ends at sequence number %llu",
+					(unsigned long long) sink.last_seq)));
+	proc_exit(1);
+}
+
+void
+governance_audit_worker_register(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "governance", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "governance_audit_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "governance audit worker", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "governance audit worker", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
+}

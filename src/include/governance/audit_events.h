@@ -1,0 +1,37 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_events.h
+ *	  Building and emitting audit events from a backend.
+ *
+ * src/include/governance/audit_events.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_AUDIT_EVENTS_H
+#define GOVERNANCE_AUDIT_EVENTS_H
+
+#include "governance/audit_record.h"
+#include "governance/identity.h"
+
+/* The fields every event carries; id is the identity to record (or NULL). */
+extern void governance_audit_common(GovAuditRecord *r, const char *type,
+									const char *action, const GovIdentity *id);
+
+/* Finish and append; returns the sequence number, 0 if dropped. */
+extern uint64 governance_audit_emit(GovAuditRecord *r, int elevel);
+
+/*
+ * Identity events: token_accepted (id: the new identity), token_refused
+ * (id: the identity that stays; the refused token's fingerprint and the
+ * reason), reset.  Never throws; false if the event could not be recorded.
+ */
+extern bool governance_audit_identity(const char *action, const GovIdentity *id,
+									  const char *refused_fingerprint,
+									  const char *reason);
+
+extern void governance_audit_connection(const char *action, const char *detail);
+
+/* Statement auditing hooks (src/audit/statement.c). */
+extern void governance_audit_init(void);
+
+#endif							/* GOVERNANCE_AUDIT_EVENTS_H */

@@ -1,0 +1,136 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_record.h
+ *	  Audit events as compact records, and their JSON-lines rendering with
+ *	  the hash chain; independent of the server.
+ *
+ * A backend builds a record (a list of typed fields) on the statement path
+ * and copies it into the shared ring; the audit worker renders it as one
+ * JSON line, adding the sequence number and the hash chain.  Rendering and
+ * verifying need no server, so the command-line verifier and the unit
+ * tests link this alone.
+ *
+ * A line is {"seq":N,<fields...>,"prev_hash":"<hex>","hash":"<hex>"}; the
+ * hash is HMAC-SHA-256 (keyed) or SHA-256 (no key) over the line's bytes up
+ * to and including the prev_hash value's closing quote.
+ *
+ * src/include/governance/audit_record.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_AUDIT_RECORD_H
+#define GOVERNANCE_AUDIT_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fields, in the order they are usually written. */
+typedef enum GovAuditField
+{
+	GOV_AF_TIME,				/* int: Unix microseconds, rendered ISO 8601 */
+	GOV_AF_TYPE,				/* str: connection, identity, statement, ... */
+	GOV_AF_ACTION,				/* str: what happened within the type */
+	GOV_AF_DATABASE,
+	GOV_AF_PID,
+	GOV_AF_SESSION_ID,
+	GOV_AF_DB_ROLE,
+	GOV_AF_CURRENT_ROLE,
+	GOV_AF_IDENTITY_KIND,
+	GOV_AF_SUB,
+	GOV_AF_ACTOR,
+	GOV_AF_ROLES,				/* array of str */
+	GOV_AF_TOKEN_ID,
+	GOV_AF_TOKEN_FINGERPRINT,
+	GOV_AF_CLIENT_ADDR,
+	GOV_AF_APPLICATION_NAME,
+	GOV_AF_NESTED,				/* bool */
+	GOV_AF_NESTING_LEVEL,		/* int */
+	GOV_AF_COMMAND_TAG,
+	GOV_AF_STATEMENT,
+	GOV_AF_RELATIONS,			/* array of str */
+	GOV_AF_COLUMNS,				/* array of str: schema.table.column */
+	GOV_AF_ROWS,
+	GOV_AF_DURATION_US,
+	GOV_AF_DECISION,
+	GOV_AF_RULE,
+	GOV_AF_SQLSTATE,
+	GOV_AF_MESSAGE,
+	GOV_AF_DETAIL,
+	GOV_AF_REFUSED_TOKEN,		/* fingerprint of a token that was refused */
+	GOV_AF_TRUNCATED,			/* bool: a field was cut to fit */
+	GOV_AF_NFIELDS
+} GovAuditField;
+
+typedef enum GovAuditKind
+{
+	GOV_AK_STR = 1,
+	GOV_AK_INT = 2,
+	GOV_AK_BOOL = 3,
+	GOV_AK_STRS = 4				/* NUL-separated strings */
+} GovAuditKind;
+
+/* Largest record a backend builds. */
+#define GOV_AUDIT_MAX_RECORD	16384
+
+/* A record being built, in caller-provided memory of cap bytes. */
+typedef struct GovAuditRecord
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		truncated;
+} GovAuditRecord;
+
+extern void gov_audit_record_init(GovAuditRecord *rec, char *buf, size_t cap);
+extern void gov_audit_put_str(GovAuditRecord *rec, GovAuditField f, const char *s);
+extern void gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v);
+extern void gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v);
+extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
+							   const char *const *v, int n);
+/* Close the record (adds "truncated" if needed); returns its length. */
+extern size_t gov_audit_record_finish(GovAuditRecord *rec);
+
+/* Name of a field in JSON. */
+extern const char *gov_audit_field_name(GovAuditField f);
+
+#define GOV_AUDIT_HASH_HEX 65
+
+/*
+ * Render one record as a JSON line (with '\n') into out (cap bytes),
+ * chaining it to prev_hash and writing its own hash into hash_out.
+ * Returns the line length, or 0 if out is too small or the record is
+ * malformed.
+ */
+extern size_t gov_audit_render(const char *rec, size_t reclen, uint64_t seq,
+							   const char *prev_hash,
+							   const unsigned char *key, size_t keylen,
+							   char *out, size_t cap, char *hash_out);
+
+/* The hash of a line's chained prefix (HMAC-SHA-256, or SHA-256 if no key). */
+extern void gov_audit_hash(const unsigned char *key, size_t keylen,
+						   const char *data, size_t len, char *hex_out);
+
+/* The first hash of a chain: 64 zeros. */
+extern const char gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX];
+
+/*
+ * Check one line against the chain.  expect_seq is the sequence number the
+ * line must carry (0: take whatever it carries), prev_hash the previous
+ * line's hash.  On success returns true and fills seq_out and hash_out.
+ * On failure returns false with a reason.
+ */
+extern bool gov_audit_check_line(const char *line, size_t len,
+								 uint64_t expect_seq, const char *prev_hash,
+								 const unsigned char *key, size_t keylen,
+								 uint64_t *seq_out, char *hash_out,
+								 char *why, size_t whylen);
+
+/*
+ * Read the sequence number and hash of a line without checking it (to
+ * resume a chain).  False if the line is not shaped like ours.
+ */
+extern bool gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
+								char *hash_out);
+
+#endif							/* GOVERNANCE_AUDIT_RECORD_H */

@@ -6,6 +6,7 @@ DATA = $(wildcard src/sql/governance--*.sql)
 
 OBJS = \
 	src/governance.o \
+	src/audit/audit_sql.o \
 	src/audit/events.o \
 	src/audit/normalize.o \
 	src/audit/record.o \
@@ -47,3 +48,7 @@ PROVE_TESTS = test/t/*.pl
 prove-installcheck:
 	$(prove_installcheck)
 .PHONY: prove-installcheck
+
+# The command-line audit verifier (no server needed).
+test/tools/verify-audit: test/tools/verify-audit.c src/audit/record.c
+	$(CC) -Wall -Wextra -Werror -O2 -I$(srcdir)/src/include -o $@ $^ -lcrypto

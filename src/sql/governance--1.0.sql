@@ -71,3 +71,76 @@ COMMENT ON VIEW governance.sessions IS
 
 REVOKE ALL ON governance.sessions FROM PUBLIC;
 GRANT SELECT ON governance.sessions TO governance_admin, pg_read_all_stats;
+
+-- Audit trail
+
+CREATE FUNCTION governance.audit_events(
+	since pg_catalog.timestamptz DEFAULT NULL,
+	until pg_catalog.timestamptz DEFAULT NULL,
+	sub pg_catalog.text DEFAULT NULL,
+	OUT seq pg_catalog.int8,
+	OUT "time" pg_catalog.timestamptz,
+	OUT type pg_catalog.text,
+	OUT action pg_catalog.text,
+	OUT sub pg_catalog.text,
+	OUT actor pg_catalog.text,
+	OUT db_role pg_catalog.text,
+	OUT database pg_catalog.text,
+	OUT command_tag pg_catalog.text,
+	OUT statement pg_catalog.text,
+	OUT sqlstate pg_catalog.text,
+	OUT event pg_catalog.jsonb)
+RETURNS SETOF record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_audit_events_1_0';
+
+COMMENT ON FUNCTION governance.audit_events(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.text) IS
+'Events of the audit trail in order; files outside [since, until] are not read, and sub filters by subject.';
+
+CREATE VIEW governance.audit_log AS
+SELECT * FROM governance.audit_events(NULL, NULL, NULL);
+
+COMMENT ON VIEW governance.audit_log IS
+'The whole audit trail; for a time range or one subject call governance.audit_events(since, until, sub).';
+
+CREATE FUNCTION governance.verify_audit(
+	OUT ok pg_catalog.bool,
+	OUT events pg_catalog.int8,
+	OUT first_bad_seq pg_catalog.int8,
+	OUT file pg_catalog.text,
+	OUT reason pg_catalog.text)
+RETURNS record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_verify_audit_1_0';
+
+COMMENT ON FUNCTION governance.verify_audit() IS
+'Walk the audit trail''s hash chain; report the first sequence number where a line was deleted, inserted, altered or moved.';
+
+CREATE FUNCTION governance.audit_stats(
+	OUT enqueued pg_catalog.int8,
+	OUT written pg_catalog.int8,
+	OUT dropped pg_catalog.int8,
+	OUT lost pg_catalog.int8,
+	OUT ring_bytes pg_catalog.int8,
+	OUT ring_used pg_catalog.int8,
+	OUT ring_high_water pg_catalog.int8,
+	OUT worker_restarts pg_catalog.int8,
+	OUT sink_errors pg_catalog.int8,
+	OUT last_flush pg_catalog.timestamptz,
+	OUT last_seq pg_catalog.int8,
+	OUT durable_seq pg_catalog.int8)
+RETURNS record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_audit_stats_1_0';
+
+COMMENT ON FUNCTION governance.audit_stats() IS
+'Counters of the audit pipeline since the ring was created.';
+
+REVOKE ALL ON FUNCTION governance.audit_events(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.verify_audit() FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.audit_stats() FROM PUBLIC;
+REVOKE ALL ON governance.audit_log FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.audit_events(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.verify_audit() TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.audit_stats() TO governance_admin;
+GRANT SELECT ON governance.audit_log TO governance_admin;

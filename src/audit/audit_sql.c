@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_sql.c
+ *	  The audit trail in SQL: reading it, verifying its chain, statistics.
+ *
+ * The trail is read from the sink's files, not from a table, so it can be
+ * queried from every database that has the extension and on a hot
+ * standby.  governance.audit_events() takes a time range and a subject:
+ * files are named for their first sequence number and start with their
+ * earliest event, so files wholly outside the range are skipped unread,
+ * and lines are matched against the subject as text before being parsed.
+ *
+ * src/audit/audit_sql.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "governance/audit.h"
+#include "governance/audit_sink.h"
+#include "governance/governance.h"
+#include "lib/stringinfo.h"
+#include "storage/fd.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+/* Read one line (without its newline) into buf; false at end of file. */
+static bool
+gov_read_line(FILE *f, StringInfo buf)
+{
+	int			c;
+
+	resetStringInfo(buf);
+	while ((c = fgetc(f)) != EOF)
+	{
+		if (c == '\n')
+			return true;
+		appendStringInfoChar(buf, (char) c);
+	}
+	return buf->len > 0;
+}
+
+/* The "time" of an event line, or 0 if it has none. */
+static TimestampTz
+gov_line_time(const char *line)
+{
+	const char *p = strstr(line, ",\"time\":\"");
+	char		ts[40];
+	const char *end;
+
+	if (p == NULL)
+		return 0;
+	p += 9;
+	end = strchr(p, '"');
+	if (end == NULL || end - p >= (ptrdiff_t) sizeof(ts))
+		return 0;
+	memcpy(ts, p, end - p);
+	ts[end - p] = '\0';
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+												   CStringGetDatum(ts),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+}
+
+/* The first event time in a file, 0 if it cannot be read. */
+static TimestampTz
+gov_file_start(const char *path)
+{
+	FILE	   *f = AllocateFile(path, "r");
+	StringInfoData line;
+	TimestampTz t = 0;
+
+	if (f == NULL)
+		return 0;
+	initStringInfo(&line);
+	while (t == 0 && gov_read_line(f, &line))
+		t = gov_line_time(line.data);
+	FreeFile(f);
+	pfree(line.data);
+	return t;
+}
+
+static text *
+gov_jsonb_text(Jsonb *j, const char *key)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return cstring_to_text_with_len(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * governance.audit_events(since, until, sub): the events of the trail in
+ * order, optionally within [since, until] and for one subject.
+ */
+PG_FUNCTION_INFO_V1(governance_audit_events_1_0);
+Datum
+governance_audit_events_1_0(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		has_since = !PG_ARGISNULL(0);
+	bool		has_until = !PG_ARGISNULL(1);
+	TimestampTz since = has_since ? PG_GETARG_TIMESTAMPTZ(0) : 0;
+	TimestampTz until = has_until ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+	char	   *sub = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *sub_pattern = NULL;
+	List	   *files;
+	ListCell   *lc;
+	StringInfoData line;
+	static const char *const columns[] = {"type", "action", "sub", "actor", "db_role",
+	"database", "command_tag", "statement", "sqlstate"};
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (sub != NULL)
+	{
+		StringInfoData pat;
+
+		initStringInfo(&pat);
+		appendStringInfoString(&pat, ",\"sub\":");
+		escape_json(&pat, sub);
+		sub_pattern = pat.data;
+	}
+	files = governance_sink_files();
+	initStringInfo(&line);
+	foreach(lc, files)
+	{
+		const char *path = lfirst(lc);
+		FILE	   *f;
+
+		/* A file ends where the next begins: skip files before "since". */
+		if (has_since && lnext(files, lc) != NULL)
+		{
+			TimestampTz next = gov_file_start(lfirst(lnext(files, lc)));
+
+			if (next != 0 && next < since)
+				continue;
+		}
+		if (has_until)
+		{
+			TimestampTz start = gov_file_start(path);
+
+			if (start != 0 && start > until)
+				break;
+		}
+		f = AllocateFile(path, "r");
+		if (f == NULL)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open audit file \"%s\": %m", path)));
+		while (gov_read_line(f, &line))
+		{
+			Datum		values[12];
+			bool		nulls[12] = {0};
+			Jsonb	   *event;
+			TimestampTz t;
+			int			i;
+
+			if (sub_pattern != NULL && strstr(line.data, sub_pattern) == NULL)
+				continue;
+			t = gov_line_time(line.data);
+			if ((has_since && t < since) || (has_until && t > until))
+				continue;
+			event = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(line.data)));
+			values[0] = Int64GetDatum(strtoll(line.data + 7, NULL, 10));
+			if (t != 0)
+				values[1] = TimestampTzGetDatum(t);
+			else
+				nulls[1] = true;
+			for (i = 0; i < (int) lengthof(columns); i++)
+			{
+				text	   *v = gov_jsonb_text(event, columns[i]);
+
+				if (v != NULL)
+					values[2 + i] = PointerGetDatum(v);
+				else
+					nulls[2 + i] = true;
+			}
+			values[11] = JsonbPGetDatum(event);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		FreeFile(f);
+	}
+	PG_RETURN_VOID();
+}
+
+/* The chain key, or none; palloc'd. */
+static unsigned char *
+gov_read_chain_key(size_t *len)
+{
+	FILE	   *f;
+	unsigned char *buf;
+
+	*len = 0;
+	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
+		return NULL;
+	f = AllocateFile(governance_audit_hmac_key_file, "rb");
+	if (f == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open audit chain key \"%s\": %m",
+						governance_audit_hmac_key_file)));
+	buf = palloc(1024);
+	*len = fread(buf, 1, 1024, f);
+	FreeFile(f);
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+		(*len)--;
+	return buf;
+}
+
+/*
+ * governance.verify_audit(): walk the whole trail and report the first
+ * sequence number at which the chain breaks (a line deleted, inserted,
+ * altered or moved), or that it holds.
+ */
+PG_FUNCTION_INFO_V1(governance_verify_audit_1_0);
+Datum
+governance_verify_audit_1_0(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+	size_t		keylen;
+	unsigned char *key = gov_read_chain_key(&keylen);
+	List	   *files = governance_sink_files();
+	ListCell   *lc;
+	StringInfoData line;
+	uint64		expect = 0;
+	char		prev[GOV_AUDIT_HASH_HEX];
+	bool		have_prev = false;
+	int64		events = 0;
+	char		why[256] = "";
+	const char *bad_file = NULL;
+	uint64		bad_seq = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	initStringInfo(&line);
+	/* The trail starts where its first file's name says; seq 1 at genesis. */
+	if (files != NIL)
+	{
+		const char *name = strrchr((char *) linitial(files), '/');
+
+		expect = strtoull((name ? name + 1 : (char *) linitial(files)) + strlen(GOV_SINK_PREFIX), NULL, 10);
+		if (expect == 1)
+		{
+			memcpy(prev, gov_audit_genesis_hash, GOV_AUDIT_HASH_HEX);
+			have_prev = true;
+		}
+	}
+	foreach(lc, files)
+	{
+		FILE	   *f = AllocateFile(lfirst(lc), "r");
+
+		if (f == NULL)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open audit file \"%s\": %m", (char *) lfirst(lc))));
+		while (bad_file == NULL && gov_read_line(f, &line))
+		{
+			uint64		seq = 0;
+			char		hash[GOV_AUDIT_HASH_HEX];
+
+			if (!gov_audit_check_line(line.data, line.len, expect,
+									  have_prev ? prev : NULL, key, keylen,
+									  &seq, hash, why, sizeof(why)))
+			{
+				bad_file = lfirst(lc);
+				bad_seq = seq != 0 ? seq : expect;
+				break;
+			}
+			memcpy(prev, hash, GOV_AUDIT_HASH_HEX);
+			have_prev = true;
+			expect = seq + 1;
+			events++;
+		}
+		FreeFile(f);
+		if (bad_file != NULL)
+			break;
+	}
+	values[0] = BoolGetDatum(bad_file == NULL);
+	values[1] = Int64GetDatum(events);
+	if (bad_file != NULL)
+	{
+		values[2] = Int64GetDatum((int64) bad_seq);
+		values[3] = CStringGetTextDatum(bad_file);
+		values[4] = CStringGetTextDatum(why);
+	}
+	else
+		nulls[2] = nulls[3] = nulls[4] = true;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* governance.audit_stats(): the pipeline's counters. */
+PG_FUNCTION_INFO_V1(governance_audit_stats_1_0);
+Datum
+governance_audit_stats_1_0(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	GovAuditStats s;
+	Datum		values[12];
+	bool		nulls[12] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	governance_ring_stats(&s);
+	values[0] = Int64GetDatum((int64) s.enqueued);
+	values[1] = Int64GetDatum((int64) s.written);
+	values[2] = Int64GetDatum((int64) s.dropped);
+	values[3] = Int64GetDatum((int64) s.lost);
+	values[4] = Int64GetDatum((int64) s.ring_bytes);
+	values[5] = Int64GetDatum((int64) s.ring_used);
+	values[6] = Int64GetDatum((int64) s.high_water);
+	values[7] = Int64GetDatum((int64) (s.worker_starts > 0 ? s.worker_starts - 1 : 0));
+	values[8] = Int64GetDatum((int64) s.sink_errors);
+	if (s.last_flush != 0)
+		values[9] = TimestampTzGetDatum((TimestampTz) s.last_flush);
+	else
+		nulls[9] = true;
+	values[10] = Int64GetDatum((int64) (s.next_seq > 0 ? s.next_seq - 1 : 0));
+	values[11] = Int64GetDatum((int64) s.written_seq);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -307,8 +307,8 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	GovAuditStats s;
-	Datum		values[12];
-	bool		nulls[12] = {0};
+	Datum		values[13];
+	bool		nulls[13] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -328,5 +328,7 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 		nulls[9] = true;
 	values[10] = Int64GetDatum((int64) (s.next_seq > 0 ? s.next_seq - 1 : 0));
 	values[11] = Int64GetDatum((int64) s.written_seq);
+	values[12] = Int32GetDatum(s.worker_pid);
+	nulls[12] = s.worker_pid == 0;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -459,7 +459,8 @@ gov_audit_check_line(const char *line, size_t len, uint64_t expect_seq,
 	{
 		snprintf(why, whylen, "expected sequence number %llu, found %llu (a line was deleted, inserted or moved)",
 				 (unsigned long long) expect_seq, seq);
-		*seq_out = seq;
+		/* The trail is intact up to the line that should be here. */
+		*seq_out = expect_seq;
 		return false;
 	}
 	if (prev_hash != NULL && memcmp(h - 65, prev_hash, 64) != 0)

@@ -104,6 +104,7 @@ typedef struct GovRingShared
 	ConditionVariable space_cv; /* room was freed */
 	ConditionVariable durable_cv;	/* written_seq advanced */
 	Latch	   *worker_latch;
+	int			worker_pid;
 } GovRingShared;
 
 static GovRingControl *gov_ring = NULL;
@@ -375,6 +376,7 @@ void
 governance_ring_worker_attach(Latch *latch)
 {
 	gov_ring_shared->worker_latch = latch;
+	gov_ring_shared->worker_pid = MyProcPid;
 	pg_atomic_fetch_add_u64(&gov_ring->worker_starts, 1);
 }
 
@@ -499,4 +501,5 @@ governance_ring_stats(GovAuditStats *s)
 	s->sink_errors = pg_atomic_read_u64(&gov_ring->sink_errors);
 	s->last_flush = (int64) pg_atomic_read_u64(&gov_ring->last_flush);
 	s->written_seq = pg_atomic_read_u64(&gov_ring->written_seq);
+	s->worker_pid = gov_ring_shared->worker_pid;
 }

@@ -83,6 +83,7 @@ typedef struct GovAuditStats
 	int64		last_flush;		/* TimestampTz, 0 if never */
 	uint64		next_seq;
 	uint64		written_seq;
+	int			worker_pid;		/* last worker to start */
 } GovAuditStats;
 
 extern void governance_ring_stats(GovAuditStats *stats);

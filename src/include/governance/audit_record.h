@@ -118,7 +118,8 @@ extern const char gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX];
  * Check one line against the chain.  expect_seq is the sequence number the
  * line must carry (0: take whatever it carries), prev_hash the previous
  * line's hash.  On success returns true and fills seq_out and hash_out.
- * On failure returns false with a reason.
+ * On failure returns false with a reason, and seq_out is the first sequence
+ * number at which the trail is no longer intact.
  */
 extern bool gov_audit_check_line(const char *line, size_t len,
 								 uint64_t expect_seq, const char *prev_hash,

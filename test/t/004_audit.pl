@@ -1,0 +1,210 @@
+#
+# 004_audit.pl
+#	  The audit pipeline under failure: the worker SIGKILLed under load, a
+#	  clean restart, a sink that cannot be written, a full ring (block and
+#	  drop), audit_sync across a backend crash, and tampering.
+#
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use GovernanceTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = governance_node('audit', no_start => 1, conf => qq(
+restart_after_crash = on
+governance.audit_ring_size = '1MB'
+governance.audit_full_timeout = '2s'
+governance.audit_file_size = '64kB'
+governance.audit_hmac_key_file = 'chain.key'
+));
+my $data = $node->data_dir;
+open my $kf, '>', "$data/chain.key" or die;
+print $kf "a chain key for the tests\n";
+close $kf;
+chmod 0600, "$data/chain.key";
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION governance;
+	CREATE TABLE t (id int, note text);
+});
+
+sub worker_pid
+{
+	return $node->safe_psql('postgres',
+		q{SELECT worker_pid FROM governance.audit_stats()});
+}
+
+# Wait until everything enqueued so far is in the sink.
+sub drained
+{
+	return $node->poll_query_until('postgres',
+		q{SELECT durable_seq = last_seq AND ring_used = 0 FROM governance.audit_stats()});
+}
+
+# How many statement events carry a marker in their text (optionally only
+# nested ones, to leave out the outer statement that generated them).
+sub count_marked
+{
+	my ($marker, $nested_only) = @_;
+	my $nested = $nested_only ? q{AND (event->>'nested')::bool} : '';
+	return $node->safe_psql('postgres', qq{
+		SELECT count(*), count(DISTINCT seq) FROM governance.audit_log
+		 WHERE type = 'statement' AND statement LIKE '%$marker%'
+		   AND statement NOT LIKE '%audit_log%' $nested});
+}
+
+ok(drained(), 'the worker drains the ring');
+
+# 1. SIGKILL the worker while statements run: every event arrives, once.
+my $load = $node->background_psql('postgres');
+$load->query_safe(q{
+	CREATE PROCEDURE burst(n int, tag text) LANGUAGE plpgsql AS $$
+	BEGIN
+		FOR i IN 1..n LOOP
+			EXECUTE format('SELECT %L AS marker, %s', tag, i);
+		END LOOP;
+	END $$});
+my $old_pid = worker_pid();
+$load->query_until(qr/started/, q{\echo started
+CALL burst(3000, 'kill-marker');
+});
+sleep 0.3;
+kill 'KILL', $old_pid;
+# The postmaster ends every backend after a SIGKILLed child, this one too.
+eval { $load->query('SELECT 1'); $load->quit; };
+# The postmaster restarts everything after a SIGKILLed child.
+$node->poll_query_until('postgres', qq{SELECT worker_pid <> $old_pid FROM governance.audit_stats()});
+ok(drained(), 'after SIGKILL and crash-restart, the ring drains');
+my ($events, $distinct) = split /\|/, count_marked('kill-marker');
+# 3000 nested EXECUTEs, unless the crash-restart cut the procedure short.
+ok($events > 0, "statements before and after the SIGKILL are in the trail ($events)");
+is($events, $distinct, 'no event was written twice');
+my $verify = $node->safe_psql('postgres', 'SELECT ok, reason FROM governance.verify_audit()');
+is($verify, 't|', 'the chain holds across the crash-restart');
+
+# 2. Exactly the acknowledged statements survive: statements acknowledged
+# before the SIGKILL with audit_sync = on are all in the trail.
+my $acked = 0;
+my $sync = $node->background_psql('postgres');
+$sync->query_safe('SET governance.audit_sync = on');
+for my $i (1 .. 50)
+{
+	$sync->query_safe("INSERT INTO t VALUES ($i, 'sync-marker-$i')");
+	$acked++;
+}
+my $victim = $sync->query_safe('SELECT pg_backend_pid()');
+kill 'KILL', $victim;
+eval { $sync->quit };
+$node->poll_query_until('postgres', 'SELECT 1');
+ok(drained(), 'ring drains after a backend crash');
+($events) = split /\|/, count_marked('sync-marker-');
+is($events, $acked, "all $acked acknowledged audit_sync statements are in the trail");
+
+# 3. A clean restart drains the ring first or after: nothing is lost.
+$node->safe_psql('postgres', q{
+	SET governance.audit_level = 'all';
+	DO $$ BEGIN FOR i IN 1..200 LOOP PERFORM 'restart-marker'; END LOOP; END $$;
+	SELECT 'restart-marker-top'});
+$node->restart;
+ok(drained(), 'after a clean restart the ring is drained');
+($events) = split /\|/, count_marked('restart-marker-top');
+is($events, 1, 'the statement run just before the restart is in the trail');
+
+# 4. A sink that cannot be written: events wait in the ring, none lost.
+# The small audit_file_size forces a new file, which cannot be created
+# while the directory is read-only.
+chmod 0500, "$data/pg_governance";
+$node->safe_psql('postgres', q{
+	DO $$ BEGIN FOR i IN 1..400 LOOP EXECUTE format('SELECT %L', 'sink-marker-' || i); END LOOP; END $$});
+ok($node->poll_query_until('postgres',
+	q{SELECT sink_errors > 0 FROM governance.audit_stats()}),
+	'the sink failure is counted');
+like(slurp_file($node->logfile), qr/governance audit sink failed; events wait in the ring/,
+	'and reported in the server log');
+chmod 0700, "$data/pg_governance";
+ok(drained(), 'once writable again, the ring drains');
+($events, $distinct) = split /\|/, count_marked('sink-marker-', 1);
+is($events, 400, 'every event that waited was written');
+is($distinct, 400, 'each exactly once');
+
+# 5. A full ring.  Stop the worker (SIGSTOP), fill the ring.
+my $wpid = worker_pid();
+kill 'STOP', $wpid;
+my ($rc, $out, $err) = $node->psql('postgres', q{
+	DO $$ BEGIN FOR i IN 1..20000 LOOP EXECUTE 'SELECT ''full-marker'''; END LOOP; END $$});
+isnt($rc, 0, 'with audit_on_full = block, a statement is refused when the ring stays full');
+like($err, qr/audit trail is full/, 'with a clear error');
+$node->append_conf('postgresql.conf', "governance.audit_on_full = drop\n");
+$node->reload;
+$node->poll_query_until('postgres', q{SELECT current_setting('governance.audit_on_full') = 'drop'});
+($rc, $out, $err) = $node->psql('postgres', q{
+	DO $$ BEGIN FOR i IN 1..2000 LOOP EXECUTE 'SELECT ''drop-marker'''; END LOOP; END $$});
+is($rc, 0, 'with audit_on_full = drop, statements go on');
+my $dropped = $node->safe_psql('postgres', 'SELECT dropped FROM governance.audit_stats()');
+ok($dropped > 0, "and every drop is counted ($dropped)");
+kill 'CONT', $wpid;
+ok(drained(), 'the worker catches up');
+$node->append_conf('postgresql.conf', "governance.audit_on_full = block\n");
+$node->reload;
+
+# 6. Tampering is found at the right line, by SQL and by the command line.
+$verify = $node->safe_psql('postgres', 'SELECT ok, events > 0 FROM governance.verify_audit()');
+is($verify, 't|t', 'the untouched trail verifies');
+my @files = sort glob("$data/pg_governance/audit-*.jsonl");
+my $verifier = repo_path('test/tools/verify-audit');
+system('make', '-s', '-C', repo_path(''), 'test/tools/verify-audit') == 0 or die 'build verifier';
+my $cli = `$verifier --key $data/chain.key @files`;
+like($cli, qr/^ok: \d+ events/, 'the command-line verifier agrees');
+$cli = `$verifier @files`;
+like($cli, qr/broken at sequence number \d+ .*altered/, 'without the key, the HMAC chain does not verify');
+
+$node->stop;
+my $target = $files[-1];
+my @lines = split /^/, slurp_file($target);
+my $n = scalar @lines;
+ok($n >= 5, "the last file has lines to tamper with ($n)");
+my ($seq_of) = sub { my ($l) = @_; $l =~ /^\{"seq":(\d+),/; return $1; };
+
+sub check_tamper
+{
+	my ($name, $content, $expect_seq) = @_;
+	open my $fh, '>', $target or die;
+	print $fh $content;
+	close $fh;
+	my $res = `$verifier --key $data/chain.key @files`;
+	like($res, qr/broken at sequence number $expect_seq /, "$name is found at sequence number $expect_seq");
+}
+
+my $orig = join('', @lines);
+my $mid = int($n / 2);
+my $mid_seq = $seq_of->($lines[$mid]);
+my @edit = @lines;
+$edit[$mid] =~ s/"pid":(\d+)/'"pid":' . ($1 + 1)/e;
+check_tamper('an altered line', join('', @edit), $mid_seq);
+@edit = @lines;
+splice(@edit, $mid, 1);
+check_tamper('a deleted line', join('', @edit), $mid_seq);
+@edit = @lines;
+@edit[ $mid, $mid + 1 ] = @edit[ $mid + 1, $mid ];
+check_tamper('two swapped lines', join('', @edit), $mid_seq);
+@edit = @lines;
+splice(@edit, $mid, 0, $lines[$mid]);
+check_tamper('a duplicated (inserted) line', join('', @edit), $mid_seq + 1);
+
+# SQL agrees, on the altered trail.
+@edit = @lines;
+$edit[$mid] =~ s/"pid":(\d+)/'"pid":' . ($1 + 1)/e;
+open my $fh, '>', $target or die;
+print $fh join('', @edit);
+close $fh;
+$node->start;
+$verify = $node->safe_psql('postgres',
+	'SELECT ok, first_bad_seq FROM governance.verify_audit()');
+is($verify, "f|$mid_seq", 'governance.verify_audit() reports the altered line');
+
+done_testing();

@@ -100,7 +100,7 @@ for my $i (1 .. 50)
 my $victim = $sync->query_safe('SELECT pg_backend_pid()');
 kill 'KILL', $victim;
 eval { $sync->quit };
-$node->poll_query_until('postgres', 'SELECT 1');
+$node->poll_query_until('postgres', 'SELECT true');
 ok(drained(), 'ring drains after a backend crash');
 ($events) = split /\|/, count_marked('sync-marker-');
 is($events, $acked, "all $acked acknowledged audit_sync statements are in the trail");

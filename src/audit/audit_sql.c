@@ -19,6 +19,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "governance/audit.h"
+#include "governance/audit_events.h"
 #include "governance/audit_sink.h"
 #include "governance/governance.h"
 #include "lib/stringinfo.h"
@@ -121,6 +122,8 @@ governance_audit_events_1_0(PG_FUNCTION_ARGS)
 	"database", "command_tag", "statement", "sqlstate"};
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* A session reads its own events: wait until they are written. */
+	governance_audit_wait_own_events();
 	if (sub != NULL)
 	{
 		StringInfoData pat;
@@ -244,6 +247,7 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	governance_audit_wait_own_events();
 	initStringInfo(&line);
 	/* The trail starts where its first file's name says; seq 1 at genesis. */
 	if (files != NIL)

@@ -99,12 +99,24 @@ governance_audit_common(GovAuditRecord *r, const char *type,
 		gov_audit_put_str(r, GOV_AF_APPLICATION_NAME, application_name);
 }
 
+/* The last event this backend appended: reading the trail waits for it. */
+static uint64 gov_last_emitted = 0;
+
 uint64
 governance_audit_emit(GovAuditRecord *r, int elevel)
 {
 	size_t		len = gov_audit_record_finish(r);
+	uint64		seq = governance_ring_append(r->data, len, elevel);
 
-	return governance_ring_append(r->data, len, elevel);
+	if (seq != 0)
+		gov_last_emitted = seq;
+	return seq;
+}
+
+void
+governance_audit_wait_own_events(void)
+{
+	governance_ring_wait_durable(gov_last_emitted);
 }
 
 bool

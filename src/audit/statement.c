@@ -58,6 +58,9 @@ static int	gov_nesting = 0;
 /* The top-level error that a PG_CATCH already recorded. */
 static bool gov_error_recorded = false;
 
+/* A failure event audit_sync must wait for once the error is reported. */
+static uint64 gov_failure_seq = 0;
+
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
@@ -224,7 +227,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 		gov_audit_put_str(&r, GOV_AF_MESSAGE, clean ? clean : edata->message);
 	}
 	/* Failing anyway: a full ring must not replace the statement's error. */
-	(void) governance_audit_emit(&r, WARNING);
+	gov_failure_seq = governance_audit_emit(&r, WARNING);
 	gov_error_recorded = true;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(gov_audit_cxt);
@@ -462,10 +465,8 @@ gov_emit_log(ErrorData *edata)
 		governance_audit_level == GOV_AUDIT_NONE || MyProcPort == NULL)
 		return;
 	if (gov_error_recorded)
-	{
 		gov_error_recorded = false;
-		return;
-	}
+	else
 	{
 		char		buf[GOV_AUDIT_MAX_RECORD];
 		GovAuditRecord r;
@@ -477,8 +478,17 @@ gov_emit_log(ErrorData *edata)
 		gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 		if (edata->message != NULL)
 			gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
-		(void) governance_audit_emit(&r, LOG);
+		gov_failure_seq = governance_audit_emit(&r, LOG);
 	}
+
+	/*
+	 * The error is about to reach the client: under audit_sync, not before
+	 * its event is durable.  Top-level errors are reported from the main
+	 * loop's error recovery, with interrupts held, where waiting is safe.
+	 */
+	if (governance_audit_sync && gov_failure_seq != 0 && InterruptHoldoffCount > 0)
+		governance_ring_wait_durable(gov_failure_seq);
+	gov_failure_seq = 0;
 }
 
 void

@@ -20,6 +20,9 @@ extern void governance_audit_common(GovAuditRecord *r, const char *type,
 /* Finish and append; returns the sequence number, 0 if dropped. */
 extern uint64 governance_audit_emit(GovAuditRecord *r, int elevel);
 
+/* Wait until every event this backend appended is durable. */
+extern void governance_audit_wait_own_events(void);
+
 /*
  * Identity events: token_accepted (id: the new identity), token_refused
  * (id: the identity that stays; the refused token's fingerprint and the

@@ -4,7 +4,7 @@
 #	  Measure governance against vanilla PostgreSQL and pgaudit in one run.
 #
 # Usage: test/bench/run.sh [--duration S] [--rounds N] [--clients C]
-#                          [--scale F] [--suite identity|all] [--quick]
+#                          [--scale F] [--suite identity|audit|all] [--quick]
 #                          [--keep]
 #
 # Every configuration is its own cluster (initdb once at the start, same
@@ -63,8 +63,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 RESULTS_DIR="$BENCH_DIR/results"
 PGBIN=/usr/lib/postgresql/15/bin
-PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgaudit
-		  libjwt-dev libjansson-dev libssl-dev)
+. "$REPO_ROOT/test/lib.sh"
 BASE_PORT=55432
 WARMUP=3
 
@@ -82,7 +81,7 @@ Usage: test/bench/run.sh [options]
                  (default 3; 2 with --quick)
   --clients C    pgbench clients (default 2); threads are min(C, 2)
   --scale F      pgbench scale factor, the same for every cluster (default 10)
-  --suite NAME   identity or all (default identity)
+  --suite NAME   identity, audit or all (default identity)
   --quick        short run: 5 s x 2 rounds (explicit options still win)
   --keep         keep the temporary directory (clusters, logs) on exit
   -h, --help     this text
@@ -257,15 +256,32 @@ define_benchmarks()
 		"pgaudit.log = 'all'" \
 		'CREATE EXTENSION pgaudit;'
 
+	# Identity only: the audit trail off.
 	config governance governance \
 		"governance.jwt_public_keys_file = '$WORK/keys/public_keys.pem'
-governance.jwt_hmac_secret_file = '$WORK/keys/hmac.secret'" \
+governance.jwt_hmac_secret_file = '$WORK/keys/hmac.secret'
+governance.audit_level = 'none'" \
+		'CREATE EXTENSION governance;'
+
+	# The audit trail on: every statement to the JSON-lines file.
+	config audit governance \
+		"governance.jwt_public_keys_file = '$WORK/keys/public_keys.pem'
+governance.jwt_hmac_secret_file = '$WORK/keys/hmac.secret'
+governance.audit_level = 'all'
+governance.audit_hmac_key_file = '$WORK/keys/hmac.secret'" \
 		'CREATE EXTENSION governance;'
 
 	# A: select-only, the cost every query pays.
 	workload A.vanilla vanilla "-S"
 	workload A.pgaudit pgaudit "-S"
 	workload A.governance governance "-S"
+	workload A.audit audit "-S"
+
+	# C: TPC-B, the write mix, without and with a durable event per
+	# statement before it returns.
+	workload C.vanilla vanilla ""
+	workload C.audit audit ""
+	workload C.audit_sync audit "-f $WORK/c_sync.sql"
 
 	# B: a token set in every transaction, against the same transaction
 	# setting an unverified custom setting to the same string.
@@ -278,8 +294,17 @@ governance.jwt_hmac_secret_file = '$WORK/keys/hmac.secret'" \
 		"A  pgaudit log=all / vanilla (select-only)"
 	ratio B.token B.setting 90 \
 		"B  SET LOCAL governance.token / SET LOCAL bench.token"
+	ratio A.audit A.vanilla 95 \
+		"A  governance audit_level=all / vanilla (select-only)"
+	ratio A.audit A.pgaudit 100 \
+		"A  governance audit_level=all / pgaudit log=all (select-only)"
+	ratio C.audit C.vanilla - \
+		"C  governance audit_level=all / vanilla (TPC-B)"
+	ratio C.audit_sync C.vanilla - \
+		"C  governance audit_sync=on / vanilla (TPC-B)"
 
 	SUITES[identity]="A.vanilla A.pgaudit A.governance B.setting B.token"
+	SUITES[audit]="A.vanilla A.pgaudit A.audit C.vanilla C.audit C.audit_sync"
 	SUITES[all]="${WORKLOADS[*]}"
 }
 
@@ -302,29 +327,32 @@ SET LOCAL bench.token = '$TOKEN';
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
 END;
 EOF
-	chown postgres: "$WORK"/b_*.sql
+	# TPC-B with every statement waiting for its durable audit event.
+	cat >"$WORK/c_sync.sql" <<EOF
+\\set aid random(1, $naccounts)
+\\set bid random(1, $scale)
+\\set tid random(1, $((10 * scale)))
+\\set delta random(-5000, 5000)
+BEGIN;
+SET LOCAL governance.audit_sync = on;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
+UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+END;
+EOF
+	chown postgres: "$WORK"/b_*.sql "$WORK"/c_*.sql
 }
 
 # ---------------------------------------------------------------------------
 # Preparation: packages, build, temporary directory, token
 # ---------------------------------------------------------------------------
 
+# Packages come from test/lib.sh, shared with check.sh and demo.sh.
 ensure_packages()
 {
-	local pkg missing=()
-
-	for pkg in "${PACKAGES[@]}"; do
-		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
-			grep -q 'install ok installed'; then
-			missing+=("$pkg")
-		fi
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		log "installing ${missing[*]}"
-		apt-get update -qq || die "apt-get update failed"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
-			|| die "apt-get install ${missing[*]} failed"
-	fi
+	gov_ensure_packages >/dev/null || die "installing packages failed"
 	for pkg in initdb pg_ctl postgres pgbench psql; do
 		[ -x "$PGBIN/$pkg" ] || die "$PGBIN/$pkg is missing"
 	done
@@ -471,6 +499,27 @@ check_after()
 					"$WORK/$name/log/postgresql.log"
 			AUDIT_LINES=$lines
 			;;
+		audit)
+			# Every statement pgbench reports has its event, none dropped:
+			# a fixed number of select-only transactions, then count.
+			local mark events dropped n=5000 out="$WORK/out/audit.count.log"
+			mark=$(psql_as postgres "$name" -At -c \
+				"SELECT coalesce(max(seq), 0) FROM governance.audit_log") \
+				|| die "cannot read the audit trail" "$out"
+			as_pg "$PGBIN/pgbench" -h "$WORK/sock" -p "${PORT[$name]}" -U bench \
+				-n -M prepared -S -c "$clients" -j "$jobs" -t "$n" bench >"$out" 2>&1 \
+				|| die "pgbench -t on audit failed" "$out"
+			events=$(psql_as postgres "$name" -At -c "
+				SELECT count(*) FROM governance.audit_log
+				 WHERE seq > $mark AND type = 'statement' AND action = 'completed'
+				   AND statement LIKE 'SELECT abalance FROM pgbench_accounts%'") \
+				|| die "cannot count audit events" "$out"
+			dropped=$(psql_as postgres "$name" -At -c \
+				"SELECT dropped + lost FROM governance.audit_stats()")
+			AUDIT_CHECK="pgbench ran $((n * clients)) statements; the trail holds $events of their events; dropped or lost: $dropped"
+			[ "$events" = $((n * clients)) ] && [ "$dropped" = 0 ] \
+				|| die "audit trail incomplete: $AUDIT_CHECK"
+			;;
 	esac
 }
 
@@ -597,6 +646,7 @@ done
 
 busy_after=$(cpu_busy)
 AUDIT_LINES=""
+AUDIT_CHECK=""
 for c in "${NEEDED[@]}"; do
 	check_after "$c"
 done
@@ -665,6 +715,7 @@ setup_text="$clients clients, $jobs threads, -M prepared, -n, $duration s x $rou
 	echo "  idle load: $busy_text"
 	[ -z "$busy_warning" ] || echo "  WARNING:   $busy_warning"
 	[ -z "$AUDIT_LINES" ] || echo "  pgaudit:   $AUDIT_LINES audit lines written"
+	[ -z "$AUDIT_CHECK" ] || echo "  audit:     $AUDIT_CHECK"
 	echo
 	printf '  %-14s %-12s %11s %11s %11s   %s\n' \
 		workload config "median tps" min max "per round"
@@ -698,6 +749,7 @@ mkdir -p "$RESULTS_DIR"
 	echo "- Idle load: $busy_text"
 	[ -z "$busy_warning" ] || echo "- **Warning:** $busy_warning"
 	[ -z "$AUDIT_LINES" ] || echo "- pgaudit: $AUDIT_LINES audit lines written"
+	[ -z "$AUDIT_CHECK" ] || echo "- audit: $AUDIT_CHECK"
 	echo "- Reproduce (repository root, as root): \`$REPRODUCE\`"
 	echo
 	echo "| workload | config | median tps | min | max | per round |"

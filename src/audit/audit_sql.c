@@ -196,30 +196,6 @@ governance_audit_events_1_0(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* The chain key, or none; palloc'd. */
-static unsigned char *
-gov_read_chain_key(size_t *len)
-{
-	FILE	   *f;
-	unsigned char *buf;
-
-	*len = 0;
-	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
-		return NULL;
-	f = AllocateFile(governance_audit_hmac_key_file, "rb");
-	if (f == NULL)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open audit chain key \"%s\": %m",
-						governance_audit_hmac_key_file)));
-	buf = palloc(1024);
-	*len = fread(buf, 1, 1024, f);
-	FreeFile(f);
-	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
-		(*len)--;
-	return buf;
-}
-
 /*
  * governance.verify_audit(): walk the whole trail and report the first
  * sequence number at which the chain breaks (a line deleted, inserted,
@@ -233,8 +209,9 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5] = {0};
 	size_t		keylen;
-	unsigned char *key = gov_read_chain_key(&keylen);
-	List	   *files = governance_sink_files();
+	char		keyerr[512];
+	unsigned char *key = governance_sink_read_key(&keylen, keyerr, sizeof(keyerr));
+	List	   *files;
 	ListCell   *lc;
 	StringInfoData line;
 	uint64		expect = 0;
@@ -245,9 +222,15 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	const char *bad_file = NULL;
 	uint64		bad_seq = 0;
 
+	if (key == NULL && keyerr[0] != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("cannot verify the audit trail"),
+				 errdetail("%s", keyerr)));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	governance_audit_wait_own_events();
+	files = governance_sink_files();
 	initStringInfo(&line);
 	/* The trail starts where its first file's name says; seq 1 at genesis. */
 	if (files != NIL)
@@ -291,6 +274,7 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 		if (bad_file != NULL)
 			break;
 	}
+	governance_sink_free_key(key, keylen);
 	values[0] = BoolGetDatum(bad_file == NULL);
 	values[1] = Int64GetDatum(events);
 	if (bad_file != NULL)

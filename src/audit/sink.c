@@ -301,3 +301,50 @@ governance_sink_close(GovSink *sink)
 		close(sink->fd);
 	sink->fd = -1;
 }
+
+unsigned char *
+governance_sink_read_key(size_t *len, char *err, size_t errlen)
+{
+	FILE	   *f;
+	unsigned char *buf;
+
+	*len = 0;
+	err[0] = '\0';
+	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
+		return NULL;
+	f = fopen(governance_audit_hmac_key_file, "rb");
+	if (f == NULL)
+	{
+		snprintf(err, errlen, "could not open audit chain key \"%s\": %m",
+				 governance_audit_hmac_key_file);
+		return NULL;
+	}
+	buf = malloc(GOV_SINK_MAX_KEY);
+	if (buf == NULL)
+	{
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*len = fread(buf, 1, GOV_SINK_MAX_KEY, f);
+	fclose(f);
+	/* A trailing newline, as editors leave it, is not part of the key. */
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+		(*len)--;
+	if (*len == 0)
+	{
+		free(buf);
+		snprintf(err, errlen, "audit chain key \"%s\" is empty", governance_audit_hmac_key_file);
+		return NULL;
+	}
+	return buf;
+}
+
+void
+governance_sink_free_key(unsigned char *key, size_t len)
+{
+	if (key == NULL)
+		return;
+	explicit_bzero(key, len);
+	free(key);
+}

@@ -66,39 +66,13 @@ static size_t gov_hmac_keylen = 0;
 static void
 gov_load_hmac_key(void)
 {
-	FILE	   *f;
-	unsigned char buf[1024];
-	size_t		n;
+	char		err[512];
 
-	if (gov_hmac_key != NULL)
-	{
-		explicit_bzero(gov_hmac_key, gov_hmac_keylen);
-		free(gov_hmac_key);
-	}
-	gov_hmac_key = NULL;
-	gov_hmac_keylen = 0;
-	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
-		return;
-	f = fopen(governance_audit_hmac_key_file, "rb");
-	if (f == NULL)
-	{
+	governance_sink_free_key(gov_hmac_key, gov_hmac_keylen);
+	gov_hmac_key = governance_sink_read_key(&gov_hmac_keylen, err, sizeof(err));
+	if (gov_hmac_key == NULL && err[0] != '\0')
 		ereport(WARNING,
-				(errcode_for_file_access(),
-				 errmsg("could not open audit chain key \"%s\": %m; chaining with plain SHA-256",
-						governance_audit_hmac_key_file)));
-		return;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	gov_hmac_key = malloc(n);
-	if (gov_hmac_key != NULL && n > 0)
-	{
-		memcpy(gov_hmac_key, buf, n);
-		gov_hmac_keylen = n;
-	}
-	explicit_bzero(buf, sizeof(buf));
+				(errmsg("%s; chaining with plain SHA-256", err)));
 }
 
 /* Render one ring record into the batch; false when the batch is full. */

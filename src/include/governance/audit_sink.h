@@ -46,6 +46,15 @@ extern bool governance_sink_append(GovSink *sink, const char *buf, size_t len,
 
 extern void governance_sink_close(GovSink *sink);
 
+/*
+ * The hash chain's key (governance.audit_hmac_key_file), malloc'd; NULL
+ * with *len 0 and an empty err if none is configured, NULL with a reason
+ * in err if it cannot be read.  Release with governance_sink_free_key.
+ */
+#define GOV_SINK_MAX_KEY 1024
+extern unsigned char *governance_sink_read_key(size_t *len, char *err, size_t errlen);
+extern void governance_sink_free_key(unsigned char *key, size_t len);
+
 /* The trail's files, oldest first (palloc'd list of palloc'd paths). */
 extern List *governance_sink_files(void);
 

@@ -33,14 +33,19 @@
 static bool
 gov_read_line(FILE *f, StringInfo buf)
 {
-	int			c;
+	char		chunk[8192];
 
 	resetStringInfo(buf);
-	while ((c = fgetc(f)) != EOF)
+	while (fgets(chunk, sizeof(chunk), f) != NULL)
 	{
-		if (c == '\n')
+		size_t		n = strlen(chunk);
+
+		if (n > 0 && chunk[n - 1] == '\n')
+		{
+			appendBinaryStringInfo(buf, chunk, n - 1);
 			return true;
-		appendStringInfoChar(buf, (char) c);
+		}
+		appendBinaryStringInfo(buf, chunk, n);
 	}
 	return buf->len > 0;
 }

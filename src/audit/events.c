@@ -61,15 +61,16 @@ void
 governance_audit_common(GovAuditRecord *r, const char *type,
 						const char *action, const GovIdentity *id)
 {
-	char		session[32];
+	static char session[32] = "";
 
+	if (session[0] == '\0')
+		snprintf(session, sizeof(session), "%lx.%x", (long) MyStartTime, MyProcPid);
 	gov_audit_put_int(r, GOV_AF_TIME, gov_unix_micros(GetCurrentTimestamp()));
 	gov_audit_put_str(r, GOV_AF_TYPE, type);
 	gov_audit_put_str(r, GOV_AF_ACTION, action);
 	if (MyProcPort != NULL)
 		gov_audit_put_str(r, GOV_AF_DATABASE, MyProcPort->database_name);
 	gov_audit_put_int(r, GOV_AF_PID, MyProcPid);
-	snprintf(session, sizeof(session), "%lx.%x", (long) MyStartTime, MyProcPid);
 	gov_audit_put_str(r, GOV_AF_SESSION_ID, session);
 	if (MyProcPort != NULL)
 		gov_audit_put_str(r, GOV_AF_DB_ROLE, MyProcPort->user_name);
@@ -119,12 +120,28 @@ governance_audit_wait_own_events(void)
 	governance_ring_wait_durable(gov_last_emitted);
 }
 
+/*
+ * The token whose acceptance was recorded last in this session.  A client
+ * that sets the same token again in each transaction (SET LOCAL, as
+ * PostgREST does) does not change who acts: that is recorded once, and
+ * again only after the session acted as someone else in between.
+ */
+static char gov_recorded_fingerprint[65] = "";
+
 bool
 governance_audit_identity(const char *action, const GovIdentity *id,
 						  const char *refused_fingerprint, const char *reason)
 {
 	char		buf[4096];
 	GovAuditRecord r;
+
+	if (strcmp(action, "token_accepted") == 0)
+	{
+		if (id != NULL && strcmp(gov_recorded_fingerprint, id->fingerprint) == 0)
+			return true;
+	}
+	else if (strcmp(action, "reset") == 0)
+		gov_recorded_fingerprint[0] = '\0';
 
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	governance_audit_common(&r, "identity", action, id);
@@ -133,8 +150,11 @@ governance_audit_identity(const char *action, const GovIdentity *id,
 	if (reason != NULL)
 		gov_audit_put_str(&r, GOV_AF_DETAIL, reason);
 	/* Recorded whatever audit_level says; callers may not throw. */
-	return governance_audit_emit(&r, WARNING) != 0 ||
-		governance_audit_on_full == GOV_AUDIT_FULL_DROP;
+	if (governance_audit_emit(&r, WARNING) == 0)
+		return governance_audit_on_full == GOV_AUDIT_FULL_DROP;
+	if (strcmp(action, "token_accepted") == 0 && id != NULL)
+		strlcpy(gov_recorded_fingerprint, id->fingerprint, sizeof(gov_recorded_fingerprint));
+	return true;
 }
 
 void

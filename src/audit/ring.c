@@ -263,9 +263,12 @@ governance_ring_shmem_init(void)
 	}
 }
 
-/* Reserve room for a record; false if the ring is full. */
+/*
+ * Reserve room for a record; false if the ring is full.  *busy says the
+ * ring is over a quarter full, so the worker should be woken.
+ */
 static bool
-gov_ring_reserve(size_t need, uint64 *pos_out, uint64 *seq_out)
+gov_ring_reserve(size_t need, uint64 *pos_out, uint64 *seq_out, bool *busy)
 {
 	uint64		size = gov_ring->size;
 	uint64		off,
@@ -299,6 +302,7 @@ gov_ring_reserve(size_t need, uint64 *pos_out, uint64 *seq_out)
 		gov_ring->head += need;
 		if (gov_ring->head - gov_ring->tail > gov_ring->high_water)
 			gov_ring->high_water = gov_ring->head - gov_ring->tail;
+		*busy = gov_ring->head - gov_ring->tail > size / 4;
 		ok = true;
 	}
 	SpinLockRelease(&gov_ring->lock);
@@ -313,13 +317,14 @@ governance_ring_append(const char *rec, size_t len, int elevel)
 				seq;
 	GovRecordHeader *h;
 	TimestampTz deadline = 0;
+	bool		busy = false;
 
 	if (gov_ring == NULL)
 		return 0;
 	if (need > gov_ring->size / 4)
 		elog(ERROR, "audit record of %zu bytes is too large for the ring", len);
 
-	while (!gov_ring_reserve(need, &pos, &seq))
+	while (!gov_ring_reserve(need, &pos, &seq, &busy))
 	{
 		/* Callers reporting at LOG must not wait (they are reporting). */
 		if (governance_audit_on_full == GOV_AUDIT_FULL_DROP || elevel == LOG)
@@ -354,6 +359,8 @@ governance_ring_append(const char *rec, size_t len, int elevel)
 	pg_write_barrier();
 	h->state = GOV_REC_READY;
 	pg_atomic_fetch_add_u64(&gov_ring->enqueued, 1);
+	if (busy && gov_ring_shared->worker_latch != NULL)
+		SetLatch(gov_ring_shared->worker_latch);
 	return seq;
 }
 

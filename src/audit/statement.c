@@ -50,6 +50,7 @@ typedef struct GovQueryState
 	QueryDesc  *query;			/* NULL: slot free */
 	TimestampTz start;
 	int			level;
+	SubTransactionId subxid;	/* where it started; dies with it */
 } GovQueryState;
 
 static GovQueryState gov_queries[GOV_MAX_OPEN_QUERIES];
@@ -265,6 +266,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			slot->query = queryDesc;
 			slot->start = GetCurrentTimestamp();
 			slot->level = gov_nesting;
+			slot->subxid = GetCurrentSubTransactionId();
 		}
 	}
 }
@@ -491,6 +493,36 @@ gov_emit_log(ErrorData *edata)
 	gov_failure_seq = 0;
 }
 
+/*
+ * A query whose (sub)transaction aborts never reaches ExecutorEnd: free
+ * its slot, so the table neither fills up nor matches a later QueryDesc
+ * that happens to reuse the address.
+ */
+static void
+gov_xact_callback(XactEvent event, void *arg)
+{
+	int			i;
+
+	if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+		gov_queries[i].query = NULL;
+	gov_nesting = 0;
+}
+
+static void
+gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	int			i;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+		if (gov_queries[i].query != NULL && gov_queries[i].subxid == mySubid)
+			gov_queries[i].query = NULL;
+}
+
 void
 governance_audit_init(void)
 {
@@ -511,4 +543,6 @@ governance_audit_init(void)
 	ClientAuthentication_hook = gov_ClientAuthentication;
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = gov_emit_log;
+	RegisterXactCallback(gov_xact_callback, NULL);
+	RegisterSubXactCallback(gov_subxact_callback, NULL);
 }

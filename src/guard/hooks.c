@@ -146,8 +146,12 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		!gov_utility_only_sets_token(stmt))
 		governance_identity_refuse();
 
-	/* Hand later hooks the statement's text without the token. */
-	if (IsA(stmt, VariableSetStmt) && queryString != NULL &&
+	/*
+	 * Hand later hooks (pg_stat_statements, pgaudit) the statement's text
+	 * without the token.  Without later hooks, nothing records the text.
+	 */
+	if (prev_ProcessUtility != NULL &&
+		IsA(stmt, VariableSetStmt) && queryString != NULL &&
 		gov_names_token_setting(((VariableSetStmt *) stmt)->name))
 	{
 		const char *own = queryString;

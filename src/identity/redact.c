@@ -34,11 +34,16 @@
 #define GOV_MIN_EXACT 8
 #define GOV_MAX_LITERAL 65536
 
+/*
+ * A character of base64url or of standard base64 (with padding): a token
+ * re-encoded in the standard alphabet is the same credential.
+ */
 static bool
 gov_is_b64url(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || c == '-' || c == '_';
+		(c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		c == '+' || c == '/' || c == '=';
 }
 
 /*
@@ -96,7 +101,7 @@ gov_jwt_run(const char *text, size_t i)
 
 #define GOV_SETTING_NAME "governance.token"
 
-/* Could this be a token, well-formed or not: base64url and dots only? */
+/* Could this be a token, well-formed or not: base64 characters and dots? */
 static bool
 gov_token_charset(const char *s, size_t len)
 {
@@ -184,11 +189,20 @@ gov_redact_tokens(const char *text, const char *exact)
 		return NULL;
 	while (i < len)
 	{
-		size_t		n = gov_match_at(text, i, exact, exactlen);
+		char		c = text[i];
+		size_t		n;
 		size_t		lit,
 					litlen;
 
-		if (n == 0 && gov_setting_literal(text, i, &lit, &litlen) && litlen > 0)
+		/* Only three characters can start anything we replace. */
+		if (c != 'e' && c != 'g' && c != 'G' && (exactlen == 0 || c != exact[0]))
+		{
+			out[o++] = text[i++];
+			continue;
+		}
+		n = gov_match_at(text, i, exact, exactlen);
+		if (n == 0 && (c == 'g' || c == 'G') &&
+			gov_setting_literal(text, i, &lit, &litlen) && litlen > 0)
 		{
 			/* Keep the name and what leads to the literal; hide its text. */
 			memcpy(out + o, text + i, lit - i);

@@ -38,8 +38,13 @@
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-/* Our redacted copy of the statement, which debug_query_string may show. */
+/*
+ * Our redacted copy of the statement, which debug_query_string may show,
+ * and the text it was made from: a prepared statement that sets the token
+ * in every transaction is redacted once, then recognised.
+ */
 static char *gov_redacted_query = NULL;
+static char *gov_redacted_source = NULL;
 
 /* The token value attempted by the statement under way, if any. */
 static const char *
@@ -79,9 +84,17 @@ gov_redact_query(void)
 		return false;
 	if (debug_query_string == gov_redacted_query)
 		return true;
+	if (gov_redacted_source != NULL &&
+		strcmp(debug_query_string, gov_redacted_source) == 0)
+	{
+		debug_query_string = gov_redacted_query;
+		return true;
+	}
 	clean = gov_redact_tokens(debug_query_string, gov_attempt());
 	if (clean == NULL)
 		return false;
+	free(gov_redacted_source);
+	gov_redacted_source = strdup(debug_query_string);
 	free(gov_redacted_query);
 	gov_redacted_query = clean;
 	debug_query_string = clean;

@@ -492,14 +492,14 @@ check_after()
 			# a fixed number of select-only transactions, then count.
 			local mark events dropped n=5000 out="$WORK/out/audit.count.log"
 			mark=$(psql_as postgres "$name" -At -c \
-				"SELECT coalesce(max(seq), 0) FROM governance.audit_log") \
+				"SELECT last_seq || '|' || now() FROM governance.audit_stats()") \
 				|| die "cannot read the audit trail" "$out"
 			as_pg "$PGBIN/pgbench" -h "$WORK/sock" -p "${PORT[$name]}" -U bench \
 				-n -M prepared -S -c "$clients" -j "$jobs" -t "$n" bench >"$out" 2>&1 \
 				|| die "pgbench -t on audit failed" "$out"
 			events=$(psql_as postgres "$name" -At -c "
-				SELECT count(*) FROM governance.audit_log
-				 WHERE seq > $mark AND type = 'statement' AND action = 'completed'
+				SELECT count(*) FROM governance.audit_events('${mark#*|}', NULL, NULL)
+				 WHERE seq > ${mark%%|*} AND type = 'statement' AND action = 'completed'
 				   AND statement LIKE 'SELECT abalance FROM pgbench_accounts%'") \
 				|| die "cannot count audit events" "$out"
 			dropped=$(psql_as postgres "$name" -At -c \

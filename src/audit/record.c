@@ -89,34 +89,53 @@ gov_audit_record_init(GovAuditRecord *rec, char *buf, size_t cap)
 	rec->truncated = false;
 }
 
+/*
+ * Room left for the value of one more field, or -1 (and the record marked
+ * truncated) if not even its header fits.
+ */
+static ptrdiff_t
+gov_room(GovAuditRecord *rec)
+{
+	if (rec->len + GOV_FIELD_HEADER + GOV_RECORD_RESERVE > rec->cap)
+	{
+		rec->truncated = true;
+		return -1;
+	}
+	return (ptrdiff_t) (rec->cap - rec->len - GOV_FIELD_HEADER - GOV_RECORD_RESERVE);
+}
+
+/* Write a field's header; its len bytes of value follow it. */
+static void
+gov_put_header(GovAuditRecord *rec, GovAuditField f, GovAuditKind kind,
+			   size_t len)
+{
+	uint32_t	len32 = (uint32_t) len;
+
+	rec->data[rec->len] = (char) f;
+	rec->data[rec->len + 1] = (char) kind;
+	memcpy(rec->data + rec->len + 2, &len32, 4);
+}
+
 /* Append one field, cutting its value to what fits. */
 static void
 gov_put(GovAuditRecord *rec, GovAuditField f, GovAuditKind kind,
 		const void *value, size_t len)
 {
-	size_t		room;
-	uint32_t	len32;
+	ptrdiff_t	room = gov_room(rec);
 
-	if (rec->len + GOV_FIELD_HEADER + GOV_RECORD_RESERVE > rec->cap)
-	{
-		rec->truncated = true;
+	if (room < 0)
 		return;
-	}
-	room = rec->cap - rec->len - GOV_FIELD_HEADER - GOV_RECORD_RESERVE;
-	if (len > room)
+	if (len > (size_t) room)
 	{
 		if (kind != GOV_AK_STR && kind != GOV_AK_STRS)
 		{
 			rec->truncated = true;
 			return;
 		}
-		len = room;
+		len = (size_t) room;
 		rec->truncated = true;
 	}
-	len32 = (uint32_t) len;
-	rec->data[rec->len] = (char) f;
-	rec->data[rec->len + 1] = (char) kind;
-	memcpy(rec->data + rec->len + 2, &len32, 4);
+	gov_put_header(rec, f, kind, len);
 	memcpy(rec->data + rec->len + GOV_FIELD_HEADER, value, len);
 	rec->len += GOV_FIELD_HEADER + len;
 }
@@ -147,22 +166,17 @@ gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 				   const char *const *v, int n)
 {
 	size_t		off = 0;
-	size_t		room;
+	ptrdiff_t	room = gov_room(rec);
 	int			i;
-	uint32_t	len32;
 
-	if (rec->len + GOV_FIELD_HEADER + GOV_RECORD_RESERVE > rec->cap)
-	{
-		rec->truncated = true;
+	if (room < 0)
 		return;
-	}
-	room = rec->cap - rec->len - GOV_FIELD_HEADER - GOV_RECORD_RESERVE;
 	/* Whole strings only: drop those that do not fit. */
 	for (i = 0; i < n; i++)
 	{
 		size_t		l = strlen(v[i]) + 1;
 
-		if (off + l > room)
+		if (off + l > (size_t) room)
 		{
 			rec->truncated = true;
 			break;
@@ -170,25 +184,18 @@ gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 		memcpy(rec->data + rec->len + GOV_FIELD_HEADER + off, v[i], l);
 		off += l;
 	}
-	len32 = (uint32_t) off;
-	rec->data[rec->len] = (char) f;
-	rec->data[rec->len + 1] = (char) GOV_AK_STRS;
-	memcpy(rec->data + rec->len + 2, &len32, 4);
+	gov_put_header(rec, f, GOV_AK_STRS, off);
 	rec->len += GOV_FIELD_HEADER + off;
 }
 
 size_t
 gov_audit_record_finish(GovAuditRecord *rec)
 {
+	/* The reserve kept by gov_room always leaves room for this. */
 	if (rec->truncated && rec->len + GOV_FIELD_HEADER + 1 <= rec->cap)
 	{
-		char		b = 1;
-		uint32_t	one = 1;
-
-		rec->data[rec->len] = (char) GOV_AF_TRUNCATED;
-		rec->data[rec->len + 1] = (char) GOV_AK_BOOL;
-		memcpy(rec->data + rec->len + 2, &one, 4);
-		rec->data[rec->len + GOV_FIELD_HEADER] = b;
+		gov_put_header(rec, GOV_AF_TRUNCATED, GOV_AK_BOOL, 1);
+		rec->data[rec->len + GOV_FIELD_HEADER] = 1;
 		rec->len += GOV_FIELD_HEADER + 1;
 	}
 	return rec->len;

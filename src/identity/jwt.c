@@ -163,14 +163,30 @@ gov_jwt_status_message(GovJwtStatus status)
 	return "token is invalid";
 }
 
+/*
+ * The fingerprint is computed on every SET of the token, cache hit or not,
+ * so its digest is fetched once and its context reused: OpenSSL 3's
+ * one-shot SHA256() fetches the algorithm on every call.
+ */
 void
 gov_jwt_fingerprint(const char *data, size_t len, char *out)
 {
+	static EVP_MD *sha256 = NULL;
+	static EVP_MD_CTX *ctx = NULL;
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned int mdlen = 0;
 	static const char hex[] = "0123456789abcdef";
 	int			i;
 
-	SHA256((const unsigned char *) data, len, md);
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (sha256 == NULL || ctx == NULL ||
+		EVP_DigestInit_ex(ctx, sha256, NULL) != 1 ||
+		EVP_DigestUpdate(ctx, data, len) != 1 ||
+		EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		SHA256((const unsigned char *) data, len, md);
 	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
 	{
 		out[2 * i] = hex[md[i] >> 4];

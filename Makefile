@@ -18,6 +18,7 @@ OBJS = \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
 	src/identity/jwt.o \
+	src/identity/jwt_keys.o \
 	src/identity/keys.o \
 	src/identity/redact.o \
 	src/identity/secrecy.o \

@@ -54,6 +54,7 @@ typedef struct GovQueryState
 } GovQueryState;
 
 static GovQueryState gov_queries[GOV_MAX_OPEN_QUERIES];
+static int	gov_queries_used = 0;	/* slots taken, so ExecutorEnd can skip */
 static int	gov_nesting = 0;
 
 /* The top-level error that a PG_CATCH already recorded. */
@@ -239,6 +240,8 @@ gov_find_query(QueryDesc *query)
 {
 	int			i;
 
+	if (query != NULL && gov_queries_used == 0)
+		return NULL;
 	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
 		if (gov_queries[i].query == query)
 			return &gov_queries[i];
@@ -264,6 +267,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		if (slot != NULL)
 		{
 			slot->query = queryDesc;
+			gov_queries_used++;
 			slot->start = GetCurrentTimestamp();
 			slot->level = gov_nesting;
 			slot->subxid = GetCurrentSubTransactionId();
@@ -276,6 +280,16 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 				bool execute_once)
 {
 	int			level = gov_nesting;
+
+	/* Audit off: nothing to record, no nesting to keep (reset at abort). */
+	if (governance_audit_level == GOV_AUDIT_NONE)
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		return;
+	}
 
 	gov_nesting++;
 	PG_TRY();
@@ -299,7 +313,10 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 							   GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
 							   slot ? slot->start : 0);
 			if (slot != NULL)
+			{
 				slot->query = NULL;
+				gov_queries_used--;
+			}
 		}
 		PG_RE_THROW();
 	}
@@ -311,6 +328,15 @@ static void
 gov_ExecutorFinish(QueryDesc *queryDesc)
 {
 	int			level = gov_nesting;
+
+	if (governance_audit_level == GOV_AUDIT_NONE)
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		return;
+	}
 
 	gov_nesting++;
 	PG_TRY();
@@ -350,6 +376,7 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US,
 						  (int64) (GetCurrentTimestamp() - slot->start));
 		slot->query = NULL;
+		gov_queries_used--;
 		gov_emit_statement(&r, level, ERROR);
 	}
 
@@ -507,6 +534,7 @@ gov_xact_callback(XactEvent event, void *arg)
 		return;
 	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
 		gov_queries[i].query = NULL;
+	gov_queries_used = 0;
 	gov_nesting = 0;
 }
 
@@ -520,7 +548,10 @@ gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		return;
 	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
 		if (gov_queries[i].query != NULL && gov_queries[i].subxid == mySubid)
+		{
 			gov_queries[i].query = NULL;
+			gov_queries_used--;
+		}
 }
 
 void

@@ -5,7 +5,7 @@
 #
 # Usage: test/fuzz/run.sh [SECONDS]     (default 60)
 #
-# Builds test/fuzz/fuzz_jwt.c with src/identity/jwt.c under libFuzzer,
+# Builds test/fuzz/fuzz_jwt.c with src/identity/jwt.c and jwt_keys.c under libFuzzer,
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer into
 # test/fuzz/build/, then fuzzes from the seeds in test/fuzz/corpus.  New
 # inputs go to test/fuzz/build/corpus, never into the seed directory; a
@@ -55,7 +55,7 @@ mkdir -p "$build/corpus" || fail "cannot create $build"
 "$cc" -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I src/include \
-	-o "$build/fuzz_jwt" test/fuzz/fuzz_jwt.c src/identity/jwt.c \
+	-o "$build/fuzz_jwt" test/fuzz/fuzz_jwt.c src/identity/jwt.c src/identity/jwt_keys.c \
 	-ljwt -ljansson -lcrypto ||
 	fail "build failed"
 

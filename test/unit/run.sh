@@ -5,7 +5,7 @@
 #
 # Usage: test/unit/run.sh     (from any directory)
 #
-# Compiles test/unit/test_jwt.c with src/identity/jwt.c (no server headers)
+# Compiles test/unit/test_jwt.c with src/identity/jwt.c and jwt_keys.c (no server headers)
 # into a temporary directory, runs it from the repository root and passes
 # its exit status on.  The test prints one line per case and ends with
 # "N passed, N failed".
@@ -23,7 +23,7 @@ trap 'rm -rf "$build"' EXIT
 trap 'exit 130' INT TERM
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
-	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c \
+	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_keys.c \
 	-ljwt -ljansson -lcrypto
 then
 	echo "test_jwt: build failed" >&2

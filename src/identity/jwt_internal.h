@@ -1,0 +1,53 @@
+/*-------------------------------------------------------------------------
+ *
+ * jwt_internal.h
+ *	  What the verifier (jwt.c) and the key loader (jwt_keys.c) share.
+ *
+ * Plain C, private to src/identity.
+ *
+ * src/identity/jwt_internal.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_JWT_INTERNAL_H
+#define GOVERNANCE_JWT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "governance/jwt.h"
+
+#define GOV_JWT_MAX_KEYS	64
+#define GOV_JWT_MIN_RSA_BITS 2048
+
+typedef enum GovKeyKind
+{
+	GOV_KEY_HMAC,
+	GOV_KEY_RSA,
+	GOV_KEY_EC
+} GovKeyKind;
+
+typedef struct GovJwtKey
+{
+	GovKeyKind	kind;
+	char	   *kid;			/* NULL if the key has none */
+	uint32_t	algs;			/* algorithms this key admits */
+	unsigned char *material;	/* HMAC secret, or PEM text for libjwt */
+	size_t		material_len;
+} GovJwtKey;
+
+struct GovJwtKeySet
+{
+	int			nkeys;
+	GovJwtKey	keys[GOV_JWT_MAX_KEYS];
+};
+
+/* Write a formatted reason into a caller's buffer, if there is one. */
+extern void gov_say(char *buf, size_t len, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* Strict unpadded base64url; malloc'd, NUL-terminated, or NULL. */
+extern unsigned char *gov_b64url_decode(const char *in, size_t len, size_t *outlen);
+
+#endif							/* GOVERNANCE_JWT_INTERNAL_H */

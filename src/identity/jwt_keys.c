@@ -1,0 +1,628 @@
+/*-------------------------------------------------------------------------
+ *
+ * jwt_keys.c
+ *	  Key sets for the verifier: PEM public keys, JWKS documents, HMAC
+ *	  secrets, each key with the algorithms it admits.
+ *
+ * Plain C, no server headers, like jwt.c.  A key set is built once and is
+ * then read-only.  Every loader either adds all of a document's keys or
+ * none, and refuses private key material: a database server needs public
+ * keys only.  Public keys are kept as PEM text, the form libjwt 1.10
+ * verifies with; JWKs are converted to it through OpenSSL.
+ *
+ * src/identity/jwt_keys.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+
+#include "jwt_internal.h"
+
+GovJwtKeySet *
+gov_jwt_keyset_new(void)
+{
+	return calloc(1, sizeof(GovJwtKeySet));
+}
+
+static void
+gov_key_clear(GovJwtKey *key)
+{
+	free(key->kid);
+	if (key->material != NULL)
+	{
+		OPENSSL_cleanse(key->material, key->material_len);
+		free(key->material);
+	}
+	memset(key, 0, sizeof(*key));
+}
+
+void
+gov_jwt_keyset_free(GovJwtKeySet *ks)
+{
+	int			i;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; i < ks->nkeys; i++)
+		gov_key_clear(&ks->keys[i]);
+	free(ks);
+}
+
+int
+gov_jwt_keyset_count(const GovJwtKeySet *ks)
+{
+	return ks == NULL ? 0 : ks->nkeys;
+}
+
+/*
+ * Classify a public key, decide which algorithms it admits and keep it as
+ * PEM text, the form libjwt 1.10 verifies with.  Takes ownership of nothing.
+ */
+static bool
+gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
+				  char *err, size_t errlen)
+{
+	BIO		   *bio;
+	char	   *pem;
+	long		pemlen;
+	uint32_t	algs;
+
+	memset(key, 0, sizeof(*key));
+	if (EVP_PKEY_base_id(pkey) == EVP_PKEY_RSA)
+	{
+		if (EVP_PKEY_get_bits(pkey) < GOV_JWT_MIN_RSA_BITS)
+		{
+			gov_say(err, errlen, "RSA key has %d bits; at least %d are required",
+					EVP_PKEY_get_bits(pkey), GOV_JWT_MIN_RSA_BITS);
+			return false;
+		}
+		key->kind = GOV_KEY_RSA;
+		algs = GOV_JWT_RS_ALL;
+	}
+	else if (EVP_PKEY_base_id(pkey) == EVP_PKEY_EC)
+	{
+		char		group[64];
+		size_t		glen = 0;
+
+		if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+											group, sizeof(group), &glen))
+		{
+			gov_say(err, errlen, "EC key has no named curve");
+			return false;
+		}
+		if (strcmp(group, "prime256v1") == 0)
+			algs = GOV_JWT_ES256;
+		else if (strcmp(group, "secp384r1") == 0)
+			algs = GOV_JWT_ES384;
+		else if (strcmp(group, "secp521r1") == 0)
+			algs = GOV_JWT_ES512;
+		else
+		{
+			gov_say(err, errlen, "EC curve \"%s\" is not supported; use P-256, P-384 or P-521",
+					group);
+			return false;
+		}
+		key->kind = GOV_KEY_EC;
+	}
+	else
+	{
+		gov_say(err, errlen, "only RSA and EC public keys are supported");
+		return false;
+	}
+
+	if (pinned != 0)
+	{
+		if ((pinned & algs) == 0)
+		{
+			gov_say(err, errlen, "key's \"alg\" does not fit its key type");
+			return false;
+		}
+		algs = pinned;
+	}
+	key->algs = algs;
+
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL || !PEM_write_bio_PUBKEY(bio, pkey))
+	{
+		BIO_free(bio);
+		gov_say(err, errlen, "could not encode public key");
+		return false;
+	}
+	pemlen = BIO_get_mem_data(bio, &pem);
+	key->material = malloc(pemlen + 1);
+	if (key->material == NULL)
+	{
+		BIO_free(bio);
+		gov_say(err, errlen, "out of memory");
+		return false;
+	}
+	memcpy(key->material, pem, pemlen);
+	key->material[pemlen] = '\0';
+	key->material_len = pemlen;
+	BIO_free(bio);
+	return true;
+}
+
+/* How many PEM blocks of any kind the text holds. */
+static int
+gov_count_pem_blocks(const char *buf)
+{
+	int			n = 0;
+	const char *p = buf;
+
+	while ((p = strstr(p, "-----BEGIN ")) != NULL)
+	{
+		n++;
+		p += 11;
+	}
+	return n;
+}
+
+/* Read every PEM public key in buf into keys[]; returns count or -1. */
+static int
+gov_load_pem(const char *buf, size_t len, GovJwtKey *keys, int room,
+			 char *err, size_t errlen)
+{
+	BIO		   *bio;
+	int			n = 0;
+
+	if (strstr(buf, "PRIVATE KEY") != NULL)
+	{
+		gov_say(err, errlen, "key file contains private key material; give only public keys");
+		return -1;
+	}
+	bio = BIO_new_mem_buf(buf, (int) len);
+	if (bio == NULL)
+	{
+		gov_say(err, errlen, "out of memory");
+		return -1;
+	}
+	for (;;)
+	{
+		EVP_PKEY   *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		bool		ok;
+
+		if (pkey == NULL)
+			break;
+		if (n >= room)
+		{
+			EVP_PKEY_free(pkey);
+			gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
+			goto fail;
+		}
+		ok = gov_key_from_pkey(pkey, 0, &keys[n], err, errlen);
+		EVP_PKEY_free(pkey);
+		if (!ok)
+			goto fail;
+		n++;
+	}
+	BIO_free(bio);
+	/* Reading stops at the first block that does not parse: refuse it. */
+	ERR_clear_error();
+	if (n == 0)
+	{
+		gov_say(err, errlen, "no PEM public key (\"BEGIN PUBLIC KEY\") found");
+		return -1;
+	}
+	if (n != gov_count_pem_blocks(buf))
+	{
+		gov_say(err, errlen, "PEM block %d is not a readable public key", n + 1);
+		goto fail_keys;
+	}
+	return n;
+
+fail:
+	BIO_free(bio);
+	ERR_clear_error();
+fail_keys:
+	while (n > 0)
+		gov_key_clear(&keys[--n]);
+	return -1;
+}
+
+/* Decode a base64url JWK member into a BIGNUM, or NULL. */
+static BIGNUM *
+gov_jwk_bn(json_t *jwk, const char *member, size_t want_len)
+{
+	const char *text = json_string_value(json_object_get(jwk, member));
+	unsigned char *raw;
+	size_t		rawlen;
+	BIGNUM	   *bn;
+
+	if (text == NULL)
+		return NULL;
+	raw = gov_b64url_decode(text, strlen(text), &rawlen);
+	if (raw == NULL || rawlen == 0 || (want_len != 0 && rawlen != want_len))
+	{
+		free(raw);
+		return NULL;
+	}
+	bn = BN_bin2bn(raw, (int) rawlen, NULL);
+	free(raw);
+	return bn;
+}
+
+/* Build an EVP_PKEY from an RSA or EC JWK. */
+static EVP_PKEY *
+gov_jwk_pkey(json_t *jwk, const char *kty, char *err, size_t errlen)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY   *pkey = NULL;
+	BIGNUM	   *a = NULL,
+			   *b = NULL;
+	unsigned char point[1 + 2 * 66];
+
+	if (bld == NULL)
+		goto done;
+	if (strcmp(kty, "RSA") == 0)
+	{
+		a = gov_jwk_bn(jwk, "n", 0);
+		b = gov_jwk_bn(jwk, "e", 0);
+		if (a == NULL || b == NULL)
+		{
+			gov_say(err, errlen, "RSA JWK needs base64url \"n\" and \"e\"");
+			goto done;
+		}
+		if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, a) ||
+			!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, b))
+			goto done;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	}
+	else
+	{
+		const char *crv = json_string_value(json_object_get(jwk, "crv"));
+		const char *group;
+		size_t		flen;
+
+		if (crv != NULL && strcmp(crv, "P-256") == 0)
+			group = "prime256v1", flen = 32;
+		else if (crv != NULL && strcmp(crv, "P-384") == 0)
+			group = "secp384r1", flen = 48;
+		else if (crv != NULL && strcmp(crv, "P-521") == 0)
+			group = "secp521r1", flen = 66;
+		else
+		{
+			gov_say(err, errlen, "EC JWK \"crv\" must be P-256, P-384 or P-521");
+			goto done;
+		}
+		a = gov_jwk_bn(jwk, "x", flen);
+		b = gov_jwk_bn(jwk, "y", flen);
+		if (a == NULL || b == NULL)
+		{
+			gov_say(err, errlen, "EC JWK needs base64url \"x\" and \"y\" of %zu bytes", flen);
+			goto done;
+		}
+		point[0] = 0x04;
+		if (BN_bn2binpad(a, point + 1, (int) flen) < 0 ||
+			BN_bn2binpad(b, point + 1 + flen, (int) flen) < 0)
+			goto done;
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+											 group, 0) ||
+			!OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+											  point, 1 + 2 * flen))
+			goto done;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	if (ctx == NULL || params == NULL ||
+		EVP_PKEY_fromdata_init(ctx) <= 0 ||
+		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+	{
+		pkey = NULL;
+		gov_say(err, errlen, "%s JWK does not describe a valid public key", kty);
+	}
+
+done:
+	if (pkey == NULL && err != NULL && err[0] == '\0')
+		gov_say(err, errlen, "could not build %s key from JWK", kty);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(a);
+	BN_free(b);
+	return pkey;
+}
+
+/* Turn one JWK object into a key. */
+static bool
+gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
+{
+	static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth"};
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	json_t	   *kid = json_object_get(jwk, "kid");
+	json_t	   *use = json_object_get(jwk, "use");
+	json_t	   *alg = json_object_get(jwk, "alg");
+	uint32_t	pinned = 0;
+	size_t		i;
+
+	if (!json_is_object(jwk) || kty == NULL)
+	{
+		gov_say(err, errlen, "every JWK must be an object with a \"kty\"");
+		return false;
+	}
+	if (kid != NULL && !json_is_string(kid))
+	{
+		gov_say(err, errlen, "JWK \"kid\" must be a string");
+		return false;
+	}
+	if (use != NULL && (!json_is_string(use) || strcmp(json_string_value(use), "sig") != 0))
+	{
+		gov_say(err, errlen, "JWK \"use\" must be \"sig\"");
+		return false;
+	}
+	if (alg != NULL)
+	{
+		pinned = gov_jwt_alg_from_name(json_string_value(alg));
+		if (pinned == 0)
+		{
+			gov_say(err, errlen, "JWK \"alg\" names an unsupported algorithm");
+			return false;
+		}
+	}
+
+	if (strcmp(kty, "oct") == 0)
+	{
+		const char *k = json_string_value(json_object_get(jwk, "k"));
+		unsigned char *secret;
+		size_t		slen;
+
+		if (k == NULL || (secret = gov_b64url_decode(k, strlen(k), &slen)) == NULL)
+		{
+			gov_say(err, errlen, "oct JWK needs a base64url \"k\"");
+			return false;
+		}
+		if (slen < GOV_JWT_MIN_HMAC_LEN)
+		{
+			OPENSSL_cleanse(secret, slen);
+			free(secret);
+			gov_say(err, errlen, "HMAC secret has %zu bytes; at least %d are required",
+					slen, GOV_JWT_MIN_HMAC_LEN);
+			return false;
+		}
+		if (pinned != 0 && (pinned & GOV_JWT_HS_ALL) == 0)
+		{
+			OPENSSL_cleanse(secret, slen);
+			free(secret);
+			gov_say(err, errlen, "key's \"alg\" does not fit its key type");
+			return false;
+		}
+		memset(key, 0, sizeof(*key));
+		key->kind = GOV_KEY_HMAC;
+		key->algs = pinned ? pinned : GOV_JWT_HS_ALL;
+		key->material = secret;
+		key->material_len = slen;
+	}
+	else if (strcmp(kty, "RSA") == 0 || strcmp(kty, "EC") == 0)
+	{
+		EVP_PKEY   *pkey;
+		bool		ok;
+
+		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
+			if (json_object_get(jwk, private_members[i]) != NULL)
+			{
+				gov_say(err, errlen, "JWK contains private key material (\"%s\"); give only public keys",
+						private_members[i]);
+				return false;
+			}
+		pkey = gov_jwk_pkey(jwk, kty, err, errlen);
+		if (pkey == NULL)
+			return false;
+		ok = gov_key_from_pkey(pkey, pinned, key, err, errlen);
+		EVP_PKEY_free(pkey);
+		if (!ok)
+			return false;
+	}
+	else
+	{
+		gov_say(err, errlen, "JWK \"kty\" must be RSA, EC or oct");
+		return false;
+	}
+
+	if (kid != NULL)
+	{
+		key->kid = strdup(json_string_value(kid));
+		if (key->kid == NULL)
+		{
+			gov_key_clear(key);
+			gov_say(err, errlen, "out of memory");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Read a JWKS ({"keys": [...]}) or a single JWK into keys[]. */
+static int
+gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
+			  char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t	   *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t	   *list;
+	size_t		i;
+	int			n = 0;
+
+	if (doc == NULL || !json_is_object(doc))
+	{
+		gov_say(err, errlen, "key document is not a JSON object (line %d: %s)",
+				jerr.line, doc == NULL ? jerr.text : "not an object");
+		json_decref(doc);
+		return -1;
+	}
+	list = json_object_get(doc, "keys");
+	if (list == NULL)
+	{
+		/* A single JWK. */
+		if (!gov_load_jwk(doc, &keys[0], err, errlen))
+			n = -1;
+		else
+			n = 1;
+		json_decref(doc);
+		return n;
+	}
+	if (!json_is_array(list) || json_array_size(list) == 0)
+	{
+		gov_say(err, errlen, "JWKS \"keys\" must be a non-empty array");
+		json_decref(doc);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(list); i++)
+	{
+		char		sub[256];
+
+		if (n >= room)
+		{
+			gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
+			goto fail;
+		}
+		sub[0] = '\0';
+		if (!gov_load_jwk(json_array_get(list, i), &keys[n], sub, sizeof(sub)))
+		{
+			gov_say(err, errlen, "JWKS key %zu: %s", i, sub);
+			goto fail;
+		}
+		n++;
+	}
+	json_decref(doc);
+	return n;
+
+fail:
+	while (n > 0)
+		gov_key_clear(&keys[--n]);
+	json_decref(doc);
+	return -1;
+}
+
+/* Refuse a "kid" that is already in the set or repeated among the new. */
+static bool
+gov_kids_unique(const GovJwtKeySet *ks, const GovJwtKey *added, int nadded,
+				char *err, size_t errlen)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < nadded; i++)
+	{
+		if (added[i].kid == NULL)
+			continue;
+		for (j = 0; j < ks->nkeys + i; j++)
+		{
+			const GovJwtKey *other = j < ks->nkeys ? &ks->keys[j] : &added[j - ks->nkeys];
+
+			if (other->kid != NULL && strcmp(other->kid, added[i].kid) == 0)
+			{
+				gov_say(err, errlen, "key id \"%s\" appears twice", added[i].kid);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+bool
+gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
+						  char *err, size_t errlen)
+{
+	GovJwtKey  *staged;
+	char	   *text;
+	size_t		i;
+	int			n,
+				room = GOV_JWT_MAX_KEYS - ks->nkeys;
+
+	err[0] = '\0';
+	if (room <= 0)
+	{
+		gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
+		return false;
+	}
+	/* Work on a NUL-terminated copy; key files are text. */
+	text = malloc(len + 1);
+	staged = calloc(room, sizeof(GovJwtKey));
+	if (text == NULL || staged == NULL)
+	{
+		free(text);
+		free(staged);
+		gov_say(err, errlen, "out of memory");
+		return false;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	if (strlen(text) != len)
+	{
+		free(text);
+		free(staged);
+		gov_say(err, errlen, "key file contains a NUL byte");
+		return false;
+	}
+
+	for (i = 0; i < len && strchr(" \t\r\n", text[i]) != NULL; i++)
+		;
+	if (i < len && text[i] == '{')
+		n = gov_load_jwks(text, len, staged, room, err, errlen);
+	else
+		n = gov_load_pem(text, len, staged, room, err, errlen);
+	free(text);
+	ERR_clear_error();
+
+	if (n > 0 && !gov_kids_unique(ks, staged, n, err, errlen))
+	{
+		while (n > 0)
+			gov_key_clear(&staged[--n]);
+		n = -1;
+	}
+	if (n <= 0)
+	{
+		free(staged);
+		return false;
+	}
+	memcpy(&ks->keys[ks->nkeys], staged, n * sizeof(GovJwtKey));
+	ks->nkeys += n;
+	free(staged);
+	return true;
+}
+
+bool
+gov_jwt_keyset_add_hmac(GovJwtKeySet *ks, const unsigned char *secret,
+						size_t len, char *err, size_t errlen)
+{
+	GovJwtKey  *key;
+
+	if (ks->nkeys >= GOV_JWT_MAX_KEYS)
+	{
+		gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
+		return false;
+	}
+	if (len < GOV_JWT_MIN_HMAC_LEN)
+	{
+		gov_say(err, errlen, "HMAC secret has %zu bytes; at least %d are required",
+				len, GOV_JWT_MIN_HMAC_LEN);
+		return false;
+	}
+	key = &ks->keys[ks->nkeys];
+	memset(key, 0, sizeof(*key));
+	key->material = malloc(len);
+	if (key->material == NULL)
+	{
+		gov_say(err, errlen, "out of memory");
+		return false;
+	}
+	memcpy(key->material, secret, len);
+	key->material_len = len;
+	key->kind = GOV_KEY_HMAC;
+	key->algs = GOV_JWT_HS_ALL;
+	ks->nkeys++;
+	return true;
+}

@@ -12,9 +12,9 @@
  * ALL, function SET clauses and transaction rollback all restore the
  * identity exactly as they restore the text, with no bookkeeping here.
  *
- * Verifications are cached per backend by the token's SHA-256, so setting
+ * Verifications are cached per backend by the token's text, so setting
  * the same token again (once per transaction, as PostgREST does) costs a
- * hash and a lookup, not a signature check.  Cache entries and identities
+ * hash, a lookup and a comparison, not a signature check.  Cache entries and identities
  * remember the verification generation (src/identity/keys.c): after a
  * reload changes keys or options, the cache is dropped and the current
  * identity is verified again before its next statement.
@@ -37,6 +37,7 @@
 #include "governance/governance.h"
 #include "governance/identity.h"
 #include "governance/jwt.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -44,10 +45,18 @@
 /* The acting token identity, or NULL: the extra of governance.token. */
 static GovIdentity *gov_identity = NULL;
 
-/* Verified tokens, by fingerprint. */
+/*
+ * Verified tokens.  The key is a cheap hash of the token's text; the entry
+ * keeps the whole text, and a hit requires it to match byte for byte, so
+ * a collision is only a miss.  (Hashing with SHA-256 on every SET would
+ * cost more than the rest of the lookup; the fingerprint is computed once,
+ * when the token is first verified.)
+ */
 typedef struct GovTokenCacheEntry
 {
-	char		fingerprint[GOV_JWT_FINGERPRINT_LEN];	/* hash key */
+	uint32		hash;			/* hash key */
+	char	   *token;			/* malloc'd copy */
+	size_t		len;
 	GovIdentity *identity;		/* malloc'd template */
 } GovTokenCacheEntry;
 
@@ -75,7 +84,11 @@ gov_token_cache_reset(void)
 		return;
 	hash_seq_init(&seq, gov_token_cache);
 	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		explicit_bzero(entry->token, entry->len);
+		free(entry->token);
 		free(entry->identity);
+	}
 	hash_destroy(gov_token_cache);
 	gov_token_cache = NULL;
 }
@@ -94,11 +107,11 @@ gov_token_cache_get(void)
 	{
 		HASHCTL		ctl;
 
-		ctl.keysize = GOV_JWT_FINGERPRINT_LEN;
+		ctl.keysize = sizeof(uint32);
 		ctl.entrysize = sizeof(GovTokenCacheEntry);
 		ctl.hcxt = TopMemoryContext;
 		gov_token_cache = hash_create("governance token cache", 64, &ctl,
-									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	return gov_token_cache;
 }
@@ -224,6 +237,8 @@ bool
 governance_token_check(char **newval, void **extra, GucSource source)
 {
 	const char *token = *newval;
+	size_t		len;
+	uint32		hash;
 	char		fingerprint[GOV_JWT_FINGERPRINT_LEN];
 	GovTokenCacheEntry *entry;
 	GovIdentity *id;
@@ -241,9 +256,10 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	governance_last_token_attempt_at = GetCurrentStatementStartTimestamp();
 	governance_redact_activity();
 
-	gov_jwt_fingerprint(token, strlen(token), fingerprint);
+	len = strlen(token);
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{
+		gov_jwt_fingerprint(token, len, fingerprint);
 		gov_audit_refusal(fingerprint, "The token was to be stored in a catalog or file.");
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errmsg("governance.token can only be set by the session itself");
@@ -252,7 +268,10 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	entry = hash_search(gov_token_cache_get(), fingerprint, HASH_FIND, &found);
+	hash = hash_bytes((const unsigned char *) token, (int) Min(len, (size_t) INT_MAX));
+	entry = hash_search(gov_token_cache_get(), &hash, HASH_FIND, &found);
+	if (entry != NULL && (entry->len != len || memcmp(entry->token, token, len) != 0))
+		entry = NULL;			/* another token with the same hash */
 	if (entry != NULL)
 	{
 		GovJwtClaims times = {0};
@@ -275,6 +294,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	else
 		st = gov_verify_now(token, &claims, detail, sizeof(detail));
 
+	gov_jwt_fingerprint(token, len, fingerprint);
 	if (st != GOV_JWT_OK)
 	{
 		char		reason[512];
@@ -294,10 +314,25 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	if (id == NULL)
 		return false;
 
-	entry = hash_search(gov_token_cache_get(), fingerprint, HASH_ENTER, &found);
+	entry = hash_search(gov_token_cache_get(), &hash, HASH_ENTER, &found);
+	if (found)
+	{
+		/* Replace the token that shared this hash. */
+		explicit_bzero(entry->token, entry->len);
+		free(entry->token);
+		free(entry->identity);
+	}
+	entry->token = malloc(len);
+	entry->len = len;
 	entry->identity = gov_identity_copy(id);
-	if (entry->identity == NULL)
-		hash_search(gov_token_cache, fingerprint, HASH_REMOVE, NULL);
+	if (entry->token == NULL || entry->identity == NULL)
+	{
+		free(entry->token);
+		free(entry->identity);
+		hash_search(gov_token_cache, &hash, HASH_REMOVE, NULL);
+	}
+	else
+		memcpy(entry->token, token, len);
 	return gov_accept(id, extra);
 }
 

@@ -1,0 +1,103 @@
+#!/bin/bash
+#
+# instructions.sh
+#	  Count the CPU instructions governance adds per statement, with
+#	  callgrind, where TPS is too noisy to tell.
+#
+# Runs PostgreSQL in single-user mode under valgrind --tool=callgrind on
+# two fresh clusters, vanilla and governance (audit_level = none, keys
+# configured), with the same fixed statements, and also the token-per-
+# transaction script against the custom-setting one on the governance
+# cluster.  Startup is measured by a one-statement run and subtracted.
+# Instruction counts are exact and repeatable for a given build, whatever
+# else the machine is doing; they leave out the client protocol, so the
+# ratios are per statement of server work.
+#
+# Usage: test/bench/instructions.sh [STATEMENTS] (default 20000)
+#
+# test/bench/instructions.sh
+#
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+n=${1:-20000}
+ntx=$((n / 4))
+gov_ensure_packages valgrind >/dev/null
+gov_build_install >/dev/null
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/governance-instr.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+[ "$(id -u)" = 0 ] && chown postgres "$work"
+
+for c in vanilla governance; do
+	gov_as_pg "$PG_BIN/initdb" -D "$work/$c" -A trust >/dev/null 2>&1
+done
+cp "$GOV_REPO/test/keys/public_keys.pem" "$work/governance/"
+cat >>"$work/governance/postgresql.conf" <<EOF
+shared_preload_libraries = 'governance'
+governance.audit_level = 'none'
+governance.jwt_public_keys_file = 'public_keys.pem'
+EOF
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+
+token=$("$GOV_REPO/test/tools/token" sub=bench iss=- aud=- exp=+86400)
+perl -e '
+	my ($dir, $n, $ntx, $token) = @ARGV;
+	srand(1);
+	open my $s, ">", "$dir/setup.sql";
+	print $s "CREATE TABLE a (aid int PRIMARY KEY, abalance int);\n",
+		"INSERT INTO a SELECT g, 0 FROM generate_series(1, 1000) g;\n";
+	open my $q, ">", "$dir/select.sql";
+	printf $q "SELECT abalance FROM a WHERE aid = %d;\n", 1 + int(rand(1000)) for 1 .. $n;
+	open my $one, ">", "$dir/one.sql";
+	print $one "SELECT 1;\n";
+	for my $name ("governance.token", "bench.token") {
+		open my $t, ">", "$dir/tx-$name.sql";
+		printf $t "BEGIN;\nSET LOCAL %s = \x27%s\x27;\nSELECT abalance FROM a WHERE aid = %d;\nCOMMIT;\n",
+			$name, $token, 1 + int(rand(1000)) for 1 .. $ntx;
+	}
+' "$work" "$n" "$ntx" "$token"
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+
+# Instructions of one single-user run of SCRIPT on CLUSTER.
+count()
+{
+	gov_as_pg valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		"$PG_BIN/postgres" --single -D "$work/$1" postgres <"$work/$2" \
+		>"$work/run.log" 2>"$work/cg.err"
+	if grep -q ERROR "$work/run.log"; then
+		echo "instructions.sh: $2 on $1 reported an error" >&2
+		grep ERROR "$work/run.log" | head -3 >&2
+		exit 1
+	fi
+	sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/cg.err"
+}
+
+for c in vanilla governance; do
+	gov_as_pg "$PG_BIN/postgres" --single -D "$work/$c" postgres <"$work/setup.sql" >/dev/null 2>&1
+done
+
+v0=$(count vanilla one.sql)
+g0=$(count governance one.sql)
+v=$(count vanilla select.sql)
+g=$(count governance select.sql)
+ts=$(count governance tx-bench.token.sql)
+tg=$(count governance tx-governance.token.sql)
+
+perl -e '
+	my ($n, $ntx, $v0, $g0, $v, $g, $ts, $tg) = @ARGV;
+	my $pv = ($v - $v0) / $n;
+	my $pg = ($g - $g0) / $n;
+	my $ps = ($ts - $g0) / $ntx;
+	my $pt = ($tg - $g0) / $ntx;
+	printf "instructions per statement (callgrind, single-user mode, %d statements):\n", $n;
+	printf "  select, vanilla             %10.0f\n", $pv;
+	printf "  select, governance          %10.0f   (+%.0f)\n", $pg, $pg - $pv;
+	printf "  A  vanilla / governance     %9.1f%%   (budget >= 98%%)\n", 100 * $pv / $pg;
+	printf "instructions per transaction (%d transactions):\n", $ntx;
+	printf "  SET LOCAL bench.token       %10.0f\n", $ps;
+	printf "  SET LOCAL governance.token  %10.0f   (+%.0f)\n", $pt, $pt - $ps;
+	printf "  B  setting / token          %9.1f%%   (budget >= 90%%)\n", 100 * $ps / $pt;
+' "$n" "$ntx" "$v0" "$g0" "$v" "$g" "$ts" "$tg"
+echo "reproduce: test/bench/instructions.sh $n"

@@ -464,17 +464,6 @@ governance_ring_set_written_seq(uint64 seq)
 	pg_atomic_write_u64(&gov_ring->written_seq, seq);
 }
 
-bool
-governance_ring_empty(void)
-{
-	bool		empty;
-
-	SpinLockAcquire(&gov_ring->lock);
-	empty = gov_ring->head == gov_ring->tail;
-	SpinLockRelease(&gov_ring->lock);
-	return empty;
-}
-
 void
 governance_ring_note_flush(uint64 nrecords, int64 when)
 {

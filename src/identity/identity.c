@@ -363,12 +363,6 @@ governance_current_identity(void)
 	return gov_identity;
 }
 
-GovIdentityKind
-governance_identity_kind(void)
-{
-	return gov_identity != NULL ? GOV_IDENTITY_TOKEN : GOV_IDENTITY_ROLE;
-}
-
 void
 governance_identity_token_id(const GovIdentity *id, char *buf, Size len)
 {

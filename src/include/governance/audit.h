@@ -66,7 +66,6 @@ extern int	governance_ring_read(GovRingVisitor visit, void *arg, int max,
 extern void governance_ring_consumed(uint64 end_pos, uint64 last_seq);
 extern uint64 governance_ring_written_seq(void);
 extern void governance_ring_set_written_seq(uint64 seq);
-extern bool governance_ring_empty(void);
 
 /* Counters for governance.audit_stats. */
 typedef struct GovAuditStats

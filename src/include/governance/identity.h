@@ -18,12 +18,6 @@
 #include "datatype/timestamp.h"
 #include "utils/guc.h"
 
-typedef enum GovIdentityKind
-{
-	GOV_IDENTITY_ROLE,			/* no token: the database role acts */
-	GOV_IDENTITY_TOKEN			/* a verified token's subject acts */
-} GovIdentityKind;
-
 /*
  * A verified token identity: one malloc'd chunk, owned by the GUC machinery
  * once handed to it.  Strings live in data[] and are found by offset; an
@@ -77,7 +71,6 @@ extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
 
 /* The acting identity; NULL when the database role acts. */
 extern const GovIdentity *governance_current_identity(void);
-extern GovIdentityKind governance_identity_kind(void);
 
 /* The token id: jti if present, otherwise "sha256:" + fingerprint. */
 extern void governance_identity_token_id(const GovIdentity *id, char *buf, Size len);

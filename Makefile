@@ -14,6 +14,9 @@ OBJS = \
 	src/audit/sink.o \
 	src/audit/statement.o \
 	src/audit/worker.o \
+	src/approval/approval.o \
+	src/approval/approval_sql.o \
+	src/approval/fingerprint.o \
 	src/guard/hooks.o \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
@@ -22,7 +25,11 @@ OBJS = \
 	src/identity/keys.o \
 	src/identity/redact.o \
 	src/identity/secrecy.o \
-	src/identity/sessions.o
+	src/identity/sessions.o \
+	src/policy/classify.o \
+	src/policy/policy_sql.o \
+	src/policy/rule.o \
+	src/policy/rules.o
 
 PG_CPPFLAGS = -I$(srcdir)/src/include -DGOV_JWT_DEEPBIND
 # -Wextra minus two checks PostgreSQL's own headers and hook signatures

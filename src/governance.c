@@ -20,11 +20,13 @@
 
 #include "fmgr.h"
 #include "governance/audit.h"
+#include "governance/approval.h"
 #include "governance/audit_events.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
 #include "governance/jwt.h"
+#include "governance/policy.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -42,6 +44,7 @@ char	   *governance_jwt_roles_claim = NULL;
 char	   *governance_jwt_algorithms = NULL;
 int			governance_jwt_clock_skew = 30;
 int			governance_token_cache_size = 256;
+int			governance_inhibit = 0;
 int			governance_audit_level = GOV_AUDIT_ALL;
 int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
 bool		governance_audit_sync = false;
@@ -282,6 +285,33 @@ gov_define_settings(void)
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
+	DefineCustomStringVariable("governance.environment",
+							   "The environment this server is, as policy rules name it (production, staging, ...).",
+							   "Rules with environments apply only where one of them is set here.",
+							   &governance_environment,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, governance_environment_assign, NULL);
+
+	DefineCustomIntVariable("governance.approval_ttl",
+							"How long an approval request can be decided, and an approval used.",
+							NULL,
+							&governance_approval_ttl,
+							3600, 1, 30 * 24 * 3600,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.approver_role",
+							   "The token role that lets its holder approve statements.",
+							   "Database roles approve by being members of governance_approver.",
+							   &governance_approver_role,
+							   "approver",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("governance");
 }
 
@@ -314,6 +344,7 @@ _PG_init(void)
 	shmem_startup_hook = gov_shmem_startup;
 
 	governance_secrecy_init();
+	governance_policy_init();
 	governance_guard_init();
 	/* Last, so its hooks run first and see every other hook's errors. */
 	governance_audit_init();

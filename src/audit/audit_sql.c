@@ -325,3 +325,46 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 	nulls[12] = s.worker_pid == 0;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
+
+/*
+ * The line of the event with sequence number seq, as jsonb, or NULL if the
+ * trail does not hold it.  Files are named for their first sequence
+ * number, so only the one file that can hold it is read.
+ */
+Jsonb *
+governance_audit_event(uint64 seq)
+{
+	List	   *files = governance_sink_files();
+	const char *path = NULL;
+	ListCell   *lc;
+	FILE	   *f;
+	StringInfoData line;
+	char		prefix[32];
+	Jsonb	   *result = NULL;
+
+	foreach(lc, files)
+	{
+		const char *name = strrchr((char *) lfirst(lc), '/');
+		uint64		first;
+
+		name = name ? name + 1 : (char *) lfirst(lc);
+		first = strtoull(name + strlen(GOV_SINK_PREFIX), NULL, 10);
+		if (first > seq)
+			break;
+		path = lfirst(lc);
+	}
+	if (path == NULL || (f = AllocateFile(path, "r")) == NULL)
+		return NULL;
+	snprintf(prefix, sizeof(prefix), "{\"seq\":" UINT64_FORMAT ",", seq);
+	initStringInfo(&line);
+	while (gov_read_line(f, &line))
+		if (strncmp(line.data, prefix, strlen(prefix)) == 0)
+		{
+			result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+														CStringGetDatum(line.data)));
+			break;
+		}
+	FreeFile(f);
+	pfree(line.data);
+	return result;
+}

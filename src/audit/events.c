@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 /* Role names by OID, cached: the session user rarely changes. */
@@ -168,4 +169,78 @@ governance_audit_connection(const char *action, const char *detail)
 	if (detail != NULL)
 		gov_audit_put_str(&r, GOV_AF_DETAIL, detail);
 	(void) governance_audit_emit(&r, WARNING);
+}
+
+/*
+ * Events that describe a change made by the current transaction (a policy
+ * edited, an approval granted or used) are recorded only if it commits:
+ * they are queued and appended just before commit, where a full ring
+ * still fails the commit rather than lose them.
+ */
+typedef struct GovCommitEvent
+{
+	GovAuditRecord record;
+	SubTransactionId subxid;	/* dropped if this subtransaction aborts */
+} GovCommitEvent;
+
+static List *gov_commit_events = NIL;
+static bool gov_commit_callback_registered = false;
+
+static void
+gov_commit_events_subxact(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, gov_commit_events)
+	{
+		GovCommitEvent *e = lfirst(lc);
+
+		if (e->subxid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_ABORT_SUB)
+			gov_commit_events = foreach_delete_current(gov_commit_events, lc);
+		else if (event == SUBXACT_EVENT_COMMIT_SUB)
+			e->subxid = parentSubid;
+	}
+}
+
+static void
+gov_commit_events_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT)
+	{
+		ListCell   *lc;
+
+		foreach(lc, gov_commit_events)
+		{
+			GovCommitEvent *e = lfirst(lc);
+
+			(void) governance_audit_emit(&e->record, ERROR);
+		}
+		gov_commit_events = NIL;
+	}
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+			 event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		gov_commit_events = NIL;	/* the memory went with the transaction */
+}
+
+void
+governance_audit_at_commit(GovAuditRecord *r)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	GovCommitEvent *e = palloc(sizeof(GovCommitEvent));
+
+	if (!gov_commit_callback_registered)
+	{
+		RegisterXactCallback(gov_commit_events_callback, NULL);
+		RegisterSubXactCallback(gov_commit_events_subxact, NULL);
+		gov_commit_callback_registered = true;
+	}
+	e->record = *r;
+	e->record.data = palloc(r->cap);
+	memcpy(e->record.data, r->data, r->len);
+	e->subxid = GetCurrentSubTransactionId();
+	gov_commit_events = lappend(gov_commit_events, e);
+	MemoryContextSwitchTo(old);
 }

@@ -23,50 +23,74 @@
 /* gram.h needs the scanner's and the parse nodes' types first. */
 #include "parser/gram.h"
 
-char *
-governance_normalize_statement(const char *text, int len)
+/*
+ * Run text through the core lexer, calling fn for each token.  False if
+ * the lexer refuses the text (the error is swallowed).  The lexer ends the
+ * current token with a NUL in its scan buffer, so fn can read the token's
+ * source text at extra->scanbuf + location.
+ */
+bool
+governance_lex(const char *text, int len, GovTokenFn fn, void *arg)
 {
 	char	   *copy = pnstrdup(text, len);
 	core_yyscan_t scanner;
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		yylloc;
-	StringInfoData out;
-	int			done = 0;
-	char	   *result = NULL;
+	bool		ok = true;
 	MemoryContext oldcxt = CurrentMemoryContext;
 
-	initStringInfo(&out);
 	scanner = scanner_init(copy, &extra, &ScanKeywords, ScanKeywordTokens);
 	PG_TRY();
 	{
-		for (;;)
-		{
-			int			tok = core_yylex(&yylval, &yylloc, scanner);
-			int			tlen;
+		int			tok;
 
-			if (tok == 0)
-				break;
-			if (tok != SCONST && tok != USCONST && tok != ICONST &&
-				tok != FCONST && tok != BCONST && tok != XCONST)
-				continue;
-			/* The lexer ends the current token with a NUL in scanbuf. */
-			tlen = strlen(extra.scanbuf + yylloc);
-			appendBinaryStringInfo(&out, copy + done, yylloc - done);
-			appendStringInfoChar(&out, '?');
-			done = yylloc + tlen;
-		}
-		appendBinaryStringInfo(&out, copy + done, len - done);
-		result = out.data;
+		while ((tok = core_yylex(&yylval, &yylloc, scanner)) != 0)
+			fn(tok, &yylval, yylloc, extra.scanbuf, arg);
 	}
 	PG_CATCH();
 	{
-		/* The lexer refused the text: record nothing of it. */
 		MemoryContextSwitchTo(oldcxt);
 		FlushErrorState();
-		result = NULL;
+		ok = false;
 	}
 	PG_END_TRY();
 	scanner_finish(scanner);
-	return result;
+	return ok;
+}
+
+typedef struct GovNormalize
+{
+	const char *text;
+	int			done;			/* bytes of text already copied */
+	StringInfoData out;
+} GovNormalize;
+
+static void
+gov_normalize_token(int tok, core_YYSTYPE *val, int location,
+					const char *scanbuf, void *arg)
+{
+	GovNormalize *n = arg;
+
+	if (tok != SCONST && tok != USCONST && tok != ICONST &&
+		tok != FCONST && tok != BCONST && tok != XCONST)
+		return;
+	appendBinaryStringInfo(&n->out, n->text + n->done, location - n->done);
+	appendStringInfoChar(&n->out, '?');
+	n->done = location + strlen(scanbuf + location);
+}
+
+char *
+governance_normalize_statement(const char *text, int len)
+{
+	GovNormalize n;
+
+	n.text = text;
+	n.done = 0;
+	initStringInfo(&n.out);
+	/* Text the lexer refuses is not recorded at all. */
+	if (!governance_lex(text, len, gov_normalize_token, &n))
+		return NULL;
+	appendBinaryStringInfo(&n.out, text + n.done, len - n.done);
+	return n.out.data;
 }

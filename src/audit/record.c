@@ -68,6 +68,10 @@ static const char *const gov_field_names[GOV_AF_NFIELDS] = {
 	[GOV_AF_MESSAGE] = "message",
 	[GOV_AF_DETAIL] = "detail",
 	[GOV_AF_REFUSED_TOKEN] = "refused_token_fingerprint",
+	[GOV_AF_REQUEST_ID] = "request_id",
+	[GOV_AF_FINGERPRINT] = "fingerprint",
+	[GOV_AF_POLICY_ACTION] = "policy_action",
+	[GOV_AF_MAX_ROWS] = "max_rows",
 	[GOV_AF_TRUNCATED] = "truncated",
 };
 

@@ -31,6 +31,7 @@
 #include "governance/audit_events.h"
 #include "governance/audit_statement.h"
 #include "governance/governance.h"
+#include "governance/guard.h"
 #include "libpq/auth.h"
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
@@ -101,7 +102,25 @@ static bool
 gov_audited(GovAuditLevel class)
 {
 	return !IsParallelWorker() && (int) governance_audit_level >= (int) class &&
-		governance_audit_level != GOV_AUDIT_NONE;
+		governance_audit_level != GOV_AUDIT_NONE && governance_inhibit == 0;
+}
+
+/* The policy's decision on the statement, if it was judged. */
+static void
+gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
+{
+	if (n == NULL)
+		return;
+	gov_audit_put_str(r, GOV_AF_DECISION, governance_effect_name(n->effect));
+	if (n->rule[0] != '\0')
+	{
+		gov_audit_put_str(r, GOV_AF_RULE, n->rule);
+		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, n->action);
+	}
+	if (n->max_rows >= 0)
+		gov_audit_put_int(r, GOV_AF_MAX_ROWS, n->max_rows);
+	if (n->request_id != 0)
+		gov_audit_put_int(r, GOV_AF_REQUEST_ID, n->request_id);
 }
 
 /* The statement's own text out of a possibly multi-statement string. */
@@ -221,6 +240,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	if (start != 0)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US,
 						  (int64) (GetCurrentTimestamp() - start));
+	gov_put_decision(&r, governance_decision_blocking());
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 	if (edata->message != NULL)
 	{
@@ -231,8 +251,18 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	/* Failing anyway: a full ring must not replace the statement's error. */
 	gov_failure_seq = governance_audit_emit(&r, WARNING);
 	gov_error_recorded = true;
+	governance_decisions_reset();
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(gov_audit_cxt);
+}
+
+/* Failures are recorded at every audit level when the policy caused them. */
+static bool
+gov_failure_audited(void)
+{
+	return !IsParallelWorker() && governance_inhibit == 0 &&
+		(governance_audit_level != GOV_AUDIT_NONE ||
+		 governance_decision_blocking() != NULL);
 }
 
 static GovQueryState *
@@ -251,8 +281,11 @@ gov_find_query(QueryDesc *query)
 static void
 gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	if (gov_nesting == 0)
+	if (gov_nesting == 0 && governance_inhibit == 0)
+	{
 		gov_error_recorded = false;
+		governance_decisions_reset();
+	}
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -302,8 +335,7 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_CATCH();
 	{
 		gov_nesting = level;
-		if (level == 0 && !IsParallelWorker() &&
-			governance_audit_level != GOV_AUDIT_NONE)
+		if (level == 0 && gov_failure_audited())
 		{
 			GovQueryState *slot = gov_find_query(queryDesc);
 
@@ -371,12 +403,15 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
 						  pstmt->stmt_len, true);
 		gov_put_objects(&r, pstmt);
+		gov_put_decision(&r, governance_decision_for(queryDesc));
 		if (queryDesc->estate != NULL)
 			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);
 		gov_audit_put_int(&r, GOV_AF_DURATION_US,
 						  (int64) (GetCurrentTimestamp() - slot->start));
 		slot->query = NULL;
 		gov_queries_used--;
+		if (level == 0)
+			governance_decisions_reset();
 		gov_emit_statement(&r, level, ERROR);
 	}
 
@@ -412,10 +447,13 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	int			len = pstmt->stmt_len;
 	char	   *source = NULL;
 
-	if (level == 0)
+	if (level == 0 && governance_inhibit == 0)
+	{
 		gov_error_recorded = false;
+		governance_decisions_reset();
+	}
 	/* The statement may free its own text (ROLLBACK of a portal): copy. */
-	if (audited && queryString != NULL)
+	if ((audited || governance_audit_level == GOV_AUDIT_NONE) && queryString != NULL)
 	{
 		if (location < 0)
 			location = 0;
@@ -438,8 +476,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_CATCH();
 	{
 		gov_nesting = level;
-		if (level == 0 && !IsParallelWorker() &&
-			governance_audit_level != GOV_AUDIT_NONE)
+		if (level == 0 && gov_failure_audited())
 			gov_record_failure(source ? source : queryString,
 							   source ? 0 : pstmt->stmt_location,
 							   source ? len : pstmt->stmt_len,
@@ -460,10 +497,13 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		gov_audit_record_init(&r, buf, sizeof(buf));
 		gov_statement_header(&r, "completed", level, GetCommandTagName(tag));
 		gov_put_statement(&r, source, 0, len, true);
+		gov_put_decision(&r, governance_decision_for(pstmt));
 		if (qc != NULL && qc->nprocessed > 0)
 			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
 		gov_audit_put_int(&r, GOV_AF_DURATION_US,
 						  (int64) (GetCurrentTimestamp() - start));
+		if (level == 0)
+			governance_decisions_reset();
 		gov_emit_statement(&r, level, ERROR);
 	}
 }
@@ -490,8 +530,8 @@ gov_emit_log(ErrorData *edata)
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 
-	if (edata->elevel != ERROR || IsParallelWorker() || gov_nesting != 0 ||
-		governance_audit_level == GOV_AUDIT_NONE || MyProcPort == NULL)
+	if (edata->elevel != ERROR || gov_nesting != 0 || MyProcPort == NULL ||
+		!gov_failure_audited())
 		return;
 	if (gov_error_recorded)
 		gov_error_recorded = false;
@@ -504,11 +544,13 @@ gov_emit_log(ErrorData *edata)
 		gov_statement_header(&r, "failed", 0, NULL);
 		/* Inside error reporting: no lexing (normalized records no text). */
 		gov_put_statement(&r, debug_query_string, 0, 0, false);
+		gov_put_decision(&r, governance_decision_blocking());
 		gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 		if (edata->message != NULL)
 			gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
 		gov_failure_seq = governance_audit_emit(&r, LOG);
 	}
+	governance_decisions_reset();
 
 	/*
 	 * The error is about to reach the client: under audit_sync, not before

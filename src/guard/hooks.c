@@ -18,8 +18,18 @@
  * listed after them in shared_preload_libraries, so that its hook runs
  * first.
  *
- * Hooks are chained, never exclusive.  Parallel workers are skipped: their
- * leader already checked the statement.
+ * Then the policy decides the statement (src/policy): a denied statement
+ * fails with SQLSTATE 42501 before it runs, one held for approval uses an
+ * approval or raises a request (src/approval), and one with a row budget
+ * runs with a counter on the input of each of its writes: every row that
+ * reaches a ModifyTable is a row about to be changed, and the statement
+ * fails (rolling back) the moment one more than the budget arrives.  COPY
+ * FROM is counted when it ends.
+ *
+ * The decision on the latest statement is kept for the audit event that
+ * records it.  Hooks are chained, never exclusive.  Parallel workers are
+ * skipped: their leader already checked the statement.  So are the
+ * extension's own internal statements (governance_inhibit).
  *
  * src/guard/hooks.c
  *
@@ -28,9 +38,14 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "executor/executor.h"
+#include "governance/approval.h"
+#include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
+#include "governance/policy.h"
+#include "nodes/execnodes.h"
 #include "nodes/plannodes.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -38,7 +53,35 @@
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/*
+ * Recent decisions, newest last, for the audit events of the statements
+ * they decided; emptied when a top-level statement starts or ends.
+ */
+#define GOV_DECISION_NOTES 16
+static GovDecisionNote gov_notes[GOV_DECISION_NOTES];
+static int	gov_nnotes = 0;
+
+/*
+ * Row budgets being counted: the input node of each write of each running
+ * statement that has one, with the function it really runs.
+ */
+#define GOV_MAX_BUDGET_NODES 64
+typedef struct GovBudgetNode
+{
+	PlanState  *input;
+	ExecProcNodeMtd real;
+	QueryDesc  *owner;
+	SubTransactionId subxid;
+	int64	   *rows;			/* shared by the statement's writes */
+	int64		max_rows;
+	char		rule[NAMEDATALEN];
+} GovBudgetNode;
+
+static GovBudgetNode gov_budget_nodes[GOV_MAX_BUDGET_NODES];
+static int	gov_nbudget_nodes = 0;
 
 static bool
 gov_names_token_setting(const char *name)
@@ -103,17 +146,248 @@ gov_utility_only_sets_token(Node *stmt)
 	return IsA(stmt, TransactionStmt) || IsA(stmt, DiscardStmt);
 }
 
+/* Remember a decision for the audit event of the statement. */
+static void
+gov_note_decision(const void *subject, const GovDecision *d, int64 request_id)
+{
+	GovDecisionNote *n;
+
+	if (gov_nnotes > 0 && gov_notes[gov_nnotes - 1].subject == subject)
+		n = &gov_notes[gov_nnotes - 1];
+	else
+	{
+		if (gov_nnotes == GOV_DECISION_NOTES)
+		{
+			memmove(&gov_notes[0], &gov_notes[1],
+					sizeof(GovDecisionNote) * (GOV_DECISION_NOTES - 1));
+			gov_nnotes--;
+		}
+		n = &gov_notes[gov_nnotes++];
+	}
+	n->subject = subject;
+	n->effect = d->effect;
+	strlcpy(n->rule, d->rule ? d->rule : "", sizeof(n->rule));
+	n->action[0] = '\0';
+	if (d->rule != NULL)
+		strlcpy(n->action, governance_action_text(&d->action), sizeof(n->action));
+	n->max_rows = d->max_rows;
+	n->request_id = request_id;
+}
+
+const GovDecisionNote *
+governance_decision_for(const void *subject)
+{
+	int			i;
+
+	for (i = gov_nnotes - 1; i >= 0; i--)
+		if (gov_notes[i].subject == subject)
+			return &gov_notes[i];
+	return NULL;
+}
+
+const GovDecisionNote *
+governance_decision_blocking(void)
+{
+	int			i;
+
+	for (i = gov_nnotes - 1; i >= 0; i--)
+		if (gov_notes[i].effect == GOV_DENY ||
+			(gov_notes[i].effect == GOV_REQUIRE_APPROVAL &&
+			 gov_notes[i].request_id == 0))
+			return &gov_notes[i];
+	return NULL;
+}
+
+void
+governance_decisions_reset(void)
+{
+	gov_nnotes = 0;
+}
+
+/*
+ * Apply a decision: fail a denied statement, let one held for approval
+ * through only by using an approval.  text is the statement's own text.
+ */
+static void
+gov_enforce(const void *subject, GovDecision *d, const char *text, int location,
+			int len)
+{
+	int64		request_id = 0;
+
+	if (location < 0)
+		location = 0;
+	if (len <= 0)
+		len = strlen(text + location);
+	gov_note_decision(subject, d, 0);
+	if (d->effect == GOV_DENY)
+	{
+		char	   *action = governance_action_text(&d->action);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s is denied by governance rule \"%s\"", action, d->rule),
+				 errdetail("Rule \"%s\" denies %s to this principal%s%s.", d->rule,
+						   action,
+						   governance_environment && governance_environment[0] ?
+						   " in environment " : "",
+						   governance_environment ? governance_environment : ""),
+				 d->action.unfiltered ?
+				 errhint("Add a WHERE clause that selects the rows to change.  governance.check() shows how a statement will be decided before it runs.") :
+				 errhint("governance.check() shows how a statement will be decided before it runs; a governance administrator can change the policy.")));
+	}
+	if (d->effect == GOV_REQUIRE_APPROVAL)
+	{
+		request_id = governance_approval_enforce(d, text + location, len);
+		gov_note_decision(subject, d, request_id);
+	}
+}
+
+/* Count one row into a write; fail once the budget is exceeded. */
+static TupleTableSlot *
+gov_budget_exec(PlanState *node)
+{
+	GovBudgetNode *b = NULL;
+	TupleTableSlot *slot;
+	int			i;
+
+	for (i = gov_nbudget_nodes - 1; i >= 0; i--)
+		if (gov_budget_nodes[i].input == node)
+		{
+			b = &gov_budget_nodes[i];
+			break;
+		}
+	if (b == NULL)
+		elog(ERROR, "governance row budget lost track of a plan node");
+	slot = b->real(node);
+	if (!TupIsNull(slot) && ++(*b->rows) > b->max_rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("statement would change more than " INT64_FORMAT " rows, the limit of governance rule \"%s\"",
+						b->max_rows, b->rule),
+				 errdetail("Rule \"%s\" allows at most " INT64_FORMAT " rows per statement; the statement was stopped and its changes are rolled back.",
+						   b->rule, b->max_rows),
+				 errhint("Change the rows in smaller batches, or ask a governance administrator for a larger budget.")));
+	return slot;
+}
+
+static void
+gov_budget_wrap(QueryDesc *qd, PlanState *ps, int64 *rows, const GovDecision *d)
+{
+	GovBudgetNode *b;
+	PlanState  *input;
+
+	if (ps == NULL || !IsA(ps, ModifyTableState))
+		return;
+	input = outerPlanState(ps);
+	if (input == NULL)
+		return;
+	if (gov_nbudget_nodes >= GOV_MAX_BUDGET_NODES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many nested statements with row budgets"),
+				 errdetail("At most %d writes with row budgets can run at once.",
+						   GOV_MAX_BUDGET_NODES)));
+	b = &gov_budget_nodes[gov_nbudget_nodes++];
+	b->input = input;
+	b->real = input->ExecProcNodeReal;
+	b->owner = qd;
+	b->subxid = GetCurrentSubTransactionId();
+	b->rows = rows;
+	b->max_rows = d->max_rows;
+	strlcpy(b->rule, d->budget_rule ? d->budget_rule : "", sizeof(b->rule));
+	input->ExecProcNodeReal = gov_budget_exec;
+}
+
+/* Count the rows reaching every write of the statement, CTEs included. */
+static void
+gov_budget_install(QueryDesc *qd, const GovDecision *d)
+{
+	int64	   *rows = MemoryContextAllocZero(qd->estate->es_query_cxt, sizeof(int64));
+	ListCell   *lc;
+
+	gov_budget_wrap(qd, qd->planstate, rows, d);
+	foreach(lc, qd->estate->es_subplanstates)
+		gov_budget_wrap(qd, lfirst(lc), rows, d);
+}
+
+static void
+gov_budget_forget(QueryDesc *qd)
+{
+	while (gov_nbudget_nodes > 0 &&
+		   gov_budget_nodes[gov_nbudget_nodes - 1].owner == qd)
+		gov_nbudget_nodes--;
+}
+
+static void
+gov_guard_xact_callback(XactEvent event, void *arg)
+{
+	gov_nbudget_nodes = 0;
+}
+
+static void
+gov_guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (gov_nbudget_nodes > 0 &&
+		   gov_budget_nodes[gov_nbudget_nodes - 1].subxid == mySubid)
+		gov_nbudget_nodes--;
+}
+
+/*
+ * Decide a plannable statement.  A plain SELECT skips classification when
+ * no rule that applies to this principal names select.
+ */
+static bool
+gov_judge_plan(QueryDesc *qd, GovDecision *d)
+{
+	PlannedStmt *pstmt = qd->plannedstmt;
+
+	if (!governance_policy_active())
+		return false;
+	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE &&
+		(governance_policy_ops() & GOV_OP_SELECT) == 0)
+		return false;
+	if (gov_plan_only_sets_token(pstmt))
+		return false;
+	governance_decide(governance_plan_actions(pstmt), d);
+	gov_enforce(qd, d, qd->sourceText, pstmt->stmt_location, pstmt->stmt_len);
+	return true;
+}
+
 static void
 gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	if (!IsParallelWorker() && !governance_identity_usable() &&
-		!gov_plan_only_sets_token(queryDesc->plannedstmt))
-		governance_identity_refuse();
+	GovDecision d;
+	bool		judged = false;
+
+	if (!IsParallelWorker())
+	{
+		if (!governance_identity_usable() &&
+			!gov_plan_only_sets_token(queryDesc->plannedstmt))
+			governance_identity_refuse();
+		if (governance_inhibit == 0 && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+			judged = gov_judge_plan(queryDesc, &d);
+	}
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+
+	if (judged && d.max_rows >= 0)
+		gov_budget_install(queryDesc, &d);
+}
+
+static void
+gov_ExecutorEnd(QueryDesc *queryDesc)
+{
+	gov_budget_forget(queryDesc);
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
 }
 
 /*
@@ -141,10 +415,24 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *stmt = pstmt->utilityStmt;
+	GovDecision d;
+	bool		judged = false;
+	bool		copy_from = IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->is_from;
 
-	if (!IsParallelWorker() && !governance_identity_usable() &&
-		!gov_utility_only_sets_token(stmt))
-		governance_identity_refuse();
+	if (!IsParallelWorker())
+	{
+		bool		sets_token = gov_utility_only_sets_token(stmt);
+
+		if (!sets_token && !governance_identity_usable())
+			governance_identity_refuse();
+		if (!sets_token && governance_inhibit == 0 && governance_policy_active())
+		{
+			governance_decide(governance_utility_actions(stmt), &d);
+			gov_enforce(pstmt, &d, queryString, pstmt->stmt_location,
+						pstmt->stmt_len);
+			judged = true;
+		}
+	}
 
 	/*
 	 * Hand later hooks (pg_stat_statements, pgaudit) the statement's text
@@ -180,6 +468,16 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	/* COPY FROM reports its rows only at the end: too many rolls back. */
+	if (judged && copy_from && d.max_rows >= 0 && qc != NULL &&
+		qc->nprocessed > (uint64) d.max_rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("COPY loaded " UINT64_FORMAT " rows, more than the " INT64_FORMAT " of governance rule \"%s\"",
+						qc->nprocessed, d.max_rows, d.budget_rule),
+				 errdetail("The rows are rolled back."),
+				 errhint("Load the rows in smaller batches, or ask a governance administrator for a larger budget.")));
 }
 
 void
@@ -189,6 +487,10 @@ governance_guard_init(void)
 	ExecutorStart_hook = gov_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
 	ExecutorRun_hook = gov_ExecutorRun;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = gov_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = gov_ProcessUtility;
+	RegisterXactCallback(gov_guard_xact_callback, NULL);
+	RegisterSubXactCallback(gov_guard_subxact_callback, NULL);
 }

@@ -1,4 +1,4 @@
--- governance 1.0: identity
+-- governance 1.0: identity, audit trail, policy and approvals
 
 \echo Use "CREATE EXTENSION governance" to load this file. \quit
 
@@ -145,3 +145,315 @@ GRANT EXECUTE ON FUNCTION governance.audit_events(pg_catalog.timestamptz, pg_cat
 GRANT EXECUTE ON FUNCTION governance.verify_audit() TO governance_admin;
 GRANT EXECUTE ON FUNCTION governance.audit_stats() TO governance_admin;
 GRANT SELECT ON governance.audit_log TO governance_admin;
+
+-- Policy: rules, decided for every statement
+
+CREATE TABLE governance.rules (
+	name pg_catalog.text PRIMARY KEY,
+	priority pg_catalog.int4 NOT NULL DEFAULT 0,
+	principals pg_catalog.text[] NOT NULL DEFAULT '{any}',
+	environments pg_catalog.text[],
+	operations pg_catalog.text[] NOT NULL,
+	objects pg_catalog.text[],
+	effect pg_catalog.text NOT NULL,
+	max_rows pg_catalog.int8,
+	description pg_catalog.text
+);
+
+COMMENT ON TABLE governance.rules IS
+'The policy: the highest-priority rule matching a statement''s principal, environment, operation and object decides it.';
+
+CREATE FUNCTION governance.rule_check()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_rule_check_1_0';
+
+CREATE FUNCTION governance.rules_changed()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_rules_changed_1_0';
+
+CREATE TRIGGER rules_check BEFORE INSERT OR UPDATE ON governance.rules
+	FOR EACH ROW EXECUTE FUNCTION governance.rule_check();
+CREATE TRIGGER rules_changed AFTER INSERT OR UPDATE OR DELETE ON governance.rules
+	FOR EACH ROW EXECUTE FUNCTION governance.rules_changed();
+CREATE TRIGGER rules_truncated AFTER TRUNCATE ON governance.rules
+	FOR EACH STATEMENT EXECUTE FUNCTION governance.rules_changed();
+
+REVOKE ALL ON governance.rules FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON governance.rules TO governance_admin;
+
+-- What a fresh CREATE EXTENSION protects.  pg_dump keeps every other rule;
+-- these two are recreated by CREATE EXTENSION itself.
+INSERT INTO governance.rules (name, priority, principals, environments, operations, effect, description) VALUES
+	('deny-unfiltered-writes', 100, '{any,!superuser}', NULL,
+	 '{update:unfiltered,delete:unfiltered,merge:unfiltered}', 'deny',
+	 'UPDATE, DELETE and MERGE must say which rows they change.'),
+	('approve-destructive-ddl-in-production', 90, '{any,!superuser}', '{production}',
+	 '{drop,truncate,alter:destructive}', 'require_approval',
+	 'In production, DROP, TRUNCATE and ALTERs that destroy data need a second person''s approval.');
+
+SELECT pg_catalog.pg_extension_config_dump('governance.rules',
+	$$WHERE name NOT IN ('deny-unfiltered-writes', 'approve-destructive-ddl-in-production')$$);
+
+CREATE FUNCTION governance.add_rule(
+	name pg_catalog.text,
+	operations pg_catalog.text[],
+	effect pg_catalog.text,
+	principals pg_catalog.text[] DEFAULT '{any}',
+	objects pg_catalog.text[] DEFAULT NULL,
+	environments pg_catalog.text[] DEFAULT NULL,
+	priority pg_catalog.int4 DEFAULT 0,
+	max_rows pg_catalog.int8 DEFAULT NULL,
+	description pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO governance.rules AS r
+		(name, priority, principals, environments, operations, objects, effect, max_rows, description)
+	VALUES (add_rule.name, add_rule.priority, add_rule.principals, add_rule.environments,
+			add_rule.operations, add_rule.objects, add_rule.effect, add_rule.max_rows,
+			add_rule.description);
+EXCEPTION WHEN unique_violation THEN
+	RAISE EXCEPTION 'governance rule "%" already exists', add_rule.name
+		USING ERRCODE = 'duplicate_object',
+			  HINT = 'Drop it first with governance.drop_rule(), or choose another name.';
+END
+$$;
+
+COMMENT ON FUNCTION governance.add_rule(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int4, pg_catalog.int8, pg_catalog.text) IS
+'Add one rule to the policy; an invalid rule is refused and changes nothing.';
+
+CREATE FUNCTION governance.drop_rule(name pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM governance.rules AS r WHERE r.name = drop_rule.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'governance rule "%" does not exist', drop_rule.name
+			USING ERRCODE = 'undefined_object';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION governance.drop_rule(pg_catalog.text) IS
+'Remove one rule from the policy.';
+
+CREATE FUNCTION governance.apply_policy(policy pg_catalog.jsonb)
+RETURNS pg_catalog.int4
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rule jsonb;
+	i int := 0;
+	key text;
+	arr text;
+BEGIN
+	IF policy IS NULL OR jsonb_typeof(policy) <> 'object' THEN
+		RAISE EXCEPTION 'a policy must be a JSON object with a "rules" array'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR key IN SELECT jsonb_object_keys(policy) LOOP
+		IF key NOT IN ('rules', 'version') THEN
+			RAISE EXCEPTION 'unknown policy member "%"', key
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'A policy has "rules" and optionally "version".';
+		END IF;
+	END LOOP;
+	IF jsonb_typeof(policy->'rules') IS DISTINCT FROM 'array' THEN
+		RAISE EXCEPTION 'a policy must have a "rules" array'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR rule IN SELECT value FROM jsonb_array_elements(policy->'rules') LOOP
+		i := i + 1;
+		IF jsonb_typeof(rule) <> 'object' THEN
+			RAISE EXCEPTION 'rule % of the policy is not an object', i
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		FOR key IN SELECT jsonb_object_keys(rule) LOOP
+			IF key NOT IN ('name', 'priority', 'principals', 'environments', 'operations',
+						   'objects', 'effect', 'max_rows', 'description') THEN
+				RAISE EXCEPTION 'rule % of the policy has an unknown member "%"', i, key
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Members are name, priority, principals, environments, operations, objects, effect, max_rows and description.';
+			END IF;
+		END LOOP;
+		FOREACH arr IN ARRAY ARRAY['principals', 'environments', 'operations', 'objects'] LOOP
+			IF jsonb_typeof(rule->arr) NOT IN ('array', 'null') OR
+			   EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(rule->arr) = 'array' THEN rule->arr ELSE '[]' END) e
+						WHERE jsonb_typeof(e) <> 'string') THEN
+				RAISE EXCEPTION 'rule % of the policy: "%" must be an array of strings', i, arr
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		END LOOP;
+		IF jsonb_typeof(rule->'name') IS DISTINCT FROM 'string' OR
+		   jsonb_typeof(rule->'effect') IS DISTINCT FROM 'string' OR
+		   jsonb_typeof(rule->'priority') NOT IN ('number', 'null') OR
+		   jsonb_typeof(rule->'max_rows') NOT IN ('number', 'null') OR
+		   jsonb_typeof(rule->'description') NOT IN ('string', 'null') THEN
+			RAISE EXCEPTION 'rule % of the policy: name and effect must be strings, priority and max_rows numbers, description a string', i
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	END LOOP;
+
+	DELETE FROM governance.rules;
+	INSERT INTO governance.rules
+		(name, priority, principals, environments, operations, objects, effect, max_rows, description)
+	SELECT r->>'name',
+		   coalesce((r->>'priority')::int4, 0),
+		   coalesce(ARRAY(SELECT jsonb_array_elements_text(r->'principals')), '{any}'),
+		   CASE WHEN jsonb_typeof(r->'environments') = 'array'
+				THEN ARRAY(SELECT jsonb_array_elements_text(r->'environments')) END,
+		   ARRAY(SELECT jsonb_array_elements_text(r->'operations')),
+		   CASE WHEN jsonb_typeof(r->'objects') = 'array'
+				THEN ARRAY(SELECT jsonb_array_elements_text(r->'objects')) END,
+		   r->>'effect',
+		   (r->>'max_rows')::int8,
+		   r->>'description'
+	  FROM jsonb_array_elements(policy->'rules') AS r;
+	RETURN i;
+EXCEPTION WHEN unique_violation THEN
+	RAISE EXCEPTION 'the policy names a rule twice'
+		USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+
+COMMENT ON FUNCTION governance.apply_policy(pg_catalog.jsonb) IS
+'Replace the whole policy with a JSON document, atomically; an invalid document changes nothing and says what is wrong.';
+
+CREATE FUNCTION governance.export_policy()
+RETURNS pg_catalog.jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT jsonb_build_object('version', 1, 'rules', coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+		'name', name, 'priority', priority, 'principals', to_jsonb(principals),
+		'environments', to_jsonb(environments), 'operations', to_jsonb(operations),
+		'objects', to_jsonb(objects), 'effect', effect, 'max_rows', max_rows,
+		'description', description)) ORDER BY priority DESC, name), '[]'))
+  FROM governance.rules
+$$;
+
+COMMENT ON FUNCTION governance.export_policy() IS
+'The whole policy as a JSON document that governance.apply_policy() accepts.';
+
+CREATE FUNCTION governance."check"(statement pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_check_1_0';
+
+COMMENT ON FUNCTION governance."check"(pg_catalog.text) IS
+'Dry run: how the policy would decide these statements for the acting identity (decision, rule, reason, actions), without running them.';
+
+REVOKE ALL ON FUNCTION governance.add_rule(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int4, pg_catalog.int8, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.drop_rule(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.apply_policy(pg_catalog.jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.add_rule(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int4, pg_catalog.int8, pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.drop_rule(pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.apply_policy(pg_catalog.jsonb) TO governance_admin;
+REVOKE ALL ON FUNCTION governance.rule_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.rules_changed() FROM PUBLIC;
+
+-- Approvals
+
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'governance_approver') THEN
+		CREATE ROLE governance_approver NOLOGIN;
+	END IF;
+END
+$$;
+
+CREATE TABLE governance.approvals (
+	request_id pg_catalog.int8 PRIMARY KEY,
+	database pg_catalog.text NOT NULL,
+	requester pg_catalog.text NOT NULL,
+	requester_actor pg_catalog.text,
+	statement pg_catalog.text,
+	fingerprint pg_catalog.text NOT NULL,
+	rule pg_catalog.text,
+	requested_at pg_catalog.timestamptz NOT NULL,
+	decision pg_catalog.text NOT NULL CHECK (decision IN ('approved', 'denied')),
+	decided_by pg_catalog.text NOT NULL,
+	comment pg_catalog.text,
+	decided_at pg_catalog.timestamptz NOT NULL,
+	expires_at pg_catalog.timestamptz NOT NULL,
+	consumed_at pg_catalog.timestamptz,
+	consumed_by_pid pg_catalog.int4
+);
+
+COMMENT ON TABLE governance.approvals IS
+'Decisions on approval requests; written only by governance.approve() and governance.deny(), and marked used by the approved statement.';
+
+REVOKE ALL ON governance.approvals FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('governance.approvals', '');
+
+CREATE FUNCTION governance.approve(request_id pg_catalog.int8, comment pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'governance_approve_1_0';
+
+COMMENT ON FUNCTION governance.approve(pg_catalog.int8, pg_catalog.text) IS
+'Approve a request: its requester may run that exact statement once, within governance.approval_ttl.';
+
+CREATE FUNCTION governance.deny(request_id pg_catalog.int8, comment pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'governance_deny_1_0';
+
+COMMENT ON FUNCTION governance.deny(pg_catalog.int8, pg_catalog.text) IS
+'Deny a request; the requester is told who denied it and why.';
+
+CREATE VIEW governance.approval_requests AS
+WITH requested AS (
+	SELECT e.seq AS request_id,
+		   e.database,
+		   e."time" AS requested_at,
+		   CASE WHEN e.event->>'identity_kind' = 'token'
+				THEN 'sub:' || (e.event->>'sub') ELSE 'db:' || e.db_role END AS requester,
+		   e.actor AS requester_actor,
+		   e.statement,
+		   e.event->>'fingerprint' AS fingerprint,
+		   e.event->>'rule' AS rule,
+		   e.event->>'policy_action' AS action
+	  FROM governance.audit_events(
+			pg_catalog.now() - GREATEST(
+				pg_catalog.current_setting('governance.approval_ttl')::pg_catalog.interval,
+				interval '1 day'),
+			NULL, NULL) AS e
+	 WHERE e.type = 'approval' AND e.action = 'requested'
+	   AND e.database = pg_catalog.current_database()
+)
+SELECT coalesce(a.request_id, r.request_id) AS request_id,
+	   coalesce(a.requester, r.requester) AS requester,
+	   coalesce(a.requester_actor, r.requester_actor) AS actor,
+	   coalesce(a.statement, r.statement) AS statement,
+	   coalesce(a.fingerprint, r.fingerprint) AS fingerprint,
+	   coalesce(a.rule, r.rule) AS rule,
+	   r.action,
+	   CASE WHEN a.decision = 'denied' THEN 'denied'
+			WHEN a.consumed_at IS NOT NULL THEN 'used'
+			WHEN a.decision = 'approved' AND a.expires_at <= pg_catalog.now() THEN 'expired'
+			WHEN a.decision = 'approved' THEN 'approved'
+			WHEN r.requested_at + pg_catalog.current_setting('governance.approval_ttl')::pg_catalog.interval
+				 <= pg_catalog.now() THEN 'expired'
+			ELSE 'pending' END AS status,
+	   a.decided_by,
+	   a.comment,
+	   coalesce(a.requested_at, r.requested_at) AS requested_at,
+	   a.decided_at,
+	   a.expires_at,
+	   a.consumed_at
+  FROM requested AS r
+  FULL JOIN governance.approvals AS a ON a.request_id = r.request_id;
+
+COMMENT ON VIEW governance.approval_requests IS
+'Approval requests of this database: pending and expired ones raised within the last day (or approval_ttl), and every decided one.';
+
+REVOKE ALL ON governance.approval_requests FROM PUBLIC;
+GRANT SELECT ON governance.approval_requests TO governance_admin, governance_approver;

@@ -12,6 +12,7 @@
 
 #include "governance/audit_record.h"
 #include "governance/identity.h"
+#include "utils/jsonb.h"
 
 /* The fields every event carries; id is the identity to record (or NULL). */
 extern void governance_audit_common(GovAuditRecord *r, const char *type,
@@ -19,6 +20,9 @@ extern void governance_audit_common(GovAuditRecord *r, const char *type,
 
 /* Finish and append; returns the sequence number, 0 if dropped. */
 extern uint64 governance_audit_emit(GovAuditRecord *r, int elevel);
+
+/* Append when the current transaction commits; dropped if it aborts. */
+extern void governance_audit_at_commit(GovAuditRecord *r);
 
 /* Wait until every event this backend appended is durable. */
 extern void governance_audit_wait_own_events(void);
@@ -33,6 +37,9 @@ extern bool governance_audit_identity(const char *action, const GovIdentity *id,
 									  const char *reason);
 
 extern void governance_audit_connection(const char *action, const char *detail);
+
+/* The event with this sequence number from the trail, or NULL. */
+extern Jsonb *governance_audit_event(uint64 seq);
 
 /* Statement auditing hooks (src/audit/statement.c). */
 extern void governance_audit_init(void);

@@ -58,6 +58,10 @@ typedef enum GovAuditField
 	GOV_AF_MESSAGE,
 	GOV_AF_DETAIL,
 	GOV_AF_REFUSED_TOKEN,		/* fingerprint of a token that was refused */
+	GOV_AF_REQUEST_ID,			/* int: an approval request (its event's seq) */
+	GOV_AF_FINGERPRINT,			/* str: a statement's fingerprint */
+	GOV_AF_POLICY_ACTION,		/* str: the action a decision is about */
+	GOV_AF_MAX_ROWS,			/* int: the row budget in force */
 	GOV_AF_TRUNCATED,			/* bool: a field was cut to fit */
 	GOV_AF_NFIELDS
 } GovAuditField;

@@ -36,4 +36,10 @@ extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
 
+/*
+ * Above zero while the extension runs its own statements (reading and
+ * writing its tables through SPI): the guard and the audit leave them be.
+ */
+extern int	governance_inhibit;
+
 #endif							/* GOVERNANCE_GOVERNANCE_H */

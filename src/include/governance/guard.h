@@ -10,6 +10,28 @@
 #ifndef GOVERNANCE_GUARD_H
 #define GOVERNANCE_GUARD_H
 
+#include "governance/policy.h"
+
 extern void governance_guard_init(void);
+
+/*
+ * The decision on the statement judged last, for its audit event: subject
+ * is the QueryDesc (plannable) or PlannedStmt (utility) it was made for.
+ */
+typedef struct GovDecisionNote
+{
+	const void *subject;
+	GovEffect	effect;
+	char		rule[NAMEDATALEN];	/* empty: no rule matched */
+	char		action[256];
+	int64		max_rows;
+	int64		request_id;		/* the approval used, 0 if none */
+} GovDecisionNote;
+
+/* The decision on a statement, or NULL if it was not judged. */
+extern const GovDecisionNote *governance_decision_for(const void *subject);
+/* The latest denial (or unmet approval) since the top-level statement began. */
+extern const GovDecisionNote *governance_decision_blocking(void);
+extern void governance_decisions_reset(void);
 
 #endif							/* GOVERNANCE_GUARD_H */

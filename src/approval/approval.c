@@ -1,0 +1,372 @@
+/*-------------------------------------------------------------------------
+ *
+ * approval.c
+ *	  Using approvals and raising approval requests.
+ *
+ * When the policy holds a statement for approval, the guard calls
+ * governance_approval_enforce().  An approved, unused, unexpired row of
+ * governance.approvals for the same requester, database and statement
+ * fingerprint is marked used by an UPDATE in the statement's own
+ * transaction, so a statement that fails leaves its approval standing and
+ * two sessions cannot both use one approval (the second waits for the
+ * first's row lock and then finds it used).
+ *
+ * Otherwise a request is raised: an audit event, appended to the ring and
+ * waited for until it is durable, because the statement's transaction is
+ * about to roll back.  Its sequence number is the request id.  NOTIFY is
+ * transactional and would roll back too, so a short-lived background
+ * worker connected to the same database sends it.  A session that repeats
+ * a statement still waiting for a decision is pointed at its existing
+ * request instead of raising another.
+ *
+ * The extension's tables are read and written through SPI as their owner,
+ * with the search path pinned to pg_catalog, while the guard and the audit
+ * ignore these internal statements (governance_inhibit).
+ *
+ * src/approval/approval.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "governance/approval.h"
+#include "governance/audit.h"
+#include "governance/audit_events.h"
+#include "governance/governance.h"
+#include "governance/identity.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+int			governance_approval_ttl = 3600;
+char	   *governance_approver_role = NULL;
+
+/* Requests this session raised, so repeating a statement does not flood. */
+#define GOV_PENDING_SLOTS 8
+typedef struct GovPending
+{
+	char		fingerprint[65];
+	int64		request_id;
+	TimestampTz at;
+} GovPending;
+static GovPending gov_pending[GOV_PENDING_SLOTS];
+static int	gov_pending_next = 0;
+
+char *
+governance_requester(const char **actor)
+{
+	const GovIdentity *id = governance_current_identity();
+
+	*actor = NULL;
+	if (id != NULL && id->sub_off >= 0)
+	{
+		*actor = GovIdentityString(id, id->actor_off);
+		return psprintf("sub:%s", GovIdentityString(id, id->sub_off));
+	}
+	return psprintf("db:%s", GetUserNameFromId(GetSessionUserId(), false));
+}
+
+/* The owner of governance.approvals, who runs the internal statements. */
+static Oid
+gov_approvals_owner(void)
+{
+	Oid			relid = get_relname_relid("approvals", governance_schema_oid());
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the governance extension is not created in this database"),
+				 errhint("Run CREATE EXTENSION governance.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Run one internal statement through SPI as the tables' owner with a safe
+ * search path.  The caller has connected SPI; returns SPI_execute's code.
+ */
+int
+governance_spi_internal(const char *sql, int nargs, Oid *types,
+						Datum *values, const char *nulls)
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nestlevel;
+	volatile int rc = 0;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(gov_approvals_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+	governance_inhibit++;
+	PG_TRY();
+	{
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		governance_inhibit--;
+		AtEOXact_GUC(true, nestlevel);
+		SetUserIdAndSecContext(save_user, save_sec);
+	}
+	PG_END_TRY();
+	if (rc < 0)
+		elog(ERROR, "internal governance statement failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* Mark an approval for this statement used; its request id, or 0. */
+static int64
+gov_consume(const char *requester, const char *actor, const char *fingerprint)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int64		id = 0;
+
+	values[0] = CStringGetTextDatum(requester);
+	values[1] = actor ? CStringGetTextDatum(actor) : (Datum) 0;
+	nulls[1] = actor ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(fingerprint);
+	SPI_connect();
+	governance_spi_internal(
+		"UPDATE governance.approvals"
+		"   SET consumed_at = now(), consumed_by_pid = pg_backend_pid()"
+		" WHERE request_id = (SELECT a.request_id FROM governance.approvals a"
+		"                      WHERE a.database = current_database()"
+		"                        AND a.requester = $1"
+		"                        AND a.requester_actor IS NOT DISTINCT FROM $2"
+		"                        AND a.fingerprint = $3"
+		"                        AND a.decision = 'approved'"
+		"                        AND a.consumed_at IS NULL"
+		"                        AND a.expires_at > now()"
+		"                      ORDER BY a.request_id LIMIT 1)"
+		"   AND consumed_at IS NULL"
+		" RETURNING request_id",
+		3, types, values, nulls);
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	return id;
+}
+
+/*
+ * What became of a request this session raised: 'd' denied (with who and
+ * why), 'a' approved, 'p' still pending.
+ */
+static char
+gov_request_state(int64 id, char **decided_by, char **comment)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+	char		state = 'p';
+	MemoryContext caller = CurrentMemoryContext;
+
+	SPI_connect();
+	governance_spi_internal("SELECT decision, decided_by, comment"
+							"  FROM governance.approvals WHERE request_id = $1",
+							1, types, values, NULL);
+	if (SPI_processed > 0)
+	{
+		char	   *decision = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		char	   *why = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+
+		state = strcmp(decision, "denied") == 0 ? 'd' : 'a';
+		*decided_by = by ? MemoryContextStrdup(caller, by) : NULL;
+		*comment = why ? MemoryContextStrdup(caller, why) : NULL;
+	}
+	SPI_finish();
+	return state;
+}
+
+/* Announce a request from a worker, since this transaction rolls back. */
+static void
+gov_announce(int64 request_id)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "governance", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "governance_notify_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "governance approval notice %lld",
+			 (long long) request_id);
+	strlcpy(worker.bgw_type, "governance approval notice", BGW_MAXLEN);
+	worker.bgw_main_arg = Int64GetDatum(request_id);
+	memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+	worker.bgw_notify_pid = 0;
+	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+		ereport(WARNING,
+				(errmsg("approval request %lld could not be announced on channel governance_approvals",
+						(long long) request_id),
+				 errdetail("No background worker slot is free."),
+				 errhint("Raise max_worker_processes.  The request is recorded in the audit trail and listed in governance.approval_requests.")));
+}
+
+/* The worker that sends the NOTIFY for one request. */
+PGDLLEXPORT void governance_notify_main(Datum arg);
+void
+governance_notify_main(Datum arg)
+{
+	Oid			dboid;
+	char		payload[64];
+
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	snprintf(payload, sizeof(payload), "{\"request_id\":%lld}",
+			 (long long) DatumGetInt64(arg));
+	StartTransactionCommand();
+	Async_Notify("governance_approvals", payload);
+	CommitTransactionCommand();
+	proc_exit(0);
+}
+
+/* Record a request durably; returns its id. */
+static int64
+gov_raise_request(const GovDecision *d, const char *text, int len,
+				  const char *fingerprint)
+{
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+	char	   *stmt = pnstrdup(text, len);
+	char	   *clean = governance_redact_text(stmt);
+	int64		seq;
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	governance_audit_common(&r, "approval", "requested",
+							governance_current_identity());
+	gov_audit_put_str(&r, GOV_AF_DECISION, "require_approval");
+	gov_audit_put_str(&r, GOV_AF_RULE, d->rule);
+	gov_audit_put_str(&r, GOV_AF_POLICY_ACTION, governance_action_text(&d->action));
+	gov_audit_put_str(&r, GOV_AF_FINGERPRINT, fingerprint);
+	gov_audit_put_str(&r, GOV_AF_STATEMENT, clean ? clean : stmt);
+	seq = (int64) governance_audit_emit(&r, ERROR);
+	if (seq == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("approval request could not be recorded: the audit ring is full"),
+				 errdetail("governance.audit_on_full = drop dropped the request."),
+				 errhint("Retry when the audit worker has caught up.")));
+	/* The transaction rolls back; the request must outlive it. */
+	governance_ring_wait_durable((uint64) seq);
+	gov_announce(seq);
+	return seq;
+}
+
+/* Queue the event that records an approval being used. */
+static void
+gov_record_consumed(const GovDecision *d, int64 id, const char *fingerprint)
+{
+	char		buf[4096];
+	GovAuditRecord r;
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	governance_audit_common(&r, "approval", "consumed",
+							governance_current_identity());
+	gov_audit_put_int(&r, GOV_AF_REQUEST_ID, id);
+	gov_audit_put_str(&r, GOV_AF_RULE, d->rule);
+	gov_audit_put_str(&r, GOV_AF_POLICY_ACTION, governance_action_text(&d->action));
+	gov_audit_put_str(&r, GOV_AF_FINGERPRINT, fingerprint);
+	governance_audit_at_commit(&r);
+}
+
+int64
+governance_approval_enforce(const GovDecision *d, const char *text, int len)
+{
+	const char *actor;
+	char	   *requester = governance_requester(&actor);
+	char	   *fingerprint = governance_statement_fingerprint(text, len);
+	char	   *action = governance_action_text(&d->action);
+	GovPending *slot = NULL;
+	int64		id;
+	int			i;
+
+	if (fingerprint == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_GOVERNANCE_APPROVAL_REQUIRED),
+				 errmsg("%s requires approval, and this statement cannot be fingerprinted", action),
+				 errdetail("Governance rule \"%s\" requires approval.", d->rule)));
+
+	id = gov_consume(requester, actor, fingerprint);
+	if (id != 0)
+	{
+		gov_record_consumed(d, id, fingerprint);
+		return id;
+	}
+
+	/* A request of ours for this statement, still waiting? */
+	for (i = 0; i < GOV_PENDING_SLOTS; i++)
+		if (gov_pending[i].request_id != 0 &&
+			strcmp(gov_pending[i].fingerprint, fingerprint) == 0 &&
+			!TimestampDifferenceExceeds(gov_pending[i].at, GetCurrentTimestamp(),
+										governance_approval_ttl * 1000))
+			slot = &gov_pending[i];
+	if (slot != NULL)
+	{
+		char	   *by = NULL;
+		char	   *why = NULL;
+		char		state = gov_request_state(slot->request_id, &by, &why);
+
+		if (state == 'd')
+		{
+			int64		denied = slot->request_id;
+
+			slot->request_id = 0;
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("%s was denied approval (request %lld)", action, (long long) denied),
+					 errdetail("%s denied request %lld%s%s.", by ? by : "An approver",
+							   (long long) denied, why ? ": " : "", why ? why : ""),
+					 errhint("Running the statement again raises a new request.")));
+		}
+		if (state == 'p')
+			id = slot->request_id;
+	}
+	if (id == 0)
+	{
+		id = gov_raise_request(d, text, len, fingerprint);
+		slot = &gov_pending[gov_pending_next];
+		gov_pending_next = (gov_pending_next + 1) % GOV_PENDING_SLOTS;
+		strlcpy(slot->fingerprint, fingerprint, sizeof(slot->fingerprint));
+		slot->request_id = id;
+		slot->at = GetCurrentTimestamp();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_GOVERNANCE_APPROVAL_REQUIRED),
+			 errmsg("%s requires approval (request %lld)", action, (long long) id),
+			 errdetail("Governance rule \"%s\" requires a second person's approval. Request %lld is recorded and was announced on channel governance_approvals.",
+					   d->rule, (long long) id),
+			 errhint("Ask an approver to run SELECT governance.approve(%lld, '<reason>'), then run the same statement again.",
+					 (long long) id)));
+	return 0;					/* not reached */
+}

@@ -1,0 +1,614 @@
+/*-------------------------------------------------------------------------
+ *
+ * classify.c
+ *	  What a statement does, as actions the policy can decide.
+ *
+ * A plannable statement is classified from its PlannedStmt, the form in
+ * which every statement reaches the executor: typed at the prompt,
+ * prepared, cached by PL/pgSQL, produced by a rule or run by a function.
+ * Its relations and what it does to each come from the range table
+ * (the permissions the executor is about to check); which writes are
+ * unfiltered comes from the plan.
+ *
+ * A write is filtered when some clause that restricts the rows it reaches
+ * refers to a column of the relation it writes: a WHERE on the target, a
+ * join condition connecting it to another relation, a MERGE condition, or
+ * WHERE CURRENT OF.  The planner has folded constants by then, so WHERE
+ * true and WHERE 1 = 1 are gone; a clause that does not mention the
+ * target (WHERE (SELECT true), a condition on another table only, or a
+ * volatile function of nothing) restricts nothing and does not count.
+ * Tautologies on the target's own columns (WHERE id = id) cannot be told
+ * apart from real filters; row budgets are the backstop for those.
+ *
+ * A utility statement is classified by its command tag, with the objects
+ * of the statements that name relations.
+ *
+ * src/policy/classify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "governance/policy.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/primnodes.h"
+#include "storage/lockdefs.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+
+static GovAction *
+gov_new_action(List **actions, uint32 op, Oid relid, const char *object)
+{
+	GovAction  *a = palloc0(sizeof(GovAction));
+
+	a->op = op;
+	a->relid = relid;
+	a->object = object ? pstrdup(object) : NULL;
+	a->destructive = (op & (GOV_OP_DROP | GOV_OP_TRUNCATE)) != 0;
+	*actions = lappend(*actions, a);
+	return a;
+}
+
+/* "schema.name" of a relation, or NULL if it is gone. */
+static char *
+gov_relation_object(Oid relid)
+{
+	char	   *rel = get_rel_name(relid);
+	char	   *nsp;
+
+	if (rel == NULL)
+		return NULL;
+	nsp = get_namespace_name(get_rel_namespace(relid));
+	return nsp ? psprintf("%s.%s", nsp, rel) : NULL;
+}
+
+/*
+ * "schema.name" of a relation a utility statement names.  A relation the
+ * statement creates does not exist yet: it will be in its creation schema.
+ */
+static char *
+gov_rangevar_object(RangeVar *rv, bool creating, Oid *relid)
+{
+	const char *nsp = rv->schemaname;
+
+	*relid = InvalidOid;
+	if (!creating)
+	{
+		*relid = RangeVarGetRelid(rv, NoLock, true);
+		if (OidIsValid(*relid))
+			return gov_relation_object(*relid);
+	}
+	if (nsp == NULL)
+	{
+		Oid			nspid = creating ? RangeVarGetCreationNamespace(rv)
+			: InvalidOid;
+
+		nsp = OidIsValid(nspid) ? get_namespace_name(nspid) : "*";
+	}
+	return psprintf("%s.%s", nsp, rv->relname);
+}
+
+/* --- plans ------------------------------------------------------------ */
+
+typedef struct GovFilterScan
+{
+	Bitmapset  *targets;		/* range table indexes written */
+	bool		filtered;
+} GovFilterScan;
+
+/* Any Var at all, or WHERE CURRENT OF. */
+static bool
+gov_has_var_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var) || IsA(node, CurrentOfExpr))
+		return true;
+	return expression_tree_walker(node, gov_has_var_walker, context);
+}
+
+typedef struct GovSides
+{
+	bool		outer;
+	bool		inner;
+	Bitmapset  *targets;
+	bool		target;			/* a Var of a target relation itself */
+} GovSides;
+
+/* Which inputs of a join or upper node a clause reads. */
+static bool
+gov_sides_walker(Node *node, GovSides *sides)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *v = (Var *) node;
+
+		if (v->varno == OUTER_VAR)
+			sides->outer = true;
+		else if (v->varno == INNER_VAR)
+			sides->inner = true;
+		else if (!IS_SPECIAL_VARNO(v->varno) &&
+				 bms_is_member(v->varno, sides->targets))
+			sides->target = true;
+		return false;
+	}
+	return expression_tree_walker(node, gov_sides_walker, sides);
+}
+
+/* Does a clause of a node restrict rows coming from a target? */
+static void
+gov_check_upper_clause(Node *clause, bool outer_has, bool inner_has,
+					   GovFilterScan *ctx)
+{
+	GovSides	sides = {false, false, ctx->targets, false};
+
+	if (clause == NULL)
+		return;
+	(void) gov_sides_walker(clause, &sides);
+	if ((sides.outer && outer_has) || (sides.inner && inner_has) || sides.target)
+		ctx->filtered = true;
+}
+
+static bool gov_scan_plan(Plan *plan, GovFilterScan *ctx);
+
+static bool
+gov_scan_plans(List *plans, GovFilterScan *ctx)
+{
+	ListCell   *lc;
+	bool		any = false;
+
+	foreach(lc, plans)
+		any |= gov_scan_plan(lfirst(lc), ctx);
+	return any;
+}
+
+/*
+ * Walk a write's input plan.  Returns whether rows of a target relation
+ * flow out of this node, and sets ctx->filtered when a clause restricting
+ * them refers to the target.
+ */
+static bool
+gov_scan_plan(Plan *plan, GovFilterScan *ctx)
+{
+	bool		outer_has,
+				inner_has;
+
+	if (plan == NULL)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_ForeignScan:
+			{
+				Scan	   *scan = (Scan *) plan;
+				List	   *clauses = plan->qual;
+
+				if (!bms_is_member(scan->scanrelid, ctx->targets))
+					return false;
+				if (IsA(plan, IndexScan))
+					clauses = list_concat_copy(clauses, ((IndexScan *) plan)->indexqualorig);
+				else if (IsA(plan, IndexOnlyScan))
+					clauses = list_concat_copy(clauses, ((IndexOnlyScan *) plan)->indexqual);
+				else if (IsA(plan, BitmapHeapScan))
+					clauses = list_concat_copy(clauses, ((BitmapHeapScan *) plan)->bitmapqualorig);
+				else if (IsA(plan, TidScan))
+					clauses = list_concat_copy(clauses, ((TidScan *) plan)->tidquals);
+				else if (IsA(plan, TidRangeScan))
+					clauses = list_concat_copy(clauses, ((TidRangeScan *) plan)->tidrangequals);
+				if (gov_has_var_walker((Node *) clauses, NULL))
+					ctx->filtered = true;
+				return true;
+			}
+		case T_Append:
+			return gov_scan_plans(((Append *) plan)->appendplans, ctx);
+		case T_MergeAppend:
+			return gov_scan_plans(((MergeAppend *) plan)->mergeplans, ctx);
+		case T_SubqueryScan:
+			return gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
+		case T_CustomScan:
+			return gov_scan_plans(((CustomScan *) plan)->custom_plans, ctx);
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+			{
+				Join	   *join = (Join *) plan;
+
+				outer_has = gov_scan_plan(plan->lefttree, ctx);
+				inner_has = gov_scan_plan(plan->righttree, ctx);
+				gov_check_upper_clause((Node *) join->joinqual, outer_has, inner_has, ctx);
+				gov_check_upper_clause((Node *) plan->qual, outer_has, inner_has, ctx);
+				if (IsA(plan, HashJoin))
+					gov_check_upper_clause((Node *) ((HashJoin *) plan)->hashclauses,
+										   outer_has, inner_has, ctx);
+				else if (IsA(plan, MergeJoin))
+					gov_check_upper_clause((Node *) ((MergeJoin *) plan)->mergeclauses,
+										   outer_has, inner_has, ctx);
+				else if (((NestLoop *) plan)->nestParams != NIL && outer_has)
+					ctx->filtered = true;	/* target values drive the inner scan */
+				return outer_has || inner_has;
+			}
+		default:
+			/* Sort, Material, Hash, Result, Gather, Unique, ...: one input. */
+			outer_has = gov_scan_plan(plan->lefttree, ctx);
+			inner_has = gov_scan_plan(plan->righttree, ctx);
+			gov_check_upper_clause((Node *) plan->qual, outer_has, inner_has, ctx);
+			return outer_has || inner_has;
+	}
+}
+
+/* Does any Var of a target relation appear in a MERGE action's condition? */
+static bool
+gov_merge_actions_filter(ModifyTable *mt, Bitmapset *targets)
+{
+	ListCell   *l1,
+			   *l2;
+	bool		any_matched = false;
+
+	foreach(l1, mt->mergeActionLists)
+	{
+		foreach(l2, (List *) lfirst(l1))
+		{
+			MergeAction *action = lfirst_node(MergeAction, l2);
+			GovSides	sides = {false, false, targets, false};
+
+			if (!action->matched || action->commandType == CMD_INSERT ||
+				action->commandType == CMD_NOTHING)
+				continue;
+			any_matched = true;
+			(void) gov_sides_walker(action->qual, &sides);
+			if (!sides.target)
+				return false;
+		}
+	}
+	return any_matched;
+}
+
+/* Is this UPDATE, DELETE or MERGE without an effective filter? */
+static bool
+gov_modify_unfiltered(ModifyTable *mt)
+{
+	GovFilterScan ctx = {NULL, false};
+	ListCell   *lc;
+
+	foreach(lc, mt->resultRelations)
+		ctx.targets = bms_add_member(ctx.targets, lfirst_int(lc));
+	(void) gov_scan_plan(mt->plan.lefttree, &ctx);
+	if (ctx.filtered)
+		return false;
+	if (mt->operation == CMD_MERGE)
+	{
+		ListCell   *l1,
+				   *l2;
+		bool		writes_matched = false;
+
+		foreach(l1, mt->mergeActionLists)
+			foreach(l2, (List *) lfirst(l1))
+			{
+				MergeAction *action = lfirst_node(MergeAction, l2);
+
+				if (action->matched && (action->commandType == CMD_UPDATE ||
+										action->commandType == CMD_DELETE))
+					writes_matched = true;
+			}
+		if (!writes_matched)
+			return false;		/* inserts only */
+		return !gov_merge_actions_filter(mt, ctx.targets);
+	}
+	return true;
+}
+
+static void
+gov_mark_modify(ModifyTable *mt, uint32 *ops, bool *unfiltered, Index n)
+{
+	bool		unf;
+	ListCell   *lc;
+
+	if (mt->operation == CMD_MERGE && mt->nominalRelation > 0 &&
+		mt->nominalRelation <= n)
+		ops[mt->nominalRelation - 1] |= GOV_OP_MERGE;
+	if (mt->operation != CMD_UPDATE && mt->operation != CMD_DELETE &&
+		mt->operation != CMD_MERGE)
+		return;
+	unf = gov_modify_unfiltered(mt);
+	if (!unf)
+		return;
+	if (mt->nominalRelation > 0 && mt->nominalRelation <= n)
+		unfiltered[mt->nominalRelation - 1] = true;
+	if (mt->rootRelation > 0 && mt->rootRelation <= n)
+		unfiltered[mt->rootRelation - 1] = true;
+	foreach(lc, mt->resultRelations)
+		if (lfirst_int(lc) > 0 && (Index) lfirst_int(lc) <= n)
+			unfiltered[lfirst_int(lc) - 1] = true;
+}
+
+List *
+governance_plan_actions(PlannedStmt *pstmt)
+{
+	int			n = list_length(pstmt->rtable);
+	uint32	   *ops;
+	bool	   *unfiltered;
+	List	   *actions = NIL;
+	ListCell   *lc;
+	int			i;
+
+	if (n == 0)
+		return NIL;
+	ops = palloc0(sizeof(uint32) * n);
+	unfiltered = palloc0(sizeof(bool) * n);
+	i = 0;
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->requiredPerms != 0)
+		{
+			if (rte->requiredPerms & ACL_SELECT)
+				ops[i] |= GOV_OP_SELECT;
+			if (rte->requiredPerms & ACL_INSERT)
+				ops[i] |= GOV_OP_INSERT;
+			if (rte->requiredPerms & ACL_DELETE)
+				ops[i] |= GOV_OP_DELETE;
+			/* SELECT FOR UPDATE asks for UPDATE too, but only locks rows. */
+			if ((rte->requiredPerms & ACL_UPDATE) &&
+				rte->rellockmode >= RowExclusiveLock)
+				ops[i] |= GOV_OP_UPDATE;
+		}
+		i++;
+	}
+	if (pstmt->planTree && IsA(pstmt->planTree, ModifyTable))
+		gov_mark_modify((ModifyTable *) pstmt->planTree, ops, unfiltered, n);
+	foreach(lc, pstmt->subplans)
+	{
+		Plan	   *sub = lfirst(lc);
+
+		if (sub && IsA(sub, ModifyTable))
+			gov_mark_modify((ModifyTable *) sub, ops, unfiltered, n);
+	}
+
+	i = 0;
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		uint32		op;
+
+		for (op = 1; ops[i] != 0 && op <= GOV_OP_MERGE; op <<= 1)
+			if (ops[i] & op)
+			{
+				GovAction  *a = gov_new_action(&actions, op, rte->relid, NULL);
+
+				a->unfiltered = unfiltered[i] && (op & GOV_OP_FILTERABLE);
+			}
+		i++;
+	}
+	return actions;
+}
+
+/* --- utility statements ----------------------------------------------- */
+
+static void
+gov_rangevar_action(List **actions, uint32 op, RangeVar *rv, bool creating)
+{
+	Oid			relid;
+	char	   *object = gov_rangevar_object(rv, creating, &relid);
+
+	gov_new_action(actions, op, relid, object);
+}
+
+/* ALTER TABLE subcommands that destroy data or break what reads it. */
+static bool
+gov_alter_is_destructive(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_DropColumn:
+			case AT_AlterColumnType:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_DropExpression:
+			case AT_SetUnLogged:
+				return true;
+			default:
+				break;
+		}
+	}
+	return false;
+}
+
+/* Statements that only wrap statements judged where they run, or none. */
+static bool
+gov_utility_is_wrapper(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_ExplainStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static uint32
+gov_tag_op(Node *stmt)
+{
+	const char *tag = GetCommandTagName(CreateCommandTag(stmt));
+
+	if (strncmp(tag, "CREATE ", 7) == 0 || strcmp(tag, "SELECT INTO") == 0)
+		return GOV_OP_CREATE;
+	if (strncmp(tag, "DROP ", 5) == 0 || strcmp(tag, "DROP") == 0)
+		return GOV_OP_DROP;
+	if (strcmp(tag, "ALTER SYSTEM") == 0)
+		return GOV_OP_ALTER_SYSTEM;
+	if (strncmp(tag, "ALTER ", 6) == 0 || strcmp(tag, "COMMENT") == 0 ||
+		strcmp(tag, "SECURITY LABEL") == 0 || strcmp(tag, "IMPORT FOREIGN SCHEMA") == 0)
+		return GOV_OP_ALTER;
+	if (strcmp(tag, "GRANT") == 0 || strcmp(tag, "GRANT ROLE") == 0)
+		return GOV_OP_GRANT;
+	if (strcmp(tag, "REVOKE") == 0 || strcmp(tag, "REVOKE ROLE") == 0)
+		return GOV_OP_REVOKE;
+	if (strcmp(tag, "TRUNCATE TABLE") == 0)
+		return GOV_OP_TRUNCATE;
+	return GOV_OP_OTHER;
+}
+
+List *
+governance_utility_actions(Node *stmt)
+{
+	List	   *actions = NIL;
+	uint32		op;
+	ListCell   *lc;
+
+	if (stmt == NULL || gov_utility_is_wrapper(stmt))
+		return NIL;
+	op = gov_tag_op(stmt);
+
+	switch (nodeTag(stmt))
+	{
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+				gov_rangevar_action(&actions, GOV_OP_TRUNCATE, lfirst(lc), false);
+			return actions;
+		case T_DropStmt:
+			{
+				DropStmt   *drop = (DropStmt *) stmt;
+
+				switch (drop->removeType)
+				{
+					case OBJECT_TABLE:
+					case OBJECT_VIEW:
+					case OBJECT_MATVIEW:
+					case OBJECT_INDEX:
+					case OBJECT_SEQUENCE:
+					case OBJECT_FOREIGN_TABLE:
+						foreach(lc, drop->objects)
+							gov_rangevar_action(&actions, GOV_OP_DROP,
+												makeRangeVarFromNameList(lfirst(lc)),
+												false);
+						return actions;
+					case OBJECT_SCHEMA:
+						foreach(lc, drop->objects)
+							gov_new_action(&actions, GOV_OP_DROP, InvalidOid,
+										   psprintf("%s.*", strVal(lfirst(lc))));
+						return actions;
+					default:
+						break;
+				}
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *alter = (AlterTableStmt *) stmt;
+				Oid			relid;
+				char	   *object = gov_rangevar_object(alter->relation, false, &relid);
+				GovAction  *a = gov_new_action(&actions, GOV_OP_ALTER, relid, object);
+
+				a->destructive = gov_alter_is_destructive(alter);
+				return actions;
+			}
+		case T_RenameStmt:
+			if (((RenameStmt *) stmt)->relation != NULL)
+			{
+				gov_rangevar_action(&actions, GOV_OP_ALTER,
+									((RenameStmt *) stmt)->relation, false);
+				return actions;
+			}
+			break;
+		case T_CreateStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((CreateStmt *) stmt)->relation, true);
+			return actions;
+		case T_ViewStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((ViewStmt *) stmt)->view, true);
+			return actions;
+		case T_CreateTableAsStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((CreateTableAsStmt *) stmt)->into->rel, true);
+			return actions;
+		case T_IndexStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((IndexStmt *) stmt)->relation, false);
+			return actions;
+		case T_CopyStmt:
+			{
+				CopyStmt   *copy = (CopyStmt *) stmt;
+
+				op = copy->is_from ? GOV_OP_COPY_FROM : GOV_OP_COPY_TO;
+				if (copy->relation != NULL)
+					gov_rangevar_action(&actions, op, copy->relation, false);
+				else
+					gov_new_action(&actions, op, InvalidOid, NULL);
+				return actions;
+			}
+		case T_GrantStmt:
+			{
+				GrantStmt  *grant = (GrantStmt *) stmt;
+
+				op = grant->is_grant ? GOV_OP_GRANT : GOV_OP_REVOKE;
+				if (grant->objtype == OBJECT_TABLE &&
+					grant->targtype == ACL_TARGET_OBJECT)
+				{
+					foreach(lc, grant->objects)
+						gov_rangevar_action(&actions, op, lfirst(lc), false);
+					return actions;
+				}
+				if (grant->objtype == OBJECT_TABLE &&
+					grant->targtype == ACL_TARGET_ALL_IN_SCHEMA)
+				{
+					foreach(lc, grant->objects)
+						gov_new_action(&actions, op, InvalidOid,
+									   psprintf("%s.*", strVal(lfirst(lc))));
+					return actions;
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	gov_new_action(&actions, op, InvalidOid, NULL);
+	return actions;
+}
+
+/* The object of an action, looked up the first time it is needed. */
+const char *
+governance_action_object(GovAction *a)
+{
+	if (a->object == NULL && OidIsValid(a->relid))
+		a->object = gov_relation_object(a->relid);
+	return a->object;
+}
+
+/* "delete:unfiltered on public.orders", for messages and events. */
+char *
+governance_action_text(const GovAction *a)
+{
+	const char *qual = a->unfiltered ? ":unfiltered" :
+		(a->destructive && a->op == GOV_OP_ALTER) ? ":destructive" : "";
+	/* The object name is a cache filled on first use, not a change. */
+	const char *object = governance_action_object((GovAction *) a);
+
+	if (object != NULL)
+		return psprintf("%s%s on %s", governance_op_name(a->op), qual, object);
+	return psprintf("%s%s", governance_op_name(a->op), qual);
+}

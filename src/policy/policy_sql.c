@@ -1,0 +1,300 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy_sql.c
+ *	  The policy in SQL: the rules table's triggers and governance.check().
+ *
+ * Every row written to governance.rules is compiled by the same code the
+ * backends' caches use, so a rule that would not compile never lands.
+ * Every change sends a relcache invalidation of the table, which tells
+ * every backend (this one at its next command) to read the rules again,
+ * and queues a policy event for the audit trail, appended if the change
+ * commits.
+ *
+ * governance.check(statement) is a dry run: it parses, analyses, rewrites
+ * and plans the statement exactly as running it would, classifies the
+ * result and decides it, but executes nothing.
+ *
+ * src/policy/policy_sql.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "governance/approval.h"
+#include "governance/audit_events.h"
+#include "governance/policy.h"
+#include "governance/policy_rule.h"
+#include "lib/stringinfo.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+static char **
+gov_trigger_text_array(HeapTuple tup, TupleDesc desc, int att, int *n)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, att, desc, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			i;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, n);
+	out = palloc(sizeof(char *) * (*n + 1));
+	for (i = 0; i < *n; i++)
+		out[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+	return out;
+}
+
+/* BEFORE INSERT OR UPDATE: refuse a rule that does not compile. */
+PG_FUNCTION_INFO_V1(governance_rule_check_1_0);
+Datum
+governance_rule_check_1_0(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	GovRuleInput in;
+	GovRule		rule;
+	char		err[512];
+	bool		isnull;
+	Datum		d;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "governance_rule_check must be called as a trigger");
+	tup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	desc = RelationGetDescr(trig->tg_relation);
+	memset(&in, 0, sizeof(in));
+	d = heap_getattr(tup, GOV_RULE_ATT_NAME, desc, &isnull);
+	in.name = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, GOV_RULE_ATT_PRIORITY, desc, &isnull);
+	in.priority = isnull ? 0 : DatumGetInt32(d);
+	in.principals = gov_trigger_text_array(tup, desc, GOV_RULE_ATT_PRINCIPALS, &in.nprincipals);
+	in.environments = gov_trigger_text_array(tup, desc, GOV_RULE_ATT_ENVIRONMENTS, &in.nenvironments);
+	in.operations = gov_trigger_text_array(tup, desc, GOV_RULE_ATT_OPERATIONS, &in.noperations);
+	in.objects = gov_trigger_text_array(tup, desc, GOV_RULE_ATT_OBJECTS, &in.nobjects);
+	d = heap_getattr(tup, GOV_RULE_ATT_EFFECT, desc, &isnull);
+	in.effect = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, GOV_RULE_ATT_MAX_ROWS, desc, &isnull);
+	in.has_max_rows = !isnull;
+	in.max_rows = isnull ? 0 : DatumGetInt64(d);
+	if (!governance_rule_compile(&in, &rule, err, sizeof(err)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid governance rule \"%s\"", in.name ? in.name : ""),
+				 errdetail("%s", err),
+				 errhint("See the README's section on rules for the vocabulary.")));
+	return PointerGetDatum(tup);
+}
+
+/* AFTER each change: invalidate every backend's cache, record the change. */
+PG_FUNCTION_INFO_V1(governance_rules_changed_1_0);
+Datum
+governance_rules_changed_1_0(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	const char *action;
+	const char *name = NULL;
+	char		buf[2048];
+	GovAuditRecord r;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "governance_rules_changed must be called as a trigger");
+	CacheInvalidateRelcache(trig->tg_relation);
+	if (TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
+		action = "rules_truncated";
+	else if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		action = "rule_added";
+	else if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+		action = "rule_changed";
+	else
+		action = "rule_dropped";
+	if (TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+	{
+		HeapTuple	tup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ?
+			trig->tg_newtuple : trig->tg_trigtuple;
+		bool		isnull;
+		Datum		d = heap_getattr(tup, GOV_RULE_ATT_NAME,
+									 RelationGetDescr(trig->tg_relation), &isnull);
+
+		name = isnull ? NULL : TextDatumGetCString(d);
+	}
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	governance_audit_common(&r, "policy", action, governance_current_identity());
+	gov_audit_put_str(&r, GOV_AF_RULE, name);
+	governance_audit_at_commit(&r);
+	return PointerGetDatum(NULL);
+}
+
+/* --- governance.check() ----------------------------------------------- */
+
+static void
+gov_json_kv(StringInfo out, const char *key, const char *value, bool comma)
+{
+	if (comma)
+		appendStringInfoChar(out, ',');
+	escape_json(out, key);
+	appendStringInfoChar(out, ':');
+	if (value == NULL)
+		appendStringInfoString(out, "null");
+	else
+		escape_json(out, value);
+}
+
+/* Is an approval for this fingerprint waiting to be used by this session? */
+static bool
+gov_approval_waiting(const char *fingerprint)
+{
+	const char *actor;
+	char	   *requester = governance_requester(&actor);
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		found;
+
+	if (!OidIsValid(governance_schema_oid()))
+		return false;
+	values[0] = CStringGetTextDatum(requester);
+	values[1] = actor ? CStringGetTextDatum(actor) : (Datum) 0;
+	nulls[1] = actor ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(fingerprint);
+	SPI_connect();
+	governance_spi_internal("SELECT 1 FROM governance.approvals"
+							" WHERE database = current_database() AND requester = $1"
+							"   AND requester_actor IS NOT DISTINCT FROM $2"
+							"   AND fingerprint = $3 AND decision = 'approved'"
+							"   AND consumed_at IS NULL AND expires_at > now()",
+							3, types, values, nulls);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+static const char *
+gov_reason(const GovDecision *d)
+{
+	char	   *action = governance_action_text(&d->action);
+
+	switch (d->effect)
+	{
+		case GOV_ALLOW:
+			return d->rule ? psprintf("rule \"%s\" allows %s", d->rule, action)
+				: "no rule matches; statements are allowed unless a rule says otherwise";
+		case GOV_LIMIT_ROWS:
+			return psprintf("rule \"%s\" allows %s changing at most " INT64_FORMAT " rows",
+							d->budget_rule, action, d->max_rows);
+		case GOV_REQUIRE_APPROVAL:
+			return psprintf("rule \"%s\" requires approval for %s", d->rule, action);
+		case GOV_DENY:
+			return psprintf("rule \"%s\" denies %s", d->rule, action);
+	}
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(governance_check_1_0);
+Datum
+governance_check_1_0(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	List	   *raw = pg_parse_query(sql);
+	StringInfoData out;
+	StringInfoData stmts;
+	GovDecision worst;
+	bool		first = true;
+	ListCell   *lc;
+
+	if (raw == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("governance.check() needs a statement")));
+	memset(&worst, 0, sizeof(worst));
+	worst.max_rows = -1;
+	initStringInfo(&stmts);
+	appendStringInfoChar(&stmts, '[');
+	foreach(lc, raw)
+	{
+		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		int			loc = rs->stmt_location < 0 ? 0 : rs->stmt_location;
+		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + loc);
+		List	   *queries = pg_analyze_and_rewrite_fixedparams(rs, sql, NULL, 0, NULL);
+		List	   *plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		List	   *actions = NIL;
+		ListCell   *lp;
+		GovDecision d;
+		char	   *fingerprint;
+
+		foreach(lp, plans)
+		{
+			PlannedStmt *p = lfirst_node(PlannedStmt, lp);
+
+			actions = list_concat(actions, p->utilityStmt ?
+								  governance_utility_actions(p->utilityStmt) :
+								  governance_plan_actions(p));
+		}
+		governance_decide(actions, &d);
+		fingerprint = governance_statement_fingerprint(sql + loc, len);
+
+		if (!first)
+			appendStringInfoChar(&stmts, ',');
+		first = false;
+		appendStringInfoChar(&stmts, '{');
+		gov_json_kv(&stmts, "statement", pnstrdup(sql + loc, len), false);
+		gov_json_kv(&stmts, "decision", governance_effect_name(d.effect), true);
+		gov_json_kv(&stmts, "rule", d.rule, true);
+		gov_json_kv(&stmts, "reason", gov_reason(&d), true);
+		appendStringInfo(&stmts, ",\"max_rows\":");
+		if (d.max_rows >= 0)
+			appendStringInfo(&stmts, INT64_FORMAT, d.max_rows);
+		else
+			appendStringInfoString(&stmts, "null");
+		gov_json_kv(&stmts, "fingerprint", fingerprint, true);
+		if (d.effect == GOV_REQUIRE_APPROVAL)
+			gov_json_kv(&stmts, "approval",
+						fingerprint && gov_approval_waiting(fingerprint) ? "granted" : "required",
+						true);
+		appendStringInfoString(&stmts, ",\"actions\":[");
+		foreach(lp, actions)
+		{
+			if (lp != list_head(actions))
+				appendStringInfoChar(&stmts, ',');
+			escape_json(&stmts, governance_action_text(lfirst(lp)));
+		}
+		appendStringInfoString(&stmts, "]}");
+
+		if (d.effect > worst.effect ||
+			(d.effect == worst.effect && worst.rule == NULL && d.rule != NULL))
+			worst = d;
+		if (d.max_rows >= 0 && (worst.max_rows < 0 || d.max_rows < worst.max_rows))
+		{
+			worst.max_rows = d.max_rows;
+			worst.budget_rule = d.budget_rule;
+		}
+	}
+	appendStringInfoChar(&stmts, ']');
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	gov_json_kv(&out, "decision", governance_effect_name(worst.effect), false);
+	gov_json_kv(&out, "rule", worst.rule, true);
+	gov_json_kv(&out, "reason", gov_reason(&worst), true);
+	appendStringInfo(&out, ",\"max_rows\":");
+	if (worst.max_rows >= 0)
+		appendStringInfo(&out, INT64_FORMAT, worst.max_rows);
+	else
+		appendStringInfoString(&out, "null");
+	appendStringInfo(&out, ",\"statements\":%s}", stmts.data);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+}

@@ -56,6 +56,7 @@ char	   *governance_approver_role = NULL;
 #define GOV_PENDING_SLOTS 8
 typedef struct GovPending
 {
+	char		requester[NAMEDATALEN * 2];	/* and actor, as "sub:x/actor" */
 	char		fingerprint[65];
 	int64		request_id;
 	TimestampTz at;
@@ -308,8 +309,11 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len)
 	char	   *fingerprint = governance_statement_fingerprint(text, len);
 	char	   *action = governance_action_text(&d->action);
 	GovPending *slot = NULL;
+	char		who[NAMEDATALEN * 2];
 	int64		id;
 	int			i;
+
+	snprintf(who, sizeof(who), "%s/%s", requester, actor ? actor : "");
 
 	if (fingerprint == NULL)
 		ereport(ERROR,
@@ -328,6 +332,7 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len)
 	for (i = 0; i < GOV_PENDING_SLOTS; i++)
 		if (gov_pending[i].request_id != 0 &&
 			strcmp(gov_pending[i].fingerprint, fingerprint) == 0 &&
+			strcmp(gov_pending[i].requester, who) == 0 &&
 			!TimestampDifferenceExceeds(gov_pending[i].at, GetCurrentTimestamp(),
 										governance_approval_ttl * 1000))
 			slot = &gov_pending[i];
@@ -358,6 +363,7 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len)
 		slot = &gov_pending[gov_pending_next];
 		gov_pending_next = (gov_pending_next + 1) % GOV_PENDING_SLOTS;
 		strlcpy(slot->fingerprint, fingerprint, sizeof(slot->fingerprint));
+		strlcpy(slot->requester, who, sizeof(slot->requester));
 		slot->request_id = id;
 		slot->at = GetCurrentTimestamp();
 	}

@@ -6,8 +6,9 @@
  * A request is read from the audit trail by its id (the sequence number
  * of its event), so it exists even though the statement that raised it
  * rolled back.  Deciding it checks, in order: that the caller may approve
- * (a database role that is a member of governance_approver, a superuser,
- * or a token whose roles include governance.approver_role), that the
+ * (a token whose roles include governance.approver_role or, without a
+ * token, a session role that is a superuser or a member of
+ * governance_approver), that the
  * caller is not an agent acting for someone, that the request exists, is
  * for this database, is not the caller's own and has not expired.  The
  * decision is a row of governance.approvals keyed by the request id, so a
@@ -68,12 +69,14 @@ gov_is_approver(void)
 				return true;
 		return false;
 	}
-	if (superuser())
+	/* The role that logged in decides, whatever SET ROLE says. */
+	if (superuser_arg(GetSessionUserId()))
 		return true;
 	{
 		Oid			approver = get_role_oid("governance_approver", true);
 
-		return OidIsValid(approver) && has_privs_of_role(GetUserId(), approver);
+		return OidIsValid(approver) &&
+			has_privs_of_role(GetSessionUserId(), approver);
 	}
 }
 

@@ -157,7 +157,7 @@ gov_parse_operation(const char *text, GovRule *rule, char *err, size_t errlen)
 	}
 	else if (strcmp(colon + 1, "destructive") == 0)
 	{
-		if ((ops & ~GOV_OP_DDL) != 0)
+		if (ops != GOV_OP_ALTER && ops != GOV_OP_DROP && ops != GOV_OP_DDL)
 			return gov_fail(err, errlen,
 							"operation \"%s\": only alter, drop and ddl can be destructive",
 							text);

@@ -301,12 +301,20 @@ BEGIN
 		END IF;
 	END LOOP;
 
-	DELETE FROM governance.rules;
-	INSERT INTO governance.rules
+	IF (SELECT count(DISTINCT r->>'name') <> count(*) FROM jsonb_array_elements(policy->'rules') AS r) THEN
+		RAISE EXCEPTION 'the policy names a rule twice'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- Rules the document does not name go; the others are written anew.
+	DELETE FROM governance.rules AS old
+	 WHERE old.name <> ALL (ARRAY(SELECT r->>'name' FROM jsonb_array_elements(policy->'rules') AS r));
+	INSERT INTO governance.rules AS old
 		(name, priority, principals, environments, operations, objects, effect, max_rows, description)
 	SELECT r->>'name',
 		   coalesce((r->>'priority')::int4, 0),
-		   coalesce(ARRAY(SELECT jsonb_array_elements_text(r->'principals')), '{any}'),
+		   CASE WHEN jsonb_typeof(r->'principals') = 'array'
+				THEN ARRAY(SELECT jsonb_array_elements_text(r->'principals')) ELSE '{any}' END,
 		   CASE WHEN jsonb_typeof(r->'environments') = 'array'
 				THEN ARRAY(SELECT jsonb_array_elements_text(r->'environments')) END,
 		   ARRAY(SELECT jsonb_array_elements_text(r->'operations')),
@@ -315,11 +323,13 @@ BEGIN
 		   r->>'effect',
 		   (r->>'max_rows')::int8,
 		   r->>'description'
-	  FROM jsonb_array_elements(policy->'rules') AS r;
+	  FROM jsonb_array_elements(policy->'rules') AS r
+	ON CONFLICT (name) DO UPDATE
+	   SET priority = excluded.priority, principals = excluded.principals,
+		   environments = excluded.environments, operations = excluded.operations,
+		   objects = excluded.objects, effect = excluded.effect,
+		   max_rows = excluded.max_rows, description = excluded.description;
 	RETURN i;
-EXCEPTION WHEN unique_violation THEN
-	RAISE EXCEPTION 'the policy names a rule twice'
-		USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
 

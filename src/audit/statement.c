@@ -115,7 +115,7 @@ gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
 	if (n->rule[0] != '\0')
 	{
 		gov_audit_put_str(r, GOV_AF_RULE, n->rule);
-		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, n->action);
+		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, governance_action_text(&n->action));
 	}
 	if (n->max_rows >= 0)
 		gov_audit_put_int(r, GOV_AF_MAX_ROWS, n->max_rows);

@@ -167,9 +167,22 @@ gov_note_decision(const void *subject, const GovDecision *d, int64 request_id)
 	n->subject = subject;
 	n->effect = d->effect;
 	strlcpy(n->rule, d->rule ? d->rule : "", sizeof(n->rule));
-	n->action[0] = '\0';
-	if (d->rule != NULL)
-		strlcpy(n->action, governance_action_text(&d->action), sizeof(n->action));
+	/* Formatted only if an audit event wants it: names by OID later. */
+	n->action = d->action;
+	n->action.object = NULL;
+	n->object[0] = '\0';
+	/* A denial is recorded while its error is reported: no lookups then. */
+	if (d->effect == GOV_DENY || d->effect == GOV_REQUIRE_APPROVAL ||
+		(!OidIsValid(d->action.relid) && d->action.object != NULL))
+	{
+		const char *object = governance_action_object((GovAction *) &d->action);
+
+		if (object != NULL)
+		{
+			strlcpy(n->object, object, sizeof(n->object));
+			n->action.object = n->object;
+		}
+	}
 	n->max_rows = d->max_rows;
 	n->request_id = request_id;
 }

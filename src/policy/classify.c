@@ -35,7 +35,11 @@
 #include "nodes/primnodes.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 
 static GovAction *
 gov_new_action(List **actions, uint32 op, Oid relid, const char *object)
@@ -50,17 +54,83 @@ gov_new_action(List **actions, uint32 op, Oid relid, const char *object)
 	return a;
 }
 
+/*
+ * Qualified relation names by OID, cached for the life of the backend: a
+ * rule naming objects compares them on every statement.  An entry goes
+ * when its relation's relcache entry is invalidated (a rename, a drop);
+ * everything goes when any schema changes, since renaming a schema
+ * invalidates no relation.
+ */
+typedef struct GovRelName
+{
+	Oid			relid;			/* hash key */
+	char		name[NAMEDATALEN * 2 + 2];
+} GovRelName;
+
+static HTAB *gov_relnames = NULL;
+
+static void
+gov_relnames_relcache_cb(Datum arg, Oid relid)
+{
+	if (gov_relnames == NULL)
+		return;
+	if (OidIsValid(relid))
+		(void) hash_search(gov_relnames, &relid, HASH_REMOVE, NULL);
+	else
+	{
+		hash_destroy(gov_relnames);
+		gov_relnames = NULL;
+	}
+}
+
+static void
+gov_relnames_namespace_cb(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (gov_relnames != NULL)
+	{
+		hash_destroy(gov_relnames);
+		gov_relnames = NULL;
+	}
+}
+
+void
+governance_classify_init(void)
+{
+	CacheRegisterRelcacheCallback(gov_relnames_relcache_cb, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_relnames_namespace_cb, (Datum) 0);
+}
+
 /* "schema.name" of a relation, or NULL if it is gone. */
-static char *
+static const char *
 gov_relation_object(Oid relid)
 {
-	char	   *rel = get_rel_name(relid);
+	GovRelName *entry;
+	bool		found;
+	char	   *rel;
 	char	   *nsp;
 
+	if (gov_relnames == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GovRelName);
+		ctl.hcxt = CacheMemoryContext;
+		gov_relnames = hash_create("governance relation names", 256, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(gov_relnames, &relid, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->name;
+	rel = get_rel_name(relid);
 	if (rel == NULL)
 		return NULL;
 	nsp = get_namespace_name(get_rel_namespace(relid));
-	return nsp ? psprintf("%s.%s", nsp, rel) : NULL;
+	if (nsp == NULL)
+		return NULL;
+	entry = hash_search(gov_relnames, &relid, HASH_ENTER, &found);
+	snprintf(entry->name, sizeof(entry->name), "%s.%s", nsp, rel);
+	return entry->name;
 }
 
 /*
@@ -77,7 +147,7 @@ gov_rangevar_object(RangeVar *rv, bool creating, Oid *relid)
 	{
 		*relid = RangeVarGetRelid(rv, NoLock, true);
 		if (OidIsValid(*relid))
-			return gov_relation_object(*relid);
+			return pstrdup(gov_relation_object(*relid));
 	}
 	if (nsp == NULL)
 	{
@@ -595,7 +665,12 @@ const char *
 governance_action_object(GovAction *a)
 {
 	if (a->object == NULL && OidIsValid(a->relid))
-		a->object = gov_relation_object(a->relid);
+	{
+		const char *name = gov_relation_object(a->relid);
+
+		/* The cache entry may go at the next invalidation: copy. */
+		a->object = name ? pstrdup(name) : NULL;
+	}
 	return a->object;
 }
 

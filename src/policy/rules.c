@@ -33,7 +33,9 @@
 #include "governance/identity.h"
 #include "governance/policy.h"
 #include "governance/policy_rule.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -59,6 +61,33 @@ static Oid	gov_principals_role = InvalidOid;
 static uint32 gov_principal_ops = 0;	/* ops of the rules that apply */
 
 /*
+ * For each operation class, the rules that apply to the acting principal
+ * and name that class, in priority order: an action looks at no others.
+ */
+static int *gov_candidates[GOV_OP_NCLASSES];
+static int	gov_ncandidates[GOV_OP_NCLASSES];
+
+/*
+ * The rule that decides an action on a relation, remembered: a workload
+ * repeats the same few actions.  Entries are valid for one generation,
+ * which moves on whenever the rules, the principal or any relation (its
+ * name is what object patterns match) may have changed.
+ */
+#define GOV_DCACHE_SIZE 256
+typedef struct GovDecisionCache
+{
+	uint64		generation;
+	Oid			relid;
+	uint32		op;
+	bool		unfiltered;
+	bool		destructive;
+	int			rule;			/* index into gov_rules, -1: none */
+} GovDecisionCache;
+
+static GovDecisionCache gov_dcache[GOV_DCACHE_SIZE];
+static uint64 gov_dcache_generation = 1;
+
+/*
  * A relcache invalidation of the rules table (or of everything) drops the
  * compiled rules; a change of pg_namespace may mean the extension appeared
  * or went away.
@@ -66,6 +95,7 @@ static uint32 gov_principal_ops = 0;	/* ops of the rules that apply */
 static void
 gov_rules_relcache_cb(Datum arg, Oid relid)
 {
+	gov_dcache_generation++;
 	if (relid == InvalidOid || relid == gov_rules_relid)
 		gov_rules_valid = false;
 }
@@ -73,6 +103,7 @@ gov_rules_relcache_cb(Datum arg, Oid relid)
 static void
 gov_namespace_cb(Datum arg, int cacheid, uint32 hashvalue)
 {
+	gov_dcache_generation++;
 	gov_schema = InvalidOid;
 	gov_rules_relid = InvalidOid;
 	gov_rules_valid = false;
@@ -197,6 +228,7 @@ gov_load_rules(void)
 												 "governance policy",
 												 ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(GovPolicyContext);
+	gov_dcache_generation++;
 	gov_rules = NULL;
 	gov_nrules = 0;
 	gov_principal_ok = NULL;
@@ -232,6 +264,8 @@ gov_load_rules(void)
 	table_close(rel, AccessShareLock);
 	qsort(gov_rules, gov_nrules, sizeof(GovRule), gov_rule_cmp);
 	gov_principal_ok = palloc0(sizeof(bool) * Max(gov_nrules, 1));
+	for (int k = 0; k < GOV_OP_NCLASSES; k++)
+		gov_candidates[k] = palloc(sizeof(int) * Max(gov_nrules, 1));
 	MemoryContextSwitchTo(old);
 }
 
@@ -390,16 +424,23 @@ gov_refresh_principals(void)
 	if (gov_principals_valid && gov_principals_role == GetUserId() &&
 		strcmp(gov_principals_for, who) == 0)
 		return;
+	gov_dcache_generation++;
 	gov_principal_ops = 0;
+	memset(gov_ncandidates, 0, sizeof(gov_ncandidates));
 	for (i = 0; i < gov_nrules; i++)
 	{
 		const GovRule *rule = &gov_rules[i];
+		uint32		ops = rule->ops_any | rule->ops_unfiltered | rule->ops_destructive;
+		int			k;
 
 		gov_principal_ok[i] = gov_rule_environment_matches(rule) &&
 			gov_rule_principals_match(rule);
-		if (gov_principal_ok[i])
-			gov_principal_ops |= rule->ops_any | rule->ops_unfiltered |
-				rule->ops_destructive;
+		if (!gov_principal_ok[i])
+			continue;
+		gov_principal_ops |= ops;
+		for (k = 0; k < GOV_OP_NCLASSES; k++)
+			if (ops & (1u << k))
+				gov_candidates[k][gov_ncandidates[k]++] = i;
 	}
 	strlcpy(gov_principals_for, who, sizeof(gov_principals_for));
 	gov_principals_role = GetUserId();
@@ -430,6 +471,45 @@ gov_rule_matches_action(const GovRule *rule, GovAction *a)
 	return false;
 }
 
+/* The index of the rule that decides an action, -1 if none does. */
+static int
+gov_decide_action(GovAction *a)
+{
+	int			k = pg_rightmost_one_pos32(a->op);
+	GovDecisionCache *c = NULL;
+	int			j;
+	int			found = -1;
+
+	if (OidIsValid(a->relid))
+	{
+		uint32		h = hash_bytes_uint32((uint32) a->relid) ^
+			(a->op * 0x9e3779b1u) ^ (a->unfiltered ? 0x55u : 0) ^
+			(a->destructive ? 0xaa00u : 0);
+
+		c = &gov_dcache[h % GOV_DCACHE_SIZE];
+		if (c->generation == gov_dcache_generation && c->relid == a->relid &&
+			c->op == a->op && c->unfiltered == a->unfiltered &&
+			c->destructive == a->destructive)
+			return c->rule;
+	}
+	for (j = 0; j < gov_ncandidates[k]; j++)
+		if (gov_rule_matches_action(&gov_rules[gov_candidates[k][j]], a))
+		{
+			found = gov_candidates[k][j];
+			break;
+		}
+	if (c != NULL)
+	{
+		c->generation = gov_dcache_generation;
+		c->relid = a->relid;
+		c->op = a->op;
+		c->unfiltered = a->unfiltered;
+		c->destructive = a->destructive;
+		c->rule = found;
+	}
+	return found;
+}
+
 /*
  * Decide a statement from its actions.  The most restrictive effect wins;
  * among limits, the smallest budget.
@@ -449,14 +529,12 @@ governance_decide(List *actions, GovDecision *out)
 	foreach(lc, actions)
 	{
 		GovAction  *a = lfirst(lc);
-		int			i;
+		int			r = gov_decide_action(a);
 
-		for (i = 0; i < gov_nrules; i++)
+		if (r >= 0)
 		{
-			const GovRule *rule = &gov_rules[i];
+			const GovRule *rule = &gov_rules[r];
 
-			if (!gov_principal_ok[i] || !gov_rule_matches_action(rule, a))
-				continue;
 			if (rule->effect == GOV_LIMIT_ROWS &&
 				(out->max_rows < 0 || rule->max_rows < out->max_rows))
 			{
@@ -470,7 +548,6 @@ governance_decide(List *actions, GovDecision *out)
 				out->rule = rule->name;
 				out->action = *a;
 			}
-			break;				/* the first match decides this action */
 		}
 	}
 }
@@ -506,4 +583,5 @@ governance_policy_init(void)
 {
 	CacheRegisterRelcacheCallback(gov_rules_relcache_cb, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_namespace_cb, (Datum) 0);
+	governance_classify_init();
 }

@@ -23,7 +23,8 @@ typedef struct GovDecisionNote
 	const void *subject;
 	GovEffect	effect;
 	char		rule[NAMEDATALEN];	/* empty: no rule matched */
-	char		action[256];
+	GovAction	action;			/* what the rule decided; object NULL */
+	char		object[NAMEDATALEN * 2 + 2];	/* if it has no relation */
 	int64		max_rows;
 	int64		request_id;		/* the approval used, 0 if none */
 } GovDecisionNote;

@@ -36,6 +36,9 @@ SELECT substring(:'LAST_ERROR_MESSAGE' from 'request ([0-9]+)') AS req \gset
 SELECT count(*) FROM victim;
 DROP TABLE victim;
 SELECT substring(:'LAST_ERROR_MESSAGE' from 'request ([0-9]+)') = :'req' AS same_request;
+-- DROP ... IF EXISTS of a table that does not exist drops nothing and
+-- needs no approval.
+DROP TABLE IF EXISTS no_such_table;
 -- check() says the statement waits for approval.
 SELECT c->>'decision' AS decision, c->'statements'->0->>'approval' AS approval
   FROM governance.check('DROP TABLE victim') AS c;

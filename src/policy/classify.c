@@ -572,9 +572,15 @@ governance_utility_actions(Node *stmt)
 					case OBJECT_SEQUENCE:
 					case OBJECT_FOREIGN_TABLE:
 						foreach(lc, drop->objects)
-							gov_rangevar_action(&actions, GOV_OP_DROP,
-												makeRangeVarFromNameList(lfirst(lc)),
-												false);
+						{
+							RangeVar   *rv = makeRangeVarFromNameList(lfirst(lc));
+
+							/* DROP ... IF EXISTS of nothing drops nothing. */
+							if (drop->missing_ok &&
+								!OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
+								continue;
+							gov_rangevar_action(&actions, GOV_OP_DROP, rv, false);
+						}
 						return actions;
 					case OBJECT_SCHEMA:
 						foreach(lc, drop->objects)

@@ -101,6 +101,7 @@ INSERT INTO customers VALUES
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, total numeric);
 INSERT INTO orders VALUES (10, 1, 120.00), (11, 2, 75.50), (12, 3, 310.25);
 GRANT SELECT, INSERT, UPDATE ON customers, orders TO agent;
+GRANT CREATE ON SCHEMA public TO agent;
 -- Account managers see their own customers: the verified sub drives RLS.
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_customers ON customers
@@ -115,6 +116,7 @@ now=$(date +%s)
 TOKEN=$(mint "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"alice@shop.example\",\"act\":{\"sub\":\"support-agent-7\"},\"roles\":[\"account_manager\"],\"jti\":\"demo-1\",\"iat\":$now,\"exp\":$((now + 3600))}")
 EXPIRED=$(mint "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"alice@shop.example\",\"exp\":$((now - 60))}")
 FORGED=$("$MINT" --alg HS256 --hmac-key-file "$DEMO/keys/idp_public.pem" --claims "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"root\",\"exp\":$((now + 3600))}")
+APPROVER=$(mint "{\"iss\":\"https://idp.shop.example\",\"aud\":\"shop-db\",\"sub\":\"bob@shop.example\",\"roles\":[\"approver\"],\"iat\":$now,\"exp\":$((now + 3600))}")
 printf '%s\n' "$TOKEN" > "$DEMO/agent.token"
 [ "$(id -u)" = 0 ] && chown postgres "$DEMO/agent.token"
 
@@ -151,10 +153,68 @@ SELECT pid, db_role, kind, sub, actor, roles, token_id, expires_at
 SQL
 wait
 
-gov_say "scene 2: audit — every statement and identity change, hash-chained"
+gov_say "scene 2: guardrails — the policy decides every statement before it runs"
+scene "a WHERE-less UPDATE is refused, wherever it hides; the agent can ask first"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+SELECT governance.check('UPDATE orders SET total = 0')->>'reason' AS would_be;
+UPDATE orders SET total = 0;
+UPDATE orders SET total = 0 WHERE true;
+WITH wiped AS (UPDATE orders SET total = 0 RETURNING id) SELECT count(*) FROM wiped;
+DO $$ BEGIN UPDATE orders SET total = 0; END $$;
+UPDATE orders SET total = 99.90 WHERE id = 11;
+SQL
+
+scene "a row budget stops a statement that changes too much, and rolls it back"
+psql_as postgres shop <<'SQL'
+SELECT governance.add_rule('agents-change-little', '{write}', 'limit_rows',
+	principals => '{agent}', max_rows => 2, priority => 10,
+	description => 'Agents change at most two rows per statement.');
+SQL
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+UPDATE orders SET total = total * 1.1 WHERE total > 0;
+SELECT id, total FROM orders ORDER BY id;
+SQL
+
+scene "in production, DROP needs a second person's approval"
+psql_as postgres shop <<'SQL'
+ALTER SYSTEM SET governance.environment = 'production';
+SELECT pg_reload_conf();
+SQL
+sleep 1
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+CREATE TABLE exports (id int);
+SQL
+out=$(PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+DROP TABLE exports;
+SQL
+)
+printf '%s\n' "$out"
+request=$(printf '%s\n' "$out" | sed -n 's/.*requires approval (request \([0-9]*\)).*/\1/p' | head -1)
+scene "the agent cannot approve; a person with the approver role can"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop -v req="$request" <<'SQL'
+SELECT governance.approve(:req, 'I approve myself');
+SQL
+psql_as postgres shop -v req="$request" -v approver="$APPROVER" <<'SQL'
+SET governance.token = :'approver';
+SELECT request_id = :req AS this_request, requester, actor, statement, status FROM governance.approval_requests;
+SELECT governance.approve(:req, 'exports are regenerated nightly');
+SQL
+scene "the approved statement runs once; the approval is used up"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+drop table EXPORTS;  -- the same statement, spelt differently
+CREATE TABLE exports (id int);
+DROP TABLE exports;
+SQL
+psql_as postgres shop <<'SQL'
+ALTER SYSTEM RESET governance.environment;
+SELECT pg_reload_conf();
+SQL
+
+gov_say "scene 3: audit — every statement, decision and identity change, hash-chained"
 scene "what the agent did, read back by the DBA from the trail"
 psql_as postgres shop <<'SQL'
-SELECT seq, type, action, sub, actor, command_tag, left(statement, 60) AS statement, sqlstate
+SELECT seq, type, action, sub, actor, left(statement, 50) AS statement,
+	   event->>'decision' AS decision, event->>'rule' AS rule, sqlstate
   FROM governance.audit_events(now() - interval '10 minutes', NULL, 'alice@shop.example')
  ORDER BY seq;
 SQL

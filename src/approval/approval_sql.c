@@ -123,14 +123,14 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 	if (!gov_is_approver())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("only approvers may %s approval requests", verb),
+				 errmsg("only approvers may decide approval requests"),
 				 errdetail("Approvers are members of the role governance_approver, or act with a token whose roles include \"%s\".",
 						   governance_approver_role ? governance_approver_role : ""),
 				 errhint("Ask an approver to decide request %lld.", (long long) id)));
 	if (me != NULL && me->actor_off >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("an agent cannot %s approval requests", verb),
+				 errmsg("an agent cannot decide approval requests"),
 				 errdetail("This token names actor \"%s\" acting for \"%s\"; approvals are given by people.",
 						   GovIdentityString(me, me->actor_off),
 						   gov_principal_name(me_principal))));

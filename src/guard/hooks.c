@@ -185,6 +185,7 @@ gov_note_decision(const void *subject, const GovDecision *d, int64 request_id)
 	}
 	n->max_rows = d->max_rows;
 	n->request_id = request_id;
+	n->stopped = false;
 }
 
 const GovDecisionNote *
@@ -204,7 +205,7 @@ governance_decision_blocking(void)
 	int			i;
 
 	for (i = gov_nnotes - 1; i >= 0; i--)
-		if (gov_notes[i].effect == GOV_DENY ||
+		if (gov_notes[i].effect == GOV_DENY || gov_notes[i].stopped ||
 			(gov_notes[i].effect == GOV_REQUIRE_APPROVAL &&
 			 gov_notes[i].request_id == 0))
 			return &gov_notes[i];
@@ -273,6 +274,11 @@ gov_budget_exec(PlanState *node)
 		elog(ERROR, "governance row budget lost track of a plan node");
 	slot = b->real(node);
 	if (!TupIsNull(slot) && ++(*b->rows) > b->max_rows)
+	{
+		GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(b->owner);
+
+		if (n != NULL)
+			n->stopped = true;
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("statement would change more than " INT64_FORMAT " rows, the limit of governance rule \"%s\"",
@@ -280,6 +286,7 @@ gov_budget_exec(PlanState *node)
 				 errdetail("Rule \"%s\" allows at most " INT64_FORMAT " rows per statement; the statement was stopped and its changes are rolled back.",
 						   b->rule, b->max_rows),
 				 errhint("Change the rows in smaller batches, or ask a governance administrator for a larger budget.")));
+	}
 	return slot;
 }
 
@@ -361,7 +368,14 @@ gov_judge_plan(QueryDesc *qd, GovDecision *d)
 		return false;
 	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE &&
 		(governance_policy_ops() & GOV_OP_SELECT) == 0)
+	{
+		/* No rule for this principal names select: allowed as it stands. */
+		memset(d, 0, sizeof(*d));
+		d->effect = GOV_ALLOW;
+		d->max_rows = -1;
+		gov_note_decision(qd, d, 0);
 		return false;
+	}
 	if (gov_plan_only_sets_token(pstmt))
 		return false;
 	governance_decide(governance_plan_actions(pstmt), d);
@@ -485,12 +499,18 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	/* COPY FROM reports its rows only at the end: too many rolls back. */
 	if (judged && copy_from && d.max_rows >= 0 && qc != NULL &&
 		qc->nprocessed > (uint64) d.max_rows)
+	{
+		GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(pstmt);
+
+		if (n != NULL)
+			n->stopped = true;
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("COPY loaded " UINT64_FORMAT " rows, more than the " INT64_FORMAT " of governance rule \"%s\"",
 						qc->nprocessed, d.max_rows, d.budget_rule),
 				 errdetail("The rows are rolled back."),
 				 errhint("Load the rows in smaller batches, or ask a governance administrator for a larger budget.")));
+	}
 }
 
 void

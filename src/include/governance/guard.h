@@ -27,11 +27,15 @@ typedef struct GovDecisionNote
 	char		object[NAMEDATALEN * 2 + 2];	/* if it has no relation */
 	int64		max_rows;
 	int64		request_id;		/* the approval used, 0 if none */
+	bool		stopped;		/* the row budget stopped the statement */
 } GovDecisionNote;
 
 /* The decision on a statement, or NULL if it was not judged. */
 extern const GovDecisionNote *governance_decision_for(const void *subject);
-/* The latest denial (or unmet approval) since the top-level statement began. */
+/*
+ * The latest denial, unmet approval or exceeded budget since the top-level
+ * statement began.
+ */
 extern const GovDecisionNote *governance_decision_blocking(void);
 extern void governance_decisions_reset(void);
 

@@ -9,7 +9,9 @@
  * fingerprint is marked used by an UPDATE in the statement's own
  * transaction, so a statement that fails leaves its approval standing and
  * two sessions cannot both use one approval (the second waits for the
- * first's row lock and then finds it used).
+ * first's row lock and then finds it used).  Expiry is judged by the clock
+ * when the statement runs, not by now(): that is when its transaction
+ * began, which may be long before.
  *
  * Otherwise a request is raised: an audit event, appended to the ring and
  * waited for until it is durable, because the statement's transaction is
@@ -153,7 +155,7 @@ gov_consume(const char *requester, const char *actor, const char *fingerprint)
 	SPI_connect();
 	governance_spi_internal(
 		"UPDATE governance.approvals"
-		"   SET consumed_at = now(), consumed_by_pid = pg_backend_pid()"
+		"   SET consumed_at = clock_timestamp(), consumed_by_pid = pg_backend_pid()"
 		" WHERE request_id = (SELECT a.request_id FROM governance.approvals a"
 		"                      WHERE a.database = current_database()"
 		"                        AND a.requester = $1"
@@ -161,7 +163,7 @@ gov_consume(const char *requester, const char *actor, const char *fingerprint)
 		"                        AND a.fingerprint = $3"
 		"                        AND a.decision = 'approved'"
 		"                        AND a.consumed_at IS NULL"
-		"                        AND a.expires_at > now()"
+		"                        AND a.expires_at > clock_timestamp()"
 		"                      ORDER BY a.request_id LIMIT 1)"
 		"   AND consumed_at IS NULL"
 		" RETURNING request_id",

@@ -176,7 +176,7 @@ gov_approval_waiting(const char *fingerprint)
 							" WHERE database = current_database() AND requester = $1"
 							"   AND requester_actor IS NOT DISTINCT FROM $2"
 							"   AND fingerprint = $3 AND decision = 'approved'"
-							"   AND consumed_at IS NULL AND expires_at > now()",
+							"   AND consumed_at IS NULL AND expires_at > clock_timestamp()",
 							3, types, values, nulls);
 	found = SPI_processed > 0;
 	SPI_finish();

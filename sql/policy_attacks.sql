@@ -649,7 +649,9 @@ RESET ROLE;
 :last_request \gset late_
 SELECT pg_sleep(1.2);
 \set VERBOSITY sqlstate
+SET governance.token = :'tok_vera';
 SELECT governance.approve(:late_rid, 'too late');
+RESET governance.token;
 \set VERBOSITY terse
 SET ROLE mallory;
 SET governance.token = :'tok_mallory';
@@ -659,7 +661,9 @@ TRUNCATE victim3;
 RESET governance.token;
 RESET ROLE;
 :last_request \gset exp_
+SET governance.token = :'tok_vera';
 SELECT governance.approve(:exp_rid, 'for one second');
+RESET governance.token;
 SELECT pg_sleep(1.2);
 SET ROLE mallory;
 SET governance.token = :'tok_mallory';
@@ -669,7 +673,9 @@ TRUNCATE victim3;
 RESET governance.token;
 RESET ROLE;
 :last_request \gset open_
+SET governance.token = :'tok_vera';
 SELECT governance.approve(:open_rid, 'for one second');
+RESET governance.token;
 SET ROLE mallory;
 SET governance.token = :'tok_mallory';
 BEGIN;

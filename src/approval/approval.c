@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -209,11 +210,30 @@ gov_request_state(int64 id, char **decided_by, char **comment)
 	return state;
 }
 
-/* Announce a request from a worker, since this transaction rolls back. */
+/*
+ * Announce a request from a worker, since this transaction rolls back.
+ * A session has at most one announcing worker at a time, so a flood of
+ * requests cannot take every worker slot of the server.
+ */
+static BackgroundWorkerHandle *gov_announcer = NULL;
+
 static void
 gov_announce(int64 request_id)
 {
 	BackgroundWorker worker;
+	pid_t		pid;
+	MemoryContext old;
+
+	if (gov_announcer != NULL &&
+		GetBackgroundWorkerPid(gov_announcer, &pid) != BGWH_STOPPED)
+	{
+		ereport(LOG,
+				(errmsg("approval request %lld was not announced on channel governance_approvals",
+						(long long) request_id),
+				 errdetail("This session's previous announcement is still being sent."),
+				 errhint("The request is recorded in the audit trail and listed in governance.approval_requests.")));
+		return;
+	}
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -227,12 +247,17 @@ gov_announce(int64 request_id)
 	worker.bgw_main_arg = Int64GetDatum(request_id);
 	memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
 	worker.bgw_notify_pid = 0;
-	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
-		ereport(WARNING,
+	if (gov_announcer != NULL)
+		pfree(gov_announcer);
+	gov_announcer = NULL;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	if (!RegisterDynamicBackgroundWorker(&worker, &gov_announcer))
+		ereport(LOG,
 				(errmsg("approval request %lld could not be announced on channel governance_approvals",
 						(long long) request_id),
 				 errdetail("No background worker slot is free."),
 				 errhint("Raise max_worker_processes.  The request is recorded in the audit trail and listed in governance.approval_requests.")));
+	MemoryContextSwitchTo(old);
 }
 
 /* The worker that sends the NOTIFY for one request. */
@@ -257,7 +282,7 @@ governance_notify_main(Datum arg)
 /* Record a request durably; returns its id. */
 static int64
 gov_raise_request(const GovDecision *d, const char *text, int len,
-				  const char *fingerprint)
+				  const char *fingerprint, const char *parameters)
 {
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
@@ -273,6 +298,9 @@ gov_raise_request(const GovDecision *d, const char *text, int len,
 	gov_audit_put_str(&r, GOV_AF_POLICY_ACTION, governance_action_text(&d->action));
 	gov_audit_put_str(&r, GOV_AF_FINGERPRINT, fingerprint);
 	gov_audit_put_str(&r, GOV_AF_STATEMENT, clean ? clean : stmt);
+	/* What the approver approves includes the values. */
+	if (parameters != NULL)
+		gov_audit_put_str(&r, GOV_AF_DETAIL, psprintf("parameters: %s", parameters));
 	seq = (int64) governance_audit_emit(&r, ERROR);
 	if (seq == 0)
 		ereport(ERROR,
@@ -304,11 +332,12 @@ gov_record_consumed(const GovDecision *d, int64 id, const char *fingerprint)
 }
 
 int64
-governance_approval_enforce(const GovDecision *d, const char *text, int len)
+governance_approval_enforce(const GovDecision *d, const char *text, int len,
+							List *actions, ParamListInfo params)
 {
 	const char *actor;
 	char	   *requester = governance_requester(&actor);
-	char	   *fingerprint = governance_statement_fingerprint(text, len);
+	char	   *fingerprint = governance_statement_fingerprint(text, len, actions, params);
 	char	   *action = governance_action_text(&d->action);
 	GovPending *slot = NULL;
 	char		who[NAMEDATALEN * 2];
@@ -361,7 +390,8 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len)
 	}
 	if (id == 0)
 	{
-		id = gov_raise_request(d, text, len, fingerprint);
+		id = gov_raise_request(d, text, len, fingerprint,
+							   governance_parameter_text(params));
 		slot = &gov_pending[gov_pending_next];
 		gov_pending_next = (gov_pending_next + 1) % GOV_PENDING_SLOTS;
 		strlcpy(slot->fingerprint, fingerprint, sizeof(slot->fingerprint));

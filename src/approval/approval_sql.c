@@ -166,8 +166,16 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 		requester = psprintf("sub:%s", sub);
 	else
 		requester = psprintf("db:%s", db_role ? db_role : "");
+	/*
+	 * Not the same person: the same subject or role name; or, deciding
+	 * without a token, the login the request came from (an agent that
+	 * drops its token to approve as its database role).  With a token the
+	 * subject is the person, whatever pooled login carries it.
+	 */
 	if (strcmp(requester, me_principal) == 0 ||
-		strcmp(gov_principal_name(requester), gov_principal_name(me_principal)) == 0)
+		strcmp(gov_principal_name(requester), gov_principal_name(me_principal)) == 0 ||
+		(me == NULL && db_role != NULL &&
+		 strcmp(db_role, GetUserNameFromId(GetSessionUserId(), false)) == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("nobody may %s their own approval request", verb),

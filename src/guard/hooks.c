@@ -53,6 +53,7 @@
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -65,19 +66,34 @@ static GovDecisionNote gov_notes[GOV_DECISION_NOTES];
 static int	gov_nnotes = 0;
 
 /*
- * Row budgets being counted: the input node of each write of each running
- * statement that has one, with the function it really runs.
+ * Row budgets.  Each running statement that has a budget, or runs inside
+ * one that has, is a frame; the input node of each of its writes is
+ * wrapped so that every row reaching the write is counted into its frame
+ * and into every enclosing frame still running.  So the rows a statement
+ * changes include those changed by what it sets off: triggers, foreign
+ * key cascades, functions it calls.
  */
-#define GOV_MAX_BUDGET_NODES 64
+#define GOV_MAX_BUDGET_FRAMES 64
+typedef struct GovBudgetFrame
+{
+	QueryDesc  *owner;
+	SubTransactionId subxid;
+	int64		rows;
+	int64		max_rows;		/* -1: counts only for enclosing frames */
+	int			running;		/* inside its ExecutorRun/ExecutorFinish */
+	char		rule[NAMEDATALEN];
+} GovBudgetFrame;
+
+static GovBudgetFrame gov_frames[GOV_MAX_BUDGET_FRAMES];
+static int	gov_nframes = 0;
+
+#define GOV_MAX_BUDGET_NODES 128
 typedef struct GovBudgetNode
 {
 	PlanState  *input;
 	ExecProcNodeMtd real;
 	QueryDesc  *owner;
 	SubTransactionId subxid;
-	int64	   *rows;			/* shared by the statement's writes */
-	int64		max_rows;
-	char		rule[NAMEDATALEN];
 } GovBudgetNode;
 
 static GovBudgetNode gov_budget_nodes[GOV_MAX_BUDGET_NODES];
@@ -224,7 +240,7 @@ governance_decisions_reset(void)
  */
 static void
 gov_enforce(const void *subject, GovDecision *d, const char *text, int location,
-			int len)
+			int len, List *actions, ParamListInfo params)
 {
 	int64		request_id = 0;
 
@@ -251,18 +267,43 @@ gov_enforce(const void *subject, GovDecision *d, const char *text, int location,
 	}
 	if (d->effect == GOV_REQUIRE_APPROVAL)
 	{
-		request_id = governance_approval_enforce(d, text + location, len);
+		request_id = governance_approval_enforce(d, text + location, len,
+												 actions, params);
 		gov_note_decision(subject, d, request_id);
 	}
 }
 
-/* Count one row into a write; fail once the budget is exceeded. */
+static int
+gov_frame_of(QueryDesc *qd)
+{
+	int			i;
+
+	for (i = gov_nframes - 1; i >= 0; i--)
+		if (gov_frames[i].owner == qd)
+			return i;
+	return -1;
+}
+
+/* Is a statement with a budget running, so that nested writes count? */
+static bool
+gov_budget_enclosing(void)
+{
+	int			i;
+
+	for (i = 0; i < gov_nframes; i++)
+		if (gov_frames[i].running > 0 && gov_frames[i].max_rows >= 0)
+			return true;
+	return false;
+}
+
+/* Count one row into a write; fail once a budget is exceeded. */
 static TupleTableSlot *
 gov_budget_exec(PlanState *node)
 {
 	GovBudgetNode *b = NULL;
 	TupleTableSlot *slot;
-	int			i;
+	int			i,
+				own;
 
 	for (i = gov_nbudget_nodes - 1; i >= 0; i--)
 		if (gov_budget_nodes[i].input == node)
@@ -273,25 +314,35 @@ gov_budget_exec(PlanState *node)
 	if (b == NULL)
 		elog(ERROR, "governance row budget lost track of a plan node");
 	slot = b->real(node);
-	if (!TupIsNull(slot) && ++(*b->rows) > b->max_rows)
+	if (TupIsNull(slot))
+		return slot;
+	own = gov_frame_of(b->owner);
+	for (i = gov_nframes - 1; i >= 0; i--)
 	{
-		GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(b->owner);
+		GovBudgetFrame *f = &gov_frames[i];
 
-		if (n != NULL)
-			n->stopped = true;
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("statement would change more than " INT64_FORMAT " rows, the limit of governance rule \"%s\"",
-						b->max_rows, b->rule),
-				 errdetail("Rule \"%s\" allows at most " INT64_FORMAT " rows per statement; the statement was stopped and its changes are rolled back.",
-						   b->rule, b->max_rows),
-				 errhint("Change the rows in smaller batches, or ask a governance administrator for a larger budget.")));
+		if (i != own && f->running == 0)
+			continue;
+		if (++f->rows > f->max_rows && f->max_rows >= 0)
+		{
+			GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(f->owner);
+
+			if (n != NULL)
+				n->stopped = true;
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("statement would change more than " INT64_FORMAT " rows, the limit of governance rule \"%s\"",
+							f->max_rows, f->rule),
+					 errdetail("Rule \"%s\" allows at most " INT64_FORMAT " rows per statement, counting rows changed by the triggers, cascades and functions it sets off; the statement was stopped and its changes are rolled back.",
+							   f->rule, f->max_rows),
+					 errhint("Change the rows in smaller batches, or ask a governance administrator for a larger budget.")));
+		}
 	}
 	return slot;
 }
 
 static void
-gov_budget_wrap(QueryDesc *qd, PlanState *ps, int64 *rows, const GovDecision *d)
+gov_budget_wrap(QueryDesc *qd, PlanState *ps)
 {
 	GovBudgetNode *b;
 	PlanState  *input;
@@ -304,55 +355,87 @@ gov_budget_wrap(QueryDesc *qd, PlanState *ps, int64 *rows, const GovDecision *d)
 	if (gov_nbudget_nodes >= GOV_MAX_BUDGET_NODES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many nested statements with row budgets"),
-				 errdetail("At most %d writes with row budgets can run at once.",
+				 errmsg("too many nested writes under a row budget"),
+				 errdetail("At most %d writes can be counted at once.",
 						   GOV_MAX_BUDGET_NODES)));
 	b = &gov_budget_nodes[gov_nbudget_nodes++];
 	b->input = input;
 	b->real = input->ExecProcNodeReal;
 	b->owner = qd;
 	b->subxid = GetCurrentSubTransactionId();
-	b->rows = rows;
-	b->max_rows = d->max_rows;
-	strlcpy(b->rule, d->budget_rule ? d->budget_rule : "", sizeof(b->rule));
 	input->ExecProcNodeReal = gov_budget_exec;
 }
 
-/* Count the rows reaching every write of the statement, CTEs included. */
+/*
+ * Give a statement a frame and count the rows reaching each of its writes
+ * (data-modifying CTEs included), if it has a budget or runs under one.
+ */
 static void
 gov_budget_install(QueryDesc *qd, const GovDecision *d)
 {
-	int64	   *rows = MemoryContextAllocZero(qd->estate->es_query_cxt, sizeof(int64));
+	GovBudgetFrame *f;
 	ListCell   *lc;
 
-	gov_budget_wrap(qd, qd->planstate, rows, d);
+	if (d->max_rows < 0 && !gov_budget_enclosing())
+		return;
+	if (gov_nframes >= GOV_MAX_BUDGET_FRAMES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many nested statements under a row budget"),
+				 errdetail("At most %d statements can be counted at once.",
+						   GOV_MAX_BUDGET_FRAMES)));
+	f = &gov_frames[gov_nframes++];
+	f->owner = qd;
+	f->subxid = GetCurrentSubTransactionId();
+	f->rows = 0;
+	f->max_rows = d->max_rows;
+	f->running = 0;
+	strlcpy(f->rule, d->budget_rule ? d->budget_rule : "", sizeof(f->rule));
+	gov_budget_wrap(qd, qd->planstate);
 	foreach(lc, qd->estate->es_subplanstates)
-		gov_budget_wrap(qd, lfirst(lc), rows, d);
+		gov_budget_wrap(qd, lfirst(lc));
 }
 
 static void
 gov_budget_forget(QueryDesc *qd)
 {
-	while (gov_nbudget_nodes > 0 &&
-		   gov_budget_nodes[gov_nbudget_nodes - 1].owner == qd)
-		gov_nbudget_nodes--;
+	int			i,
+				j;
+
+	for (i = j = 0; i < gov_nbudget_nodes; i++)
+		if (gov_budget_nodes[i].owner != qd)
+			gov_budget_nodes[j++] = gov_budget_nodes[i];
+	gov_nbudget_nodes = j;
+	for (i = j = 0; i < gov_nframes; i++)
+		if (gov_frames[i].owner != qd)
+			gov_frames[j++] = gov_frames[i];
+	gov_nframes = j;
 }
 
 static void
 gov_guard_xact_callback(XactEvent event, void *arg)
 {
 	gov_nbudget_nodes = 0;
+	gov_nframes = 0;
 }
 
 static void
 gov_guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						   SubTransactionId parentSubid, void *arg)
 {
+	int			i,
+				j;
+
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	while (gov_nbudget_nodes > 0 &&
-		   gov_budget_nodes[gov_nbudget_nodes - 1].subxid == mySubid)
-		gov_nbudget_nodes--;
+	for (i = j = 0; i < gov_nbudget_nodes; i++)
+		if (gov_budget_nodes[i].subxid != mySubid)
+			gov_budget_nodes[j++] = gov_budget_nodes[i];
+	gov_nbudget_nodes = j;
+	for (i = j = 0; i < gov_nframes; i++)
+		if (gov_frames[i].subxid != mySubid)
+			gov_frames[j++] = gov_frames[i];
+	gov_nframes = j;
 }
 
 /*
@@ -363,6 +446,7 @@ static bool
 gov_judge_plan(QueryDesc *qd, GovDecision *d)
 {
 	PlannedStmt *pstmt = qd->plannedstmt;
+	List	   *actions;
 
 	if (!governance_policy_active())
 		return false;
@@ -378,8 +462,10 @@ gov_judge_plan(QueryDesc *qd, GovDecision *d)
 	}
 	if (gov_plan_only_sets_token(pstmt))
 		return false;
-	governance_decide(governance_plan_actions(pstmt), d);
-	gov_enforce(qd, d, qd->sourceText, pstmt->stmt_location, pstmt->stmt_len);
+	actions = governance_plan_actions(pstmt);
+	governance_decide(actions, d);
+	gov_enforce(qd, d, qd->sourceText, pstmt->stmt_location, pstmt->stmt_len,
+				actions, qd->params);
 	return true;
 }
 
@@ -403,7 +489,13 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	if (judged && d.max_rows >= 0)
+	if (!judged)
+	{
+		memset(&d, 0, sizeof(d));
+		d.max_rows = -1;
+	}
+	if ((d.max_rows >= 0 || gov_nframes > 0) && !IsParallelWorker() &&
+		governance_inhibit == 0 && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
 		gov_budget_install(queryDesc, &d);
 }
 
@@ -425,14 +517,68 @@ static void
 gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 				bool execute_once)
 {
+	int			frame;
+
 	if (!IsParallelWorker() && !governance_identity_usable() &&
 		!gov_plan_only_sets_token(queryDesc->plannedstmt))
 		governance_identity_refuse();
 
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(queryDesc, direction, count, execute_once);
-	else
-		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	frame = gov_nframes > 0 ? gov_frame_of(queryDesc) : -1;
+	if (frame < 0)
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		return;
+	}
+	gov_frames[frame].running++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		/* The frame may be gone if a subtransaction aborted under it. */
+		frame = gov_frame_of(queryDesc);
+		if (frame >= 0)
+			gov_frames[frame].running--;
+	}
+	PG_END_TRY();
+}
+
+/* Triggers (foreign key cascades among them) fire here: still running. */
+static void
+gov_ExecutorFinish(QueryDesc *queryDesc)
+{
+	int			frame = gov_nframes > 0 ? gov_frame_of(queryDesc) : -1;
+
+	if (frame < 0)
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		return;
+	}
+	gov_frames[frame].running++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		frame = gov_frame_of(queryDesc);
+		if (frame >= 0)
+			gov_frames[frame].running--;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -452,11 +598,16 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		if (!sets_token && !governance_identity_usable())
 			governance_identity_refuse();
-		if (!sets_token && governance_inhibit == 0 && governance_policy_active())
+		/* Subcommands (the sequence behind a serial) were judged as part
+		 * of the statement that made them. */
+		if (!sets_token && governance_inhibit == 0 &&
+			context != PROCESS_UTILITY_SUBCOMMAND && governance_policy_active())
 		{
-			governance_decide(governance_utility_actions(stmt), &d);
+			List	   *actions = governance_utility_actions(stmt);
+
+			governance_decide(actions, &d);
 			gov_enforce(pstmt, &d, queryString, pstmt->stmt_location,
-						pstmt->stmt_len);
+						pstmt->stmt_len, actions, params);
 			judged = true;
 		}
 	}
@@ -520,6 +671,8 @@ governance_guard_init(void)
 	ExecutorStart_hook = gov_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
 	ExecutorRun_hook = gov_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = gov_ExecutorFinish;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = gov_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;

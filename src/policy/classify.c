@@ -30,9 +30,11 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "governance/policy.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
+#include "parser/parsetree.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
 #include "utils/hsearch.h"
@@ -164,6 +166,7 @@ gov_rangevar_object(RangeVar *rv, bool creating, Oid *relid)
 typedef struct GovFilterScan
 {
 	Bitmapset  *targets;		/* range table indexes written */
+	bool		opaque;			/* target is a view (INSTEAD OF) or foreign */
 	bool		filtered;
 } GovFilterScan;
 
@@ -262,7 +265,11 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 				Scan	   *scan = (Scan *) plan;
 				List	   *clauses = plan->qual;
 
-				if (!bms_is_member(scan->scanrelid, ctx->targets))
+				/*
+				 * Rows of a view with INSTEAD OF triggers come from the
+				 * relations under it: a clause on any of them filters.
+				 */
+				if (!ctx->opaque && !bms_is_member(scan->scanrelid, ctx->targets))
 					return false;
 				if (IsA(plan, IndexScan))
 					clauses = list_concat_copy(clauses, ((IndexScan *) plan)->indexqualorig);
@@ -283,7 +290,10 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 		case T_MergeAppend:
 			return gov_scan_plans(((MergeAppend *) plan)->mergeplans, ctx);
 		case T_SubqueryScan:
-			return gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
+			outer_has = gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
+			if (ctx->opaque && gov_has_var_walker((Node *) plan->qual, NULL))
+				ctx->filtered = true;
+			return outer_has;
 		case T_CustomScan:
 			return gov_scan_plans(((CustomScan *) plan)->custom_plans, ctx);
 		case T_NestLoop:
@@ -306,6 +316,20 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 					ctx->filtered = true;	/* target values drive the inner scan */
 				return outer_has || inner_has;
 			}
+		case T_Result:
+			{
+				ListCell   *lc;
+
+				/* WHERE false: a constant gate that lets no row through. */
+				foreach(lc, (List *) ((Result *) plan)->resconstantqual)
+				{
+					Const	   *c = lfirst(lc);
+
+					if (IsA(c, Const) && (c->constisnull || !DatumGetBool(c->constvalue)))
+						ctx->filtered = true;
+				}
+			}
+			/* FALLTHROUGH */
 		default:
 			/* Sort, Material, Hash, Result, Gather, Unique, ...: one input. */
 			outer_has = gov_scan_plan(plan->lefttree, ctx);
@@ -344,13 +368,19 @@ gov_merge_actions_filter(ModifyTable *mt, Bitmapset *targets)
 
 /* Is this UPDATE, DELETE or MERGE without an effective filter? */
 static bool
-gov_modify_unfiltered(ModifyTable *mt)
+gov_modify_unfiltered(ModifyTable *mt, List *rtable)
 {
-	GovFilterScan ctx = {NULL, false};
+	GovFilterScan ctx = {NULL, false, false};
 	ListCell   *lc;
 
 	foreach(lc, mt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), rtable);
+
 		ctx.targets = bms_add_member(ctx.targets, lfirst_int(lc));
+		if (rte->relkind == RELKIND_VIEW || rte->relkind == RELKIND_FOREIGN_TABLE)
+			ctx.opaque = true;
+	}
 	(void) gov_scan_plan(mt->plan.lefttree, &ctx);
 	if (ctx.filtered)
 		return false;
@@ -377,7 +407,8 @@ gov_modify_unfiltered(ModifyTable *mt)
 }
 
 static void
-gov_mark_modify(ModifyTable *mt, uint32 *ops, bool *unfiltered, Index n)
+gov_mark_modify(ModifyTable *mt, List *rtable, uint32 *ops, bool *unfiltered,
+				Index n)
 {
 	bool		unf;
 	ListCell   *lc;
@@ -388,7 +419,7 @@ gov_mark_modify(ModifyTable *mt, uint32 *ops, bool *unfiltered, Index n)
 	if (mt->operation != CMD_UPDATE && mt->operation != CMD_DELETE &&
 		mt->operation != CMD_MERGE)
 		return;
-	unf = gov_modify_unfiltered(mt);
+	unf = gov_modify_unfiltered(mt, rtable);
 	if (!unf)
 		return;
 	if (mt->nominalRelation > 0 && mt->nominalRelation <= n)
@@ -435,13 +466,14 @@ governance_plan_actions(PlannedStmt *pstmt)
 		i++;
 	}
 	if (pstmt->planTree && IsA(pstmt->planTree, ModifyTable))
-		gov_mark_modify((ModifyTable *) pstmt->planTree, ops, unfiltered, n);
+		gov_mark_modify((ModifyTable *) pstmt->planTree, pstmt->rtable, ops,
+						unfiltered, n);
 	foreach(lc, pstmt->subplans)
 	{
 		Plan	   *sub = lfirst(lc);
 
 		if (sub && IsA(sub, ModifyTable))
-			gov_mark_modify((ModifyTable *) sub, ops, unfiltered, n);
+			gov_mark_modify((ModifyTable *) sub, pstmt->rtable, ops, unfiltered, n);
 	}
 
 	i = 0;

@@ -245,7 +245,7 @@ governance_check_1_0(PG_FUNCTION_ARGS)
 								  governance_plan_actions(p));
 		}
 		governance_decide(actions, &d);
-		fingerprint = governance_statement_fingerprint(sql + loc, len);
+		fingerprint = governance_statement_fingerprint(sql + loc, len, actions, NULL);
 
 		if (!first)
 			appendStringInfoChar(&stmts, ',');

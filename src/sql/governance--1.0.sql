@@ -419,39 +419,50 @@ AS 'MODULE_PATHNAME', 'governance_deny_1_0';
 COMMENT ON FUNCTION governance.deny(pg_catalog.int8, pg_catalog.text) IS
 'Deny a request; the requester is told who denied it and why.';
 
-CREATE VIEW governance.approval_requests AS
-WITH requested AS (
-	SELECT e.seq AS request_id,
-		   e.database,
-		   e."time" AS requested_at,
+-- The requests recorded in the trail, for approvers, who do not read the
+-- rest of the trail.
+CREATE FUNCTION governance.approval_request_events(since pg_catalog.timestamptz)
+RETURNS TABLE (request_id pg_catalog.int8, database pg_catalog.text,
+			   requested_at pg_catalog.timestamptz, requester pg_catalog.text,
+			   actor pg_catalog.text, statement pg_catalog.text,
+			   parameters pg_catalog.text, fingerprint pg_catalog.text,
+			   rule pg_catalog.text, action pg_catalog.text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.seq, e.database, e."time",
 		   CASE WHEN e.event->>'identity_kind' = 'token'
-				THEN 'sub:' || (e.event->>'sub') ELSE 'db:' || e.db_role END AS requester,
-		   e.actor AS requester_actor,
-		   e.statement,
-		   e.event->>'fingerprint' AS fingerprint,
-		   e.event->>'rule' AS rule,
-		   e.event->>'policy_action' AS action
-	  FROM governance.audit_events(
-			pg_catalog.now() - GREATEST(
-				pg_catalog.current_setting('governance.approval_ttl')::pg_catalog.interval,
-				interval '1 day'),
-			NULL, NULL) AS e
+				THEN 'sub:' || (e.event->>'sub') ELSE 'db:' || e.db_role END,
+		   e.actor, e.statement,
+		   substring(e.event->>'detail' FROM '^parameters: (.*)$'),
+		   e.event->>'fingerprint', e.event->>'rule', e.event->>'policy_action'
+	  FROM governance.audit_events(since, NULL, NULL) AS e
 	 WHERE e.type = 'approval' AND e.action = 'requested'
-	   AND e.database = pg_catalog.current_database()
-)
+	   AND e.database = current_database()
+$$;
+
+COMMENT ON FUNCTION governance.approval_request_events(pg_catalog.timestamptz) IS
+'Approval requests of this database recorded in the audit trail since a time.';
+
+REVOKE ALL ON FUNCTION governance.approval_request_events(pg_catalog.timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.approval_request_events(pg_catalog.timestamptz)
+	TO governance_admin, governance_approver;
+
+CREATE VIEW governance.approval_requests AS
 SELECT coalesce(a.request_id, r.request_id) AS request_id,
 	   coalesce(a.requester, r.requester) AS requester,
-	   coalesce(a.requester_actor, r.requester_actor) AS actor,
+	   coalesce(a.requester_actor, r.actor) AS actor,
 	   coalesce(a.statement, r.statement) AS statement,
+	   r.parameters,
 	   coalesce(a.fingerprint, r.fingerprint) AS fingerprint,
 	   coalesce(a.rule, r.rule) AS rule,
 	   r.action,
 	   CASE WHEN a.decision = 'denied' THEN 'denied'
 			WHEN a.consumed_at IS NOT NULL THEN 'used'
-			WHEN a.decision = 'approved' AND a.expires_at <= pg_catalog.now() THEN 'expired'
+			WHEN a.decision = 'approved' AND a.expires_at <= pg_catalog.clock_timestamp() THEN 'expired'
 			WHEN a.decision = 'approved' THEN 'approved'
 			WHEN r.requested_at + pg_catalog.current_setting('governance.approval_ttl')::pg_catalog.interval
-				 <= pg_catalog.now() THEN 'expired'
+				 <= pg_catalog.clock_timestamp() THEN 'expired'
 			ELSE 'pending' END AS status,
 	   a.decided_by,
 	   a.comment,
@@ -459,7 +470,10 @@ SELECT coalesce(a.request_id, r.request_id) AS request_id,
 	   a.decided_at,
 	   a.expires_at,
 	   a.consumed_at
-  FROM requested AS r
+  FROM governance.approval_request_events(
+		pg_catalog.now() - GREATEST(
+			pg_catalog.current_setting('governance.approval_ttl')::pg_catalog.interval,
+			interval '1 day')) AS r
   FULL JOIN governance.approvals AS a ON a.request_id = r.request_id;
 
 COMMENT ON VIEW governance.approval_requests IS

@@ -20,6 +20,7 @@
 #define GOVERNANCE_APPROVAL_H
 
 #include "governance/policy.h"
+#include "nodes/params.h"
 
 /* SQLSTATE of a statement waiting for approval. */
 #define ERRCODE_GOVERNANCE_APPROVAL_REQUIRED MAKE_SQLSTATE('V','G','0','0','1')
@@ -30,11 +31,14 @@ extern char *governance_approver_role;
 
 /*
  * The fingerprint of a statement: SHA-256 over its tokens as the server's
- * lexer reads them, so whitespace, comments and the case of keywords and
- * identifiers do not change it but any other change does.  NULL if the
- * lexer refuses the text.
+ * lexer reads them (whitespace, comments and the case of keywords and
+ * identifiers do not change it, any other change does), the relations its
+ * actions resolve to and its parameter values.  NULL if the lexer refuses
+ * the text.
  */
-extern char *governance_statement_fingerprint(const char *text, int len);
+extern char *governance_statement_fingerprint(const char *text, int len,
+											  List *actions, ParamListInfo params);
+extern char *governance_parameter_text(ParamListInfo params);
 
 /* Who asks, as approvals bind it: "sub:<sub>" or "db:<session role>". */
 extern char *governance_requester(const char **actor);
@@ -45,7 +49,8 @@ extern char *governance_requester(const char **actor);
  * with VG001.
  */
 extern int64 governance_approval_enforce(const GovDecision *d,
-										 const char *text, int len);
+										 const char *text, int len,
+										 List *actions, ParamListInfo params);
 
 /* Run an internal statement as the extension's owner (SPI connected). */
 extern int	governance_spi_internal(const char *sql, int nargs, Oid *types,

@@ -720,6 +720,174 @@ SET client_min_messages = error;
 DROP DATABASE policy_attacks_other;
 SELECT status FROM governance.approval_requests WHERE request_id = :xdb_rid;
 
+-- Attack: an approval for DROP TABLE x under one search_path, used under
+-- another to drop a different table of the same name.
+-- Defence: an approval is bound to the relations the statement resolves
+-- to, not only to its text.
+SET governance.environment = 'production';
+CREATE SCHEMA sa;
+CREATE SCHEMA sb;
+CREATE TABLE sa.x (id int);
+CREATE TABLE sb.x (id int);
+GRANT USAGE, CREATE ON SCHEMA sa, sb TO mallory;
+ALTER TABLE sa.x OWNER TO mallory;
+ALTER TABLE sb.x OWNER TO mallory;
+SET ROLE mallory;
+SET governance.token = :'tok_mallory';
+SET search_path = sa;
+\set VERBOSITY sqlstate
+DROP TABLE x;
+\set VERBOSITY terse
+RESET search_path;
+RESET governance.token;
+RESET ROLE;
+:last_request \gset sp_
+SET governance.token = :'tok_vera';
+SELECT governance.approve(:sp_rid, 'sa.x only');
+RESET governance.token;
+SET ROLE mallory;
+SET governance.token = :'tok_mallory';
+SET search_path = sb;
+\set VERBOSITY sqlstate
+DROP TABLE x;
+\set VERBOSITY terse
+SELECT to_regclass('sb.x') IS NOT NULL AS sb_x_kept;
+SET search_path = sa;
+DROP TABLE x;
+RESET search_path;
+RESET governance.token;
+RESET ROLE;
+SELECT to_regclass('sa.x') IS NULL AS sa_x_dropped, to_regclass('sb.x') IS NOT NULL AS sb_x_kept;
+
+-- Attack: a prepared DELETE approved for one parameter value, executed
+-- with another.
+-- Defence: an approval is bound to the parameter values, which the
+-- approver sees.
+CREATE TABLE public.acct (id int PRIMARY KEY);
+INSERT INTO public.acct SELECT generate_series(1, 10);
+GRANT ALL ON public.acct TO mallory;
+SET ROLE adam;
+SELECT governance.add_rule('approve-acct-deletes', '{delete}', 'require_approval',
+	objects => '{public.acct}', priority => 95);
+RESET ROLE;
+SET ROLE mallory;
+SET governance.token = :'tok_mallory';
+PREPARE del_acct(int) AS DELETE FROM public.acct WHERE id = $1;
+\set VERBOSITY sqlstate
+EXECUTE del_acct(1);
+\set VERBOSITY terse
+RESET governance.token;
+RESET ROLE;
+:last_request \gset prm_
+SELECT statement, parameters FROM governance.approval_requests WHERE request_id = :prm_rid;
+SET governance.token = :'tok_vera';
+SELECT governance.approve(:prm_rid, 'row 1 only');
+RESET governance.token;
+SET ROLE mallory;
+SET governance.token = :'tok_mallory';
+\set VERBOSITY sqlstate
+EXECUTE del_acct(5);
+\set VERBOSITY terse
+EXECUTE del_acct(1);
+DEALLOCATE del_acct;
+RESET governance.token;
+RESET ROLE;
+SELECT array_agg(id ORDER BY id) AS left_in_acct FROM public.acct;
+SET ROLE adam;
+SELECT governance.drop_rule('approve-acct-deletes');
+RESET ROLE;
+
+-- Attack: escape a row budget through ON DELETE CASCADE (the cascade runs
+-- as the table owner, in statements of its own).
+-- Defence: rows changed by what a statement sets off count toward its
+-- budget.
+CREATE TABLE public.parent (id int PRIMARY KEY);
+CREATE TABLE public.child (pid int REFERENCES public.parent ON DELETE CASCADE);
+INSERT INTO public.parent VALUES (1), (2);
+INSERT INTO public.child SELECT 1 FROM generate_series(1, 50);
+GRANT ALL ON public.parent, public.child TO mallory;
+SET ROLE adam;
+SELECT governance.add_rule('mallory-small-writes', '{write}', 'limit_rows',
+	principals => '{db:mallory}', max_rows => 5, priority => 96);
+RESET ROLE;
+SET ROLE mallory;
+DELETE FROM public.parent WHERE id = 1;
+DELETE FROM public.parent WHERE id = 2;
+RESET ROLE;
+SELECT count(*) AS children_kept FROM public.child;
+SET ROLE adam;
+SELECT governance.drop_rule('mallory-small-writes');
+RESET ROLE;
+
+-- Attack: escape a rule that names one table by truncating the table it
+-- references with CASCADE, or by dropping its schema with CASCADE.
+-- Defence: the tables a cascade reaches are actions of the statement.
+CREATE SCHEMA cs AUTHORIZATION mallory;
+CREATE TABLE cs.kept (a int);
+ALTER TABLE cs.kept OWNER TO mallory;
+SET ROLE adam;
+SELECT governance.add_rule('keep-these', '{truncate,drop}', 'deny',
+	objects => '{public.child,cs.kept}', priority => 97);
+RESET ROLE;
+SET ROLE mallory;
+\set VERBOSITY sqlstate
+TRUNCATE public.parent CASCADE;
+DROP SCHEMA cs CASCADE;
+\set VERBOSITY terse
+RESET ROLE;
+SELECT count(*) AS children_kept FROM public.child;
+SELECT to_regclass('cs.kept') IS NOT NULL AS kept_kept;
+SET ROLE adam;
+SELECT governance.drop_rule('keep-these');
+RESET ROLE;
+
+-- Attack: an agent whose database role is an approver raises a request,
+-- drops its token and approves it as that role.
+-- Defence: deciding without a token, the login a request came from is the
+-- requester.
+CREATE ROLE agentx LOGIN IN ROLE governance_approver;
+GRANT CREATE ON SCHEMA public TO agentx;
+SET SESSION AUTHORIZATION agentx;
+SET governance.token = :'tok_mallory_agent';
+CREATE TABLE public.ax (a int);
+\set VERBOSITY sqlstate
+DROP TABLE public.ax;
+\set VERBOSITY terse
+RESET governance.token;
+RESET SESSION AUTHORIZATION;
+:last_request \gset ax_
+SET SESSION AUTHORIZATION agentx;
+\set VERBOSITY sqlstate
+SELECT governance.approve(:ax_rid, 'my own');
+\set VERBOSITY terse
+RESET SESSION AUTHORIZATION;
+SELECT status FROM governance.approval_requests WHERE request_id = :ax_rid;
+DROP TABLE public.ax;
+REVOKE CREATE ON SCHEMA public FROM agentx;
+DROP ROLE agentx;
+
+-- Not an attack: writes that are filtered must not be refused.  WHERE
+-- false changes nothing; a view with an INSTEAD OF trigger is filtered by
+-- conditions on what it reads.
+CREATE VIEW public.acct_view AS SELECT id FROM public.acct;
+CREATE FUNCTION public.acct_view_delete() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN DELETE FROM public.acct WHERE id = OLD.id; RETURN OLD; END $$;
+CREATE TRIGGER acct_view_delete INSTEAD OF DELETE ON public.acct_view
+	FOR EACH ROW EXECUTE FUNCTION public.acct_view_delete();
+GRANT ALL ON public.acct_view TO mallory;
+SET ROLE mallory;
+DELETE FROM public.acct WHERE false;
+DELETE FROM public.acct_view WHERE id = 3;
+\set VERBOSITY sqlstate
+DELETE FROM public.acct_view;
+\set VERBOSITY terse
+RESET ROLE;
+SELECT array_agg(id ORDER BY id) AS left_in_acct FROM public.acct;
+DROP VIEW public.acct_view;
+DROP FUNCTION public.acct_view_delete();
+DROP TABLE public.acct, public.child, public.parent;
+DROP SCHEMA sa, sb, cs CASCADE;
+
 -- Clean up.
 RESET governance.environment;
 DROP OWNED BY mallory, trent, vera, adam;

@@ -282,7 +282,8 @@ governance_notify_main(Datum arg)
 /* Record a request durably; returns its id. */
 static int64
 gov_raise_request(const GovDecision *d, const char *text, int len,
-				  const char *fingerprint, const char *parameters)
+				  const char *requester, const char *fingerprint,
+				  const char *parameters)
 {
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
@@ -294,6 +295,9 @@ gov_raise_request(const GovDecision *d, const char *text, int len,
 	governance_audit_common(&r, "approval", "requested",
 							governance_current_identity());
 	gov_audit_put_str(&r, GOV_AF_DECISION, "require_approval");
+	gov_audit_put_str(&r, GOV_AF_REQUESTER, requester);
+	gov_audit_put_str(&r, GOV_AF_SESSION_ROLE,
+					  GetUserNameFromId(GetSessionUserId(), false));
 	gov_audit_put_str(&r, GOV_AF_RULE, d->rule);
 	gov_audit_put_str(&r, GOV_AF_POLICY_ACTION, governance_action_text(&d->action));
 	gov_audit_put_str(&r, GOV_AF_FINGERPRINT, fingerprint);
@@ -390,7 +394,7 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len,
 	}
 	if (id == 0)
 	{
-		id = gov_raise_request(d, text, len, fingerprint,
+		id = gov_raise_request(d, text, len, requester, fingerprint,
 							   governance_parameter_text(params));
 		slot = &gov_pending[gov_pending_next];
 		gov_pending_next = (gov_pending_next + 1) % GOV_PENDING_SLOTS;

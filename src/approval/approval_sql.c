@@ -110,6 +110,7 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 			   *statement,
 			   *rule;
 	char	   *requester;
+	char	   *session_role;
 	TimestampTz requested_at;
 	TimestampTz now = GetCurrentTimestamp();
 	Oid			types[12] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
@@ -162,10 +163,13 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("approval request %lld belongs to database \"%s\"", (long long) id, database),
 				 errhint("Connect to database \"%s\" to decide it.", database)));
-	if (kind != NULL && strcmp(kind, "token") == 0 && sub != NULL)
-		requester = psprintf("sub:%s", sub);
-	else
-		requester = psprintf("db:%s", db_role ? db_role : "");
+	requester = gov_jsonb_str(ev, "requester");
+	session_role = gov_jsonb_str(ev, "session_role");
+	if (requester == NULL)
+		requester = (kind != NULL && strcmp(kind, "token") == 0 && sub != NULL) ?
+			psprintf("sub:%s", sub) : psprintf("db:%s", db_role ? db_role : "");
+	if (session_role == NULL)
+		session_role = db_role;
 	/*
 	 * Not the same person: the same subject or role name; or, deciding
 	 * without a token, the login the request came from (an agent that
@@ -174,8 +178,8 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 	 */
 	if (strcmp(requester, me_principal) == 0 ||
 		strcmp(gov_principal_name(requester), gov_principal_name(me_principal)) == 0 ||
-		(me == NULL && db_role != NULL &&
-		 strcmp(db_role, GetUserNameFromId(GetSessionUserId(), false)) == 0))
+		(me == NULL && session_role != NULL &&
+		 strcmp(session_role, GetUserNameFromId(GetSessionUserId(), false)) == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("nobody may %s their own approval request", verb),

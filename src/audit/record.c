@@ -72,6 +72,8 @@ static const char *const gov_field_names[GOV_AF_NFIELDS] = {
 	[GOV_AF_FINGERPRINT] = "fingerprint",
 	[GOV_AF_POLICY_ACTION] = "policy_action",
 	[GOV_AF_MAX_ROWS] = "max_rows",
+	[GOV_AF_REQUESTER] = "requester",
+	[GOV_AF_SESSION_ROLE] = "session_role",
 	[GOV_AF_TRUNCATED] = "truncated",
 };
 

@@ -29,7 +29,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/heap.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "governance/policy.h"
 #include "nodes/nodeFuncs.h"
@@ -505,6 +510,76 @@ gov_rangevar_action(List **actions, uint32 op, RangeVar *rv, bool creating)
 	gov_new_action(actions, op, relid, object);
 }
 
+/*
+ * TRUNCATE empties the tables it names, their partitions and children
+ * (unless ONLY), and with CASCADE every table whose foreign keys reach
+ * them: each is an action, so a rule naming any of them applies.
+ */
+static List *
+gov_truncate_actions(TruncateStmt *stmt)
+{
+	List	   *actions = NIL;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		RangeVar   *rv = lfirst(lc);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (!OidIsValid(relid))
+		{
+			gov_rangevar_action(&actions, GOV_OP_TRUNCATE, rv, false);
+			continue;
+		}
+		if (rv->inh)
+			relids = list_concat_unique_oid(relids, find_all_inheritors(relid, NoLock, NULL));
+		else
+			relids = list_append_unique_oid(relids, relid);
+	}
+	if (stmt->behavior == DROP_CASCADE)
+	{
+		for (;;)
+		{
+			List	   *more = heap_truncate_find_FKs(relids);
+			int			before = list_length(relids);
+
+			relids = list_concat_unique_oid(relids, more);
+			if (list_length(relids) == before)
+				break;
+		}
+	}
+	foreach(lc, relids)
+		gov_new_action(&actions, GOV_OP_TRUNCATE, lfirst_oid(lc), NULL);
+	return actions;
+}
+
+/* A drop action for every relation in a schema (DROP SCHEMA ... CASCADE). */
+static void
+gov_schema_relation_actions(List **actions, Oid nspid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (!OidIsValid(nspid))
+		return;
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+		if (cls->relnamespace == nspid &&
+			(cls->relkind == RELKIND_RELATION || cls->relkind == RELKIND_PARTITIONED_TABLE ||
+			 cls->relkind == RELKIND_VIEW || cls->relkind == RELKIND_MATVIEW ||
+			 cls->relkind == RELKIND_FOREIGN_TABLE || cls->relkind == RELKIND_SEQUENCE))
+			gov_new_action(actions, GOV_OP_DROP, cls->oid, NULL);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 /* ALTER TABLE subcommands that destroy data or break what reads it. */
 static bool
 gov_alter_is_destructive(AlterTableStmt *stmt)
@@ -588,9 +663,7 @@ governance_utility_actions(Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) stmt)->relations)
-				gov_rangevar_action(&actions, GOV_OP_TRUNCATE, lfirst(lc), false);
-			return actions;
+			return gov_truncate_actions((TruncateStmt *) stmt);
 		case T_DropStmt:
 			{
 				DropStmt   *drop = (DropStmt *) stmt;
@@ -616,8 +689,14 @@ governance_utility_actions(Node *stmt)
 						return actions;
 					case OBJECT_SCHEMA:
 						foreach(lc, drop->objects)
+						{
 							gov_new_action(&actions, GOV_OP_DROP, InvalidOid,
 										   psprintf("%s.*", strVal(lfirst(lc))));
+							/* CASCADE drops every relation in it. */
+							if (drop->behavior == DROP_CASCADE)
+								gov_schema_relation_actions(&actions,
+															get_namespace_oid(strVal(lfirst(lc)), true));
+						}
 						return actions;
 					default:
 						break;

@@ -430,9 +430,7 @@ RETURNS TABLE (request_id pg_catalog.int8, database pg_catalog.text,
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT e.seq, e.database, e."time",
-		   CASE WHEN e.event->>'identity_kind' = 'token'
-				THEN 'sub:' || (e.event->>'sub') ELSE 'db:' || e.db_role END,
+	SELECT e.seq, e.database, e."time", e.event->>'requester',
 		   e.actor, e.statement,
 		   substring(e.event->>'detail' FROM '^parameters: (.*)$'),
 		   e.event->>'fingerprint', e.event->>'rule', e.event->>'policy_action'

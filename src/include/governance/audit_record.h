@@ -62,6 +62,8 @@ typedef enum GovAuditField
 	GOV_AF_FINGERPRINT,			/* str: a statement's fingerprint */
 	GOV_AF_POLICY_ACTION,		/* str: the action a decision is about */
 	GOV_AF_MAX_ROWS,			/* int: the row budget in force */
+	GOV_AF_REQUESTER,			/* str: who asks for approval, sub:/db: */
+	GOV_AF_SESSION_ROLE,		/* str: the session role of a requester */
 	GOV_AF_TRUNCATED,			/* bool: a field was cut to fit */
 	GOV_AF_NFIELDS
 } GovAuditField;

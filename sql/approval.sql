@@ -119,6 +119,7 @@ RESET ROLE;
 -- role that logged in counts, not SET ROLE); a denial
 -- is reported to the requester with who and why.
 SET SESSION AUTHORIZATION carol;
+SELECT status FROM governance.approval_requests WHERE request_id = :req2;
 SELECT governance.deny(:req2, 'not during the freeze');
 RESET SESSION AUTHORIZATION;
 SET ROLE agent;

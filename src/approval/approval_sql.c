@@ -35,22 +35,6 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-/* A string member of a jsonb object, or NULL. */
-static char *
-gov_jsonb_str(Jsonb *j, const char *key)
-{
-	JsonbValue	k;
-	JsonbValue *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
-	if (v == NULL || v->type != jbvString)
-		return NULL;
-	return pnstrdup(v->val.string.val, v->val.string.len);
-}
-
 /* May the acting identity decide approval requests? */
 static bool
 gov_is_approver(void)
@@ -137,23 +121,23 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 						   gov_principal_name(me_principal))));
 
 	ev = governance_audit_event((uint64) id);
-	type = ev ? gov_jsonb_str(ev, "type") : NULL;
-	action = ev ? gov_jsonb_str(ev, "action") : NULL;
+	type = ev ? governance_jsonb_string(ev, "type") : NULL;
+	action = ev ? governance_jsonb_string(ev, "action") : NULL;
 	if (ev == NULL || type == NULL || strcmp(type, "approval") != 0 ||
 		action == NULL || strcmp(action, "requested") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("approval request %lld does not exist", (long long) id),
 				 errhint("Pending requests are listed in governance.approval_requests.")));
-	database = gov_jsonb_str(ev, "database");
-	kind = gov_jsonb_str(ev, "identity_kind");
-	sub = gov_jsonb_str(ev, "sub");
-	actor = gov_jsonb_str(ev, "actor");
-	db_role = gov_jsonb_str(ev, "db_role");
-	time = gov_jsonb_str(ev, "time");
-	fingerprint = gov_jsonb_str(ev, "fingerprint");
-	statement = gov_jsonb_str(ev, "statement");
-	rule = gov_jsonb_str(ev, "rule");
+	database = governance_jsonb_string(ev, "database");
+	kind = governance_jsonb_string(ev, "identity_kind");
+	sub = governance_jsonb_string(ev, "sub");
+	actor = governance_jsonb_string(ev, "actor");
+	db_role = governance_jsonb_string(ev, "db_role");
+	time = governance_jsonb_string(ev, "time");
+	fingerprint = governance_jsonb_string(ev, "fingerprint");
+	statement = governance_jsonb_string(ev, "statement");
+	rule = governance_jsonb_string(ev, "rule");
 	if (database == NULL || fingerprint == NULL || time == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -163,8 +147,8 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("approval request %lld belongs to database \"%s\"", (long long) id, database),
 				 errhint("Connect to database \"%s\" to decide it.", database)));
-	requester = gov_jsonb_str(ev, "requester");
-	session_role = gov_jsonb_str(ev, "session_role");
+	requester = governance_jsonb_string(ev, "requester");
+	session_role = governance_jsonb_string(ev, "session_role");
 	if (requester == NULL)
 		requester = (kind != NULL && strcmp(kind, "token") == 0 && sub != NULL) ?
 			psprintf("sub:%s", sub) : psprintf("db:%s", db_role ? db_role : "");

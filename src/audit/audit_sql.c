@@ -90,8 +90,9 @@ gov_file_start(const char *path)
 	return t;
 }
 
-static text *
-gov_jsonb_text(Jsonb *j, const char *key)
+/* A string member of an event, palloc'd, or NULL if absent or not a string. */
+char *
+governance_jsonb_string(Jsonb *j, const char *key)
 {
 	JsonbValue	k;
 	JsonbValue *v;
@@ -102,7 +103,15 @@ gov_jsonb_text(Jsonb *j, const char *key)
 	v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
 	if (v == NULL || v->type != jbvString)
 		return NULL;
-	return cstring_to_text_with_len(v->val.string.val, v->val.string.len);
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static text *
+gov_jsonb_text(Jsonb *j, const char *key)
+{
+	char	   *s = governance_jsonb_string(j, key);
+
+	return s ? cstring_to_text(s) : NULL;
 }
 
 /*

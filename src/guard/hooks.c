@@ -509,6 +509,55 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 }
 
+/* The arguments of ExecutorRun, to pass through gov_run_in_frame. */
+typedef struct GovRunArgs
+{
+	QueryDesc  *queryDesc;
+	ScanDirection direction;
+	uint64		count;
+	bool		execute_once;
+} GovRunArgs;
+
+static void
+gov_run_next(void *arg)
+{
+	GovRunArgs *a = arg;
+
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(a->queryDesc, a->direction, a->count, a->execute_once);
+	else
+		standard_ExecutorRun(a->queryDesc, a->direction, a->count, a->execute_once);
+}
+
+/*
+ * Run the next hook with the statement's budget frame, if it has one,
+ * marked running: rows changed meanwhile by what it sets off count for it.
+ */
+static void
+gov_run_in_frame(QueryDesc *qd, void (*next) (void *), void *arg)
+{
+	int			frame = gov_nframes > 0 ? gov_frame_of(qd) : -1;
+
+	if (frame < 0)
+	{
+		next(arg);
+		return;
+	}
+	gov_frames[frame].running++;
+	PG_TRY();
+	{
+		next(arg);
+	}
+	PG_FINALLY();
+	{
+		/* The frame may be gone if a subtransaction aborted under it. */
+		frame = gov_frame_of(qd);
+		if (frame >= 0)
+			gov_frames[frame].running--;
+	}
+	PG_END_TRY();
+}
+
 /*
  * Checked again when the plan runs: with the extended protocol a portal is
  * started at Bind and may be executed later, after the token expired.
@@ -517,68 +566,33 @@ static void
 gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 				bool execute_once)
 {
-	int			frame;
+	GovRunArgs	args = {queryDesc, direction, count, execute_once};
 
 	if (!IsParallelWorker() && !governance_identity_usable() &&
 		!gov_plan_only_sets_token(queryDesc->plannedstmt))
 		governance_identity_refuse();
 
-	frame = gov_nframes > 0 ? gov_frame_of(queryDesc) : -1;
-	if (frame < 0)
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-		return;
-	}
-	gov_frames[frame].running++;
-	PG_TRY();
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	}
-	PG_FINALLY();
-	{
-		/* The frame may be gone if a subtransaction aborted under it. */
-		frame = gov_frame_of(queryDesc);
-		if (frame >= 0)
-			gov_frames[frame].running--;
-	}
-	PG_END_TRY();
+	gov_run_in_frame(queryDesc, gov_run_next, &args);
+}
+
+static void
+gov_finish_next(void *arg)
+{
+	QueryDesc  *queryDesc = ((GovRunArgs *) arg)->queryDesc;
+
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
 }
 
 /* Triggers (foreign key cascades among them) fire here: still running. */
 static void
 gov_ExecutorFinish(QueryDesc *queryDesc)
 {
-	int			frame = gov_nframes > 0 ? gov_frame_of(queryDesc) : -1;
+	GovRunArgs	args = {queryDesc};
 
-	if (frame < 0)
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-		return;
-	}
-	gov_frames[frame].running++;
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_FINALLY();
-	{
-		frame = gov_frame_of(queryDesc);
-		if (frame >= 0)
-			gov_frames[frame].running--;
-	}
-	PG_END_TRY();
+	gov_run_in_frame(queryDesc, gov_finish_next, &args);
 }
 
 static void

@@ -43,20 +43,8 @@ gov_trigger_text_array(HeapTuple tup, TupleDesc desc, int att, int *n)
 {
 	bool		isnull;
 	Datum		d = heap_getattr(tup, att, desc, &isnull);
-	Datum	   *elems;
-	bool	   *nulls;
-	char	  **out;
-	int			i;
 
-	*n = 0;
-	if (isnull)
-		return NULL;
-	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, n);
-	out = palloc(sizeof(char *) * (*n + 1));
-	for (i = 0; i < *n; i++)
-		out[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return out;
+	return governance_text_array(d, isnull, n);
 }
 
 /* BEFORE INSERT OR UPDATE: refuse a rule that does not compile. */

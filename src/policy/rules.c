@@ -130,8 +130,8 @@ governance_schema_oid(void)
 }
 
 /* Text array column to a palloc'd C string array; NULL stays NULL. */
-static char **
-gov_text_array(Datum d, bool isnull, int *n)
+char	  **
+governance_text_array(Datum d, bool isnull, int *n)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -168,16 +168,16 @@ gov_compile_row(HeapTuple tup, TupleDesc desc, GovRule *rule)
 		TextDatumGetCString(values[GOV_RULE_ATT_NAME - 1]);
 	in.priority = nulls[GOV_RULE_ATT_PRIORITY - 1] ? 0 :
 		DatumGetInt32(values[GOV_RULE_ATT_PRIORITY - 1]);
-	in.principals = gov_text_array(values[GOV_RULE_ATT_PRINCIPALS - 1],
+	in.principals = governance_text_array(values[GOV_RULE_ATT_PRINCIPALS - 1],
 								   nulls[GOV_RULE_ATT_PRINCIPALS - 1],
 								   &in.nprincipals);
-	in.environments = gov_text_array(values[GOV_RULE_ATT_ENVIRONMENTS - 1],
+	in.environments = governance_text_array(values[GOV_RULE_ATT_ENVIRONMENTS - 1],
 									 nulls[GOV_RULE_ATT_ENVIRONMENTS - 1],
 									 &in.nenvironments);
-	in.operations = gov_text_array(values[GOV_RULE_ATT_OPERATIONS - 1],
+	in.operations = governance_text_array(values[GOV_RULE_ATT_OPERATIONS - 1],
 								   nulls[GOV_RULE_ATT_OPERATIONS - 1],
 								   &in.noperations);
-	in.objects = gov_text_array(values[GOV_RULE_ATT_OBJECTS - 1],
+	in.objects = governance_text_array(values[GOV_RULE_ATT_OBJECTS - 1],
 								nulls[GOV_RULE_ATT_OBJECTS - 1],
 								&in.nobjects);
 	in.effect = nulls[GOV_RULE_ATT_EFFECT - 1] ? NULL :

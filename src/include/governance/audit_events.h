@@ -40,6 +40,7 @@ extern void governance_audit_connection(const char *action, const char *detail);
 
 /* The event with this sequence number from the trail, or NULL. */
 extern Jsonb *governance_audit_event(uint64 seq);
+extern char *governance_jsonb_string(Jsonb *j, const char *key);
 
 /* Statement auditing hooks (src/audit/statement.c). */
 extern void governance_audit_init(void);

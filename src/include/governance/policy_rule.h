@@ -88,5 +88,6 @@ extern bool governance_rule_compile(const GovRuleInput *in, GovRule *out,
 extern bool governance_principal_parse(const char *text, GovPrincipal *out,
 									   char *err, size_t errlen);
 extern bool governance_glob_match(const char *pattern, const char *s);
+extern char **governance_text_array(Datum d, bool isnull, int *n);
 
 #endif							/* GOVERNANCE_POLICY_RULE_H */

@@ -427,6 +427,21 @@ gov_audit_render(const char *rec, size_t reclen, uint64_t seq,
 				 const char *prev_hash, const unsigned char *key,
 				 size_t keylen, char *out, size_t cap, char *hash_out)
 {
+	size_t		prefix;
+	size_t		n = gov_audit_render_line(rec, reclen, seq, out, cap, &prefix);
+
+	if (n == 0)
+		return 0;
+	memcpy(out + prefix, prev_hash, 64);
+	gov_audit_hash(key, keylen, out, prefix + 65, hash_out);
+	memcpy(out + prefix + 64 + GOV_AUDIT_HASH_GAP, hash_out, 64);
+	return n;
+}
+
+size_t
+gov_audit_render_line(const char *rec, size_t reclen, uint64_t seq,
+					  char *out, size_t cap, size_t *prefix)
+{
 	GovOut		o = {out, 0, cap, false};
 	size_t		pos = 0;
 
@@ -502,13 +517,11 @@ gov_audit_render(const char *rec, size_t reclen, uint64_t seq,
 		}
 	}
 	gov_outs(&o, ",\"prev_hash\":\"");
-	gov_outs(&o, prev_hash);
-	gov_outs(&o, "\"");
-	if (o.overflow)
-		return 0;
-	gov_audit_hash(key, keylen, out, o.len, hash_out);
-	gov_outs(&o, ",\"hash\":\"");
-	gov_outs(&o, hash_out);
+	*prefix = o.len;
+	/* Both hashes are filled in later, in place. */
+	gov_out(&o, gov_audit_genesis_hash, 64);
+	gov_outs(&o, "\",\"hash\":\"");
+	gov_out(&o, gov_audit_genesis_hash, 64);
 	gov_outs(&o, "\"}\n");
 	return o.overflow ? 0 : o.len;
 }

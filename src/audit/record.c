@@ -235,6 +235,18 @@ gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 	rec->len += GOV_FIELD_HEADER + off;
 }
 
+void
+gov_audit_put_fields(GovAuditRecord *rec, const char *fields, size_t len)
+{
+	if (rec->len + len + GOV_RECORD_RESERVE > rec->cap)
+	{
+		rec->truncated = true;
+		return;
+	}
+	memcpy(rec->data + rec->len, fields, len);
+	rec->len += len;
+}
+
 size_t
 gov_audit_record_finish(GovAuditRecord *rec)
 {

@@ -145,8 +145,9 @@ static void
 gov_put_statement(GovAuditRecord *r, const char *source, int location,
 				  int len, bool may_lex)
 {
-	char	   *text;
+	const char *text;
 	char	   *clean;
+	char		local[1024];
 
 	if (source == NULL || governance_audit_statement == GOV_AUDIT_STMT_NONE)
 		return;
@@ -163,6 +164,15 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 		text = governance_normalize_statement(source + location, len);
 		if (text == NULL)
 			return;
+	}
+	else if (source[location + len] == '\0')
+		text = source + location;	/* the rest of the string: no copy */
+	else if (len < (int) sizeof(local))
+	{
+		/* Redaction wants a terminated string; most statements are short. */
+		memcpy(local, source + location, len);
+		local[len] = '\0';
+		text = local;
 	}
 	else
 		text = pnstrdup(source + location, len);

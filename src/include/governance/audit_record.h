@@ -88,6 +88,9 @@ extern void gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v);
 extern void gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v);
 extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 							   const char *const *v, int n);
+/* Append fields another record holds (its first len bytes), all or none. */
+extern void gov_audit_put_fields(GovAuditRecord *rec, const char *fields,
+								 size_t len);
 /* Close the record (adds "truncated" if needed); returns its length. */
 extern size_t gov_audit_record_finish(GovAuditRecord *rec);
 

@@ -386,9 +386,8 @@ gov_hmac_pads(const unsigned char *key, size_t keylen, uint32_t in[8],
 	for (i = 0; i < GOV_SHA_BLOCK; i++)
 		pad[i] = k[i] ^ 0x5c;
 	gov_sha_blocks(out, pad, 1);
-	memset(k, 0, sizeof(k));
-	memset(pad, 0, sizeof(pad));
-	__asm__ __volatile__("" : : "r"(k), "r"(pad) : "memory");
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(pad, sizeof(pad));
 }
 
 static void
@@ -485,7 +484,7 @@ gov_audit_chain(char *const *lines, const size_t *prefix, int n,
 	}
 	memmove(hash_out, prev, 64);
 	hash_out[64] = '\0';
-	memset(init, 0, sizeof(init));
-	memset(outer, 0, sizeof(outer));
-	__asm__ __volatile__("" : : "r"(init), "r"(outer) : "memory");
+	/* The keyed states are as good as the key. */
+	explicit_bzero(init, sizeof(init));
+	explicit_bzero(outer, sizeof(outer));
 }

@@ -7,6 +7,7 @@ DATA = $(wildcard src/sql/governance--*.sql)
 OBJS = \
 	src/governance.o \
 	src/audit/audit_sql.o \
+	src/audit/chain.o \
 	src/audit/events.o \
 	src/audit/normalize.o \
 	src/audit/record.o \

@@ -39,6 +39,21 @@ UPDATE customers SET note = 'gold' WHERE id = 2;
 SELECT * FROM my_events(:mark);
 SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
 
+-- Relation and column names are cached per backend; renaming a column,
+-- the table or its schema shows in the very next statement's event.
+CREATE SCHEMA crm;
+CREATE TABLE crm.leads (id int, mail text);
+SELECT mail FROM crm.leads;
+ALTER TABLE crm.leads RENAME COLUMN mail TO email;
+SELECT email FROM crm.leads;
+ALTER TABLE crm.leads RENAME TO prospects;
+SELECT id, email FROM crm.prospects;
+ALTER SCHEMA crm RENAME TO sales;
+SELECT email FROM sales.prospects;
+SELECT statement, relations, columns FROM my_events(:mark) WHERE tag = 'SELECT';
+DROP SCHEMA sales CASCADE;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+
 -- Nested statements (a DO block, a function) are marked nested.
 DO $$ BEGIN PERFORM count(*) FROM customers; END $$;
 CREATE FUNCTION count_customers() RETURNS bigint LANGUAGE plpgsql

@@ -62,19 +62,47 @@ void
 governance_audit_common(GovAuditRecord *r, const char *type,
 						const char *action, const GovIdentity *id)
 {
-	static char session[32] = "";
+	governance_audit_common_at(r, type, action, id, GetCurrentTimestamp());
+}
 
-	if (session[0] == '\0')
+/*
+ * The same with the event's time given: a statement event takes the time
+ * it reads for the statement's duration anyway (one clock read, not two).
+ */
+void
+governance_audit_common_at(GovAuditRecord *r, const char *type,
+						   const char *action, const GovIdentity *id,
+						   TimestampTz now)
+{
+	/*
+	 * Database, pid, session id and login role never change in a process:
+	 * encoded once, copied into every event.  Keyed by pid, so a copy
+	 * inherited across fork() is never used.
+	 */
+	static char session_fields[512];
+	static size_t session_len = 0;
+	static int	session_pid = 0;
+
+	if (session_pid != MyProcPid)
+	{
+		GovAuditRecord s;
+		char		session[32];
+
 		snprintf(session, sizeof(session), "%lx.%x", (long) MyStartTime, MyProcPid);
-	gov_audit_put_int(r, GOV_AF_TIME, gov_unix_micros(GetCurrentTimestamp()));
+		gov_audit_record_init(&s, session_fields, sizeof(session_fields));
+		if (MyProcPort != NULL)
+			gov_audit_put_str(&s, GOV_AF_DATABASE, MyProcPort->database_name);
+		gov_audit_put_int(&s, GOV_AF_PID, MyProcPid);
+		gov_audit_put_str(&s, GOV_AF_SESSION_ID, session);
+		if (MyProcPort != NULL)
+			gov_audit_put_str(&s, GOV_AF_DB_ROLE, MyProcPort->user_name);
+		session_len = s.len;
+		session_pid = MyProcPid;
+	}
+	gov_audit_put_int(r, GOV_AF_TIME, gov_unix_micros(now));
 	gov_audit_put_str(r, GOV_AF_TYPE, type);
 	gov_audit_put_str(r, GOV_AF_ACTION, action);
-	if (MyProcPort != NULL)
-		gov_audit_put_str(r, GOV_AF_DATABASE, MyProcPort->database_name);
-	gov_audit_put_int(r, GOV_AF_PID, MyProcPid);
-	gov_audit_put_str(r, GOV_AF_SESSION_ID, session);
-	if (MyProcPort != NULL)
-		gov_audit_put_str(r, GOV_AF_DB_ROLE, MyProcPort->user_name);
+	gov_audit_put_fields(r, session_fields, session_len);
 	if (OidIsValid(GetUserId()) && GetUserId() != GetSessionUserId())
 		gov_audit_put_str(r, GOV_AF_CURRENT_ROLE, gov_role_name(GetUserId()));
 	gov_audit_put_str(r, GOV_AF_IDENTITY_KIND, id ? "token" : "role");

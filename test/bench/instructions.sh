@@ -5,39 +5,56 @@
 #	  callgrind, where TPS is too noisy to tell.
 #
 # Runs PostgreSQL in single-user mode under valgrind --tool=callgrind on
-# two fresh clusters, vanilla and governance (audit_level = none, keys
-# configured), with the same fixed statements, and also the token-per-
-# transaction script against the custom-setting one on the governance
-# cluster.  Startup is measured by a one-statement run and subtracted.
-# Instruction counts are exact and repeatable for a given build, whatever
-# else the machine is doing; they leave out the client protocol, so the
-# ratios are per statement of server work.
+# three fresh clusters, vanilla, governance (audit_level = none, keys
+# configured) and audit (audit_level = all, HMAC chain), with the same
+# fixed statements, and also the token-per-transaction script against the
+# custom-setting one on the governance cluster.  Startup is measured by a
+# one-statement run and subtracted.  Instruction counts are exact and
+# repeatable for a given build, whatever else the machine is doing; they
+# leave out the client protocol, so the ratios are per statement of server
+# work.  Single-user mode has no audit worker: the audit figure is what a
+# backend pays to build and append its events (the ring is made large
+# enough to hold them all); the worker's share is measured by run.sh.
 #
 # Usage: test/bench/instructions.sh [STATEMENTS] (default 20000)
+#
+# PGBIN names the PostgreSQL binaries to use (default
+# /usr/lib/postgresql/15/bin); the extension is built and installed with
+# the pg_config found there.
 #
 # test/bench/instructions.sh
 #
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+PG_BIN=${PGBIN:-$PG_BIN}
 n=${1:-20000}
 ntx=$((n / 4))
 gov_ensure_packages valgrind >/dev/null
-gov_build_install >/dev/null
+make -C "$GOV_REPO" -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null &&
+	gov_as_root make -C "$GOV_REPO" -s install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/governance-instr.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 [ "$(id -u)" = 0 ] && chown postgres "$work"
 
-for c in vanilla governance; do
+for c in vanilla governance audit; do
 	gov_as_pg "$PG_BIN/initdb" -D "$work/$c" -A trust >/dev/null 2>&1
 done
-cp "$GOV_REPO/test/keys/public_keys.pem" "$work/governance/"
-cat >>"$work/governance/postgresql.conf" <<EOF
+for c in governance audit; do
+	cp "$GOV_REPO/test/keys/public_keys.pem" "$GOV_REPO/test/keys/hmac.secret" "$work/$c/"
+	chmod 600 "$work/$c/hmac.secret"
+	cat >>"$work/$c/postgresql.conf" <<EOF
 shared_preload_libraries = 'governance'
-governance.audit_level = 'none'
 governance.jwt_public_keys_file = 'public_keys.pem'
+EOF
+done
+echo "governance.audit_level = 'none'" >>"$work/governance/postgresql.conf"
+cat >>"$work/audit/postgresql.conf" <<EOF
+governance.audit_level = 'all'
+governance.audit_hmac_key_file = 'hmac.secret'
+governance.audit_ring_size = '256MB'
 EOF
 [ "$(id -u)" = 0 ] && chown -R postgres "$work"
 
@@ -74,7 +91,7 @@ count()
 	sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/cg.err"
 }
 
-for c in vanilla governance; do
+for c in vanilla governance audit; do
 	gov_as_pg "$PG_BIN/postgres" --single -D "$work/$c" postgres <"$work/setup.sql" >/dev/null 2>&1
 done
 
@@ -82,22 +99,27 @@ v0=$(count vanilla one.sql)
 g0=$(count governance one.sql)
 v=$(count vanilla select.sql)
 g=$(count governance select.sql)
+a0=$(count audit one.sql)
+a=$(count audit select.sql)
 ts=$(count governance tx-bench.token.sql)
 tg=$(count governance tx-governance.token.sql)
 
 perl -e '
-	my ($n, $ntx, $v0, $g0, $v, $g, $ts, $tg) = @ARGV;
+	my ($n, $ntx, $v0, $g0, $v, $g, $ts, $tg, $a0, $a) = @ARGV;
 	my $pv = ($v - $v0) / $n;
 	my $pg = ($g - $g0) / $n;
+	my $pa = ($a - $a0) / $n;
 	my $ps = ($ts - $g0) / $ntx;
 	my $pt = ($tg - $g0) / $ntx;
 	printf "instructions per statement (callgrind, single-user mode, %d statements):\n", $n;
 	printf "  select, vanilla             %10.0f\n", $pv;
 	printf "  select, governance          %10.0f   (+%.0f)\n", $pg, $pg - $pv;
 	printf "  A  vanilla / governance     %9.1f%%   (budget >= 98%%)\n", 100 * $pv / $pg;
+	printf "  select, audit_level = all   %10.0f   (+%.0f, backend only)\n", $pa, $pa - $pv;
+	printf "  A  vanilla / audit          %9.1f%%\n", 100 * $pv / $pa;
 	printf "instructions per transaction (%d transactions):\n", $ntx;
 	printf "  SET LOCAL bench.token       %10.0f\n", $ps;
 	printf "  SET LOCAL governance.token  %10.0f   (+%.0f)\n", $pt, $pt - $ps;
 	printf "  B  setting / token          %9.1f%%   (budget >= 90%%)\n", 100 * $ps / $pt;
-' "$n" "$ntx" "$v0" "$g0" "$v" "$g" "$ts" "$tg"
+' "$n" "$ntx" "$v0" "$g0" "$v" "$g" "$ts" "$tg" "$a0" "$a"
 echo "reproduce: test/bench/instructions.sh $n"

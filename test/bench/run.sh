@@ -4,8 +4,13 @@
 #	  Measure governance against vanilla PostgreSQL and pgaudit in one run.
 #
 # Usage: test/bench/run.sh [--duration S] [--rounds N] [--clients C]
-#                          [--scale F] [--suite identity|audit|all] [--quick]
-#                          [--keep]
+#                          [--scale F] [--suite identity|audit|audit-select|all]
+#                          [--quick] [--keep]
+#
+# Environment: PGBIN, the PostgreSQL binaries to build against and run
+# (default /usr/lib/postgresql/15/bin); BASE_PORT, the first cluster's
+# port (default 55432; the others follow); BENCH_WORK, the prefix of the
+# temporary directory (default /tmp/governance-bench).
 #
 # Every configuration is its own cluster (initdb once at the start, same
 # postgresql.conf apart from its preload list and its own lines, same
@@ -62,9 +67,9 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 RESULTS_DIR="$BENCH_DIR/results"
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 . "$REPO_ROOT/test/lib.sh"
-BASE_PORT=55432
+BASE_PORT=${BASE_PORT:-55432}
 WARMUP=3
 
 # ---------------------------------------------------------------------------
@@ -81,7 +86,8 @@ Usage: test/bench/run.sh [options]
                  (default 3; 2 with --quick)
   --clients C    pgbench clients (default 2); threads are min(C, 2)
   --scale F      pgbench scale factor, the same for every cluster (default 10)
-  --suite NAME   identity, audit or all (default identity)
+  --suite NAME   identity, audit, audit-select (workload A of the audit
+                 suite alone) or all (default identity)
   --quick        short run: 5 s x 2 rounds (explicit options still win)
   --keep         keep the temporary directory (clusters, logs) on exit
   -h, --help     this text
@@ -139,7 +145,7 @@ fi
 jobs=$((clients < 2 ? clients : 2))
 
 # The command that reproduces this run, every choice spelled out.
-REPRODUCE="test/bench/run.sh --suite $suite --duration $duration --rounds $rounds --clients $clients --scale $scale"
+REPRODUCE="${PGBIN:+PGBIN=$PGBIN }test/bench/run.sh --suite $suite --duration $duration --rounds $rounds --clients $clients --scale $scale"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "run.sh: must run as root (it installs packages and the extension," \
@@ -308,6 +314,7 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 
 	SUITES[identity]="A.vanilla A.pgaudit A.governance B.setting B.token"
 	SUITES[audit]="A.vanilla A.pgaudit A.audit C.vanilla C.audit C.audit_sync"
+	SUITES[audit-select]="A.vanilla A.pgaudit A.audit"
 	SUITES[all]="${WORKLOADS[*]}"
 }
 
@@ -575,7 +582,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-WORK=$(mktemp -d /tmp/governance-bench.XXXXXX)
+WORK=$(mktemp -d "${BENCH_WORK:-/tmp/governance-bench}.XXXXXX")
 define_benchmarks
 [ -n "${SUITES[$suite]:-}" ] || {
 	echo "run.sh: unknown suite \"$suite\" (known: ${!SUITES[*]})" >&2

@@ -10,6 +10,7 @@
 #ifndef GOVERNANCE_AUDIT_EVENTS_H
 #define GOVERNANCE_AUDIT_EVENTS_H
 
+#include "datatype/timestamp.h"
 #include "governance/audit_record.h"
 #include "governance/identity.h"
 #include "utils/jsonb.h"
@@ -17,6 +18,11 @@
 /* The fields every event carries; id is the identity to record (or NULL). */
 extern void governance_audit_common(GovAuditRecord *r, const char *type,
 									const char *action, const GovIdentity *id);
+/* The same, with the event's time given. */
+extern void governance_audit_common_at(GovAuditRecord *r, const char *type,
+									   const char *action,
+									   const GovIdentity *id,
+									   TimestampTz now);
 
 /* Finish and append; returns the sequence number, 0 if dropped. */
 extern uint64 governance_audit_emit(GovAuditRecord *r, int elevel);

@@ -94,6 +94,9 @@ extern void gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v);
 extern void gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v);
 extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 							   const char *const *v, int n);
+/* Append fields another record holds (its first len bytes), all or none. */
+extern void gov_audit_put_fields(GovAuditRecord *rec, const char *fields,
+								 size_t len);
 /* Close the record (adds "truncated" if needed); returns its length. */
 extern size_t gov_audit_record_finish(GovAuditRecord *rec);
 
@@ -112,6 +115,30 @@ extern size_t gov_audit_render(const char *rec, size_t reclen, uint64_t seq,
 							   const char *prev_hash,
 							   const unsigned char *key, size_t keylen,
 							   char *out, size_t cap, char *hash_out);
+
+/*
+ * Render one record as a JSON line (with '\n') into out (cap bytes) with
+ * room for both hashes: the previous line's hash goes at out + *prefix
+ * (64 hex digits), the line's own 64 + GOV_AUDIT_HASH_GAP bytes later;
+ * what is hashed is the line's first *prefix + 65 bytes.  Returns the line
+ * length, or 0 if out is too small or the record is malformed.
+ */
+extern size_t gov_audit_render_line(const char *rec, size_t reclen,
+									uint64_t seq, char *out, size_t cap,
+									size_t *prefix);
+
+#define GOV_AUDIT_HASH_GAP 10	/* strlen("\",\"hash\":\"") */
+
+/*
+ * Chain n lines rendered by gov_audit_render_line (prefix[i] as it set
+ * it) to prev_hash and to one another, filling in both hashes of each;
+ * hash_out (which may be prev_hash) gets the last line's hash.  Hashes
+ * GOV_AUDIT_CHAIN_LANES lines at a time (src/audit/chain.c).
+ */
+#define GOV_AUDIT_CHAIN_LANES 8
+extern void gov_audit_chain(char *const *lines, const size_t *prefix, int n,
+							const char *prev_hash, const unsigned char *key,
+							size_t keylen, char *hash_out);
 
 /* The hash of a line's chained prefix (HMAC-SHA-256, or SHA-256 if no key). */
 extern void gov_audit_hash(const unsigned char *key, size_t keylen,

@@ -1,0 +1,490 @@
+/*-------------------------------------------------------------------------
+ *
+ * chain.c
+ *	  The hash chain of a batch of rendered audit lines, computed with
+ *	  SHA-256 run over several lines at once.
+ *
+ * A line's hash is HMAC-SHA-256 (or SHA-256 without a key) over its bytes
+ * up to and including prev_hash's closing quote (see audit_record.h), and
+ * the worker computes one for every event: on a CPU without SHA
+ * instructions that is most of what an event costs the worker.  The chain
+ * makes the lines depend on one another, but only through prev_hash,
+ * which comes last in what is hashed.  So the 64-byte blocks before it,
+ * most of every line, are hashed for many lines at once, eight in the
+ * lanes of AVX2 registers (one line per lane), and only the last two or
+ * three blocks of each line and the HMAC's outer block are hashed one
+ * line after the other.  The result is the same standard HMAC-SHA-256 as
+ * OpenSSL's, which the verifier uses: a line hashed here that OpenSSL
+ * disagrees with fails verification.
+ *
+ * The eight-lane SHA-256 is written here from FIPS 180-4, and so is the
+ * padding: OpenSSL 3's EVP interface cannot resume a hash from an
+ * intermediate state, which the split needs.  Single blocks go through
+ * OpenSSL's SHA256_Transform (deprecated in 3.0, but the only interface
+ * to its assembly block function, half as fast again as C) where it is
+ * available, else through the C version.  Without AVX2 every block runs
+ * one line at a time.
+ *
+ * Plain C, no server headers, no allocation; single-threaded use.
+ *
+ * src/audit/chain.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GOV_HAVE_X8 1
+#endif
+
+/* SHA256_Transform is deprecated since OpenSSL 3.0; see above. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/opensslv.h>
+#include <openssl/sha.h>
+
+#include "governance/audit_record.h"
+
+#if OPENSSL_VERSION_MAJOR < 4 && !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define GOV_OPENSSL_TRANSFORM 1
+#endif
+
+#define GOV_SHA_BLOCK 64
+
+static const uint32_t gov_sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+static const uint32_t gov_sha_iv[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+};
+
+#define ROTR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
+
+static inline uint32_t
+gov_be32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+		((uint32_t) p[2] << 8) | (uint32_t) p[3];
+}
+
+#ifdef GOV_OPENSSL_TRANSFORM
+
+/* SHA-256's compression function over nblocks blocks, one stream. */
+static void
+gov_sha_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+	SHA256_CTX	c;
+	int			i;
+
+	for (i = 0; i < 8; i++)
+		c.h[i] = st[i];
+	while (nblocks-- > 0)
+	{
+		SHA256_Transform(&c, p);
+		p += GOV_SHA_BLOCK;
+	}
+	for (i = 0; i < 8; i++)
+		st[i] = c.h[i];
+}
+
+#else
+
+/* One round; the eight working variables rotate by renaming, not moving. */
+#define GOV_ROUND(a, b, c, d, e, f, g, h, t) \
+	do { \
+		uint32_t	t1 = (h) + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + \
+			((g) ^ ((e) & ((f) ^ (g)))) + gov_sha_k[t] + w[t]; \
+		uint32_t	t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + \
+			(((a) & (b)) | ((c) & ((a) | (b)))); \
+		(d) += t1; \
+		(h) = t1 + t2; \
+	} while (0)
+
+/* SHA-256's compression function over nblocks blocks, one stream. */
+static void
+gov_sha_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+	while (nblocks-- > 0)
+	{
+		uint32_t	w[64];
+		uint32_t	a = st[0],
+					b = st[1],
+					c = st[2],
+					d = st[3],
+					e = st[4],
+					f = st[5],
+					g = st[6],
+					h = st[7];
+		int			t;
+
+		for (t = 0; t < 16; t++)
+			w[t] = gov_be32(p + 4 * t);
+		for (t = 16; t < 64; t++)
+		{
+			uint32_t	s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+			uint32_t	s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+
+			w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+		}
+		for (t = 0; t < 64; t += 8)
+		{
+			GOV_ROUND(a, b, c, d, e, f, g, h, t);
+			GOV_ROUND(h, a, b, c, d, e, f, g, t + 1);
+			GOV_ROUND(g, h, a, b, c, d, e, f, t + 2);
+			GOV_ROUND(f, g, h, a, b, c, d, e, t + 3);
+			GOV_ROUND(e, f, g, h, a, b, c, d, t + 4);
+			GOV_ROUND(d, e, f, g, h, a, b, c, t + 5);
+			GOV_ROUND(c, d, e, f, g, h, a, b, t + 6);
+			GOV_ROUND(b, c, d, e, f, g, h, a, t + 7);
+		}
+		st[0] += a;
+		st[1] += b;
+		st[2] += c;
+		st[3] += d;
+		st[4] += e;
+		st[5] += f;
+		st[6] += g;
+		st[7] += h;
+		p += GOV_SHA_BLOCK;
+	}
+}
+
+#endif							/* GOV_OPENSSL_TRANSFORM */
+
+#ifdef GOV_HAVE_X8
+
+#define GOV_LANES GOV_AUDIT_CHAIN_LANES
+
+#define V_ROTR(x, n) \
+	_mm256_or_si256(_mm256_srli_epi32((x), (n)), _mm256_slli_epi32((x), 32 - (n)))
+
+/*
+ * The compression function over one block of each of eight streams: lane
+ * i of st[j] is word j of stream i's state, p[i] its block.  Lanes whose
+ * bit in active is clear keep their state (their p[i] is still read).
+ */
+__attribute__((target("avx2")))
+static void
+gov_sha_block_x8(__m256i st[8], const unsigned char *const p[GOV_LANES],
+				 unsigned active)
+{
+	const __m256i bswap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8,
+										   15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4,
+										   11, 10, 9, 8, 15, 14, 13, 12);
+	__m256i		w[16];
+	__m256i		a = st[0],
+				b = st[1],
+				c = st[2],
+				d = st[3],
+				e = st[4],
+				f = st[5],
+				g = st[6],
+				h = st[7];
+	__m256i		keep;
+	int			half,
+				t;
+
+	/*
+	 * Load each stream's block as two rows of eight words and transpose
+	 * the two 8x8 matrices, so w[t] holds word t of every stream.
+	 */
+	for (half = 0; half < 2; half++)
+	{
+		__m256i		r[8],
+					u[8],
+					v[8];
+		int			i;
+
+		for (i = 0; i < GOV_LANES; i++)
+			r[i] = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *) (p[i] + 32 * half)),
+									   bswap);
+		for (i = 0; i < 8; i += 2)
+		{
+			u[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+			u[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+		}
+		for (i = 0; i < 8; i += 4)
+		{
+			v[i] = _mm256_unpacklo_epi64(u[i], u[i + 2]);
+			v[i + 1] = _mm256_unpackhi_epi64(u[i], u[i + 2]);
+			v[i + 2] = _mm256_unpacklo_epi64(u[i + 1], u[i + 3]);
+			v[i + 3] = _mm256_unpackhi_epi64(u[i + 1], u[i + 3]);
+		}
+		for (i = 0; i < 4; i++)
+		{
+			w[8 * half + i] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);
+			w[8 * half + i + 4] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);
+		}
+	}
+
+	for (t = 0; t < 64; t++)
+	{
+		__m256i		wt,
+					t1,
+					t2;
+
+		if (t < 16)
+			wt = w[t];
+		else
+		{
+			__m256i		w15 = w[(t - 15) & 15];
+			__m256i		w2 = w[(t - 2) & 15];
+			__m256i		s0 = _mm256_xor_si256(_mm256_xor_si256(V_ROTR(w15, 7), V_ROTR(w15, 18)),
+											  _mm256_srli_epi32(w15, 3));
+			__m256i		s1 = _mm256_xor_si256(_mm256_xor_si256(V_ROTR(w2, 17), V_ROTR(w2, 19)),
+											  _mm256_srli_epi32(w2, 10));
+
+			wt = _mm256_add_epi32(_mm256_add_epi32(w[t & 15], s0),
+								  _mm256_add_epi32(w[(t - 7) & 15], s1));
+			w[t & 15] = wt;
+		}
+		t1 = _mm256_add_epi32(h, _mm256_xor_si256(_mm256_xor_si256(V_ROTR(e, 6), V_ROTR(e, 11)),
+												  V_ROTR(e, 25)));
+		t1 = _mm256_add_epi32(t1, _mm256_xor_si256(_mm256_and_si256(e, f),
+												   _mm256_andnot_si256(e, g)));
+		t1 = _mm256_add_epi32(t1, _mm256_add_epi32(_mm256_set1_epi32((int) gov_sha_k[t]), wt));
+		t2 = _mm256_add_epi32(_mm256_xor_si256(_mm256_xor_si256(V_ROTR(a, 2), V_ROTR(a, 13)),
+											   V_ROTR(a, 22)),
+							  _mm256_or_si256(_mm256_and_si256(a, b),
+											  _mm256_and_si256(c, _mm256_or_si256(a, b))));
+		h = g;
+		g = f;
+		f = e;
+		e = _mm256_add_epi32(d, t1);
+		d = c;
+		c = b;
+		b = a;
+		a = _mm256_add_epi32(t1, t2);
+	}
+
+	/* keep: all ones in the lanes to update */
+	keep = _mm256_cmpgt_epi32(_mm256_and_si256(_mm256_set1_epi32((int) active),
+											   _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128)),
+							  _mm256_setzero_si256());
+	st[0] = _mm256_blendv_epi8(st[0], _mm256_add_epi32(st[0], a), keep);
+	st[1] = _mm256_blendv_epi8(st[1], _mm256_add_epi32(st[1], b), keep);
+	st[2] = _mm256_blendv_epi8(st[2], _mm256_add_epi32(st[2], c), keep);
+	st[3] = _mm256_blendv_epi8(st[3], _mm256_add_epi32(st[3], d), keep);
+	st[4] = _mm256_blendv_epi8(st[4], _mm256_add_epi32(st[4], e), keep);
+	st[5] = _mm256_blendv_epi8(st[5], _mm256_add_epi32(st[5], f), keep);
+	st[6] = _mm256_blendv_epi8(st[6], _mm256_add_epi32(st[6], g), keep);
+	st[7] = _mm256_blendv_epi8(st[7], _mm256_add_epi32(st[7], h), keep);
+}
+
+/*
+ * Hash nblocks[i] blocks of data[i] from init for up to eight streams at
+ * once, leaving stream i's state in out[i].
+ */
+__attribute__((target("avx2")))
+static void
+gov_sha_blocks_x8(const uint32_t init[8], const unsigned char *const data[GOV_LANES],
+				  const size_t nblocks[GOV_LANES], int n, uint32_t out[][8])
+{
+	__m256i		st[8];
+	const unsigned char *p[GOV_LANES];
+	size_t		most = 0,
+				k;
+	uint32_t	lanes[8][GOV_LANES];
+	int			i,
+				j;
+
+	for (j = 0; j < 8; j++)
+		st[j] = _mm256_set1_epi32((int) init[j]);
+	for (i = 0; i < GOV_LANES; i++)
+		if (i < n && nblocks[i] > most)
+			most = nblocks[i];
+	for (k = 0; k < most; k++)
+	{
+		unsigned	active = 0;
+
+		for (i = 0; i < GOV_LANES; i++)
+		{
+			if (i < n && k < nblocks[i])
+			{
+				active |= 1u << i;
+				p[i] = data[i] + k * GOV_SHA_BLOCK;
+			}
+			else
+				p[i] = data[0];	/* read, not used */
+		}
+		gov_sha_block_x8(st, p, active);
+	}
+	for (j = 0; j < 8; j++)
+		_mm256_storeu_si256((__m256i *) lanes[j], st[j]);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 8; j++)
+			out[i][j] = lanes[j][i];
+}
+
+#endif							/* GOV_HAVE_X8 */
+
+/* Hash the rest of a message from state st: tail, then padding. */
+static void
+gov_sha_finish(uint32_t st[8], const unsigned char *tail, size_t len,
+			   uint64_t total, unsigned char digest[32])
+{
+	unsigned char buf[3 * GOV_SHA_BLOCK];
+	size_t		padded = (len + 9 + GOV_SHA_BLOCK - 1) / GOV_SHA_BLOCK * GOV_SHA_BLOCK;
+	uint64_t	bits = total * 8;
+	int			i;
+
+	memcpy(buf, tail, len);
+	buf[len] = 0x80;
+	memset(buf + len + 1, 0, padded - len - 1);
+	for (i = 0; i < 8; i++)
+		buf[padded - 1 - i] = (unsigned char) (bits >> (8 * i));
+	gov_sha_blocks(st, buf, padded / GOV_SHA_BLOCK);
+	for (i = 0; i < 8; i++)
+	{
+		digest[4 * i] = (unsigned char) (st[i] >> 24);
+		digest[4 * i + 1] = (unsigned char) (st[i] >> 16);
+		digest[4 * i + 2] = (unsigned char) (st[i] >> 8);
+		digest[4 * i + 3] = (unsigned char) st[i];
+	}
+}
+
+/* The states after HMAC's first inner and outer blocks (the keyed pads). */
+static void
+gov_hmac_pads(const unsigned char *key, size_t keylen, uint32_t in[8],
+			  uint32_t out[8])
+{
+	unsigned char k[GOV_SHA_BLOCK];
+	unsigned char pad[GOV_SHA_BLOCK];
+	int			i;
+
+	memset(k, 0, sizeof(k));
+	if (keylen > GOV_SHA_BLOCK)
+	{
+		uint32_t	st[8];
+		size_t		full = keylen / GOV_SHA_BLOCK;
+
+		memcpy(st, gov_sha_iv, sizeof(st));
+		gov_sha_blocks(st, key, full);
+		gov_sha_finish(st, key + full * GOV_SHA_BLOCK, keylen - full * GOV_SHA_BLOCK,
+					   keylen, k);
+	}
+	else
+		memcpy(k, key, keylen);
+	memcpy(in, gov_sha_iv, 8 * sizeof(uint32_t));
+	memcpy(out, gov_sha_iv, 8 * sizeof(uint32_t));
+	for (i = 0; i < GOV_SHA_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	gov_sha_blocks(in, pad, 1);
+	for (i = 0; i < GOV_SHA_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	gov_sha_blocks(out, pad, 1);
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(pad, sizeof(pad));
+}
+
+static void
+gov_hex(const unsigned char *md, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int			i;
+
+	for (i = 0; i < 32; i++)
+	{
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0x0f];
+	}
+}
+
+#ifdef GOV_HAVE_X8
+static int	gov_x8 = -1;		/* AVX2 available: unknown, no, yes */
+#endif
+
+void
+gov_audit_chain(char *const *lines, const size_t *prefix, int n,
+				const char *prev_hash, const unsigned char *key,
+				size_t keylen, char *hash_out)
+{
+	uint32_t	init[8],
+				outer[8];
+	size_t		base = 0;
+	const char *prev = prev_hash;
+	int			first;
+
+	if (key != NULL && keylen > 0)
+	{
+		gov_hmac_pads(key, keylen, init, outer);
+		base = GOV_SHA_BLOCK;
+	}
+	else
+		memcpy(init, gov_sha_iv, sizeof(init));
+
+#ifdef GOV_HAVE_X8
+	if (gov_x8 < 0)
+		gov_x8 = __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+
+	for (first = 0; first < n; first += GOV_AUDIT_CHAIN_LANES)
+	{
+		uint32_t	mid[GOV_AUDIT_CHAIN_LANES][8];
+		const unsigned char *data[GOV_AUDIT_CHAIN_LANES];
+		size_t		nblocks[GOV_AUDIT_CHAIN_LANES];
+		int			m = n - first < GOV_AUDIT_CHAIN_LANES ? n - first : GOV_AUDIT_CHAIN_LANES;
+		int			i;
+
+		/* The full blocks before prev_hash, which need no other line. */
+		for (i = 0; i < m; i++)
+		{
+			data[i] = (const unsigned char *) lines[first + i];
+			nblocks[i] = prefix[first + i] / GOV_SHA_BLOCK;
+		}
+#ifdef GOV_HAVE_X8
+		if (gov_x8 == 1 && m > 1)
+			gov_sha_blocks_x8(init, data, nblocks, m, mid);
+		else
+#endif
+			for (i = 0; i < m; i++)
+			{
+				memcpy(mid[i], init, sizeof(init));
+				gov_sha_blocks(mid[i], data[i], nblocks[i]);
+			}
+
+		/* The rest, line after line: each needs the hash before it. */
+		for (i = 0; i < m; i++)
+		{
+			char	   *line = lines[first + i];
+			size_t		plen = prefix[first + i];
+			size_t		done = nblocks[i] * GOV_SHA_BLOCK;
+			unsigned char tail[GOV_SHA_BLOCK + 64 + 1];
+			unsigned char md[32];
+			size_t		tlen = plen - done;
+
+			memcpy(line + plen, prev, 64);
+			memcpy(tail, line + done, tlen);
+			memcpy(tail + tlen, prev, 64);
+			tail[tlen + 64] = '"';
+			gov_sha_finish(mid[i], tail, tlen + 65, base + plen + 65, md);
+			if (base > 0)
+			{
+				uint32_t	st[8];
+
+				memcpy(st, outer, sizeof(st));
+				gov_sha_finish(st, md, 32, GOV_SHA_BLOCK + 32, md);
+			}
+			gov_hex(md, line + plen + 64 + GOV_AUDIT_HASH_GAP);
+			prev = line + plen + 64 + GOV_AUDIT_HASH_GAP;
+		}
+	}
+	memmove(hash_out, prev, 64);
+	hash_out[64] = '\0';
+	/* The keyed states are as good as the key. */
+	explicit_bzero(init, sizeof(init));
+	explicit_bzero(outer, sizeof(outer));
+}

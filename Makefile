@@ -9,6 +9,7 @@ OBJS = \
 	src/audit/audit_sql.o \
 	src/audit/chain.o \
 	src/audit/events.o \
+	src/audit/names.o \
 	src/audit/normalize.o \
 	src/audit/record.o \
 	src/audit/ring.o \

@@ -41,54 +41,18 @@
 /* Room kept free while building, for the "truncated" marker. */
 #define GOV_RECORD_RESERVE 16
 
-static const char *const gov_field_names[GOV_AF_NFIELDS] = {
-	[GOV_AF_TIME] = "time",
-	[GOV_AF_TYPE] = "type",
-	[GOV_AF_ACTION] = "action",
-	[GOV_AF_DATABASE] = "database",
-	[GOV_AF_PID] = "pid",
-	[GOV_AF_SESSION_ID] = "session_id",
-	[GOV_AF_DB_ROLE] = "db_role",
-	[GOV_AF_CURRENT_ROLE] = "current_role",
-	[GOV_AF_IDENTITY_KIND] = "identity_kind",
-	[GOV_AF_SUB] = "sub",
-	[GOV_AF_ACTOR] = "actor",
-	[GOV_AF_ROLES] = "roles",
-	[GOV_AF_TOKEN_ID] = "token_id",
-	[GOV_AF_TOKEN_FINGERPRINT] = "token_fingerprint",
-	[GOV_AF_CLIENT_ADDR] = "client_addr",
-	[GOV_AF_APPLICATION_NAME] = "application_name",
-	[GOV_AF_NESTED] = "nested",
-	[GOV_AF_NESTING_LEVEL] = "nesting_level",
-	[GOV_AF_COMMAND_TAG] = "command_tag",
-	[GOV_AF_STATEMENT] = "statement",
-	[GOV_AF_RELATIONS] = "relations",
-	[GOV_AF_COLUMNS] = "columns",
-	[GOV_AF_ROWS] = "rows",
-	[GOV_AF_DURATION_US] = "duration_us",
-	[GOV_AF_DECISION] = "decision",
-	[GOV_AF_RULE] = "rule",
-	[GOV_AF_SQLSTATE] = "sqlstate",
-	[GOV_AF_MESSAGE] = "message",
-	[GOV_AF_DETAIL] = "detail",
-	[GOV_AF_REFUSED_TOKEN] = "refused_token_fingerprint",
-	[GOV_AF_REQUEST_ID] = "request_id",
-	[GOV_AF_FINGERPRINT] = "fingerprint",
-	[GOV_AF_POLICY_ACTION] = "policy_action",
-	[GOV_AF_MAX_ROWS] = "max_rows",
-	[GOV_AF_REQUESTER] = "requester",
-	[GOV_AF_SESSION_ROLE] = "session_role",
-	[GOV_AF_TRUNCATED] = "truncated",
-};
-
-/* What precedes each field's value in a line: ,"name": */
+/*
+ * Each field's name, and what precedes its value in a line: ,"name":
+ * (written ready-made, so rendering copies it rather than quoting it).
+ */
 typedef struct GovFieldKey
 {
+	const char *name;
 	const char *text;
 	size_t		len;
 } GovFieldKey;
 
-#define GOV_KEY(name) {",\"" name "\":", sizeof(",\"" name "\":") - 1}
+#define GOV_KEY(name) {name, ",\"" name "\":", sizeof(",\"" name "\":") - 1}
 
 static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_TIME] = GOV_KEY("time"),
@@ -121,6 +85,12 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_MESSAGE] = GOV_KEY("message"),
 	[GOV_AF_DETAIL] = GOV_KEY("detail"),
 	[GOV_AF_REFUSED_TOKEN] = GOV_KEY("refused_token_fingerprint"),
+	[GOV_AF_REQUEST_ID] = GOV_KEY("request_id"),
+	[GOV_AF_FINGERPRINT] = GOV_KEY("fingerprint"),
+	[GOV_AF_POLICY_ACTION] = GOV_KEY("policy_action"),
+	[GOV_AF_MAX_ROWS] = GOV_KEY("max_rows"),
+	[GOV_AF_REQUESTER] = GOV_KEY("requester"),
+	[GOV_AF_SESSION_ROLE] = GOV_KEY("session_role"),
 	[GOV_AF_TRUNCATED] = GOV_KEY("truncated"),
 };
 
@@ -130,7 +100,7 @@ const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =
 const char *
 gov_audit_field_name(GovAuditField f)
 {
-	return (f >= 0 && f < GOV_AF_NFIELDS) ? gov_field_names[f] : NULL;
+	return (f >= 0 && f < GOV_AF_NFIELDS) ? gov_field_keys[f].name : NULL;
 }
 
 void

@@ -18,18 +18,10 @@
  * QueryDesc; the nesting counter changes only in PG_TRY/PG_FINALLY.
  * Parallel workers record nothing: their leader records the statement.
  *
- * The names of the relations and columns a statement touches come from a
- * per-backend cache (in a context under CacheMemoryContext) rather than
- * from catalog lookups and string formatting for every statement, which
- * cost more than the rest of the event together.  An entry is marked stale
- * by the relcache invalidation of its relation (a rename, a column rename,
- * SET SCHEMA, DROP) and every entry by a change of pg_namespace (a schema
- * rename); a stale entry is refilled on its next use.  Invalidation
- * callbacks only mark entries stale, never free them: they can run while
- * an entry is being filled, inside the catalog lookups themselves.  The
- * names a refilled entry replaces may still be in use by the statement
- * being recorded (a relation listed twice), so they are freed only when
- * the next statement's objects are looked up.
+ * The names of the relations and columns a statement touches come from
+ * the per-backend name cache (src/audit/names.c) rather than from catalog
+ * lookups and string formatting for every statement, which cost more than
+ * the rest of the event together.
  *
  * src/audit/statement.c
  *
@@ -45,6 +37,7 @@
 #include "governance/audit_statement.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
+#include "governance/names.h"
 #include "libpq/auth.h"
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
@@ -61,7 +54,6 @@
 
 #define GOV_MAX_OPEN_QUERIES 64
 #define GOV_MAX_OBJECTS 64
-#define GOV_MAX_CACHED_RELS 1024
 
 typedef struct GovQueryState
 {
@@ -90,25 +82,6 @@ static ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
 static MemoryContext gov_audit_cxt = NULL;
-
-/* Cached names of a relation: "schema.table" and "schema.table.column". */
-typedef struct GovRelNames
-{
-	Oid			relid;			/* hash key */
-	bool		valid;			/* false: refill before use */
-	bool		exists;			/* the relation was found */
-	int			ncols;			/* length of cols */
-	char	  **cols;			/* by attnum - 1; NULL until looked up */
-	char	   *name;			/* "schema.table" */
-} GovRelNames;
-
-static HTAB *gov_names = NULL;
-static MemoryContext gov_names_cxt = NULL;
-
-/* Names replaced by a refill, freed before the next statement's lookups. */
-static char **gov_names_garbage = NULL;
-static int	gov_names_ngarbage = 0;
-static int	gov_names_maxgarbage = 0;
 
 /* The audit level a plannable statement belongs to. */
 static GovAuditLevel
@@ -200,138 +173,6 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 	gov_audit_put_str(r, GOV_AF_STATEMENT, clean ? clean : text);
 }
 
-/* A relation's names changed (or all relations', for InvalidOid). */
-static void
-gov_names_relcache_cb(Datum arg, Oid relid)
-{
-	HASH_SEQ_STATUS seq;
-	GovRelNames *e;
-
-	if (gov_names == NULL)
-		return;
-	if (OidIsValid(relid))
-	{
-		e = hash_search(gov_names, &relid, HASH_FIND, NULL);
-		if (e != NULL)
-			e->valid = false;
-		return;
-	}
-	hash_seq_init(&seq, gov_names);
-	while ((e = hash_seq_search(&seq)) != NULL)
-		e->valid = false;
-}
-
-/* A schema was renamed (or dropped): every qualified name may be stale. */
-static void
-gov_names_namespace_cb(Datum arg, int cacheid, uint32 hashvalue)
-{
-	gov_names_relcache_cb(arg, InvalidOid);
-}
-
-static void
-gov_names_discard(char *p)
-{
-	if (p == NULL)
-		return;
-	if (gov_names_ngarbage == gov_names_maxgarbage)
-	{
-		gov_names_maxgarbage = Max(16, 2 * gov_names_maxgarbage);
-		if (gov_names_garbage == NULL)
-			gov_names_garbage = MemoryContextAlloc(gov_names_cxt,
-												   gov_names_maxgarbage * sizeof(char *));
-		else
-			gov_names_garbage = repalloc(gov_names_garbage,
-										 gov_names_maxgarbage * sizeof(char *));
-	}
-	gov_names_garbage[gov_names_ngarbage++] = p;
-}
-
-/* The cache entry of a relation, filled and valid; NULL if it is gone. */
-static GovRelNames *
-gov_rel_names(Oid relid)
-{
-	GovRelNames *e;
-	bool		found;
-	char	   *rel,
-			   *nsp;
-
-	if (gov_names == NULL)
-	{
-		HASHCTL		ctl;
-
-		if (gov_names_cxt == NULL)
-		{
-			gov_names_cxt = AllocSetContextCreate(CacheMemoryContext,
-												  "governance audit names",
-												  ALLOCSET_SMALL_SIZES);
-			CacheRegisterRelcacheCallback(gov_names_relcache_cb, (Datum) 0);
-			CacheRegisterSyscacheCallback(NAMESPACEOID, gov_names_namespace_cb,
-										  (Datum) 0);
-		}
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(GovRelNames);
-		ctl.hcxt = gov_names_cxt;
-		gov_names = hash_create("governance audit names", 64, &ctl,
-								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	e = hash_search(gov_names, &relid, HASH_ENTER, &found);
-	if (found && e->valid)
-		return e->exists ? e : NULL;
-	if (found)
-	{
-		int			i;
-
-		for (i = 0; i < e->ncols; i++)
-			gov_names_discard(e->cols[i]);
-		gov_names_discard((char *) e->cols);
-		gov_names_discard(e->name);
-	}
-	e->cols = NULL;
-	e->ncols = 0;
-	e->name = NULL;
-	e->exists = false;
-	/* Before the lookups: an invalidation they process marks it stale. */
-	e->valid = true;
-	rel = get_rel_name(relid);
-	nsp = rel ? get_namespace_name(get_rel_namespace(relid)) : NULL;
-	if (rel == NULL || nsp == NULL)
-		return NULL;
-	e->name = MemoryContextAlloc(gov_names_cxt, strlen(nsp) + strlen(rel) + 2);
-	sprintf(e->name, "%s.%s", nsp, rel);
-	e->exists = true;
-	return e;
-}
-
-/* "schema.table.column" of a column of a cached relation, or NULL. */
-static const char *
-gov_col_name(GovRelNames *e, Oid relid, AttrNumber att)
-{
-	char	   *name;
-
-	if (att > e->ncols)
-	{
-		int			n = Max(att, 8);
-
-		if (e->cols == NULL)
-			e->cols = MemoryContextAllocZero(gov_names_cxt, n * sizeof(char *));
-		else
-		{
-			e->cols = repalloc(e->cols, n * sizeof(char *));
-			memset(e->cols + e->ncols, 0, (n - e->ncols) * sizeof(char *));
-		}
-		e->ncols = n;
-	}
-	if (e->cols[att - 1] != NULL)
-		return e->cols[att - 1];
-	name = get_attname(relid, att, true);
-	if (name == NULL)
-		return NULL;
-	e->cols[att - 1] = MemoryContextAlloc(gov_names_cxt,
-										  strlen(e->name) + strlen(name) + 2);
-	sprintf(e->cols[att - 1], "%s.%s", e->name, name);
-	return e->cols[att - 1];
-}
-
 /* "schema.table" of each relation the plan reads or writes, and columns. */
 static void
 gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
@@ -342,21 +183,8 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 				ncols = 0;
 	ListCell   *lc;
 
-	/*
-	 * A session that creates and drops many relations (temporary tables)
-	 * would grow the cache for ever: start it afresh now and then, here,
-	 * where no name from it is in use.
-	 */
-	if (gov_names != NULL && hash_get_num_entries(gov_names) > GOV_MAX_CACHED_RELS)
-	{
-		hash_destroy(gov_names);
-		MemoryContextReset(gov_names_cxt);
-		gov_names = NULL;
-		gov_names_garbage = NULL;
-		gov_names_ngarbage = gov_names_maxgarbage = 0;
-	}
-	while (gov_names_ngarbage > 0)
-		pfree(gov_names_garbage[--gov_names_ngarbage]);
+	/* No name from the cache is in use here: it may tidy itself. */
+	governance_names_collect();
 
 	foreach(lc, pstmt->rtable)
 	{
@@ -368,7 +196,7 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 		if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0 ||
 			nrels >= GOV_MAX_OBJECTS)
 			continue;
-		names = gov_rel_names(rte->relid);
+		names = governance_relation_names(rte->relid);
 		if (names == NULL)
 			continue;
 		rels[nrels++] = names->name;
@@ -384,7 +212,7 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 
 			if (att <= 0)
 				continue;		/* whole-row and system columns */
-			name = gov_col_name(names, rte->relid, att);
+			name = governance_column_name(names, rte->relid, att);
 			if (name != NULL)
 				cols[ncols++] = name;
 		}

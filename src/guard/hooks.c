@@ -44,6 +44,7 @@
 #include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
+#include "governance/names.h"
 #include "governance/policy.h"
 #include "nodes/execnodes.h"
 #include "nodes/plannodes.h"
@@ -450,6 +451,8 @@ gov_judge_plan(QueryDesc *qd, GovDecision *d)
 
 	if (!governance_policy_active())
 		return false;
+	/* Names are looked up below and copied: the cache may tidy itself. */
+	governance_names_collect();
 	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE &&
 		(governance_policy_ops() & GOV_OP_SELECT) == 0)
 	{

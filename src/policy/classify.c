@@ -36,14 +36,13 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
+#include "governance/names.h"
 #include "governance/policy.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
 #include "parser/parsetree.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -61,83 +60,13 @@ gov_new_action(List **actions, uint32 op, Oid relid, const char *object)
 	return a;
 }
 
-/*
- * Qualified relation names by OID, cached for the life of the backend: a
- * rule naming objects compares them on every statement.  An entry goes
- * when its relation's relcache entry is invalidated (a rename, a drop);
- * everything goes when any schema changes, since renaming a schema
- * invalidates no relation.
- */
-typedef struct GovRelName
-{
-	Oid			relid;			/* hash key */
-	char		name[NAMEDATALEN * 2 + 2];
-} GovRelName;
-
-static HTAB *gov_relnames = NULL;
-
-static void
-gov_relnames_relcache_cb(Datum arg, Oid relid)
-{
-	if (gov_relnames == NULL)
-		return;
-	if (OidIsValid(relid))
-		(void) hash_search(gov_relnames, &relid, HASH_REMOVE, NULL);
-	else
-	{
-		hash_destroy(gov_relnames);
-		gov_relnames = NULL;
-	}
-}
-
-static void
-gov_relnames_namespace_cb(Datum arg, int cacheid, uint32 hashvalue)
-{
-	if (gov_relnames != NULL)
-	{
-		hash_destroy(gov_relnames);
-		gov_relnames = NULL;
-	}
-}
-
-void
-governance_classify_init(void)
-{
-	CacheRegisterRelcacheCallback(gov_relnames_relcache_cb, (Datum) 0);
-	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_relnames_namespace_cb, (Datum) 0);
-}
-
 /* "schema.name" of a relation, or NULL if it is gone. */
 static const char *
 gov_relation_object(Oid relid)
 {
-	GovRelName *entry;
-	bool		found;
-	char	   *rel;
-	char	   *nsp;
+	GovRelNames *names = governance_relation_names(relid);
 
-	if (gov_relnames == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(GovRelName);
-		ctl.hcxt = CacheMemoryContext;
-		gov_relnames = hash_create("governance relation names", 256, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	entry = hash_search(gov_relnames, &relid, HASH_FIND, NULL);
-	if (entry != NULL)
-		return entry->name;
-	rel = get_rel_name(relid);
-	if (rel == NULL)
-		return NULL;
-	nsp = get_namespace_name(get_rel_namespace(relid));
-	if (nsp == NULL)
-		return NULL;
-	entry = hash_search(gov_relnames, &relid, HASH_ENTER, &found);
-	snprintf(entry->name, sizeof(entry->name), "%s.%s", nsp, rel);
-	return entry->name;
+	return names ? names->name : NULL;
 }
 
 /*

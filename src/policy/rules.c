@@ -583,5 +583,4 @@ governance_policy_init(void)
 {
 	CacheRegisterRelcacheCallback(gov_rules_relcache_cb, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_namespace_cb, (Datum) 0);
-	governance_classify_init();
 }

@@ -82,7 +82,6 @@ typedef struct GovDecision
 extern List *governance_plan_actions(PlannedStmt *pstmt);
 extern List *governance_utility_actions(Node *stmt);
 extern const char *governance_op_name(uint32 op);
-extern void governance_classify_init(void);
 extern const char *governance_action_object(GovAction *a);
 extern char *governance_action_text(const GovAction *a);
 

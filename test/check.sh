@@ -56,6 +56,16 @@ cat "$work/unit.out"
 counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/unit.out" | tail -1)
 gov_record unit $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
 
+gov_say "the audit worker's batched hash chain against OpenSSL"
+gov_as_pg test/bench/chain.sh > "$work/chain.out" 2>&1
+rc=$?
+cat "$work/chain.out"
+if [ $rc = 0 ] && grep -q 'chain = OpenSSL HMAC-SHA-256 chain: yes' "$work/chain.out"; then
+	gov_record chain 0 1 0
+else
+	gov_record chain 1 0 1
+fi
+
 gov_say "pg_regress suites"
 gov_as_pg make -s installcheck > "$work/regress.out" 2>&1
 rc=$?

@@ -91,6 +91,13 @@ tail -5 "$work/fuzz.out"
 counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/fuzz.out" | tail -1)
 gov_record fuzz $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
 
+gov_say "random SQL (sqlsmith) against the guard and the audit for ${fuzz_seconds}s"
+gov_as_pg test/fuzz/sqlsmith.sh "$fuzz_seconds" > "$work/sqlsmith.out" 2>&1
+rc=$?
+tail -5 "$work/sqlsmith.out"
+counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/sqlsmith.out" | tail -1)
+gov_record sqlsmith $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
+
 echo
 [ -n "$failures" ] && echo "failed steps:$failures"
 echo "$passed passed, $failed failed"

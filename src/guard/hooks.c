@@ -23,11 +23,15 @@
  * approval or raises a request (src/approval), and one with a row budget
  * runs with a counter on the input of each of its writes: every row that
  * reaches a ModifyTable is a row about to be changed, and the statement
- * fails (rolling back) the moment one more than the budget arrives.  COPY
- * FROM is counted when it ends.
+ * fails (rolling back) the moment one more than the budget arrives.  The
+ * statements it sets off while it runs (triggers, foreign key cascades,
+ * functions) count into its budget too, through a stack of budget frames
+ * kept in step by ExecutorRun/ExecutorFinish and dropped with the
+ * (sub)transaction when an error unwinds them.  COPY FROM is counted when
+ * it ends.
  *
- * The decision on the latest statement is kept for the audit event that
- * records it.  Hooks are chained, never exclusive.  Parallel workers are
+ * Recent decisions are kept for the audit events that record them.  Hooks
+ * are chained, never exclusive.  Parallel workers are
  * skipped: their leader already checked the statement.  So are the
  * extension's own internal statements (governance_inhibit).
  *

@@ -128,15 +128,21 @@ governance_spi_internal(const char *sql, int nargs, Oid *types,
 								 true, 0, false);
 		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		/* The (sub)transaction abort restores the setting and the user. */
 		governance_inhibit--;
-		AtEOXact_GUC(true, nestlevel);
-		SetUserIdAndSecContext(save_user, save_sec);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	governance_inhibit--;
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc < 0)
-		elog(ERROR, "internal governance statement failed: %s", SPI_result_code_string(rc));
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("internal governance statement failed: %s",
+						SPI_result_code_string(rc))));
 	return rc;
 }
 
@@ -283,8 +289,11 @@ governance_notify_main(Datum arg)
 static int64
 gov_raise_request(const GovDecision *d, const char *text, int len,
 				  const char *requester, const char *fingerprint,
-				  const char *parameters)
+				  List *actions, const char *parameters)
 {
+	const char **texts = palloc(sizeof(char *) * Max(list_length(actions), 1));
+	ListCell   *lc;
+	int			n = 0;
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
 	char	   *stmt = pnstrdup(text, len);
@@ -302,9 +311,21 @@ gov_raise_request(const GovDecision *d, const char *text, int len,
 	gov_audit_put_str(&r, GOV_AF_POLICY_ACTION, governance_action_text(&d->action));
 	gov_audit_put_str(&r, GOV_AF_FINGERPRINT, fingerprint);
 	gov_audit_put_str(&r, GOV_AF_STATEMENT, clean ? clean : stmt);
-	/* What the approver approves includes the values. */
+	/* What the approver approves includes every action and the values. */
+	foreach(lc, actions)
+		texts[n++] = governance_action_text(lfirst(lc));
+	gov_audit_put_strs(&r, GOV_AF_ACTIONS, texts, n);
 	if (parameters != NULL)
 		gov_audit_put_str(&r, GOV_AF_DETAIL, psprintf("parameters: %s", parameters));
+	/* An approver must see all of what they approve. */
+	if (r.truncated)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s requires approval, and this statement is too long to be shown to an approver",
+						governance_action_text(&d->action)),
+				 errdetail("An approval request holds at most %d bytes of statement, actions and parameters.",
+						   GOV_AUDIT_MAX_RECORD),
+				 errhint("Split the statement, or ask a governance administrator to change the policy.")));
 	seq = (int64) governance_audit_emit(&r, ERROR);
 	if (seq == 0)
 		ereport(ERROR,
@@ -368,8 +389,8 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len,
 		if (gov_pending[i].request_id != 0 &&
 			strcmp(gov_pending[i].fingerprint, fingerprint) == 0 &&
 			strcmp(gov_pending[i].requester, who) == 0 &&
-			!TimestampDifferenceExceeds(gov_pending[i].at, GetCurrentTimestamp(),
-										governance_approval_ttl * 1000))
+			GetCurrentTimestamp() - gov_pending[i].at <
+			(int64) governance_approval_ttl * USECS_PER_SEC)
 			slot = &gov_pending[i];
 	if (slot != NULL)
 	{
@@ -394,7 +415,7 @@ governance_approval_enforce(const GovDecision *d, const char *text, int len,
 	}
 	if (id == 0)
 	{
-		id = gov_raise_request(d, text, len, requester, fingerprint,
+		id = gov_raise_request(d, text, len, requester, fingerprint, actions,
 							   governance_parameter_text(params));
 		slot = &gov_pending[gov_pending_next];
 		gov_pending_next = (gov_pending_next + 1) % GOV_PENDING_SLOTS;

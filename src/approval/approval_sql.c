@@ -129,6 +129,21 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("approval request %lld does not exist", (long long) id),
 				 errhint("Pending requests are listed in governance.approval_requests.")));
+	{
+		JsonbValue	k;
+		JsonbValue *v;
+
+		/* A request cut to fit cannot be approved: the approver saw part. */
+		k.type = jbvString;
+		k.val.string.val = "truncated";
+		k.val.string.len = strlen("truncated");
+		v = findJsonbValueFromContainer(&ev->root, JB_FOBJECT, &k);
+		if (v != NULL && v->type == jbvBool && v->val.boolean)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("approval request %lld was recorded incompletely and cannot be decided",
+							(long long) id)));
+	}
 	database = governance_jsonb_string(ev, "database");
 	kind = governance_jsonb_string(ev, "identity_kind");
 	sub = governance_jsonb_string(ev, "sub");
@@ -173,7 +188,7 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 														   CStringGetDatum(time),
 														   ObjectIdGetDatum(InvalidOid),
 														   Int32GetDatum(-1)));
-	if (TimestampDifferenceExceeds(requested_at, now, governance_approval_ttl * 1000))
+	if (now - requested_at >= (int64) governance_approval_ttl * USECS_PER_SEC)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("approval request %lld has expired", (long long) id),
@@ -198,7 +213,7 @@ gov_decide_request(FunctionCallInfo fcinfo, bool approve)
 	values[10] = comment ? CStringGetTextDatum(comment) : (Datum) 0;
 	nulls[10] = comment ? ' ' : 'n';
 	values[11] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(GetCurrentTransactionStartTimestamp(),
-																 (int64) governance_approval_ttl * 1000));
+																 (int64) (int64) (int64) governance_approval_ttl * 1000));
 
 	SPI_connect();
 	governance_spi_internal(

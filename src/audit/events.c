@@ -248,8 +248,14 @@ gov_commit_events_callback(XactEvent event, void *arg)
 		}
 		gov_commit_events = NIL;
 	}
+	else if (event == XACT_EVENT_PRE_PREPARE && gov_commit_events != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot PREPARE a transaction that changed the governance policy or decided or used an approval"),
+				 errdetail("Such changes are recorded in the audit trail when they commit, which a prepared transaction does later, elsewhere.")));
 	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-			 event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+			 event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+			 event == XACT_EVENT_PREPARE)
 		gov_commit_events = NIL;	/* the memory went with the transaction */
 }
 

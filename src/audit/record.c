@@ -91,6 +91,7 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_MAX_ROWS] = GOV_KEY("max_rows"),
 	[GOV_AF_REQUESTER] = GOV_KEY("requester"),
 	[GOV_AF_SESSION_ROLE] = GOV_KEY("session_role"),
+	[GOV_AF_ACTIONS] = GOV_KEY("actions"),
 	[GOV_AF_TRUNCATED] = GOV_KEY("truncated"),
 };
 

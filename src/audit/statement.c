@@ -123,8 +123,10 @@ gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
 	gov_audit_put_str(r, GOV_AF_DECISION, governance_effect_name(n->effect));
 	if (n->rule[0] != '\0')
 	{
+		GovAction	a = n->action;	/* formatting may fill in its object */
+
 		gov_audit_put_str(r, GOV_AF_RULE, n->rule);
-		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, governance_action_text(&n->action));
+		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, governance_action_text(&a));
 	}
 	if (n->max_rows >= 0)
 		gov_audit_put_int(r, GOV_AF_MAX_ROWS, n->max_rows);
@@ -542,6 +544,30 @@ gov_ClientAuthentication(Port *port, int status)
 	governance_audit_connection(status == STATUS_OK ? "authenticated" : "refused",
 								status == STATUS_OK ? NULL :
 								"Client authentication failed.");
+}
+
+/*
+ * A statement run by another was refused by the policy: recorded now,
+ * whatever the audit level, since an exception handler may catch the
+ * error before any failure reaches the top level.
+ */
+void
+governance_audit_refusal(const char *source, int location, int len,
+						 const char *sqlstate, const char *message)
+{
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+
+	if (IsParallelWorker() || governance_inhibit > 0)
+		return;
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "failed", Max(gov_nesting, 1), NULL,
+						 GetCurrentTimestamp());
+	gov_put_statement(&r, source, location, len, true);
+	gov_put_decision(&r, governance_decision_blocking());
+	gov_audit_put_str(&r, GOV_AF_SQLSTATE, sqlstate);
+	gov_audit_put_str(&r, GOV_AF_MESSAGE, message);
+	(void) governance_audit_emit(&r, ERROR);
 }
 
 /*

@@ -45,6 +45,7 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "governance/approval.h"
+#include "governance/audit_events.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
@@ -52,6 +53,7 @@
 #include "governance/policy.h"
 #include "nodes/execnodes.h"
 #include "nodes/plannodes.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -154,6 +156,29 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 	return true;
 }
 
+/*
+ * Statements PostgreSQL generates while running another (the sequence
+ * behind a serial column, the index behind a constraint) were judged as
+ * part of that statement.  What a user wrote inside another statement
+ * (the elements of CREATE SCHEMA) is judged like any statement.
+ */
+static bool
+gov_generated_subcommand(Node *stmt, ProcessUtilityContext context)
+{
+	if (context != PROCESS_UTILITY_SUBCOMMAND)
+		return false;
+	switch (nodeTag(stmt))
+	{
+		case T_CreateSeqStmt:
+		case T_AlterSeqStmt:
+		case T_IndexStmt:
+		case T_AlterTableStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /* Does this utility statement only replace or reset the token? */
 static bool
 gov_utility_only_sets_token(Node *stmt)
@@ -240,6 +265,27 @@ governance_decisions_reset(void)
 }
 
 /*
+ * A budget stopped the statement: its failure is recorded while the error
+ * is reported, where no catalog lookup may happen, so name the object now.
+ */
+static void
+gov_note_stopped(GovDecisionNote *n)
+{
+	n->stopped = true;
+	if (n->action.object == NULL && OidIsValid(n->action.relid))
+	{
+		GovAction	a = n->action;
+		const char *object = governance_action_object(&a);
+
+		if (object != NULL)
+		{
+			strlcpy(n->object, object, sizeof(n->object));
+			n->action.object = n->object;
+		}
+	}
+}
+
+/*
  * Apply a decision: fail a denied statement, let one held for approval
  * through only by using an approval.  text is the statement's own text.
  */
@@ -257,10 +303,20 @@ gov_enforce(const void *subject, GovDecision *d, const char *text, int location,
 	if (d->effect == GOV_DENY)
 	{
 		char	   *action = governance_action_text(&d->action);
+		char	   *message = psprintf("%s is denied by governance rule \"%s\"",
+									   action, d->rule);
 
+		/*
+		 * A statement run by another (a function, a DO block) may have its
+		 * denial caught by an exception handler, and then no failure
+		 * reaches the top: record it here.  Top-level denials are recorded
+		 * as the statement's failure.
+		 */
+		if (text != debug_query_string)
+			governance_audit_refusal(text, location, len, "42501", message);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s is denied by governance rule \"%s\"", action, d->rule),
+				 errmsg("%s", message),
 				 errdetail("Rule \"%s\" denies %s to this principal%s%s.", d->rule,
 						   action,
 						   governance_environment && governance_environment[0] ?
@@ -333,7 +389,7 @@ gov_budget_exec(PlanState *node)
 			GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(f->owner);
 
 			if (n != NULL)
-				n->stopped = true;
+				gov_note_stopped(n);
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("statement would change more than " INT64_FORMAT " rows, the limit of governance rule \"%s\"",
@@ -431,6 +487,17 @@ gov_guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	int			i,
 				j;
 
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		/* What outlives a released subtransaction belongs to its parent. */
+		for (i = 0; i < gov_nbudget_nodes; i++)
+			if (gov_budget_nodes[i].subxid == mySubid)
+				gov_budget_nodes[i].subxid = parentSubid;
+		for (i = 0; i < gov_nframes; i++)
+			if (gov_frames[i].subxid == mySubid)
+				gov_frames[i].subxid = parentSubid;
+		return;
+	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	for (i = j = 0; i < gov_nbudget_nodes; i++)
@@ -619,10 +686,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		if (!sets_token && !governance_identity_usable())
 			governance_identity_refuse();
-		/* Subcommands (the sequence behind a serial) were judged as part
-		 * of the statement that made them. */
 		if (!sets_token && governance_inhibit == 0 &&
-			context != PROCESS_UTILITY_SUBCOMMAND && governance_policy_active())
+			!gov_generated_subcommand(stmt, context) && governance_policy_active())
 		{
 			List	   *actions = governance_utility_actions(stmt);
 
@@ -675,7 +740,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(pstmt);
 
 		if (n != NULL)
-			n->stopped = true;
+			gov_note_stopped(n);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("COPY loaded " UINT64_FORMAT " rows, more than the " INT64_FORMAT " of governance rule \"%s\"",

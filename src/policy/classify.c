@@ -83,7 +83,13 @@ gov_rangevar_object(RangeVar *rv, bool creating, Oid *relid)
 	{
 		*relid = RangeVarGetRelid(rv, NoLock, true);
 		if (OidIsValid(*relid))
-			return pstrdup(gov_relation_object(*relid));
+		{
+			const char *name = gov_relation_object(*relid);
+
+			/* Dropped since it was looked up: name it as the statement does. */
+			if (name != NULL)
+				return pstrdup(name);
+		}
 	}
 	if (nsp == NULL)
 	{
@@ -585,6 +591,13 @@ governance_utility_actions(Node *stmt)
 	uint32		op;
 	ListCell   *lc;
 
+	/*
+	 * EXPLAIN ANALYZE CREATE TABLE AS (or SELECT INTO, CREATE MATERIALIZED
+	 * VIEW) creates its relation without passing ProcessUtility again.
+	 */
+	if (stmt != NULL && IsA(stmt, ExplainStmt) &&
+		IsA(((ExplainStmt *) stmt)->query, CreateTableAsStmt))
+		return governance_utility_actions(((ExplainStmt *) stmt)->query);
 	if (stmt == NULL || gov_utility_is_wrapper(stmt))
 		return NIL;
 	op = gov_tag_op(stmt);
@@ -643,13 +656,45 @@ governance_utility_actions(Node *stmt)
 				return actions;
 			}
 		case T_RenameStmt:
-			if (((RenameStmt *) stmt)->relation != NULL)
 			{
-				gov_rangevar_action(&actions, GOV_OP_ALTER,
-									((RenameStmt *) stmt)->relation, false);
+				RenameStmt *rename = (RenameStmt *) stmt;
+
+				if (rename->relation == NULL)
+					break;
+				/* The relation under its old name and under its new one. */
+				gov_rangevar_action(&actions, GOV_OP_ALTER, rename->relation, false);
+				if (rename->renameType == OBJECT_TABLE || rename->renameType == OBJECT_VIEW ||
+					rename->renameType == OBJECT_MATVIEW || rename->renameType == OBJECT_INDEX ||
+					rename->renameType == OBJECT_SEQUENCE ||
+					rename->renameType == OBJECT_FOREIGN_TABLE)
+				{
+					RangeVar   *to = copyObject(rename->relation);
+
+					to->relname = rename->newname;
+					gov_rangevar_action(&actions, GOV_OP_ALTER, to, true);
+				}
 				return actions;
 			}
-			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *move = (AlterObjectSchemaStmt *) stmt;
+
+				if (move->relation == NULL)
+					break;
+				/* Moving a relation out of reach of a rule is altering it. */
+				gov_rangevar_action(&actions, GOV_OP_ALTER, move->relation, false);
+				gov_new_action(&actions, GOV_OP_ALTER, InvalidOid,
+							   psprintf("%s.%s", move->newschema, move->relation->relname));
+				return actions;
+			}
+		case T_CreateTrigStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((CreateTrigStmt *) stmt)->relation, false);
+			return actions;
+		case T_RuleStmt:
+			gov_rangevar_action(&actions, GOV_OP_CREATE,
+								((RuleStmt *) stmt)->relation, false);
+			return actions;
 		case T_CreateStmt:
 			gov_rangevar_action(&actions, GOV_OP_CREATE,
 								((CreateStmt *) stmt)->relation, true);

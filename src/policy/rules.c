@@ -29,6 +29,11 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "access/genam.h"
+#include "access/skey.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "utils/fmgroids.h"
 #include "governance/governance.h"
 #include "governance/identity.h"
 #include "governance/policy.h"
@@ -47,6 +52,7 @@
 char	   *governance_environment = NULL;
 
 static MemoryContext GovPolicyContext = NULL;
+static MemoryContext gov_retired_context = NULL;	/* freed at transaction end */
 static GovRule *gov_rules = NULL;
 static int	gov_nrules = 0;
 static bool gov_rules_valid = false;
@@ -121,11 +127,42 @@ governance_environment_assign(const char *newval, void *extra)
  * here.  Looked up by name through the syscache and remembered until
  * pg_namespace changes.
  */
+/* The schema an extension lives in (not exported by PostgreSQL 15). */
+static Oid
+gov_extension_schema(Oid ext)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return nsp;
+}
+
 Oid
 governance_schema_oid(void)
 {
+	/*
+	 * The extension's own schema, found through the extension: a schema
+	 * that merely has the name (made by a role in a database without the
+	 * extension) is not the policy.
+	 */
 	if (!OidIsValid(gov_schema) && IsTransactionState())
-		gov_schema = get_namespace_oid("governance", true);
+	{
+		Oid			ext = get_extension_oid("governance", true);
+
+		if (OidIsValid(ext))
+			gov_schema = gov_extension_schema(ext);
+	}
 	return gov_schema;
 }
 
@@ -154,11 +191,52 @@ governance_text_array(Datum d, bool isnull, int *n)
  * already; a row that no longer compiles (edited with triggers disabled)
  * is reported and denies everything rather than being skipped.
  */
+/*
+ * A rule that denies every statement of everyone but superusers, who can
+ * then repair the policy: what an unreadable policy becomes.
+ */
+static void
+gov_fail_closed_rule(GovRule *rule, const char *name)
+{
+	static GovPrincipal not_superuser = {GOV_PRINCIPAL_SUPERUSER, true, NULL};
+
+	memset(rule, 0, sizeof(*rule));
+	rule->name = pstrdup(name);
+	rule->priority = PG_INT32_MAX;
+	rule->any_principal = true;
+	rule->principals = &not_superuser;
+	rule->nprincipals = 1;
+	rule->ops_any = GOV_OP_ALL;
+	rule->effect = GOV_DENY;
+}
+
+/* Are the columns of governance.rules where this code reads them? */
+static bool
+gov_rules_shape_ok(TupleDesc desc)
+{
+	static const char *const names[GOV_RULE_NATTS] = {
+		"name", "priority", "principals", "environments", "operations",
+		"objects", "effect", "max_rows", "description"
+	};
+	int			i;
+
+	if (desc->natts < GOV_RULE_NATTS)
+		return false;
+	for (i = 0; i < GOV_RULE_NATTS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), names[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
 static void
 gov_compile_row(HeapTuple tup, TupleDesc desc, GovRule *rule)
 {
-	Datum		values[GOV_RULE_NATTS];
-	bool		nulls[GOV_RULE_NATTS];
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
 	GovRuleInput in;
 	char		err[256];
 
@@ -191,13 +269,8 @@ gov_compile_row(HeapTuple tup, TupleDesc desc, GovRule *rule)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("governance rule \"%s\" is invalid: %s",
 						in.name ? in.name : "?", err),
-				 errdetail("The rule denies every statement until it is fixed.")));
-		memset(rule, 0, sizeof(*rule));
-		rule->name = in.name ? in.name : pstrdup("?");
-		rule->priority = PG_INT32_MAX;
-		rule->any_principal = true;
-		rule->ops_any = GOV_OP_ALL;
-		rule->effect = GOV_DENY;
+				 errdetail("The rule denies every statement of every role but superusers until it is fixed.")));
+		gov_fail_closed_rule(rule, in.name ? in.name : "?");
 	}
 }
 
@@ -223,11 +296,22 @@ gov_load_rules(void)
 	MemoryContext old;
 	int			cap = 16;
 
-	if (GovPolicyContext == NULL)
-		GovPolicyContext = AllocSetContextCreate(CacheMemoryContext,
-												 "governance policy",
-												 ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(GovPolicyContext);
+	/*
+	 * Decisions taken from the old rules point at their names and may still
+	 * be in use (a reload can happen in the middle of a statement, when
+	 * code it runs is judged): the old rules are freed when the transaction
+	 * ends, not now.
+	 */
+	if (GovPolicyContext != NULL)
+	{
+		if (gov_retired_context == NULL)
+			gov_retired_context = GovPolicyContext;
+		else
+			MemoryContextSetParent(GovPolicyContext, gov_retired_context);
+	}
+	GovPolicyContext = AllocSetContextCreate(CacheMemoryContext,
+											 "governance policy",
+											 ALLOCSET_SMALL_SIZES);
 	gov_dcache_generation++;
 	gov_rules = NULL;
 	gov_nrules = 0;
@@ -240,14 +324,29 @@ gov_load_rules(void)
 		return;
 	gov_rules_relid = get_relname_relid("rules", gov_schema);
 	if (!OidIsValid(gov_rules_relid))
+	{
+		/* CREATE EXTENSION is running its script: look again next time. */
+		gov_rules_valid = false;
 		return;
+	}
 
 	old = MemoryContextSwitchTo(GovPolicyContext);
 	gov_rules = palloc(sizeof(GovRule) * cap);
 	rel = table_open(gov_rules_relid, AccessShareLock);
-	if (RelationGetDescr(rel)->natts != GOV_RULE_NATTS)
-		elog(ERROR, "governance.rules has %d columns, expected %d",
-			 RelationGetDescr(rel)->natts, GOV_RULE_NATTS);
+	if (!gov_rules_shape_ok(RelationGetDescr(rel)))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("governance.rules does not have the columns the extension reads"),
+				 errdetail("Every statement of every role but superusers is denied until the table is repaired.")));
+		table_close(rel, AccessShareLock);
+		gov_fail_closed_rule(&gov_rules[gov_nrules++], "governance.rules-damaged");
+		gov_principal_ok = palloc0(sizeof(bool));
+		for (int k = 0; k < GOV_OP_NCLASSES; k++)
+			gov_candidates[k] = palloc(sizeof(int));
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
@@ -578,9 +677,32 @@ governance_effect_name(GovEffect e)
 	return "?";
 }
 
+static void
+gov_policy_xact_callback(XactEvent event, void *arg)
+{
+	if ((event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		 event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
+		 event == XACT_EVENT_PARALLEL_ABORT) && gov_retired_context != NULL)
+	{
+		MemoryContextDelete(gov_retired_context);
+		gov_retired_context = NULL;
+	}
+}
+
+/* A role was renamed or changed (superuser, membership): match again. */
+static void
+gov_authid_cb(Datum arg, int cacheid, uint32 hashvalue)
+{
+	gov_principals_valid = false;
+	gov_dcache_generation++;
+}
+
 void
 governance_policy_init(void)
 {
+	RegisterXactCallback(gov_policy_xact_callback, NULL);
+	CacheRegisterSyscacheCallback(AUTHOID, gov_authid_cb, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, gov_authid_cb, (Datum) 0);
 	CacheRegisterRelcacheCallback(gov_rules_relcache_cb, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_namespace_cb, (Datum) 0);
 }

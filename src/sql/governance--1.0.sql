@@ -363,6 +363,8 @@ COMMENT ON FUNCTION governance."check"(pg_catalog.text) IS
 REVOKE ALL ON FUNCTION governance.add_rule(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int4, pg_catalog.int8, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION governance.drop_rule(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION governance.apply_policy(pg_catalog.jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.export_policy() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.export_policy() TO governance_admin;
 GRANT EXECUTE ON FUNCTION governance.add_rule(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int4, pg_catalog.int8, pg_catalog.text) TO governance_admin;
 GRANT EXECUTE ON FUNCTION governance.drop_rule(pg_catalog.text) TO governance_admin;
 GRANT EXECUTE ON FUNCTION governance.apply_policy(pg_catalog.jsonb) TO governance_admin;
@@ -426,14 +428,15 @@ RETURNS TABLE (request_id pg_catalog.int8, database pg_catalog.text,
 			   requested_at pg_catalog.timestamptz, requester pg_catalog.text,
 			   actor pg_catalog.text, statement pg_catalog.text,
 			   parameters pg_catalog.text, fingerprint pg_catalog.text,
-			   rule pg_catalog.text, action pg_catalog.text)
+			   rule pg_catalog.text, action pg_catalog.text, actions pg_catalog.jsonb)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT e.seq, e.database, e."time", e.event->>'requester',
 		   e.actor, e.statement,
 		   substring(e.event->>'detail' FROM '^parameters: (.*)$'),
-		   e.event->>'fingerprint', e.event->>'rule', e.event->>'policy_action'
+		   e.event->>'fingerprint', e.event->>'rule', e.event->>'policy_action',
+		   e.event->'actions'
 	  FROM governance.audit_events(since, NULL, NULL) AS e
 	 WHERE e.type = 'approval' AND e.action = 'requested'
 	   AND e.database = current_database()
@@ -455,6 +458,7 @@ SELECT coalesce(a.request_id, r.request_id) AS request_id,
 	   coalesce(a.fingerprint, r.fingerprint) AS fingerprint,
 	   coalesce(a.rule, r.rule) AS rule,
 	   r.action,
+	   r.actions,
 	   CASE WHEN a.decision = 'denied' THEN 'denied'
 			WHEN a.consumed_at IS NOT NULL THEN 'used'
 			WHEN a.decision = 'approved' AND a.expires_at <= pg_catalog.clock_timestamp() THEN 'expired'

@@ -48,6 +48,10 @@ extern void governance_audit_connection(const char *action, const char *detail);
 extern Jsonb *governance_audit_event(uint64 seq);
 extern char *governance_jsonb_string(Jsonb *j, const char *key);
 
+/* A nested statement refused by the policy (src/audit/statement.c). */
+extern void governance_audit_refusal(const char *source, int location, int len,
+									 const char *sqlstate, const char *message);
+
 /* Statement auditing hooks (src/audit/statement.c). */
 extern void governance_audit_init(void);
 

@@ -64,6 +64,7 @@ typedef enum GovAuditField
 	GOV_AF_MAX_ROWS,			/* int: the row budget in force */
 	GOV_AF_REQUESTER,			/* str: who asks for approval, sub:/db: */
 	GOV_AF_SESSION_ROLE,		/* str: the session role of a requester */
+	GOV_AF_ACTIONS,				/* array of str: every action of a statement */
 	GOV_AF_TRUNCATED,			/* bool: a field was cut to fit */
 	GOV_AF_NFIELDS
 } GovAuditField;

@@ -888,6 +888,100 @@ DROP FUNCTION public.acct_view_delete();
 DROP TABLE public.acct, public.child, public.parent;
 DROP SCHEMA sa, sb, cs CASCADE;
 
+-- Attack: create a relation where creating is denied, through EXPLAIN
+-- ANALYZE of CREATE TABLE AS (which does not pass ProcessUtility again).
+-- Defence: the CREATE inside EXPLAIN is judged.
+SET ROLE adam;
+SELECT governance.add_rule('mallory-creates-nothing', '{create}', 'deny',
+	principals => '{db:mallory}', priority => 98);
+RESET ROLE;
+GRANT CREATE ON SCHEMA public TO mallory;
+SET ROLE mallory;
+\set VERBOSITY sqlstate
+CREATE TABLE public.made AS SELECT 1 AS a;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE public.made AS SELECT 1 AS a;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 AS a INTO public.made;
+\set VERBOSITY terse
+RESET ROLE;
+SELECT to_regclass('public.made') IS NULL AS nothing_made;
+SET ROLE adam;
+SELECT governance.drop_rule('mallory-creates-nothing');
+RESET ROLE;
+
+-- Attack: grant what GRANT may not, as an element of CREATE SCHEMA; move
+-- a table out of reach of a rule that names it with SET SCHEMA, then drop
+-- it there.
+-- Defence: the elements of CREATE SCHEMA are judged like statements; SET
+-- SCHEMA and RENAME are judged under the old name and the new.
+CREATE TABLE public.mine (a int);
+ALTER TABLE public.mine OWNER TO mallory;
+CREATE SCHEMA scratch AUTHORIZATION mallory;
+SET ROLE adam;
+SELECT governance.add_rule('mallory-grants-nothing', '{grant}', 'deny',
+	principals => '{db:mallory}', priority => 98);
+SELECT governance.add_rule('keep-public', '{drop,alter}', 'deny',
+	principals => '{db:mallory}', objects => '{public.*}', priority => 99);
+RESET ROLE;
+SET ROLE mallory;
+\set VERBOSITY sqlstate
+GRANT SELECT ON public.mine TO PUBLIC;
+CREATE SCHEMA s5 GRANT SELECT ON public.mine TO PUBLIC;
+ALTER TABLE public.mine SET SCHEMA scratch;
+ALTER TABLE public.mine RENAME TO theirs;
+\set VERBOSITY terse
+RESET ROLE;
+SELECT to_regclass('public.mine') IS NOT NULL AS mine_stays, to_regnamespace('s5') IS NULL AS no_s5,
+	   has_table_privilege('public', 'public.mine', 'SELECT') AS granted;
+SET ROLE adam;
+SELECT governance.drop_rule('mallory-grants-nothing');
+SELECT governance.drop_rule('keep-public');
+RESET ROLE;
+DROP TABLE public.mine;
+DROP SCHEMA scratch;
+REVOKE CREATE ON SCHEMA public FROM mallory;
+
+-- Attack: probe the policy without a trace by catching the denial in an
+-- exception handler.
+-- Defence: a denied statement inside another is recorded when it is
+-- denied, whatever the audit level.
+SET governance.audit_level = 'none';
+SET governance.audit_sync = on;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE mallory;
+DO $$
+BEGIN
+	DELETE FROM public.orders;
+EXCEPTION WHEN insufficient_privilege THEN
+	NULL;
+END
+$$;
+RESET ROLE;
+SELECT action, statement, event->>'decision' AS decision, event->>'rule' AS rule,
+	   (event->>'nested')::bool AS nested, sqlstate
+  FROM governance.audit_log
+ WHERE seq > :mark AND type = 'statement' AND sqlstate IS NOT NULL;
+RESET governance.audit_sync;
+RESET governance.audit_level;
+
+-- Attack: in a database without the extension, plant a schema named
+-- governance with a deny-everything rules table, to lock out even the
+-- superuser.
+-- Defence: the policy is the extension's, found through the extension.
+SELECT current_database() AS home_db \gset
+CREATE DATABASE policy_attacks_planted OWNER mallory;
+\c policy_attacks_planted
+SET ROLE mallory;
+CREATE SCHEMA governance;
+CREATE TABLE governance.rules (name text, priority int, principals text[],
+	environments text[], operations text[], objects text[], effect text,
+	max_rows bigint, description text);
+INSERT INTO governance.rules VALUES ('lockout', 1000, '{any}', NULL, '{all}', NULL, 'deny', NULL, NULL);
+RESET ROLE;
+SELECT count(*) AS superuser_still_reads FROM pg_class WHERE relname = 'rules';
+DROP SCHEMA governance CASCADE;
+\c :home_db
+DROP DATABASE policy_attacks_planted;
+
 -- Clean up.
 RESET governance.environment;
 DROP OWNED BY mallory, trent, vera, adam;

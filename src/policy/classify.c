@@ -595,9 +595,17 @@ governance_utility_actions(Node *stmt)
 	 * EXPLAIN ANALYZE CREATE TABLE AS (or SELECT INTO, CREATE MATERIALIZED
 	 * VIEW) creates its relation without passing ProcessUtility again.
 	 */
-	if (stmt != NULL && IsA(stmt, ExplainStmt) &&
-		IsA(((ExplainStmt *) stmt)->query, CreateTableAsStmt))
-		return governance_utility_actions(((ExplainStmt *) stmt)->query);
+	if (stmt != NULL && IsA(stmt, ExplainStmt))
+	{
+		Node	   *inner = ((ExplainStmt *) stmt)->query;
+
+		/* Parse analysis has wrapped it in a utility Query. */
+		if (inner != NULL && IsA(inner, Query) &&
+			((Query *) inner)->commandType == CMD_UTILITY)
+			inner = ((Query *) inner)->utilityStmt;
+		if (inner != NULL && IsA(inner, CreateTableAsStmt))
+			return governance_utility_actions(inner);
+	}
 	if (stmt == NULL || gov_utility_is_wrapper(stmt))
 		return NIL;
 	op = gov_tag_op(stmt);

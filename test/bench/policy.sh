@@ -8,9 +8,11 @@
 # with a policy of 50 rules (the two shipped ones and 48 more: rules that
 # name the bench role and the pgbench tables, row budgets on them, rules
 # for other subjects and objects), and audit_level = none so that only the
-# policy and identity hooks are measured.  Rounds alternate between the
-# clusters; each round's ratio is governance TPS / vanilla TPS, and the
-# median of the rounds is reported.
+# policy and identity hooks are measured.  A third cluster, control, is a
+# second vanilla made the same way.  Each round runs all three in a
+# rotating order; each round's ratio is governance TPS / vanilla TPS, and
+# the median of the rounds is reported, with control / vanilla beside it:
+# what noise alone makes of two identical servers on this machine.
 #
 # Then, deterministically: instructions per TPC-B transaction under
 # callgrind in single-user mode (same statements, same role, both
@@ -18,7 +20,11 @@
 # statements, from a loop of calls inside one statement.
 #
 # Usage: test/bench/policy.sh [--rounds N] [--duration S] [--clients C]
-#                             [--scale S] [--quick]
+#                             [--scale S] [--quick] [--async]
+#
+# --async sets synchronous_commit = off on both clusters: commits stop
+# waiting for the disk, so the run measures CPU rather than the latency of
+# this machine's virtual disk, whose fsyncs vary from round to round.
 #
 # test/bench/policy.sh
 #
@@ -29,14 +35,16 @@ rounds=3
 duration=20
 clients=2
 scale=10
+extra_conf=""
 while [ $# -gt 0 ]; do
 	case "$1" in
+		--async) extra_conf="synchronous_commit = off"; shift ;;
 		--rounds) rounds=$2; shift 2 ;;
 		--duration) duration=$2; shift 2 ;;
 		--clients) clients=$2; shift 2 ;;
 		--scale) scale=$2; shift 2 ;;
 		--quick) rounds=1; duration=5; shift ;;
-		*) echo "usage: $0 [--rounds N] [--duration S] [--clients C] [--scale S] [--quick]" >&2; exit 2 ;;
+		*) echo "usage: $0 [--rounds N] [--duration S] [--clients C] [--scale S] [--quick] [--async]" >&2; exit 2 ;;
 	esac
 done
 
@@ -47,11 +55,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/governance-policy.XXXXXX")
 chmod 755 "$work"
 mkdir -p "$work/sock"
 [ "$(id -u)" = 0 ] && chown -R postgres "$work"
-declare -A port=([vanilla]=5721 [governance]=5722)
+declare -A port=([vanilla]=5721 [governance]=5722 [control]=5723)
 
 cleanup()
 {
-	for c in vanilla governance; do
+	for c in vanilla governance control; do
 		[ -d "$work/$c" ] && gov_as_pg "$PG_BIN/pg_ctl" -D "$work/$c" -m immediate stop >/dev/null 2>&1 || true
 	done
 	rm -rf "$work"
@@ -74,13 +82,14 @@ rules_sql()
 	echo "SELECT governance.add_rule('bench-reads', '{select}', 'allow', principals => '{db:bench}', objects => '{public.pgbench_*}', priority => 40);"
 }
 
-for c in vanilla governance; do
+for c in vanilla governance control; do
 	gov_as_pg "$PG_BIN/initdb" -D "$work/$c" -A trust -U postgres >/dev/null
 	cat >>"$work/$c/postgresql.conf" <<EOF
 listen_addresses = ''
 unix_socket_directories = '$work/sock'
 port = ${port[$c]}
 shared_buffers = 256MB
+$extra_conf
 EOF
 done
 cat >>"$work/governance/postgresql.conf" <<EOF
@@ -88,7 +97,7 @@ shared_preload_libraries = 'governance'
 governance.audit_level = 'none'
 EOF
 
-for c in vanilla governance; do
+for c in vanilla governance control; do
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$work/$c" -l "$work/$c.log" -w start >/dev/null
 	gov_as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$work/sock" -p "${port[$c]}" -U postgres -d postgres \
 		-c "CREATE ROLE bench LOGIN" -c "CREATE DATABASE bench OWNER bench"
@@ -100,11 +109,11 @@ gov_as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$work/sock" -p "${port[gov
 	-f "$work/rules.sql" >/dev/null
 nrules=$(gov_as_pg "$PG_BIN/psql" -X -At -h "$work/sock" -p "${port[governance]}" -U postgres -d bench \
 	-c "SELECT count(*) FROM governance.rules")
-for c in vanilla governance; do
+for c in vanilla governance control; do
 	gov_as_pg "$PG_BIN/psql" -X -q -h "$work/sock" -p "${port[$c]}" -U postgres -d bench -c "VACUUM ANALYZE" -c CHECKPOINT
 done
 
-for c in vanilla governance; do
+for c in vanilla governance control; do
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$work/$c" -m fast -w stop >/dev/null
 done
 
@@ -155,7 +164,7 @@ perl -e '
 	printf "  vanilla / governance: %.1f%%\n", 100 * $pv / $pg;
 ' "$ntx" "$v0" "$g0" "$v" "$g" "$nrules"
 
-for c in vanilla governance; do
+for c in vanilla governance control; do
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$work/$c" -l "$work/$c.log" -w start >/dev/null
 done
 
@@ -165,20 +174,32 @@ tps()
 		-T "$duration" -n bench 2>&1 | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
 }
 
+# Each round runs the three clusters in a rotating order.  "control" is a
+# second vanilla cluster made the same way: control / vanilla is what this
+# machine's noise alone makes of two identical servers (an A/A test).
 echo "policy benchmark: TPC-B, scale $scale, $clients clients, ${duration}s x $rounds rounds, $nrules rules"
 ratios=()
+controls=()
+order=(vanilla governance control)
 for r in $(seq 1 "$rounds"); do
-	if [ $((r % 2)) = 1 ]; then
-		v=$(tps vanilla); g=$(tps governance)
-	else
-		g=$(tps governance); v=$(tps vanilla)
-	fi
-	ratio=$(perl -e "printf '%.1f', 100 * $g / $v")
+	declare -A got=()
+	for k in 0 1 2; do
+		c=${order[$(((r + k) % 3))]}
+		got[$c]=$(tps "$c")
+	done
+	ratio=$(perl -e "printf '%.1f', 100 * ${got[governance]} / ${got[vanilla]}")
+	control=$(perl -e "printf '%.1f', 100 * ${got[control]} / ${got[vanilla]}")
 	ratios+=("$ratio")
-	echo "  round $r: vanilla $v tps, governance $g tps, ratio $ratio%"
+	controls+=("$control")
+	echo "  round $r: vanilla ${got[vanilla]} tps, governance ${got[governance]} tps, control ${got[control]} tps; governance/vanilla $ratio%, control/vanilla $control%"
+	unset got
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | perl -e '@a = <STDIN>; chomp @a; print $a[$#a / 2]')
-echo "  TPC-B governance ($nrules rules) / vanilla: median $median% (rounds: ${ratios[*]}; budget >= 97%)"
+median()
+{
+	printf '%s\n' "$@" | sort -n | perl -e '@a = <STDIN>; chomp @a; print $a[$#a / 2]'
+}
+echo "  TPC-B governance ($nrules rules) / vanilla: median $(median "${ratios[@]}")% (rounds: ${ratios[*]}; budget >= 97%)"
+echo "  TPC-B control (vanilla) / vanilla, the noise floor: median $(median "${controls[@]}")% (rounds: ${controls[*]})"
 
 
 # governance.check() latency, in-server, as the bench role.
@@ -204,4 +225,4 @@ SELECT a.aid, b.bbalance FROM pgbench_accounts a JOIN pgbench_branches b USING (
 DELETE FROM pgbench_history
 ALTER TABLE pgbench_history DROP COLUMN mtime
 EOF
-echo "reproduce: test/bench/policy.sh --rounds $rounds --duration $duration --clients $clients --scale $scale"
+echo "reproduce: test/bench/policy.sh --rounds $rounds --duration $duration --clients $clients --scale $scale${extra_conf:+ --async}"

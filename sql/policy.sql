@@ -84,6 +84,8 @@ SELECT * FROM decide('ALTER TABLE orders ADD COLUMN note text');
 SELECT * FROM decide('GRANT SELECT ON orders TO PUBLIC');
 SELECT * FROM decide('COPY orders TO STDOUT');
 SELECT * FROM decide('DROP TABLE orders, hr.salaries');
+-- Changing the token is never judged, so no policy can lock a session in.
+SELECT * FROM decide('SET governance.token = ''x''');
 -- Several statements: the most restrictive decides.
 SELECT c->>'decision' AS decision, jsonb_array_length(c->'statements') AS statements
   FROM governance.check('SELECT 1; DELETE FROM orders; SELECT 2') AS c;

@@ -179,9 +179,13 @@ gov_generated_subcommand(Node *stmt, ProcessUtilityContext context)
 	}
 }
 
-/* Does this utility statement only replace or reset the token? */
-static bool
-gov_utility_only_sets_token(Node *stmt)
+/*
+ * Does this utility statement only replace or reset the token?  Such a
+ * statement is never judged by the policy, so no policy can keep a session
+ * from changing who it acts as (governance.check() asks here too).
+ */
+bool
+governance_utility_only_sets_token(Node *stmt)
 {
 	if (IsA(stmt, VariableSetStmt))
 	{
@@ -682,7 +686,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	if (!IsParallelWorker())
 	{
-		bool		sets_token = gov_utility_only_sets_token(stmt);
+		bool		sets_token = governance_utility_only_sets_token(stmt);
 
 		if (!sets_token && !governance_identity_usable())
 			governance_identity_refuse();

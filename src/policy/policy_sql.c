@@ -27,6 +27,7 @@
 #include "fmgr.h"
 #include "governance/approval.h"
 #include "governance/audit_events.h"
+#include "governance/guard.h"
 #include "governance/policy.h"
 #include "governance/policy_rule.h"
 #include "lib/stringinfo.h"
@@ -228,6 +229,9 @@ governance_check_1_0(PG_FUNCTION_ARGS)
 		{
 			PlannedStmt *p = lfirst_node(PlannedStmt, lp);
 
+			if (p->utilityStmt != NULL &&
+				governance_utility_only_sets_token(p->utilityStmt))
+				continue;		/* never judged, as when it runs */
 			actions = list_concat(actions, p->utilityStmt ?
 								  governance_utility_actions(p->utilityStmt) :
 								  governance_plan_actions(p));

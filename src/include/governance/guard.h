@@ -13,6 +13,7 @@
 #include "governance/policy.h"
 
 extern void governance_guard_init(void);
+extern bool governance_utility_only_sets_token(Node *stmt);
 
 /*
  * The decision on the statement judged last, for its audit event: subject

@@ -37,6 +37,14 @@ gov_record()
 	printf '%-10s %d passed, %d failed\n' "$name:" "$p" "$f"
 }
 
+# Record a step whose script ends with "N passed, M failed".
+gov_record_counted()
+{
+	local name=$1 rc=$2 out=$3 counts
+	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	gov_record "$name" "$rc" "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
+}
+
 gov_ensure_packages || { echo "0 passed, 1 failed"; exit 1; }
 if ! gov_build_install; then
 	echo "build failed"
@@ -53,8 +61,7 @@ gov_say "unit tests (server-independent C)"
 gov_as_pg test/unit/run.sh > "$work/unit.out" 2>&1
 rc=$?
 cat "$work/unit.out"
-counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/unit.out" | tail -1)
-gov_record unit $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
+gov_record_counted unit $rc "$work/unit.out"
 
 gov_say "the audit worker's batched hash chain against OpenSSL"
 gov_as_pg test/bench/chain.sh > "$work/chain.out" 2>&1
@@ -88,15 +95,13 @@ gov_say "fuzzing the token verifier for ${fuzz_seconds}s"
 gov_as_pg test/fuzz/run.sh "$fuzz_seconds" > "$work/fuzz.out" 2>&1
 rc=$?
 tail -5 "$work/fuzz.out"
-counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/fuzz.out" | tail -1)
-gov_record fuzz $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
+gov_record_counted fuzz $rc "$work/fuzz.out"
 
 gov_say "random SQL (sqlsmith) against the guard and the audit for ${fuzz_seconds}s"
 gov_as_pg test/fuzz/sqlsmith.sh "$fuzz_seconds" > "$work/sqlsmith.out" 2>&1
 rc=$?
 tail -5 "$work/sqlsmith.out"
-counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/sqlsmith.out" | tail -1)
-gov_record sqlsmith $rc "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
+gov_record_counted sqlsmith $rc "$work/sqlsmith.out"
 
 echo
 [ -n "$failures" ] && echo "failed steps:$failures"

@@ -526,8 +526,6 @@ gov_judge_plan(QueryDesc *qd, GovDecision *d)
 
 	if (!governance_policy_active())
 		return false;
-	/* Names are looked up below and copied: the cache may tidy itself. */
-	governance_names_collect();
 	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE &&
 		(governance_policy_ops() & GOV_OP_SELECT) == 0)
 	{
@@ -540,6 +538,8 @@ gov_judge_plan(QueryDesc *qd, GovDecision *d)
 	}
 	if (gov_plan_only_sets_token(pstmt))
 		return false;
+	/* Names are looked up below and copied: the cache may tidy itself. */
+	governance_names_collect();
 	actions = governance_plan_actions(pstmt);
 	governance_decide(actions, d);
 	gov_enforce(qd, d, qd->sourceText, pstmt->stmt_location, pstmt->stmt_len,

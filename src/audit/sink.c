@@ -120,24 +120,32 @@ gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
 	return true;
 }
 
+/*
+ * The newest complete line's sequence number.  A newest file without one
+ * (created, then a crash before its first line was whole) is passed over:
+ * the chain ends in the file before it.
+ */
 void
 governance_sink_last_seq(uint64 *seq)
 {
 	List	   *files = governance_sink_files();
 	char		hash[GOV_AUDIT_HASH_HEX];
-	off_t		complete;
-	struct stat st;
-	int			fd;
 
 	*seq = 0;
-	if (files == NIL)
-		return;
-	fd = open((char *) llast(files), O_RDONLY | PG_BINARY, 0);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0)
-		(void) gov_last_line(fd, st.st_size, &complete, seq, hash);
-	close(fd);
+	for (int i = list_length(files) - 1; i >= 0 && *seq == 0; i--)
+	{
+		off_t		complete = 0;
+		struct stat st;
+		int			fd = open((char *) list_nth(files, i), O_RDONLY | PG_BINARY, 0);
+
+		if (fd < 0)
+			return;
+		if (fstat(fd, &st) == 0)
+			(void) gov_last_line(fd, st.st_size, &complete, seq, hash);
+		close(fd);
+		if (complete > 0)
+			break;
+	}
 }
 
 static bool
@@ -238,12 +246,27 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 				(errmsg("governance audit: removed an incomplete last line from \"%s\"",
 						(char *) llast(files))));
 	}
-	if (sink->last_seq == 0 && complete == 0 && list_length(files) > 1)
+	if (complete == 0 && list_length(files) > 1)
 	{
-		/* An empty newest file: the chain ends in the one before it. */
+		/*
+		 * A newest file with no complete line: rotation created it and a
+		 * crash came before its first line was whole.  Nothing in it was
+		 * ever acknowledged, and the chain ends in the file before it:
+		 * remove it and resume there.
+		 */
 		close(fd);
-		snprintf(err, errlen, "audit file \"%s\" is empty", (char *) llast(files));
-		return false;
+		if (unlink((char *) llast(files)) != 0)
+		{
+			snprintf(err, errlen, "could not remove empty audit file \"%s\": %m",
+					 (char *) llast(files));
+			return false;
+		}
+		if (!gov_sync_dir(err, errlen))
+			return false;
+		ereport(LOG,
+				(errmsg("governance audit: removed \"%s\", which a crash left without a complete line",
+						(char *) llast(files))));
+		return governance_sink_open(sink, err, errlen);
 	}
 	sink->fd = fd;
 	sink->size = complete;

@@ -71,18 +71,29 @@ $load->query_safe(q{
 	END $$});
 my $old_pid = worker_pid();
 $load->query_until(qr/started/, q{\echo started
-CALL burst(3000, 'kill-marker');
+CALL burst(100000, 'kill-marker');
 });
-sleep 0.3;
+# Kill only once the burst is under way: some of its events are written,
+# and more are on their way through the ring.
+$node->poll_query_until('postgres',
+	q{SELECT count(*) > 0 FROM governance.audit_log
+	   WHERE type = 'statement' AND statement LIKE '%kill-marker%'
+	     AND statement NOT LIKE '%audit_log%'})
+  or die 'the burst never reached the trail';
+my $enqueued = $node->safe_psql('postgres',
+	q{SELECT last_seq FROM governance.audit_stats()});
 kill 'KILL', $old_pid;
 # The postmaster ends every backend after a SIGKILLed child, this one too.
 eval { $load->query('SELECT 1'); $load->quit; };
 # The postmaster restarts everything after a SIGKILLed child.
 $node->poll_query_until('postgres', qq{SELECT worker_pid <> $old_pid FROM governance.audit_stats()});
 ok(drained(), 'after SIGKILL and crash-restart, the ring drains');
+my $gaps = $node->safe_psql('postgres', qq{
+	SELECT count(DISTINCT seq) = max(seq) - min(seq) + 1 AND max(seq) >= $enqueued
+	  FROM governance.audit_log WHERE seq <= $enqueued});
+is($gaps, 't', "every event enqueued before the SIGKILL (up to $enqueued) is in the trail");
 my ($events, $distinct) = split /\|/, count_marked('kill-marker');
-# 3000 nested EXECUTEs, unless the crash-restart cut the procedure short.
-ok($events > 0, "statements before and after the SIGKILL are in the trail ($events)");
+ok($events > 0, "statements of the burst are in the trail ($events)");
 is($events, $distinct, 'no event was written twice');
 my $verify = $node->safe_psql('postgres', 'SELECT ok, reason FROM governance.verify_audit()');
 is($verify, 't|', 'the chain holds across the crash-restart');
@@ -114,6 +125,25 @@ $node->restart;
 ok(drained(), 'after a clean restart the ring is drained');
 ($events) = split /\|/, count_marked('restart-marker-top');
 is($events, 1, 'the statement run just before the restart is in the trail');
+
+# 3b. A crash just after rotation created a new file, before its first
+# line was whole, leaves an empty newest file: the worker resumes the chain
+# in the file before it.
+my $next = $node->safe_psql('postgres',
+	q{SELECT durable_seq + 1 FROM governance.audit_stats()});
+$node->stop('immediate');
+my $empty = sprintf("%s/pg_governance/audit-%020d.jsonl", $data, $next);
+open my $ef, '>', $empty or die;
+close $ef;
+$node->start;
+$node->safe_psql('postgres', q{SELECT 'after-empty-file-marker'});
+ok(drained(), 'an empty newest file left by a crash does not stop the worker');
+like(slurp_file($node->logfile), qr/which a crash left without a complete line/,
+	'its removal is logged');
+is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't',
+	'and the chain goes on unbroken');
+($events) = split /\|/, count_marked('after-empty-file-marker');
+is($events, 1, 'the next statement is in the trail');
 
 # 4. A sink that cannot be written: events wait in the ring, none lost.
 # The small audit_file_size forces a new file, which cannot be created

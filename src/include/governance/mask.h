@@ -1,0 +1,77 @@
+/*-------------------------------------------------------------------------
+ *
+ * mask.h
+ *	  Sensitivity labels and the masks that stand in for labelled columns.
+ *
+ * A label (pii, email, secret, pseudonym, ...) names a mask kind.  Columns
+ * carry labels as security labels of provider "governance".  A masked
+ * identity reads every labelled column through its label's mask: the
+ * planner hook wraps each read of the column in the mask function of the
+ * label's kind (masks.c holds the functions, rewrite.c the rewrite,
+ * labels.c the catalog and the per-backend caches).
+ *
+ * src/include/governance/mask.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_MASK_H
+#define GOVERNANCE_MASK_H
+
+#include "access/attnum.h"
+#include "nodes/params.h"
+#include "nodes/plannodes.h"
+#include "optimizer/planner.h"
+
+/* The masks there are; a label names one. */
+typedef enum GovMaskKind
+{
+	GOV_MASK_PARTIAL,			/* a little of the value stays recognisable */
+	GOV_MASK_EMAIL,				/* keeps the shape of an address */
+	GOV_MASK_REDACT,			/* one fixed value of the type */
+	GOV_MASK_PSEUDONYM,			/* keyed HMAC-SHA-256: deterministic */
+	GOV_MASK_NULL,				/* NULL, for any type */
+	GOV_MASK_NKINDS
+} GovMaskKind;
+
+/*
+ * The location the rewrite gives the mask calls it makes.  The parser
+ * never gives a negative location other than -1, so a call carrying this
+ * one was made by the rewrite, around a labelled column; the pseudonym
+ * mask is computed for nobody else (it would be a guessing oracle).
+ */
+#define GOV_MASK_REWRITE_LOCATION	(-7207)
+
+/* masks.c */
+extern bool governance_mask_kind_parse(const char *name, GovMaskKind *kind);
+extern const char *governance_mask_kind_name(GovMaskKind kind);
+extern bool governance_mask_supports(GovMaskKind kind, Oid typid);
+extern const char *governance_mask_function_name(GovMaskKind kind);
+
+/* labels.c */
+typedef struct GovColumnLabel
+{
+	AttrNumber	attnum;
+	int			label;			/* index into the label taxonomy */
+} GovColumnLabel;
+
+extern const GovColumnLabel *governance_relation_labels(Oid relid, int *n);
+extern const char *governance_label_name(int label);
+extern GovMaskKind governance_label_kind(int label);
+extern bool governance_label_masked(int label);
+extern bool governance_masking_possible(void);
+extern Oid	governance_mask_function_oid(GovMaskKind kind);
+extern void governance_labels_init(void);
+extern void governance_mask_identity_changed(void);
+
+/* rewrite.c */
+extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
+									   int cursorOptions,
+									   ParamListInfo boundParams);
+extern bool governance_mask_copy_to(Node *parsetree, const char *query_string);
+
+/* scrub.c */
+extern void governance_mask_scrub_init(void);
+
+extern char *governance_pseudonym_key_file;
+
+#endif							/* GOVERNANCE_MASK_H */

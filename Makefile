@@ -28,6 +28,11 @@ OBJS = \
 	src/identity/redact.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
+	src/mask/labels.o \
+	src/mask/labels_sql.o \
+	src/mask/rewrite.o \
+	src/mask/scrub.o \
+	src/mask/utility.o \
 	src/policy/classify.o \
 	src/policy/policy_sql.o \
 	src/policy/rule.o \

@@ -26,6 +26,7 @@
 #include "governance/guard.h"
 #include "governance/identity.h"
 #include "governance/jwt.h"
+#include "governance/mask.h"
 #include "governance/policy.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -345,6 +346,11 @@ _PG_init(void)
 
 	governance_secrecy_init();
 	governance_policy_init();
+	governance_labels_init();
+	governance_mask_provider_init();
+	governance_mask_rewrite_init();
+	governance_mask_utility_init();
+	governance_mask_scrub_init();
 	governance_guard_init();
 	/* Last, so its hooks run first and see every other hook's errors. */
 	governance_audit_init();

@@ -92,6 +92,11 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_REQUESTER] = GOV_KEY("requester"),
 	[GOV_AF_SESSION_ROLE] = GOV_KEY("session_role"),
 	[GOV_AF_ACTIONS] = GOV_KEY("actions"),
+	[GOV_AF_LABEL] = GOV_KEY("label"),
+	[GOV_AF_MASK] = GOV_KEY("mask"),
+	[GOV_AF_PRINCIPAL] = GOV_KEY("principal"),
+	[GOV_AF_MASKED] = GOV_KEY("masked"),
+	[GOV_AF_UNMASKED] = GOV_KEY("unmasked"),
 	[GOV_AF_TRUNCATED] = GOV_KEY("truncated"),
 };
 

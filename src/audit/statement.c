@@ -37,6 +37,7 @@
 #include "governance/audit_statement.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
+#include "governance/mask.h"
 #include "governance/names.h"
 #include "libpq/auth.h"
 #include "miscadmin.h"
@@ -181,8 +182,12 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 {
 	const char *rels[GOV_MAX_OBJECTS];
 	const char *cols[GOV_MAX_OBJECTS];
+	const char *masked[GOV_MAX_OBJECTS];
+	const char *clear[GOV_MAX_OBJECTS];
 	int			nrels = 0,
-				ncols = 0;
+				ncols = 0,
+				nmasked = 0,
+				nclear = 0;
 	ListCell   *lc;
 
 	/* No name from the cache is in use here: it may tidy itself. */
@@ -216,13 +221,27 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 				continue;		/* whole-row and system columns */
 			name = governance_column_name(names, rte->relid, att);
 			if (name != NULL)
+			{
+				bool		is_masked = false;
+				int			label = governance_column_label_cached(rte->relid, att, &is_masked);
+
 				cols[ncols++] = name;
+				/* Labelled columns read: which label, masked or clear. */
+				if (label != GOV_NO_LABEL && is_masked && nmasked < GOV_MAX_OBJECTS)
+					masked[nmasked++] = psprintf("%s:%s", name, governance_label_name(label));
+				else if (label != GOV_NO_LABEL && !is_masked && nclear < GOV_MAX_OBJECTS)
+					clear[nclear++] = psprintf("%s:%s", name, governance_label_name(label));
+			}
 		}
 	}
 	if (nrels > 0)
 		gov_audit_put_strs(r, GOV_AF_RELATIONS, rels, nrels);
 	if (ncols > 0)
 		gov_audit_put_strs(r, GOV_AF_COLUMNS, cols, ncols);
+	if (nmasked > 0)
+		gov_audit_put_strs(r, GOV_AF_MASKED, masked, nmasked);
+	if (nclear > 0)
+		gov_audit_put_strs(r, GOV_AF_UNMASKED, clear, nclear);
 }
 
 /* Record a statement; audit_sync waits for top-level ones. */

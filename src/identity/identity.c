@@ -36,6 +36,7 @@
 #include "governance/audit_events.h"
 #include "governance/governance.h"
 #include "governance/identity.h"
+#include "governance/mask.h"
 #include "governance/jwt.h"
 #include "common/hashfn.h"
 #include "utils/hsearch.h"
@@ -339,8 +340,16 @@ governance_token_check(char **newval, void **extra, GucSource source)
 void
 governance_token_assign(const char *newval, void *extra)
 {
-	gov_identity = (GovIdentity *) extra;
+	GovIdentity *id = (GovIdentity *) extra;
+	bool		same = (id == NULL && gov_identity == NULL) ||
+		(id != NULL && gov_identity != NULL &&
+		 strcmp(id->fingerprint, gov_identity->fingerprint) == 0);
+
+	gov_identity = id;
 	governance_sessions_publish(gov_identity);
+	/* Masks depend on who acts: plans made for another identity go. */
+	if (!same)
+		governance_mask_identity_changed();
 }
 
 /* SHOW and current_setting() print what token is set, never the token. */

@@ -483,3 +483,217 @@ COMMENT ON VIEW governance.approval_requests IS
 
 REVOKE ALL ON governance.approval_requests FROM PUBLIC;
 GRANT SELECT ON governance.approval_requests TO governance_admin, governance_approver;
+
+-- Labels and masking
+
+CREATE TABLE governance.labels (
+	label pg_catalog.text PRIMARY KEY,
+	mask pg_catalog.text NOT NULL,
+	description pg_catalog.text
+);
+
+COMMENT ON TABLE governance.labels IS
+'The sensitivity labels columns may carry, and the mask each one applies for identities that read it masked.';
+
+CREATE TABLE governance.unmask_grants (
+	label pg_catalog.text NOT NULL
+		REFERENCES governance.labels (label) ON DELETE CASCADE,
+	principal pg_catalog.text NOT NULL,
+	PRIMARY KEY (label, principal)
+);
+
+COMMENT ON TABLE governance.unmask_grants IS
+'Who reads a label''s columns clear: principals written as in policy rules.  Superusers always do; everyone else reads masked.';
+
+CREATE FUNCTION governance.label_check()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_label_check_1_0';
+
+CREATE FUNCTION governance.unmask_grant_check()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_unmask_grant_check_1_0';
+
+CREATE FUNCTION governance.labels_changed()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_labels_changed_1_0';
+
+CREATE TRIGGER labels_check BEFORE INSERT OR UPDATE OR DELETE ON governance.labels
+	FOR EACH ROW EXECUTE FUNCTION governance.label_check();
+CREATE TRIGGER labels_truncate_check BEFORE TRUNCATE ON governance.labels
+	FOR EACH STATEMENT EXECUTE FUNCTION governance.label_check();
+CREATE TRIGGER labels_changed AFTER INSERT OR UPDATE OR DELETE ON governance.labels
+	FOR EACH ROW EXECUTE FUNCTION governance.labels_changed();
+CREATE TRIGGER labels_truncated AFTER TRUNCATE ON governance.labels
+	FOR EACH STATEMENT EXECUTE FUNCTION governance.labels_changed();
+CREATE TRIGGER unmask_grants_check BEFORE INSERT OR UPDATE ON governance.unmask_grants
+	FOR EACH ROW EXECUTE FUNCTION governance.unmask_grant_check();
+CREATE TRIGGER unmask_grants_changed AFTER INSERT OR UPDATE OR DELETE ON governance.unmask_grants
+	FOR EACH ROW EXECUTE FUNCTION governance.labels_changed();
+CREATE TRIGGER unmask_grants_truncated AFTER TRUNCATE ON governance.unmask_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION governance.labels_changed();
+
+REVOKE ALL ON governance.labels FROM PUBLIC;
+REVOKE ALL ON governance.unmask_grants FROM PUBLIC;
+GRANT SELECT ON governance.labels TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON governance.labels TO governance_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON governance.unmask_grants TO governance_admin;
+
+-- The shipped taxonomy.  pg_dump keeps every other label, and every grant.
+INSERT INTO governance.labels (label, mask, description) VALUES
+	('pii', 'partial', 'Personal data: a little of the value stays recognisable.'),
+	('email', 'email', 'E-mail addresses: the shape of the address stays.'),
+	('secret', 'redact', 'Secrets: one fixed value of the column''s type.'),
+	('pseudonym', 'pseudonym', 'Identifiers: a keyed, deterministic pseudonym that still joins and groups.');
+
+SELECT pg_catalog.pg_extension_config_dump('governance.labels',
+	$$WHERE label NOT IN ('pii', 'email', 'secret', 'pseudonym')$$);
+SELECT pg_catalog.pg_extension_config_dump('governance.unmask_grants', '');
+
+CREATE FUNCTION governance.define_label(
+	label pg_catalog.text,
+	mask pg_catalog.text,
+	description pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO governance.labels AS l (label, mask, description)
+	VALUES (define_label.label, define_label.mask, define_label.description)
+	ON CONFLICT ON CONSTRAINT labels_pkey DO UPDATE
+		SET mask = excluded.mask, description = excluded.description;
+END
+$$;
+
+COMMENT ON FUNCTION governance.define_label(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+'Define a label, or change the mask and description of one; refused if its new mask cannot serve a column that carries it.';
+
+CREATE FUNCTION governance.drop_label(label pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM governance.labels AS l WHERE l.label = drop_label.label;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'label "%" does not exist', drop_label.label
+			USING ERRCODE = 'undefined_object';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION governance.drop_label(pg_catalog.text) IS
+'Drop a label and its unmask grants; refused while a column carries it.';
+
+CREATE FUNCTION governance.label_column(
+	relation pg_catalog.regclass,
+	column_name pg_catalog.name,
+	label pg_catalog.text)
+RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_label_column_1_0';
+
+COMMENT ON FUNCTION governance.label_column(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) IS
+'Put a label on a column (a security label of provider governance, kept by pg_dump and renames).';
+
+CREATE FUNCTION governance.unlabel_column(
+	relation pg_catalog.regclass,
+	column_name pg_catalog.name)
+RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_unlabel_column_1_0';
+
+COMMENT ON FUNCTION governance.unlabel_column(pg_catalog.regclass, pg_catalog.name) IS
+'Remove the label of a column.';
+
+CREATE FUNCTION governance.grant_unmasked(label pg_catalog.text, principal pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM governance.labels AS l WHERE l.label = grant_unmasked.label) THEN
+		RAISE EXCEPTION 'label "%" does not exist', grant_unmasked.label
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	INSERT INTO governance.unmask_grants AS g (label, principal)
+	VALUES (grant_unmasked.label, grant_unmasked.principal)
+	ON CONFLICT DO NOTHING;
+END
+$$;
+
+COMMENT ON FUNCTION governance.grant_unmasked(pg_catalog.text, pg_catalog.text) IS
+'Let a principal (sub:, actor:, role:, db:, token, agent) read the columns of a label clear.';
+
+CREATE FUNCTION governance.revoke_unmasked(label pg_catalog.text, principal pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM governance.unmask_grants AS g
+	 WHERE g.label = revoke_unmasked.label AND g.principal = revoke_unmasked.principal;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'principal "%" has no unmask grant for label "%"',
+			revoke_unmasked.principal, revoke_unmasked.label
+			USING ERRCODE = 'undefined_object';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION governance.revoke_unmasked(pg_catalog.text, pg_catalog.text) IS
+'Take back an unmask grant.';
+
+REVOKE ALL ON FUNCTION governance.define_label(pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.drop_label(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.label_column(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.unlabel_column(pg_catalog.regclass, pg_catalog.name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.grant_unmasked(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.revoke_unmasked(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.define_label(pg_catalog.text, pg_catalog.text, pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.drop_label(pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.label_column(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.unlabel_column(pg_catalog.regclass, pg_catalog.name) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.grant_unmasked(pg_catalog.text, pg_catalog.text) TO governance_admin;
+GRANT EXECUTE ON FUNCTION governance.revoke_unmasked(pg_catalog.text, pg_catalog.text) TO governance_admin;
+
+CREATE VIEW governance.column_labels AS
+SELECT c.oid::pg_catalog.regclass AS relation,
+	   a.attname AS column_name,
+	   s.label,
+	   l.mask,
+	   l.description
+  FROM pg_catalog.pg_seclabel AS s
+  JOIN pg_catalog.pg_class AS c
+	ON s.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = s.objoid
+  JOIN pg_catalog.pg_attribute AS a
+	ON a.attrelid = c.oid AND a.attnum = s.objsubid AND NOT a.attisdropped
+  LEFT JOIN governance.labels AS l ON l.label = s.label
+ WHERE s.provider = 'governance' AND s.objsubid > 0;
+
+COMMENT ON VIEW governance.column_labels IS
+'Every labelled column: its relation, its label and the label''s mask.';
+
+GRANT SELECT ON governance.column_labels TO PUBLIC;
+
+-- Statistics filters the masking rewrite puts on pg_statistic and
+-- pg_statistic_ext_data for identities that read labelled columns masked.
+
+CREATE FUNCTION governance.stat_visible(starelid pg_catalog.oid, staattnum pg_catalog.int2)
+RETURNS pg_catalog.bool
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_stat_visible_1_0';
+
+COMMENT ON FUNCTION governance.stat_visible(pg_catalog.oid, pg_catalog.int2) IS
+'Whether the acting identity may see the planner statistics of a column (not of a column it reads masked).';
+
+CREATE FUNCTION governance.stat_ext_visible(stxoid pg_catalog.oid)
+RETURNS pg_catalog.bool
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_stat_ext_visible_1_0';
+
+COMMENT ON FUNCTION governance.stat_ext_visible(pg_catalog.oid) IS
+'Whether the acting identity may see an extended statistics object (not on a table with a column it reads masked).';

@@ -66,6 +66,11 @@ typedef enum GovAuditField
 	GOV_AF_SESSION_ROLE,		/* str: the session role of a requester */
 	GOV_AF_ACTIONS,				/* array of str: every action of a statement */
 	GOV_AF_TRUNCATED,			/* bool: a field was cut to fit */
+	GOV_AF_LABEL,				/* str: a sensitivity label */
+	GOV_AF_MASK,				/* str: the mask a label names */
+	GOV_AF_PRINCIPAL,			/* str: a principal pattern */
+	GOV_AF_MASKED,				/* array of str: column:label read masked */
+	GOV_AF_UNMASKED,			/* array of str: column:label read clear */
 	GOV_AF_NFIELDS
 } GovAuditField;
 

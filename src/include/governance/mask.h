@@ -54,20 +54,34 @@ typedef struct GovColumnLabel
 	int			label;			/* index into the label taxonomy */
 } GovColumnLabel;
 
+/* governance_column_label_of() for a column without a label */
+#define GOV_NO_LABEL	(-2)
+
 extern const GovColumnLabel *governance_relation_labels(Oid relid, int *n);
+extern int	governance_column_label_of(Oid relid, AttrNumber attnum);
+extern int	governance_column_label_cached(Oid relid, AttrNumber attnum,
+										   bool *masked);
 extern const char *governance_label_name(int label);
 extern GovMaskKind governance_label_kind(int label);
 extern bool governance_label_masked(int label);
 extern bool governance_masking_possible(void);
+extern bool governance_labels_exist(void);
 extern Oid	governance_mask_function_oid(GovMaskKind kind);
 extern void governance_labels_init(void);
 extern void governance_mask_identity_changed(void);
+extern void governance_labels_changed(Oid relid);
+extern bool governance_mask_state_masked_any(void);
+extern bool governance_is_admin(void);
+extern void governance_mask_provider_init(void);
 
 /* rewrite.c */
 extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 									   int cursorOptions,
 									   ParamListInfo boundParams);
-extern bool governance_mask_copy_to(Node *parsetree, const char *query_string);
+extern void governance_mask_rewrite_init(void);
+
+/* utility.c */
+extern void governance_mask_utility_init(void);
 
 /* scrub.c */
 extern void governance_mask_scrub_init(void);

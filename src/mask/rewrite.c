@@ -1,0 +1,549 @@
+/*-------------------------------------------------------------------------
+ *
+ * rewrite.c
+ *	  Masking is a rewrite: every read of a labelled column by a masked
+ *	  identity becomes a read of its mask.
+ *
+ * The planner hook receives each query after the rewriter expanded views
+ * and rules, from every path that plans: simple and extended protocol,
+ * SPI (functions, procedures, DO), cursors, CREATE TABLE AS, COPY (query),
+ * EXPLAIN.  It replaces each Var of a labelled column, wherever it stands
+ * (target list, WHERE, JOIN, GROUP BY, ORDER BY, HAVING, window clauses,
+ * RETURNING, sublinks, CTEs, join alias lists), by a call of the label's
+ * mask function around it, so no expression, predicate, ordering or
+ * aggregate ever sees the clear value.  A whole-row reference to such a
+ * relation becomes a row built of the masked columns.  Nothing else is
+ * changed: the masked query is then planned as usual.
+ *
+ * What is left clear, on purpose: row-level security quals (policies act
+ * on stored values) and the EXCLUDED row of ON CONFLICT (the caller's own
+ * new values).  Constraints and indexes act on stored values too.
+ *
+ * Writes: an INSERT, UPDATE or MERGE that would store a value derived from
+ * a masked read is refused, since it would replace real data with a mask.
+ *
+ * Plans depend on who planned them: a plan that read a labelled relation
+ * is marked as depending on the role, and identity and label changes
+ * reset the plan cache (labels.c).
+ *
+ * src/mask/rewrite.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/relation.h"
+#include "catalog/pg_statistic.h"
+#include "catalog/pg_statistic_ext_data.h"
+#include "catalog/pg_type.h"
+#include "governance/governance.h"
+#include "governance/mask.h"
+#include "governance/policy.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_func.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+typedef struct GovMaskContext
+{
+	List	   *queries;		/* the query being masked first, then outer */
+	int			nmasked;		/* mask calls made */
+	bool		touched;		/* a labelled relation was read */
+} GovMaskContext;
+
+static Node *gov_mask_mutator(Node *node, GovMaskContext *ctx);
+
+/* The mask of one labelled column read through var. */
+static Node *
+gov_mask_var(Var *var, int label)
+{
+	GovMaskKind kind = governance_label_kind(label);
+	Oid			basetype = getBaseType(var->vartype);
+	Oid			fn;
+	FuncExpr   *call;
+
+	/* A label whose mask cannot serve the column (its type changed): NULL. */
+	if (!governance_mask_supports(kind, var->vartype))
+		kind = GOV_MASK_NULL;
+	fn = governance_mask_function_oid(kind);
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("mask function governance.%s is missing",
+						governance_mask_function_name(kind)),
+				 errhint("Reinstall the governance extension.")));
+	call = makeFuncExpr(fn, basetype, list_make1(var), var->varcollid,
+						var->varcollid, COERCE_EXPLICIT_CALL);
+	call->location = GOV_MASK_REWRITE_LOCATION;
+	if (basetype == var->vartype && var->vartypmod < 0)
+		return (Node *) call;
+	/* Keep the column's exact type (domain, typmod) for what reads it. */
+	return (Node *) makeRelabelType((Expr *) call, var->vartype, var->vartypmod,
+									var->varcollid, COERCE_IMPLICIT_CAST);
+}
+
+static int
+gov_label_in(const GovColumnLabel *cols, int n, AttrNumber attnum)
+{
+	for (int i = 0; i < n; i++)
+		if (cols[i].attnum == attnum)
+			return cols[i].label;
+	return GOV_NO_LABEL;
+}
+
+/*
+ * A whole-row reference to a relation with masked columns: a row of the
+ * relation's type built from its columns, the labelled ones masked; NULL
+ * where the reference is NULL (the null side of an outer join).
+ */
+static Node *
+gov_mask_whole_row(Var *var, Oid relid, const GovColumnLabel *cols, int n,
+				   GovMaskContext *ctx)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	RowExpr    *row = makeNode(RowExpr);
+	CaseExpr   *c = makeNode(CaseExpr);
+	CaseWhen   *w = makeNode(CaseWhen);
+	NullTest   *isnull = makeNode(NullTest);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Node	   *arg;
+		int			label;
+
+		if (att->attisdropped)
+		{
+			row->args = lappend(row->args, makeNullConst(INT4OID, -1, InvalidOid));
+			row->colnames = lappend(row->colnames, makeString(pstrdup("")));
+			continue;
+		}
+		arg = (Node *) makeVar(var->varno, att->attnum, att->atttypid,
+							   att->atttypmod, att->attcollation, var->varlevelsup);
+		label = gov_label_in(cols, n, att->attnum);
+		if (label != GOV_NO_LABEL && governance_label_masked(label))
+		{
+			arg = gov_mask_var((Var *) arg, label);
+			ctx->nmasked++;
+		}
+		row->args = lappend(row->args, arg);
+		row->colnames = lappend(row->colnames, makeString(pstrdup(NameStr(att->attname))));
+	}
+	relation_close(rel, NoLock);
+	row->row_typeid = var->vartype;
+	row->row_format = COERCE_IMPLICIT_CAST;
+	row->location = -1;
+
+	isnull->arg = (Expr *) copyObject(var);
+	isnull->nulltesttype = IS_NULL;
+	isnull->argisrow = false;
+	isnull->location = -1;
+	w->expr = (Expr *) isnull;
+	w->result = (Expr *) makeNullConst(var->vartype, -1, InvalidOid);
+	w->location = -1;
+	c->casetype = var->vartype;
+	c->casecollid = InvalidOid;
+	c->args = list_make1(w);
+	c->defresult = (Expr *) row;
+	c->location = -1;
+	return (Node *) c;
+}
+
+static Node *
+gov_mask_var_ref(Var *var, GovMaskContext *ctx)
+{
+	Query	   *q;
+	RangeTblEntry *rte;
+	const GovColumnLabel *cols;
+	int			n;
+	int			label;
+
+	if ((int) var->varlevelsup >= list_length(ctx->queries))
+		return NULL;
+	q = list_nth(ctx->queries, var->varlevelsup);
+	if (var->varno < 1 || var->varno > list_length(q->rtable))
+		return NULL;
+	rte = rt_fetch(var->varno, q->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return NULL;
+	/* The EXCLUDED row of ON CONFLICT holds the caller's own new values. */
+	if (q->onConflict != NULL && var->varno == q->onConflict->exclRelIndex)
+		return NULL;
+	cols = governance_relation_labels(rte->relid, &n);
+	if (n == 0)
+		return NULL;
+	ctx->touched = true;
+	if (var->varattno == 0)
+	{
+		for (int i = 0; i < n; i++)
+			if (governance_label_masked(cols[i].label))
+				return gov_mask_whole_row(var, rte->relid, cols, n, ctx);
+		return NULL;
+	}
+	label = gov_label_in(cols, n, var->varattno);
+	if (label == GOV_NO_LABEL || !governance_label_masked(label))
+		return NULL;
+	ctx->nmasked++;
+	return gov_mask_var((Var *) copyObject(var), label);
+}
+
+/* --- stored values derived from masked reads ------------------------- */
+
+typedef struct GovTaintContext
+{
+	List	   *queries;
+	int			depth;
+} GovTaintContext;
+
+static bool gov_taint_walker(Node *node, GovTaintContext *ctx);
+
+static bool
+gov_tlist_carries(List *tlist, AttrNumber resno, List *queries, int depth)
+{
+	GovTaintContext sub = {queries, depth + 1};
+	ListCell   *lc;
+
+	/* Deep or recursive nesting: assume the worst. */
+	if (depth > 32)
+		return true;
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if ((resno == 0 || tle->resno == resno) &&
+			gov_taint_walker((Node *) tle->expr, &sub))
+			return true;
+	}
+	return false;
+}
+
+static bool
+gov_var_carries(Var *var, GovTaintContext *ctx)
+{
+	Query	   *q;
+	RangeTblEntry *rte;
+
+	if ((int) var->varlevelsup >= list_length(ctx->queries))
+		return false;
+	q = list_nth(ctx->queries, var->varlevelsup);
+	if (var->varno < 1 || var->varno > list_length(q->rtable))
+		return false;
+	rte = rt_fetch(var->varno, q->rtable);
+	switch (rte->rtekind)
+	{
+		case RTE_SUBQUERY:
+			return gov_tlist_carries(rte->subquery->targetList, var->varattno,
+									 lcons(rte->subquery,
+										   list_copy_tail(ctx->queries, var->varlevelsup)),
+									 ctx->depth);
+		case RTE_CTE:
+			{
+				Index		up = var->varlevelsup + rte->ctelevelsup;
+				Query	   *owner;
+				ListCell   *lc;
+
+				if ((int) up >= list_length(ctx->queries))
+					return true;
+				owner = list_nth(ctx->queries, up);
+				foreach(lc, owner->cteList)
+				{
+					CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+					Query	   *cq = (Query *) cte->ctequery;
+
+					if (strcmp(cte->ctename, rte->ctename) != 0)
+						continue;
+					return gov_tlist_carries(cq->commandType == CMD_SELECT ?
+											 cq->targetList : cq->returningList,
+											 var->varattno,
+											 lcons(cq, list_copy_tail(ctx->queries, up)),
+											 ctx->depth);
+				}
+				return true;
+			}
+		case RTE_JOIN:
+			if (var->varattno == 0)
+				return gov_taint_walker((Node *) rte->joinaliasvars, ctx);
+			if (var->varattno > list_length(rte->joinaliasvars))
+				return false;
+			return gov_taint_walker(list_nth(rte->joinaliasvars, var->varattno - 1), ctx);
+		case RTE_FUNCTION:
+			return gov_taint_walker((Node *) rte->functions, ctx);
+		case RTE_TABLEFUNC:
+			return gov_taint_walker((Node *) rte->tablefunc, ctx);
+		case RTE_VALUES:
+			return gov_taint_walker((Node *) rte->values_lists, ctx);
+		default:
+			return false;
+	}
+}
+
+static bool
+gov_taint_walker(Node *node, GovTaintContext *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+	{
+		if (((FuncExpr *) node)->location == GOV_MASK_REWRITE_LOCATION)
+			return true;
+	}
+	else if (IsA(node, Var))
+		return gov_var_carries((Var *) node, ctx);
+	else if (IsA(node, SubLink))
+	{
+		SubLink    *sl = (SubLink *) node;
+		Query	   *sq = (Query *) sl->subselect;
+
+		/* Only these sublinks hand values of the subquery on. */
+		if (sl->subLinkType == EXPR_SUBLINK || sl->subLinkType == ARRAY_SUBLINK ||
+			sl->subLinkType == MULTIEXPR_SUBLINK)
+			return gov_tlist_carries(sq->targetList, 0,
+									 lcons(sq, ctx->queries), ctx->depth);
+		return gov_taint_walker(sl->testexpr, ctx);
+	}
+	else if (IsA(node, Query))
+		return false;
+	return expression_tree_walker(node, gov_taint_walker, (void *) ctx);
+}
+
+static void
+gov_refuse_masked_store(List *tlist, Query *q, GovMaskContext *ctx)
+{
+	GovTaintContext tctx = {ctx->queries, 0};
+	ListCell   *lc;
+
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		RangeTblEntry *target;
+
+		if (tle->resjunk || !gov_taint_walker((Node *) tle->expr, &tctx))
+			continue;
+		target = rt_fetch(q->resultRelation, q->rtable);
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot store a masked value in column \"%s\" of relation \"%s\"",
+						tle->resname ? tle->resname : "?", get_rel_name(target->relid)),
+				 errdetail("The value is derived from a labelled column you read masked; storing it would replace real data with its mask."),
+				 errhint("Write fresh values, or ask a governance administrator to unmask the label for you with governance.grant_unmasked().")));
+	}
+}
+
+static void
+gov_check_stores(Query *q, GovMaskContext *ctx)
+{
+	ListCell   *lc;
+
+	if (q->commandType == CMD_INSERT || q->commandType == CMD_UPDATE)
+		gov_refuse_masked_store(q->targetList, q, ctx);
+	if (q->onConflict != NULL && q->onConflict->action == ONCONFLICT_UPDATE)
+		gov_refuse_masked_store(q->onConflict->onConflictSet, q, ctx);
+	if (q->commandType == CMD_MERGE)
+		foreach(lc, q->mergeActionList)
+		{
+			MergeAction *a = lfirst_node(MergeAction, lc);
+
+			if (a->commandType == CMD_INSERT || a->commandType == CMD_UPDATE)
+				gov_refuse_masked_store(a->targetList, q, ctx);
+		}
+}
+
+/* --- statistics ------------------------------------------------------ */
+
+/*
+ * pg_stats and pg_stats_ext show most common values and histograms: for a
+ * masked identity, the rows of columns it reads masked are filtered out by
+ * a security qual on the catalog itself, whatever view or query reads it.
+ */
+static void
+gov_filter_statistics(Query *q)
+{
+	ListCell   *lc;
+	int			rti = 0;
+
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		const char *fname;
+		List	   *args;
+		Oid			argtypes[2];
+		Oid			fn;
+		Oid			schema;
+
+		rti++;
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if (rte->relid == StatisticRelationId)
+		{
+			fname = "stat_visible";
+			argtypes[0] = OIDOID;
+			argtypes[1] = INT2OID;
+			args = list_make2(makeVar(rti, Anum_pg_statistic_starelid, OIDOID, -1, InvalidOid, 0),
+							  makeVar(rti, Anum_pg_statistic_staattnum, INT2OID, -1, InvalidOid, 0));
+		}
+		else if (rte->relid == StatisticExtDataRelationId)
+		{
+			fname = "stat_ext_visible";
+			argtypes[0] = OIDOID;
+			args = list_make1(makeVar(rti, Anum_pg_statistic_ext_data_stxoid, OIDOID, -1, InvalidOid, 0));
+		}
+		else
+			continue;
+		schema = governance_schema_oid();
+		fn = LookupFuncName(list_make2(makeString(get_namespace_name(schema)),
+									   makeString(pstrdup(fname))),
+							list_length(args), argtypes, true);
+		if (!OidIsValid(fn))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("function governance.%s is missing", fname),
+					 errhint("Reinstall the governance extension.")));
+		rte->securityQuals = lcons(makeFuncExpr(fn, BOOLOID, args, InvalidOid,
+												InvalidOid, COERCE_EXPLICIT_CALL),
+								   rte->securityQuals);
+	}
+}
+
+/* --- the walk -------------------------------------------------------- */
+
+static Query *
+gov_mask_query(Query *q, GovMaskContext *ctx)
+{
+	List	   *wco = q->withCheckOptions;
+	List	   *rls = NIL;
+	ListCell   *lc;
+	ListCell   *c2;
+	Query	   *newq;
+
+	/*
+	 * Row-level security quals act on stored values: keep them as they are.
+	 * On a table without RLS, security quals come from security-barrier
+	 * views, whose conditions are the reader's own: mask those.
+	 */
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		bool		keep = rte->rtekind == RTE_RELATION && rte->securityQuals != NIL;
+
+		if (keep)
+		{
+			Relation	rel = relation_open(rte->relid, NoLock);
+
+			keep = rel->rd_rel->relrowsecurity;
+			relation_close(rel, NoLock);
+		}
+		rls = lappend(rls, keep ? rte->securityQuals : NIL);
+	}
+
+	ctx->queries = lcons(q, ctx->queries);
+	newq = query_tree_mutator(q, gov_mask_mutator, (void *) ctx, QTW_DONT_COPY_QUERY);
+
+	/* WITH CHECK OPTION of a view is the reader's condition; RLS checks are not. */
+	newq->withCheckOptions = NIL;
+	foreach(lc, wco)
+	{
+		WithCheckOption *w = lfirst_node(WithCheckOption, lc);
+
+		if (w->kind == WCO_VIEW_CHECK)
+			w = (WithCheckOption *) gov_mask_mutator((Node *) w, ctx);
+		newq->withCheckOptions = lappend(newq->withCheckOptions, w);
+	}
+	forboth(lc, newq->rtable, c2, rls)
+	{
+		if (lfirst(c2) != NIL)
+			lfirst_node(RangeTblEntry, lc)->securityQuals = lfirst(c2);
+	}
+
+	gov_check_stores(newq, ctx);
+	gov_filter_statistics(newq);
+	ctx->queries = list_delete_first(ctx->queries);
+	return newq;
+}
+
+static Node *
+gov_mask_mutator(Node *node, GovMaskContext *ctx)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Node	   *masked = gov_mask_var_ref((Var *) node, ctx);
+
+		if (masked != NULL)
+			return masked;
+		return (Node *) copyObject(node);
+	}
+	if (IsA(node, Query))
+		return (Node *) gov_mask_query((Query *) node, ctx);
+	return expression_tree_mutator(node, gov_mask_mutator, (void *) ctx);
+}
+
+/* --- does the query need the walk at all? ---------------------------- */
+
+static bool
+gov_needs_mask_walker(Node *node, void *arg)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+		int			n;
+
+		if (rte->rtekind != RTE_RELATION)
+			return false;
+		if (rte->relid == StatisticRelationId || rte->relid == StatisticExtDataRelationId)
+			return true;
+		(void) governance_relation_labels(rte->relid, &n);
+		return n > 0;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, gov_needs_mask_walker, arg,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, gov_needs_mask_walker, arg);
+}
+
+static planner_hook_type prev_planner_hook = NULL;
+
+PlannedStmt *
+governance_planner(Query *parse, const char *query_string, int cursorOptions,
+				   ParamListInfo boundParams)
+{
+	GovMaskContext ctx = {NIL, 0, false};
+	PlannedStmt *result;
+
+	/*
+	 * A plan that reads a labelled relation depends on who reads: it is
+	 * marked so even when nothing is masked, so that a clear plan is not
+	 * reused after SET ROLE to a masked role.
+	 */
+	if (!IsParallelWorker() && governance_labels_exist() &&
+		gov_needs_mask_walker((Node *) parse, NULL))
+	{
+		ctx.touched = true;
+		if (governance_masking_possible())
+			parse = gov_mask_query(parse, &ctx);
+	}
+
+	if (prev_planner_hook)
+		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	else
+		result = standard_planner(parse, query_string, cursorOptions, boundParams);
+
+	/* Planned for this role's masks: plan again under another role. */
+	if (ctx.touched)
+		result->dependsOnRole = true;
+	return result;
+}
+
+void
+governance_mask_rewrite_init(void)
+{
+	prev_planner_hook = planner_hook;
+	planner_hook = governance_planner;
+}

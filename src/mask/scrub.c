@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * scrub.c
+ *	  Error messages must not show a masked identity the clear values its
+ *	  queries cannot read.
+ *
+ * Constraint violations echo row contents: "Failing row contains (...)"
+ * for NOT NULL, CHECK, partition routing and WITH CHECK OPTION, and
+ * "Key (email)=(...)" for unique, exclusion and foreign keys.  An UPDATE
+ * of one column by a masked identity would make the server print the
+ * stored, clear values of every other column of the row.  For such an
+ * identity the detail of these errors is replaced before it is sent; the
+ * server log keeps the original (detail_log), for the DBA.
+ *
+ * The hook runs while an error is being reported, possibly in an aborted
+ * transaction: it does no catalog access and uses the masked state as last
+ * computed (unknown counts as masked).
+ *
+ * src/mask/scrub.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "governance/mask.h"
+#include "utils/elog.h"
+
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+/* Errors whose detail may quote stored row contents. */
+static bool
+gov_quotes_rows(int sqlerrcode)
+{
+	return ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+		sqlerrcode == ERRCODE_WITH_CHECK_OPTION_VIOLATION;
+}
+
+static void
+gov_scrub_emit_log(ErrorData *edata)
+{
+	if (edata->elevel >= ERROR && edata->detail != NULL &&
+		gov_quotes_rows(edata->sqlerrcode) && governance_mask_state_masked_any())
+	{
+		if (edata->detail_log == NULL)
+			edata->detail_log = edata->detail;
+		edata->detail = pstrdup("Row contents are not shown to an identity that reads labelled columns masked.");
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+void
+governance_mask_scrub_init(void)
+{
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = gov_scrub_emit_log;
+}

@@ -28,6 +28,8 @@ OBJS = \
 	src/identity/redact.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
+	src/mask/masks.o \
+	src/mask/pseudonym.o \
 	src/policy/classify.o \
 	src/policy/policy_sql.o \
 	src/policy/rule.o \
@@ -40,7 +42,7 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # libjwt is opened at run time with RTLD_DEEPBIND (see src/identity/jwt.c)
 SHLIB_LINK = -ljansson -lcrypto -ldl
 
-REGRESS = identity identity_attacks audit policy approval policy_attacks
+REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf
 
 PG_CONFIG ?= pg_config

@@ -30,6 +30,8 @@ OBJS = \
 	src/identity/sessions.o \
 	src/mask/labels.o \
 	src/mask/labels_sql.o \
+	src/mask/masks.o \
+	src/mask/pseudonym.o \
 	src/mask/rewrite.o \
 	src/mask/scrub.o \
 	src/mask/utility.o \
@@ -45,7 +47,7 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # libjwt is opened at run time with RTLD_DEEPBIND (see src/identity/jwt.c)
 SHLIB_LINK = -ljansson -lcrypto -ldl
 
-REGRESS = identity identity_attacks audit policy approval policy_attacks
+REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf
 
 PG_CONFIG ?= pg_config

@@ -55,6 +55,7 @@ int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
+char	   *governance_pseudonym_key_file = NULL;
 
 static const struct config_enum_entry gov_audit_level_options[] = {
 	{"none", GOV_AUDIT_NONE, false},
@@ -311,6 +312,15 @@ gov_define_settings(void)
 							   "approver",
 							   PGC_SUSET,
 							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.pseudonym_key_file",
+							   "File holding the key of the pseudonym mask's HMAC-SHA-256.",
+							   "Empty: governance_pseudonym.key in the data directory, made with a random key on first use. 16 to 1024 bytes; mode 0600. Changing the key changes every pseudonym.",
+							   &governance_pseudonym_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("governance");

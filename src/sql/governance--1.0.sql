@@ -484,6 +484,54 @@ COMMENT ON VIEW governance.approval_requests IS
 REVOKE ALL ON governance.approval_requests FROM PUBLIC;
 GRANT SELECT ON governance.approval_requests TO governance_admin, governance_approver;
 
+-- Masks
+--
+-- What a masked identity reads instead of a labelled column: the rewrite
+-- wraps each read of the column in the function of its label's mask.
+-- Each returns a value of its argument's type (a domain's base type).
+
+CREATE FUNCTION governance.mask_partial(value pg_catalog.anyelement)
+RETURNS pg_catalog.anyelement
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_mask_partial_1_0';
+
+COMMENT ON FUNCTION governance.mask_partial(pg_catalog.anyelement) IS
+'Partial mask: strings keep their first and last characters, numbers their sign and leading digit, dates and times their year or hour, uuid and bytea their first bytes; jsonb has each string and number masked so.';
+
+CREATE FUNCTION governance.mask_email(value pg_catalog.anyelement)
+RETURNS pg_catalog.anyelement
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_mask_email_1_0';
+
+COMMENT ON FUNCTION governance.mask_email(pg_catalog.anyelement) IS
+'Email mask: alice@example.com reads a****@e******.com; a string without @ is masked as partial.';
+
+CREATE FUNCTION governance.mask_redact(value pg_catalog.anyelement)
+RETURNS pg_catalog.anyelement
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_mask_redact_1_0';
+
+COMMENT ON FUNCTION governance.mask_redact(pg_catalog.anyelement) IS
+'Redaction: one fixed value per type (******** for strings, 0, false, 1970-01-01, all-zero uuid, empty bytea, 0.0.0.0/0).';
+
+-- PARALLEL RESTRICTED: a parallel worker reads its plan back from text,
+-- which drops every expression's location, so in a worker the rewrite's
+-- calls could not be told from a user's and would be refused.
+CREATE FUNCTION governance.mask_pseudonym(value pg_catalog.anyelement)
+RETURNS pg_catalog.anyelement
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_mask_pseudonym_1_0';
+
+COMMENT ON FUNCTION governance.mask_pseudonym(pg_catalog.anyelement) IS
+'Pseudonym: keyed HMAC-SHA-256 of the value, as a value of its type; equal values get equal pseudonyms. Computed for labelled columns, and for superusers and members of governance_admin only.';
+
+CREATE FUNCTION governance.mask_null(value pg_catalog.anyelement)
+RETURNS pg_catalog.anyelement
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_mask_null_1_0';
+
+COMMENT ON FUNCTION governance.mask_null(pg_catalog.anyelement) IS
+'NULL mask: NULL, whatever the value and its type.';
 -- Labels and masking
 
 CREATE TABLE governance.labels (

@@ -47,6 +47,11 @@ extern const char *governance_mask_kind_name(GovMaskKind kind);
 extern bool governance_mask_supports(GovMaskKind kind, Oid typid);
 extern const char *governance_mask_function_name(GovMaskKind kind);
 
+/* pseudonym.c */
+#define GOV_PSEUDONYM_MAC_LEN	32
+extern void governance_pseudonym_mac(Oid base, Datum value,
+									 unsigned char *mac);
+
 /* labels.c */
 typedef struct GovColumnLabel
 {

@@ -5,12 +5,17 @@
  *
  * Each mask kind is one SQL function governance.mask_<kind>(anyelement)
  * returning anyelement.  A mask always returns a value of the base type of
- * its argument (a domain is masked as its base type, which is what
- * anyelement resolves to), so a masked column keeps its type and every
- * query over it still plans.  Which kinds produce which types is decided
- * in one place, gov_kind_supports(); the rewrite asks before it wraps a
- * column, and the functions check again, so a call that slipped through
- * fails instead of returning a value of the wrong type.
+ * its argument, so a masked column keeps its type and every query over it
+ * still plans.  For a domain argument, anyelement keeps the domain as the
+ * declared result type although the value was never checked against the
+ * domain's constraints (a redacted string need not satisfy them); a caller
+ * that must not pass such a value off as the domain relabels the argument
+ * to the base type first, and the result is then of that type.
+ *
+ * Which kinds produce which types is decided in one place,
+ * gov_kind_supports(); the rewrite asks before it wraps a column, and the
+ * functions check again, so a call that slipped through fails instead of
+ * returning a value of the wrong type.
  *
  * The pseudonym is a keyed MAC of the value (pseudonym.c), so equal
  * values give equal pseudonyms and joins still work.  Whoever can compute
@@ -18,8 +23,8 @@
  * only for the calls the rewrite makes (marked with
  * GOV_MASK_REWRITE_LOCATION) and for administrators.
  *
- * Per-call-site state (the resolved types, the output function, the
- * outcome of the privilege check) lives in fn_extra, in fn_mcxt.
+ * Per-call-site state (the resolved types and the outcome of the
+ * privilege check) lives in fn_extra, in fn_mcxt.
  *
  * src/mask/masks.c
  *
@@ -220,7 +225,7 @@ gov_text_result(Oid base, StringInfo buf, int padded_chars)
 	{
 		Name		n = (Name) palloc0(NAMEDATALEN);
 
-		/* Masks never lengthen a name past a whole character. */
+		/* No mask makes a name longer; the bound only guards. */
 		memcpy(NameStr(*n), buf->data, Min(buf->len, NAMEDATALEN - 1));
 		return NameGetDatum(n);
 	}
@@ -536,6 +541,7 @@ gov_mask_call(FunctionCallInfo fcinfo, GovMaskKind kind)
 	GovMaskCall *call;
 	Oid			argtype;
 
+	/* Without a call expression, nothing says the rewrite made the call. */
 	if (kind == GOV_MASK_PSEUDONYM && (flinfo == NULL || flinfo->fn_expr == NULL) &&
 		!gov_pseudonym_allowed(fcinfo))
 		gov_pseudonym_refuse();
@@ -747,11 +753,8 @@ governance_mask_pseudonym_1_0(PG_FUNCTION_ARGS)
 
 	governance_pseudonym_mac(call->base, PG_GETARG_DATUM(0), mac);
 	for (i = 0; i < 8; i++)
-	{
 		n = (n << 8) | mac[i];
-		hex[2 * i] = "0123456789abcdef"[mac[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[mac[i] & 0xf];
-	}
+	hex_encode((const char *) mac, 8, hex);
 	hex[16] = '\0';
 
 	if (gov_is_text(call->base))

@@ -64,6 +64,7 @@ gov_mask_var(Var *var, int label)
 	GovMaskKind kind = governance_label_kind(label);
 	Oid			basetype = getBaseType(var->vartype);
 	Oid			fn;
+	Expr	   *arg;
 	FuncExpr   *call;
 
 	/* A label whose mask cannot serve the column (its type changed): NULL. */
@@ -76,7 +77,11 @@ gov_mask_var(Var *var, int label)
 				 errmsg("mask function governance.%s is missing",
 						governance_mask_function_name(kind)),
 				 errhint("Reinstall the governance extension.")));
-	call = makeFuncExpr(fn, basetype, list_make1(var), var->varcollid,
+	/* A domain's value goes in as its base type, and comes out so. */
+	arg = basetype == var->vartype ? (Expr *) var :
+		(Expr *) makeRelabelType((Expr *) var, basetype, -1, var->varcollid,
+								 COERCE_IMPLICIT_CAST);
+	call = makeFuncExpr(fn, basetype, list_make1(arg), var->varcollid,
 						var->varcollid, COERCE_EXPLICIT_CALL);
 	call->location = GOV_MASK_REWRITE_LOCATION;
 	if (basetype == var->vartype && var->vartypmod < 0)

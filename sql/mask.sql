@@ -247,3 +247,16 @@ SELECT event->'masked' AS masked, event->'unmasked' AS clear
   FROM governance.audit_log
  WHERE type = 'statement' AND statement LIKE 'SELECT name FROM users WHERE id = 1%'
  ORDER BY seq DESC LIMIT 1;
+
+-- A label the taxonomy does not define (pg_dump restores column labels
+-- before the extension's rows): accepted with a warning, and the column
+-- reads NULL for everyone but superusers until the label is defined.
+SECURITY LABEL FOR governance ON COLUMN orders.total IS 'later';
+SET ROLE analyst;
+SELECT id, total FROM orders ORDER BY id;
+RESET ROLE;
+SELECT governance.label_column('orders', 'total', 'later');
+SELECT governance.define_label('later', 'redact');
+SET ROLE analyst;
+SELECT id, total FROM orders ORDER BY id;
+RESET ROLE;

@@ -92,6 +92,7 @@ static int	gov_nlabels = 0;
 static GovUnmaskGrant *gov_grants = NULL;
 static int	gov_ngrants = 0;
 static bool gov_any_column_labels = false;
+static bool gov_unknown_labels = false;
 static Oid	gov_mask_fn[GOV_MASK_NKINDS];
 static HTAB *gov_rel_labels = NULL;
 static uint64 gov_labels_generation = 0;
@@ -171,22 +172,38 @@ gov_lookup_mask_fn(Oid schema, GovMaskKind kind)
 	return LookupFuncName(name, 1, &argtype, true);
 }
 
-/* Is there a label provider row for the governance provider at all? */
-static bool
-gov_scan_any_column_labels(void)
+/*
+ * Do columns carry governance labels, and does any carry a label the
+ * taxonomy does not define (restored before its definition, or left by a
+ * damaged table)?  Such a column reads NULL for everyone but superusers.
+ */
+static void
+gov_scan_column_labels(bool *any, bool *unknown)
 {
 	Relation	rel = table_open(SecLabelRelationId, AccessShareLock);
 	SysScanDesc scan;
 	ScanKeyData key;
-	bool		found;
+	HeapTuple	tup;
 
+	*any = *unknown = false;
 	ScanKeyInit(&key, Anum_pg_seclabel_provider, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(GOV_LABEL_PROVIDER));
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		label = heap_getattr(tup, Anum_pg_seclabel_label,
+										 RelationGetDescr(rel), &isnull);
+
+		*any = true;
+		if (isnull || gov_label_index(TextDatumGetCString(label)) == GOV_LABEL_UNKNOWN)
+		{
+			*unknown = true;
+			break;
+		}
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return found;
 }
 
 static void
@@ -293,7 +310,7 @@ gov_load_labels(void)
 
 	for (int k = 0; k < GOV_MASK_NKINDS; k++)
 		gov_mask_fn[k] = gov_lookup_mask_fn(schema, (GovMaskKind) k);
-	gov_any_column_labels = gov_scan_any_column_labels();
+	gov_scan_column_labels(&gov_any_column_labels, &gov_unknown_labels);
 	gov_masked = palloc0(sizeof(bool) * Max(gov_nlabels, 1));
 	MemoryContextSwitchTo(old);
 }
@@ -343,8 +360,8 @@ gov_refresh_masked(void)
 				gov_masked[gov_grants[g].label] = false;
 		for (int i = 0; i < gov_nlabels; i++)
 			gov_masked_any |= gov_masked[i];
-		/* A column whose label left the taxonomy is masked for all. */
-		gov_masked_any |= gov_nlabels == 0;
+		/* A column whose label the taxonomy lacks is masked for all. */
+		gov_masked_any |= gov_unknown_labels;
 	}
 	gov_masked_generation = gov_labels_generation;
 	gov_masked_role = GetUserId();

@@ -128,7 +128,8 @@ gov_find_label(const char *label, GovMaskKind *kind)
  * with the reason if not.
  */
 static void
-gov_check_column_label(Oid relid, AttrNumber attnum, const char *label)
+gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
+					   bool from_statement)
 {
 	char		relkind = get_rel_relkind(relid);
 	HeapTuple	atttup;
@@ -174,7 +175,25 @@ gov_check_column_label(Oid relid, AttrNumber attnum, const char *label)
 	}
 	if (label != NULL)
 	{
-		if (!gov_find_label(label, &kind))
+		bool		known = gov_find_label(label, &kind);
+
+		if (!known && from_statement)
+		{
+			/*
+			 * pg_dump restores column labels before the extension's tables'
+			 * rows, so a label of the DBA's own may not be defined yet.  The
+			 * column then reads NULL to everyone but superusers until it is.
+			 */
+			ereport(WARNING,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("label \"%s\" is not defined", label),
+					 errdetail("Until it is, column \"%s\" reads NULL for everyone but superusers.",
+							   NameStr(att->attname)),
+					 errhint("Define it with governance.define_label().")));
+			ReleaseSysCache(atttup);
+			return;
+		}
+		if (!known)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("label \"%s\" does not exist", label),
@@ -217,7 +236,7 @@ gov_seclabel_hook(const ObjectAddress *object, const char *seclabel)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("governance labels are put on columns only"),
 				 errhint("Use SECURITY LABEL FOR governance ON COLUMN table.column IS 'label'.")));
-	gov_check_column_label(object->objectId, object->objectSubId, seclabel);
+	gov_check_column_label(object->objectId, object->objectSubId, seclabel, true);
 	old = GetSecurityLabel(object, GOV_LABEL_PROVIDER);
 	gov_column_label_changed(object->objectId, object->objectSubId, seclabel, old);
 }
@@ -267,7 +286,7 @@ governance_label_column_1_0(PG_FUNCTION_ARGS)
 	label = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	/* Lock out concurrent DDL on the table while its label changes. */
 	LockRelationOid(relid, ShareUpdateExclusiveLock);
-	gov_check_column_label(relid, attnum, label);
+	gov_check_column_label(relid, attnum, label, false);
 	ObjectAddressSubSet(addr, RelationRelationId, relid, attnum);
 	old = GetSecurityLabel(&addr, GOV_LABEL_PROVIDER);
 	SetSecurityLabel(&addr, GOV_LABEL_PROVIDER, label);

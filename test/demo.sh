@@ -210,7 +210,37 @@ ALTER SYSTEM RESET governance.environment;
 SELECT pg_reload_conf();
 SQL
 
-gov_say "scene 3: audit — every statement, decision and identity change, hash-chained"
+gov_say "scene 3: masking — labelled columns read masked, wherever they are read"
+scene "a DBA labels the sensitive columns; account managers may see e-mail addresses"
+psql_as postgres shop <<'SQL'
+SELECT governance.label_column('customers', 'name', 'pii');
+SELECT governance.label_column('customers', 'email', 'email');
+SELECT governance.grant_unmasked('email', 'role:account_manager');
+SELECT * FROM governance.column_labels;
+SQL
+scene "the agent, on its own token: names masked, e-mail clear (its role is unmasked)"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+SELECT id, name, email FROM customers ORDER BY id;
+SQL
+scene "the same agent without the token: masked in every expression, predicate and path"
+psql_as postgres shop <<'SQL'
+-- (row-level security off for this scene: without a token, no sub)
+ALTER TABLE customers DISABLE ROW LEVEL SECURITY;
+ANALYZE customers;
+SQL
+psql_as agent shop <<'SQL'
+SELECT id, name, email, lower(email) || '!' AS expression FROM customers ORDER BY id;
+SELECT count(*) AS confirms_guess FROM customers WHERE email = 'ada@example.com';
+SELECT row_to_json(c) FROM customers c WHERE id = 1;
+COPY customers TO STDOUT;
+UPDATE customers SET account_manager = email WHERE id = 1;
+SELECT attname FROM pg_stats WHERE tablename = 'customers' ORDER BY 1;
+SQL
+psql_as postgres shop <<'SQL'
+ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
+SQL
+
+gov_say "scene 4: audit — every statement, decision and identity change, hash-chained"
 scene "what the agent did, read back by the DBA from the trail"
 psql_as postgres shop <<'SQL'
 SELECT seq, type, action, sub, actor, left(statement, 50) AS statement,

@@ -168,6 +168,20 @@ SET governance.token = :'tok_agent';
 EXECUTE r;
 RESET governance.token;
 EXECUTE r;
+-- A cursor declared by an identity that reads clear is not fetched from
+-- by another.
+SET governance.token = :'tok_alice';
+BEGIN;
+DECLARE clear_names CURSOR WITH HOLD FOR SELECT name FROM users ORDER BY id;
+FETCH 1 FROM clear_names;
+COMMIT;
+SET governance.token = :'tok_agent';
+FETCH 1 FROM clear_names;
+MOVE 1 IN clear_names;
+SET governance.token = :'tok_alice';
+FETCH 1 FROM clear_names;
+CLOSE clear_names;
+RESET governance.token;
 RESET ROLE;
 SET ROLE label_admin;
 SELECT governance.revoke_unmasked('pii', 'role:analyst');
@@ -239,14 +253,23 @@ SELECT event->>'action' AS action, event->>'label' AS label, event->>'principal'
        event->'columns' AS columns
   FROM governance.audit_log
  WHERE type = 'label' AND seq > :start_seq ORDER BY seq;
--- A statement's event says which labelled columns it read, masked or clear.
+-- A statement's event says which labelled columns it handed the client,
+-- masked or clear; a column only filtered on is not handed over.
 SET ROLE agent;
 SELECT name FROM users WHERE id = 1;
+SELECT id FROM users WHERE email LIKE 'z%' ORDER BY api_key;
+SELECT s.n FROM (SELECT upper(name) AS n, email FROM users) s WHERE s.n > 'A' ORDER BY 1 LIMIT 1;
+SELECT (SELECT api_key FROM users WHERE id = 2) AS k;
+UPDATE users SET note = 'r' WHERE id = 4 RETURNING name;
 RESET ROLE;
-SELECT event->'masked' AS masked, event->'unmasked' AS clear
+SET ROLE analyst;
+SELECT u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = 12;
+RESET ROLE;
+SELECT left(statement, 40) AS statement, event->'masked' AS masked, event->'unmasked' AS clear
   FROM governance.audit_log
- WHERE type = 'statement' AND statement LIKE 'SELECT name FROM users WHERE id = 1%'
- ORDER BY seq DESC LIMIT 1;
+ WHERE type = 'statement' AND seq > :start_seq AND event->>'current_role' IN ('agent', 'analyst')
+   AND action = 'completed' AND statement NOT LIKE 'SET%' AND statement NOT LIKE 'RESET%'
+ ORDER BY seq DESC LIMIT 6;
 
 -- A label the taxonomy does not define (pg_dump restores column labels
 -- before the extension's rows): accepted with a warning, and the column

@@ -176,18 +176,48 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 	gov_audit_put_str(r, GOV_AF_STATEMENT, clean ? clean : text);
 }
 
+/*
+ * The labelled columns the statement hands its client, each as
+ * "schema.table.column:label", under "masked" or "unmasked".
+ */
+static void
+gov_put_delivered(GovAuditRecord *r, PlannedStmt *pstmt)
+{
+	GovDelivered out[GOV_MAX_OBJECTS];
+	const char *masked[GOV_MAX_OBJECTS];
+	const char *clear[GOV_MAX_OBJECTS];
+	int			nmasked = 0,
+				nclear = 0;
+	int			n = governance_mask_delivered(pstmt, out, GOV_MAX_OBJECTS);
+
+	for (int i = 0; i < n; i++)
+	{
+		GovRelNames *names = governance_relation_names(out[i].relid);
+		const char *col = names ? governance_column_name(names, out[i].relid, out[i].attnum) : NULL;
+		const char *item;
+
+		if (col == NULL)
+			continue;
+		item = psprintf("%s:%s", col, governance_label_name(out[i].label));
+		if (out[i].masked)
+			masked[nmasked++] = item;
+		else
+			clear[nclear++] = item;
+	}
+	if (nmasked > 0)
+		gov_audit_put_strs(r, GOV_AF_MASKED, masked, nmasked);
+	if (nclear > 0)
+		gov_audit_put_strs(r, GOV_AF_UNMASKED, clear, nclear);
+}
+
 /* "schema.table" of each relation the plan reads or writes, and columns. */
 static void
 gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 {
 	const char *rels[GOV_MAX_OBJECTS];
 	const char *cols[GOV_MAX_OBJECTS];
-	const char *masked[GOV_MAX_OBJECTS];
-	const char *clear[GOV_MAX_OBJECTS];
 	int			nrels = 0,
-				ncols = 0,
-				nmasked = 0,
-				nclear = 0;
+				ncols = 0;
 	ListCell   *lc;
 
 	/* No name from the cache is in use here: it may tidy itself. */
@@ -221,27 +251,14 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 				continue;		/* whole-row and system columns */
 			name = governance_column_name(names, rte->relid, att);
 			if (name != NULL)
-			{
-				bool		is_masked = false;
-				int			label = governance_column_label_cached(rte->relid, att, &is_masked);
-
 				cols[ncols++] = name;
-				/* Labelled columns read: which label, masked or clear. */
-				if (label != GOV_NO_LABEL && is_masked && nmasked < GOV_MAX_OBJECTS)
-					masked[nmasked++] = psprintf("%s:%s", name, governance_label_name(label));
-				else if (label != GOV_NO_LABEL && !is_masked && nclear < GOV_MAX_OBJECTS)
-					clear[nclear++] = psprintf("%s:%s", name, governance_label_name(label));
-			}
 		}
 	}
 	if (nrels > 0)
 		gov_audit_put_strs(r, GOV_AF_RELATIONS, rels, nrels);
 	if (ncols > 0)
 		gov_audit_put_strs(r, GOV_AF_COLUMNS, cols, ncols);
-	if (nmasked > 0)
-		gov_audit_put_strs(r, GOV_AF_MASKED, masked, nmasked);
-	if (nclear > 0)
-		gov_audit_put_strs(r, GOV_AF_UNMASKED, clear, nclear);
+	gov_put_delivered(r, pstmt);
 }
 
 /* Record a statement; audit_sync waits for top-level ones. */

@@ -599,6 +599,29 @@ governance_column_label_cached(Oid relid, AttrNumber attnum, bool *masked)
 	return GOV_NO_LABEL;
 }
 
+/* A relation's cached labels, without catalog access; NULL if not cached. */
+const GovColumnLabel *
+governance_relation_labels_cached(Oid relid, int *n)
+{
+	GovRelLabels *e;
+
+	*n = 0;
+	if (gov_rel_labels == NULL || !gov_any_column_labels)
+		return NULL;
+	e = hash_search(gov_rel_labels, &relid, HASH_FIND, NULL);
+	if (e == NULL || !e->valid)
+		return NULL;
+	*n = e->n;
+	return e->cols;
+}
+
+/* Are labels loaded, and do columns carry any? */
+bool
+governance_labels_cached(void)
+{
+	return gov_rel_labels != NULL && gov_any_column_labels;
+}
+
 /* The label of one column, or GOV_NO_LABEL. */
 int
 governance_column_label_of(Oid relid, AttrNumber attnum)

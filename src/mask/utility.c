@@ -15,6 +15,12 @@
  * ALTER TABLE, CREATE TRIGGER, CREATE INDEX, CREATE RULE, CREATE or ALTER
  * POLICY, or CREATE STATISTICS on a relation with columns it reads masked.
  *
+ * A cursor runs the plan it was declared with: one declared by an identity
+ * that read clear values must not be fetched from after the session's
+ * identity changed (WITH HOLD cursors even hold their rows already).  The
+ * identity each cursor was declared under is remembered, and FETCH or
+ * MOVE under another one is refused.
+ *
  * src/mask/utility.c
  *
  *-------------------------------------------------------------------------
@@ -25,13 +31,72 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "governance/governance.h"
+#include "governance/identity.h"
 #include "governance/mask.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "tcop/utility.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Who declared each SQL cursor: token fingerprint and current role. */
+typedef struct GovCursorOwner
+{
+	char		name[NAMEDATALEN];	/* hash key */
+	char		who[65];
+	Oid			role;
+} GovCursorOwner;
+
+static HTAB *gov_cursor_owners = NULL;
+
+static void
+gov_acting(char *who, Oid *role)
+{
+	const GovIdentity *id = governance_current_identity();
+
+	strlcpy(who, id ? id->fingerprint : "", 65);
+	*role = GetUserId();
+}
+
+static void
+gov_remember_cursor(const char *name)
+{
+	GovCursorOwner *e;
+
+	if (gov_cursor_owners == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(GovCursorOwner);
+		gov_cursor_owners = hash_create("governance cursor owners", 16, &ctl,
+										HASH_ELEM | HASH_STRINGS);
+	}
+	e = hash_search(gov_cursor_owners, name, HASH_ENTER, NULL);
+	gov_acting(e->who, &e->role);
+}
+
+/* FETCH or MOVE: only under the identity that declared the cursor. */
+static void
+gov_check_cursor(const char *name)
+{
+	GovCursorOwner *e;
+	char		who[65];
+	Oid			role;
+
+	if (gov_cursor_owners == NULL || name == NULL ||
+		(e = hash_search(gov_cursor_owners, name, HASH_FIND, NULL)) == NULL)
+		return;
+	gov_acting(who, &role);
+	if (strcmp(who, e->who) != 0 || role != e->role)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cursor \"%s\" was declared by another identity", name),
+				 errdetail("Its rows were read with that identity's masks."),
+				 errhint("Declare the cursor again.")));
+}
 
 /* Does the acting principal read any column of this relation masked? */
 static bool
@@ -141,6 +206,11 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *stmt = pstmt->utilityStmt;
+
+	if (!IsParallelWorker() && IsA(stmt, DeclareCursorStmt))
+		gov_remember_cursor(((DeclareCursorStmt *) stmt)->portalname);
+	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
+		gov_check_cursor(((FetchStmt *) stmt)->portalname);
 
 	if (!IsParallelWorker() && governance_masking_possible())
 	{

@@ -732,7 +732,7 @@ GRANT SELECT ON governance.column_labels TO PUBLIC;
 
 CREATE FUNCTION governance.stat_visible(starelid pg_catalog.oid, staattnum pg_catalog.int2)
 RETURNS pg_catalog.bool
-LANGUAGE c STABLE STRICT PARALLEL SAFE
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'governance_stat_visible_1_0';
 
 COMMENT ON FUNCTION governance.stat_visible(pg_catalog.oid, pg_catalog.int2) IS
@@ -740,7 +740,7 @@ COMMENT ON FUNCTION governance.stat_visible(pg_catalog.oid, pg_catalog.int2) IS
 
 CREATE FUNCTION governance.stat_ext_visible(stxoid pg_catalog.oid)
 RETURNS pg_catalog.bool
-LANGUAGE c STABLE STRICT PARALLEL SAFE
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'governance_stat_ext_visible_1_0';
 
 COMMENT ON FUNCTION governance.stat_ext_visible(pg_catalog.oid) IS

@@ -66,6 +66,19 @@ extern const GovColumnLabel *governance_relation_labels(Oid relid, int *n);
 extern int	governance_column_label_of(Oid relid, AttrNumber attnum);
 extern int	governance_column_label_cached(Oid relid, AttrNumber attnum,
 										   bool *masked);
+extern const GovColumnLabel *governance_relation_labels_cached(Oid relid, int *n);
+extern bool governance_labels_cached(void);
+
+/* delivered.c */
+typedef struct GovDelivered
+{
+	Oid			relid;
+	AttrNumber	attnum;
+	int			label;
+	bool		masked;
+} GovDelivered;
+
+extern int	governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max);
 extern const char *governance_label_name(int label);
 extern GovMaskKind governance_label_kind(int label);
 extern bool governance_label_masked(int label);

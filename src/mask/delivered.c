@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * delivered.c
+ *	  Which labelled columns a statement hands its client, masked or clear.
+ *
+ * The audit records, for each statement, the labelled columns whose values
+ * reached the client.  They are found in the finished plan: each output
+ * column of the top plan node (or of RETURNING) is followed down through
+ * the plan — OUTER_VAR and INNER_VAR to the child's target list, a
+ * subquery scan to its subplan, a CTE scan to the CTE's plan, a sublink's
+ * plan to its first column — to the scans that read the table columns.
+ * A mask call the rewrite made marks its column as delivered masked; a
+ * labelled column reached without one, as delivered clear.  A column read
+ * only in a WHERE clause, a join or an ordering is not delivered.
+ *
+ * Only caches are consulted (no catalog access): the audit may run while
+ * the statement fails.
+ *
+ * src/mask/delivered.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "governance/mask.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
+
+typedef struct GovDeliveredContext
+{
+	PlannedStmt *pstmt;
+	Plan	   *plan;			/* the node the expression belongs to */
+	int			depth;
+	bool		under_mask;		/* inside a mask call of the rewrite */
+	GovDelivered *out;
+	int			max;
+	int			n;
+} GovDeliveredContext;
+
+static bool gov_delivered_walker(Node *node, GovDeliveredContext *ctx);
+
+static void
+gov_note(GovDeliveredContext *ctx, Oid relid, AttrNumber attnum, bool masked)
+{
+	bool		is_masked;
+	int			label = governance_column_label_cached(relid, attnum, &is_masked);
+
+	if (label == GOV_NO_LABEL)
+		return;
+	/* What the rewrite masked is masked; a clear read is clear. */
+	for (int i = 0; i < ctx->n; i++)
+		if (ctx->out[i].relid == relid && ctx->out[i].attnum == attnum &&
+			ctx->out[i].masked == masked)
+			return;
+	if (ctx->n < ctx->max)
+	{
+		ctx->out[ctx->n].relid = relid;
+		ctx->out[ctx->n].attnum = attnum;
+		ctx->out[ctx->n].label = label;
+		ctx->out[ctx->n].masked = masked;
+		ctx->n++;
+	}
+}
+
+/* Follow a column of a plan node's output down into that node. */
+static void
+gov_follow(GovDeliveredContext *ctx, Plan *plan, List *tlist, AttrNumber attno)
+{
+	Plan	   *saved = ctx->plan;
+	TargetEntry *tle;
+
+	if (plan == NULL || attno < 1 || attno > list_length(tlist) || ctx->depth > 64)
+		return;
+	tle = list_nth_node(TargetEntry, tlist, attno - 1);
+	ctx->plan = plan;
+	ctx->depth++;
+	(void) gov_delivered_walker((Node *) tle->expr, ctx);
+	ctx->depth--;
+	ctx->plan = saved;
+}
+
+static Plan *
+gov_child(Plan *plan, bool outer)
+{
+	if (plan == NULL)
+		return NULL;
+	if (outer && outerPlan(plan) == NULL)
+	{
+		/* Append-like nodes: every child has the same output. */
+		if (IsA(plan, Append) && ((Append *) plan)->appendplans != NIL)
+			return linitial(((Append *) plan)->appendplans);
+		if (IsA(plan, MergeAppend) && ((MergeAppend *) plan)->mergeplans != NIL)
+			return linitial(((MergeAppend *) plan)->mergeplans);
+	}
+	return outer ? outerPlan(plan) : innerPlan(plan);
+}
+
+static void
+gov_var(Var *var, GovDeliveredContext *ctx)
+{
+	Plan	   *plan = ctx->plan;
+	RangeTblEntry *rte;
+
+	if (var->varlevelsup != 0)
+		return;
+	if (var->varno == OUTER_VAR || var->varno == INNER_VAR)
+	{
+		Plan	   *child = gov_child(plan, var->varno == OUTER_VAR);
+
+		if (child != NULL)
+			gov_follow(ctx, child, child->targetlist, var->varattno);
+		return;
+	}
+	if (var->varno == INDEX_VAR)
+	{
+		if (plan != NULL && IsA(plan, IndexOnlyScan))
+			gov_follow(ctx, plan, ((IndexOnlyScan *) plan)->indextlist, var->varattno);
+		return;
+	}
+	if (IS_SPECIAL_VARNO(var->varno) || var->varno < 1 ||
+		var->varno > list_length(ctx->pstmt->rtable))
+		return;
+	if (plan != NULL && IsA(plan, SubqueryScan) &&
+		(int) ((Scan *) plan)->scanrelid == var->varno)
+	{
+		Plan	   *sub = ((SubqueryScan *) plan)->subplan;
+
+		gov_follow(ctx, sub, sub->targetlist, var->varattno);
+		return;
+	}
+	if (plan != NULL && IsA(plan, CteScan) &&
+		(int) ((Scan *) plan)->scanrelid == var->varno)
+	{
+		int			id = ((CteScan *) plan)->ctePlanId;
+
+		if (id >= 1 && id <= list_length(ctx->pstmt->subplans))
+		{
+			Plan	   *sub = list_nth(ctx->pstmt->subplans, id - 1);
+
+			if (sub != NULL)
+				gov_follow(ctx, sub, sub->targetlist, var->varattno);
+		}
+		return;
+	}
+	rte = rt_fetch(var->varno, ctx->pstmt->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	if (var->varattno > 0)
+		gov_note(ctx, rte->relid, var->varattno, ctx->under_mask);
+	else if (var->varattno == 0)
+	{
+		int			n;
+		const GovColumnLabel *cols = governance_relation_labels_cached(rte->relid, &n);
+
+		for (int i = 0; i < n; i++)
+			gov_note(ctx, rte->relid, cols[i].attnum, ctx->under_mask);
+	}
+}
+
+static bool
+gov_delivered_walker(Node *node, GovDeliveredContext *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		gov_var((Var *) node, ctx);
+		return false;
+	}
+	if (IsA(node, FuncExpr) &&
+		((FuncExpr *) node)->location == GOV_MASK_REWRITE_LOCATION)
+	{
+		bool		saved = ctx->under_mask;
+
+		ctx->under_mask = true;
+		(void) expression_tree_walker(node, gov_delivered_walker, (void *) ctx);
+		ctx->under_mask = saved;
+		return false;
+	}
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+	{
+		/* The output of an initplan: follow the column it sets. */
+		List	   *lists[2] = {ctx->plan ? ctx->plan->initPlan : NIL,
+		ctx->pstmt->planTree->initPlan};
+
+		for (int k = 0; k < 2; k++)
+		{
+			ListCell   *lc;
+
+			foreach(lc, lists[k])
+			{
+				SubPlan    *sp = lfirst_node(SubPlan, lc);
+				int			pos = -1;
+				Plan	   *sub;
+				ListCell   *pc;
+
+				foreach(pc, sp->setParam)
+					if (lfirst_int(pc) == ((Param *) node)->paramid)
+						pos = foreach_current_index(pc);
+
+				if (pos < 0 || sp->plan_id < 1 ||
+					sp->plan_id > list_length(ctx->pstmt->subplans))
+					continue;
+				sub = list_nth(ctx->pstmt->subplans, sp->plan_id - 1);
+				if (sub != NULL)
+					gov_follow(ctx, sub, sub->targetlist, pos + 1);
+				return false;
+			}
+		}
+		return false;
+	}
+	if (IsA(node, SubPlan))
+	{
+		SubPlan    *sp = (SubPlan *) node;
+
+		/* Scalar and array sublinks hand on their first column. */
+		if ((sp->subLinkType == EXPR_SUBLINK || sp->subLinkType == ARRAY_SUBLINK) &&
+			sp->plan_id >= 1 && sp->plan_id <= list_length(ctx->pstmt->subplans))
+		{
+			Plan	   *sub = list_nth(ctx->pstmt->subplans, sp->plan_id - 1);
+
+			if (sub != NULL)
+				gov_follow(ctx, sub, sub->targetlist, 1);
+		}
+		return false;
+	}
+	return expression_tree_walker(node, gov_delivered_walker, (void *) ctx);
+}
+
+/*
+ * The labelled columns a plan delivers, at most max of them, into out;
+ * returns how many.
+ */
+int
+governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max)
+{
+	GovDeliveredContext ctx = {pstmt, NULL, 0, false, out, max, 0};
+	Plan	   *top = pstmt->planTree;
+	ListCell   *lc;
+
+	if (top == NULL || !governance_labels_cached())
+		return 0;
+	if (IsA(top, ModifyTable))
+	{
+		ModifyTable *mt = (ModifyTable *) top;
+
+		/* RETURNING reads the result relation and the subplan's output. */
+		ctx.plan = top;
+		foreach(lc, mt->returningLists)
+			(void) gov_delivered_walker((Node *) lfirst(lc), &ctx);
+		return ctx.n;
+	}
+	ctx.plan = top;
+	foreach(lc, top->targetlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			(void) gov_delivered_walker((Node *) tle->expr, &ctx);
+	}
+	return ctx.n;
+}

@@ -91,6 +91,19 @@ SELECT first_email();
 CREATE FUNCTION emails() RETURNS SETOF text LANGUAGE sql AS
 $$ SELECT email FROM users ORDER BY id $$;
 SELECT * FROM emails();
+-- A STABLE set-returning SQL function would be inlined by the planner,
+-- after the rewrite: for a masked identity it is not.
+RESET ROLE;
+CREATE FUNCTION stable_emails() RETURNS SETOF text LANGUAGE sql STABLE
+	AS $$ SELECT email FROM users ORDER BY id $$;
+CREATE FUNCTION atomic_names() RETURNS TABLE (n text) LANGUAGE sql IMMUTABLE
+	BEGIN ATOMIC SELECT name FROM users ORDER BY id; END;
+PREPARE inl AS SELECT * FROM stable_emails() LIMIT 1;
+EXECUTE inl;
+SET ROLE agent;
+SELECT * FROM stable_emails();
+SELECT * FROM atomic_names();
+EXECUTE inl;
 
 -- Cursors and prepared statements.
 BEGIN;

@@ -36,7 +36,10 @@
 #include "access/relation.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_statistic_ext_data.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "fmgr.h"
 #include "governance/governance.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
@@ -47,6 +50,7 @@
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 typedef struct GovMaskContext
 {
@@ -488,6 +492,40 @@ gov_mask_mutator(Node *node, GovMaskContext *ctx)
 	return expression_tree_mutator(node, gov_mask_mutator, (void *) ctx);
 }
 
+/* --- SQL functions the planner would inline -------------------------- */
+
+/*
+ * A set-returning SQL function in FROM is inlined by the planner after
+ * this hook ran: its query would never be masked.  For a masked identity
+ * such functions are not inlined (PostgreSQL does not inline a function
+ * an fmgr hook wants to see); they run as functions, and their queries
+ * come through the planner hook like any other.  A plan that could have
+ * inlined one depends on the role (see gov_needs_mask_walker).
+ */
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+
+static bool
+gov_is_sql_srf(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	bool		result;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	result = ((Form_pg_proc) GETSTRUCT(tup))->prolang == SQLlanguageId &&
+		((Form_pg_proc) GETSTRUCT(tup))->proretset;
+	ReleaseSysCache(tup);
+	return result;
+}
+
+static bool
+gov_needs_fmgr_hook(Oid fn)
+{
+	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
+		return true;
+	return governance_mask_state_masked_any() && gov_is_sql_srf(fn);
+}
+
 /* --- does the query need the walk at all? ---------------------------- */
 
 static bool
@@ -500,6 +538,19 @@ gov_needs_mask_walker(Node *node, void *arg)
 		RangeTblEntry *rte = (RangeTblEntry *) node;
 		int			n;
 
+		if (rte->rtekind == RTE_FUNCTION)
+		{
+			ListCell   *lc;
+
+			foreach(lc, rte->functions)
+			{
+				Node	   *f = ((RangeTblFunction *) lfirst(lc))->funcexpr;
+
+				if (f && IsA(f, FuncExpr) && gov_is_sql_srf(((FuncExpr *) f)->funcid))
+					return true;
+			}
+			return false;
+		}
 		if (rte->rtekind != RTE_RELATION)
 			return false;
 		if (rte->relid == StatisticRelationId || rte->relid == StatisticExtDataRelationId)
@@ -551,4 +602,6 @@ governance_mask_rewrite_init(void)
 {
 	prev_planner_hook = planner_hook;
 	planner_hook = governance_planner;
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = gov_needs_fmgr_hook;
 }

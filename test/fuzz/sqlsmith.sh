@@ -10,7 +10,8 @@
 # with a row budget and an object rule for a non-superuser role, gives
 # that role a few related tables and a view, and lets sqlsmith throw
 # random queries at it as that role: the classifier, the decisions, the
-# row budgets and the audit hooks all see shapes no one wrote by hand.
+# row budgets, the masking rewrite (the role reads labelled columns
+# masked) and the audit hooks all see shapes no one wrote by hand.
 # Errors are expected; a backend killed by a signal, a server that stops
 # answering, or an audit trail that no longer verifies is a failure.
 #
@@ -76,6 +77,10 @@ RESET ROLE;
 INSERT INTO accounts SELECT g, 'owner ' || g, now(), g FROM generate_series(1, 200) g;
 INSERT INTO entries SELECT g % 200 + 1, g, current_date FROM generate_series(1, 400) g;
 INSERT INTO secrets VALUES (1, 'x');
+-- The owner reads these masked: every random query goes through the rewrite.
+SELECT governance.label_column('accounts', 'owner', 'pii');
+SELECT governance.label_column('accounts', 'opened', 'pii');
+SELECT governance.label_column('entries', 'amount', 'secret');
 SQL
 
 timeout "$seconds" sqlsmith --target="host=$work port=$port dbname=smith user=smith" \
@@ -90,6 +95,8 @@ ok=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
 [ "$ok" = t ] || fail "the audit trail does not verify after the run"
 stats=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
 	-c "SELECT written || ' events, ' || dropped || ' dropped, ' || lost || ' lost' FROM governance.audit_stats()")
+masked=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
+	-c "SELECT count(*) FROM governance.audit_log WHERE event ? 'masked'")
 decisions=$(grep -cE 'denied by governance rule|the limit of governance rule|requires approval' "$work/server.log" || true)
-echo "sqlsmith: ${seconds}s, $decisions policy refusals, audit trail verifies ($stats)"
+echo "sqlsmith: ${seconds}s, $decisions policy refusals, $masked statements delivered masked columns, audit trail verifies ($stats)"
 echo "1 passed, 0 failed"

@@ -230,6 +230,29 @@ CREATE TRIGGER t BEFORE UPDATE ON mine FOR EACH ROW EXECUTE FUNCTION leak();
 CREATE POLICY p ON mine USING (secret_note = 'x');
 RESET ROLE;
 
+-- Nor own code reaching clear values another way: a partition of a
+-- table it reads masked, a foreign key onto masked columns.
+RESET ROLE;
+CREATE TABLE owned_parts (id int, secret_note text) PARTITION BY RANGE (id);
+ALTER TABLE owned_parts OWNER TO agent;
+SELECT governance.label_column('owned_parts', 'secret_note', 'secret');
+CREATE UNIQUE INDEX users_email_key ON users (email);
+SET ROLE agent;
+CREATE TABLE owned_parts_1 PARTITION OF owned_parts (CHECK (secret_note <> 'guess'))
+	FOR VALUES FROM (0) TO (10);
+CREATE TABLE follows (email varchar(64) REFERENCES users (email) ON UPDATE CASCADE);
+CREATE TABLE follows (id int REFERENCES users);
+DROP TABLE follows;
+RESET ROLE;
+-- A table with labels of its own cannot become a partition or a child
+-- (labels pass down to partitions, not up to a parent): for anyone.
+CREATE TABLE plain_parent (id int, secret_note text) PARTITION BY RANGE (id);
+CREATE TABLE labelled_part (id int, secret_note text);
+SELECT governance.label_column('labelled_part', 'secret_note', 'secret');
+ALTER TABLE plain_parent ATTACH PARTITION labelled_part FOR VALUES FROM (0) TO (10);
+CREATE TABLE plain_heir (id int, secret_note text);
+ALTER TABLE labelled_part INHERIT plain_heir;
+
 -- Labels in use are neither dropped nor given a mask that cannot serve them.
 SELECT governance.drop_label('email');
 SELECT governance.define_label('email', 'pseudonym', 'now pseudonyms');
@@ -255,7 +278,15 @@ GRANT SELECT ON events, events_1 TO agent;
 SELECT governance.label_column('events', 'who', 'email');
 SELECT governance.label_column('events_1', 'who', 'email');
 -- (email is a pseudonym label by now: a keyed hash, random per cluster)
+-- Pseudonym columns are not written by identities that read them masked:
+-- writing a guess and reading back its pseudonym would confirm it.
+GRANT INSERT, UPDATE ON events TO agent;
 SET ROLE agent;
+INSERT INTO events VALUES (2, 'guess@example.com');
+UPDATE events SET who = 'guess@example.com' WHERE id = 1;
+COPY events (id, who) FROM STDIN;
+3	guess@example.com
+\.
 SELECT who ~ '^[0-9a-f]{16}$' AS pseudonym FROM events;
 SELECT who ~ '^[0-9a-f]{16}$' AS pseudonym FROM events_1;
 SELECT (SELECT who FROM events) = (SELECT who FROM events_1) AS same;

@@ -48,6 +48,7 @@
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_func.h"
 #include "parser/parsetree.h"
+#include "rewrite/rowsecurity.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -343,10 +344,64 @@ gov_refuse_masked_store(List *tlist, Query *q, GovMaskContext *ctx)
 	}
 }
 
+/*
+ * A pseudonym is deterministic: an identity that can write a chosen value
+ * into a pseudonym column, then read it back masked, learns the
+ * pseudonym of its guess and can compare it with everyone's.  So writing
+ * such a column is refused to identities that read it masked.
+ */
+void
+governance_refuse_pseudonym_write(const char *column, const char *relation)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot write column \"%s\" of relation \"%s\": you read it as a pseudonym",
+					column, relation),
+			 errdetail("Writing chosen values into a pseudonym column and reading them back would confirm guesses of everyone's values."),
+			 errhint("Ask a governance administrator to unmask the label for you with governance.grant_unmasked().")));
+}
+
+static void
+gov_refuse_pseudonym_targets(List *tlist, Query *q)
+{
+	RangeTblEntry *target;
+	ListCell   *lc;
+
+	if (q->resultRelation <= 0)
+		return;
+	target = rt_fetch(q->resultRelation, q->rtable);
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		int			label;
+
+		if (tle->resjunk)
+			continue;
+		label = governance_column_label_of(target->relid, tle->resno);
+		if (label != GOV_NO_LABEL && governance_label_kind(label) == GOV_MASK_PSEUDONYM &&
+			governance_label_masked(label))
+			governance_refuse_pseudonym_write(tle->resname ? tle->resname : "?",
+											  get_rel_name(target->relid));
+	}
+}
+
 static void
 gov_check_stores(Query *q, GovMaskContext *ctx)
 {
 	ListCell   *lc;
+
+	if (q->commandType == CMD_INSERT || q->commandType == CMD_UPDATE)
+		gov_refuse_pseudonym_targets(q->targetList, q);
+	if (q->onConflict != NULL && q->onConflict->action == ONCONFLICT_UPDATE)
+		gov_refuse_pseudonym_targets(q->onConflict->onConflictSet, q);
+	if (q->commandType == CMD_MERGE)
+		foreach(lc, q->mergeActionList)
+		{
+			MergeAction *a = lfirst_node(MergeAction, lc);
+
+			if (a->commandType == CMD_INSERT || a->commandType == CMD_UPDATE)
+				gov_refuse_pseudonym_targets(a->targetList, q);
+		}
 
 	if (q->commandType == CMD_INSERT || q->commandType == CMD_UPDATE)
 		gov_refuse_masked_store(q->targetList, q, ctx);
@@ -424,29 +479,47 @@ static Query *
 gov_mask_query(Query *q, GovMaskContext *ctx)
 {
 	List	   *wco = q->withCheckOptions;
-	List	   *rls = NIL;
+	List	   *keep = NIL;
+	List	   *orig = NIL;
 	ListCell   *lc;
 	ListCell   *c2;
+	ListCell   *c3;
 	Query	   *newq;
+	int			rti = 0;
 
 	/*
 	 * Row-level security quals act on stored values: keep them as they are.
-	 * On a table without RLS, security quals come from security-barrier
-	 * views, whose conditions are the reader's own: mask those.
+	 * The rewriter puts them in front of a relation's security quals; the
+	 * ones after them come from security-barrier views written through,
+	 * whose conditions are the reader's own: those are masked.  How many
+	 * are the policies' is asked of the same function the rewriter used.
 	 */
 	foreach(lc, q->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		bool		keep = rte->rtekind == RTE_RELATION && rte->securityQuals != NIL;
+		int			nkeep = 0;
 
-		if (keep)
+		rti++;
+		if (rte->rtekind == RTE_RELATION && rte->securityQuals != NIL)
 		{
 			Relation	rel = relation_open(rte->relid, NoLock);
+			bool		rls = rel->rd_rel->relrowsecurity;
 
-			keep = rel->rd_rel->relrowsecurity;
 			relation_close(rel, NoLock);
+			if (rls)
+			{
+				List	   *quals = NIL;
+				List	   *checks = NIL;
+				bool		has_rls = false;
+				bool		has_sublinks = false;
+
+				get_row_security_policies(q, rte, rti, &quals, &checks,
+										  &has_rls, &has_sublinks);
+				nkeep = Min(list_length(quals), list_length(rte->securityQuals));
+			}
 		}
-		rls = lappend(rls, keep ? rte->securityQuals : NIL);
+		keep = lappend_int(keep, nkeep);
+		orig = lappend(orig, rte->securityQuals);
 	}
 
 	ctx->queries = lcons(q, ctx->queries);
@@ -462,10 +535,15 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 			w = (WithCheckOption *) gov_mask_mutator((Node *) w, ctx);
 		newq->withCheckOptions = lappend(newq->withCheckOptions, w);
 	}
-	forboth(lc, newq->rtable, c2, rls)
+	forthree(lc, newq->rtable, c2, keep, c3, orig)
 	{
-		if (lfirst(c2) != NIL)
-			lfirst_node(RangeTblEntry, lc)->securityQuals = lfirst(c2);
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		int			nkeep = lfirst_int(c2);
+
+		if (nkeep > 0)
+			rte->securityQuals =
+				list_concat(list_copy_head((List *) lfirst(c3), nkeep),
+							list_copy_tail(rte->securityQuals, nkeep));
 	}
 
 	gov_check_stores(newq, ctx);

@@ -21,6 +21,11 @@
  * identity each cursor was declared under is remembered, and FETCH or
  * MOVE under another one is refused.
  *
+ * Also refused to a masked identity: a partition or child of a table it
+ * reads masked, a foreign key onto such columns, COPY FROM into pseudonym
+ * columns (see rewrite.c); and to everyone, making a table with labels of
+ * its own a partition or child (labels pass down, not up).
+ *
  * src/mask/utility.c
  *
  *-------------------------------------------------------------------------
@@ -29,6 +34,8 @@
 
 #include "access/parallel.h"
 #include "catalog/namespace.h"
+#include "access/relation.h"
+#include "access/sysattr.h"
 #include "catalog/pg_class.h"
 #include "governance/governance.h"
 #include "governance/identity.h"
@@ -38,6 +45,7 @@
 #include "tcop/utility.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/relcache.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -199,6 +207,161 @@ gov_copy_as_query(CopyStmt *copy)
 	return q;
 }
 
+/* Does the acting principal read this column masked? */
+static bool
+gov_column_masked(Oid relid, AttrNumber attnum)
+{
+	int			label = governance_column_label_of(relid, attnum);
+
+	return label != GOV_NO_LABEL && governance_label_masked(label);
+}
+
+/*
+ * A foreign key that references columns the acting principal reads
+ * masked: ON UPDATE CASCADE would copy their clear values into its table.
+ */
+static bool
+gov_fk_reaches_masked(Constraint *c)
+{
+	Oid			pk = c->contype == CONSTR_FOREIGN ? gov_rangevar_relid(c->pktable) : InvalidOid;
+	ListCell   *lc;
+
+	if (!OidIsValid(pk) || !gov_reads_masked(pk))
+		return false;
+	if (c->pk_attrs == NIL)
+	{
+		/* The primary key's columns. */
+		Relation	rel = relation_open(pk, AccessShareLock);
+		Bitmapset  *cols = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+		int			k = -1;
+		bool		masked = false;
+
+		relation_close(rel, AccessShareLock);
+		while ((k = bms_next_member(cols, k)) >= 0)
+			masked |= gov_column_masked(pk, k + FirstLowInvalidHeapAttributeNumber);
+		return masked;
+	}
+	foreach(lc, c->pk_attrs)
+		if (gov_column_masked(pk, get_attnum(pk, strVal(lfirst(lc)))))
+			return true;
+	return false;
+}
+
+static bool
+gov_constraints_reach_masked(List *elts)
+{
+	ListCell   *lc;
+
+	foreach(lc, elts)
+	{
+		Node	   *n = lfirst(lc);
+
+		if (IsA(n, Constraint) && gov_fk_reaches_masked((Constraint *) n))
+			return true;
+		if (IsA(n, ColumnDef) && gov_constraints_reach_masked(((ColumnDef *) n)->constraints))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Statements that would let a masked identity run its own code on clear
+ * values without touching a labelled table's definition: a partition or
+ * child of one (its CHECK constraints and triggers see the rows routed to
+ * it), a foreign key onto masked columns (ON UPDATE CASCADE copies them).
+ */
+static const char *
+gov_reaches_masked(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (IsA(stmt, CreateStmt))
+	{
+		CreateStmt *cs = (CreateStmt *) stmt;
+
+		foreach(lc, cs->inhRelations)
+			if (gov_reads_masked(gov_rangevar_relid(lfirst_node(RangeVar, lc))))
+				return "a partition or child of a table with masked columns";
+		if (gov_constraints_reach_masked(cs->tableElts) ||
+			gov_constraints_reach_masked(cs->constraints))
+			return "a foreign key onto masked columns";
+	}
+	else if (IsA(stmt, AlterTableStmt))
+	{
+		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if (cmd->subtype == AT_AddInherit &&
+				gov_reads_masked(gov_rangevar_relid((RangeVar *) cmd->def)))
+				return "a child of a table with masked columns";
+			if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn) &&
+				cmd->def != NULL && gov_constraints_reach_masked(list_make1(cmd->def)))
+				return "a foreign key onto masked columns";
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Labels flow from a parent to its partitions and children, never up: a
+ * table with labels of its own may not become a partition or a child, or
+ * reads through its new parent would not be masked.  For everyone.
+ */
+static void
+gov_refuse_labelled_child(Node *stmt)
+{
+	AlterTableStmt *at = (AlterTableStmt *) stmt;
+	ListCell   *lc;
+
+	if (!IsA(stmt, AlterTableStmt))
+		return;
+	foreach(lc, at->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		RangeVar   *child = NULL;
+		int			n;
+
+		if (cmd->subtype == AT_AttachPartition && cmd->def != NULL &&
+			IsA(cmd->def, PartitionCmd))
+			child = ((PartitionCmd *) cmd->def)->name;
+		else if (cmd->subtype == AT_AddInherit)
+			child = at->relation;
+		if (child == NULL)
+			continue;
+		(void) governance_relation_labels(gov_rangevar_relid(child), &n);
+		if (n > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("table \"%s\" has labelled columns and cannot become a partition or a child",
+							child->relname),
+					 errdetail("Labels pass from a parent to its partitions, not back: reads through the parent would not be masked."),
+					 errhint("Remove its labels with governance.unlabel_column(), attach it, then label the parent's columns.")));
+	}
+}
+
+/* COPY FROM into pseudonym columns read masked: see gov_refuse_pseudonym_write. */
+static void
+gov_refuse_copy_pseudonyms(CopyStmt *copy)
+{
+	Oid			relid = gov_rangevar_relid(copy->relation);
+	int			n;
+	const GovColumnLabel *cols = governance_relation_labels(relid, &n);
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *col = get_attname(relid, cols[i].attnum, true);
+		bool		listed = copy->attlist == NIL;
+		ListCell   *lc;
+
+		foreach(lc, copy->attlist)
+			listed |= col != NULL && strcmp(strVal(lfirst(lc)), col) == 0;
+		if (listed && governance_label_kind(cols[i].label) == GOV_MASK_PSEUDONYM &&
+			governance_label_masked(cols[i].label))
+			governance_refuse_pseudonym_write(col ? col : "?", copy->relation->relname);
+	}
+}
+
 static void
 gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						bool readOnlyTree, ProcessUtilityContext context,
@@ -212,10 +375,21 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
 		gov_check_cursor(((FetchStmt *) stmt)->portalname);
 
+	if (!IsParallelWorker() && governance_labels_exist())
+		gov_refuse_labelled_child(stmt);
+
 	if (!IsParallelWorker() && governance_masking_possible())
 	{
 		const char *what = NULL;
 		RangeVar   *rv = gov_reshaped_relation(stmt, &what);
+		const char *reach = gov_reaches_masked(stmt);
+
+		if (reach != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("%s is not allowed for an identity that reads them masked", reach),
+					 errdetail("Its constraints, triggers or cascades would act on clear values."),
+					 errhint("Ask a governance administrator to make the change.")));
 
 		if (rv != NULL && gov_reads_masked(gov_rangevar_relid(rv)))
 			ereport(ERROR,
@@ -224,6 +398,10 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							what, rv->relname),
 					 errdetail("Triggers, indexes, constraints, rules, policies and statistics act on clear values."),
 					 errhint("Ask a governance administrator to make the change.")));
+
+		if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->is_from &&
+			((CopyStmt *) stmt)->relation != NULL)
+			gov_refuse_copy_pseudonyms((CopyStmt *) stmt);
 
 		if (IsA(stmt, CopyStmt))
 		{

@@ -97,6 +97,8 @@ extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 									   int cursorOptions,
 									   ParamListInfo boundParams);
 extern void governance_mask_rewrite_init(void);
+extern void governance_refuse_pseudonym_write(const char *column,
+											  const char *relation);
 
 /* utility.c */
 extern void governance_mask_utility_init(void);

@@ -101,6 +101,9 @@ static uint64 gov_labels_generation = 0;
 static bool *gov_masked = NULL;
 static bool gov_masked_any = false;
 static bool gov_masked_valid = false;
+/* The same for the statement's own role (not a foreign key's owner). */
+static bool gov_outer_masked_any = false;
+static bool gov_outer_valid = false;
 static uint64 gov_masked_generation = 0;
 static Oid	gov_masked_role = InvalidOid;
 static char gov_masked_for[65] = "";
@@ -114,6 +117,7 @@ gov_labels_mark_stale(void)
 	gov_labels_valid = false;
 	gov_labels_reset_pending = true;
 	gov_masked_valid = false;
+	gov_outer_valid = false;
 }
 
 static void
@@ -150,6 +154,7 @@ void
 governance_mask_identity_changed(void)
 {
 	gov_masked_valid = false;
+	gov_outer_valid = false;
 	ResetPlanCache();
 }
 
@@ -363,6 +368,16 @@ gov_refresh_masked(void)
 		/* A column whose label the taxonomy lacks is masked for all. */
 		gov_masked_any |= gov_unknown_labels;
 	}
+	/*
+	 * Foreign-key checks and SECURITY DEFINER functions plan as another
+	 * role; the errors they raise are still reported to the statement's
+	 * own role, whose state the error hook needs.
+	 */
+	if (!InLocalUserIdChange() && !InSecurityRestrictedOperation())
+	{
+		gov_outer_masked_any = gov_masked_any;
+		gov_outer_valid = true;
+	}
 	gov_masked_generation = gov_labels_generation;
 	gov_masked_role = GetUserId();
 	strlcpy(gov_masked_for, who, sizeof(gov_masked_for));
@@ -407,16 +422,17 @@ governance_label_masked(int label)
 }
 
 /*
- * As last computed, without catalog access: for the error-report hook,
- * which may run in an aborted transaction.  Unknown counts as masked when
- * the database has labelled columns.
+ * For the error-report hook, which may run in an aborted transaction:
+ * whether the statement's own role reads any label masked, as last
+ * computed, without catalog access.  Unknown counts as masked when the
+ * database has labelled columns.
  */
 bool
 governance_mask_state_masked_any(void)
 {
 	if (!gov_any_column_labels)
 		return false;
-	return gov_masked_valid ? gov_masked_any : true;
+	return gov_outer_valid ? gov_outer_masked_any : true;
 }
 
 const char *

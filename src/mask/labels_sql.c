@@ -21,6 +21,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
@@ -523,6 +524,20 @@ governance_stat_visible_1_0(PG_FUNCTION_ARGS)
 
 	if (!governance_masking_possible())
 		PG_RETURN_BOOL(true);
+	/* An expression index's statistics are of its table's columns. */
+	if (get_rel_relkind(relid) == RELKIND_INDEX ||
+		get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX)
+	{
+		Oid			heap = IndexGetRelation(relid, true);
+		int			n;
+		const GovColumnLabel *cols = OidIsValid(heap) ?
+			governance_relation_labels(heap, &n) : NULL;
+
+		for (int i = 0; cols != NULL && i < n; i++)
+			if (governance_label_masked(cols[i].label))
+				PG_RETURN_BOOL(false);
+		PG_RETURN_BOOL(true);
+	}
 	label = governance_column_label_of(relid, attnum);
 	PG_RETURN_BOOL(label == GOV_NO_LABEL || !governance_label_masked(label));
 }

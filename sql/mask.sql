@@ -327,3 +327,15 @@ SELECT governance.define_label('later', 'redact');
 SET ROLE analyst;
 SELECT id, total FROM orders ORDER BY id;
 RESET ROLE;
+
+-- Clean up.
+RESET governance.audit_sync;
+DEALLOCATE ALL;
+DROP OWNED BY agent, analyst, label_admin;
+DROP TABLE users, orders, events, plain_parent, labelled_part, plain_heir CASCADE;
+SELECT governance.drop_label('dates');
+SELECT governance.drop_label('later');
+DROP EXTENSION governance;
+DROP ROLE agent;
+DROP ROLE analyst;
+DROP ROLE label_admin;

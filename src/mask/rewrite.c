@@ -486,6 +486,8 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 	ListCell   *c3;
 	Query	   *newq;
 	int			rti = 0;
+	List	   *arbiter_elems = NIL;
+	Node	   *arbiter_where = NULL;
 
 	/*
 	 * Row-level security quals act on stored values: keep them as they are.
@@ -522,8 +524,20 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 		orig = lappend(orig, rte->securityQuals);
 	}
 
+	/* ON CONFLICT's target names stored columns, to find their index. */
+	if (q->onConflict != NULL)
+	{
+		arbiter_elems = q->onConflict->arbiterElems;
+		arbiter_where = q->onConflict->arbiterWhere;
+	}
+
 	ctx->queries = lcons(q, ctx->queries);
 	newq = query_tree_mutator(q, gov_mask_mutator, (void *) ctx, QTW_DONT_COPY_QUERY);
+	if (newq->onConflict != NULL)
+	{
+		newq->onConflict->arbiterElems = arbiter_elems;
+		newq->onConflict->arbiterWhere = arbiter_where;
+	}
 
 	/* WITH CHECK OPTION of a view is the reader's condition; RLS checks are not. */
 	newq->withCheckOptions = NIL;

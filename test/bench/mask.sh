@@ -33,7 +33,7 @@
 #
 # Time ratios come from pgbench (-n, simple protocol, so every statement
 # is parsed and planned, the planner hook's work included; C clients and
-# C threads): each round runs every workload once for the full duration,
+# C threads, default 1): each round runs every workload once for the full duration,
 # in an order that rotates by one place per round, a ratio is taken within
 # each round (TPS of the baseline / TPS of the measured, i.e. time per
 # statement measured / baseline) and the median of the rounds is
@@ -60,7 +60,9 @@
 #
 # --quick is one round of 3 s; --no-instructions skips callgrind (a few
 # minutes); --keep leaves the temporary directory (stopped clusters, the
-# SQL and pgbench scripts, every pgbench output) and prints its path.
+# SQL and pgbench scripts, every pgbench output, the callgrind profiles
+# out/callgrind.<cluster>.<script> for callgrind_annotate) and prints its
+# path.
 #
 # Environment: PGBIN, the PostgreSQL binaries to build against and run
 # (default /usr/lib/postgresql/15/bin; PG_CONFIG, if set and PGBIN is

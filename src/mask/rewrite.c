@@ -62,18 +62,54 @@ typedef struct GovMaskContext
 
 static Node *gov_mask_mutator(Node *node, GovMaskContext *ctx);
 
+/*
+ * A type's base type and whether a mask serves it never change (a domain
+ * keeps its base type): remembered for the backend's life, a few at a time.
+ */
+typedef struct GovTypeMask
+{
+	Oid			type;
+	GovMaskKind kind;
+	Oid			basetype;
+	bool		supported;
+} GovTypeMask;
+
+#define GOV_TYPE_MASK_SLOTS 16
+static GovTypeMask gov_type_masks[GOV_TYPE_MASK_SLOTS];
+static int	gov_type_masks_next = 0;
+
+static const GovTypeMask *
+gov_type_mask(Oid type, GovMaskKind kind)
+{
+	GovTypeMask *e;
+
+	for (int i = 0; i < GOV_TYPE_MASK_SLOTS; i++)
+		if (gov_type_masks[i].type == type && gov_type_masks[i].kind == kind &&
+			OidIsValid(type))
+			return &gov_type_masks[i];
+	e = &gov_type_masks[gov_type_masks_next];
+	gov_type_masks_next = (gov_type_masks_next + 1) % GOV_TYPE_MASK_SLOTS;
+	e->type = InvalidOid;		/* until filled: an error below leaves no entry */
+	e->basetype = getBaseType(type);
+	e->supported = governance_mask_supports(kind, type);
+	e->kind = kind;
+	e->type = type;
+	return e;
+}
+
 /* The mask of one labelled column read through var. */
 static Node *
 gov_mask_var(Var *var, int label)
 {
 	GovMaskKind kind = governance_label_kind(label);
-	Oid			basetype = getBaseType(var->vartype);
+	const GovTypeMask *tm = gov_type_mask(var->vartype, kind);
+	Oid			basetype = tm->basetype;
 	Oid			fn;
 	Expr	   *arg;
 	FuncExpr   *call;
 
 	/* A label whose mask cannot serve the column (its type changed): NULL. */
-	if (!governance_mask_supports(kind, var->vartype))
+	if (!tm->supported)
 		kind = GOV_MASK_NULL;
 	fn = governance_mask_function_oid(kind);
 	if (!OidIsValid(fn))
@@ -478,7 +514,8 @@ gov_filter_statistics(Query *q)
 static Query *
 gov_mask_query(Query *q, GovMaskContext *ctx)
 {
-	List	   *wco = q->withCheckOptions;
+	/* Copies: the walk below changes sublinks' queries in place. */
+	List	   *wco = copyObject(q->withCheckOptions);
 	List	   *keep = NIL;
 	List	   *orig = NIL;
 	ListCell   *lc;
@@ -521,7 +558,7 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 			}
 		}
 		keep = lappend_int(keep, nkeep);
-		orig = lappend(orig, rte->securityQuals);
+		orig = lappend(orig, nkeep > 0 ? copyObject(rte->securityQuals) : NIL);
 	}
 
 	/* ON CONFLICT's target names stored columns, to find their index. */
@@ -592,7 +629,7 @@ gov_mask_mutator(Node *node, GovMaskContext *ctx)
  * such functions are not inlined (PostgreSQL does not inline a function
  * an fmgr hook wants to see); they run as functions, and their queries
  * come through the planner hook like any other.  A plan that could have
- * inlined one depends on the role (see gov_needs_mask_walker).
+ * inlined one depends on the role (see gov_survey_query).
  */
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 
@@ -620,40 +657,86 @@ gov_needs_fmgr_hook(Oid fn)
 
 /* --- does the query need the walk at all? ---------------------------- */
 
+/*
+ * What a query reads, surveyed cheaply before anything is copied: range
+ * tables, subqueries and CTEs, and expressions only for their sublinks.
+ * touched: a labelled relation (or an inlinable SQL function) is read,
+ * so the plan depends on the role.  masked: something in it is read
+ * masked by the acting principal, so the rewrite must run.
+ */
+typedef struct GovSurvey
+{
+	bool		touched;
+	bool		masked;
+} GovSurvey;
+
+static void gov_survey_query(Query *q, GovSurvey *s);
+
 static bool
-gov_needs_mask_walker(Node *node, void *arg)
+gov_survey_sublinks(Node *node, GovSurvey *s)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, RangeTblEntry))
+	if (IsA(node, SubLink))
 	{
-		RangeTblEntry *rte = (RangeTblEntry *) node;
-		int			n;
-
-		if (rte->rtekind == RTE_FUNCTION)
-		{
-			ListCell   *lc;
-
-			foreach(lc, rte->functions)
-			{
-				Node	   *f = ((RangeTblFunction *) lfirst(lc))->funcexpr;
-
-				if (f && IsA(f, FuncExpr) && gov_is_sql_srf(((FuncExpr *) f)->funcid))
-					return true;
-			}
-			return false;
-		}
-		if (rte->rtekind != RTE_RELATION)
-			return false;
-		if (rte->relid == StatisticRelationId || rte->relid == StatisticExtDataRelationId)
-			return true;
-		(void) governance_relation_labels(rte->relid, &n);
-		return n > 0;
+		gov_survey_query((Query *) ((SubLink *) node)->subselect, s);
+		return gov_survey_sublinks(((SubLink *) node)->testexpr, s);
 	}
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, gov_needs_mask_walker, arg,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, gov_needs_mask_walker, arg);
+		return false;
+	return expression_tree_walker(node, gov_survey_sublinks, (void *) s);
+}
+
+static void
+gov_survey_query(Query *q, GovSurvey *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+		{
+			int			n;
+			const GovColumnLabel *cols;
+
+			if (rte->relid == StatisticRelationId ||
+				rte->relid == StatisticExtDataRelationId)
+			{
+				s->masked |= governance_masking_possible();
+				continue;
+			}
+			cols = governance_relation_labels(rte->relid, &n);
+			if (n == 0)
+				continue;
+			s->touched = true;
+			for (int i = 0; i < n && !s->masked; i++)
+				s->masked = governance_label_masked(cols[i].label);
+		}
+		else if (rte->rtekind == RTE_SUBQUERY)
+			gov_survey_query(rte->subquery, s);
+		else if (rte->rtekind == RTE_FUNCTION)
+		{
+			ListCell   *f;
+
+			foreach(f, rte->functions)
+			{
+				Node	   *e = ((RangeTblFunction *) lfirst(f))->funcexpr;
+
+				if (e && IsA(e, FuncExpr) && gov_is_sql_srf(((FuncExpr *) e)->funcid))
+				{
+					s->touched = true;
+					s->masked |= governance_masking_possible();
+				}
+			}
+		}
+	}
+	foreach(lc, q->cteList)
+		gov_survey_query((Query *) lfirst_node(CommonTableExpr, lc)->ctequery, s);
+	if (q->hasSubLinks)
+		(void) query_tree_walker(q, gov_survey_sublinks, (void *) s,
+								 QTW_IGNORE_RT_SUBQUERIES | QTW_IGNORE_CTE_SUBQUERIES);
 }
 
 static planner_hook_type prev_planner_hook = NULL;
@@ -670,11 +753,13 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 	 * marked so even when nothing is masked, so that a clear plan is not
 	 * reused after SET ROLE to a masked role.
 	 */
-	if (!IsParallelWorker() && governance_labels_exist() &&
-		gov_needs_mask_walker((Node *) parse, NULL))
+	if (!IsParallelWorker() && governance_labels_exist())
 	{
-		ctx.touched = true;
-		if (governance_masking_possible())
+		GovSurvey	survey = {false, false};
+
+		gov_survey_query(parse, &survey);
+		ctx.touched = survey.touched;
+		if (survey.masked)
 			parse = gov_mask_query(parse, &ctx);
 	}
 

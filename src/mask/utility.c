@@ -17,9 +17,10 @@
  *
  * A cursor runs the plan it was declared with: one declared by an identity
  * that read clear values must not be fetched from after the session's
- * identity changed (WITH HOLD cursors even hold their rows already).  The
- * identity each cursor was declared under is remembered, and FETCH or
- * MOVE under another one is refused.
+ * identity changed (WITH HOLD cursors even hold their rows already).  A
+ * top-level statement that changes who acts closes every cursor; and the
+ * identity each SQL cursor was declared under is remembered, so FETCH or
+ * MOVE under another one (after set_config(), say) is refused.
  *
  * Also refused to a masked identity: a partition or child of a table it
  * reads masked, a foreign key onto such columns, COPY FROM into pseudonym
@@ -36,7 +37,17 @@
 #include "catalog/namespace.h"
 #include "access/relation.h"
 #include "access/sysattr.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_seclabel.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/portal.h"
+#include "utils/syscache.h"
 #include "governance/governance.h"
 #include "governance/identity.h"
 #include "governance/mask.h"
@@ -264,6 +275,46 @@ gov_constraints_reach_masked(List *elts)
 	return false;
 }
 
+/* Is a domain (at any depth) the type of a labelled column? */
+static bool
+gov_domain_labelled(Oid domain)
+{
+	Relation	rel = table_open(SecLabelRelationId, AccessShareLock);
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_seclabel_provider, BTEqualStrategyNumber,
+				F_TEXTEQ, CStringGetTextDatum("governance"));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		FormData_pg_seclabel *sl = (FormData_pg_seclabel *) GETSTRUCT(tup);
+		Oid			type;
+
+		if (sl->classoid != RelationRelationId || sl->objsubid <= 0)
+			continue;
+		type = get_atttype(sl->objoid, sl->objsubid);
+		/* Walk the chain of domains down to the base type. */
+		for (int depth = 0; OidIsValid(type) && depth < 32 && !found; depth++)
+		{
+			HeapTuple	t = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+			Form_pg_type tf;
+
+			if (!HeapTupleIsValid(t))
+				break;
+			tf = (Form_pg_type) GETSTRUCT(t);
+			found = type == domain;
+			type = tf->typtype == TYPTYPE_DOMAIN ? tf->typbasetype : InvalidOid;
+			ReleaseSysCache(t);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /*
  * Statements that would let a masked identity run its own code on clear
  * values without touching a labelled table's definition: a partition or
@@ -275,6 +326,9 @@ gov_reaches_masked(Node *stmt)
 {
 	ListCell   *lc;
 
+	if (IsA(stmt, AlterDomainStmt) &&
+		gov_domain_labelled(typenameTypeId(NULL, makeTypeNameFromNameList(((AlterDomainStmt *) stmt)->typeName))))
+		return "ALTER DOMAIN on the type of a labelled column";
 	if (IsA(stmt, CreateStmt))
 	{
 		CreateStmt *cs = (CreateStmt *) stmt;
@@ -314,6 +368,22 @@ gov_refuse_labelled_child(Node *stmt)
 	AlterTableStmt *at = (AlterTableStmt *) stmt;
 	ListCell   *lc;
 
+	/* A child of a labelled table may have no other parent to be read by. */
+	if (IsA(stmt, CreateStmt) && list_length(((CreateStmt *) stmt)->inhRelations) > 1)
+	{
+		foreach(lc, ((CreateStmt *) stmt)->inhRelations)
+		{
+			int			n;
+
+			(void) governance_relation_labels(gov_rangevar_relid(lfirst_node(RangeVar, lc)), &n);
+			if (n > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("a child of labelled table \"%s\" cannot have other parents",
+								lfirst_node(RangeVar, lc)->relname),
+						 errdetail("Reads through the other parents would not be masked.")));
+		}
+	}
 	if (!IsA(stmt, AlterTableStmt))
 		return;
 	foreach(lc, at->cmds)
@@ -370,10 +440,19 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *stmt = pstmt->utilityStmt;
 
+	char		who_before[65];
+	Oid			role_before;
+	char	   *declared = NULL;
+
+	gov_acting(who_before, &role_before);
 	if (!IsParallelWorker() && IsA(stmt, DeclareCursorStmt))
-		gov_remember_cursor(((DeclareCursorStmt *) stmt)->portalname);
+		declared = pstrdup(((DeclareCursorStmt *) stmt)->portalname);
 	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
 		gov_check_cursor(((FetchStmt *) stmt)->portalname);
+	else if (IsA(stmt, ClosePortalStmt) && gov_cursor_owners != NULL &&
+			 ((ClosePortalStmt *) stmt)->portalname != NULL)
+		(void) hash_search(gov_cursor_owners, ((ClosePortalStmt *) stmt)->portalname,
+						   HASH_REMOVE, NULL);
 
 	if (!IsParallelWorker() && governance_labels_exist())
 		gov_refuse_labelled_child(stmt);
@@ -429,6 +508,34 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
+	if (declared != NULL)
+		gov_remember_cursor(declared);
+
+	/*
+	 * A top-level statement changed who acts (SET governance.token, SET
+	 * ROLE, SET SESSION AUTHORIZATION): every open cursor was read with the
+	 * old identity's masks, however it is fetched later (FETCH, PL/pgSQL,
+	 * SPI), so all are closed, as DISCARD ALL would.
+	 */
+	if (context == PROCESS_UTILITY_TOPLEVEL && !IsParallelWorker())
+	{
+		char		who_after[65];
+		Oid			role_after;
+
+		gov_acting(who_after, &role_after);
+		if ((role_after != role_before || strcmp(who_after, who_before) != 0) &&
+			governance_labels_exist())
+		{
+			PortalHashTableDeleteAll();
+			if (gov_cursor_owners != NULL)
+			{
+				hash_destroy(gov_cursor_owners);
+				gov_cursor_owners = NULL;
+			}
+		}
+	}
 }
 
 void

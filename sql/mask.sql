@@ -181,8 +181,8 @@ SET governance.token = :'tok_agent';
 EXECUTE r;
 RESET governance.token;
 EXECUTE r;
--- A cursor declared by an identity that reads clear is not fetched from
--- by another.
+-- A change of who acts closes every cursor: rows read with one
+-- identity's masks are not fetched by another.
 SET governance.token = :'tok_alice';
 BEGIN;
 DECLARE clear_names CURSOR WITH HOLD FOR SELECT name FROM users ORDER BY id;

@@ -12,8 +12,12 @@
 -- values in what came back (atk2.clear_in(): 0 or false when nothing
 -- leaked), or by the refusal.
 --
--- Attacks marked "HOLE:" got through when this suite was written; their
--- expected output is what a correct defence gives.  Where the defence may
+-- Attacks marked "found by this suite" got through when it was written;
+-- each is closed now, and the defence is: a change of who acts (token,
+-- role) closes every cursor; ALTER DOMAIN on a labelled column's type is
+-- refused to masked identities; a child of a labelled table has no other
+-- parent; policies on tables an administrator does not own are masked.
+-- Where the defence may
 -- reasonably be a refusal at one point or another, the attack runs in a
 -- block that tolerates the refusal and the assertion is the count of
 -- clear values that reached the attacker.
@@ -88,11 +92,11 @@ RESET ROLE;
 -- 1. Cursors: the identity check of FETCH
 --
 
--- Attack (HOLE: found by this suite): a cursor declared WITH HOLD under
+-- Attack (found by this suite): a cursor declared WITH HOLD under
 -- an unmasked token (a pooled connection), fetched after the session
 -- switched to a masked token, not with FETCH but from PL/pgSQL, whose
 -- FETCH on a refcursor naming the portal does not pass through
--- ProcessUtility.  A correct defence refuses it like the SQL FETCH.
+-- ProcessUtility.  Defence: the token change closed the cursor.
 SET ROLE atk2_mallory;
 SET governance.token = :'tok_trusted';
 DECLARE held CURSOR WITH HOLD FOR SELECT id, email, api_key FROM atk2.users ORDER BY id;
@@ -120,10 +124,10 @@ END $$;
 CLOSE held;
 RESET governance.token;
 
--- Attack (HOLE: found by this suite): declare again, under the masked
+-- Attack (found by this suite): declare again, under the masked
 -- token, a cursor of the name the unmasked identity's held cursor has.
--- The DECLARE fails (the cursor exists), but the cursor is then
--- remembered as the masked identity's, and FETCH returns the clear rows.
+-- Defence: the token change closed the first one; the second is the
+-- masked identity's own.
 SET governance.token = :'tok_trusted';
 DECLARE held2 CURSOR WITH HOLD FOR SELECT id, email, api_key FROM atk2.users ORDER BY id;
 SET governance.token = :'tok_mallory';
@@ -133,7 +137,7 @@ CLOSE held2;
 RESET governance.token;
 RESET ROLE;
 
--- Attack (HOLE: found by this suite): a cursor not made by DECLARE but
+-- Attack (found by this suite): a cursor not made by DECLARE but
 -- opened by a function (PL/pgSQL OPEN) under an unmasked identity, then
 -- fetched with FETCH after SET ROLE to the masked one: only DECLAREd
 -- cursors are remembered, so any other portal is fetched unchecked.
@@ -151,15 +155,15 @@ FETCH 1 FROM fn_cursor;
 ROLLBACK;
 
 --
--- 2. Row-level security quals are kept clear: on mallory's own table?
+-- 2. Row-level security: clear only on tables an administrator owns
 --
 
 SET ROLE atk2_mallory;
 -- Attack: mallory's own table, with row-level security forced on her,
--- has a policy whose subquery reads the labelled table: the policy is an
--- RLS qual, kept clear, so the rows it lets through would confirm
--- guesses.  Its subquery is masked: only the row holding the masked
--- value passes.
+-- has a policy whose subquery reads the labelled table: kept clear, the
+-- rows it lets through would confirm guesses.  Defence: policies act on
+-- stored values only on tables an administrator owns; mallory's are
+-- masked, so only the row holding the masked value passes.
 CREATE TABLE atk2.probe (id int, guess text);
 INSERT INTO atk2.probe VALUES (1, 'alice@example.com'), (2, 'a****@e******.com');
 ALTER TABLE atk2.probe ENABLE ROW LEVEL SECURITY;
@@ -195,7 +199,7 @@ RESET ROLE;
 -- 3. Code the masked identity owns that runs on stored values
 --
 
--- Attack (HOLE: found by this suite): the labelled column's type is a
+-- Attack (found by this suite): the labelled column's type is a
 -- domain mallory owns.  ALTER DOMAIN ... ADD CONSTRAINT checks every
 -- stored value of every column of the domain, with mallory's function;
 -- so does VALIDATE CONSTRAINT, and the constraint then sees every value
@@ -274,7 +278,7 @@ RESET ROLE;
 -- 4. Labels pass from parents to children, never up
 --
 
--- Attack (HOLE: found by this suite): a child of the labelled table that
+-- Attack (found by this suite): a child of the labelled table that
 -- also inherits from mallory's own table.  ATTACH PARTITION and INHERIT
 -- of a labelled table are refused for everyone, but CREATE TABLE ...
 -- INHERITS (labelled, other) makes one: reads through mallory's parent

@@ -36,6 +36,7 @@
 #include "access/relation.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_statistic_ext_data.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -50,6 +51,7 @@
 #include "parser/parsetree.h"
 #include "rewrite/rowsecurity.h"
 #include "utils/lsyscache.h"
+#include "utils/acl.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -511,6 +513,23 @@ gov_filter_statistics(Query *q)
 
 /* --- the walk -------------------------------------------------------- */
 
+/*
+ * Row-level security policies are written by a table's owner.  On a table
+ * an administrator owns they act on stored values; on anyone else's they
+ * are masked like the reader's own conditions, or a masked owner could
+ * write a policy whose subquery tests guesses against clear values.
+ */
+static bool
+gov_owner_trusted(Oid owner)
+{
+	Oid			admin;
+
+	if (superuser_arg(owner))
+		return true;
+	admin = get_role_oid("governance_admin", true);
+	return OidIsValid(admin) && has_privs_of_role(owner, admin);
+}
+
 static Query *
 gov_mask_query(Query *q, GovMaskContext *ctx)
 {
@@ -525,9 +544,11 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 	int			rti = 0;
 	List	   *arbiter_elems = NIL;
 	Node	   *arbiter_where = NULL;
+	bool		trusted_target = false;
 
 	/*
-	 * Row-level security quals act on stored values: keep them as they are.
+	 * Row-level security quals of tables administrators own act on stored
+	 * values: keep them as they are (gov_owner_trusted).
 	 * The rewriter puts them in front of a relation's security quals; the
 	 * ones after them come from security-barrier views written through,
 	 * whose conditions are the reader's own: those are masked.  How many
@@ -542,7 +563,8 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 		if (rte->rtekind == RTE_RELATION && rte->securityQuals != NIL)
 		{
 			Relation	rel = relation_open(rte->relid, NoLock);
-			bool		rls = rel->rd_rel->relrowsecurity;
+			bool		rls = rel->rd_rel->relrowsecurity &&
+				gov_owner_trusted(rel->rd_rel->relowner);
 
 			relation_close(rel, NoLock);
 			if (rls)
@@ -576,13 +598,28 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 		newq->onConflict->arbiterWhere = arbiter_where;
 	}
 
-	/* WITH CHECK OPTION of a view is the reader's condition; RLS checks are not. */
+	/*
+	 * WITH CHECK OPTION of a view is the writer's own condition: masked.
+	 * Policies' checks act on stored values where an administrator owns
+	 * the table written (gov_owner_trusted), and are masked elsewhere.
+	 */
+	if (wco != NIL && q->resultRelation > 0)
+	{
+		RangeTblEntry *target = rt_fetch(q->resultRelation, q->rtable);
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(target->relid));
+
+		if (HeapTupleIsValid(tup))
+		{
+			trusted_target = gov_owner_trusted(((Form_pg_class) GETSTRUCT(tup))->relowner);
+			ReleaseSysCache(tup);
+		}
+	}
 	newq->withCheckOptions = NIL;
 	foreach(lc, wco)
 	{
 		WithCheckOption *w = lfirst_node(WithCheckOption, lc);
 
-		if (w->kind == WCO_VIEW_CHECK)
+		if (w->kind == WCO_VIEW_CHECK || !trusted_target)
 			w = (WithCheckOption *) gov_mask_mutator((Node *) w, ctx);
 		newq->withCheckOptions = lappend(newq->withCheckOptions, w);
 	}

@@ -181,19 +181,26 @@ SET governance.token = :'tok_agent';
 EXECUTE r;
 RESET governance.token;
 EXECUTE r;
--- A change of who acts closes every cursor: rows read with one
--- identity's masks are not fetched by another.
+-- A change of who acts closes every cursor; and a cursor's plan runs only
+-- under the identity that started it, however it is fetched.
 SET governance.token = :'tok_alice';
 BEGIN;
-DECLARE clear_names CURSOR WITH HOLD FOR SELECT name FROM users ORDER BY id;
+DECLARE clear_names CURSOR FOR SELECT name FROM users ORDER BY id;
 FETCH 1 FROM clear_names;
-COMMIT;
-SET governance.token = :'tok_agent';
+SELECT set_config('governance.token', :'tok_agent', true) IS NOT NULL AS switched;
+DO $$ DECLARE c refcursor := 'clear_names'; v text;
+BEGIN FETCH c INTO v; RAISE NOTICE 'fetched %', v; END $$;
+ROLLBACK;
+BEGIN;
+DECLARE clear_names CURSOR FOR SELECT name FROM users ORDER BY id;
 FETCH 1 FROM clear_names;
-MOVE 1 IN clear_names;
-SET governance.token = :'tok_alice';
+SET LOCAL governance.token = :'tok_agent';
 FETCH 1 FROM clear_names;
-CLOSE clear_names;
+ROLLBACK;
+-- WITH HOLD rows would outlive the identity that read them.
+DECLARE held_names CURSOR WITH HOLD FOR SELECT name FROM users;
+DECLARE held_ids CURSOR WITH HOLD FOR SELECT id FROM orders;
+CLOSE held_ids;
 RESET governance.token;
 RESET ROLE;
 SET ROLE label_admin;

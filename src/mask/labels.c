@@ -104,6 +104,7 @@ static bool gov_masked_valid = false;
 /* The same for the statement's own role (not a foreign key's owner). */
 static bool gov_outer_masked_any = false;
 static bool gov_outer_valid = false;
+static Oid	gov_outer_role = InvalidOid;
 static uint64 gov_masked_generation = 0;
 static Oid	gov_masked_role = InvalidOid;
 static char gov_masked_for[65] = "";
@@ -145,6 +146,7 @@ static void
 gov_labels_authid_cb(Datum arg, int cacheid, uint32 hashvalue)
 {
 	gov_masked_valid = false;
+	gov_outer_valid = false;
 	/* Plans are marked as depending on the role, not on its memberships. */
 	ResetPlanCache();
 }
@@ -376,6 +378,7 @@ gov_refresh_masked(void)
 	if (!InLocalUserIdChange() && !InSecurityRestrictedOperation())
 	{
 		gov_outer_masked_any = gov_masked_any;
+		gov_outer_role = GetUserId();
 		gov_outer_valid = true;
 	}
 	gov_masked_generation = gov_labels_generation;
@@ -432,7 +435,12 @@ governance_mask_state_masked_any(void)
 {
 	if (!gov_any_column_labels)
 		return false;
-	return gov_outer_valid ? gov_outer_masked_any : true;
+	/* Computed for another role (SET ROLE since): unknown, so masked. */
+	if (!gov_outer_valid ||
+		(!InLocalUserIdChange() && !InSecurityRestrictedOperation() &&
+		 GetUserId() != gov_outer_role))
+		return true;
+	return gov_outer_masked_any;
 }
 
 const char *
@@ -567,10 +575,24 @@ governance_relation_labels(Oid relid, int *n)
 				   *l;
 		int			i = 0;
 
+		/*
+		 * Valid first, so an invalidation while collecting makes the next
+		 * call collect again; invalid again if collecting fails, or the
+		 * relation would read as unlabelled from then on.
+		 */
 		e->valid = true;
 		e->n = 0;
 		e->cols = NULL;
-		gov_collect_labels(relid, relid, &attnums, &labels, 0);
+		PG_TRY();
+		{
+			gov_collect_labels(relid, relid, &attnums, &labels, 0);
+		}
+		PG_CATCH();
+		{
+			e->valid = false;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
 		if (attnums != NIL)
 		{
 			e->cols = MemoryContextAlloc(GovLabelsContext,

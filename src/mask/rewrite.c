@@ -796,7 +796,23 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 
 		gov_survey_query(parse, &survey);
 		ctx.touched = survey.touched;
-		if (survey.masked)
+
+		/*
+		 * A WITH HOLD cursor keeps its rows after the transaction, where
+		 * no identity change can reach them: not over labelled data.
+		 */
+		if (survey.touched && (cursorOptions & CURSOR_OPT_HOLD))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("a WITH HOLD cursor cannot read labelled columns"),
+					 errdetail("Its rows would outlive the identity that read them."),
+					 errhint("Declare the cursor without WITH HOLD, inside a transaction.")));
+
+		/*
+		 * Foreign-key checks and cascades (run by ri_triggers.c as the
+		 * table's owner) compare stored values: never masked.
+		 */
+		if (survey.masked && !InNoForceRLSOperation())
 			parse = gov_mask_query(parse, &ctx);
 	}
 

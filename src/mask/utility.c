@@ -53,6 +53,8 @@
 #include "governance/mask.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "access/xact.h"
+#include "executor/executor.h"
 #include "tcop/utility.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -538,9 +540,120 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 }
 
+/*
+ * A plan reading labelled relations runs only under the identity that
+ * started it.  A cursor's plan runs again at every fetch, whichever way
+ * it is fetched (SQL FETCH, PL/pgSQL, SPI, the extended protocol's
+ * Execute): if the token or the role changed since it started, even by
+ * set_config(), the fetch is refused.
+ */
+typedef struct GovRunOwner
+{
+	QueryDesc  *qd;
+	char		who[65];
+	Oid			role;
+} GovRunOwner;
+
+static List *gov_run_owners = NIL;	/* in TopMemoryContext */
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+
+static void
+gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker() &&
+		governance_labels_cached())
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		GovRunOwner *o = palloc(sizeof(GovRunOwner));
+
+		o->qd = queryDesc;
+		gov_acting(o->who, &o->role);
+		gov_run_owners = lappend(gov_run_owners, o);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+static void
+gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+					 uint64 count, bool execute_once)
+{
+	ListCell   *lc;
+
+	foreach(lc, gov_run_owners)
+	{
+		GovRunOwner *o = lfirst(lc);
+		char		who[65];
+		Oid			role;
+
+		if (o->qd != queryDesc)
+			continue;
+		gov_acting(who, &role);
+		if (strcmp(who, o->who) != 0 || role != o->role)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("this cursor or portal was started by another identity"),
+					 errdetail("It reads labelled columns with that identity's masks."),
+					 errhint("Open it again.")));
+		break;
+	}
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+}
+
+static void
+gov_forget_run(QueryDesc *queryDesc)
+{
+	ListCell   *lc;
+
+	foreach(lc, gov_run_owners)
+		if (((GovRunOwner *) lfirst(lc))->qd == queryDesc)
+		{
+			pfree(lfirst(lc));
+			gov_run_owners = foreach_delete_current(gov_run_owners, lc);
+			break;
+		}
+}
+
+static void
+gov_mask_ExecutorEnd(QueryDesc *queryDesc)
+{
+	gov_forget_run(queryDesc);
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+/* Portals of the transaction are gone: so are their owners. */
+static void
+gov_mask_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+	{
+		list_free_deep(gov_run_owners);
+		gov_run_owners = NIL;
+	}
+}
+
 void
 governance_mask_utility_init(void)
 {
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = gov_mask_ProcessUtility;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = gov_mask_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = gov_mask_ExecutorRun;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = gov_mask_ExecutorEnd;
+	RegisterXactCallback(gov_mask_xact_callback, NULL);
 }

@@ -335,6 +335,30 @@ SET ROLE analyst;
 SELECT id, total FROM orders ORDER BY id;
 RESET ROLE;
 
+-- Foreign-key checks and cascades compare stored values, even when the
+-- tables' owner reads the key masked.
+CREATE ROLE fk_owner;
+CREATE TABLE fk_people (id int PRIMARY KEY, email text UNIQUE);
+CREATE TABLE fk_refs (id int, email text REFERENCES fk_people (email) ON UPDATE CASCADE);
+ALTER TABLE fk_people OWNER TO fk_owner;
+ALTER TABLE fk_refs OWNER TO fk_owner;
+INSERT INTO fk_people VALUES (1, 'alice@example.com');
+SELECT governance.label_column('fk_people', 'email', 'pii');
+SELECT governance.label_column('fk_refs', 'email', 'pii');
+SET ROLE fk_owner;
+INSERT INTO fk_refs VALUES (1, 'alice@example.com');
+INSERT INTO fk_refs VALUES (2, 'a***************m');
+RESET ROLE;
+UPDATE fk_people SET email = 'alice@example.org' WHERE id = 1;
+SELECT id, email FROM fk_refs;
+DELETE FROM fk_people;
+-- After SET ROLE to a masked role, constraint errors are scrubbed too.
+SET ROLE fk_owner;
+INSERT INTO fk_refs VALUES (3, 'nobody@example.com');
+RESET ROLE;
+DROP TABLE fk_refs, fk_people;
+DROP ROLE fk_owner;
+
 -- Clean up.
 RESET governance.audit_sync;
 DEALLOCATE ALL;

@@ -180,37 +180,51 @@ gov_lookup_mask_fn(Oid schema, GovMaskKind kind)
 }
 
 /*
- * Do columns carry governance labels, and does any carry a label the
- * taxonomy does not define (restored before its definition, or left by a
- * damaged table)?  Such a column reads NULL for everyone but superusers.
+ * Call visit for every column carrying a governance label (relid, attnum,
+ * the label's text), until it returns true; returns whether one did.  The
+ * one scan of pg_seclabel the extension makes: it has no index on the
+ * provider, and labelled columns are few.
  */
-static void
-gov_scan_column_labels(bool *any, bool *unknown)
+bool
+governance_scan_column_labels(GovColumnLabelVisitor visit, void *arg)
 {
 	Relation	rel = table_open(SecLabelRelationId, AccessShareLock);
 	SysScanDesc scan;
 	ScanKeyData key;
 	HeapTuple	tup;
+	bool		stopped = false;
 
-	*any = *unknown = false;
 	ScanKeyInit(&key, Anum_pg_seclabel_provider, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(GOV_LABEL_PROVIDER));
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	while (!stopped && HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
+		FormData_pg_seclabel *sl = (FormData_pg_seclabel *) GETSTRUCT(tup);
 		bool		isnull;
 		Datum		label = heap_getattr(tup, Anum_pg_seclabel_label,
 										 RelationGetDescr(rel), &isnull);
 
-		*any = true;
-		if (isnull || gov_label_index(TextDatumGetCString(label)) == GOV_LABEL_UNKNOWN)
-		{
-			*unknown = true;
-			break;
-		}
+		if (sl->classoid != RelationRelationId || sl->objsubid <= 0)
+			continue;
+		stopped = visit(sl->objoid, sl->objsubid,
+						isnull ? NULL : TextDatumGetCString(label), arg);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return stopped;
+}
+
+/*
+ * Seen while loading: columns carry labels, and one carries a label the
+ * taxonomy does not define (restored before its definition, or left by a
+ * damaged table).  Such a column reads NULL for everyone but superusers.
+ */
+static bool
+gov_note_column_label(Oid relid, AttrNumber attnum, const char *label, void *arg)
+{
+	gov_any_column_labels = true;
+	gov_unknown_labels = label == NULL || gov_label_index(label) == GOV_LABEL_UNKNOWN;
+	return gov_unknown_labels;
 }
 
 static void
@@ -317,7 +331,8 @@ gov_load_labels(void)
 
 	for (int k = 0; k < GOV_MASK_NKINDS; k++)
 		gov_mask_fn[k] = gov_lookup_mask_fn(schema, (GovMaskKind) k);
-	gov_scan_column_labels(&gov_any_column_labels, &gov_unknown_labels);
+	gov_unknown_labels = false;
+	(void) governance_scan_column_labels(gov_note_column_label, NULL);
 	gov_masked = palloc0(sizeof(bool) * Max(gov_nlabels, 1));
 	MemoryContextSwitchTo(old);
 }
@@ -618,17 +633,13 @@ governance_relation_labels(Oid relid, int *n)
 int
 governance_column_label_cached(Oid relid, AttrNumber attnum, bool *masked)
 {
-	GovRelLabels *e;
+	int			n;
+	const GovColumnLabel *cols = governance_relation_labels_cached(relid, &n);
 
-	if (gov_rel_labels == NULL || !gov_any_column_labels)
-		return GOV_NO_LABEL;
-	e = hash_search(gov_rel_labels, &relid, HASH_FIND, NULL);
-	if (e == NULL || !e->valid)
-		return GOV_NO_LABEL;
-	for (int i = 0; i < e->n; i++)
-		if (e->cols[i].attnum == attnum)
+	for (int i = 0; i < n; i++)
+		if (cols[i].attnum == attnum)
 		{
-			int			label = e->cols[i].label;
+			int			label = cols[i].label;
 
 			*masked = !gov_masked_valid || label < 0 || label >= gov_nlabels ||
 				gov_masked[label];

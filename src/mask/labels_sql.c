@@ -48,22 +48,25 @@
 
 #define GOV_LABEL_PROVIDER	"governance"
 
-/* Superusers and members of governance_admin manage labels. */
+/*
+ * Superusers and members of governance_admin: they manage labels, and
+ * the policies on tables they own act on stored values (rewrite.c).
+ */
 bool
-governance_is_admin(void)
+governance_role_is_admin(Oid role)
 {
 	Oid			admin;
 
-	if (superuser())
+	if (superuser_arg(role))
 		return true;
 	admin = get_role_oid("governance_admin", true);
-	return OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
+	return OidIsValid(admin) && has_privs_of_role(role, admin);
 }
 
 static void
 gov_require_admin(const char *what)
 {
-	if (!governance_is_admin())
+	if (!governance_role_is_admin(GetUserId()))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s", what),
@@ -329,38 +332,42 @@ governance_unlabel_column_1_0(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* How many columns carry this label (any label, when label is NULL)? */
+typedef struct GovLabelUses
+{
+	const char *label;			/* NULL: any label */
+	GovMaskKind kind;
+	const char *unserved;		/* a column the kind cannot serve */
+	int			n;
+} GovLabelUses;
+
+static bool
+gov_count_use(Oid relid, AttrNumber attnum, const char *label, void *arg)
+{
+	GovLabelUses *u = arg;
+
+	if (label == NULL || (u->label != NULL && strcmp(label, u->label) != 0))
+		return false;
+	u->n++;
+	if (u->unserved == NULL &&
+		!governance_mask_supports(u->kind, get_atttype(relid, attnum)))
+		u->unserved = psprintf("%s.%s", get_rel_name(relid),
+							   get_attname(relid, attnum, false));
+	return false;
+}
+
+/*
+ * How many columns carry this label (any label, when label is NULL)?
+ * With unserved, also one whose type the mask kind cannot serve.
+ */
 static int
 gov_label_uses(const char *label, GovMaskKind kind, const char **unserved)
 {
-	Relation	rel = table_open(SecLabelRelationId, AccessShareLock);
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	int			n = 0;
+	GovLabelUses u = {label, kind, NULL, 0};
 
-	ScanKeyInit(&key, Anum_pg_seclabel_provider, BTEqualStrategyNumber,
-				F_TEXTEQ, CStringGetTextDatum(GOV_LABEL_PROVIDER));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		FormData_pg_seclabel *sl = (FormData_pg_seclabel *) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		d = heap_getattr(tup, Anum_pg_seclabel_label, RelationGetDescr(rel), &isnull);
-
-		if (sl->classoid != RelationRelationId || sl->objsubid <= 0 || isnull)
-			continue;
-		if (label != NULL && strcmp(TextDatumGetCString(d), label) != 0)
-			continue;
-		n++;
-		if (unserved != NULL && *unserved == NULL &&
-			!governance_mask_supports(kind, get_atttype(sl->objoid, sl->objsubid)))
-			*unserved = psprintf("%s.%s", get_rel_name(sl->objoid),
-								 get_attname(sl->objoid, sl->objsubid, false));
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+	(void) governance_scan_column_labels(gov_count_use, &u);
+	if (unserved != NULL)
+		*unserved = u.unserved;
+	return u.n;
 }
 
 static char *

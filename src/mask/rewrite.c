@@ -513,22 +513,6 @@ gov_filter_statistics(Query *q)
 
 /* --- the walk -------------------------------------------------------- */
 
-/*
- * Row-level security policies are written by a table's owner.  On a table
- * an administrator owns they act on stored values; on anyone else's they
- * are masked like the reader's own conditions, or a masked owner could
- * write a policy whose subquery tests guesses against clear values.
- */
-static bool
-gov_owner_trusted(Oid owner)
-{
-	Oid			admin;
-
-	if (superuser_arg(owner))
-		return true;
-	admin = get_role_oid("governance_admin", true);
-	return OidIsValid(admin) && has_privs_of_role(owner, admin);
-}
 
 static Query *
 gov_mask_query(Query *q, GovMaskContext *ctx)
@@ -547,9 +531,12 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 	bool		trusted_target = false;
 
 	/*
-	 * Row-level security quals of tables administrators own act on stored
-	 * values: keep them as they are (gov_owner_trusted).
-	 * The rewriter puts them in front of a relation's security quals; the
+	 * Row-level security policies are written by a table's owner.  On a
+	 * table an administrator owns they act on stored values: keep them as
+	 * they are.  On anyone else's they are masked like the reader's own
+	 * conditions, or a masked owner could write a policy whose subquery
+	 * tests guesses against clear values.
+	 * The rewriter puts policies in front of a relation's security quals; the
 	 * ones after them come from security-barrier views written through,
 	 * whose conditions are the reader's own: those are masked.  How many
 	 * are the policies' is asked of the same function the rewriter used.
@@ -564,7 +551,7 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 		{
 			Relation	rel = relation_open(rte->relid, NoLock);
 			bool		rls = rel->rd_rel->relrowsecurity &&
-				gov_owner_trusted(rel->rd_rel->relowner);
+				governance_role_is_admin(rel->rd_rel->relowner);
 
 			relation_close(rel, NoLock);
 			if (rls)
@@ -610,7 +597,7 @@ gov_mask_query(Query *q, GovMaskContext *ctx)
 
 		if (HeapTupleIsValid(tup))
 		{
-			trusted_target = gov_owner_trusted(((Form_pg_class) GETSTRUCT(tup))->relowner);
+			trusted_target = governance_role_is_admin(((Form_pg_class) GETSTRUCT(tup))->relowner);
 			ReleaseSysCache(tup);
 		}
 	}

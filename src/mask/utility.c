@@ -37,15 +37,10 @@
 #include "catalog/namespace.h"
 #include "access/relation.h"
 #include "access/sysattr.h"
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_seclabel.h"
 #include "catalog/pg_type.h"
 #include "parser/parse_type.h"
-#include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/portal.h"
 #include "utils/syscache.h"
 #include "governance/governance.h"
@@ -277,44 +272,37 @@ gov_constraints_reach_masked(List *elts)
 	return false;
 }
 
-/* Is a domain (at any depth) the type of a labelled column? */
+/* Is the domain in arg (at any depth) the type of this labelled column? */
+static bool
+gov_column_of_domain(Oid relid, AttrNumber attnum, const char *label, void *arg)
+{
+	Oid			domain = *(Oid *) arg;
+	Oid			type = get_atttype(relid, attnum);
+
+	/* Walk the chain of domains down to the base type. */
+	for (int depth = 0; OidIsValid(type) && depth < 32; depth++)
+	{
+		HeapTuple	t = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+		Form_pg_type tf;
+
+		if (!HeapTupleIsValid(t))
+			break;
+		if (type == domain)
+		{
+			ReleaseSysCache(t);
+			return true;
+		}
+		tf = (Form_pg_type) GETSTRUCT(t);
+		type = tf->typtype == TYPTYPE_DOMAIN ? tf->typbasetype : InvalidOid;
+		ReleaseSysCache(t);
+	}
+	return false;
+}
+
 static bool
 gov_domain_labelled(Oid domain)
 {
-	Relation	rel = table_open(SecLabelRelationId, AccessShareLock);
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	bool		found = false;
-
-	ScanKeyInit(&key, Anum_pg_seclabel_provider, BTEqualStrategyNumber,
-				F_TEXTEQ, CStringGetTextDatum("governance"));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		FormData_pg_seclabel *sl = (FormData_pg_seclabel *) GETSTRUCT(tup);
-		Oid			type;
-
-		if (sl->classoid != RelationRelationId || sl->objsubid <= 0)
-			continue;
-		type = get_atttype(sl->objoid, sl->objsubid);
-		/* Walk the chain of domains down to the base type. */
-		for (int depth = 0; OidIsValid(type) && depth < 32 && !found; depth++)
-		{
-			HeapTuple	t = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
-			Form_pg_type tf;
-
-			if (!HeapTupleIsValid(t))
-				break;
-			tf = (Form_pg_type) GETSTRUCT(t);
-			found = type == domain;
-			type = tf->typtype == TYPTYPE_DOMAIN ? tf->typbasetype : InvalidOid;
-			ReleaseSysCache(t);
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	return governance_scan_column_labels(gov_column_of_domain, &domain);
 }
 
 /*

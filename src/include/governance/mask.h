@@ -89,7 +89,11 @@ extern void governance_labels_init(void);
 extern void governance_mask_identity_changed(void);
 extern void governance_labels_changed(Oid relid);
 extern bool governance_mask_state_masked_any(void);
-extern bool governance_is_admin(void);
+extern bool governance_role_is_admin(Oid role);
+
+typedef bool (*GovColumnLabelVisitor) (Oid relid, AttrNumber attnum,
+									   const char *label, void *arg);
+extern bool governance_scan_column_labels(GovColumnLabelVisitor visit, void *arg);
 extern void governance_mask_provider_init(void);
 
 /* rewrite.c */

@@ -228,10 +228,8 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	List	   *files;
 	ListCell   *lc;
 	StringInfoData line;
-	uint64		expect = 0;
-	char		prev[GOV_AUDIT_HASH_HEX];
-	bool		have_prev = false;
-	int64		events = 0;
+	uint64		first_seq = 0;
+	GovAuditWalk walk;
 	char		why[256] = "";
 	const char *bad_file = NULL;
 	uint64		bad_seq = 0;
@@ -251,13 +249,9 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	{
 		const char *name = strrchr((char *) linitial(files), '/');
 
-		expect = strtoull((name ? name + 1 : (char *) linitial(files)) + strlen(GOV_SINK_PREFIX), NULL, 10);
-		if (expect == 1)
-		{
-			memcpy(prev, gov_audit_genesis_hash, GOV_AUDIT_HASH_HEX);
-			have_prev = true;
-		}
+		first_seq = strtoull((name ? name + 1 : (char *) linitial(files)) + strlen(GOV_SINK_PREFIX), NULL, 10);
 	}
+	gov_audit_walk_start(&walk, first_seq);
 	foreach(lc, files)
 	{
 		FILE	   *f = AllocateFile(lfirst(lc), "r");
@@ -268,21 +262,9 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 					 errmsg("could not open audit file \"%s\": %m", (char *) lfirst(lc))));
 		while (bad_file == NULL && gov_read_line(f, &line))
 		{
-			uint64		seq = 0;
-			char		hash[GOV_AUDIT_HASH_HEX];
-
-			if (!gov_audit_check_line(line.data, line.len, expect,
-									  have_prev ? prev : NULL, key, keylen,
-									  &seq, hash, why, sizeof(why)))
-			{
+			if (!gov_audit_walk_line(&walk, line.data, line.len, key, keylen,
+									 &bad_seq, why, sizeof(why)))
 				bad_file = lfirst(lc);
-				bad_seq = seq != 0 ? seq : expect;
-				break;
-			}
-			memcpy(prev, hash, GOV_AUDIT_HASH_HEX);
-			have_prev = true;
-			expect = seq + 1;
-			events++;
 		}
 		FreeFile(f);
 		if (bad_file != NULL)
@@ -290,7 +272,7 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	}
 	governance_sink_free_key(key, keylen);
 	values[0] = BoolGetDatum(bad_file == NULL);
-	values[1] = Int64GetDatum(events);
+	values[1] = Int64GetDatum((int64) walk.events);
 	if (bad_file != NULL)
 	{
 		values[2] = Int64GetDatum((int64) bad_seq);

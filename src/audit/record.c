@@ -9,10 +9,11 @@
  * [field:1][kind:1][length:4][bytes], built into memory the caller owns;
  * nothing here allocates.
  *
- * The chain: every line ends with "prev_hash" (the previous line's hash)
- * and "hash", computed over the line up to and including the closing
- * quote of prev_hash.  Deleting, inserting, altering or reordering a line
- * therefore breaks either that line's hash or the next line's prev_hash or
+ * The chain: every line ends with "prev_hash" (the hash of the line
+ * GOV_AUDIT_STRANDS sequence numbers earlier, in the same strand) and
+ * "hash", computed over the line up to and including the closing quote of
+ * prev_hash.  Deleting, inserting, altering or reordering a line
+ * therefore breaks either that line's hash, a later line's prev_hash or
  * the run of sequence numbers; with a key (HMAC) a forger cannot
  * recompute the chain.
  *
@@ -661,7 +662,11 @@ gov_audit_check_line(const char *line, size_t len, uint64_t expect_seq,
 	}
 	if (prev_hash != NULL && memcmp(h - 65, prev_hash, 64) != 0)
 	{
-		snprintf(why, whylen, "line %llu does not chain to the line before it", seq);
+		if (seq > GOV_AUDIT_STRANDS)
+			snprintf(why, whylen, "line %llu does not chain to line %llu (its prev_hash is not that line's hash)",
+					 seq, seq - GOV_AUDIT_STRANDS);
+		else
+			snprintf(why, whylen, "line %llu does not chain to the start of the trail", seq);
 		*seq_out = seq;
 		return false;
 	}
@@ -695,5 +700,52 @@ gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
 		return false;
 	memcpy(hash_out, line + len - 2 - 64, 64);
 	hash_out[64] = '\0';
+	return true;
+}
+
+void
+gov_audit_heads_genesis(GovAuditHeads *heads)
+{
+	int			i;
+
+	for (i = 0; i < GOV_AUDIT_STRANDS; i++)
+		memcpy(heads->hash[i], gov_audit_genesis_hash, GOV_AUDIT_HASH_HEX);
+}
+
+void
+gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq)
+{
+	memset(walk, 0, sizeof(*walk));
+	walk->expect = first_seq;
+	if (first_seq == 1)
+	{
+		gov_audit_heads_genesis(&walk->heads);
+		walk->known = (1u << GOV_AUDIT_STRANDS) - 1;
+	}
+}
+
+bool
+gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
+					const unsigned char *key, size_t keylen,
+					uint64_t *bad_seq, char *why, size_t whylen)
+{
+	const char *prev = NULL;
+	uint64_t	seq = 0;
+	char		hash[GOV_AUDIT_HASH_HEX];
+
+	/* The line must carry expect, so its strand is known before reading it. */
+	if (walk->expect != 0 &&
+		(walk->known & (1u << GOV_AUDIT_STRAND(walk->expect))))
+		prev = walk->heads.hash[GOV_AUDIT_STRAND(walk->expect)];
+	if (!gov_audit_check_line(line, len, walk->expect, prev, key, keylen,
+							  &seq, hash, why, whylen))
+	{
+		*bad_seq = seq != 0 ? seq : walk->expect;
+		return false;
+	}
+	memcpy(walk->heads.hash[GOV_AUDIT_STRAND(seq)], hash, GOV_AUDIT_HASH_HEX);
+	walk->known |= 1u << GOV_AUDIT_STRAND(seq);
+	walk->expect = seq + 1;
+	walk->events++;
 	return true;
 }

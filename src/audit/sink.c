@@ -31,8 +31,12 @@
 #include "governance/governance.h"
 #include "nodes/pg_list.h"
 
-/* Longest line we expect; we read this much of a file's end to resume. */
-#define GOV_SINK_TAIL (512 * 1024)
+/*
+ * How much of a file's end is read to resume the chain: more than
+ * GOV_AUDIT_STRANDS of the longest lines a record renders to (a record of
+ * at most GOV_AUDIT_MAX_RECORD bytes, every byte escaped).
+ */
+#define GOV_SINK_TAIL ((off_t) (GOV_AUDIT_STRANDS + 1) * (6 * GOV_AUDIT_MAX_RECORD + 1024))
 
 static int
 gov_cmp_names(const ListCell *a, const ListCell *b)
@@ -121,6 +125,84 @@ gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
 }
 
 /*
+ * Learn the last hash of every strand: the hashes of the last
+ * GOV_AUDIT_STRANDS lines of the trail, which ends at last_seq in the
+ * first size bytes of the newest file; older files are read when the
+ * newest holds fewer lines.  Strands with no line yet stay at genesis.
+ */
+static bool
+gov_collect_heads(List *files, off_t size, uint64 last_seq, GovAuditHeads *heads,
+				  char *err, size_t errlen)
+{
+	uint64		lowest = last_seq > GOV_AUDIT_STRANDS ? last_seq - GOV_AUDIT_STRANDS + 1 : 1;
+	uint32		need = 0,
+				found = 0;
+	uint64		s;
+
+	gov_audit_heads_genesis(heads);
+	for (s = lowest; s <= last_seq; s++)
+		need |= 1u << GOV_AUDIT_STRAND(s);
+	for (int i = list_length(files) - 1; i >= 0 && found != need; i--)
+	{
+		const char *path = (const char *) list_nth(files, i);
+		int			fd = open(path, O_RDONLY | PG_BINARY, 0);
+		struct stat st;
+		off_t		end,
+					start;
+		char	   *buf,
+				   *p;
+		ssize_t		got;
+
+		if (fd < 0 || fstat(fd, &st) != 0)
+		{
+			snprintf(err, errlen, "could not read audit file \"%s\": %m", path);
+			if (fd >= 0)
+				close(fd);
+			return false;
+		}
+		end = i == list_length(files) - 1 ? Min(size, st.st_size) : st.st_size;
+		start = end > GOV_SINK_TAIL ? end - GOV_SINK_TAIL : 0;
+		buf = palloc(end - start + 1);
+		got = pread(fd, buf, end - start, start);
+		close(fd);
+		if (got != (ssize_t) (end - start))
+		{
+			snprintf(err, errlen, "could not read audit file \"%s\": %m", path);
+			pfree(buf);
+			return false;
+		}
+		/* Complete lines only, newest first; a line cut by start is not one. */
+		p = buf + got;
+		while (p > buf && found != need)
+		{
+			char	   *line = p - 1;
+			uint64		seq;
+			char		hash[GOV_AUDIT_HASH_HEX];
+
+			while (line > buf && line[-1] != '\n')
+				line--;
+			if (line == buf && start > 0)
+				break;
+			if (p - line > 1 && gov_audit_line_tail(line, p - line, &seq, hash) &&
+				seq >= lowest && seq <= last_seq)
+			{
+				memcpy(heads->hash[GOV_AUDIT_STRAND(seq)], hash, GOV_AUDIT_HASH_HEX);
+				found |= 1u << GOV_AUDIT_STRAND(seq);
+			}
+			p = line;
+		}
+		pfree(buf);
+	}
+	if (found != need)
+	{
+		snprintf(err, errlen, "the audit trail does not hold the last %d lines before sequence number %llu",
+				 GOV_AUDIT_STRANDS, (unsigned long long) last_seq + 1);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The newest complete line's sequence number.  A newest file without one
  * (created, then a crash before its first line was whole) is passed over:
  * the chain ends in the file before it.
@@ -204,11 +286,12 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 	struct stat st;
 	off_t		complete;
 	int			fd;
+	char		hash[GOV_AUDIT_HASH_HEX];
 
 	sink->fd = -1;
 	sink->size = 0;
 	sink->last_seq = 0;
-	strlcpy(sink->last_hash, gov_audit_genesis_hash, sizeof(sink->last_hash));
+	gov_audit_heads_genesis(&sink->heads);
 
 	if (mkdir(governance_audit_directory, S_IRWXU) != 0 && errno != EEXIST)
 	{
@@ -227,7 +310,7 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 			close(fd);
 		return false;
 	}
-	if (!gov_last_line(fd, st.st_size, &complete, &sink->last_seq, sink->last_hash))
+	if (!gov_last_line(fd, st.st_size, &complete, &sink->last_seq, hash))
 	{
 		snprintf(err, errlen, "the last line of \"%s\" is not a governance audit event", (char *) llast(files));
 		close(fd);
@@ -267,6 +350,11 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 				(errmsg("governance audit: removed \"%s\", which a crash left without a complete line",
 						(char *) llast(files))));
 		return governance_sink_open(sink, err, errlen);
+	}
+	if (!gov_collect_heads(files, complete, sink->last_seq, &sink->heads, err, errlen))
+	{
+		close(fd);
+		return false;
 	}
 	sink->fd = fd;
 	sink->size = complete;

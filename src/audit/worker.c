@@ -6,9 +6,9 @@
  * One background worker, registered at preload and started with the
  * postmaster (so it runs on a hot standby too), restarted a second after
  * it dies.  Each round it renders the finished records at the ring's tail
- * as JSON lines, then chains each to the one before (prev_hash, hash) in
- * one pass over the batch, which hashes most of the lines' bytes several
- * lines at a time (src/audit/chain.c), appends the batch to the sink with
+ * as JSON lines, then chains them (prev_hash, hash) in one pass over the
+ * batch, which hashes many lines at a time (src/audit/chain.c), appends
+ * the batch to the sink with
  * one write and one fdatasync, and
  * only then frees the ring space and wakes backends waiting for room or
  * for durability.  If the sink fails, nothing is freed: the events wait
@@ -63,7 +63,7 @@ typedef struct GovBatch
 	size_t		len;
 	uint64		first_seq;		/* first line in buf, 0 if none */
 	uint64		last_seq;		/* last record visited (written or skipped) */
-	char		hash[GOV_AUDIT_HASH_HEX];	/* chain position after buf */
+	GovAuditHeads heads;		/* chain position after buf */
 	unsigned char *key;
 	size_t		keylen;
 	bool		full;
@@ -71,6 +71,7 @@ typedef struct GovBatch
 	int			nlines;
 	char	  **lines;
 	size_t	   *prefix;
+	uint64	   *seqs;
 } GovBatch;
 
 static unsigned char *gov_hmac_key = NULL;
@@ -134,6 +135,7 @@ gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
 	}
 	if (b->first_seq == 0)
 		b->first_seq = seq;
+	b->seqs[b->nlines] = seq;
 	b->lines[b->nlines++] = b->buf + b->len;
 	b->len += n;
 	return true;
@@ -159,6 +161,7 @@ governance_audit_worker_main(Datum arg)
 	b.buf = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_BYTES);
 	b.lines = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(char *));
 	b.prefix = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(size_t));
+	b.seqs = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(uint64));
 	b.sink = &sink;
 
 	while (!governance_sink_open(&sink, err, sizeof(err)))
@@ -198,11 +201,11 @@ governance_audit_worker_main(Datum arg)
 		b.last_seq = 0;
 		b.key = gov_hmac_key;
 		b.keylen = gov_hmac_keylen;
-		memcpy(b.hash, sink.last_hash, GOV_AUDIT_HASH_HEX);
+		b.heads = sink.heads;
 		n = governance_ring_read(gov_batch_visit, &b, GOV_BATCH_RECORDS, &end_pos);
-		/* Hash the whole batch at once: most of it lines in parallel. */
-		gov_audit_chain(b.lines, b.prefix, b.nlines, b.hash, b.key, b.keylen,
-						b.hash);
+		/* Hash the whole batch at once, many lines in parallel. */
+		gov_audit_chain(b.lines, b.prefix, b.seqs, b.nlines, &b.heads, b.key,
+						b.keylen);
 
 		if (n > 0)
 		{
@@ -212,7 +215,7 @@ governance_audit_worker_main(Datum arg)
 				if (b.len > 0)
 				{
 					sink.last_seq = b.last_seq;
-					memcpy(sink.last_hash, b.hash, GOV_AUDIT_HASH_HEX);
+					sink.heads = b.heads;
 				}
 				governance_ring_consumed(end_pos, b.last_seq);
 				governance_ring_note_flush(n, GetCurrentTimestamp());

@@ -4,11 +4,12 @@
  *	  What the audit worker spends per event on rendering and hashing,
  *	  and a check that the batched hash chain is the standard one.
  *
- * The check chains batches of every size that matters to the lanes (0 to
- * 17, 100, 1001 lines) of lines of many lengths, with no key and with
- * keys shorter than, as long as and longer than a SHA-256 block, and
- * verifies every line with gov_audit_check_line, which hashes with
- * OpenSSL's HMAC: a line chained wrongly fails.  The timing renders and
+ * The check chains batches of every size that matters to the lanes and
+ * strands (0 to 17, 100, 1001 lines) of lines of many lengths, from the
+ * start of a trail and from the middle, with no key and with keys shorter
+ * than, as long as and longer than a SHA-256 block, with every SIMD width
+ * the CPU has, and verifies every line with gov_audit_walk_line, which
+ * hashes with OpenSSL's HMAC: a line chained wrongly fails.  The timing renders and
  * hashes a typical select-only event (the one pgbench -S produces) in
  * batches as the worker does, per-line with OpenSSL and batched, and
  * reports the fastest of several runs in nanoseconds of CPU per event.
@@ -34,6 +35,7 @@ static char buf[32 << 20];
 static char *lines[BATCH];
 static size_t prefix[BATCH];
 static size_t lens[BATCH];
+static uint64_t seqs[BATCH];
 
 /* A statement event; stmtlen < 0 gives pgbench -S's statement. */
 static size_t
@@ -75,49 +77,59 @@ make_record(char *rec, size_t cap, int stmtlen)
 	return gov_audit_record_finish(&r);
 }
 
-/* Chain n lines of varied lengths and verify each with OpenSSL. */
+/*
+ * Chain n lines of varied lengths, continuing a trail whose last line is
+ * first - 1, and verify each with OpenSSL.
+ */
 static int
-check(int n, const unsigned char *key, size_t keylen)
+check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 {
 	char		rec[GOV_AUDIT_MAX_RECORD];
-	char		hash[GOV_AUDIT_HASH_HEX],
-				expect[GOV_AUDIT_HASH_HEX],
-				why[256];
+	char		why[256];
+	GovAuditHeads heads;
+	GovAuditWalk walk;
 	size_t		off = 0;
-	uint64_t	seq;
+	uint64_t	bad;
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
 		size_t		rl = make_record(rec, sizeof(rec), (i * 37) % 700);
 
+		seqs[i] = first + i;
 		lines[i] = buf + off;
-		lens[i] = gov_audit_render_line(rec, rl, 1000 + i, buf + off,
+		lens[i] = gov_audit_render_line(rec, rl, seqs[i], buf + off,
 										sizeof(buf) - off, &prefix[i]);
 		if (lens[i] == 0)
 			return 0;
 		off += lens[i];
 	}
-	/* Chained from some earlier line, not only from the genesis hash. */
-	memcpy(hash, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 65);
-	memcpy(expect, hash, sizeof(hash));
-	gov_audit_chain(lines, prefix, n, hash, key, keylen, hash);
+	/* Chained from earlier lines, each strand's own, unless at genesis. */
+	gov_audit_walk_start(&walk, first);
+	if (first > 1)
+	{
+		for (i = 0; i < GOV_AUDIT_STRANDS; i++)
+		{
+			snprintf(walk.heads.hash[i], GOV_AUDIT_HASH_HEX,
+					 "%02d23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", i);
+			walk.known |= 1u << i;
+		}
+	}
+	heads = walk.heads;
+	gov_audit_chain(lines, prefix, seqs, n, &heads, key, keylen);
 	for (i = 0; i < n; i++)
 	{
-		char		prev[GOV_AUDIT_HASH_HEX];
-
-		memcpy(prev, expect, sizeof(prev));
-		if (!gov_audit_check_line(lines[i], lens[i], 1000 + i, prev, key, keylen,
-								  &seq, expect, why, sizeof(why)))
+		if (!gov_audit_walk_line(&walk, lines[i], lens[i], key, keylen,
+								 &bad, why, sizeof(why)))
 		{
-			printf("FAILED: %d lines, key of %zu bytes, line %d: %s\n",
-				   n, keylen, i, why);
+			printf("FAILED: %d lines from %llu, key of %zu bytes, line %d: %s\n",
+				   n, (unsigned long long) first, keylen, i, why);
 			return 0;
 		}
 	}
-	if (memcmp(hash, expect, 64) != 0)
+	if (memcmp(&heads, &walk.heads, sizeof(heads)) != 0)
 	{
-		printf("FAILED: %d lines, key of %zu bytes: wrong last hash\n", n, keylen);
+		printf("FAILED: %d lines, key of %zu bytes: wrong strand heads\n", n, keylen);
 		return 0;
 	}
 	return 1;
@@ -138,12 +150,14 @@ time_events(int mode, const unsigned char *key, size_t keylen)
 {
 	char		rec[GOV_AUDIT_MAX_RECORD];
 	char		hash[GOV_AUDIT_HASH_HEX];
+	GovAuditHeads heads;
 	size_t		rl = make_record(rec, sizeof(rec), -1);
 	double		start = cpu_ns();
 	int			done,
 				i;
 
 	memcpy(hash, gov_audit_genesis_hash, sizeof(hash));
+	gov_audit_heads_genesis(&heads);
 	for (done = 0; done < EVENTS; done += BATCH)
 	{
 		size_t		off = 0;
@@ -151,6 +165,7 @@ time_events(int mode, const unsigned char *key, size_t keylen)
 		for (i = 0; i < BATCH; i++)
 		{
 			lines[i] = buf + off;
+			seqs[i] = done + i + 1;
 			if (mode == 1)
 				lens[i] = gov_audit_render(rec, rl, done + i + 1, hash, key, keylen,
 										   buf + off, sizeof(buf) - off, hash);
@@ -160,7 +175,7 @@ time_events(int mode, const unsigned char *key, size_t keylen)
 			off += lens[i];
 		}
 		if (mode == 2)
-			gov_audit_chain(lines, prefix, BATCH, hash, key, keylen, hash);
+			gov_audit_chain(lines, prefix, seqs, BATCH, &heads, key, keylen);
 	}
 	return (cpu_ns() - start) / EVENTS;
 }
@@ -173,17 +188,31 @@ main(void)
 	unsigned char key[200];
 	const char *const names[] = {"render only", "render + OpenSSL HMAC per line",
 	"render + batched chain"};
+	static const char *const simd_names[] = {"no SIMD", "AVX2 (8 lanes)",
+	"AVX-512 (16 lanes)"};
 	size_t		k;
 	size_t		s;
 	int			ok = 1,
+				level,
 				mode;
 
 	for (k = 0; k < sizeof(key); k++)
 		key[k] = (unsigned char) (k * 7 + 3);
-	for (k = 0; k < sizeof(keylens) / sizeof(keylens[0]); k++)
-		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-			ok &= check(sizes[s], keylens[k] ? key : NULL, keylens[k]);
+	for (level = GOV_CHAIN_SIMD_NONE; level <= GOV_CHAIN_SIMD_AVX512; level++)
+	{
+		if (gov_audit_chain_simd(level) != level)
+			continue;			/* the CPU lacks it */
+		printf("checking the chain with %s\n", simd_names[level]);
+		for (k = 0; k < sizeof(keylens) / sizeof(keylens[0]); k++)
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+			{
+				ok &= check(sizes[s], 1, keylens[k] ? key : NULL, keylens[k]);
+				ok &= check(sizes[s], 1000 + s, keylens[k] ? key : NULL, keylens[k]);
+			}
+	}
+	gov_audit_chain_simd(GOV_CHAIN_SIMD_AVX512);
 	printf("batched chain = OpenSSL HMAC-SHA-256 chain: %s\n", ok ? "yes" : "NO");
+	printf("timed with %s\n", simd_names[gov_audit_chain_simd(-1)]);
 
 	printf("CPU per select-only event (%d events, batches of %d, best of 5):\n",
 		   EVENTS, BATCH);

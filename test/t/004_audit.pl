@@ -145,6 +145,32 @@ is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't'
 ($events) = split /\|/, count_marked('after-empty-file-marker');
 is($events, 1, 'the next statement is in the trail');
 
+# 3c. The trail is 16 interleaved chains, so resuming needs the hashes of
+# the last 16 lines, which can span files: a newest file holding only
+# three lines (as rotation leaves it) sends the worker to the file before.
+$node->safe_psql('postgres', q{
+	DO $$ BEGIN FOR i IN 1..40 LOOP PERFORM 'split-marker'; END LOOP; END $$});
+ok(drained(), 'events before the split are written');
+$node->stop;
+{
+	my @trail = sort glob("$data/pg_governance/audit-*.jsonl");
+	my @tail = split /^/, slurp_file($trail[-1]);
+	die "newest file too short to split" if @tail < 20;
+	my @moved = splice(@tail, -3);
+	my ($first) = $moved[0] =~ /^\{"seq":(\d+),/;
+	open my $old, '>', $trail[-1] or die;
+	print $old join('', @tail);
+	close $old;
+	open my $new, '>', sprintf("%s/pg_governance/audit-%020d.jsonl", $data, $first) or die;
+	print $new join('', @moved);
+	close $new;
+}
+$node->start;
+$node->safe_psql('postgres', q{SELECT 'after-split-marker'});
+ok(drained(), 'the worker resumes from a newest file shorter than the strands');
+is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't',
+	'and every strand goes on unbroken across the files');
+
 # 4. A sink that cannot be written: events wait in the ring, none lost.
 # The small audit_file_size forces a new file, which cannot be created
 # while the directory is read-only.

@@ -6,9 +6,9 @@
  * Usage: verify-audit [--key FILE] AUDIT-FILE...
  *
  * Walks the files in the order given (oldest first), checking every line's
- * hash and its link to the line before, and that sequence numbers run on
- * without a gap.  A trail whose first file is named for sequence number 1
- * must start from the genesis hash.  Prints "ok: N events" and exits 0, or
+ * hash and its link to the line before it in its strand, and that sequence
+ * numbers run on without a gap.  A trail whose first file is named for
+ * sequence number 1 must start from the genesis hash.  Prints "ok: N events" and exits 0, or
  * the first sequence number at which the chain breaks and why, and exits
  * 1.  Needs no server: it links only src/audit/record.c and libcrypto.
  *
@@ -45,10 +45,8 @@ main(int argc, char **argv)
 {
 	unsigned char *key = NULL;
 	size_t		keylen = 0;
-	char		prev[GOV_AUDIT_HASH_HEX];
-	int			have_prev = 0;
-	unsigned long long expect = 0;
-	unsigned long long events = 0;
+	unsigned long long first_seq = 0;
+	GovAuditWalk walk;
 	int			i = 1;
 	char	   *line = NULL;
 	size_t		cap = 0;
@@ -68,13 +66,9 @@ main(int argc, char **argv)
 		const char *digits = strstr(name ? name : argv[i], "audit-");
 
 		if (digits != NULL)
-			expect = strtoull(digits + 6, NULL, 10);
-		if (expect == 1)
-		{
-			memcpy(prev, gov_audit_genesis_hash, GOV_AUDIT_HASH_HEX);
-			have_prev = 1;
-		}
+			first_seq = strtoull(digits + 6, NULL, 10);
 	}
+	gov_audit_walk_start(&walk, first_seq);
 	for (; i < argc; i++)
 	{
 		FILE	   *f = fopen(argv[i], "r");
@@ -87,26 +81,20 @@ main(int argc, char **argv)
 		}
 		while ((n = getline(&line, &cap, f)) > 0)
 		{
-			uint64_t	seq = 0;
-			char		hash[GOV_AUDIT_HASH_HEX];
+			uint64_t	bad_seq = 0;
 			char		why[256];
 
-			if (!gov_audit_check_line(line, (size_t) n, expect,
-									  have_prev ? prev : NULL, key, keylen,
-									  &seq, hash, why, sizeof(why)))
+			if (!gov_audit_walk_line(&walk, line, (size_t) n, key, keylen,
+									 &bad_seq, why, sizeof(why)))
 			{
 				printf("broken at sequence number %llu in %s: %s\n",
-					   (unsigned long long) (seq ? seq : expect), argv[i], why);
+					   (unsigned long long) bad_seq, argv[i], why);
 				return 1;
 			}
-			memcpy(prev, hash, GOV_AUDIT_HASH_HEX);
-			have_prev = 1;
-			expect = seq + 1;
-			events++;
 		}
 		fclose(f);
 	}
-	printf("ok: %llu events\n", events);
+	printf("ok: %llu events\n", (unsigned long long) walk.events);
 	free(line);
 	free(key);
 	return 0;

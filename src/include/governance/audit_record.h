@@ -12,7 +12,8 @@
  *
  * A line is {"seq":N,<fields...>,"prev_hash":"<hex>","hash":"<hex>"}; the
  * hash is HMAC-SHA-256 (keyed) or SHA-256 (no key) over the line's bytes up
- * to and including the prev_hash value's closing quote.
+ * to and including the prev_hash value's closing quote, and prev_hash is
+ * the hash of the line GOV_AUDIT_STRANDS sequence numbers earlier.
  *
  * src/include/governance/audit_record.h
  *
@@ -136,15 +137,40 @@ extern size_t gov_audit_render_line(const char *rec, size_t reclen,
 #define GOV_AUDIT_HASH_GAP 10	/* strlen("\",\"hash\":\"") */
 
 /*
- * Chain n lines rendered by gov_audit_render_line (prefix[i] as it set
- * it) to prev_hash and to one another, filling in both hashes of each;
- * hash_out (which may be prev_hash) gets the last line's hash.  Hashes
- * GOV_AUDIT_CHAIN_LANES lines at a time (src/audit/chain.c).
+ * The chain has GOV_AUDIT_STRANDS strands: the line with sequence number
+ * s carries, as prev_hash, the hash of line s - GOV_AUDIT_STRANDS (the
+ * genesis hash for the first GOV_AUDIT_STRANDS lines of a trail), so that
+ * consecutive lines can be hashed at the same time.  heads holds the last
+ * hash of each strand, indexed by GOV_AUDIT_STRAND(seq).
  */
-#define GOV_AUDIT_CHAIN_LANES 8
-extern void gov_audit_chain(char *const *lines, const size_t *prefix, int n,
-							const char *prev_hash, const unsigned char *key,
-							size_t keylen, char *hash_out);
+#define GOV_AUDIT_STRANDS 16
+#define GOV_AUDIT_STRAND(seq) ((int) ((seq) % GOV_AUDIT_STRANDS))
+
+typedef struct GovAuditHeads
+{
+	char		hash[GOV_AUDIT_STRANDS][GOV_AUDIT_HASH_HEX];
+} GovAuditHeads;
+
+/* Every strand at the genesis hash: a trail with no line yet. */
+extern void gov_audit_heads_genesis(GovAuditHeads *heads);
+
+/*
+ * Chain n lines rendered by gov_audit_render_line (prefix[i] as it set
+ * it; seqs[i] the sequence number rendered, consecutive), filling in both
+ * hashes of each and advancing heads (src/audit/chain.c).
+ */
+extern void gov_audit_chain(char *const *lines, const size_t *prefix,
+							const uint64_t *seqs, int n, GovAuditHeads *heads,
+							const unsigned char *key, size_t keylen);
+
+/*
+ * The widest SIMD gov_audit_chain uses: what the CPU has, capped by limit
+ * (one of the values below) when limit >= 0, for tests of every path.
+ */
+#define GOV_CHAIN_SIMD_NONE 0
+#define GOV_CHAIN_SIMD_AVX2 1
+#define GOV_CHAIN_SIMD_AVX512 2
+extern int	gov_audit_chain_simd(int limit);
 
 /* The hash of a line's chained prefix (HMAC-SHA-256, or SHA-256 if no key). */
 extern void gov_audit_hash(const unsigned char *key, size_t keylen,
@@ -155,8 +181,8 @@ extern const char gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX];
 
 /*
  * Check one line against the chain.  expect_seq is the sequence number the
- * line must carry (0: take whatever it carries), prev_hash the previous
- * line's hash.  On success returns true and fills seq_out and hash_out.
+ * line must carry (0: take whatever it carries), prev_hash the hash its
+ * prev_hash must be (NULL: not checked).  On success returns true and fills seq_out and hash_out.
  * On failure returns false with a reason, and seq_out is the first sequence
  * number at which the trail is no longer intact.
  */
@@ -172,5 +198,25 @@ extern bool gov_audit_check_line(const char *line, size_t len,
  */
 extern bool gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
 								char *hash_out);
+
+/*
+ * Walking a trail line by line to verify it.  Start with the sequence
+ * number of its first line (1 for a whole trail, whose strands start at
+ * the genesis hash; 0 if unknown, which checks no line against hashes
+ * before the walk); then give it each line.  A line that breaks the trail
+ * returns false with the first sequence number no longer intact and why.
+ */
+typedef struct GovAuditWalk
+{
+	uint64_t	expect;			/* next sequence number, 0 if unknown */
+	GovAuditHeads heads;
+	uint32_t	known;			/* strands whose head is known */
+	uint64_t	events;			/* lines verified */
+} GovAuditWalk;
+
+extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq);
+extern bool gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
+								const unsigned char *key, size_t keylen,
+								uint64_t *bad_seq, char *why, size_t whylen);
 
 #endif							/* GOVERNANCE_AUDIT_RECORD_H */

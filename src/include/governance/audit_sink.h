@@ -23,7 +23,7 @@ typedef struct GovSink
 	char		path[1024];
 	off_t		size;			/* bytes known complete */
 	uint64		last_seq;		/* last sequence number in the trail */
-	char		last_hash[GOV_AUDIT_HASH_HEX];
+	GovAuditHeads heads;		/* the last hash of each strand */
 } GovSink;
 
 /* The last sequence number already in the trail (0 if none). */

@@ -63,11 +63,12 @@ rc=$?
 cat "$work/unit.out"
 gov_record_counted unit $rc "$work/unit.out"
 
-gov_say "the audit worker's batched hash chain against OpenSSL"
+gov_say "the audit worker's batched hash chain against OpenSSL, and its JSON escaping"
 gov_as_pg test/bench/chain.sh > "$work/chain.out" 2>&1
 rc=$?
 cat "$work/chain.out"
-if [ $rc = 0 ] && grep -q 'chain = OpenSSL HMAC-SHA-256 chain: yes' "$work/chain.out"; then
+if [ $rc = 0 ] && grep -q 'chain = OpenSSL HMAC-SHA-256 chain: yes' "$work/chain.out" \
+	&& grep -q 'JSON escaping = plain escaping, values at a page.s end: yes' "$work/chain.out"; then
 	gov_record chain 0 1 0
 else
 	gov_record chain 1 0 1

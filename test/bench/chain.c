@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "governance/audit_record.h"
 
@@ -135,6 +137,105 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 	return 1;
 }
 
+/* JSON string escaping written the plain way, to check the fast one. */
+static size_t
+reference_escape(const char *v, size_t n, char *out)
+{
+	size_t		o = 0,
+				i;
+
+	out[o++] = '"';
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) v[i];
+
+		if (c == '"' || c == '\\')
+		{
+			out[o++] = '\\';
+			out[o++] = (char) c;
+		}
+		else if (c == '\n')
+			o += sprintf(out + o, "\\n");
+		else if (c == '\r')
+			o += sprintf(out + o, "\\r");
+		else if (c == '\t')
+			o += sprintf(out + o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(out + o, "\\u%04x", c);
+		else
+			out[o++] = (char) c;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * Render a one-field record whose value is every length up to 70 with a
+ * byte that needs escaping at every position (and none), from a record
+ * that ends on the last byte of a page followed by an unmapped page, so
+ * a scan reading past the value's end would crash; compare with the
+ * plain escaper.
+ */
+static int
+check_escaping(void)
+{
+	static const char specials[] = {'"', '\\', '\n', '\r', '\t', 0x01, 0x1f, 0x7f, (char) 0xc3};
+	long		page = sysconf(_SC_PAGESIZE);
+	char	   *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+						   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char		rec[256],
+				value[80],
+				expect[600],
+				out[1024];
+	int			len,
+				pos,
+				k,
+				bad = 0;
+
+	if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE) != 0)
+	{
+		printf("FAILED: cannot map a guard page\n");
+		return 0;
+	}
+	for (len = 0; len <= 70; len++)
+		for (pos = -1; pos < len; pos++)
+			for (k = 0; k < (int) sizeof(specials); k++)
+			{
+				GovAuditRecord r;
+				size_t		rl,
+							prefix,
+							n,
+							el;
+				char	   *at;
+				char	   *v;
+
+				memset(value, 'a' + len % 26, len);
+				if (pos >= 0)
+					value[pos] = specials[k];
+				value[len] = '\0';
+				gov_audit_record_init(&r, rec, sizeof(rec));
+				gov_audit_put_str(&r, GOV_AF_STATEMENT, value);
+				rl = gov_audit_record_finish(&r);
+				at = map + page - rl;
+				memcpy(at, rec, rl);
+				n = gov_audit_render_line(at, rl, 7, out, sizeof(out), &prefix);
+				el = reference_escape(value, len, expect);
+				v = strstr(out, "\"statement\":");
+				if (n == 0 || v == NULL || strncmp(v + 12, expect, el) != 0 ||
+					strncmp(v + 12 + el, ",\"prev_hash\"", 12) != 0)
+				{
+					if (bad++ < 3)
+						printf("FAILED: escaping a value of %d bytes, byte 0x%02x at %d: %s\n",
+							   len, (unsigned char) specials[k], pos, out);
+				}
+				if (pos < 0)
+					break;		/* no special byte: one case, not one per k */
+			}
+	munmap(map, 2 * page);
+	return bad == 0;
+}
+
 static double
 cpu_ns(void)
 {
@@ -193,6 +294,7 @@ main(void)
 	size_t		k;
 	size_t		s;
 	int			ok = 1,
+				escaping,
 				level,
 				mode;
 
@@ -212,6 +314,10 @@ main(void)
 	}
 	gov_audit_chain_simd(GOV_CHAIN_SIMD_AVX512);
 	printf("batched chain = OpenSSL HMAC-SHA-256 chain: %s\n", ok ? "yes" : "NO");
+	escaping = check_escaping();
+	printf("JSON escaping = plain escaping, values at a page's end: %s\n",
+		   escaping ? "yes" : "NO");
+	ok &= escaping;
 	printf("timed with %s\n", simd_names[gov_audit_chain_simd(-1)]);
 
 	printf("CPU per select-only event (%d events, batches of %d, best of 5):\n",

@@ -22,6 +22,7 @@
 #include "governance/audit.h"
 #include "governance/approval.h"
 #include "governance/audit_events.h"
+#include "governance/audit_record.h"
 #include "governance/governance.h"
 #include "governance/guard.h"
 #include "governance/identity.h"
@@ -55,6 +56,7 @@ int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
+int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
 
 static const struct config_enum_entry gov_audit_level_options[] = {
@@ -75,6 +77,15 @@ static const struct config_enum_entry gov_audit_statement_options[] = {
 static const struct config_enum_entry gov_audit_on_full_options[] = {
 	{"block", GOV_AUDIT_FULL_BLOCK, false},
 	{"drop", GOV_AUDIT_FULL_DROP, false},
+	{NULL, 0, false}
+};
+
+/* The widest SIMD the chain may use; the CPU decides within it. */
+static const struct config_enum_entry gov_audit_chain_simd_options[] = {
+	{"auto", GOV_CHAIN_SIMD_AVX512, false},
+	{"avx512", GOV_CHAIN_SIMD_AVX512, true},
+	{"avx2", GOV_CHAIN_SIMD_AVX2, false},
+	{"none", GOV_CHAIN_SIMD_NONE, false},
 	{NULL, 0, false}
 };
 
@@ -238,6 +249,16 @@ gov_define_settings(void)
 							 &governance_audit_on_full,
 							 GOV_AUDIT_FULL_BLOCK,
 							 gov_audit_on_full_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_chain_simd",
+							 "Widest SIMD instructions the audit worker hashes with: auto (the widest the CPU has), avx2 or none.",
+							 "avx2 avoids AVX-512, which lowers the clock of the whole core on some CPUs.",
+							 &governance_audit_chain_simd,
+							 GOV_CHAIN_SIMD_AVX512,
+							 gov_audit_chain_simd_options,
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);

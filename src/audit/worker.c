@@ -77,12 +77,25 @@ typedef struct GovBatch
 static unsigned char *gov_hmac_key = NULL;
 static size_t gov_hmac_keylen = 0;
 
-/* Read the chain key; none (plain SHA-256) if the setting is empty. */
+/*
+ * Read the chain key (none, plain SHA-256, if the setting is empty), and
+ * take the chain's SIMD limit.
+ */
 static void
 gov_load_hmac_key(void)
 {
 	char		err[512];
 
+	static int	last_simd = -1;
+	int			simd = gov_audit_chain_simd(governance_audit_chain_simd);
+
+	if (simd != last_simd)
+		ereport(LOG,
+				(errmsg("governance audit worker hashes %s",
+						simd == GOV_CHAIN_SIMD_AVX512 ? "16 lines at a time with AVX-512" :
+						simd == GOV_CHAIN_SIMD_AVX2 ? "8 lines at a time with AVX2" :
+						"one line at a time, without SIMD instructions")));
+	last_simd = simd;
 	governance_sink_free_key(gov_hmac_key, gov_hmac_keylen);
 	gov_hmac_key = governance_sink_read_key(&gov_hmac_keylen, err, sizeof(err));
 	if (gov_hmac_key == NULL && err[0] != '\0')

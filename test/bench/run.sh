@@ -4,7 +4,7 @@
 #	  Measure governance against vanilla PostgreSQL and pgaudit in one run.
 #
 # Usage: test/bench/run.sh [--duration S] [--rounds N] [--clients C]
-#                          [--scale F] [--suite identity|audit|audit-select|all]
+#                          [--scale F] [--suite identity|audit|audit-select|audit-simd|all]
 #                          [--quick] [--keep]
 #
 # Environment: PGBIN, the PostgreSQL binaries to build against and run
@@ -87,7 +87,8 @@ Usage: test/bench/run.sh [options]
   --clients C    pgbench clients (default 2); threads are min(C, 2)
   --scale F      pgbench scale factor, the same for every cluster (default 10)
   --suite NAME   identity, audit, audit-select (workload A of the audit
-                 suite alone) or all (default identity)
+                 suite alone), audit-simd (the audit worker hashing with
+                 AVX-512 against AVX2 only) or all (default identity)
   --quick        short run: 5 s x 2 rounds (explicit options still win)
   --keep         keep the temporary directory (clusters, logs) on exit
   -h, --help     this text
@@ -276,6 +277,10 @@ governance.audit_level = 'none'" 'CREATE EXTENSION governance;'
 	# The audit trail on: every statement to the JSON-lines file.
 	config audit governance "$audit" 'CREATE EXTENSION governance;'
 
+	# The same, hashing with AVX2 only (no AVX-512 clock penalty).
+	config audit_avx2 governance "$audit
+governance.audit_chain_simd = 'avx2'" 'CREATE EXTENSION governance;'
+
 	# The same, each statement waiting until its event is durable.
 	config audit_sync governance "$audit
 governance.audit_sync = on" 'CREATE EXTENSION governance;'
@@ -285,6 +290,7 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 	workload A.pgaudit pgaudit "-S"
 	workload A.governance governance "-S"
 	workload A.audit audit "-S"
+	workload A.audit_avx2 audit_avx2 "-S"
 
 	# C: TPC-B, the write mix, without and with a durable event per
 	# statement before it returns.
@@ -307,6 +313,10 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 		"A  governance audit_level=all / vanilla (select-only)"
 	ratio A.audit A.pgaudit 100 \
 		"A  governance audit_level=all / pgaudit log=all (select-only)"
+	ratio A.audit_avx2 A.vanilla - \
+		"A  governance audit_level=all, chain_simd=avx2 / vanilla (select-only)"
+	ratio A.audit_avx2 A.audit - \
+		"A  governance chain_simd=avx2 / auto (select-only)"
 	ratio C.audit C.vanilla - \
 		"C  governance audit_level=all / vanilla (TPC-B)"
 	ratio C.audit_sync C.vanilla - \
@@ -315,6 +325,7 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 	SUITES[identity]="A.vanilla A.pgaudit A.governance B.setting B.token"
 	SUITES[audit]="A.vanilla A.pgaudit A.audit C.vanilla C.audit C.audit_sync"
 	SUITES[audit-select]="A.vanilla A.pgaudit A.audit"
+	SUITES[audit-simd]="A.vanilla A.audit A.audit_avx2"
 	SUITES[all]="${WORKLOADS[*]}"
 }
 

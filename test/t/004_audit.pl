@@ -171,6 +171,20 @@ ok(drained(), 'the worker resumes from a newest file shorter than the strands');
 is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't',
 	'and every strand goes on unbroken across the files');
 
+# 3d. Every width the worker can hash with writes a trail that verifies.
+for my $simd ('none', 'avx2', 'auto')
+{
+	$node->append_conf('postgresql.conf', "governance.audit_chain_simd = $simd\n");
+	$node->reload;
+	$node->safe_psql('postgres', qq{
+		DO \$\$ BEGIN FOR i IN 1..50 LOOP PERFORM 'simd-$simd-marker'; END LOOP; END \$\$});
+	ok(drained(), "events hashed with audit_chain_simd = $simd are written");
+}
+like(slurp_file($node->logfile), qr/governance audit worker hashes one line at a time, without SIMD/,
+	'the worker reports hashing without SIMD when told to');
+is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't',
+	'the trail verifies across changes of SIMD width');
+
 # 4. A sink that cannot be written: events wait in the ring, none lost.
 # The small audit_file_size forces a new file, which cannot be created
 # while the directory is read-only.

@@ -35,6 +35,7 @@ extern int	governance_audit_ring_size;
 extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
+extern int	governance_audit_chain_simd;	/* GOV_CHAIN_SIMD_* */
 
 /*
  * Above zero while the extension runs its own statements (reading and

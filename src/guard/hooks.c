@@ -702,34 +702,6 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 
-	/*
-	 * Hand later hooks (pg_stat_statements, pgaudit) the statement's text
-	 * without the token.  Without later hooks, nothing records the text.
-	 */
-	if (prev_ProcessUtility != NULL &&
-		IsA(stmt, VariableSetStmt) && queryString != NULL &&
-		gov_names_token_setting(((VariableSetStmt *) stmt)->name))
-	{
-		const char *own = queryString;
-		char	   *clean;
-
-		if (pstmt->stmt_location >= 0 && pstmt->stmt_len > 0)
-			own = pnstrdup(queryString + pstmt->stmt_location, pstmt->stmt_len);
-		else if (pstmt->stmt_location > 0)
-			own = queryString + pstmt->stmt_location;
-		clean = governance_redact_text(own);
-		if (clean != NULL)
-		{
-			PlannedStmt *copy = makeNode(PlannedStmt);
-
-			memcpy(copy, pstmt, sizeof(PlannedStmt));
-			copy->stmt_location = 0;
-			copy->stmt_len = 0;
-			pstmt = copy;
-			queryString = clean;
-		}
-	}
-
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 							params, queryEnv, dest, qc);

@@ -17,6 +17,11 @@
  * activity string with a redacted copy before anything else can read it
  * at leisure.
  *
+ * Other extensions' utility hooks (pg_stat_statements, pgaudit) see the
+ * text of a statement that sets the token redacted: ours is the innermost
+ * of governance's hooks, so what comes after it is theirs, and a session
+ * with none pays nothing.
+ *
  * The exact value last given to the setting is matched only during the
  * statement that gave it: otherwise a session could set a value such as
  * "division by zero" and have every later mention of it blanked out.
@@ -30,6 +35,8 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "governance/identity.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
 #include "governance/redact.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
@@ -37,6 +44,7 @@
 #include "utils/memutils.h"
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /*
  * Our redacted copy of the statement, which debug_query_string may show,
@@ -123,11 +131,56 @@ gov_emit_log(ErrorData *edata)
 		prev_emit_log_hook(edata);
 }
 
+/*
+ * Hand the hooks after ours a statement that sets the token with its text
+ * redacted.  Installed only when there are such hooks.
+ */
+static void
+gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						   bool readOnlyTree, ProcessUtilityContext context,
+						   ParamListInfo params, QueryEnvironment *queryEnv,
+						   DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+
+	if (IsA(stmt, VariableSetStmt) && queryString != NULL &&
+		((VariableSetStmt *) stmt)->name != NULL &&
+		pg_strcasecmp(((VariableSetStmt *) stmt)->name, "governance.token") == 0)
+	{
+		const char *own = queryString;
+		char	   *clean;
+
+		if (pstmt->stmt_location >= 0 && pstmt->stmt_len > 0)
+			own = pnstrdup(queryString + pstmt->stmt_location, pstmt->stmt_len);
+		else if (pstmt->stmt_location > 0)
+			own = queryString + pstmt->stmt_location;
+		clean = governance_redact_text(own);
+		if (clean != NULL)
+		{
+			PlannedStmt *copy = makeNode(PlannedStmt);
+
+			memcpy(copy, pstmt, sizeof(PlannedStmt));
+			copy->stmt_location = 0;
+			copy->stmt_len = 0;
+			pstmt = copy;
+			queryString = clean;
+		}
+	}
+	prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+						params, queryEnv, dest, qc);
+}
+
 void
 governance_secrecy_init(void)
 {
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = gov_emit_log;
+	/* Before governance's other hooks, so it runs after them. */
+	if (ProcessUtility_hook != NULL)
+	{
+		prev_ProcessUtility = ProcessUtility_hook;
+		ProcessUtility_hook = gov_secrecy_ProcessUtility;
+	}
 }
 
 /* A palloc'd redacted copy of text, or NULL if it holds no token. */

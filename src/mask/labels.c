@@ -151,13 +151,22 @@ gov_labels_authid_cb(Datum arg, int cacheid, uint32 hashvalue)
 	ResetPlanCache();
 }
 
-/* The session's identity changed: recompute, and plan everything again. */
+/*
+ * The session's identity changed: recompute, and plan everything again,
+ * unless the database is known to have no labelled column, in which case
+ * no plan holds a mask (labelling one later resets every plan through the
+ * relcache callback).  This runs in GUC assign hooks, also while a
+ * transaction ends, so it reads the cache and never the catalogs: an
+ * invalid cache counts as labels present.  Applications that set a token
+ * in every transaction keep their cached plans.
+ */
 void
 governance_mask_identity_changed(void)
 {
 	gov_masked_valid = false;
 	gov_outer_valid = false;
-	ResetPlanCache();
+	if (!gov_labels_valid || gov_labels_reset_pending || gov_any_column_labels)
+		ResetPlanCache();
 }
 
 static int

@@ -28,6 +28,25 @@ INSERT INTO orders VALUES (10, 1, 25.5), (11, 1, 7), (12, 2, 99);
 GRANT ALL ON users, orders TO agent, analyst;
 GRANT CREATE ON SCHEMA public TO agent;
 
+-- A change of identity replans nothing while no column is labelled (no
+-- plan holds a mask); labelling a column later replans, so a plan made
+-- before the label masks afterwards.
+SET ROLE agent;
+PREPARE early AS SELECT note FROM users WHERE id = 1;
+SET governance.token = :'tok_alice';
+EXECUTE early;
+RESET governance.token;
+RESET ROLE;
+SELECT governance.label_column('users', 'note', 'secret');
+SET ROLE agent;
+SET governance.token = :'tok_alice';
+EXECUTE early;
+RESET governance.token;
+EXECUTE early;
+RESET ROLE;
+SELECT governance.unlabel_column('users', 'note');
+DEALLOCATE early;
+
 -- The shipped taxonomy.
 SELECT label, mask FROM governance.labels ORDER BY label;
 

@@ -386,4 +386,13 @@ _PG_init(void)
 	/* Last, so its hooks run first and see every other hook's errors. */
 	governance_audit_init();
 	governance_audit_worker_register();
+
+	/*
+	 * Parse the verification keys once, here in the postmaster: every
+	 * backend forked from it inherits them, where it would otherwise parse
+	 * the key files at its first token, which costs a new connection
+	 * several milliseconds.  A reload that changes the key settings makes
+	 * backends load them again.
+	 */
+	(void) governance_keyset(NULL);
 }

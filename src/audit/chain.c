@@ -185,6 +185,56 @@ gov_stream_block(const GovStream *s, size_t k)
 		s->tail + (k - s->nhead) * GOV_SHA_BLOCK;
 }
 
+/* The most blocks any of n streams has. */
+static inline size_t
+gov_streams_most(const GovStream *s, int n)
+{
+	size_t		most = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].nhead + s[i].ntail > most)
+			most = s[i].nhead + s[i].ntail;
+	return most;
+}
+
+/*
+ * Block k of each of n streams for a step over lanes lanes, into p; lanes
+ * past n or past their stream's end read block 0 of stream 0 and are left
+ * out of the mask of lanes to update, which is returned.
+ */
+static inline unsigned
+gov_streams_step(const GovStream *s, int n, int lanes, size_t k,
+				 const unsigned char **p)
+{
+	unsigned	active = 0;
+	int			i;
+
+	for (i = 0; i < lanes; i++)
+	{
+		if (i < n && k < s[i].nhead + s[i].ntail)
+		{
+			active |= 1u << i;
+			p[i] = gov_stream_block(&s[i], k);
+		}
+		else
+			p[i] = gov_stream_block(&s[0], 0);
+	}
+	return active;
+}
+
+/* Lane i of rows[j] (lanes wide) is word j of stream i's state. */
+static inline void
+gov_streams_out(const uint32_t *rows, int lanes, int n, uint32_t out[][8])
+{
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 8; j++)
+			out[i][j] = rows[j * lanes + i];
+}
+
 #ifdef GOV_HAVE_SIMD
 
 #define V8_ROTR(x, n) \
@@ -310,38 +360,18 @@ gov_sha_streams_x8(const uint32_t init[8], const GovStream *s, int n,
 {
 	__m256i		st[8];
 	const unsigned char *p[8];
-	uint32_t	lanes[8][8];
-	size_t		most = 0,
+	uint32_t	rows[8][8];
+	size_t		most = gov_streams_most(s, n),
 				k;
-	int			i,
-				j;
+	int			j;
 
 	for (j = 0; j < 8; j++)
 		st[j] = _mm256_set1_epi32((int) init[j]);
-	for (i = 0; i < n; i++)
-		if (s[i].nhead + s[i].ntail > most)
-			most = s[i].nhead + s[i].ntail;
 	for (k = 0; k < most; k++)
-	{
-		unsigned	active = 0;
-
-		for (i = 0; i < 8; i++)
-		{
-			if (i < n && k < s[i].nhead + s[i].ntail)
-			{
-				active |= 1u << i;
-				p[i] = gov_stream_block(&s[i], k);
-			}
-			else
-				p[i] = gov_stream_block(&s[0], 0);	/* read, not used */
-		}
-		gov_sha_block_x8(st, p, active);
-	}
+		gov_sha_block_x8(st, p, gov_streams_step(s, n, 8, k, p));
 	for (j = 0; j < 8; j++)
-		_mm256_storeu_si256((__m256i *) lanes[j], st[j]);
-	for (i = 0; i < n; i++)
-		for (j = 0; j < 8; j++)
-			out[i][j] = lanes[j][i];
+		_mm256_storeu_si256((__m256i *) rows[j], st[j]);
+	gov_streams_out(&rows[0][0], 8, n, out);
 }
 
 /*
@@ -457,38 +487,18 @@ gov_sha_streams_x16(const uint32_t init[8], const GovStream *s, int n,
 {
 	__m512i		st[8];
 	const unsigned char *p[16];
-	uint32_t	lanes[8][16];
-	size_t		most = 0,
+	uint32_t	rows[8][16];
+	size_t		most = gov_streams_most(s, n),
 				k;
-	int			i,
-				j;
+	int			j;
 
 	for (j = 0; j < 8; j++)
 		st[j] = _mm512_set1_epi32((int) init[j]);
-	for (i = 0; i < n; i++)
-		if (s[i].nhead + s[i].ntail > most)
-			most = s[i].nhead + s[i].ntail;
 	for (k = 0; k < most; k++)
-	{
-		__mmask16	active = 0;
-
-		for (i = 0; i < 16; i++)
-		{
-			if (i < n && k < s[i].nhead + s[i].ntail)
-			{
-				active |= (__mmask16) (1u << i);
-				p[i] = gov_stream_block(&s[i], k);
-			}
-			else
-				p[i] = gov_stream_block(&s[0], 0);	/* read, not used */
-		}
-		gov_sha_block_x16(st, p, active);
-	}
+		gov_sha_block_x16(st, p, (__mmask16) gov_streams_step(s, n, 16, k, p));
 	for (j = 0; j < 8; j++)
-		_mm512_storeu_si512((void *) lanes[j], st[j]);
-	for (i = 0; i < n; i++)
-		for (j = 0; j < 8; j++)
-			out[i][j] = lanes[j][i];
+		_mm512_storeu_si512((void *) rows[j], st[j]);
+	gov_streams_out(&rows[0][0], 16, n, out);
 }
 
 #endif							/* GOV_HAVE_SIMD */

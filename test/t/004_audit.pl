@@ -240,10 +240,10 @@ for my $f (reverse @files)
 {
 	@lines = split /^/, slurp_file($f);
 	$target = $f;
-	last if @lines >= 5;
+	last if @lines >= 40;
 }
 my $n = scalar @lines;
-ok($n >= 5, "a file has lines to tamper with ($n)");
+ok($n >= 40, "a file has lines to tamper with ($n)");
 my ($seq_of) = sub { my ($l) = @_; $l =~ /^\{"seq":(\d+),/; return $1; };
 
 sub check_tamper
@@ -271,6 +271,19 @@ check_tamper('two swapped lines', join('', @edit), $mid_seq);
 @edit = @lines;
 splice(@edit, $mid, 0, $lines[$mid]);
 check_tamper('a duplicated (inserted) line', join('', @edit), $mid_seq + 1);
+
+# The chain's strands: line s carries the hash of line s - 16.  Lines of
+# one strand swapped, or a whole round of 16 deleted, keep every strand's
+# links from end to end of the edit, but not the run of sequence numbers.
+@edit = @lines;
+@edit[ $mid - 16, $mid ] = @edit[ $mid, $mid - 16 ];
+check_tamper('two lines of one strand swapped', join('', @edit), $mid_seq - 16);
+@edit = @lines;
+splice(@edit, $mid - 16, 16);
+check_tamper('sixteen consecutive lines deleted', join('', @edit), $mid_seq - 16);
+@edit = @lines;
+$edit[$mid] =~ s/"prev_hash":"[0-9a-f]{64}"/'"prev_hash":"' . ($lines[$mid - 1] =~ m{"hash":"([0-9a-f]{64})"})[0] . '"'/e;
+check_tamper('a line chained to the line before it instead of its strand', join('', @edit), $mid_seq);
 
 # SQL agrees, on the altered trail.
 @edit = @lines;

@@ -83,7 +83,6 @@ static const struct config_enum_entry gov_audit_on_full_options[] = {
 /* The widest SIMD the chain may use; the CPU decides within it. */
 static const struct config_enum_entry gov_audit_chain_simd_options[] = {
 	{"auto", GOV_CHAIN_SIMD_AVX512, false},
-	{"avx512", GOV_CHAIN_SIMD_AVX512, true},
 	{"avx2", GOV_CHAIN_SIMD_AVX2, false},
 	{"none", GOV_CHAIN_SIMD_NONE, false},
 	{NULL, 0, false}

@@ -640,7 +640,7 @@ gov_hex(const unsigned char *md, char *out)
 }
 
 void
-gov_audit_chain(char *const *lines, const size_t *prefix, const uint64_t *seqs,
+gov_audit_chain(char *const *lines, const size_t *prefix, uint64_t first_seq,
 				int n, GovAuditHeads *heads, const unsigned char *key,
 				size_t keylen)
 {
@@ -662,18 +662,9 @@ gov_audit_chain(char *const *lines, const size_t *prefix, const uint64_t *seqs,
 		GovStream	s[GOV_AUDIT_STRANDS];
 		unsigned char tails[GOV_AUDIT_STRANDS][2 * GOV_SHA_BLOCK];
 		uint32_t	st[GOV_AUDIT_STRANDS][8];
-		unsigned	strands = 0;
-		int			m = 0,
+		/* The next GOV_AUDIT_STRANDS lines: none needs another's hash. */
+		int			m = n - first < GOV_AUDIT_STRANDS ? n - first : GOV_AUDIT_STRANDS,
 					i;
-
-		/*
-		 * A group: the following lines, up to one per strand.  Lines in a
-		 * batch have consecutive sequence numbers, so this is the next
-		 * GOV_AUDIT_STRANDS lines, none of which needs another's hash.
-		 */
-		while (first + m < n &&
-			   !(strands & (1u << GOV_AUDIT_STRAND(seqs[first + m]))))
-			strands |= 1u << GOV_AUDIT_STRAND(seqs[first + m++]);
 
 		for (i = 0; i < m; i++)
 		{
@@ -682,7 +673,7 @@ gov_audit_chain(char *const *lines, const size_t *prefix, const uint64_t *seqs,
 			size_t		full = len / GOV_SHA_BLOCK;
 
 			memcpy(line + prefix[first + i],
-				   heads->hash[GOV_AUDIT_STRAND(seqs[first + i])], 64);
+				   heads->hash[GOV_AUDIT_STRAND(first_seq + first + i)], 64);
 			s[i].head = line;
 			s[i].nhead = full;
 			s[i].tail = tails[i];
@@ -710,7 +701,7 @@ gov_audit_chain(char *const *lines, const size_t *prefix, const uint64_t *seqs,
 		for (i = 0; i < m; i++)
 		{
 			char	   *hash = lines[first + i] + prefix[first + i] + 64 + GOV_AUDIT_HASH_GAP;
-			char	   *head = heads->hash[GOV_AUDIT_STRAND(seqs[first + i])];
+			char	   *head = heads->hash[GOV_AUDIT_STRAND(first_seq + first + i)];
 			unsigned char md[32];
 
 			gov_sha_digest(st[i], md);

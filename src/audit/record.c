@@ -260,7 +260,9 @@ typedef struct GovOut
  * Copy n bytes.  Lines are many short pieces (a field's key, a short
  * value), for which a call into the C library costs more than the copy:
  * up to 32 bytes are copied inline, as two overlapping moves of a power
- * of two, reading and writing only within the n bytes.
+ * of two, reading and writing only within the n bytes.  Longer copies go
+ * to memcpy from a function of their own, which also keeps the compiler
+ * from judging them against the sizes of short buffers passed inline.
  */
 static __attribute__((noinline)) void
 gov_copy_long(char *d, const char *s, size_t n)

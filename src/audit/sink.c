@@ -77,16 +77,36 @@ governance_sink_files(void)
 }
 
 /*
+ * The last GOV_SINK_TAIL bytes (or fewer) of an open file's first end
+ * bytes, palloc'd and NUL-terminated, with where they start; NULL if they
+ * cannot be read.
+ */
+static char *
+gov_read_tail(int fd, off_t end, off_t *start)
+{
+	char	   *buf;
+
+	*start = end > GOV_SINK_TAIL ? end - GOV_SINK_TAIL : 0;
+	buf = palloc(end - *start + 1);
+	if (pread(fd, buf, end - *start, *start) != (ssize_t) (end - *start))
+	{
+		pfree(buf);
+		return NULL;
+	}
+	buf[end - *start] = '\0';
+	return buf;
+}
+
+/*
  * Find the last complete line of an open file: its end offset, sequence
  * number and hash.  A file with no complete line gives offset 0.
  */
 static bool
 gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
 {
-	off_t		start = size > GOV_SINK_TAIL ? size - GOV_SINK_TAIL : 0;
-	size_t		len = size - start;
+	off_t		start;
+	size_t		len;
 	char	   *buf;
-	ssize_t		got;
 	char	   *end,
 			   *line;
 
@@ -94,14 +114,9 @@ gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
 	*seq = 0;
 	if (size == 0)
 		return true;
-	buf = palloc(len + 1);
-	got = pread(fd, buf, len, start);
-	if (got != (ssize_t) len)
-	{
-		pfree(buf);
+	if ((buf = gov_read_tail(fd, size, &start)) == NULL)
 		return false;
-	}
-	buf[len] = '\0';
+	len = size - start;
 	/* The last newline ends the last complete line. */
 	end = buf + len;
 	while (end > buf && end[-1] != '\n')
@@ -151,7 +166,6 @@ gov_collect_heads(List *files, off_t size, uint64 last_seq, GovAuditHeads *heads
 					start;
 		char	   *buf,
 				   *p;
-		ssize_t		got;
 
 		if (fd < 0 || fstat(fd, &st) != 0)
 		{
@@ -161,18 +175,15 @@ gov_collect_heads(List *files, off_t size, uint64 last_seq, GovAuditHeads *heads
 			return false;
 		}
 		end = i == list_length(files) - 1 ? Min(size, st.st_size) : st.st_size;
-		start = end > GOV_SINK_TAIL ? end - GOV_SINK_TAIL : 0;
-		buf = palloc(end - start + 1);
-		got = pread(fd, buf, end - start, start);
+		buf = gov_read_tail(fd, end, &start);
 		close(fd);
-		if (got != (ssize_t) (end - start))
+		if (buf == NULL)
 		{
 			snprintf(err, errlen, "could not read audit file \"%s\": %m", path);
-			pfree(buf);
 			return false;
 		}
 		/* Complete lines only, newest first; a line cut by start is not one. */
-		p = buf + got;
+		p = buf + (end - start);
 		while (p > buf && found != need)
 		{
 			char	   *line = p - 1;

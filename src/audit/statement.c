@@ -489,7 +489,7 @@ gov_note_identity_reset(VariableSetStmt *set)
 {
 	if (set->kind == VAR_RESET_ALL ||
 		((set->kind == VAR_RESET || set->kind == VAR_SET_DEFAULT) &&
-		 set->name != NULL && pg_strcasecmp(set->name, "governance.token") == 0))
+		 governance_names_token_setting(set->name)))
 		(void) governance_audit_identity("reset", governance_current_identity(),
 										 NULL, NULL);
 }

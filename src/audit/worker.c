@@ -71,23 +71,21 @@ typedef struct GovBatch
 	int			nlines;
 	char	  **lines;
 	size_t	   *prefix;
-	uint64	   *seqs;
 } GovBatch;
 
 static unsigned char *gov_hmac_key = NULL;
 static size_t gov_hmac_keylen = 0;
 
 /*
- * Read the chain key (none, plain SHA-256, if the setting is empty), and
- * take the chain's SIMD limit.
+ * Take the chain's settings: its key (none, plain SHA-256, if the setting
+ * is empty) and the widest SIMD to hash with, logged when it changes.
  */
 static void
-gov_load_hmac_key(void)
+gov_load_chain_settings(void)
 {
-	char		err[512];
-
 	static int	last_simd = -1;
 	int			simd = gov_audit_chain_simd(governance_audit_chain_simd);
+	char		err[512];
 
 	if (simd != last_simd)
 		ereport(LOG,
@@ -148,7 +146,8 @@ gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
 	}
 	if (b->first_seq == 0)
 		b->first_seq = seq;
-	b->seqs[b->nlines] = seq;
+	/* The sequence is gapless: line i carries first_seq + i. */
+	Assert(seq == b->first_seq + b->nlines);
 	b->lines[b->nlines++] = b->buf + b->len;
 	b->len += n;
 	return true;
@@ -168,13 +167,12 @@ governance_audit_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	governance_ring_worker_attach(MyLatch);
-	gov_load_hmac_key();
+	gov_load_chain_settings();
 
 	memset(&b, 0, sizeof(b));
 	b.buf = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_BYTES);
 	b.lines = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(char *));
 	b.prefix = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(size_t));
-	b.seqs = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(uint64));
 	b.sink = &sink;
 
 	while (!governance_sink_open(&sink, err, sizeof(err)))
@@ -204,7 +202,7 @@ governance_audit_worker_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			gov_load_hmac_key();
+			gov_load_chain_settings();
 		}
 
 		b.len = 0;
@@ -217,7 +215,7 @@ governance_audit_worker_main(Datum arg)
 		b.heads = sink.heads;
 		n = governance_ring_read(gov_batch_visit, &b, GOV_BATCH_RECORDS, &end_pos);
 		/* Hash the whole batch at once, many lines in parallel. */
-		gov_audit_chain(b.lines, b.prefix, b.seqs, b.nlines, &b.heads, b.key,
+		gov_audit_chain(b.lines, b.prefix, b.first_seq, b.nlines, &b.heads, b.key,
 						b.keylen);
 
 		if (n > 0)

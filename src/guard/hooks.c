@@ -106,12 +106,6 @@ typedef struct GovBudgetNode
 static GovBudgetNode gov_budget_nodes[GOV_MAX_BUDGET_NODES];
 static int	gov_nbudget_nodes = 0;
 
-static bool
-gov_names_token_setting(const char *name)
-{
-	return name != NULL && pg_strcasecmp(name, "governance.token") == 0;
-}
-
 /* A constant or a parameter: nothing that reads data. */
 static bool
 gov_is_value(Node *node)
@@ -150,7 +144,7 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 		if (!gov_is_value(lsecond(f->args)) || !gov_is_value(lthird(f->args)))
 			return false;
 		if (!IsA(name, Const) || name->constisnull ||
-			!gov_names_token_setting(TextDatumGetCString(name->constvalue)))
+			!governance_names_token_setting(TextDatumGetCString(name->constvalue)))
 			return false;
 	}
 	return true;
@@ -191,7 +185,7 @@ governance_utility_only_sets_token(Node *stmt)
 	{
 		VariableSetStmt *set = (VariableSetStmt *) stmt;
 
-		return set->kind == VAR_RESET_ALL || gov_names_token_setting(set->name);
+		return set->kind == VAR_RESET_ALL || governance_names_token_setting(set->name);
 	}
 	return IsA(stmt, TransactionStmt) || IsA(stmt, DiscardStmt);
 }

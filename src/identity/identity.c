@@ -337,6 +337,12 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	return gov_accept(id, extra);
 }
 
+bool
+governance_names_token_setting(const char *name)
+{
+	return name != NULL && pg_strcasecmp(name, "governance.token") == 0;
+}
+
 void
 governance_token_assign(const char *newval, void *extra)
 {

@@ -144,8 +144,7 @@ gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *stmt = pstmt->utilityStmt;
 
 	if (IsA(stmt, VariableSetStmt) && queryString != NULL &&
-		((VariableSetStmt *) stmt)->name != NULL &&
-		pg_strcasecmp(((VariableSetStmt *) stmt)->name, "governance.token") == 0)
+		governance_names_token_setting(((VariableSetStmt *) stmt)->name))
 	{
 		const char *own = queryString;
 		char	   *clean;

@@ -37,7 +37,6 @@ static char buf[32 << 20];
 static char *lines[BATCH];
 static size_t prefix[BATCH];
 static size_t lens[BATCH];
-static uint64_t seqs[BATCH];
 
 /* A statement event; stmtlen < 0 gives pgbench -S's statement. */
 static size_t
@@ -98,9 +97,8 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 	{
 		size_t		rl = make_record(rec, sizeof(rec), (i * 37) % 700);
 
-		seqs[i] = first + i;
 		lines[i] = buf + off;
-		lens[i] = gov_audit_render_line(rec, rl, seqs[i], buf + off,
+		lens[i] = gov_audit_render_line(rec, rl, first + i, buf + off,
 										sizeof(buf) - off, &prefix[i]);
 		if (lens[i] == 0)
 			return 0;
@@ -118,7 +116,7 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 		}
 	}
 	heads = walk.heads;
-	gov_audit_chain(lines, prefix, seqs, n, &heads, key, keylen);
+	gov_audit_chain(lines, prefix, first, n, &heads, key, keylen);
 	for (i = 0; i < n; i++)
 	{
 		if (!gov_audit_walk_line(&walk, lines[i], lens[i], key, keylen,
@@ -266,7 +264,6 @@ time_events(int mode, const unsigned char *key, size_t keylen)
 		for (i = 0; i < BATCH; i++)
 		{
 			lines[i] = buf + off;
-			seqs[i] = done + i + 1;
 			if (mode == 1)
 				lens[i] = gov_audit_render(rec, rl, done + i + 1, hash, key, keylen,
 										   buf + off, sizeof(buf) - off, hash);
@@ -276,7 +273,7 @@ time_events(int mode, const unsigned char *key, size_t keylen)
 			off += lens[i];
 		}
 		if (mode == 2)
-			gov_audit_chain(lines, prefix, seqs, BATCH, &heads, key, keylen);
+			gov_audit_chain(lines, prefix, done + 1, BATCH, &heads, key, keylen);
 	}
 	return (cpu_ns() - start) / EVENTS;
 }

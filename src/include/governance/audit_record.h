@@ -156,11 +156,11 @@ extern void gov_audit_heads_genesis(GovAuditHeads *heads);
 
 /*
  * Chain n lines rendered by gov_audit_render_line (prefix[i] as it set
- * it; seqs[i] the sequence number rendered, consecutive), filling in both
+ * it; line i carries sequence number first_seq + i), filling in both
  * hashes of each and advancing heads (src/audit/chain.c).
  */
 extern void gov_audit_chain(char *const *lines, const size_t *prefix,
-							const uint64_t *seqs, int n, GovAuditHeads *heads,
+							uint64_t first_seq, int n, GovAuditHeads *heads,
 							const unsigned char *key, size_t keylen);
 
 /*

@@ -71,6 +71,8 @@ extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
 
 /* The acting identity; NULL when the database role acts. */
 extern const GovIdentity *governance_current_identity(void);
+/* Does a SET, RESET or set_config() name the token setting? */
+extern bool governance_names_token_setting(const char *name);
 
 /* The token id: jti if present, otherwise "sha256:" + fingerprint. */
 extern void governance_identity_token_id(const GovIdentity *id, char *buf, Size len);

@@ -340,6 +340,20 @@ SELECT left(statement, 40) AS statement, event->'masked' AS masked, event->'unma
  WHERE type = 'statement' AND seq > :start_seq AND event->>'current_role' IN ('agent', 'analyst')
    AND action = 'completed' AND statement NOT LIKE 'SET%' AND statement NOT LIKE 'RESET%'
  ORDER BY seq DESC LIMIT 6;
+-- The fields do not depend on caches staying put until the statement
+-- ends: here a function the query calls changes the table's privileges,
+-- which invalidates its cached labels in the middle of the statement.
+CREATE FUNCTION touch_users() RETURNS int LANGUAGE plpgsql SECURITY DEFINER
+  AS $$ BEGIN GRANT TRUNCATE ON users TO analyst; RETURN 1; END $$;
+SET ROLE agent;
+SELECT email IS NOT NULL AS has_email, touch_users() AS t FROM users WHERE id = 1;
+RESET ROLE;
+SELECT left(statement, 40) AS statement, event->'masked' AS masked, event->'unmasked' AS clear
+  FROM governance.audit_log
+ WHERE type = 'statement' AND seq > :start_seq AND action = 'completed'
+   AND statement LIKE 'SELECT email IS NOT NULL AS has_email, touch%';
+REVOKE TRUNCATE ON users FROM analyst;
+DROP FUNCTION touch_users();
 
 -- A label the taxonomy does not define (pg_dump restores column labels
 -- before the extension's rows): accepted with a warning, and the column

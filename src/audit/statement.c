@@ -62,6 +62,11 @@ typedef struct GovQueryState
 	TimestampTz start;
 	int			level;
 	SubTransactionId subxid;	/* where it started; dies with it */
+	/* Labelled columns it hands the client, as "schema.table.column:label" */
+	const char **masked;
+	const char **clear;
+	int			nmasked;
+	int			nclear;
 } GovQueryState;
 
 static GovQueryState gov_queries[GOV_MAX_OPEN_QUERIES];
@@ -177,19 +182,28 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 }
 
 /*
- * The labelled columns the statement hands its client, each as
- * "schema.table.column:label", under "masked" or "unmasked".
+ * Note the labelled columns the statement hands its client when its
+ * executor starts, where the label cache can be brought up to date: an
+ * invalidation later in the statement (a nested statement taking a lock
+ * reads it) may empty the cache before the statement ends.  Only plans
+ * that read a labelled relation depend on the role.
  */
 static void
-gov_put_delivered(GovAuditRecord *r, PlannedStmt *pstmt)
+gov_note_delivered(GovQueryState *slot, QueryDesc *queryDesc)
 {
 	GovDelivered out[GOV_MAX_OBJECTS];
-	const char *masked[GOV_MAX_OBJECTS];
-	const char *clear[GOV_MAX_OBJECTS];
-	int			nmasked = 0,
-				nclear = 0;
-	int			n = governance_mask_delivered(pstmt, out, GOV_MAX_OBJECTS);
+	MemoryContext old;
+	int			n;
 
+	slot->nmasked = slot->nclear = 0;
+	if (!queryDesc->plannedstmt->dependsOnRole || queryDesc->estate == NULL)
+		return;
+	n = governance_mask_delivered(queryDesc->plannedstmt, out, GOV_MAX_OBJECTS);
+	if (n == 0)
+		return;
+	old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
+	slot->masked = palloc(sizeof(char *) * n);
+	slot->clear = palloc(sizeof(char *) * n);
 	for (int i = 0; i < n; i++)
 	{
 		GovRelNames *names = governance_relation_names(out[i].relid);
@@ -200,19 +214,19 @@ gov_put_delivered(GovAuditRecord *r, PlannedStmt *pstmt)
 			continue;
 		item = psprintf("%s:%s", col, governance_label_name(out[i].label));
 		if (out[i].masked)
-			masked[nmasked++] = item;
+			slot->masked[slot->nmasked++] = item;
 		else
-			clear[nclear++] = item;
+			slot->clear[slot->nclear++] = item;
 	}
-	if (nmasked > 0)
-		gov_audit_put_strs(r, GOV_AF_MASKED, masked, nmasked);
-	if (nclear > 0)
-		gov_audit_put_strs(r, GOV_AF_UNMASKED, clear, nclear);
+	MemoryContextSwitchTo(old);
 }
 
-/* "schema.table" of each relation the plan reads or writes, and columns. */
+/*
+ * "schema.table" of each relation the plan reads or writes, its columns,
+ * and the labelled columns it hands the client masked or clear.
+ */
 static void
-gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
+gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt, const GovQueryState *slot)
 {
 	const char *rels[GOV_MAX_OBJECTS];
 	const char *cols[GOV_MAX_OBJECTS];
@@ -258,7 +272,10 @@ gov_put_objects(GovAuditRecord *r, PlannedStmt *pstmt)
 		gov_audit_put_strs(r, GOV_AF_RELATIONS, rels, nrels);
 	if (ncols > 0)
 		gov_audit_put_strs(r, GOV_AF_COLUMNS, cols, ncols);
-	gov_put_delivered(r, pstmt);
+	if (slot->nmasked > 0)
+		gov_audit_put_strs(r, GOV_AF_MASKED, slot->masked, slot->nmasked);
+	if (slot->nclear > 0)
+		gov_audit_put_strs(r, GOV_AF_UNMASKED, slot->clear, slot->nclear);
 }
 
 /* Record a statement; audit_sync waits for top-level ones. */
@@ -365,6 +382,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			slot->start = GetCurrentTimestamp();
 			slot->level = gov_nesting;
 			slot->subxid = GetCurrentSubTransactionId();
+			gov_note_delivered(slot, queryDesc);
 		}
 	}
 }
@@ -465,7 +483,7 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 							 now);
 		gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
 						  pstmt->stmt_len, true);
-		gov_put_objects(&r, pstmt);
+		gov_put_objects(&r, pstmt, slot);
 		gov_put_decision(&r, governance_decision_for(queryDesc));
 		if (queryDesc->estate != NULL)
 			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);

@@ -13,8 +13,8 @@
  * labelled column reached without one, as delivered clear.  A column read
  * only in a WHERE clause, a join or an ordering is not delivered.
  *
- * Only caches are consulted (no catalog access): the audit may run while
- * the statement fails.
+ * It runs when the executor starts, and brings the label cache up to date
+ * (reading the catalogs) as it goes.
  *
  * src/mask/delivered.c
  *
@@ -43,8 +43,7 @@ static bool gov_delivered_walker(Node *node, GovDeliveredContext *ctx);
 static void
 gov_note(GovDeliveredContext *ctx, Oid relid, AttrNumber attnum, bool masked)
 {
-	bool		is_masked;
-	int			label = governance_column_label_cached(relid, attnum, &is_masked);
+	int			label = governance_column_label_of(relid, attnum);
 
 	if (label == GOV_NO_LABEL)
 		return;
@@ -151,7 +150,7 @@ gov_var(Var *var, GovDeliveredContext *ctx)
 	else if (var->varattno == 0)
 	{
 		int			n;
-		const GovColumnLabel *cols = governance_relation_labels_cached(rte->relid, &n);
+		const GovColumnLabel *cols = governance_relation_labels(rte->relid, &n);
 
 		for (int i = 0; i < n; i++)
 			gov_note(ctx, rte->relid, cols[i].attnum, ctx->under_mask);
@@ -239,7 +238,7 @@ governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max)
 	Plan	   *top = pstmt->planTree;
 	ListCell   *lc;
 
-	if (top == NULL || !governance_labels_cached())
+	if (top == NULL || !governance_labels_exist())
 		return 0;
 	if (IsA(top, ModifyTable))
 	{

@@ -634,45 +634,6 @@ governance_relation_labels(Oid relid, int *n)
 	return e->cols;
 }
 
-/*
- * For the audit, which may run while a statement fails: what the caches
- * already hold, without catalog access.  The planner hook looked up every
- * relation a plan reads, so a plan's relations are there.
- */
-int
-governance_column_label_cached(Oid relid, AttrNumber attnum, bool *masked)
-{
-	int			n;
-	const GovColumnLabel *cols = governance_relation_labels_cached(relid, &n);
-
-	for (int i = 0; i < n; i++)
-		if (cols[i].attnum == attnum)
-		{
-			int			label = cols[i].label;
-
-			*masked = !gov_masked_valid || label < 0 || label >= gov_nlabels ||
-				gov_masked[label];
-			return label;
-		}
-	return GOV_NO_LABEL;
-}
-
-/* A relation's cached labels, without catalog access; NULL if not cached. */
-const GovColumnLabel *
-governance_relation_labels_cached(Oid relid, int *n)
-{
-	GovRelLabels *e;
-
-	*n = 0;
-	if (gov_rel_labels == NULL || !gov_any_column_labels)
-		return NULL;
-	e = hash_search(gov_rel_labels, &relid, HASH_FIND, NULL);
-	if (e == NULL || !e->valid)
-		return NULL;
-	*n = e->n;
-	return e->cols;
-}
-
 /* Are labels loaded, and do columns carry any? */
 bool
 governance_labels_cached(void)

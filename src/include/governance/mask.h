@@ -64,9 +64,6 @@ typedef struct GovColumnLabel
 
 extern const GovColumnLabel *governance_relation_labels(Oid relid, int *n);
 extern int	governance_column_label_of(Oid relid, AttrNumber attnum);
-extern int	governance_column_label_cached(Oid relid, AttrNumber attnum,
-										   bool *masked);
-extern const GovColumnLabel *governance_relation_labels_cached(Oid relid, int *n);
 extern bool governance_labels_cached(void);
 
 /* delivered.c */

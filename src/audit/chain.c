@@ -406,13 +406,16 @@ gov_sha_block_x16(__m512i st[8], const unsigned char *const p[16], __mmask16 act
 				t;
 
 	/* Row i is stream i's block; transpose so w[t] is word t of each. */
+#pragma GCC unroll 16
 	for (i = 0; i < 16; i++)
 		w[i] = _mm512_shuffle_epi8(_mm512_loadu_si512((const void *) p[i]), bswap);
+#pragma GCC unroll 16
 	for (i = 0; i < 16; i += 2)
 	{
 		u[i] = _mm512_unpacklo_epi32(w[i], w[i + 1]);
 		u[i + 1] = _mm512_unpackhi_epi32(w[i], w[i + 1]);
 	}
+#pragma GCC unroll 16
 	for (i = 0; i < 16; i += 4)
 	{
 		w[i] = _mm512_unpacklo_epi64(u[i], u[i + 2]);
@@ -420,6 +423,7 @@ gov_sha_block_x16(__m512i st[8], const unsigned char *const p[16], __mmask16 act
 		w[i + 2] = _mm512_unpacklo_epi64(u[i + 1], u[i + 3]);
 		w[i + 3] = _mm512_unpackhi_epi64(u[i + 1], u[i + 3]);
 	}
+#pragma GCC unroll 16
 	for (i = 0; i < 16; i++)
 	{
 		int			x = (i & 3) + 8 * (i >> 3);
@@ -429,12 +433,14 @@ gov_sha_block_x16(__m512i st[8], const unsigned char *const p[16], __mmask16 act
 		u[x] = _mm512_shuffle_i32x4(w[x], w[x + 4], 0x88);
 		u[x + 4] = _mm512_shuffle_i32x4(w[x], w[x + 4], 0xdd);
 	}
+#pragma GCC unroll 16
 	for (i = 0; i < 8; i++)
 	{
 		w[i] = _mm512_shuffle_i32x4(u[i], u[i + 8], 0x88);
 		w[i + 8] = _mm512_shuffle_i32x4(u[i], u[i + 8], 0xdd);
 	}
 
+#pragma GCC unroll 64
 	for (t = 0; t < 64; t++)
 	{
 		__m512i		wt,

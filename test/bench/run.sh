@@ -259,6 +259,10 @@ define_benchmarks()
 {
 	config vanilla '' '' ''
 
+	# A second vanilla: what this machine's noise alone makes of two
+	# identical servers (an A/A test), to read the other ratios against.
+	config control '' '' ''
+
 	config pgaudit pgaudit \
 		"pgaudit.log = 'all'" \
 		'CREATE EXTENSION pgaudit;'
@@ -287,6 +291,7 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 
 	# A: select-only, the cost every query pays.
 	workload A.vanilla vanilla "-S"
+	workload A.control control "-S"
 	workload A.pgaudit pgaudit "-S"
 	workload A.governance governance "-S"
 	workload A.audit audit "-S"
@@ -309,6 +314,8 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 		"A  pgaudit log=all / vanilla (select-only)"
 	ratio B.token B.setting 90 \
 		"B  SET LOCAL governance.token / SET LOCAL bench.token"
+	ratio A.control A.vanilla - \
+		"A  control (a second vanilla) / vanilla: the noise floor"
 	ratio A.audit A.vanilla 95 \
 		"A  governance audit_level=all / vanilla (select-only)"
 	ratio A.audit A.pgaudit 100 \
@@ -323,8 +330,8 @@ governance.audit_sync = on" 'CREATE EXTENSION governance;'
 		"C  governance audit_sync=on / vanilla (TPC-B)"
 
 	SUITES[identity]="A.vanilla A.pgaudit A.governance B.setting B.token"
-	SUITES[audit]="A.vanilla A.pgaudit A.audit C.vanilla C.audit C.audit_sync"
-	SUITES[audit-select]="A.vanilla A.pgaudit A.audit"
+	SUITES[audit]="A.vanilla A.control A.pgaudit A.audit C.vanilla C.audit C.audit_sync"
+	SUITES[audit-select]="A.vanilla A.control A.pgaudit A.audit"
 	SUITES[audit-simd]="A.vanilla A.audit A.audit_avx2"
 	SUITES[all]="${WORKLOADS[*]}"
 }

@@ -108,6 +108,29 @@ RESET governance.token;
 SET governance.audit_level = 'all';
 SELECT * FROM my_events(:mark);
 
+-- A cursor opened in a subtransaction that is released, and then closed
+-- by its parent's abort, never reaches ExecutorEnd; more of them than the
+-- table of open queries holds must not stop the session being audited.
+DO $$
+DECLARE
+	c refcursor;
+BEGIN
+	FOR i IN 1..80 LOOP
+		BEGIN
+			BEGIN
+				OPEN c FOR SELECT 1;
+			EXCEPTION WHEN OTHERS THEN NULL;
+			END;
+			RAISE EXCEPTION 'roll back the cursor';
+		EXCEPTION WHEN raise_exception THEN
+			c := NULL;
+		END;
+	END LOOP;
+END $$;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SELECT 'still audited' AS marker;
+SELECT action, statement FROM my_events(:mark);
+
 -- The trail is for admins: ordinary roles can neither read nor verify it.
 SET ROLE agent;
 SELECT count(*) FROM governance.audit_log;

@@ -691,6 +691,19 @@ gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	int			i;
 
+	/*
+	 * A query still open when its subtransaction is released (a cursor)
+	 * now dies with the parent: without this, the parent's abort would
+	 * leave its slot taken for good, and enough of them would stop the
+	 * session's statements from being audited at all.
+	 */
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+			if (gov_queries[i].query != NULL && gov_queries[i].subxid == mySubid)
+				gov_queries[i].subxid = parentSubid;
+		return;
+	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)

@@ -185,8 +185,8 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
  * Note the labelled columns the statement hands its client when its
  * executor starts, where the label cache can be brought up to date: an
  * invalidation later in the statement (a nested statement taking a lock
- * reads it) may empty the cache before the statement ends.  Only plans
- * that read a labelled relation depend on the role.
+ * reads it) may empty the cache before the statement ends.  A plan that
+ * reads a labelled relation depends on the role (not only such plans do).
  */
 static void
 gov_note_delivered(GovQueryState *slot, QueryDesc *queryDesc)

@@ -18,7 +18,7 @@
  * a relation's own invalidation drops its entry only.  Callbacks only mark
  * things stale: memory is released by governance_labels_refresh(), called
  * where no pointer into the cache is held (the start of planning, of a
- * utility statement, of an SQL function).
+ * utility statement, of an SQL function, of the executor for the audit).
  *
  * Who is masked: a label is read clear by superusers and by principals an
  * unmask grant names (the policy's principal patterns); by everyone else

@@ -129,6 +129,7 @@ SELECT * FROM notes;
 PREPARE read_notes AS SELECT count(*) FROM notes;
 SET governance.token = :'tok_short';
 SELECT governance.whoami()->>'sub' AS sub;
+-- The sleep outlives the token: its commit is refused (checked at commit).
 SELECT pg_sleep(2.5);
 SELECT 1;
 EXECUTE read_notes;

@@ -665,6 +665,7 @@ SET governance.token = :'tok_mallory';
 \set tok_short `test/tools/token sub=mallory exp=+3`
 SET governance.token = :'tok_short';
 SELECT count(*) AS readable FROM attack.vault;
+-- The sleep outlives the token: its commit is refused (checked at commit).
 SELECT pg_sleep(3.2);
 SELECT count(*) AS readable FROM attack.vault;
 SELECT set_config('governance.token', (SELECT min(secret) FROM attack.vault)::int::text, false);

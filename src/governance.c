@@ -34,6 +34,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 PG_MODULE_MAGIC;
 
@@ -92,6 +93,44 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
+
+/*
+ * Other extensions' hooks see statements with tokens redacted only when
+ * they run after governance's, that is when governance is listed after
+ * them in shared_preload_libraries (src/identity/secrecy.c).  Warn when
+ * an extension known to keep statement text is listed after it.
+ */
+static void
+gov_warn_library_order(void)
+{
+	static const char *const keepers[] = {"pg_stat_statements", "pgaudit", NULL};
+	char	   *copy = pstrdup(shared_preload_libraries_string ? shared_preload_libraries_string : "");
+	List	   *names;
+	ListCell   *lc;
+	bool		seen_governance = false;
+
+	if (!SplitDirectoriesString(copy, ',', &names))
+		return;
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+		const char *base = strrchr(name, '/');
+
+		base = base ? base + 1 : name;
+		if (strcmp(base, "governance") == 0 || strcmp(base, "governance.so") == 0)
+		{
+			seen_governance = true;
+			continue;
+		}
+		for (int i = 0; seen_governance && keepers[i] != NULL; i++)
+			if (strncmp(base, keepers[i], strlen(keepers[i])) == 0 &&
+				(base[strlen(keepers[i])] == '\0' || base[strlen(keepers[i])] == '.'))
+				ereport(WARNING,
+						(errmsg("%s is listed after governance in shared_preload_libraries", keepers[i]),
+						 errdetail("Its hooks run before governance's and see statements that set governance.token unredacted, so it may store tokens."),
+						 errhint("List governance last in shared_preload_libraries.")));
+	}
+}
 
 static void
 gov_shmem_request(void)
@@ -368,6 +407,7 @@ _PG_init(void)
 	}
 
 	gov_define_settings();
+	gov_warn_library_order();
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = gov_shmem_request;

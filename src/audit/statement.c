@@ -525,15 +525,30 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	CommandTag	tag = CreateCommandTag(stmt);
 	int			location = pstmt->stmt_location;
 	int			len = pstmt->stmt_len;
-	char	   *source = NULL;
+	const char *source = NULL;
 
 	if (level == 0 && governance_inhibit == 0)
 	{
 		gov_error_recorded = false;
 		governance_decisions_reset();
 	}
+	/*
+	 * A SET of the token is recorded as what the parse tree says it is, its
+	 * value hidden whatever it holds (a malformed token is a credential
+	 * too, and text scanning cannot tell where a malformed value ends).
+	 */
+	if (IsA(stmt, VariableSetStmt) &&
+		((VariableSetStmt *) stmt)->kind == VAR_SET_VALUE &&
+		governance_names_token_setting(((VariableSetStmt *) stmt)->name))
+	{
+		source = ((VariableSetStmt *) stmt)->is_local ?
+			"SET LOCAL governance.token = '<redacted>'" :
+			"SET governance.token = '<redacted>'";
+		location = 0;
+		len = strlen(source);
+	}
 	/* The statement may free its own text (ROLLBACK of a portal): copy. */
-	if ((audited || governance_audit_level == GOV_AUDIT_NONE) && queryString != NULL)
+	else if ((audited || governance_audit_level == GOV_AUDIT_NONE) && queryString != NULL)
 	{
 		if (location < 0)
 			location = 0;

@@ -471,9 +471,21 @@ gov_budget_forget(QueryDesc *qd)
 	gov_nframes = j;
 }
 
+/*
+ * A transaction commits only while its identity may act: a procedure that
+ * loops over COMMIT, or a client that holds a transaction open past the
+ * token's expiry, cannot make its changes durable after it.  (An ERROR
+ * here aborts the transaction instead.)
+ */
 static void
 gov_guard_xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+	{
+		if (!IsParallelWorker() && !governance_identity_usable())
+			governance_identity_refuse();
+		return;
+	}
 	gov_nbudget_nodes = 0;
 	gov_nframes = 0;
 }

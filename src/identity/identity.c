@@ -64,10 +64,6 @@ typedef struct GovTokenCacheEntry
 static HTAB *gov_token_cache = NULL;
 static uint64 gov_token_cache_generation = 0;
 
-/* The last value given to the setting and when, for redaction (secrecy.c). */
-char	   *governance_last_token_attempt = NULL;
-TimestampTz governance_last_token_attempt_at = 0;
-
 static int64
 gov_unix_seconds(TimestampTz ts)
 {
@@ -251,10 +247,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	if (token == NULL || token[0] == '\0')
 		return true;
 
-	/* Remember what was attempted, so logs can hide it even if refused. */
-	free(governance_last_token_attempt);
-	governance_last_token_attempt = strdup(token);
-	governance_last_token_attempt_at = GetCurrentStatementStartTimestamp();
+	/* The activity string other sessions see must not show the token. */
 	governance_redact_activity();
 
 	len = strlen(token);
@@ -410,8 +403,9 @@ gov_identity_reverify(GovIdentity *id)
 }
 
 /*
- * The status of the acting identity at this statement: GOV_JWT_OK, or why
- * it may no longer act (expired, or no longer verifies after a reload).
+ * The status of the acting identity at this moment: GOV_JWT_OK, or why it
+ * may no longer act (expired, or no longer verifies after a reload).  It
+ * is asked at every statement, nested ones included, and at every commit.
  * A role identity is always usable.
  */
 static GovJwtStatus
@@ -432,8 +426,12 @@ gov_identity_status(void)
 		times.exp = id->exp;
 		times.has_nbf = id->has_nbf;
 		times.nbf = id->nbf;
-		st = gov_jwt_check_time(&times,
-								gov_unix_seconds(GetCurrentStatementStartTimestamp()),
+		/*
+		 * The clock now, not when the top-level statement started: a CALL
+		 * or DO that runs on past the token's expiry is stopped at its next
+		 * statement or commit.
+		 */
+		st = gov_jwt_check_time(&times, gov_unix_seconds(GetCurrentTimestamp()),
 								governance_jwt_clock_skew);
 	}
 	return st;

@@ -8,13 +8,15 @@
  * text handed to pg_stat_statements and pgaudit), it passes through here.
  * Detection is by shape, not by knowing the token: three base64url runs
  * joined by dots, which is what every compact JWS looks like, whether or
- * not it verifies.  The exact last value given to governance.token is
- * matched too, so a malformed token is hidden as well.  Plain C, no server
- * headers.  Statement text is redacted a third way, because a log line
- * such as log_statement's is written before the value is ever checked:
- * the string literal given to governance.token (SET ... = '...', SET ...
- * TO '...', set_config('governance.token', '...', ...)) is hidden whatever
- * it holds, provided it is made of the characters a token is made of.
+ * not it verifies.  Statement text is redacted a second way, because a log
+ * line such as log_statement's is written before the value is ever
+ * checked: the string literal given to governance.token (SET ... = '...',
+ * SET ... TO '...', set_config('governance.token', '...', ...)) is hidden
+ * whatever it holds, provided it is made of the characters a token is
+ * made of.  Nothing is hidden because it equals a value a session gave:
+ * that value is the session's choice, and it could choose the text of the
+ * statement it wants kept out of the audit trail.  Plain C, no server
+ * headers.
  *
  * src/identity/redact.c
  *
@@ -31,7 +33,6 @@
 #include "governance/redact.h"
 
 #define GOV_MIN_FIRST_SEGMENT 8
-#define GOV_MIN_EXACT 8
 #define GOV_MAX_LITERAL 65536
 
 /*
@@ -157,86 +158,117 @@ gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
 	return true;
 }
 
-/* Length of what to replace at text[i], or 0. */
-static size_t
-gov_match_at(const char *text, size_t i, const char *exact, size_t exactlen)
+/*
+ * Find the next run to hide at or after *pos: returns whether there is one,
+ * with its offset and length.  *pos moves past it.
+ */
+static bool
+gov_next_token(const char *text, size_t len, size_t *pos, size_t *start,
+			   size_t *runlen)
 {
-	if (exactlen >= GOV_MIN_EXACT && strncmp(text + i, exact, exactlen) == 0)
-		return exactlen;
-	return gov_jwt_run(text, i);
-}
+	size_t		i = *pos;
 
-char *
-gov_redact_tokens(const char *text, const char *exact)
-{
-	size_t		len,
-				exactlen = exact ? strlen(exact) : 0;
-	size_t		i = 0,
-				o = 0;
-	char	   *out;
-	bool		changed = false;
-
-	if (text == NULL)
-		return NULL;
-	/* Cheap pre-filter: a token has dots, a setting literal the name. */
-	if (strchr(text, '.') == NULL &&
-		(exactlen < GOV_MIN_EXACT || strstr(text, exact) == NULL))
-		return NULL;
-	len = strlen(text);
-	/* Each replaced run is at least GOV_MIN_FIRST_SEGMENT bytes long. */
-	out = malloc(len + 1 + (len / GOV_MIN_FIRST_SEGMENT + 1) * sizeof(GOV_REDACTED));
-	if (out == NULL)
-		return NULL;
 	while (i < len)
 	{
 		char		c = text[i];
 		size_t		n;
-		size_t		lit,
-					litlen;
 
 		/* Only three characters can start anything we replace. */
-		if (c != 'e' && c != 'g' && c != 'G' && (exactlen == 0 || c != exact[0]))
+		if (c != 'e' && c != 'g' && c != 'G')
 		{
-			out[o++] = text[i++];
+			i++;
 			continue;
 		}
-		n = gov_match_at(text, i, exact, exactlen);
-		if (n == 0 && (c == 'g' || c == 'G') &&
-			gov_setting_literal(text, i, &lit, &litlen) && litlen > 0)
+		if (c == 'e' && (n = gov_jwt_run(text, i)) > 0)
 		{
-			/* Keep the name and what leads to the literal; hide its text. */
-			memcpy(out + o, text + i, lit - i);
-			o += lit - i;
-			memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
-			o += sizeof(GOV_REDACTED) - 1;
-			i = lit + litlen;
-			changed = true;
-			continue;
+			*start = i;
+			*runlen = n;
+			*pos = i + n;
+			return true;
 		}
-		if (n > 0)
+		if (c != 'e' && gov_setting_literal(text, i, start, runlen) && *runlen > 0)
 		{
-			memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
-			o += sizeof(GOV_REDACTED) - 1;
-			i += n;
-			changed = true;
+			*pos = *start + *runlen;
+			return true;
 		}
-		else
-			out[o++] = text[i++];
+		i++;
 	}
-	out[o] = '\0';
-	if (!changed)
-	{
-		free(out);
+	*pos = len;
+	return false;
+}
+
+char *
+gov_redact_tokens(const char *text)
+{
+	size_t		len,
+				pos = 0,
+				from = 0,
+				o = 0,
+				start,
+				runlen;
+	char	   *out = NULL;
+
+	/* Cheap pre-filter: a token has dots. */
+	if (text == NULL || strchr(text, '.') == NULL)
 		return NULL;
+	len = strlen(text);
+	while (gov_next_token(text, len, &pos, &start, &runlen))
+	{
+		/* Each replaced run is at least GOV_MIN_FIRST_SEGMENT bytes long,
+		 * or a literal of at least one byte. */
+		if (out == NULL &&
+			(out = malloc(len + 1 + (len + 1) * sizeof(GOV_REDACTED))) == NULL)
+			return NULL;
+		memcpy(out + o, text + from, start - from);
+		o += start - from;
+		memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
+		o += sizeof(GOV_REDACTED) - 1;
+		from = start + runlen;
 	}
+	if (out == NULL)
+		return NULL;
+	memcpy(out + o, text + from, len - from);
+	out[o + len - from] = '\0';
 	return out;
 }
 
 bool
-gov_has_token(const char *text, const char *exact)
+gov_holds_token(const char *text)
 {
-	char	   *r = gov_redact_tokens(text, exact);
+	size_t		pos = 0,
+				start,
+				runlen;
 
-	free(r);
-	return r != NULL;
+	if (text == NULL || strchr(text, '.') == NULL)
+		return false;
+	return gov_next_token(text, strlen(text), &pos, &start, &runlen);
+}
+
+bool
+gov_redact_tokens_in_place(char *text)
+{
+	size_t		len,
+				pos = 0,
+				start,
+				runlen;
+	bool		changed = false;
+
+	if (text == NULL || strchr(text, '.') == NULL)
+		return false;
+	len = strlen(text);
+	while (gov_next_token(text, len, &pos, &start, &runlen))
+	{
+		size_t		mark = sizeof(GOV_REDACTED) - 1;
+
+		/* "<redacted>" and blanks; a run shorter than that, X's. */
+		if (runlen >= mark)
+		{
+			memcpy(text + start, GOV_REDACTED, mark);
+			memset(text + start + mark, ' ', runlen - mark);
+		}
+		else
+			memset(text + start, 'X', runlen);
+		changed = true;
+	}
+	return changed;
 }

@@ -17,14 +17,12 @@
  * activity string with a redacted copy before anything else can read it
  * at leisure.
  *
- * Other extensions' utility hooks (pg_stat_statements, pgaudit) see the
- * text of a statement that sets the token redacted: ours is the innermost
- * of governance's hooks, so what comes after it is theirs, and a session
- * with none pays nothing.
- *
- * The exact value last given to the setting is matched only during the
- * statement that gave it: otherwise a session could set a value such as
- * "division by zero" and have every later mention of it blanked out.
+ * Other extensions' hooks (pg_stat_statements, pgaudit) see every
+ * statement's text with its tokens redacted, whatever the statement: ours
+ * are the innermost of governance's hooks, so what comes after them is
+ * theirs, and a server with none pays nothing.  That holds only when
+ * governance is listed after them in shared_preload_libraries; _PG_init
+ * warns when it is not.
  *
  * src/identity/secrecy.c
  *
@@ -35,7 +33,10 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "governance/identity.h"
+#include "executor/executor.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/planner.h"
+#include "parser/analyze.h"
 #include "tcop/utility.h"
 #include "governance/redact.h"
 #include "tcop/tcopprot.h"
@@ -45,6 +46,12 @@
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
+static planner_hook_type prev_planner = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 /*
  * Our redacted copy of the statement, which debug_query_string may show,
@@ -54,16 +61,6 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static char *gov_redacted_query = NULL;
 static char *gov_redacted_source = NULL;
 
-/* The token value attempted by the statement under way, if any. */
-static const char *
-gov_attempt(void)
-{
-	if (governance_last_token_attempt != NULL &&
-		governance_last_token_attempt_at == GetCurrentStatementStartTimestamp())
-		return governance_last_token_attempt;
-	return NULL;
-}
-
 /* Replace *field by a redacted copy in the current (error) context. */
 static void
 gov_redact_field(char **field)
@@ -72,7 +69,7 @@ gov_redact_field(char **field)
 
 	if (*field == NULL)
 		return;
-	clean = gov_redact_tokens(*field, gov_attempt());
+	clean = gov_redact_tokens(*field);
 	if (clean == NULL)
 		return;
 	*field = pstrdup(clean);
@@ -98,7 +95,7 @@ gov_redact_query(void)
 		debug_query_string = gov_redacted_query;
 		return true;
 	}
-	clean = gov_redact_tokens(debug_query_string, gov_attempt());
+	clean = gov_redact_tokens(debug_query_string);
 	if (clean == NULL)
 		return false;
 	free(gov_redacted_source);
@@ -132,8 +129,15 @@ gov_emit_log(ErrorData *edata)
 }
 
 /*
- * Hand the hooks after ours a statement that sets the token with its text
- * redacted.  Installed only when there are such hooks.
+ * Hand the hooks after ours (pg_stat_statements, pgaudit, ...) every
+ * statement with its tokens redacted, whatever the statement: a SET, a
+ * DO block or a procedure call with a token in its body, an EXPLAIN of a
+ * set_config().  The rule: no text that reaches another extension's hook
+ * from ours holds a token-shaped run.  The utility hook hands them a
+ * redacted copy of the statement alone; the parse-analysis, planner and
+ * executor hooks a copy of the same length, the runs overwritten, so that
+ * the locations of statements and constants in it stay right.  Each is
+ * installed only when there is a hook after it.
  */
 static void
 gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -141,10 +145,7 @@ gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						   ParamListInfo params, QueryEnvironment *queryEnv,
 						   DestReceiver *dest, QueryCompletion *qc)
 {
-	Node	   *stmt = pstmt->utilityStmt;
-
-	if (IsA(stmt, VariableSetStmt) && queryString != NULL &&
-		governance_names_token_setting(((VariableSetStmt *) stmt)->name))
+	if (queryString != NULL && gov_holds_token(queryString))
 	{
 		const char *own = queryString;
 		char	   *clean;
@@ -169,16 +170,193 @@ gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						params, queryEnv, dest, qc);
 }
 
+/* A copy of text of the same length with its tokens overwritten, or NULL. */
+static char *
+gov_same_length_copy(const char *text, MemoryContext cxt)
+{
+	char	   *copy;
+
+	if (!gov_holds_token(text))
+		return NULL;
+	copy = MemoryContextStrdup(cxt, text);
+	(void) gov_redact_tokens_in_place(copy);
+	return copy;
+}
+
+static void
+gov_secrecy_post_parse_analyze(ParseState *pstate, Query *query,
+							   JumbleState *jstate)
+{
+	const char *orig = pstate->p_sourcetext;
+	char	   *clean = gov_same_length_copy(orig, CurrentMemoryContext);
+
+	if (clean == NULL)
+	{
+		prev_post_parse_analyze(pstate, query, jstate);
+		return;
+	}
+	pstate->p_sourcetext = clean;
+	PG_TRY();
+	{
+		prev_post_parse_analyze(pstate, query, jstate);
+	}
+	PG_FINALLY();
+	{
+		pstate->p_sourcetext = orig;
+	}
+	PG_END_TRY();
+}
+
+static PlannedStmt *
+gov_secrecy_planner(Query *parse, const char *query_string, int cursorOptions,
+					ParamListInfo boundParams)
+{
+	char	   *clean = gov_same_length_copy(query_string, CurrentMemoryContext);
+
+	return prev_planner(parse, clean ? clean : query_string, cursorOptions,
+						boundParams);
+}
+
+/*
+ * The executor hooks after ours read queryDesc->sourceText, at any of the
+ * four: for a statement with a token, each of ours points it at a redacted
+ * copy (made once, in the QueryDesc's own memory) around the next hook's
+ * call, and governance's own hooks, which run before, see the original.
+ */
+typedef struct GovCleanText
+{
+	QueryDesc  *qd;
+	const char *orig;
+	const char *clean;
+} GovCleanText;
+
+static List *gov_clean_texts = NIL; /* in TopMemoryContext */
+
+static GovCleanText *
+gov_clean_text_of(QueryDesc *qd)
+{
+	ListCell   *lc;
+
+	foreach(lc, gov_clean_texts)
+		if (((GovCleanText *) lfirst(lc))->qd == qd)
+			return lfirst(lc);
+	return NULL;
+}
+
+/* Run call with qd's text redacted, if it has a redacted copy. */
+#define GOV_WITH_CLEAN_TEXT(qd, call) \
+	do { \
+		GovCleanText *volatile ct_ = gov_clean_texts ? gov_clean_text_of(qd) : NULL; \
+		if (ct_ == NULL) \
+			call; \
+		else \
+		{ \
+			(qd)->sourceText = ct_->clean; \
+			PG_TRY(); \
+			{ \
+				call; \
+			} \
+			PG_FINALLY(); \
+			{ \
+				(qd)->sourceText = ct_->orig; \
+			} \
+			PG_END_TRY(); \
+		} \
+	} while (0)
+
+static void
+gov_secrecy_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	char	   *clean = gov_same_length_copy(queryDesc->sourceText,
+											 GetMemoryChunkContext(queryDesc));
+
+	if (clean != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		GovCleanText *ct = palloc(sizeof(GovCleanText));
+
+		ct->qd = queryDesc;
+		ct->orig = queryDesc->sourceText;
+		ct->clean = clean;
+		gov_clean_texts = lappend(gov_clean_texts, ct);
+		MemoryContextSwitchTo(old);
+	}
+	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorStart(queryDesc, eflags));
+}
+
+static void
+gov_secrecy_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+						uint64 count, bool execute_once)
+{
+	GOV_WITH_CLEAN_TEXT(queryDesc,
+						prev_ExecutorRun(queryDesc, direction, count, execute_once));
+}
+
+static void
+gov_secrecy_ExecutorFinish(QueryDesc *queryDesc)
+{
+	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorFinish(queryDesc));
+}
+
+static void
+gov_secrecy_ExecutorEnd(QueryDesc *queryDesc)
+{
+	GovCleanText *volatile ct = gov_clean_texts ? gov_clean_text_of(queryDesc) : NULL;
+
+	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorEnd(queryDesc));
+	if (ct != NULL)
+	{
+		gov_clean_texts = list_delete_ptr(gov_clean_texts, ct);
+		pfree(ct);
+	}
+}
+
+/* Queries of an ended transaction are gone (their copies with them). */
+static void
+gov_secrecy_xact_callback(XactEvent event, void *arg)
+{
+	if (gov_clean_texts != NIL &&
+		(event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		 event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE))
+	{
+		list_free_deep(gov_clean_texts);
+		gov_clean_texts = NIL;
+	}
+}
+
 void
 governance_secrecy_init(void)
 {
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = gov_emit_log;
-	/* Before governance's other hooks, so it runs after them. */
+	/* Before governance's other hooks, so they run after them. */
 	if (ProcessUtility_hook != NULL)
 	{
 		prev_ProcessUtility = ProcessUtility_hook;
 		ProcessUtility_hook = gov_secrecy_ProcessUtility;
+	}
+	if (post_parse_analyze_hook != NULL)
+	{
+		prev_post_parse_analyze = post_parse_analyze_hook;
+		post_parse_analyze_hook = gov_secrecy_post_parse_analyze;
+	}
+	if (planner_hook != NULL)
+	{
+		prev_planner = planner_hook;
+		planner_hook = gov_secrecy_planner;
+	}
+	if (ExecutorStart_hook != NULL || ExecutorRun_hook != NULL ||
+		ExecutorFinish_hook != NULL || ExecutorEnd_hook != NULL)
+	{
+		prev_ExecutorStart = ExecutorStart_hook ? ExecutorStart_hook : standard_ExecutorStart;
+		ExecutorStart_hook = gov_secrecy_ExecutorStart;
+		prev_ExecutorRun = ExecutorRun_hook ? ExecutorRun_hook : standard_ExecutorRun;
+		ExecutorRun_hook = gov_secrecy_ExecutorRun;
+		prev_ExecutorFinish = ExecutorFinish_hook ? ExecutorFinish_hook : standard_ExecutorFinish;
+		ExecutorFinish_hook = gov_secrecy_ExecutorFinish;
+		prev_ExecutorEnd = ExecutorEnd_hook ? ExecutorEnd_hook : standard_ExecutorEnd;
+		ExecutorEnd_hook = gov_secrecy_ExecutorEnd;
+		RegisterXactCallback(gov_secrecy_xact_callback, NULL);
 	}
 }
 
@@ -186,7 +364,7 @@ governance_secrecy_init(void)
 char *
 governance_redact_text(const char *text)
 {
-	char	   *clean = gov_redact_tokens(text, gov_attempt());
+	char	   *clean = gov_redact_tokens(text);
 	char	   *result;
 
 	if (clean == NULL)

@@ -379,6 +379,11 @@ gov_tuple_text(HeapTuple tup, TupleDesc desc, int att)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/* The tables whose triggers the functions below are. */
+static const char *const gov_labels_table[] = {"labels", NULL};
+static const char *const gov_grants_table[] = {"unmask_grants", NULL};
+static const char *const gov_label_tables[] = {"labels", "unmask_grants", NULL};
+
 /*
  * BEFORE trigger on governance.labels: a label's name is an identifier, its
  * mask one the code knows and serving every column that carries it; a
@@ -388,7 +393,7 @@ PG_FUNCTION_INFO_V1(governance_label_check_1_0);
 Datum
 governance_label_check_1_0(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TriggerData *trig = governance_own_trigger(fcinfo, gov_labels_table);
 	TupleDesc	desc;
 	char	   *name;
 	char	   *old = NULL;
@@ -397,8 +402,6 @@ governance_label_check_1_0(PG_FUNCTION_ARGS)
 	const char *unserved = NULL;
 	int			uses;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "governance_label_check must be called as a trigger");
 	if (TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
 	{
 		if ((uses = gov_label_uses(NULL, GOV_MASK_NULL, NULL)) > 0)
@@ -452,14 +455,12 @@ PG_FUNCTION_INFO_V1(governance_unmask_grant_check_1_0);
 Datum
 governance_unmask_grant_check_1_0(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TriggerData *trig = governance_own_trigger(fcinfo, gov_grants_table);
 	HeapTuple	tup;
 	char	   *principal;
 	GovPrincipal p;
 	char		err[256];
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "governance_unmask_grant_check must be called as a trigger");
 	tup = trig->tg_newtuple ? trig->tg_newtuple : trig->tg_trigtuple;
 	principal = gov_tuple_text(tup, RelationGetDescr(trig->tg_relation), 2);
 	if (principal == NULL || !governance_principal_parse(principal, &p, err, sizeof(err)))
@@ -485,14 +486,12 @@ PG_FUNCTION_INFO_V1(governance_labels_changed_1_0);
 Datum
 governance_labels_changed_1_0(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TriggerData *trig = governance_own_trigger(fcinfo, gov_label_tables);
 	bool		grants;
 	HeapTuple	tup;
 	TupleDesc	desc;
 	const char *action;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "governance_labels_changed must be called as a trigger");
 	governance_labels_changed(InvalidOid);
 	grants = strcmp(RelationGetRelationName(trig->tg_relation), "unmask_grants") == 0;
 	if (TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))

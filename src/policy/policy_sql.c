@@ -48,12 +48,15 @@ gov_trigger_text_array(HeapTuple tup, TupleDesc desc, int att, int *n)
 	return governance_text_array(d, isnull, n);
 }
 
+/* The table whose triggers the functions below are. */
+static const char *const gov_rules_table[] = {"rules", NULL};
+
 /* BEFORE INSERT OR UPDATE: refuse a rule that does not compile. */
 PG_FUNCTION_INFO_V1(governance_rule_check_1_0);
 Datum
 governance_rule_check_1_0(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TriggerData *trig = governance_own_trigger(fcinfo, gov_rules_table);
 	HeapTuple	tup;
 	TupleDesc	desc;
 	GovRuleInput in;
@@ -62,8 +65,6 @@ governance_rule_check_1_0(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		d;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "governance_rule_check must be called as a trigger");
 	tup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 	desc = RelationGetDescr(trig->tg_relation);
 	memset(&in, 0, sizeof(in));
@@ -94,14 +95,12 @@ PG_FUNCTION_INFO_V1(governance_rules_changed_1_0);
 Datum
 governance_rules_changed_1_0(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TriggerData *trig = governance_own_trigger(fcinfo, gov_rules_table);
 	const char *action;
 	const char *name = NULL;
 	char		buf[2048];
 	GovAuditRecord r;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "governance_rules_changed must be called as a trigger");
 	CacheInvalidateRelcache(trig->tg_relation);
 	if (TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
 		action = "rules_truncated";

@@ -29,6 +29,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "access/genam.h"
 #include "access/skey.h"
 #include "catalog/pg_extension.h"
@@ -164,6 +165,41 @@ governance_schema_oid(void)
 			gov_schema = gov_extension_schema(ext);
 	}
 	return gov_schema;
+}
+
+/*
+ * The trigger data of a call of one of the extension's trigger functions,
+ * which must be fired by one of the extension's own tables (named in
+ * tables, NULL-terminated).  The functions are not executable by PUBLIC,
+ * but a role that owns a table could still attach them through a role that
+ * can: fired by any other table, they would record forged governance
+ * events and invalidate every backend's caches, so they refuse.
+ */
+TriggerData *
+governance_own_trigger(FunctionCallInfo fcinfo, const char *const *tables)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Oid			schema = governance_schema_oid();
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function %s can only be called as a trigger",
+						get_func_name(fcinfo->flinfo->fn_oid))));
+	if (OidIsValid(schema) &&
+		RelationGetNamespace(trig->tg_relation) == schema)
+	{
+		for (int i = 0; tables[i] != NULL; i++)
+			if (strcmp(RelationGetRelationName(trig->tg_relation), tables[i]) == 0)
+				return trig;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("trigger function %s may only be fired by the governance extension's own tables",
+					get_func_name(fcinfo->flinfo->fn_oid)),
+			 errdetail("It was fired by relation \"%s\".",
+					   RelationGetRelationName(trig->tg_relation))));
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* Text array column to a palloc'd C string array; NULL stays NULL. */

@@ -583,6 +583,11 @@ CREATE TRIGGER unmask_grants_changed AFTER INSERT OR UPDATE OR DELETE ON governa
 CREATE TRIGGER unmask_grants_truncated AFTER TRUNCATE ON governance.unmask_grants
 	FOR EACH STATEMENT EXECUTE FUNCTION governance.labels_changed();
 
+-- Trigger functions are for the extension's own tables only.
+REVOKE ALL ON FUNCTION governance.label_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.unmask_grant_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION governance.labels_changed() FROM PUBLIC;
+
 REVOKE ALL ON governance.labels FROM PUBLIC;
 REVOKE ALL ON governance.unmask_grants FROM PUBLIC;
 GRANT SELECT ON governance.labels TO PUBLIC;

@@ -84,8 +84,6 @@ extern void governance_identity_token_id(const GovIdentity *id, char *buf, Size 
  */
 extern bool governance_identity_usable(void);
 extern void governance_identity_refuse(void);
-extern char *governance_last_token_attempt;
-extern TimestampTz governance_last_token_attempt_at;
 
 /* Hiding the token from logs and activity views. */
 extern void governance_secrecy_init(void);

@@ -95,6 +95,9 @@ extern void governance_policy_init(void);
 extern void governance_environment_assign(const char *newval, void *extra);
 extern bool governance_principal_matches(const char *pattern);
 extern Oid	governance_schema_oid(void);
+struct TriggerData;
+extern struct TriggerData *governance_own_trigger(FunctionCallInfo fcinfo,
+												  const char *const *tables);
 
 /* Setting (src/governance.c). */
 extern char *governance_environment;

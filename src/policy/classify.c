@@ -10,10 +10,16 @@
  * (the permissions the executor is about to check); which writes are
  * unfiltered comes from the plan.
  *
- * A write is filtered when some clause that restricts the rows it reaches
- * refers to a column of the relation it writes: a WHERE on the target, a
- * join condition connecting it to another relation, a MERGE condition, or
- * WHERE CURRENT OF.  The planner has folded constants by then, so WHERE
+ * The rule: a write is filtered only when some clause that restricts the
+ * rows it reaches provably reads a column of the relation it writes -- a
+ * WHERE on the target, a join condition connecting it to another
+ * relation, a MERGE condition, or WHERE CURRENT OF.  "Provably" means the
+ * column is traced through the plan: an upper node's OUTER and INNER
+ * references through its inputs' target lists, a nest-loop parameter back
+ * to the outer column that sets it, down to the scan of the target
+ * itself.  A clause that merely sits above a join containing the target
+ * (a condition between two other tables, a LATERAL function of another
+ * table's column) reaches no target column and does not count.  The planner has folded constants by then, so WHERE
  * true and WHERE 1 = 1 are gone; a clause that does not mention the
  * target (WHERE (SELECT true), a condition on another table only, or a
  * volatile function of nothing) restricts nothing and does not count.
@@ -40,6 +46,7 @@
 #include "governance/policy.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
+#include "optimizer/tlist.h"
 #include "parser/parsetree.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
@@ -106,6 +113,7 @@ gov_rangevar_object(RangeVar *rv, bool creating, Oid *relid)
 typedef struct GovFilterScan
 {
 	Bitmapset  *targets;		/* range table indexes written */
+	Bitmapset  *target_params;	/* PARAM_EXEC ids carrying a target's column */
 	bool		opaque;			/* target is a view with INSTEAD OF triggers */
 	bool		filtered;
 } GovFilterScan;
@@ -121,47 +129,105 @@ gov_has_var_walker(Node *node, void *context)
 	return expression_tree_walker(node, gov_has_var_walker, context);
 }
 
-typedef struct GovSides
-{
-	bool		outer;
-	bool		inner;
-	Bitmapset  *targets;
-	bool		target;			/* a Var of a target relation itself */
-} GovSides;
+static bool gov_reads_target(Node *expr, Plan *plan, GovFilterScan *ctx,
+							 int depth);
 
-/* Which inputs of a join or upper node a clause reads. */
+/* Does output column attno of plan carry a column of a target? */
 static bool
-gov_sides_walker(Node *node, GovSides *sides)
+gov_output_reads_target(Plan *plan, AttrNumber attno, GovFilterScan *ctx,
+						int depth)
+{
+	TargetEntry *tle;
+
+	if (plan == NULL)
+		return false;
+	/* Append and MergeAppend pass their children's columns on. */
+	if (IsA(plan, Append) || IsA(plan, MergeAppend))
+	{
+		List	   *children = IsA(plan, Append) ?
+			((Append *) plan)->appendplans : ((MergeAppend *) plan)->mergeplans;
+		ListCell   *lc;
+
+		foreach(lc, children)
+			if (gov_output_reads_target(lfirst(lc), attno, ctx, depth + 1))
+				return true;
+		return false;
+	}
+	tle = get_tle_by_resno(plan->targetlist, attno);
+	return tle != NULL && gov_reads_target((Node *) tle->expr, plan, ctx, depth + 1);
+}
+
+typedef struct GovReadsTarget
+{
+	Plan	   *plan;			/* the node the expression belongs to */
+	GovFilterScan *ctx;
+	int			depth;
+} GovReadsTarget;
+
+static bool
+gov_reads_target_walker(Node *node, GovReadsTarget *rt)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, Var))
 	{
 		Var		   *v = (Var *) node;
+		Plan	   *plan = rt->plan;
 
+		if (v->varlevelsup > 0)
+			return false;
 		if (v->varno == OUTER_VAR)
-			sides->outer = true;
-		else if (v->varno == INNER_VAR)
-			sides->inner = true;
-		else if (!IS_SPECIAL_VARNO(v->varno) &&
-				 bms_is_member(v->varno, sides->targets))
-			sides->target = true;
-		return false;
+			return gov_output_reads_target(IsA(plan, Append) || IsA(plan, MergeAppend) ?
+										   plan : plan->lefttree,
+										   v->varattno, rt->ctx, rt->depth);
+		if (v->varno == INNER_VAR)
+			return gov_output_reads_target(plan->righttree, v->varattno,
+										   rt->ctx, rt->depth);
+		if (IsA(plan, SubqueryScan) &&
+			(Index) v->varno == ((SubqueryScan *) plan)->scan.scanrelid)
+			return gov_output_reads_target(((SubqueryScan *) plan)->subplan,
+										   v->varattno, rt->ctx, rt->depth);
+		if (v->varno == INDEX_VAR)
+			return IsA(plan, IndexScan) || IsA(plan, IndexOnlyScan) ||
+				IsA(plan, ForeignScan) || IsA(plan, CustomScan) ?
+				bms_is_member(((Scan *) plan)->scanrelid, rt->ctx->targets) : false;
+		return !IS_SPECIAL_VARNO(v->varno) &&
+			bms_is_member(v->varno, rt->ctx->targets);
 	}
-	return expression_tree_walker(node, gov_sides_walker, sides);
+	if (IsA(node, CurrentOfExpr))
+		return true;
+	if (IsA(node, Param))
+	{
+		Param	   *p = (Param *) node;
+
+		return p->paramkind == PARAM_EXEC &&
+			bms_is_member(p->paramid, rt->ctx->target_params);
+	}
+	return expression_tree_walker(node, gov_reads_target_walker, rt);
 }
 
-/* Does a clause of a node restrict rows coming from a target? */
-static void
-gov_check_upper_clause(Node *clause, bool outer_has, bool inner_has,
-					   GovFilterScan *ctx)
+/*
+ * Does an expression of a plan node provably read a column of a target?
+ * Its Vars are followed down through the inputs' target lists (OUTER and
+ * INNER references, subquery scans, appends) to the scan that produced
+ * them, and its parameters back to the nest-loop parameters that set
+ * them.  Only a Var of a target relation itself counts.
+ */
+static bool
+gov_reads_target(Node *expr, Plan *plan, GovFilterScan *ctx, int depth)
 {
-	GovSides	sides = {false, false, ctx->targets, false};
+	GovReadsTarget rt = {plan, ctx, depth};
 
-	if (clause == NULL)
-		return;
-	(void) gov_sides_walker(clause, &sides);
-	if ((sides.outer && outer_has) || (sides.inner && inner_has) || sides.target)
+	/* Pathologically deep: unproved, so not a filter. */
+	if (expr == NULL || plan == NULL || depth > 200)
+		return false;
+	return gov_reads_target_walker(expr, &rt);
+}
+
+static void
+gov_check_clause(Node *clause, Plan *plan, GovFilterScan *ctx)
+{
+	if (clause != NULL && gov_reads_target(clause, plan, ctx, 0))
 		ctx->filtered = true;
 }
 
@@ -181,7 +247,9 @@ gov_scan_plans(List *plans, GovFilterScan *ctx)
 /*
  * Walk a write's input plan.  Returns whether rows of a target relation
  * flow out of this node, and sets ctx->filtered when a clause restricting
- * them refers to the target.
+ * them provably reads a column of the target (gov_reads_target).  A
+ * condition between other relations, or a nest-loop parameter taken from
+ * another relation, restricts nothing the write reaches.
  */
 static bool
 gov_scan_plan(Plan *plan, GovFilterScan *ctx)
@@ -205,12 +273,6 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 				Scan	   *scan = (Scan *) plan;
 				List	   *clauses = plan->qual;
 
-				/*
-				 * Rows of a view with INSTEAD OF triggers come from the
-				 * relations under it: a clause on any of them filters.
-				 */
-				if (!ctx->opaque && !bms_is_member(scan->scanrelid, ctx->targets))
-					return false;
 				if (IsA(plan, IndexScan))
 					clauses = list_concat_copy(clauses, ((IndexScan *) plan)->indexqualorig);
 				else if (IsA(plan, IndexOnlyScan))
@@ -221,9 +283,21 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 					clauses = list_concat_copy(clauses, ((TidScan *) plan)->tidquals);
 				else if (IsA(plan, TidRangeScan))
 					clauses = list_concat_copy(clauses, ((TidRangeScan *) plan)->tidrangequals);
-				if (gov_has_var_walker((Node *) clauses, NULL))
-					ctx->filtered = true;
-				return true;
+
+				/*
+				 * Rows of a view with INSTEAD OF triggers come from the
+				 * relations under it: a clause on any of them filters.
+				 */
+				if (ctx->opaque || bms_is_member(scan->scanrelid, ctx->targets))
+				{
+					/* The scan of a target: any column of its own filters. */
+					if (gov_has_var_walker((Node *) clauses, NULL))
+						ctx->filtered = true;
+					return true;
+				}
+				/* Another relation's scan, driven by a target's column. */
+				gov_check_clause((Node *) clauses, plan, ctx);
+				return false;
 			}
 		case T_Append:
 			return gov_scan_plans(((Append *) plan)->appendplans, ctx);
@@ -233,10 +307,30 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 			outer_has = gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
 			if (ctx->opaque && gov_has_var_walker((Node *) plan->qual, NULL))
 				ctx->filtered = true;
+			gov_check_clause((Node *) plan->qual, plan, ctx);
 			return outer_has;
 		case T_CustomScan:
 			return gov_scan_plans(((CustomScan *) plan)->custom_plans, ctx);
 		case T_NestLoop:
+			{
+				NestLoop   *nl = (NestLoop *) plan;
+				ListCell   *lc;
+
+				outer_has = gov_scan_plan(plan->lefttree, ctx);
+				/* Parameters the outer side hands the inner side. */
+				foreach(lc, nl->nestParams)
+				{
+					NestLoopParam *nlp = lfirst_node(NestLoopParam, lc);
+
+					if (gov_reads_target((Node *) nlp->paramval, plan, ctx, 0))
+						ctx->target_params = bms_add_member(ctx->target_params,
+															nlp->paramno);
+				}
+				inner_has = gov_scan_plan(plan->righttree, ctx);
+				gov_check_clause((Node *) nl->join.joinqual, plan, ctx);
+				gov_check_clause((Node *) plan->qual, plan, ctx);
+				return outer_has || inner_has;
+			}
 		case T_MergeJoin:
 		case T_HashJoin:
 			{
@@ -244,16 +338,12 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 
 				outer_has = gov_scan_plan(plan->lefttree, ctx);
 				inner_has = gov_scan_plan(plan->righttree, ctx);
-				gov_check_upper_clause((Node *) join->joinqual, outer_has, inner_has, ctx);
-				gov_check_upper_clause((Node *) plan->qual, outer_has, inner_has, ctx);
+				gov_check_clause((Node *) join->joinqual, plan, ctx);
+				gov_check_clause((Node *) plan->qual, plan, ctx);
 				if (IsA(plan, HashJoin))
-					gov_check_upper_clause((Node *) ((HashJoin *) plan)->hashclauses,
-										   outer_has, inner_has, ctx);
-				else if (IsA(plan, MergeJoin))
-					gov_check_upper_clause((Node *) ((MergeJoin *) plan)->mergeclauses,
-										   outer_has, inner_has, ctx);
-				else if (((NestLoop *) plan)->nestParams != NIL && outer_has)
-					ctx->filtered = true;	/* target values drive the inner scan */
+					gov_check_clause((Node *) ((HashJoin *) plan)->hashclauses, plan, ctx);
+				else
+					gov_check_clause((Node *) ((MergeJoin *) plan)->mergeclauses, plan, ctx);
 				return outer_has || inner_has;
 			}
 		case T_Result:
@@ -274,32 +364,37 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 			/* Sort, Material, Hash, Result, Gather, Unique, ...: one input. */
 			outer_has = gov_scan_plan(plan->lefttree, ctx);
 			inner_has = gov_scan_plan(plan->righttree, ctx);
-			gov_check_upper_clause((Node *) plan->qual, outer_has, inner_has, ctx);
+			gov_check_clause((Node *) plan->qual, plan, ctx);
 			return outer_has || inner_has;
 	}
 }
 
-/* Does any Var of a target relation appear in a MERGE action's condition? */
+/*
+ * Does every MERGE action that changes matched rows have a condition that
+ * reads a column of the target?  Its target Vars keep their range table
+ * index; its other Vars refer to the join below (INNER_VAR), which may
+ * hand a target's column on too.
+ */
 static bool
-gov_merge_actions_filter(ModifyTable *mt, Bitmapset *targets)
+gov_merge_actions_filter(ModifyTable *mt, GovFilterScan *ctx)
 {
 	ListCell   *l1,
 			   *l2;
 	bool		any_matched = false;
+	Plan		above = {0};
 
+	above.righttree = mt->plan.lefttree;
 	foreach(l1, mt->mergeActionLists)
 	{
 		foreach(l2, (List *) lfirst(l1))
 		{
 			MergeAction *action = lfirst_node(MergeAction, l2);
-			GovSides	sides = {false, false, targets, false};
 
 			if (!action->matched || action->commandType == CMD_INSERT ||
 				action->commandType == CMD_NOTHING)
 				continue;
 			any_matched = true;
-			(void) gov_sides_walker(action->qual, &sides);
-			if (!sides.target)
+			if (!gov_reads_target(action->qual, &above, ctx, 0))
 				return false;
 		}
 	}
@@ -310,7 +405,7 @@ gov_merge_actions_filter(ModifyTable *mt, Bitmapset *targets)
 static bool
 gov_modify_unfiltered(ModifyTable *mt, List *rtable)
 {
-	GovFilterScan ctx = {NULL, false, false};
+	GovFilterScan ctx = {NULL, NULL, false, false};
 	ListCell   *lc;
 
 	foreach(lc, mt->resultRelations)
@@ -347,7 +442,7 @@ gov_modify_unfiltered(ModifyTable *mt, List *rtable)
 			}
 		if (!writes_matched)
 			return false;		/* inserts only */
-		return !gov_merge_actions_filter(mt, ctx.targets);
+		return !gov_merge_actions_filter(mt, &ctx);
 	}
 	return true;
 }

@@ -12,7 +12,11 @@
  *
  * governance.check(statement) is a dry run: it parses, analyses, rewrites
  * and plans the statement exactly as running it would, classifies the
- * result and decides it, but executes nothing.
+ * result and decides it, but executes nothing.  A utility statement that
+ * runs a query (EXPLAIN ANALYZE, COPY (query) TO, CREATE TABLE AS,
+ * DECLARE, EXECUTE) is decided with that query's plan too, as the
+ * executor hooks decide it when it runs: the answer is the one running
+ * the statement would get.
  *
  * src/policy/policy_sql.c
  *
@@ -22,7 +26,10 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/prepare.h"
 #include "commands/trigger.h"
+#include "rewrite/rewriteHandler.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "governance/approval.h"
@@ -192,6 +199,102 @@ gov_reason(const GovDecision *d)
 	return NULL;
 }
 
+/* Does EXPLAIN run its statement (ANALYZE)? */
+static bool
+gov_explain_analyzes(ExplainStmt *es)
+{
+	ListCell   *lc;
+	bool		analyze = false;
+
+	foreach(lc, es->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			analyze = defGetBoolean(opt);
+	}
+	return analyze;
+}
+
+static List *gov_statement_actions(PlannedStmt *p, const char *sql, int depth);
+
+/* The actions of the plans of analysed, not yet rewritten queries. */
+static List *
+gov_query_actions(Query *query, const char *sql, int depth)
+{
+	List	   *actions = NIL;
+	List	   *plans = pg_plan_queries(QueryRewrite(copyObject(query)), sql,
+										CURSOR_OPT_PARALLEL_OK, NULL);
+	ListCell   *lc;
+
+	foreach(lc, plans)
+		actions = list_concat(actions,
+							  gov_statement_actions(lfirst_node(PlannedStmt, lc),
+													sql, depth + 1));
+	return actions;
+}
+
+/*
+ * What a statement does when it runs, as the hooks see it: a utility
+ * statement's own actions and those of the query it runs (EXPLAIN ANALYZE,
+ * COPY (query) TO, CREATE TABLE AS, DECLARE CURSOR, EXECUTE), which the
+ * executor hooks judge when they start it.
+ */
+static List *
+gov_statement_actions(PlannedStmt *p, const char *sql, int depth)
+{
+	Node	   *stmt = p->utilityStmt;
+	List	   *actions;
+
+	if (stmt == NULL)
+		return governance_plan_actions(p);
+	if (governance_utility_only_sets_token(stmt))
+		return NIL;				/* never judged, as when it runs */
+	actions = governance_utility_actions(stmt);
+	if (depth > 8)
+		return actions;
+	if (IsA(stmt, ExplainStmt) && gov_explain_analyzes((ExplainStmt *) stmt))
+		actions = list_concat(actions,
+							  gov_query_actions(castNode(Query, ((ExplainStmt *) stmt)->query),
+												sql, depth));
+	else if (IsA(stmt, CreateTableAsStmt))
+		actions = list_concat(actions,
+							  gov_query_actions(castNode(Query, ((CreateTableAsStmt *) stmt)->query),
+												sql, depth));
+	else if (IsA(stmt, DeclareCursorStmt))
+		actions = list_concat(actions,
+							  gov_query_actions(castNode(Query, ((DeclareCursorStmt *) stmt)->query),
+												sql, depth));
+	else if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->query != NULL)
+	{
+		RawStmt    *raw = makeNode(RawStmt);
+		List	   *queries;
+		ListCell   *lc;
+
+		raw->stmt = copyObject(((CopyStmt *) stmt)->query);
+		raw->stmt_location = -1;
+		queries = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+		foreach(lc, pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, NULL))
+			actions = list_concat(actions,
+								  gov_statement_actions(lfirst_node(PlannedStmt, lc),
+														sql, depth + 1));
+	}
+	else if (IsA(stmt, ExecuteStmt))
+	{
+		PreparedStatement *ps = FetchPreparedStatement(((ExecuteStmt *) stmt)->name, false);
+
+		if (ps != NULL)
+		{
+			ListCell   *lc;
+
+			foreach(lc, ps->plansource->query_list)
+				actions = list_concat(actions,
+									  gov_query_actions(lfirst_node(Query, lc), sql, depth));
+		}
+	}
+	return actions;
+}
+
 PG_FUNCTION_INFO_V1(governance_check_1_0);
 Datum
 governance_check_1_0(PG_FUNCTION_ARGS)
@@ -225,16 +328,9 @@ governance_check_1_0(PG_FUNCTION_ARGS)
 		char	   *fingerprint;
 
 		foreach(lp, plans)
-		{
-			PlannedStmt *p = lfirst_node(PlannedStmt, lp);
-
-			if (p->utilityStmt != NULL &&
-				governance_utility_only_sets_token(p->utilityStmt))
-				continue;		/* never judged, as when it runs */
-			actions = list_concat(actions, p->utilityStmt ?
-								  governance_utility_actions(p->utilityStmt) :
-								  governance_plan_actions(p));
-		}
+			actions = list_concat(actions,
+								  gov_statement_actions(lfirst_node(PlannedStmt, lp),
+														sql, 0));
 		governance_decide(actions, &d);
 		fingerprint = governance_statement_fingerprint(sql + loc, len, actions, NULL);
 

@@ -220,6 +220,140 @@ SELECT event->>'statement' AS statement
    AND (event->>'statement' LIKE '%victim%' OR event->>'statement' LIKE '%redacted%')
  ORDER BY seq;
 
+--
+-- 5. Clear values reached a masked identity.
+--
+CREATE TABLE fc_app.users (id int PRIMARY KEY, email text UNIQUE, ssn text);
+INSERT INTO fc_app.users VALUES
+	(1, 'zed@example.com', '111-11-1111'), (2, 'amy@example.com', '222-22-2222'),
+	(3, 'kim@example.com', '333-33-3333'), (4, 'bob@example.com', '444-44-4444');
+GRANT SELECT, INSERT ON fc_app.users TO fc_mallory;
+SELECT governance.label_column('fc_app.users', 'email', 'email');
+SELECT governance.label_column('fc_app.users', 'ssn', 'secret');
+-- Does a text hold any clear value of fc_app.users?
+CREATE FUNCTION fc_app.clear_in(t text) RETURNS boolean LANGUAGE sql IMMUTABLE
+AS $$ SELECT t ~ '(zed@|amy@|kim@|bob@|[0-9]{3}-[0-9]{2}-[0-9]{4})' $$;
+GRANT EXECUTE ON FUNCTION fc_app.clear_in(text) TO PUBLIC;
+SET ROLE fc_mallory;
+SET governance.token = :'tok_mallory';
+SELECT email, ssn FROM fc_app.users ORDER BY id LIMIT 1;
+
+-- Rule: the only statements exempt from masking are the foreign-key
+-- checks and actions themselves, recognised as planned directly by the
+-- foreign-key code (under SECURITY_NOFORCE_RLS, from a statement frame
+-- entered outside it); everything they set off is masked.
+CREATE TABLE fc_agent.loot (v text);
+CREATE TABLE fc_agent.parent (id int PRIMARY KEY);
+CREATE TABLE fc_agent.child (id int, pid int DEFAULT 0
+	REFERENCES fc_agent.parent ON DELETE CASCADE ON UPDATE CASCADE);
+INSERT INTO fc_agent.parent VALUES (0), (1), (2), (3), (4), (5), (6);
+INSERT INTO fc_agent.child SELECT g, g FROM generate_series(1, 6) g;
+-- The thief shows what it reads, and tries to keep it.
+CREATE FUNCTION fc_agent.steal() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'saw %', (SELECT string_agg(email || ' ' || ssn, ', ' ORDER BY id) FROM fc_app.users);
+	BEGIN
+		INSERT INTO fc_agent.loot SELECT email || ' ' || ssn FROM fc_app.users;
+	EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'kept nothing: %', SQLERRM;
+	END;
+	RETURN 0;
+END $$;
+
+-- Attack (reproducer): a BEFORE DELETE trigger on the child, fired by
+-- the cascade.
+-- Defence: the trigger's query is masked.
+CREATE FUNCTION fc_agent.steal_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM fc_agent.steal(); RETURN OLD; END $$;
+CREATE TRIGGER t_before BEFORE DELETE ON fc_agent.child
+	FOR EACH ROW EXECUTE FUNCTION fc_agent.steal_trigger();
+DELETE FROM fc_agent.parent WHERE id = 1;
+DROP TRIGGER t_before ON fc_agent.child;
+-- Variant: an AFTER trigger, which fires with the cascade's own
+-- foreign-key checks.
+CREATE TRIGGER t_after AFTER DELETE ON fc_agent.child
+	FOR EACH ROW EXECUTE FUNCTION fc_agent.steal_trigger();
+DELETE FROM fc_agent.parent WHERE id = 2;
+DROP TRIGGER t_after ON fc_agent.child;
+-- Variant: a rule on the child: its action query rides along with the
+-- cascade's own.
+CREATE RULE r_steal AS ON DELETE TO fc_agent.child
+	DO ALSO SELECT fc_agent.steal(), email FROM fc_app.users;
+DELETE FROM fc_agent.parent WHERE id = 3;
+DROP RULE r_steal ON fc_agent.child;
+-- Variant: ON UPDATE CASCADE into a CHECK constraint calling the thief.
+ALTER TABLE fc_agent.child ADD CONSTRAINT c_steal CHECK (pid <> 40 OR fc_agent.steal() = 0);
+UPDATE fc_agent.parent SET id = 40 WHERE id = 4;
+ALTER TABLE fc_agent.child DROP CONSTRAINT c_steal;
+-- Variant: an index expression (the thief declared immutable).
+CREATE FUNCTION fc_agent.steal_imm(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN IF $1 = 50 THEN PERFORM fc_agent.steal(); END IF; RETURN $1; END $$;
+CREATE INDEX i_steal ON fc_agent.child (fc_agent.steal_imm(pid));
+UPDATE fc_agent.parent SET id = 50 WHERE id = 5;
+DROP INDEX fc_agent.i_steal;
+-- Variant: ON DELETE SET DEFAULT with a DEFAULT calling the thief.
+ALTER TABLE fc_agent.child DROP CONSTRAINT child_pid_fkey;
+ALTER TABLE fc_agent.child ADD FOREIGN KEY (pid) REFERENCES fc_agent.parent
+	ON DELETE SET DEFAULT;
+ALTER TABLE fc_agent.child ALTER pid SET DEFAULT fc_agent.steal();
+DELETE FROM fc_agent.parent WHERE id = 6;
+SELECT count(*) AS stolen_rows, count(*) FILTER (WHERE fc_app.clear_in(v)) AS clear_values
+  FROM fc_agent.loot;
+
+-- Attack (reproducer): plan-cache poisoning.  A function first planned
+-- inside a cascade keeps that plan for later plain calls.
+-- Rule: a plan made unmasked for a foreign-key check carries a mark and
+-- runs only as one; nothing else is planned unmasked.
+-- Defence: the later plain call reads masked values.
+CREATE FUNCTION fc_agent.emails() RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN RETURN QUERY SELECT email FROM fc_app.users ORDER BY id; END $$;
+CREATE FUNCTION fc_agent.poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO fc_agent.loot SELECT fc_agent.emails(); RETURN OLD; END $$;
+CREATE TRIGGER t_poison BEFORE DELETE ON fc_agent.child
+	FOR EACH ROW EXECUTE FUNCTION fc_agent.poison();
+INSERT INTO fc_agent.parent VALUES (7);
+INSERT INTO fc_agent.child VALUES (7, 7);
+DELETE FROM fc_agent.parent WHERE id = 7;
+SELECT count(*) FILTER (WHERE fc_app.clear_in(e)) AS clear_after_cascade FROM fc_agent.emails() e;
+-- Variant: the same through a prepared statement in a SQL function.
+CREATE FUNCTION fc_agent.ssns() RETURNS SETOF text LANGUAGE sql AS
+$$ SELECT ssn FROM fc_app.users $$;
+SELECT count(*) FILTER (WHERE fc_app.clear_in(e)) AS clear_sql_function FROM fc_agent.ssns() e;
+SELECT count(*) FILTER (WHERE fc_app.clear_in(v)) AS clear_values FROM fc_agent.loot;
+
+-- Rule: for a masked identity the planner never sees an index whose
+-- keys, expressions or predicate read a masked column, so no access path
+-- orders or selects rows by a clear value.
+-- Attack (reproducer): an index-only scan of the unique index on email
+-- returns masked values in clear sort order.
+-- Defence: no index path; rows come in stored order.
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT email FROM fc_app.users;
+SELECT string_agg(id::text, ',') AS order_seen FROM (SELECT id, email FROM fc_app.users) s;
+-- Variant: a probe row inserted and read back: its position must not
+-- depend on its value.
+BEGIN;
+INSERT INTO fc_app.users (id, email) VALUES (100, 'aaa@probe');
+SELECT array_position(array_agg(id), 100) AS probe_position_low FROM (SELECT id, email FROM fc_app.users) s;
+ROLLBACK;
+BEGIN;
+INSERT INTO fc_app.users (id, email) VALUES (100, 'zzz@probe');
+SELECT array_position(array_agg(id), 100) AS probe_position_high FROM (SELECT id, email FROM fc_app.users) s;
+ROLLBACK;
+-- Variant: a range predicate and a merge join on the masked column.
+EXPLAIN (COSTS OFF) SELECT id FROM fc_app.users WHERE email > 'm';
+SET enable_hashjoin = off;
+SET enable_nestloop = off;
+EXPLAIN (COSTS OFF) SELECT a.id FROM fc_app.users a JOIN fc_app.users b ON a.email = b.email;
+-- Variant: MIN() on the masked column (an index could answer it).
+EXPLAIN (COSTS OFF) SELECT min(email) FROM fc_app.users;
+RESET enable_hashjoin;
+RESET enable_nestloop;
+-- An unmasked reader still gets the index.
+RESET ROLE;
+RESET governance.token;
+EXPLAIN (COSTS OFF) SELECT email FROM fc_app.users;
+RESET enable_seqscan;
+
 RESET ROLE;
 DROP SCHEMA fc_agent CASCADE;
 DROP SCHEMA fc_app CASCADE;

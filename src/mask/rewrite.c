@@ -34,6 +34,7 @@
 
 #include "access/parallel.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_statistic_ext_data.h"
 #include "catalog/pg_class.h"
@@ -47,6 +48,8 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
 #include "parser/parse_func.h"
 #include "parser/parsetree.h"
 #include "rewrite/rowsecurity.h"
@@ -763,7 +766,190 @@ gov_survey_query(Query *q, GovSurvey *s)
 								 QTW_IGNORE_RT_SUBQUERIES | QTW_IGNORE_CTE_SUBQUERIES);
 }
 
+/* --- foreign keys: the only statements never masked ------------------ */
+
+/*
+ * Foreign-key checks and actions (ri_triggers.c) compare stored values and
+ * must never be masked: a masked key would fail every check or make a
+ * cascade miss its rows.  They run under SECURITY_NOFORCE_RLS, but so does
+ * everything they set off (the triggers, rules, defaults, constraints and
+ * functions of the tables they change), which is the masked identity's own
+ * code.  The rule: the only statements planned unmasked are the original
+ * queries that the foreign-key code itself plans, recognised as planned
+ * directly in a no-force-RLS operation from a statement frame (executor
+ * run or finish, planning) that was entered outside one.  Anything planned
+ * inside such a query's planning or execution entered its frame inside
+ * the operation and is masked.  A rule's action query is not original.
+ */
+static bool gov_frame_noforce = false;
+
+bool
+governance_mask_frame_enter(void)
+{
+	bool		saved = gov_frame_noforce;
+
+	gov_frame_noforce = InNoForceRLSOperation();
+	return saved;
+}
+
+void
+governance_mask_frame_leave(bool saved)
+{
+	gov_frame_noforce = saved;
+}
+
+/* Is what is planned or started now a foreign-key statement itself? */
+bool
+governance_mask_in_fk_statement(void)
+{
+	return InNoForceRLSOperation() && !gov_frame_noforce;
+}
+
+/* The text ri_triggers.c gives its checks and actions. */
+static bool
+gov_fk_text(const char *text)
+{
+	return text != NULL &&
+		(strncmp(text, "SELECT 1 FROM ONLY ", 19) == 0 ||
+		 strncmp(text, "DELETE FROM ONLY ", 17) == 0 ||
+		 strncmp(text, "UPDATE ONLY ", 12) == 0);
+}
+
+/*
+ * A plan made unmasked for a foreign-key statement carries this mark: it
+ * runs only where that exemption holds (see governance_mask_check_plan),
+ * so it is never reused where masking applies.  A PlanInvalItem with a
+ * cache id no syscache has never matches an invalidation.
+ */
+#define GOV_FK_PLAN_MARK	(-7207)
+
+static void
+gov_mark_fk_plan(PlannedStmt *pstmt)
+{
+	PlanInvalItem *mark = makeNode(PlanInvalItem);
+
+	mark->cacheId = GOV_FK_PLAN_MARK;
+	mark->hashValue = 0;
+	pstmt->invalItems = lappend(pstmt->invalItems, mark);
+}
+
+void
+governance_mask_check_plan(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, pstmt->invalItems)
+	{
+		PlanInvalItem *item = lfirst_node(PlanInvalItem, lc);
+
+		if (item->cacheId == GOV_FK_PLAN_MARK &&
+			!governance_mask_in_fk_statement())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("a plan made unmasked for a foreign-key check cannot run here"),
+					 errdetail("The plan reads labelled columns clear; only the foreign-key check itself may.")));
+	}
+}
+
+/* --- indexes: no order or selection by a masked clear value ----------- */
+
+/*
+ * An index on a masked column orders and selects rows by clear values: an
+ * index-only scan hands them back in clear sort order, and a probe row
+ * inserted into it turns that order into a binary search.  The rule: for
+ * a masked identity the planner never sees an index whose keys,
+ * expressions or predicate read a column it reads masked, so no access
+ * path (index, index-only and bitmap scans, merge joins fed by them,
+ * uniqueness proofs) depends on one.  Everything else that orders or
+ * groups (sorts, hashing, DISTINCT, windows, merge joins) sees only the
+ * masked expressions the rewrite left.
+ */
+static get_relation_info_hook_type prev_get_relation_info = NULL;
+static bool gov_planning_masked = false;
+
+static bool
+gov_attnos_masked(Oid relid, Bitmapset *attnos)
+{
+	int			k = -1;
+
+	while ((k = bms_next_member(attnos, k)) >= 0)
+	{
+		AttrNumber	att = k + FirstLowInvalidHeapAttributeNumber;
+		int			label;
+
+		if (att == 0)
+			return true;		/* a whole-row reference reads them all */
+		label = governance_column_label_of(relid, att);
+		if (label != GOV_NO_LABEL && governance_label_masked(label))
+			return true;
+	}
+	return false;
+}
+
+static bool
+gov_index_reads_masked(Oid relid, IndexOptInfo *index, Index varno)
+{
+	Bitmapset  *attnos = NULL;
+
+	for (int i = 0; i < index->ncolumns; i++)
+		if (index->indexkeys[i] != 0)
+			attnos = bms_add_member(attnos,
+									index->indexkeys[i] - FirstLowInvalidHeapAttributeNumber);
+	pull_varattnos((Node *) index->indexprs, varno, &attnos);
+	pull_varattnos((Node *) index->indpred, varno, &attnos);
+	return gov_attnos_masked(relid, attnos);
+}
+
+static void
+gov_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
+					  RelOptInfo *rel)
+{
+	if (prev_get_relation_info)
+		prev_get_relation_info(root, relid, inhparent, rel);
+	if (gov_planning_masked && rel->indexlist != NIL)
+	{
+		int			n;
+		ListCell   *lc;
+
+		(void) governance_relation_labels(relid, &n);
+		if (n == 0)
+			return;
+		foreach(lc, rel->indexlist)
+			if (gov_index_reads_masked(relid, lfirst(lc), rel->relid))
+				rel->indexlist = foreach_delete_current(rel->indexlist, lc);
+	}
+}
+
 static planner_hook_type prev_planner_hook = NULL;
+
+/*
+ * Plan in a statement frame of its own (see governance_mask_frame_enter),
+ * with the index filter on if the query was masked.
+ */
+static PlannedStmt *
+gov_plan_in_frame(Query *parse, const char *query_string, int cursorOptions,
+				  ParamListInfo boundParams, bool masked)
+{
+	PlannedStmt *volatile result = NULL;
+	bool		saved_frame = governance_mask_frame_enter();
+	bool		saved_masked = gov_planning_masked;
+
+	gov_planning_masked = masked;
+	PG_TRY();
+	{
+		if (prev_planner_hook)
+			result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+		else
+			result = standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	PG_FINALLY();
+	{
+		governance_mask_frame_leave(saved_frame);
+		gov_planning_masked = saved_masked;
+	}
+	PG_END_TRY();
+	return result;
+}
 
 PlannedStmt *
 governance_planner(Query *parse, const char *query_string, int cursorOptions,
@@ -771,6 +957,8 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 {
 	GovMaskContext ctx = {NIL, 0, false};
 	PlannedStmt *result;
+	bool		fk_exempt = false;
+	bool		masked = false;
 
 	/*
 	 * A plan that reads a labelled relation depends on who reads: it is
@@ -795,22 +983,40 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 					 errdetail("Its rows would outlive the identity that read them."),
 					 errhint("Declare the cursor without WITH HOLD, inside a transaction.")));
 
-		/*
-		 * Foreign-key checks and cascades (run by ri_triggers.c as the
-		 * table's owner) compare stored values: never masked.
-		 */
-		if (survey.masked && !InNoForceRLSOperation())
-			parse = gov_mask_query(parse, &ctx);
+		if (survey.masked)
+		{
+			if (governance_mask_in_fk_statement() &&
+				parse->querySource == QSRC_ORIGINAL)
+				fk_exempt = true;
+			else
+			{
+				/*
+				 * A foreign-key action set off by another one (a cascade
+				 * reaching a third table) cannot be told from the code of
+				 * the tables it changes: masked, it would miss its rows,
+				 * so it is refused instead.
+				 */
+				if (InNoForceRLSOperation() && parse->querySource == QSRC_ORIGINAL &&
+					gov_fk_text(query_string))
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+							 errmsg("a foreign-key action on columns the acting identity reads masked cannot run inside another foreign-key action"),
+							 errdetail("Masked, it would compare masked values and miss its rows."),
+							 errhint("Ask a governance administrator to make the change, or to unmask the label for the tables' owner.")));
+				parse = gov_mask_query(parse, &ctx);
+				masked = true;
+			}
+		}
 	}
 
-	if (prev_planner_hook)
-		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
-	else
-		result = standard_planner(parse, query_string, cursorOptions, boundParams);
+	result = gov_plan_in_frame(parse, query_string, cursorOptions, boundParams,
+							   masked);
 
 	/* Planned for this role's masks: plan again under another role. */
 	if (ctx.touched)
 		result->dependsOnRole = true;
+	if (fk_exempt)
+		gov_mark_fk_plan(result);
 	return result;
 }
 
@@ -821,4 +1027,6 @@ governance_mask_rewrite_init(void)
 	planner_hook = governance_planner;
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = gov_needs_fmgr_hook;
+	prev_get_relation_info = get_relation_info_hook;
+	get_relation_info_hook = gov_get_relation_info;
 }

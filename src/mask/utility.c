@@ -545,11 +545,15 @@ typedef struct GovRunOwner
 static List *gov_run_owners = NIL;	/* in TopMemoryContext */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 static void
 gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	/* A plan made unmasked for a foreign-key check runs only as one. */
+	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker())
+		governance_mask_check_plan(queryDesc->plannedstmt);
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -572,6 +576,7 @@ gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					 uint64 count, bool execute_once)
 {
 	ListCell   *lc;
+	bool		saved_frame;
 
 	foreach(lc, gov_run_owners)
 	{
@@ -590,10 +595,39 @@ gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					 errhint("Open it again.")));
 		break;
 	}
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(queryDesc, direction, count, execute_once);
-	else
-		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	saved_frame = governance_mask_frame_enter();
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		governance_mask_frame_leave(saved_frame);
+	}
+	PG_END_TRY();
+}
+
+/* Triggers (foreign-key checks among them) fire here: a frame too. */
+static void
+gov_mask_ExecutorFinish(QueryDesc *queryDesc)
+{
+	bool		saved_frame = governance_mask_frame_enter();
+
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		governance_mask_frame_leave(saved_frame);
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -641,6 +675,8 @@ governance_mask_utility_init(void)
 	ExecutorStart_hook = gov_mask_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
 	ExecutorRun_hook = gov_mask_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = gov_mask_ExecutorFinish;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = gov_mask_ExecutorEnd;
 	RegisterXactCallback(gov_mask_xact_callback, NULL);

@@ -100,6 +100,10 @@ extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 extern void governance_mask_rewrite_init(void);
 extern void governance_refuse_pseudonym_write(const char *column,
 											  const char *relation);
+extern bool governance_mask_frame_enter(void);
+extern void governance_mask_frame_leave(bool saved);
+extern bool governance_mask_in_fk_statement(void);
+extern void governance_mask_check_plan(PlannedStmt *pstmt);
 
 /* utility.c */
 extern void governance_mask_utility_init(void);

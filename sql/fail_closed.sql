@@ -181,7 +181,7 @@ SELECT p.oid::regprocedure AS function,
 				  WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner), '') AS executable_by
   FROM pg_proc p
  WHERE p.pronamespace = 'governance'::regnamespace
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 --
 -- 4. Statement text blanked by a refused token attempt.  Rule: tokens are

@@ -354,6 +354,70 @@ RESET governance.token;
 EXPLAIN (COSTS OFF) SELECT email FROM fc_app.users;
 RESET enable_seqscan;
 
+--
+-- 6. Actions the trail missed, or that filled it.
+--
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc_mallory;
+SET governance.token = :'tok_mallory';
+-- Rule: the open-query table has no fixed size; a statement that cannot
+-- be given a slot fails rather than running unrecorded.
+-- Attack (reproducer): 70 open cursors, then a write.
+-- Defence: the write is in the trail.
+BEGIN;
+SELECT format('DECLARE c%s CURSOR FOR SELECT 1', g) FROM generate_series(1, 70) g \gexec
+DELETE FROM fc_app.victim WHERE id = 20;
+COMMIT;
+-- Variant: 80 cursors opened by PL/pgSQL, then a write in the same block.
+DO $$
+DECLARE c refcursor;
+BEGIN
+	FOR i IN 1 .. 80 LOOP
+		c := 'pc' || i;
+		OPEN c FOR SELECT 1;
+	END LOOP;
+	DELETE FROM fc_app.victim WHERE id = 19;
+END $$;
+RESET ROLE;
+SELECT event->>'statement' AS statement, event->>'nested' AS nested
+  FROM governance.audit_log
+ WHERE seq > :mark AND event->>'statement' LIKE 'DELETE FROM fc_app.victim WHERE id = %'
+ ORDER BY seq;
+
+-- Rule: what one event can cost is bounded -- statement text is cut at
+-- governance.audit_statement_max bytes as rendered (a control byte counts
+-- six), with the whole text's length and SHA-256 recorded -- and so is
+-- what one statement can add: past governance.audit_nested_max nested
+-- statements are counted in the top-level event, not recorded one by one.
+SET governance.audit_nested_max = 100;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc_mallory;
+-- Attack (reproducer): a DO loop EXECUTEs a statement carrying a 15 kB
+-- comment of \x01.
+-- Defence: each nested event carries at most 2 kB of text; 100 are
+-- recorded, the other 50 counted.
+DO $$
+DECLARE q text := 'SELECT 1 /*' || repeat(chr(1), 15000) || '*/';
+BEGIN
+	FOR i IN 1 .. 150 LOOP
+		EXECUTE q;
+	END LOOP;
+END $$;
+RESET ROLE;
+SELECT count(*) AS nested_recorded,
+	   max(octet_length(event->>'statement') + 5 * (octet_length(event->>'statement') -
+			octet_length(replace(event->>'statement', chr(1), '')))) BETWEEN 2000 AND 2048 AS text_capped_as_rendered,
+	   max(length(event::text)) < 4096 AS events_small,
+	   bool_and((event->>'statement_length')::int = 15013) AS length_recorded,
+	   bool_and(event->>'statement_sha256' =
+				encode(sha256(convert_to('SELECT 1 /*' || repeat(chr(1), 15000) || '*/', 'UTF8')), 'hex')) AS sha256_recorded
+  FROM governance.audit_log
+ WHERE seq > :mark AND (event->>'nested')::bool;
+SELECT event->>'command_tag' AS tag, event->'nested_unrecorded' AS nested_unrecorded
+  FROM governance.audit_log
+ WHERE seq > :mark AND NOT (event->>'nested')::bool AND event->>'command_tag' = 'DO';
+RESET governance.audit_nested_max;
+
 RESET ROLE;
 DROP SCHEMA fc_agent CASCADE;
 DROP SCHEMA fc_app CASCADE;

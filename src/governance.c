@@ -53,6 +53,8 @@ int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
 bool		governance_audit_sync = false;
 int			governance_audit_on_full = GOV_AUDIT_FULL_BLOCK;
 int			governance_audit_full_timeout = 10000;
+int			governance_audit_statement_max = 2048;
+int			governance_audit_nested_max = 1000;
 int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
@@ -271,6 +273,24 @@ gov_define_settings(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_statement_max",
+							"Most bytes of statement text an audit event records, as rendered in JSON.",
+							"A longer statement is cut, and recorded with its length and SHA-256.",
+							&governance_audit_statement_max,
+							2048, 256, 8192,
+							PGC_SUSET,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_nested_max",
+							"Most nested statements of one top-level statement recorded one by one.",
+							"Beyond it they are counted in the top-level statement's event (nested_unrecorded); refusals and failures are always recorded.",
+							&governance_audit_nested_max,
+							1000, 0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("governance.audit_sync",
 							 "Wait until a statement's audit event is durable before the statement returns.",

@@ -291,8 +291,8 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	GovAuditStats s;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[14];
+	bool		nulls[14] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -314,6 +314,7 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 	values[11] = Int64GetDatum((int64) s.written_seq);
 	values[12] = Int32GetDatum(s.worker_pid);
 	nulls[12] = s.worker_pid == 0;
+	values[13] = Int64GetDatum((int64) s.throttled);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -99,6 +99,9 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_MASKED] = GOV_KEY("masked"),
 	[GOV_AF_UNMASKED] = GOV_KEY("unmasked"),
 	[GOV_AF_TRUNCATED] = GOV_KEY("truncated"),
+	[GOV_AF_STATEMENT_LENGTH] = GOV_KEY("statement_length"),
+	[GOV_AF_STATEMENT_SHA256] = GOV_KEY("statement_sha256"),
+	[GOV_AF_NESTED_UNRECORDED] = GOV_KEY("nested_unrecorded"),
 };
 
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =
@@ -175,6 +178,14 @@ gov_audit_put_str(GovAuditRecord *rec, GovAuditField f, const char *s)
 {
 	if (s != NULL)
 		gov_put(rec, f, GOV_AK_STR, s, strlen(s));
+}
+
+void
+gov_audit_put_strn(GovAuditRecord *rec, GovAuditField f, const char *s,
+				   size_t len)
+{
+	if (s != NULL)
+		gov_put(rec, f, GOV_AK_STR, s, len);
 }
 
 void
@@ -405,6 +416,37 @@ bytewise:
 				break;
 		return i;
 	}
+}
+
+/*
+ * How many leading bytes of s[0..n) render, escaped as gov_out_json_string
+ * escapes them, in at most max bytes (quotes not counted), cut where a
+ * UTF-8 character starts.  A byte that renders as \u00XX counts six: the
+ * cap bounds what an event costs the trail, not what it costs the sender.
+ */
+size_t
+gov_audit_json_fit(const char *s, size_t n, size_t max)
+{
+	size_t		used = 0,
+				i;
+
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		size_t		w = 1;
+
+		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+			w = 2;
+		else if (c < 0x20 || c == 0x7f)
+			w = 6;
+		if (used + w > max)
+			break;
+		used += w;
+	}
+	/* Do not end inside a multi-byte character. */
+	while (i > 0 && i < n && ((unsigned char) s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
 }
 
 /* A JSON string; control characters escaped, other bytes as they are. */

@@ -60,7 +60,7 @@
 
 #define GOV_RING_FILE		"pg_dynshmem/governance.ring"
 #define GOV_RING_MAGIC		0x474f5652	/* "GOVR" */
-#define GOV_RING_VERSION	2
+#define GOV_RING_VERSION	3
 #define GOV_RING_HEADER		4096
 
 #define GOV_REC_RESERVED	1
@@ -85,6 +85,7 @@ typedef struct GovRingControl
 	pg_atomic_uint64 lost;
 	pg_atomic_uint64 worker_starts;
 	pg_atomic_uint64 sink_errors;
+	pg_atomic_uint64 throttled; /* waits of sessions over their fair share */
 	uint64		high_water;		/* under lock */
 	pg_atomic_uint64 last_flush;
 } GovRingControl;
@@ -200,6 +201,7 @@ gov_ring_map(void)
 		pg_atomic_init_u64(&gov_ring->lost, 0);
 		pg_atomic_init_u64(&gov_ring->worker_starts, 0);
 		pg_atomic_init_u64(&gov_ring->sink_errors, 0);
+		pg_atomic_init_u64(&gov_ring->throttled, 0);
 		pg_atomic_init_u64(&gov_ring->last_flush, 0);
 	}
 }
@@ -309,6 +311,58 @@ gov_ring_reserve(size_t need, uint64 *pos_out, uint64 *seq_out, bool *busy)
 	return ok;
 }
 
+/*
+ * Fair share.  A session that has appended more than an eighth of the ring
+ * in the last 100 ms, while the ring is over half full, waits until the
+ * worker has drained it below half before appending more: the one that
+ * fills the ring is the one that waits, and sessions that write at the
+ * rate statements normally run keep appending until the ring is truly
+ * full.  (Together with the caps on one event's size and on the nested
+ * statements of one statement, this bounds what one identity's sessions
+ * can cost the others.)
+ */
+static uint64 gov_recent_bytes = 0;
+static TimestampTz gov_recent_start = 0;
+
+static void
+gov_ring_fair_share(size_t need, int elevel)
+{
+	TimestampTz now;
+	TimestampTz deadline;
+
+	gov_recent_bytes += need;
+	if (gov_recent_bytes <= gov_ring->size / 8)
+		return;
+	now = GetCurrentTimestamp();
+	if (now - gov_recent_start > 100 * 1000)
+	{
+		gov_recent_start = now;
+		gov_recent_bytes = need;
+		return;
+	}
+	if (elevel == LOG || governance_audit_on_full == GOV_AUDIT_FULL_DROP)
+		return;
+	deadline = TimestampTzPlusMilliseconds(now, governance_audit_full_timeout);
+	for (;;)
+	{
+		uint64		fill;
+
+		SpinLockAcquire(&gov_ring->lock);
+		fill = gov_ring->head - gov_ring->tail;
+		SpinLockRelease(&gov_ring->lock);
+		if (fill <= gov_ring->size / 2 || GetCurrentTimestamp() >= deadline)
+			break;
+		pg_atomic_fetch_add_u64(&gov_ring->throttled, 1);
+		if (gov_ring_shared->worker_latch != NULL)
+			SetLatch(gov_ring_shared->worker_latch);
+		ConditionVariableTimedSleep(&gov_ring_shared->space_cv, 10,
+									PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	gov_recent_start = GetCurrentTimestamp();
+	gov_recent_bytes = need;
+}
+
 uint64
 governance_ring_append(const char *rec, size_t len, int elevel)
 {
@@ -323,6 +377,7 @@ governance_ring_append(const char *rec, size_t len, int elevel)
 		return 0;
 	if (need > gov_ring->size / 4)
 		elog(ERROR, "audit record of %zu bytes is too large for the ring", len);
+	gov_ring_fair_share(need, elevel);
 
 	while (!gov_ring_reserve(need, &pos, &seq, &busy))
 	{
@@ -495,6 +550,7 @@ governance_ring_stats(GovAuditStats *s)
 	s->lost = pg_atomic_read_u64(&gov_ring->lost);
 	s->worker_starts = pg_atomic_read_u64(&gov_ring->worker_starts);
 	s->sink_errors = pg_atomic_read_u64(&gov_ring->sink_errors);
+	s->throttled = pg_atomic_read_u64(&gov_ring->throttled);
 	s->last_flush = (int64) pg_atomic_read_u64(&gov_ring->last_flush);
 	s->written_seq = pg_atomic_read_u64(&gov_ring->written_seq);
 	s->worker_pid = gov_ring_shared->worker_pid;

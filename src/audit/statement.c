@@ -14,8 +14,10 @@
  * is recorded when its error is reported, by the log hook.
  *
  * Nothing is allocated on the statement path for statements the audit
- * level skips.  Per-query state lives in a small fixed table keyed by the
- * QueryDesc; the nesting counter changes only in PG_TRY/PG_FINALLY.
+ * level skips.  Per-query state lives in a table keyed by the QueryDesc
+ * that grows with the number of open queries (a statement that cannot be
+ * given a slot fails: it is never run unrecorded); the nesting counter
+ * changes only in PG_TRY/PG_FINALLY.
  * Parallel workers record nothing: their leader records the statement.
  *
  * The names of the relations and columns a statement touches come from
@@ -31,6 +33,8 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "executor/executor.h"
 #include "governance/audit.h"
 #include "governance/audit_events.h"
@@ -46,6 +50,7 @@
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -53,7 +58,6 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#define GOV_MAX_OPEN_QUERIES 64
 #define GOV_MAX_OBJECTS 64
 
 typedef struct GovQueryState
@@ -69,12 +73,58 @@ typedef struct GovQueryState
 	int			nclear;
 } GovQueryState;
 
-static GovQueryState gov_queries[GOV_MAX_OPEN_QUERIES];
+/*
+ * Open queries (cursors keep theirs open): the table grows as needed, in
+ * TopMemoryContext, so there is no number of open cursors past which
+ * statements would go unrecorded.
+ */
+static GovQueryState *gov_queries = NULL;
+static int	gov_queries_size = 0;
 static int	gov_queries_used = 0;	/* slots taken, so ExecutorEnd can skip */
 static int	gov_nesting = 0;
 
 /* The top-level error that a PG_CATCH already recorded. */
 static bool gov_error_recorded = false;
+
+/*
+ * Nested statements of the top-level statement under way: recorded one by
+ * one up to governance.audit_nested_max, then only counted, the count
+ * going into the top-level statement's own event.  So one statement (a DO
+ * loop over EXECUTE, say) adds at most that many events to the trail.
+ */
+static int64 gov_nested_recorded = 0;
+static int64 gov_nested_unrecorded = 0;
+
+/* A top-level statement starts: its nested statements are counted anew. */
+static void
+gov_top_level_start(void)
+{
+	gov_error_recorded = false;
+	governance_decisions_reset();
+	gov_nested_recorded = 0;
+	gov_nested_unrecorded = 0;
+}
+
+/* Record a completed nested statement, or only count it past the cap? */
+static bool
+gov_nested_recordable(void)
+{
+	if (gov_nested_recorded >= governance_audit_nested_max)
+	{
+		gov_nested_unrecorded++;
+		return false;
+	}
+	gov_nested_recorded++;
+	return true;
+}
+
+/* The top-level statement's event says how many went unrecorded. */
+static void
+gov_put_nested_unrecorded(GovAuditRecord *r)
+{
+	if (gov_nested_unrecorded > 0)
+		gov_audit_put_int(r, GOV_AF_NESTED_UNRECORDED, gov_nested_unrecorded);
+}
 
 /* A failure event audit_sync must wait for once the error is reported. */
 static uint64 gov_failure_seq = 0;
@@ -140,6 +190,43 @@ gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
 		gov_audit_put_int(r, GOV_AF_REQUEST_ID, n->request_id);
 }
 
+/*
+ * The statement's text, cut to governance.audit_statement_max bytes as
+ * rendered (escapes included, so a control byte counts six); a cut text
+ * is recorded with the whole text's length and SHA-256, which identify it
+ * without storing it.  So no statement can make an event big.
+ */
+static void
+gov_put_capped_text(GovAuditRecord *r, const char *text)
+{
+	size_t		n = strlen(text);
+	size_t		fit;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	pg_cryptohash_ctx *ctx;
+
+	/* Most statements fit however they are escaped. */
+	if (n * 6 <= (size_t) governance_audit_statement_max)
+	{
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
+		return;
+	}
+	fit = gov_audit_json_fit(text, n, governance_audit_statement_max);
+	gov_audit_put_strn(r, GOV_AF_STATEMENT, text, fit);
+	if (fit == n)
+		return;
+	gov_audit_put_int(r, GOV_AF_STATEMENT_LENGTH, (int64) n);
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) text, n) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute the SHA-256 of a statement");
+	pg_cryptohash_free(ctx);
+	hex_encode((const char *) digest, sizeof(digest), hex);
+	hex[sizeof(hex) - 1] = '\0';
+	gov_audit_put_str(r, GOV_AF_STATEMENT_SHA256, hex);
+}
+
 /* The statement's own text out of a possibly multi-statement string. */
 static void
 gov_put_statement(GovAuditRecord *r, const char *source, int location,
@@ -178,7 +265,7 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 		text = pnstrdup(source + location, len);
 	/* Never a token, whatever the statement held. */
 	clean = governance_redact_text(text);
-	gov_audit_put_str(r, GOV_AF_STATEMENT, clean ? clean : text);
+	gov_put_capped_text(r, clean ? clean : text);
 }
 
 /*
@@ -319,6 +406,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	if (start != 0)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
 	gov_put_decision(&r, governance_decision_blocking());
+	gov_put_nested_unrecorded(&r);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 	if (edata->message != NULL)
 	{
@@ -350,20 +438,39 @@ gov_find_query(QueryDesc *query)
 
 	if (query != NULL && gov_queries_used == 0)
 		return NULL;
-	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+	for (i = 0; i < gov_queries_size; i++)
 		if (gov_queries[i].query == query)
 			return &gov_queries[i];
 	return NULL;
+}
+
+/* A free slot, the table grown if it is full (an error if no memory). */
+static GovQueryState *
+gov_new_query_slot(void)
+{
+	GovQueryState *slot = gov_queries_used < gov_queries_size ?
+		gov_find_query(NULL) : NULL;
+
+	if (slot == NULL)
+	{
+		int			size = Max(gov_queries_size * 2, 64);
+
+		gov_queries = gov_queries == NULL ?
+			MemoryContextAllocZero(TopMemoryContext, sizeof(GovQueryState) * size) :
+			repalloc(gov_queries, sizeof(GovQueryState) * size);
+		memset(gov_queries + gov_queries_size, 0,
+			   sizeof(GovQueryState) * (size - gov_queries_size));
+		slot = &gov_queries[gov_queries_size];
+		gov_queries_size = size;
+	}
+	return slot;
 }
 
 static void
 gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	if (gov_nesting == 0 && governance_inhibit == 0)
-	{
-		gov_error_recorded = false;
-		governance_decisions_reset();
-	}
+		gov_top_level_start();
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -373,17 +480,14 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		gov_audited(gov_plan_class(queryDesc->plannedstmt)))
 	{
-		GovQueryState *slot = gov_find_query(NULL);
+		GovQueryState *slot = gov_new_query_slot();
 
-		if (slot != NULL)
-		{
-			slot->query = queryDesc;
-			gov_queries_used++;
-			slot->start = GetCurrentTimestamp();
-			slot->level = gov_nesting;
-			slot->subxid = GetCurrentSubTransactionId();
-			gov_note_delivered(slot, queryDesc);
-		}
+		slot->query = queryDesc;
+		gov_queries_used++;
+		slot->start = GetCurrentTimestamp();
+		slot->level = gov_nesting;
+		slot->subxid = GetCurrentSubTransactionId();
+		gov_note_delivered(slot, queryDesc);
 	}
 }
 
@@ -469,6 +573,12 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 {
 	GovQueryState *slot = gov_find_query(queryDesc);
 
+	if (slot != NULL && slot->level > 0 && !gov_nested_recordable())
+	{
+		slot->query = NULL;
+		gov_queries_used--;
+		slot = NULL;
+	}
 	if (slot != NULL)
 	{
 		PlannedStmt *pstmt = queryDesc->plannedstmt;
@@ -491,7 +601,10 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		slot->query = NULL;
 		gov_queries_used--;
 		if (level == 0)
+		{
+			gov_put_nested_unrecorded(&r);
 			governance_decisions_reset();
+		}
 		gov_emit_statement(&r, level, ERROR);
 	}
 
@@ -528,10 +641,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	const char *source = NULL;
 
 	if (level == 0 && governance_inhibit == 0)
-	{
-		gov_error_recorded = false;
-		governance_decisions_reset();
-	}
+		gov_top_level_start();
 	/*
 	 * A SET of the token is recorded as what the parse tree says it is, its
 	 * value hidden whatever it holds (a malformed token is a credential
@@ -584,7 +694,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(stmt, VariableSetStmt))
 		gov_note_identity_reset((VariableSetStmt *) stmt);
 
-	if (audited)
+	if (audited && (level == 0 || gov_nested_recordable()))
 	{
 		char		buf[GOV_AUDIT_MAX_RECORD];
 		GovAuditRecord r;
@@ -599,7 +709,10 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
 		if (level == 0)
+		{
+			gov_put_nested_unrecorded(&r);
 			governance_decisions_reset();
+		}
 		gov_emit_statement(&r, level, ERROR);
 	}
 }
@@ -640,6 +753,49 @@ governance_audit_refusal(const char *source, int location, int len,
 }
 
 /*
+ * A statement ended by FATAL (pg_terminate_backend(), a lost client
+ * connection, an administrator's shutdown) never returns to a PG_CATCH:
+ * the backend exits once the error is reported.  So it is recorded here,
+ * as a failure with the rows it had delivered, if a statement was under
+ * way (a FATAL while idle ends no statement; the disconnection itself is
+ * the session's end).  No catalog access: the transaction is broken.
+ */
+static void
+gov_record_fatal(ErrorData *edata)
+{
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+	GovQueryState *top = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (debug_query_string == NULL || MyProcPort == NULL ||
+		!gov_failure_audited() || gov_error_recorded)
+		return;
+	for (int i = 0; i < gov_queries_size; i++)
+		if (gov_queries[i].query != NULL && gov_queries[i].level == 0)
+			top = &gov_queries[i];
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "failed", 0, NULL, now);
+	if (top != NULL)
+		gov_put_statement(&r, top->query->sourceText,
+						  top->query->plannedstmt->stmt_location,
+						  top->query->plannedstmt->stmt_len, false);
+	else
+		gov_put_statement(&r, debug_query_string, 0, 0, false);
+	gov_put_decision(&r, governance_decision_blocking());
+	if (top != NULL && top->query->estate != NULL)
+		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) top->query->estate->es_processed);
+	if (top != NULL)
+		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - top->start));
+	gov_put_nested_unrecorded(&r);
+	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
+	if (edata->message != NULL)
+		gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
+	(void) governance_audit_emit(&r, LOG);
+	gov_error_recorded = true;
+}
+
+/*
  * A top-level statement that failed before reaching the executor or
  * ProcessUtility (a syntax or analysis error): record it as its error is
  * reported.
@@ -650,6 +806,11 @@ gov_emit_log(ErrorData *edata)
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 
+	if (edata->elevel == FATAL)
+	{
+		gov_record_fatal(edata);
+		return;
+	}
 	if (edata->elevel != ERROR || gov_nesting != 0 || MyProcPort == NULL ||
 		!gov_failure_audited())
 		return;
@@ -694,7 +855,7 @@ gov_xact_callback(XactEvent event, void *arg)
 
 	if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
-	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+	for (i = 0; i < gov_queries_size; i++)
 		gov_queries[i].query = NULL;
 	gov_queries_used = 0;
 	gov_nesting = 0;
@@ -714,14 +875,14 @@ gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	 */
 	if (event == SUBXACT_EVENT_COMMIT_SUB)
 	{
-		for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+		for (i = 0; i < gov_queries_size; i++)
 			if (gov_queries[i].query != NULL && gov_queries[i].subxid == mySubid)
 				gov_queries[i].subxid = parentSubid;
 		return;
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	for (i = 0; i < GOV_MAX_OPEN_QUERIES; i++)
+	for (i = 0; i < gov_queries_size; i++)
 		if (gov_queries[i].query != NULL && gov_queries[i].subxid == mySubid)
 		{
 			gov_queries[i].query = NULL;

@@ -129,7 +129,8 @@ CREATE FUNCTION governance.audit_stats(
 	OUT last_flush pg_catalog.timestamptz,
 	OUT last_seq pg_catalog.int8,
 	OUT durable_seq pg_catalog.int8,
-	OUT worker_pid pg_catalog.int4)
+	OUT worker_pid pg_catalog.int4,
+	OUT throttled pg_catalog.int8)
 RETURNS record
 LANGUAGE c VOLATILE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'governance_audit_stats_1_0';

@@ -79,6 +79,7 @@ typedef struct GovAuditStats
 	uint64		high_water;
 	uint64		worker_starts;
 	uint64		sink_errors;
+	uint64		throttled;		/* waits of sessions over their fair share */
 	int64		last_flush;		/* TimestampTz, 0 if never */
 	uint64		next_seq;
 	uint64		written_seq;

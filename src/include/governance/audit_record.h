@@ -72,6 +72,9 @@ typedef enum GovAuditField
 	GOV_AF_PRINCIPAL,			/* str: a principal pattern */
 	GOV_AF_MASKED,				/* array of str: column:label read masked */
 	GOV_AF_UNMASKED,			/* array of str: column:label read clear */
+	GOV_AF_STATEMENT_LENGTH,	/* int: bytes of a statement cut to fit */
+	GOV_AF_STATEMENT_SHA256,	/* str: hex SHA-256 of that whole statement */
+	GOV_AF_NESTED_UNRECORDED,	/* int: nested statements counted, not recorded */
 	GOV_AF_NFIELDS
 } GovAuditField;
 
@@ -97,6 +100,9 @@ typedef struct GovAuditRecord
 
 extern void gov_audit_record_init(GovAuditRecord *rec, char *buf, size_t cap);
 extern void gov_audit_put_str(GovAuditRecord *rec, GovAuditField f, const char *s);
+extern void gov_audit_put_strn(GovAuditRecord *rec, GovAuditField f,
+							   const char *s, size_t len);
+extern size_t gov_audit_json_fit(const char *s, size_t n, size_t max);
 extern void gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v);
 extern void gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v);
 extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,

@@ -729,6 +729,26 @@ gov_ClientAuthentication(Port *port, int status)
 }
 
 /*
+ * A fastpath function call, recorded before it runs (see guard/hooks.c):
+ * under audit_sync, once durable; with the ring full, the call fails.
+ */
+void
+governance_audit_fastpath(const char *text, const GovDecisionNote *n)
+{
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+
+	if (!gov_audited(GOV_AUDIT_WRITE))
+		return;
+	gov_error_recorded = false;
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "called", 0, "FASTPATH", GetCurrentTimestamp());
+	gov_put_statement(&r, text, 0, 0, false);
+	gov_put_decision(&r, n);
+	gov_emit_statement(&r, 0, ERROR);
+}
+
+/*
  * A statement run by another was refused by the policy: recorded now,
  * whatever the audit level, since an exception handler may catch the
  * error before any failure reaches the top level.

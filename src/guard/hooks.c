@@ -43,6 +43,7 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "catalog/objectaccess.h"
 #include "executor/executor.h"
 #include "governance/approval.h"
 #include "governance/audit_events.h"
@@ -51,12 +52,16 @@
 #include "governance/identity.h"
 #include "governance/names.h"
 #include "governance/policy.h"
+#include "libpq/libpq-be.h"
+#include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "nodes/plannodes.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -732,6 +737,67 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 }
 
+/*
+ * Fastpath function calls (protocol message 'F', libpq's PQfn, which the
+ * large-object functions use) run a function without a statement: no
+ * planner, executor or utility hook sees them.  PostgreSQL announces each
+ * with OAT_FUNCTION_EXECUTE, which otherwise fires only while a statement
+ * is under way (debug_query_string set).  So a call announced with no
+ * statement under way, in a client backend, is decided as a statement of
+ * its own: the identity is checked against the clock, the policy decides
+ * it (operation "other" on the function, schema.name), and it is recorded
+ * before it runs -- a call that cannot be recorded does not run.  Its text
+ * stands in debug_query_string until the next message, so an error it
+ * raises is recorded and logged with it.
+ */
+static object_access_hook_type prev_object_access = NULL;
+static char *gov_fastpath_text = NULL;	/* in TopMemoryContext */
+
+static void
+gov_fastpath_call(Oid fn)
+{
+	GovDecision d;
+	char	   *signature = format_procedure_qualified(fn);
+	char	   *name;
+
+	if (gov_fastpath_text != NULL)
+		pfree(gov_fastpath_text);
+	gov_fastpath_text = MemoryContextStrdup(TopMemoryContext,
+											psprintf("fastpath function call %s", signature));
+	debug_query_string = gov_fastpath_text;
+	governance_decisions_reset();
+
+	if (!governance_identity_usable())
+		governance_identity_refuse();
+	if (governance_inhibit == 0 && governance_policy_active())
+	{
+		GovAction  *a = palloc0(sizeof(GovAction));
+
+		name = pstrdup(signature);
+		if (strchr(name, '(') != NULL)
+			*strchr(name, '(') = '\0';
+		a->op = GOV_OP_OTHER;
+		a->relid = InvalidOid;
+		a->object = name;
+		governance_decide(list_make1(a), &d);
+		gov_enforce(gov_fastpath_text, &d, gov_fastpath_text, 0, -1,
+					list_make1(a), NULL);
+	}
+	governance_audit_fastpath(gov_fastpath_text,
+							  governance_decision_for(gov_fastpath_text));
+}
+
+static void
+gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				  int subId, void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+	if (access == OAT_FUNCTION_EXECUTE && debug_query_string == NULL &&
+		MyProcPort != NULL && !IsParallelWorker())
+		gov_fastpath_call(objectId);
+}
+
 void
 governance_guard_init(void)
 {
@@ -745,6 +811,8 @@ governance_guard_init(void)
 	ExecutorEnd_hook = gov_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = gov_ProcessUtility;
+	prev_object_access = object_access_hook;
+	object_access_hook = gov_object_access;
 	RegisterXactCallback(gov_guard_xact_callback, NULL);
 	RegisterSubXactCallback(gov_guard_subxact_callback, NULL);
 }

@@ -93,8 +93,29 @@ $watcher->quit;
 	$node->psql('postgres', 'SELECT 1');
 }
 
+# Attack: hand pg_stat_statements a token in statements other than SET:
+# a DO block, a procedure's argument, an EXPLAIN, a comment of a query
+# with no constant, a prepared statement.
+# Defence: every later hook sees the text with tokens redacted.
+$node->safe_psql('postgres', q{
+	CREATE PROCEDURE login(t text) LANGUAGE plpgsql AS $$
+	BEGIN PERFORM set_config('governance.token', t, false); END $$;
+	GRANT EXECUTE ON PROCEDURE login(text) TO agent;
+});
+$node->safe_psql('postgres', qq{
+	DO \$\$ BEGIN PERFORM set_config('governance.token', '$good', false); END \$\$;
+	CALL login('$good');
+	EXPLAIN SELECT set_config('governance.token', '$good', false);
+	SELECT now() IS NOT NULL /* $good2 */;
+	PREPARE p AS SELECT set_config('governance.token', '$good', false);
+	EXECUTE p;
+}, extra_params => [ '-U', 'agent' ]);
+
 my $pgss = $node->safe_psql('postgres',
 	q{SELECT string_agg(query, E'\n') FROM pg_stat_statements});
+like($pgss, qr/CALL login\('<redacted>'\)/, 'pg_stat_statements holds CALL redacted');
+like($pgss, qr/DO \$\$ BEGIN PERFORM set_config\('governance.token', '<redacted>'/,
+	'pg_stat_statements holds the DO block redacted');
 like($pgss, qr/SET governance.token = '<redacted>'/, 'pg_stat_statements holds the redacted text');
 $node->stop;
 
@@ -110,5 +131,14 @@ for my $i (0 .. $#tokens)
 }
 unlike($log, qr/not-a-jwt-but-secret-looking-value/, 'a malformed token value is not in the log either');
 like($log, qr/invalid governance token: token signature is invalid/, 'the refusal itself is logged');
+
+# governance listed before pg_stat_statements: its hooks would see tokens,
+# and the server says so when it starts.
+my $wrong = governance_node('secrecy_order',
+	preload => 'governance,pg_stat_statements');
+$wrong->stop;
+like(slurp_file($wrong->logfile),
+	qr/WARNING:  pg_stat_statements is listed after governance in shared_preload_libraries/,
+	'a library listed after governance is warned about');
 
 done_testing();

@@ -49,6 +49,9 @@ extern Jsonb *governance_audit_event(uint64 seq);
 extern char *governance_jsonb_string(Jsonb *j, const char *key);
 
 /* A nested statement refused by the policy (src/audit/statement.c). */
+struct GovDecisionNote;
+extern void governance_audit_fastpath(const char *text,
+									  const struct GovDecisionNote *n);
 extern void governance_audit_refusal(const char *source, int location, int len,
 									 const char *sqlstate, const char *message);
 

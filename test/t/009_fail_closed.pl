@@ -1,0 +1,149 @@
+#
+# 009_fail_closed.pl
+#	  What a regression suite cannot show: fastpath function calls made by
+#	  a real libpq client (PQfn, message 'F'), and statements ended by
+#	  FATAL.  Each attack is stated with the defence it must meet.
+#
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use GovernanceTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = governance_node('fail_closed', conf => qq(
+governance.audit_sync = on
+governance.environment = 'production'
+governance.jwt_clock_skew = 0
+));
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION governance;
+	CREATE ROLE agent LOGIN;
+	CREATE SEQUENCE s;
+	GRANT USAGE, UPDATE, SELECT ON SEQUENCE s TO agent;
+	CREATE TABLE t (id int);
+	INSERT INTO t SELECT generate_series(1, 3);
+	GRANT SELECT ON t TO agent;
+	SELECT lo_from_bytea(424242, 'secret');
+	ALTER LARGE OBJECT 424242 OWNER TO agent;
+});
+
+# The client: built here from test/tools/fastpath.c against libpq.
+my $bindir = $node->config_data('--bindir');
+my $incdir = `$bindir/pg_config --includedir`;
+my $libdir = `$bindir/pg_config --libdir`;
+chomp($incdir, $libdir);
+my $client = PostgreSQL::Test::Utils::tempdir() . '/fastpath';
+system('cc', '-o', $client, repo_path('test/tools/fastpath.c'),
+	"-I$incdir", "-L$libdir", '-lpq') == 0
+  or die 'could not build the fastpath client';
+
+my $connstr = $node->connstr('postgres') . ' user=agent';
+sub fastpath
+{
+	my ($setup, @call) = @_;
+	my ($out, $err);
+	IPC::Run::run([ $client, $connstr, $setup, @call ], '>', \$out, '2>', \$err)
+	  or die "fastpath client failed: $err";
+	chomp $out;
+	return $out;
+}
+
+sub events_since
+{
+	my ($mark, $where) = @_;
+	return $node->safe_psql('postgres', qq{
+		SELECT string_agg(action || ' ' || coalesce(command_tag, '') || ' ' ||
+						  coalesce(statement, '') || ' ' || coalesce(sub, '') || ' ' ||
+						  coalesce(sqlstate, ''), E'\\n' ORDER BY seq)
+		  FROM governance.audit_log WHERE seq > $mark AND $where});
+}
+
+sub mark
+{
+	return $node->safe_psql('postgres',
+		'SELECT coalesce(max(seq), 0) FROM governance.audit_log');
+}
+
+# Attack: a fastpath call acts with no statement around it, so no planner,
+# executor or utility hook sees it.
+# Defence: it is decided like a statement and recorded before it runs.
+my $tok = mint_token('sub=alice');
+my $mark = mark();
+like(fastpath("SET governance.token = '$tok'",
+		'pg_catalog.setval(regclass,bigint)', 'i4:' . $node->safe_psql('postgres', q{SELECT 's'::regclass::oid}), 'i8:42'),
+	qr/^result:/, 'a fastpath call with a valid token runs');
+like(events_since($mark, q{command_tag = 'FASTPATH'}),
+	qr/^called FASTPATH fastpath function call pg_catalog\.setval\(pg_catalog\.regclass,bigint\) alice/,
+	'the fastpath call is in the trail with its function and identity');
+
+# Attack (reproducer): after the token expired, fastpath calls still ran:
+# lo_unlink, setval, pg_notify on the approvals channel, set_config.
+# Defence: each is refused like a statement, and nothing happens.
+# Each call's session sets a fresh token and waits until it has expired.
+sub expired_setup
+{
+	my $short = mint_token('sub=alice', 'exp=+2');
+	return "SET governance.token = '$short'\nSELECT pg_sleep(2.5)";
+}
+$mark = mark();
+like(fastpath(expired_setup(), 'pg_catalog.lo_unlink(oid)', 'i4:424242'),
+	qr/^error: 28000 governance identity is no longer valid: token has expired/,
+	'lo_unlink after expiry is refused');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_largeobject_metadata WHERE oid = 424242}),
+	'1', 'and the large object is still there');
+like(fastpath(expired_setup(), 'pg_catalog.setval(regclass,bigint)',
+		'i4:' . $node->safe_psql('postgres', q{SELECT 's'::regclass::oid}), 'i8:99'),
+	qr/^error: 28000/, 'setval after expiry is refused');
+is($node->safe_psql('postgres', q{SELECT last_value FROM s}), '42',
+	'and the sequence did not move');
+like(fastpath(expired_setup(), 'pg_catalog.pg_notify(text,text)',
+		't:governance_approvals', 't:{"request_id":1,"forged":true}'),
+	qr/^error: 28000/, 'a forged approval announcement after expiry is refused');
+like(fastpath(expired_setup(), 'pg_catalog.lo_from_bytea(oid,bytea)', 'i4:0', 't:x'),
+	qr/^error: 28000/, 'lo_from_bytea after expiry is refused');
+like(events_since($mark, q{sqlstate = '28000'}),
+	qr/failed\s+fastpath function call pg_catalog\.lo_unlink\(pg_catalog\.oid\) alice 28000/,
+	'the refused calls are in the trail as failures');
+
+# Attack: a fastpath call the policy forbids.
+# Defence: the policy decides it as operation "other" on the function.
+$node->safe_psql('postgres', q{
+	SELECT governance.add_rule('no-notify', '{other}', 'deny',
+		principals => '{any,!superuser}', objects => '{pg_catalog.pg_notify}')});
+like(fastpath("SET governance.token = '$tok'", 'pg_catalog.pg_notify(text,text)',
+		't:governance_approvals', 't:x'),
+	qr/^error: 42501 other on pg_catalog\.pg_notify is denied by governance rule "no-notify"/,
+	'a denied function is refused by fastpath too');
+like(fastpath("SET governance.token = '$tok'", 'pg_catalog.lo_get(oid)', 'i4:424242'),
+	qr/^result:736563726574/, 'other functions still run');
+
+# Attack (reproducer): a read that delivers rows, then ends its own
+# backend; neither completed nor failed was written.
+# Defence: the statement is recorded as failed, with its SQLSTATE and
+# the rows it delivered.
+$mark = mark();
+$node->psql('postgres',
+	q{SELECT id FROM t UNION ALL SELECT pg_terminate_backend(pg_backend_pid())::int},
+	extra_params => [ '-U', 'agent' ]);
+like(events_since($mark, q{action = 'failed'}),
+	qr/failed\s+SELECT id FROM t UNION ALL SELECT pg_terminate_backend\(pg_backend_pid\(\)\)::int\s+57P01/,
+	'a statement ended by FATAL is recorded');
+# Variant: ended by another session (an administrator) mid-statement.
+$mark = mark();
+my $victim = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+my $pid = $victim->query_safe('SELECT pg_backend_pid()');
+$victim->query_until(qr/^$/, "SELECT pg_sleep(30);\n");
+$node->poll_query_until('postgres',
+	qq{SELECT wait_event = 'PgSleep' FROM pg_stat_activity WHERE pid = $pid});
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($pid)});
+$node->poll_query_until('postgres',
+	qq{SELECT count(*) = 1 FROM governance.audit_log WHERE seq > $mark AND statement = 'SELECT pg_sleep(30);' AND action = 'failed'});
+pass('a statement ended by another session is recorded');
+eval { $victim->quit; };
+
+done_testing();

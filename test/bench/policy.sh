@@ -22,6 +22,10 @@
 # Usage: test/bench/policy.sh [--rounds N] [--duration S] [--clients C]
 #                             [--scale S] [--quick] [--async]
 #
+# PGBIN names the PostgreSQL binaries to build against and run (default
+# /usr/lib/postgresql/15/bin): the extension is built and installed with
+# the pg_config found there, so two builds can be compared side by side.
+#
 # --async sets synchronous_commit = off on both clusters: commits stop
 # waiting for the disk, so the run measures CPU rather than the latency of
 # this machine's virtual disk, whose fsyncs vary from round to round.
@@ -48,8 +52,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+PG_BIN=${PGBIN:-$PG_BIN}
 gov_ensure_packages valgrind >/dev/null
-gov_build_install >/dev/null
+make -C "$GOV_REPO" -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null &&
+	gov_as_root make -C "$GOV_REPO" -s install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/governance-policy.XXXXXX")
 chmod 755 "$work"

@@ -93,7 +93,7 @@ CREATE DATABASE shop;
 \c shop
 CREATE EXTENSION governance;
 CREATE ROLE agent LOGIN;
-CREATE TABLE customers (id int PRIMARY KEY, name text, email text, account_manager text);
+CREATE TABLE customers (id int PRIMARY KEY, name text, email text UNIQUE, account_manager text);
 INSERT INTO customers VALUES
 	(1, 'Ada Lovelace', 'ada@example.com', 'alice@shop.example'),
 	(2, 'Alan Turing', 'alan@example.com', 'bob@shop.example'),
@@ -161,6 +161,10 @@ UPDATE orders SET total = 0;
 UPDATE orders SET total = 0 WHERE true;
 WITH wiped AS (UPDATE orders SET total = 0 RETURNING id) SELECT count(*) FROM wiped;
 DO $$ BEGIN UPDATE orders SET total = 0; END $$;
+-- a condition that restricts nothing of orders is no filter, nor a
+-- statement run inside EXPLAIN ANALYZE:
+SELECT governance.check('DELETE FROM orders USING customers c1, customers c2 WHERE c1.id = c2.id')->>'decision' AS join_of_others;
+SELECT governance.check('EXPLAIN ANALYZE DELETE FROM orders')->>'decision' AS explain_analyze;
 UPDATE orders SET total = 99.90 WHERE id = 11;
 SQL
 
@@ -235,6 +239,9 @@ SELECT row_to_json(c) FROM customers c WHERE id = 1;
 COPY customers TO STDOUT;
 UPDATE customers SET account_manager = email WHERE id = 1;
 SELECT attname FROM pg_stats WHERE tablename = 'customers' ORDER BY 1;
+-- no index on a masked column orders or selects rows for a masked reader:
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT email FROM customers WHERE email > 'm';
 SQL
 psql_as postgres shop <<'SQL'
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;

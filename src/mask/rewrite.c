@@ -777,7 +777,7 @@ gov_survey_query(Query *q, GovSurvey *s)
  * code.  The rule: the only statements planned unmasked are the original
  * queries that the foreign-key code itself plans, recognised as planned
  * directly in a no-force-RLS operation from a statement frame (executor
- * run or finish, planning) that was entered outside one.  Anything planned
+ * start, run or finish, planning) that was entered outside one.  Anything planned
  * inside such a query's planning or execution entered its frame inside
  * the operation and is masked.  A rule's action query is not original.
  */

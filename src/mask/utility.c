@@ -551,13 +551,30 @@ static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static void
 gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	bool		saved_frame;
+
 	/* A plan made unmasked for a foreign-key check runs only as one. */
 	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker())
 		governance_mask_check_plan(queryDesc->plannedstmt);
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
-	else
-		standard_ExecutorStart(queryDesc, eflags);
+
+	/*
+	 * A frame too: executor start-up can run code of the tables read (the
+	 * support functions that prune partitions), which must not pass for
+	 * the foreign-key statement being started.
+	 */
+	saved_frame = governance_mask_frame_enter();
+	PG_TRY();
+	{
+		if (prev_ExecutorStart)
+			prev_ExecutorStart(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		governance_mask_frame_leave(saved_frame);
+	}
+	PG_END_TRY();
 	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker() &&
 		governance_labels_cached())
 	{

@@ -699,7 +699,13 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		bool		sets_token = governance_utility_only_sets_token(stmt);
 
-		if (!sets_token && !governance_identity_usable())
+		/*
+		 * COMMIT PREPARED makes a transaction durable at once, past the
+		 * pre-commit check: it is a commit, so the clock is checked first.
+		 */
+		if ((!sets_token || (IsA(stmt, TransactionStmt) &&
+							 ((TransactionStmt *) stmt)->kind == TRANS_STMT_COMMIT_PREPARED)) &&
+			!governance_identity_usable())
 			governance_identity_refuse();
 		if (!sets_token && governance_inhibit == 0 &&
 			!gov_generated_subcommand(stmt, context) && governance_policy_active())

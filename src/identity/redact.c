@@ -47,16 +47,60 @@ gov_is_b64url(char c)
 		c == '+' || c == '/' || c == '=';
 }
 
+/* The value of a base64 or base64url character, or -1. */
+static int
+gov_b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
 /*
- * Does a segment look like base64url of a JSON object?  '{' encodes to 'e'
- * and, followed by '"' or a blank, the second character is 'y' or 'w'.
- * Requiring this of the header and the claims keeps qualified names such
- * as schema.table.column from looking like tokens.
+ * Does a segment decode (base64url or base64) to a JSON object: blanks,
+ * '{', blanks, then '"' or '}'?  That is what a token's header and claims
+ * are, however a token encodes them (leading blanks included); qualified
+ * names such as schema.table.column never decode so.
  */
 static bool
 gov_json_object_start(const char *seg)
 {
-	return seg[0] == 'e' && (seg[1] == 'y' || seg[1] == 'w');
+	unsigned int bits = 0;
+	int			nbits = 0;
+	bool		open = false;
+	int			v;
+
+	for (; (v = gov_b64_value(*seg)) >= 0; seg++)
+	{
+		unsigned char byte;
+
+		bits = (bits << 6) | (unsigned int) v;
+		nbits += 6;
+		if (nbits < 8)
+			continue;
+		nbits -= 8;
+		byte = (unsigned char) (bits >> nbits);
+		bits &= (1U << nbits) - 1;
+		if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r')
+			continue;
+		if (!open)
+		{
+			if (byte != '{')
+				return false;
+			open = true;
+			continue;
+		}
+		return byte == '"' || byte == '}';
+	}
+	return false;
 }
 
 /*
@@ -116,32 +160,94 @@ gov_token_charset(const char *s, size_t len)
 	return true;
 }
 
+static bool
+gov_ident_char(char c)
+{
+	return isalnum((unsigned char) c) || c == '_' || c == '$';
+}
+
+/* Skip blanks backwards from text[pos - 1]; return the position after. */
+static size_t
+gov_skip_blanks_back(const char *text, size_t pos)
+{
+	while (pos > 0 && isspace((unsigned char) text[pos - 1]))
+		pos--;
+	return pos;
+}
+
+/* Does the word (case-insensitive) end at text[pos - 1], a whole word? */
+static bool
+gov_word_ends_at(const char *text, size_t pos, const char *word)
+{
+	size_t		n = strlen(word);
+
+	return pos >= n && strncasecmp(text + pos - n, word, n) == 0 &&
+		(pos == n || !gov_ident_char(text[pos - n - 1]));
+}
+
 /*
- * If text[i] starts the name of the token setting followed by a string
- * literal value that could be a token, return the offset and length of
- * the literal's contents.  Only a literal made of token characters
- * qualifies, so text that merely mentions the setting (in a comment, say)
- * cannot make us hide arbitrary text that follows it.
+ * If text[i] starts the name of the token setting where a value is given
+ * to it, followed by a string literal that could be a token, return the
+ * offset and length of the literal's contents.  The two places are
+ * SET [LOCAL | SESSION] governance.token {= | TO} '...' (ALTER ROLE ... SET
+ * too) and set_config('governance.token', '...', ...).  Only a literal made
+ * of token characters qualifies, and the name elsewhere (a comment, a
+ * list of literals, a comparison) hides nothing, so no text can make us
+ * hide other text that follows it.
  */
 static bool
 gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
 {
 	size_t		j = i + strlen(GOV_SETTING_NAME);
 	size_t		k;
+	bool		literal_name = i > 0 && text[i - 1] == '\'';
 
 	if (strncasecmp(text + i, GOV_SETTING_NAME, strlen(GOV_SETTING_NAME)) != 0)
 		return false;
-	/* The name's closing quote, blanks, then =, TO or a comma. */
-	if (text[j] == '\'' || text[j] == '"')
+	if (literal_name)
+	{
+		/* set_config('governance.token', */
+		k = gov_skip_blanks_back(text, i - 1);
+		if (k == 0 || text[k - 1] != '(')
+			return false;
+		k = gov_skip_blanks_back(text, k - 1);
+		if (!gov_word_ends_at(text, k, "set_config"))
+			return false;
+		if (text[j] != '\'')
+			return false;
 		j++;
-	while (isspace((unsigned char) text[j]))
+		while (isspace((unsigned char) text[j]))
+			j++;
+		if (text[j] != ',')
+			return false;
 		j++;
-	if (text[j] == '=' || text[j] == ',')
-		j++;
-	else if (strncasecmp(text + j, "to", 2) == 0 && !isalnum((unsigned char) text[j + 2]))
-		j += 2;
+	}
 	else
-		return false;
+	{
+		/* SET [LOCAL | SESSION] governance.token = or TO, maybe quoted */
+		bool		quoted = i > 0 && text[i - 1] == '"';
+
+		k = gov_skip_blanks_back(text, quoted ? i - 1 : i);
+		if (!gov_word_ends_at(text, k, "set") && !gov_word_ends_at(text, k, "local") &&
+			!gov_word_ends_at(text, k, "session"))
+			return false;
+		if (quoted)
+		{
+			if (text[j] != '"')
+				return false;
+			j++;
+		}
+		else if (gov_ident_char(text[j]) || text[j] == '.')
+			return false;
+		while (isspace((unsigned char) text[j]))
+			j++;
+		if (text[j] == '=')
+			j++;
+		else if (strncasecmp(text + j, "to", 2) == 0 && !gov_ident_char(text[j + 2]))
+			j += 2;
+		else
+			return false;
+	}
 	while (isspace((unsigned char) text[j]))
 		j++;
 	if (text[j] == 'E' || text[j] == 'e')
@@ -173,20 +279,25 @@ gov_next_token(const char *text, size_t len, size_t *pos, size_t *start,
 		char		c = text[i];
 		size_t		n;
 
-		/* Only three characters can start anything we replace. */
-		if (c != 'e' && c != 'g' && c != 'G')
+		/*
+		 * Only these characters can start anything we replace: a JSON
+		 * object encodes from '{' to 'e', from a blank to 'I', 'C' or
+		 * 'D'; the setting's name starts with 'g'.
+		 */
+		if (c != 'e' && c != 'I' && c != 'C' && c != 'D' && c != 'g' && c != 'G')
 		{
 			i++;
 			continue;
 		}
-		if (c == 'e' && (n = gov_jwt_run(text, i)) > 0)
+		if (c != 'g' && c != 'G' && (n = gov_jwt_run(text, i)) > 0)
 		{
 			*start = i;
 			*runlen = n;
 			*pos = i + n;
 			return true;
 		}
-		if (c != 'e' && gov_setting_literal(text, i, start, runlen) && *runlen > 0)
+		if ((c == 'g' || c == 'G') && gov_setting_literal(text, i, start, runlen) &&
+			*runlen > 0)
 		{
 			*pos = *start + *runlen;
 			return true;

@@ -805,6 +805,49 @@ governance_mask_in_fk_statement(void)
 	return InNoForceRLSOperation() && !gov_frame_noforce;
 }
 
+/*
+ * Is a query the foreign-key code planned still only what that code wrote?
+ * The rewriter can add to it the code of the tables it reads: the negated
+ * condition of a conditional INSTEAD rule (which leaves the query
+ * original) or a row-security qual.  So a query is exempt only when it
+ * reads plain tables without rules or security quals and has no sublinks
+ * and no WITH: then no expression of it reads another table, and whatever
+ * it calls plans its own statements, which are masked.
+ */
+static bool
+gov_relation_has_rules(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		rules;
+
+	if (!HeapTupleIsValid(tup))
+		return true;			/* gone: not proved plain */
+	rules = ((Form_pg_class) GETSTRUCT(tup))->relhasrules;
+	ReleaseSysCache(tup);
+	return rules;
+}
+
+static bool
+gov_fk_query_as_written(Query *q)
+{
+	ListCell   *lc;
+
+	if (q->hasSubLinks || q->cteList != NIL || q->setOperations != NULL ||
+		q->hasRowSecurity)
+		return false;
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_JOIN)
+			continue;
+		if (rte->rtekind != RTE_RELATION || rte->securityQuals != NIL ||
+			gov_relation_has_rules(rte->relid))
+			return false;
+	}
+	return true;
+}
+
 /* The text ri_triggers.c gives its checks and actions. */
 static bool
 gov_fk_text(const char *text)
@@ -987,7 +1030,19 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 		{
 			if (governance_mask_in_fk_statement() &&
 				parse->querySource == QSRC_ORIGINAL)
+			{
+				/*
+				 * Masked, a foreign-key statement would compare masked
+				 * values; changed by the tables' code, it cannot run clear.
+				 */
+				if (!gov_fk_query_as_written(parse))
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+							 errmsg("a foreign-key check or action changed by a rule or row-security policy cannot read columns the acting identity reads masked"),
+							 errdetail("A rule or policy of a table it reads adds conditions to it; run clear, they would read clear values."),
+							 errhint("Drop the rule or policy, or ask a governance administrator to make the change.")));
 				fk_exempt = true;
+			}
 			else
 			{
 				/*

@@ -115,7 +115,7 @@ typedef struct GovFilterScan
 	Bitmapset  *targets;		/* range table indexes written */
 	Bitmapset  *target_params;	/* PARAM_EXEC ids carrying a target's column */
 	bool		opaque;			/* target is a view with INSTEAD OF triggers */
-	bool		filtered;
+	bool		empty;			/* a gate stands for a relation proved empty */
 } GovFilterScan;
 
 /* Any Var at all, or WHERE CURRENT OF. */
@@ -224,41 +224,101 @@ gov_reads_target(Node *expr, Plan *plan, GovFilterScan *ctx, int depth)
 	return gov_reads_target_walker(expr, &rt);
 }
 
-static void
-gov_check_clause(Node *clause, Plan *plan, GovFilterScan *ctx)
-{
-	if (clause != NULL && gov_reads_target(clause, plan, ctx, 0))
-		ctx->filtered = true;
-}
-
-static bool gov_scan_plan(Plan *plan, GovFilterScan *ctx);
+/*
+ * What a plan node hands up, as far as the write is concerned: whether
+ * rows of a target flow out of it, whether some of them flow out with no
+ * filter on their path, and whether the rows it hands up are restricted
+ * by a clause that reads a target (so that a join keeping only rows with
+ * a partner restricts the target's rows too).
+ */
+#define GOV_ROWS		0x01	/* rows of a target flow out */
+#define GOV_ROWS_OPEN	0x02	/* ... some of them unfiltered */
+#define GOV_RESTRICTED	0x04	/* the rows handed up depend on a target */
 
 static bool
+gov_clause_reads_target(List *clauses, Plan *plan, GovFilterScan *ctx)
+{
+	return clauses != NIL && gov_reads_target((Node *) clauses, plan, ctx, 0);
+}
+
+/* Filter what one side of a node hands up, given what restricts it there. */
+static int
+gov_side_filtered(int side, bool restricted)
+{
+	if (restricted && (side & GOV_ROWS))
+		side &= ~GOV_ROWS_OPEN;
+	if (restricted)
+		side |= GOV_RESTRICTED;
+	return side;
+}
+
+static int	gov_scan_plan(Plan *plan, GovFilterScan *ctx);
+
+/* Several inputs handed up side by side (Append, MergeAppend). */
+static int
 gov_scan_plans(List *plans, GovFilterScan *ctx)
 {
 	ListCell   *lc;
-	bool		any = false;
+	int			out = 0;
+	bool		all_restricted = plans != NIL;
 
 	foreach(lc, plans)
-		any |= gov_scan_plan(lfirst(lc), ctx);
-	return any;
+	{
+		int			child = gov_scan_plan(lfirst(lc), ctx);
+
+		out |= child & (GOV_ROWS | GOV_ROWS_OPEN);
+		all_restricted &= (child & GOV_RESTRICTED) != 0;
+	}
+	return out | (all_restricted ? GOV_RESTRICTED : 0);
 }
 
 /*
- * Walk a write's input plan.  Returns whether rows of a target relation
- * flow out of this node, and sets ctx->filtered when a clause restricting
- * them provably reads a column of the target (gov_reads_target).  A
- * condition between other relations, or a nest-loop parameter taken from
- * another relation, restricts nothing the write reaches.
+ * A join: the rows of each side are filtered by the join's clauses (or by
+ * the other side's restriction) only when that side is not preserved, that
+ * is, when a row of it without a partner is dropped.  The clauses above the
+ * join (plan->qual) filter both sides.
  */
-static bool
+static int
+gov_scan_join(Plan *plan, JoinType jt, List *joinclauses, GovFilterScan *ctx,
+			  int outer)
+{
+	int			inner = gov_scan_plan(plan->righttree, ctx);
+	bool		on_clause = gov_clause_reads_target(joinclauses, plan, ctx);
+	bool		above = gov_clause_reads_target(plan->qual, plan, ctx);
+	bool		outer_dropped = jt == JOIN_INNER || jt == JOIN_SEMI ||
+		jt == JOIN_ANTI || jt == JOIN_RIGHT;
+	bool		inner_dropped = jt == JOIN_INNER || jt == JOIN_LEFT;
+	int			out;
+
+	outer = gov_side_filtered(outer, above ||
+							  (outer_dropped && (on_clause || (inner & GOV_RESTRICTED))));
+	/* Semi and anti joins hand up only their outer rows. */
+	if (jt == JOIN_SEMI || jt == JOIN_ANTI)
+		return outer;
+	inner = gov_side_filtered(inner, above ||
+							  (inner_dropped && (on_clause || (outer & GOV_RESTRICTED))));
+	out = (outer | inner) & (GOV_ROWS | GOV_ROWS_OPEN);
+	/* Fewer rows come up when a side that is not preserved has fewer. */
+	if (above ||
+		((outer & GOV_RESTRICTED) && jt != JOIN_RIGHT && jt != JOIN_FULL) ||
+		((inner & GOV_RESTRICTED) && jt != JOIN_LEFT && jt != JOIN_FULL))
+		out |= GOV_RESTRICTED;
+	return out;
+}
+
+/*
+ * Walk a write's input plan (see GOV_ROWS).  A target's rows are filtered
+ * only by a clause on their own path that provably reads a column of a
+ * target (gov_reads_target): a condition between other relations, a
+ * nest-loop parameter taken from another relation, a join clause of a
+ * join that keeps the target's rows whatever it finds, or a constant
+ * false gate over other relations restricts nothing the write reaches.
+ */
+static int
 gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 {
-	bool		outer_has,
-				inner_has;
-
 	if (plan == NULL)
-		return false;
+		return 0;
 	switch (nodeTag(plan))
 	{
 		case T_SeqScan:
@@ -269,6 +329,7 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 		case T_TidScan:
 		case T_TidRangeScan:
 		case T_ForeignScan:
+		case T_CustomScan:
 			{
 				Scan	   *scan = (Scan *) plan;
 				List	   *clauses = plan->qual;
@@ -288,35 +349,38 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 				 * Rows of a view with INSTEAD OF triggers come from the
 				 * relations under it: a clause on any of them filters.
 				 */
-				if (ctx->opaque || bms_is_member(scan->scanrelid, ctx->targets))
+				if (scan->scanrelid > 0 &&
+					(ctx->opaque || bms_is_member(scan->scanrelid, ctx->targets)))
 				{
 					/* The scan of a target: any column of its own filters. */
 					if (gov_has_var_walker((Node *) clauses, NULL))
-						ctx->filtered = true;
-					return true;
+						return GOV_ROWS | GOV_RESTRICTED;
+					return GOV_ROWS | GOV_ROWS_OPEN;
 				}
+				if (IsA(plan, CustomScan))
+					return gov_scan_plans(((CustomScan *) plan)->custom_plans, ctx) |
+						(gov_clause_reads_target(clauses, plan, ctx) ? GOV_RESTRICTED : 0);
 				/* Another relation's scan, driven by a target's column. */
-				gov_check_clause((Node *) clauses, plan, ctx);
-				return false;
+				return gov_clause_reads_target(clauses, plan, ctx) ? GOV_RESTRICTED : 0;
 			}
 		case T_Append:
 			return gov_scan_plans(((Append *) plan)->appendplans, ctx);
 		case T_MergeAppend:
 			return gov_scan_plans(((MergeAppend *) plan)->mergeplans, ctx);
 		case T_SubqueryScan:
-			outer_has = gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
-			if (ctx->opaque && gov_has_var_walker((Node *) plan->qual, NULL))
-				ctx->filtered = true;
-			gov_check_clause((Node *) plan->qual, plan, ctx);
-			return outer_has;
-		case T_CustomScan:
-			return gov_scan_plans(((CustomScan *) plan)->custom_plans, ctx);
+			{
+				int			sub = gov_scan_plan(((SubqueryScan *) plan)->subplan, ctx);
+
+				return gov_side_filtered(sub,
+										 (ctx->opaque && gov_has_var_walker((Node *) plan->qual, NULL)) ||
+										 gov_clause_reads_target(plan->qual, plan, ctx));
+			}
 		case T_NestLoop:
 			{
 				NestLoop   *nl = (NestLoop *) plan;
+				int			outer = gov_scan_plan(plan->lefttree, ctx);
 				ListCell   *lc;
 
-				outer_has = gov_scan_plan(plan->lefttree, ctx);
 				/* Parameters the outer side hands the inner side. */
 				foreach(lc, nl->nestParams)
 				{
@@ -326,46 +390,56 @@ gov_scan_plan(Plan *plan, GovFilterScan *ctx)
 						ctx->target_params = bms_add_member(ctx->target_params,
 															nlp->paramno);
 				}
-				inner_has = gov_scan_plan(plan->righttree, ctx);
-				gov_check_clause((Node *) nl->join.joinqual, plan, ctx);
-				gov_check_clause((Node *) plan->qual, plan, ctx);
-				return outer_has || inner_has;
+				return gov_scan_join(plan, nl->join.jointype, nl->join.joinqual,
+									 ctx, outer);
 			}
 		case T_MergeJoin:
+			{
+				MergeJoin  *mj = (MergeJoin *) plan;
+
+				return gov_scan_join(plan, mj->join.jointype,
+									 list_concat_copy(mj->join.joinqual, mj->mergeclauses),
+									 ctx, gov_scan_plan(plan->lefttree, ctx));
+			}
 		case T_HashJoin:
 			{
-				Join	   *join = (Join *) plan;
+				HashJoin   *hj = (HashJoin *) plan;
 
-				outer_has = gov_scan_plan(plan->lefttree, ctx);
-				inner_has = gov_scan_plan(plan->righttree, ctx);
-				gov_check_clause((Node *) join->joinqual, plan, ctx);
-				gov_check_clause((Node *) plan->qual, plan, ctx);
-				if (IsA(plan, HashJoin))
-					gov_check_clause((Node *) ((HashJoin *) plan)->hashclauses, plan, ctx);
-				else
-					gov_check_clause((Node *) ((MergeJoin *) plan)->mergeclauses, plan, ctx);
-				return outer_has || inner_has;
+				return gov_scan_join(plan, hj->join.jointype,
+									 list_concat_copy(hj->join.joinqual, hj->hashclauses),
+									 ctx, gov_scan_plan(plan->lefttree, ctx));
 			}
 		case T_Result:
 			{
+				int			in = gov_scan_plan(plan->lefttree, ctx);
 				ListCell   *lc;
 
-				/* WHERE false: a constant gate that lets no row through. */
+				/*
+				 * WHERE false: a constant gate that lets no row through
+				 * filters the target's rows only if they pass it.  With
+				 * no input it stands for a relation proved empty.
+				 */
 				foreach(lc, (List *) ((Result *) plan)->resconstantqual)
 				{
 					Const	   *c = lfirst(lc);
 
 					if (IsA(c, Const) && (c->constisnull || !DatumGetBool(c->constvalue)))
-						ctx->filtered = true;
+					{
+						if (plan->lefttree == NULL)
+							ctx->empty = true;
+						in &= ~GOV_ROWS_OPEN;
+					}
 				}
+				return gov_side_filtered(in, gov_clause_reads_target(plan->qual, plan, ctx));
 			}
-			/* FALLTHROUGH */
 		default:
-			/* Sort, Material, Hash, Result, Gather, Unique, ...: one input. */
-			outer_has = gov_scan_plan(plan->lefttree, ctx);
-			inner_has = gov_scan_plan(plan->righttree, ctx);
-			gov_check_clause((Node *) plan->qual, plan, ctx);
-			return outer_has || inner_has;
+			{
+				/* Sort, Material, Hash, Gather, Unique, ...: their inputs. */
+				int			in = gov_scan_plan(plan->lefttree, ctx);
+
+				in |= gov_scan_plan(plan->righttree, ctx);
+				return gov_side_filtered(in, gov_clause_reads_target(plan->qual, plan, ctx));
+			}
 	}
 }
 
@@ -407,6 +481,7 @@ gov_modify_unfiltered(ModifyTable *mt, List *rtable)
 {
 	GovFilterScan ctx = {NULL, NULL, false, false};
 	ListCell   *lc;
+	int			rows;
 
 	foreach(lc, mt->resultRelations)
 	{
@@ -422,8 +497,14 @@ gov_modify_unfiltered(ModifyTable *mt, List *rtable)
 		if (rte->relkind == RELKIND_VIEW)
 			ctx.opaque = true;
 	}
-	(void) gov_scan_plan(mt->plan.lefttree, &ctx);
-	if (ctx.filtered)
+	rows = gov_scan_plan(mt->plan.lefttree, &ctx);
+
+	/*
+	 * Filtered when no target row reaches the write unfiltered: some do and
+	 * all are filtered, or none do because the planner proved the target
+	 * empty.  No target scan found and no such proof: unfiltered.
+	 */
+	if (!(rows & GOV_ROWS_OPEN) && ((rows & GOV_ROWS) || ctx.empty))
 		return false;
 	if (mt->operation == CMD_MERGE)
 	{
@@ -632,6 +713,7 @@ gov_alter_is_destructive(AlterTableStmt *stmt)
 			case AT_AlterColumnType:
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
+			case AT_DropInherit:
 			case AT_DropExpression:
 			case AT_SetUnLogged:
 				return true;

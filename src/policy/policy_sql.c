@@ -38,6 +38,7 @@
 #include "governance/policy.h"
 #include "governance/policy_rule.h"
 #include "lib/stringinfo.h"
+#include "parser/analyze.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -283,13 +284,20 @@ gov_statement_actions(PlannedStmt *p, const char *sql, int depth)
 	{
 		PreparedStatement *ps = FetchPreparedStatement(((ExecuteStmt *) stmt)->name, false);
 
-		if (ps != NULL)
+		/*
+		 * Analysed afresh from its parse tree, as EXECUTE would when the
+		 * tables changed since PREPARE: the cached queries may name
+		 * relations that are gone.
+		 */
+		if (ps != NULL && ps->plansource->raw_parse_tree != NULL)
 		{
-			ListCell   *lc;
+			CachedPlanSource *src = ps->plansource;
+			Query	   *query = parse_analyze_fixedparams(copyObject(src->raw_parse_tree),
+														  src->query_string,
+														  src->param_types,
+														  src->num_params, NULL);
 
-			foreach(lc, ps->plansource->query_list)
-				actions = list_concat(actions,
-									  gov_query_actions(lfirst_node(Query, lc), sql, depth));
+			actions = list_concat(actions, gov_query_actions(query, sql, depth));
 		}
 	}
 	return actions;

@@ -1,8 +1,9 @@
 #
 # 009_fail_closed.pl
 #	  What a regression suite cannot show: fastpath function calls made by
-#	  a real libpq client (PQfn, message 'F'), and statements ended by
-#	  FATAL.  Each attack is stated with the defence it must meet.
+#	  a real libpq client (PQfn, message 'F'), statements ended by FATAL,
+#	  and prepared transactions committed after the token expired.  Each
+#	  attack is stated with the defence it must meet.
 #
 use strict;
 use warnings;
@@ -19,6 +20,7 @@ my $node = governance_node('fail_closed', conf => qq(
 governance.audit_sync = on
 governance.environment = 'production'
 governance.jwt_clock_skew = 0
+max_prepared_transactions = 4
 ));
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION governance;
@@ -27,7 +29,7 @@ $node->safe_psql('postgres', q{
 	GRANT USAGE, UPDATE, SELECT ON SEQUENCE s TO agent;
 	CREATE TABLE t (id int);
 	INSERT INTO t SELECT generate_series(1, 3);
-	GRANT SELECT ON t TO agent;
+	GRANT SELECT, INSERT ON t TO agent;
 	SELECT lo_from_bytea(424242, 'secret');
 	ALTER LARGE OBJECT 424242 OWNER TO agent;
 });
@@ -145,5 +147,45 @@ $node->poll_query_until('postgres',
 	qq{SELECT count(*) = 1 FROM governance.audit_log WHERE seq > $mark AND statement = 'SELECT pg_sleep(30);' AND action = 'failed'});
 pass('a statement ended by another session is recorded');
 eval { $victim->quit; };
+
+# Attack (reproducer): PREPARE TRANSACTION while the token is valid, then
+# COMMIT PREPARED after it expired: the commit made the changes durable,
+# as the pre-commit check never runs for it.
+# Rule: every commit is checked against the clock before it happens;
+# COMMIT PREPARED is a commit.
+# Defence: refused with 28000; the transaction stays prepared, its rows
+# unseen, and can still be rolled back.
+my $short = mint_token('sub=alice', 'exp=+2');
+my ($out, $err) = ('', '');
+$node->psql('postgres', qq{
+SET governance.token = '$short';
+BEGIN;
+INSERT INTO t VALUES (100);
+PREPARE TRANSACTION 'fc_late';
+SELECT pg_sleep(2.5);
+COMMIT PREPARED 'fc_late';
+}, stdout => \$out, stderr => \$err, extra_params => [ '-U', 'agent' ]);
+like($err, qr/ERROR:  governance identity is no longer valid: token has expired/,
+	'COMMIT PREPARED after expiry is refused');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'fc_late'}),
+	'1', 'the transaction is still prepared');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
+	'0', 'and its row is not committed');
+# Variant: the same identity commits it from a new session whose token
+# has expired too.
+$short = mint_token('sub=alice', 'exp=+2');
+$node->psql('postgres', qq{
+SET governance.token = '$short';
+SELECT pg_sleep(2.5);
+COMMIT PREPARED 'fc_late';
+}, stdout => \$out, stderr => \$err, extra_params => [ '-U', 'agent' ]);
+like($err, qr/ERROR:  governance identity is no longer valid: token has expired/,
+	'COMMIT PREPARED from another expired session is refused');
+# An administrator can still roll it back.
+$node->safe_psql('postgres', q{ROLLBACK PREPARED 'fc_late'});
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_prepared_xacts}),
+	'0', 'an administrator rolls the prepared transaction back');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
+	'0', 'and nothing of the transaction was kept');
 
 done_testing();

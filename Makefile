@@ -48,7 +48,7 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # libjwt is opened at run time with RTLD_DEEPBIND (see src/identity/jwt.c)
 SHLIB_LINK = -ljansson -lcrypto -ldl
 
-REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed
+REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed fail_closed2
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf
 
 PG_CONFIG ?= pg_config

@@ -1,0 +1,113 @@
+--
+-- fail_closed2: what a second engineer found against the fail_closed
+-- defences, each with its reproducer and a variant, asserting the defence.
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS governance;
+RESET client_min_messages;
+\set tok_mallory `test/tools/token sub=mallory`
+CREATE ROLE fc2_mallory LOGIN;
+CREATE SCHEMA fc2_app;
+CREATE SCHEMA fc2_agent AUTHORIZATION fc2_mallory;
+GRANT USAGE ON SCHEMA fc2_app TO fc2_mallory;
+CREATE TABLE fc2_app.victim (id int PRIMARY KEY, v text);
+INSERT INTO fc2_app.victim SELECT g, 'row ' || g FROM generate_series(1, 20) g;
+GRANT SELECT, INSERT, UPDATE, DELETE ON fc2_app.victim TO fc2_mallory;
+CREATE TABLE fc2_app.users (id int PRIMARY KEY, email text, ssn text);
+INSERT INTO fc2_app.users VALUES (1, 'amy@example.com', '111-11-1111');
+GRANT SELECT ON fc2_app.users TO fc2_mallory;
+SELECT governance.label_column('fc2_app.users', 'email', 'email');
+SELECT governance.label_column('fc2_app.users', 'ssn', 'secret');
+\set VERBOSITY terse
+
+SET ROLE fc2_mallory;
+SET governance.token = :'tok_mallory';
+
+-- Attack (reproducer): a conditional DO INSTEAD rule on a foreign-key
+-- child: the rewriter adds its negated condition to the cascade query
+-- itself, which ran unmasked: an oracle on clear values.
+-- Rule: a foreign-key query is exempt only as written: plain tables
+-- without rules or security quals, no sublinks, no WITH.
+-- Defence: the cascade is refused; no row tells the condition's value.
+CREATE TABLE fc2_agent.parent (id int PRIMARY KEY);
+CREATE TABLE fc2_agent.child (id int, pid int REFERENCES fc2_agent.parent ON DELETE CASCADE ON UPDATE CASCADE);
+INSERT INTO fc2_agent.parent VALUES (1), (2);
+INSERT INTO fc2_agent.child VALUES (1, 1), (2, 2);
+CREATE RULE r_oracle AS ON DELETE TO fc2_agent.child
+	WHERE EXISTS (SELECT 1 FROM fc2_app.users WHERE email LIKE 'amy%') DO INSTEAD NOTHING;
+DELETE FROM fc2_agent.parent WHERE id = 1;
+SELECT count(*) AS children_left FROM fc2_agent.child;
+-- Variant: the same through ON UPDATE CASCADE, comparing the ssn.
+CREATE RULE r_oracle_u AS ON UPDATE TO fc2_agent.child
+	WHERE (SELECT ssn FROM fc2_app.users WHERE id = 1) = '111-11-1111' DO INSTEAD NOTHING;
+UPDATE fc2_agent.parent SET id = 20 WHERE id = 2;
+-- Variant: the condition in a function: its query plans masked, so the
+-- condition is false and the cascade deletes the row.
+CREATE FUNCTION fc2_agent.peek() RETURNS boolean LANGUAGE sql
+	AS $$ SELECT EXISTS (SELECT 1 FROM fc2_app.users WHERE email LIKE 'amy%') $$;
+DROP RULE r_oracle ON fc2_agent.child;
+CREATE RULE r_oracle_f AS ON DELETE TO fc2_agent.child
+	WHERE fc2_agent.peek() DO INSTEAD NOTHING;
+DELETE FROM fc2_agent.parent WHERE id = 1;
+SELECT count(*) AS children_left FROM fc2_agent.child;
+
+-- Attack (reproducer): a constant-false gate over other relations, on the
+-- nullable side of a LEFT JOIN, counted as the write's filter.
+-- Rule: a filter counts only on the target rows' path; a join that keeps
+-- the target's side whatever it finds filters nothing.
+-- Defence: unfiltered, denied; check() says deny.
+CREATE TABLE fc2_agent.x1 (a int);
+CREATE TABLE fc2_agent.y1 (b int);
+INSERT INTO fc2_agent.x1 VALUES (1);
+SELECT governance.check($$DELETE FROM fc2_app.victim USING (SELECT 1) s LEFT JOIN (SELECT WHERE false) e ON true$$)->>'decision' AS decision;
+DELETE FROM fc2_app.victim USING (SELECT 1) s LEFT JOIN (SELECT WHERE false) e ON true;
+-- Variant: UPDATE ... FROM the same.
+UPDATE fc2_app.victim SET v = 'x' FROM (SELECT 1) s LEFT JOIN (SELECT WHERE false) e ON true;
+-- Variant: MERGE with the same gate in its source.
+SELECT governance.check($$MERGE INTO fc2_app.victim t USING (SELECT 1 FROM (SELECT 1) s LEFT JOIN (SELECT WHERE false) e ON true) src ON true WHEN MATCHED THEN DELETE$$)->>'decision' AS decision;
+MERGE INTO fc2_app.victim t USING (SELECT 1 FROM (SELECT 1) s LEFT JOIN (SELECT WHERE false) e ON true) src ON true WHEN MATCHED THEN DELETE;
+-- Still filtered: WHERE false, and an inner join on the target's column.
+BEGIN;
+DELETE FROM fc2_app.victim WHERE false;
+DELETE FROM fc2_app.victim USING fc2_agent.x1 WHERE victim.id = x1.a;
+SELECT count(*) AS rows_left FROM fc2_app.victim;
+ROLLBACK;
+
+-- Attack (reproducer): 'governance.token' as a literal before another
+-- literal blanked that literal in the trail.
+-- Rule: the setting's value is hidden only where it is set: SET ... =
+-- or TO, and set_config('governance.token', ...).
+-- Defence: the statement is recorded in full.
+SELECT count(*) FROM fc2_app.victim WHERE v IN ('governance.token', 'rowX7');
+-- Variant: a comparison.
+SELECT count(*) FROM fc2_app.victim WHERE 'governance.token' = 'rowX8';
+RESET ROLE;
+SELECT statement FROM governance.audit_log
+ WHERE statement LIKE '%rowX%' AND sub = 'mallory' ORDER BY seq;
+SELECT statement FROM governance.audit_log
+ WHERE statement LIKE 'SELECT count(*) FROM fc2_app.victim WHERE v IN%' ORDER BY seq;
+SET ROLE fc2_mallory;
+
+-- Attack: ALTER TABLE ... NO INHERIT detaches a child's rows from its
+-- parent like DETACH PARTITION, which is destructive.
+-- Defence: classified as destructive ALTER.
+CREATE TABLE fc2_agent.par (a int);
+CREATE TABLE fc2_agent.kid () INHERITS (fc2_agent.par);
+SELECT governance.check($$ALTER TABLE fc2_agent.kid NO INHERIT fc2_agent.par$$)->'statements'->0->'actions' AS actions;
+
+-- Attack: check('EXECUTE p') once the prepared statement's table is gone
+-- raised an internal error.
+-- Defence: analysed afresh, a clear error with its SQLSTATE.
+BEGIN;
+CREATE TABLE fc2_agent.gone (a int);
+PREPARE fc2_p AS DELETE FROM fc2_agent.gone;
+ROLLBACK;
+\set VERBOSITY default
+SELECT governance.check('EXECUTE fc2_p');
+\set VERBOSITY terse
+DEALLOCATE fc2_p;
+
+RESET ROLE;
+DROP SCHEMA fc2_agent CASCADE;
+DROP SCHEMA fc2_app CASCADE;
+DROP ROLE fc2_mallory;

@@ -107,6 +107,39 @@ SELECT governance.check('EXECUTE fc2_p');
 \set VERBOSITY terse
 DEALLOCATE fc2_p;
 
+-- Attack (reproducer): an exception block reads the detail of a caught
+-- constraint error, which quotes the failing row, labelled columns
+-- included: the scrub ran only when an error was logged or sent.
+-- Rule: row contents are hidden where the statement that raised the
+-- error ends, before any handler can read them.
+-- Defence: the caught detail shows no clear value.
+RESET ROLE;
+GRANT UPDATE ON fc2_app.users TO fc2_mallory;
+SET ROLE fc2_mallory;
+DO $$
+DECLARE d text;
+BEGIN
+	UPDATE fc2_app.users SET id = NULL WHERE id = 1;
+EXCEPTION WHEN not_null_violation THEN
+	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+	RAISE NOTICE 'caught: % (clear values: %)', d, d ~ '(amy@|111-11)';
+END $$;
+-- Variant: a unique violation's key, through a function called by SQL.
+RESET ROLE;
+CREATE UNIQUE INDEX ON fc2_app.users (ssn);
+GRANT INSERT ON fc2_app.users TO fc2_mallory;
+SET ROLE fc2_mallory;
+CREATE FUNCTION fc2_agent.probe() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+	INSERT INTO fc2_app.users VALUES (9, 'x', '111-11-1111');
+	RETURN 'inserted';
+EXCEPTION WHEN unique_violation THEN
+	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+	RETURN d;
+END $$;
+SELECT fc2_agent.probe() AS caught_detail;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

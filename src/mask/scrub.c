@@ -35,18 +35,57 @@ gov_quotes_rows(int sqlerrcode)
 		sqlerrcode == ERRCODE_WITH_CHECK_OPTION_VIOLATION;
 }
 
-static void
-gov_scrub_emit_log(ErrorData *edata)
+#define GOV_ROWS_HIDDEN "Row contents are not shown to an identity that reads labelled columns masked."
+
+/* Hide the row contents an error's detail quotes; did it change? */
+static bool
+gov_scrub_error(ErrorData *edata)
 {
 	if (edata->elevel >= ERROR && edata->detail != NULL &&
-		gov_quotes_rows(edata->sqlerrcode) && governance_mask_state_masked_any())
+		gov_quotes_rows(edata->sqlerrcode) && governance_mask_state_masked_any() &&
+		strcmp(edata->detail, GOV_ROWS_HIDDEN) != 0)
 	{
 		if (edata->detail_log == NULL)
 			edata->detail_log = edata->detail;
-		edata->detail = pstrdup("Row contents are not shown to an identity that reads labelled columns masked.");
+		edata->detail = pstrdup(GOV_ROWS_HIDDEN);
+		return true;
 	}
+	return false;
+}
+
+static void
+gov_scrub_emit_log(ErrorData *edata)
+{
+	(void) gov_scrub_error(edata);
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
+}
+
+/*
+ * An error a statement raised, on its way to whoever catches it: an
+ * exception block reads its detail (GET STACKED DIAGNOSTICS) without the
+ * error ever being emitted, so row contents are hidden where the
+ * statement ends, not only when the error is logged or sent.  Called in
+ * PG_CATCH with the memory context of before PG_TRY; never returns.
+ */
+void
+governance_mask_rethrow_scrubbed(MemoryContext cxt)
+{
+	MemoryContext ecxt;
+	ErrorData  *edata;
+
+	if (!governance_mask_state_masked_any())
+		PG_RE_THROW();
+	ecxt = MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (gov_scrub_error(edata))
+	{
+		FlushErrorState();
+		ReThrowError(edata);
+	}
+	FreeErrorData(edata);
+	MemoryContextSwitchTo(ecxt);
+	PG_RE_THROW();
 }
 
 void

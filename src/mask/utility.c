@@ -594,6 +594,7 @@ gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 {
 	ListCell   *lc;
 	bool		saved_frame;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	foreach(lc, gov_run_owners)
 	{
@@ -620,11 +621,13 @@ gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 		else
 			standard_ExecutorRun(queryDesc, direction, count, execute_once);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		governance_mask_frame_leave(saved_frame);
+		governance_mask_rethrow_scrubbed(cxt);
 	}
 	PG_END_TRY();
+	governance_mask_frame_leave(saved_frame);
 }
 
 /* Triggers (foreign-key checks among them) fire here: a frame too. */
@@ -632,6 +635,7 @@ static void
 gov_mask_ExecutorFinish(QueryDesc *queryDesc)
 {
 	bool		saved_frame = governance_mask_frame_enter();
+	MemoryContext cxt = CurrentMemoryContext;
 
 	PG_TRY();
 	{
@@ -640,11 +644,13 @@ gov_mask_ExecutorFinish(QueryDesc *queryDesc)
 		else
 			standard_ExecutorFinish(queryDesc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		governance_mask_frame_leave(saved_frame);
+		governance_mask_rethrow_scrubbed(cxt);
 	}
 	PG_END_TRY();
+	governance_mask_frame_leave(saved_frame);
 }
 
 static void

@@ -110,6 +110,7 @@ extern void governance_mask_utility_init(void);
 
 /* scrub.c */
 extern void governance_mask_scrub_init(void);
+extern void governance_mask_rethrow_scrubbed(MemoryContext cxt) pg_attribute_noreturn();
 
 extern char *governance_pseudonym_key_file;
 

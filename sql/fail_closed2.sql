@@ -140,6 +140,23 @@ EXCEPTION WHEN unique_violation THEN
 END $$;
 SELECT fc2_agent.probe() AS caught_detail;
 
+-- Attack: a PARALLEL SAFE function run by a parallel worker plans its
+-- own query there, where no identity is known: read clear, unjudged.
+-- Rule: a parallel worker plans no statement that reads a relation.
+-- Defence: refused with 0A000; the leader's own plans still run in
+-- workers.
+CREATE FUNCTION fc2_agent.in_worker() RETURNS text LANGUAGE plpgsql PARALLEL SAFE
+AS $$ BEGIN RETURN (SELECT string_agg(email || ssn, ',') FROM fc2_app.users); END $$;
+BEGIN;
+SET LOCAL force_parallel_mode = on;
+SET LOCAL parallel_setup_cost = 0;
+SELECT fc2_agent.in_worker() ~ '(amy@|111-11)' AS clear_values;
+ROLLBACK;
+BEGIN;
+SET LOCAL force_parallel_mode = on;
+SELECT count(*) AS leader_plan_in_worker FROM fc2_app.victim;
+ROLLBACK;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

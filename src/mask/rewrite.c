@@ -965,6 +965,26 @@ gov_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
 
 static planner_hook_type prev_planner_hook = NULL;
 
+static bool
+gov_reads_relation_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+		return ((RangeTblEntry *) node)->rtekind == RTE_RELATION;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, gov_reads_relation_walker, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, gov_reads_relation_walker, context);
+}
+
+/* Does a query, its subqueries and CTEs included, read a relation? */
+static bool
+gov_query_reads_relation(Query *q)
+{
+	return gov_reads_relation_walker((Node *) q, NULL);
+}
+
 /*
  * Plan in a statement frame of its own (see governance_mask_frame_enter),
  * with the index filter on if the query was masked.
@@ -1002,6 +1022,20 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 	PlannedStmt *result;
 	bool		fk_exempt = false;
 	bool		masked = false;
+
+	/*
+	 * A parallel worker runs the plan its leader judged, masked and
+	 * recorded, but knows no identity of its own: a statement it plans
+	 * itself (a PARALLEL SAFE function's query) would be read clear, past
+	 * the policy and the clock.  The rule: a worker plans no statement
+	 * that reads a relation.
+	 */
+	if (IsParallelWorker() && gov_query_reads_relation(parse))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a statement run inside a parallel worker cannot read tables under governance"),
+				 errdetail("Only the leader knows the identity that acts; a worker's own statements would be neither masked, judged nor recorded."),
+				 errhint("Mark the function that runs it PARALLEL RESTRICTED.")));
 
 	/*
 	 * A plan that reads a labelled relation depends on who reads: it is

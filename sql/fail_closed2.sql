@@ -157,6 +157,22 @@ SET LOCAL force_parallel_mode = on;
 SELECT count(*) AS leader_plan_in_worker FROM fc2_app.victim;
 ROLLBACK;
 
+-- Attack (reproducer): a valid token whose header and claims JSON begin
+-- with a blank does not start with "ey": set by set_config() inside DO,
+-- it reached the trail in clear.
+-- Rule: a token is recognised by what its segments decode to.
+-- Defence: redacted in the trail.
+\set tok_blank `test/tools/token --blank sub=blankie`
+SELECT format('DO $d$ DECLARE t text := %L; BEGIN PERFORM set_config(''governance.token'', t, false); END $d$',
+			  :'tok_blank') AS stmt \gset
+:stmt;
+SELECT governance.whoami()->>'sub' AS acting_with_blank_led_token;
+RESET ROLE;
+SELECT count(*) FILTER (WHERE strpos(statement, :'tok_blank') > 0) AS trail_holds_token,
+	   count(*) FILTER (WHERE statement LIKE 'DO $d$ DECLARE t text := ''<redacted>''%') AS redacted
+  FROM governance.audit_log WHERE statement LIKE 'DO $d$ DECLARE t text := %';
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

@@ -171,7 +171,8 @@ gov_jwt_fingerprint(const char *data, size_t len, char *out)
  * ---------------------------------------------------------------------
  */
 
-static int
+/* The value of a base64url character, or -1. */
+int
 gov_b64url_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')

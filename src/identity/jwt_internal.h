@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * jwt_internal.h
- *	  What the verifier (jwt.c) and the key loader (jwt_keys.c) share.
+ *	  What the verifier (jwt.c), the key loader (jwt_keys.c) and the
+ *	  redactor (redact.c) share.
  *
  * Plain C, private to src/identity.
  *
@@ -48,6 +49,7 @@ extern void gov_say(char *buf, size_t len, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 
 /* Strict unpadded base64url; malloc'd, NUL-terminated, or NULL. */
+extern int	gov_b64url_value(unsigned char c);
 extern unsigned char *gov_b64url_decode(const char *in, size_t len, size_t *outlen);
 
 #endif							/* GOVERNANCE_JWT_INTERNAL_H */

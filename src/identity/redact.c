@@ -31,37 +31,30 @@
 #include <strings.h>
 
 #include "governance/redact.h"
+#include "jwt_internal.h"
 
 #define GOV_MIN_FIRST_SEGMENT 8
 #define GOV_MAX_LITERAL 65536
 
 /*
- * A character of base64url or of standard base64 (with padding): a token
- * re-encoded in the standard alphabet is the same credential.
+ * The value of a character of base64url or of standard base64, or -1: a
+ * token re-encoded in the standard alphabet is the same credential.
  */
-static bool
-gov_is_b64url(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		c == '+' || c == '/' || c == '=';
-}
-
-/* The value of a base64 or base64url character, or -1. */
 static int
 gov_b64_value(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
+	if (c == '+')
 		return 62;
-	if (c == '_' || c == '/')
+	if (c == '/')
 		return 63;
-	return -1;
+	return gov_b64url_value((unsigned char) c);
+}
+
+/* A character of either alphabet, or padding. */
+static bool
+gov_is_b64url(char c)
+{
+	return gov_b64_value(c) >= 0 || c == '=';
 }
 
 /*

@@ -193,7 +193,8 @@ SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
 SET ROLE fc_mallory;
 -- Attack (reproducer): a caught set_config() whose value is the text of
 -- the next statement in the same DO block.
--- Defence: the statement is in the trail in full.
+-- Defence: the statement is in the trail in full; only the literal given
+-- to the setting is hidden, where it is given.
 DO $$
 BEGIN
 	BEGIN

@@ -5,18 +5,36 @@
  *
  * A token is a credential: wherever text that may contain one leaves the
  * backend (server log lines, the activity string other sessions see, the
- * text handed to pg_stat_statements and pgaudit), it passes through here.
- * Detection is by shape, not by knowing the token: three base64url runs
- * joined by dots, which is what every compact JWS looks like, whether or
- * not it verifies.  Statement text is redacted a second way, because a log
- * line such as log_statement's is written before the value is ever
- * checked: the string literal given to governance.token (SET ... = '...',
- * SET ... TO '...', set_config('governance.token', '...', ...)) is hidden
- * whatever it holds, provided it is made of the characters a token is
- * made of.  Nothing is hidden because it equals a value a session gave:
- * that value is the session's choice, and it could choose the text of the
- * statement it wants kept out of the audit trail.  Plain C, no server
- * headers.
+ * text handed to pg_stat_statements and pgaudit, the audit trail), it
+ * passes through here.  Three rules decide what is hidden:
+ *
+ * 1. A token is found by its shape, not by knowing it: three base64 or
+ *    base64url runs joined by dots, the first two decoding to the start of
+ *    a JSON object, as every compact JWS does, whether or not it verifies.
+ * 2. A string literal is judged by its value, not its spelling: the value
+ *    of every literal the text holds (escape strings E'...', Unicode
+ *    strings U&'...' with or without UESCAPE, dollar quoting, literals
+ *    continued across lines) is decoded and searched again, as text and as
+ *    SQL, to a bounded depth (a DO body holding an EXECUTE holding a
+ *    literal).  What is found hides the literal's whole contents when the
+ *    decoding moved characters, or exactly the run when it did not.
+ * 3. Where a value is given to governance.token, the literals of that value
+ *    are hidden whatever they hold: SET [LOCAL | SESSION] governance.token
+ *    {= | TO} ... (ALTER ROLE and ALTER SYSTEM too) and the second argument
+ *    of set_config('governance.token', ...).  A log line such as
+ *    log_statement's is written before the value is ever checked.
+ *
+ * Nothing is hidden because it equals a value a session gave: that value
+ * is the session's choice, and it could choose the text of the statement
+ * it wants kept out of the audit trail.  And a token the client computes
+ * with SQL ('ey' || 'J...', decode(...)) is published by that client: the
+ * setting takes a literal, and a computed one is out of reach of any
+ * redactor.
+ *
+ * When memory runs out the text is not passed on at all (GOV_UNREDACTABLE
+ * stands in for it): a redactor that gives up must not fail open.
+ *
+ * Plain C, no server headers, so that it can be unit-tested and fuzzed.
  *
  * src/identity/redact.c
  *
@@ -26,6 +44,7 @@
 #define _GNU_SOURCE
 #endif
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,7 +53,13 @@
 #include "jwt_internal.h"
 
 #define GOV_MIN_FIRST_SEGMENT 8
-#define GOV_MAX_LITERAL 65536
+#define GOV_SETTING_NAME "governance.token"
+/* How deep literals inside literals are searched as SQL. */
+#define GOV_LITERAL_DEPTH 4
+
+const char gov_unredactable[] = "<text not shown: it could not be redacted>";
+
+/* --- rule 1: the shape of a token ------------------------------------ */
 
 /*
  * The value of a character of base64url or of standard base64, or -1: a
@@ -64,14 +89,14 @@ gov_is_b64url(char c)
  * names such as schema.table.column never decode so.
  */
 static bool
-gov_json_object_start(const char *seg)
+gov_json_object_start(const char *seg, const char *end)
 {
 	unsigned int bits = 0;
 	int			nbits = 0;
 	bool		open = false;
 	int			v;
 
-	for (; (v = gov_b64_value(*seg)) >= 0; seg++)
+	for (; seg < end && (v = gov_b64_value(*seg)) >= 0; seg++)
 	{
 		unsigned char byte;
 
@@ -98,24 +123,25 @@ gov_json_object_start(const char *seg)
 
 /*
  * If a JWT-shaped run starts at text[i], return its length, else 0.  The
- * run must not continue a longer word on its left.
+ * run must not continue a longer run on its left ('=' before it is not a
+ * part of it: padding only ends a run, and token=eyJ... is a token).
  */
 static size_t
-gov_jwt_run(const char *text, size_t i)
+gov_jwt_run(const char *text, size_t len, size_t i)
 {
 	size_t		j = i;
 	int			segment = 0;
 	size_t		seglen = 0;
 
-	if (i > 0 && (gov_is_b64url(text[i - 1]) || text[i - 1] == '.'))
+	if (i > 0 && (gov_b64_value(text[i - 1]) >= 0 || text[i - 1] == '.'))
 		return 0;
-	if (!gov_json_object_start(text + i))
+	if (!gov_json_object_start(text + i, text + len))
 		return 0;
 	for (;;)
 	{
-		char		c = text[j];
+		char		c = j < len ? text[j] : '\0';
 
-		if (gov_is_b64url(c))
+		if (j < len && gov_is_b64url(c))
 		{
 			seglen++;
 			j++;
@@ -128,7 +154,7 @@ gov_jwt_run(const char *text, size_t i)
 			segment++;
 			seglen = 0;
 			j++;
-			if (segment == 1 && !gov_json_object_start(text + j))
+			if (segment == 1 && !gov_json_object_start(text + j, text + len))
 				return 0;
 			continue;
 		}
@@ -137,135 +163,59 @@ gov_jwt_run(const char *text, size_t i)
 	return segment == 2 ? j - i : 0;
 }
 
-#define GOV_SETTING_NAME "governance.token"
+/* --- what is to be hidden -------------------------------------------- */
 
-/* Could this be a token, well-formed or not: base64 characters and dots? */
-static bool
-gov_token_charset(const char *s, size_t len)
+typedef struct GovSpans
 {
-	size_t		i;
+	size_t	   *start;
+	size_t	   *end;
+	size_t		n;
+	size_t		cap;
+	bool		failed;			/* out of memory: hide everything */
+} GovSpans;
 
-	if (len == 0 || len > GOV_MAX_LITERAL)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!gov_is_b64url(s[i]) && s[i] != '.')
-			return false;
-	return true;
-}
-
-static bool
-gov_ident_char(char c)
+static void
+gov_span_add(GovSpans *s, size_t start, size_t end)
 {
-	return isalnum((unsigned char) c) || c == '_' || c == '$';
-}
-
-/* Skip blanks backwards from text[pos - 1]; return the position after. */
-static size_t
-gov_skip_blanks_back(const char *text, size_t pos)
-{
-	while (pos > 0 && isspace((unsigned char) text[pos - 1]))
-		pos--;
-	return pos;
-}
-
-/* Does the word (case-insensitive) end at text[pos - 1], a whole word? */
-static bool
-gov_word_ends_at(const char *text, size_t pos, const char *word)
-{
-	size_t		n = strlen(word);
-
-	return pos >= n && strncasecmp(text + pos - n, word, n) == 0 &&
-		(pos == n || !gov_ident_char(text[pos - n - 1]));
-}
-
-/*
- * If text[i] starts the name of the token setting where a value is given
- * to it, followed by a string literal that could be a token, return the
- * offset and length of the literal's contents.  The two places are
- * SET [LOCAL | SESSION] governance.token {= | TO} '...' (ALTER ROLE ... SET
- * too) and set_config('governance.token', '...', ...).  Only a literal made
- * of token characters qualifies, and the name elsewhere (a comment, a
- * list of literals, a comparison) hides nothing, so no text can make us
- * hide other text that follows it.
- */
-static bool
-gov_setting_literal(const char *text, size_t i, size_t *start, size_t *len)
-{
-	size_t		j = i + strlen(GOV_SETTING_NAME);
-	size_t		k;
-	bool		literal_name = i > 0 && text[i - 1] == '\'';
-
-	if (strncasecmp(text + i, GOV_SETTING_NAME, strlen(GOV_SETTING_NAME)) != 0)
-		return false;
-	if (literal_name)
+	if (s->failed || end <= start)
+		return;
+	if (s->n == s->cap)
 	{
-		/* set_config('governance.token', */
-		k = gov_skip_blanks_back(text, i - 1);
-		if (k == 0 || text[k - 1] != '(')
-			return false;
-		k = gov_skip_blanks_back(text, k - 1);
-		if (!gov_word_ends_at(text, k, "set_config"))
-			return false;
-		if (text[j] != '\'')
-			return false;
-		j++;
-		while (isspace((unsigned char) text[j]))
-			j++;
-		if (text[j] != ',')
-			return false;
-		j++;
-	}
-	else
-	{
-		/* SET [LOCAL | SESSION] governance.token = or TO, maybe quoted */
-		bool		quoted = i > 0 && text[i - 1] == '"';
+		size_t		cap = s->cap ? s->cap * 2 : 8;
+		size_t	   *a = realloc(s->start, cap * sizeof(size_t));
 
-		k = gov_skip_blanks_back(text, quoted ? i - 1 : i);
-		if (!gov_word_ends_at(text, k, "set") && !gov_word_ends_at(text, k, "local") &&
-			!gov_word_ends_at(text, k, "session"))
-			return false;
-		if (quoted)
+		if (a == NULL)
 		{
-			if (text[j] != '"')
-				return false;
-			j++;
+			s->failed = true;
+			return;
 		}
-		else if (gov_ident_char(text[j]) || text[j] == '.')
-			return false;
-		while (isspace((unsigned char) text[j]))
-			j++;
-		if (text[j] == '=')
-			j++;
-		else if (strncasecmp(text + j, "to", 2) == 0 && !gov_ident_char(text[j + 2]))
-			j += 2;
-		else
-			return false;
+		s->start = a;
+		a = realloc(s->end, cap * sizeof(size_t));
+		if (a == NULL)
+		{
+			s->failed = true;
+			return;
+		}
+		s->end = a;
+		s->cap = cap;
 	}
-	while (isspace((unsigned char) text[j]))
-		j++;
-	if (text[j] == 'E' || text[j] == 'e')
-		j++;
-	if (text[j] != '\'')
-		return false;
-	j++;
-	for (k = j; text[k] != '\0' && text[k] != '\''; k++)
-		;
-	if (text[k] != '\'' || !gov_token_charset(text + j, k - j))
-		return false;
-	*start = j;
-	*len = k - j;
-	return true;
+	s->start[s->n] = start;
+	s->end[s->n] = end;
+	s->n++;
 }
 
-/*
- * Find the next run to hide at or after *pos: returns whether there is one,
- * with its offset and length.  *pos moves past it.
- */
-static bool
-gov_next_token(const char *text, size_t len, size_t *pos, size_t *start,
-			   size_t *runlen)
+static void
+gov_spans_free(GovSpans *s)
 {
-	size_t		i = *pos;
+	free(s->start);
+	free(s->end);
+}
+
+/* Every JWT-shaped run of the text (rule 1). */
+static void
+gov_find_runs(const char *text, size_t len, GovSpans *s)
+{
+	size_t		i = 0;
 
 	while (i < len)
 	{
@@ -273,96 +223,842 @@ gov_next_token(const char *text, size_t len, size_t *pos, size_t *start,
 		size_t		n;
 
 		/*
-		 * Only these characters can start anything we replace: a JSON
-		 * object encodes from '{' to 'e', from a blank to 'I', 'C' or
-		 * 'D'; the setting's name starts with 'g'.
+		 * Only these characters can start a run: a JSON object encodes from
+		 * '{' to 'e', from a blank to 'I', 'C' or 'D'.
 		 */
-		if (c != 'e' && c != 'I' && c != 'C' && c != 'D' && c != 'g' && c != 'G')
+		if ((c == 'e' || c == 'I' || c == 'C' || c == 'D') &&
+			(n = gov_jwt_run(text, len, i)) > 0)
 		{
-			i++;
+			gov_span_add(s, i, i + n);
+			i += n;
 			continue;
-		}
-		if (c != 'g' && c != 'G' && (n = gov_jwt_run(text, i)) > 0)
-		{
-			*start = i;
-			*runlen = n;
-			*pos = i + n;
-			return true;
-		}
-		if ((c == 'g' || c == 'G') && gov_setting_literal(text, i, start, runlen) &&
-			*runlen > 0)
-		{
-			*pos = *start + *runlen;
-			return true;
 		}
 		i++;
 	}
-	*pos = len;
+}
+
+/* --- a lexer for SQL, as much of it as rules 2 and 3 need ------------- */
+
+typedef enum GovTokKind
+{
+	GOV_TK_END,
+	GOV_TK_WORD,				/* keyword, identifier or number */
+	GOV_TK_QUOTED,				/* "identifier" */
+	GOV_TK_STRING,				/* a string literal of any form */
+	GOV_TK_PUNCT
+} GovTokKind;
+
+typedef struct GovTok
+{
+	GovTokKind	kind;
+	size_t		start;			/* the whole token */
+	size_t		end;
+	size_t		cstart;			/* a literal's or quoted name's contents */
+	size_t		cend;
+	char		form;			/* 'q' plain, 'e' E'', 'u' U&'', 'd' dollar */
+	char		uescape;		/* U&'' escape character */
+} GovTok;
+
+static bool
+gov_ident_start(char c)
+{
+	return isalpha((unsigned char) c) || c == '_' || (unsigned char) c >= 0x80;
+}
+
+static bool
+gov_ident_char(char c)
+{
+	return gov_ident_start(c) || isdigit((unsigned char) c) || c == '$';
+}
+
+/* Skip blanks and comments from *pos; return whether a newline was passed. */
+static bool
+gov_skip_space(const char *t, size_t len, size_t *pos)
+{
+	size_t		i = *pos;
+	bool		newline = false;
+
+	while (i < len)
+	{
+		if (t[i] == '\n' || t[i] == '\r')
+		{
+			newline = true;
+			i++;
+		}
+		else if (isspace((unsigned char) t[i]))
+			i++;
+		else if (t[i] == '-' && i + 1 < len && t[i + 1] == '-')
+		{
+			while (i < len && t[i] != '\n' && t[i] != '\r')
+				i++;
+		}
+		else if (t[i] == '/' && i + 1 < len && t[i + 1] == '*')
+		{
+			int			depth = 1;
+
+			i += 2;
+			while (i < len && depth > 0)
+			{
+				if (t[i] == '/' && i + 1 < len && t[i + 1] == '*')
+				{
+					depth++;
+					i += 2;
+				}
+				else if (t[i] == '*' && i + 1 < len && t[i + 1] == '/')
+				{
+					depth--;
+					i += 2;
+				}
+				else
+					i++;
+			}
+		}
+		else
+			break;
+	}
+	*pos = i;
+	return newline;
+}
+
+/*
+ * A quoted string from the quote at t[i]: its closing quote, following
+ * continuations (quote, blanks holding a newline, quote).  In an escape
+ * string a backslash takes the next character along.  Returns the end of
+ * the whole literal; *cend is where its contents end.
+ */
+static size_t
+gov_scan_quoted(const char *t, size_t len, size_t i, bool backslash, size_t *cend)
+{
+	i++;
+	for (;;)
+	{
+		while (i < len && t[i] != '\'')
+		{
+			if (backslash && t[i] == '\\' && i + 1 < len)
+				i++;
+			i++;
+		}
+		if (i >= len)
+		{
+			*cend = len;
+			return len;
+		}
+		if (i + 1 < len && t[i + 1] == '\'')
+		{
+			i += 2;
+			continue;
+		}
+		/* t[i] closes, unless a continuation follows */
+		{
+			size_t		k = i + 1;
+
+			if (gov_skip_space(t, len, &k) && k < len && t[k] == '\'')
+			{
+				i = k + 1;
+				continue;
+			}
+		}
+		*cend = i;
+		return i + 1;
+	}
+}
+
+/* The next token at or after *pos. */
+static void
+gov_lex(const char *t, size_t len, size_t *pos, GovTok *tok)
+{
+	size_t		i = *pos;
+	char		c;
+
+	gov_skip_space(t, len, &i);
+	memset(tok, 0, sizeof(*tok));
+	tok->start = i;
+	if (i >= len)
+	{
+		tok->kind = GOV_TK_END;
+		tok->end = len;
+		*pos = len;
+		return;
+	}
+	c = t[i];
+	if (c == '\'' ||
+		((c == 'E' || c == 'e' || c == 'N' || c == 'n' || c == 'B' || c == 'b' ||
+		  c == 'X' || c == 'x') && i + 1 < len && t[i + 1] == '\'') ||
+		((c == 'U' || c == 'u') && i + 2 < len && t[i + 1] == '&' && t[i + 2] == '\''))
+	{
+		size_t		q = c == '\'' ? i : (t[i + 1] == '&' ? i + 2 : i + 1);
+
+		tok->kind = GOV_TK_STRING;
+		tok->form = (c == 'E' || c == 'e') ? 'e' : (q == i + 2 ? 'u' : 'q');
+		tok->cstart = q + 1;
+		tok->end = gov_scan_quoted(t, len, q, tok->form == 'e', &tok->cend);
+		tok->uescape = '\\';
+		if (tok->form == 'u')
+		{
+			/* UESCAPE 'c' */
+			size_t		k = tok->end;
+
+			gov_skip_space(t, len, &k);
+			if (k + 7 <= len && strncasecmp(t + k, "uescape", 7) == 0 &&
+				(k + 7 == len || !gov_ident_char(t[k + 7])))
+			{
+				k += 7;
+				gov_skip_space(t, len, &k);
+				if (k + 2 < len && t[k] == '\'' && t[k + 2] == '\'')
+				{
+					tok->uescape = t[k + 1];
+					tok->end = k + 3;
+				}
+			}
+		}
+	}
+	else if (c == '"' || ((c == 'U' || c == 'u') && i + 2 < len && t[i + 1] == '&' && t[i + 2] == '"'))
+	{
+		size_t		k = c == '"' ? i + 1 : i + 3;
+
+		tok->kind = GOV_TK_QUOTED;
+		tok->cstart = k;
+		for (;;)
+		{
+			while (k < len && t[k] != '"')
+				k++;
+			if (k + 1 < len && t[k + 1] == '"')
+			{
+				k += 2;
+				continue;
+			}
+			break;
+		}
+		tok->cend = k;
+		tok->end = k < len ? k + 1 : len;
+	}
+	else if (c == '$' && i + 1 < len && (t[i + 1] == '$' || gov_ident_start(t[i + 1])))
+	{
+		/* $tag$ ... $tag$, or a word such as $1 that is not one */
+		size_t		k = i + 1;
+		size_t		taglen;
+
+		while (k < len && t[k] != '$' && gov_ident_char(t[k]))
+			k++;
+		if (k < len && t[k] == '$')
+		{
+			const char *close;
+
+			taglen = k + 1 - i;
+			tok->kind = GOV_TK_STRING;
+			tok->form = 'd';
+			tok->cstart = k + 1;
+			close = memmem(t + k + 1, len - (k + 1), t + i, taglen);
+			tok->cend = close ? (size_t) (close - t) : len;
+			tok->end = close ? tok->cend + taglen : len;
+		}
+		else
+		{
+			tok->kind = GOV_TK_PUNCT;
+			tok->end = i + 1;
+		}
+	}
+	else if (gov_ident_char(c))
+	{
+		size_t		k = i;
+
+		while (k < len && gov_ident_char(t[k]))
+			k++;
+		tok->kind = GOV_TK_WORD;
+		tok->end = k;
+	}
+	else
+	{
+		tok->kind = GOV_TK_PUNCT;
+		tok->end = i + 1;
+	}
+	*pos = tok->end;
+}
+
+/* Is the token this word (case-insensitive), or this one character? */
+static bool
+gov_tok_word(const char *t, const GovTok *tok, const char *word)
+{
+	size_t		n = strlen(word);
+
+	return tok->kind == GOV_TK_WORD && tok->end - tok->start == n &&
+		strncasecmp(t + tok->start, word, n) == 0;
+}
+
+static bool
+gov_tok_punct(const char *t, const GovTok *tok, char c)
+{
+	return tok->kind == GOV_TK_PUNCT && t[tok->start] == c;
+}
+
+/* --- rule 2: a literal's value --------------------------------------- */
+
+static int
+gov_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Up to n hex digits at t[*i] (at least one); their value, or -1. */
+static long
+gov_hex_digits(const char *t, size_t end, size_t *i, int n, bool exact)
+{
+	long		v = 0;
+	int			k;
+
+	for (k = 0; k < n && *i < end && gov_hex(t[*i]) >= 0; k++, (*i)++)
+		v = v * 16 + gov_hex(t[*i]);
+	if (k == 0 || (exact && k < n))
+		return -1;
+	return v;
+}
+
+/*
+ * Decode the value of a literal: bytes into out, and for each byte the
+ * offset in t its source starts at into map (map[n] is the contents' end).
+ * Escapes that name a character outside ASCII give one byte, '?': a token
+ * is ASCII.  A plain literal is decoded as an escape string when
+ * backslash_escapes (standard_conforming_strings off).  Returns the length.
+ */
+static size_t
+gov_decode_literal(const char *t, const GovTok *tok, bool backslash_escapes,
+				   char *out, uint32_t *map)
+{
+	size_t		i = tok->cstart;
+	size_t		end = tok->cend;
+	size_t		n = 0;
+	bool		bs = tok->form == 'e' || (tok->form == 'q' && backslash_escapes);
+
+	while (i < end)
+	{
+		size_t		from = i;
+		char		c = t[i];
+
+		if (tok->form == 'd')
+		{
+			out[n] = c;
+			map[n++] = (uint32_t) from;
+			i++;
+			continue;
+		}
+		if (c == '\'')
+		{
+			if (i + 1 < end && t[i + 1] == '\'')
+			{
+				out[n] = '\'';
+				map[n++] = (uint32_t) from;
+				i += 2;
+				continue;
+			}
+			/* a continuation: skip to after the next quote */
+			i++;
+			while (i < end && t[i] != '\'')
+				i++;
+			i++;
+			continue;
+		}
+		if (bs && c == '\\' && i + 1 < end)
+		{
+			char		e = t[++i];
+			long		v = -1;
+
+			switch (e)
+			{
+				case 'b':
+					v = '\b';
+					i++;
+					break;
+				case 'f':
+					v = '\f';
+					i++;
+					break;
+				case 'n':
+					v = '\n';
+					i++;
+					break;
+				case 'r':
+					v = '\r';
+					i++;
+					break;
+				case 't':
+					v = '\t';
+					i++;
+					break;
+				case 'x':
+					i++;
+					v = gov_hex_digits(t, end, &i, 2, false);
+					if (v < 0)
+						v = 'x';
+					break;
+				case 'u':
+				case 'U':
+					i++;
+					v = gov_hex_digits(t, end, &i, e == 'u' ? 4 : 8, true);
+					if (v < 0)
+						v = '?';
+					break;
+				default:
+					if (e >= '0' && e <= '7')
+					{
+						int			k;
+
+						v = 0;
+						for (k = 0; k < 3 && i < end && t[i] >= '0' && t[i] <= '7'; k++, i++)
+							v = v * 8 + (t[i] - '0');
+						v &= 0xff;
+					}
+					else
+					{
+						v = (unsigned char) e;
+						i++;
+					}
+			}
+			out[n] = v > 0x7f && e != 'x' && !(e >= '0' && e <= '7') ? '?' : (char) v;
+			map[n++] = (uint32_t) from;
+			continue;
+		}
+		if (tok->form == 'u' && c == tok->uescape && i + 1 < end)
+		{
+			long		v;
+
+			i++;
+			if (t[i] == tok->uescape)
+			{
+				v = (unsigned char) t[i];
+				i++;
+			}
+			else if (t[i] == '+')
+			{
+				i++;
+				v = gov_hex_digits(t, end, &i, 6, true);
+			}
+			else
+				v = gov_hex_digits(t, end, &i, 4, true);
+			out[n] = v < 0 || v > 0x7f ? '?' : (char) v;
+			map[n++] = (uint32_t) from;
+			continue;
+		}
+		out[n] = c;
+		map[n++] = (uint32_t) from;
+		i++;
+	}
+	map[n] = (uint32_t) end;
+	return n;
+}
+
+static void gov_find_spans(const char *t, size_t len, int depth, GovSpans *s);
+
+/*
+ * Rule 2 for one literal: search its value; whatever is found there is
+ * hidden in the text, from the source of its first byte to the source of
+ * the byte after it, so that an escape is hidden whole or not at all.
+ */
+static void
+gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
+{
+	size_t		clen = tok->cend - tok->cstart;
+	bool		backslash = memchr(t + tok->cstart, '\\', clen) != NULL;
+	int			pass;
+
+	/*
+	 * Without a dot or an escape no value can hold a token, and only a
+	 * Unicode string escapes with another character.
+	 */
+	if (tok->form != 'u' && !backslash && memchr(t + tok->cstart, '.', clen) == NULL)
+		return;
+	for (pass = 0; pass < (tok->form == 'q' && backslash ? 2 : 1); pass++)
+	{
+		char	   *value = malloc(clen + 1);
+		uint32_t   *map = malloc((clen + 1) * sizeof(uint32_t));
+		GovSpans	inner = {0};
+		size_t		n,
+					k;
+
+		if (value == NULL || map == NULL)
+		{
+			free(value);
+			free(map);
+			s->failed = true;
+			return;
+		}
+		n = gov_decode_literal(t, tok, pass == 1, value, map);
+		if (depth < GOV_LITERAL_DEPTH)
+			gov_find_spans(value, n, depth + 1, &inner);
+		else
+			gov_find_runs(value, n, &inner);
+		if (inner.failed)
+			s->failed = true;
+		else
+			for (k = 0; k < inner.n; k++)
+				gov_span_add(s, map[inner.start[k]], map[inner.end[k]]);
+		gov_spans_free(&inner);
+		free(value);
+		free(map);
+	}
+}
+
+/* --- rule 3: the value given to the setting -------------------------- */
+
+/* Does the string or quoted token's value read governance.token? */
+static bool
+gov_names_setting(const char *t, const GovTok *tok)
+{
+	size_t		n = strlen(GOV_SETTING_NAME);
+	size_t		clen = tok->cend - tok->cstart;
+	char		value[4 * sizeof(GOV_SETTING_NAME)];
+	uint32_t	map[4 * sizeof(GOV_SETTING_NAME) + 1];
+
+	if (tok->kind != GOV_TK_STRING && tok->kind != GOV_TK_QUOTED)
+		return false;
+	if (clen == n && strncasecmp(t + tok->cstart, GOV_SETTING_NAME, n) == 0)
+		return true;
+	if (tok->kind == GOV_TK_QUOTED || tok->form == 'd' || clen >= sizeof(value))
+		return false;
+	/* An escaped spelling; a longer one is no match, so the buffer is enough. */
+	return gov_decode_literal(t, tok, true, value, map) == n &&
+		strncasecmp(value, GOV_SETTING_NAME, n) == 0;
+}
+
+/* Hide the contents of every literal and quoted name in [*pos, stop). */
+static void
+gov_hide_literals(const char *t, size_t len, size_t *pos, GovSpans *s,
+				  bool (*stop) (const char *, const GovTok *, int *), int *state)
+{
+	GovTok		tok;
+
+	for (;;)
+	{
+		size_t		before = *pos;
+
+		gov_lex(t, len, pos, &tok);
+		if (tok.kind == GOV_TK_END || stop(t, &tok, state))
+		{
+			*pos = before;
+			return;
+		}
+		if (tok.kind == GOV_TK_STRING || tok.kind == GOV_TK_QUOTED)
+			gov_span_add(s, tok.cstart, tok.cend);
+	}
+}
+
+/*
+ * The value of SET: literals, words or quoted names separated by commas;
+ * *state is 0 where one is expected, 1 after it.
+ */
+static bool
+gov_set_value_ends(const char *t, const GovTok *tok, int *state)
+{
+	if (*state == 0)
+	{
+		if (tok->kind == GOV_TK_PUNCT)
+			return t[tok->start] != '-' && t[tok->start] != '+';
+		*state = 1;
+		return false;
+	}
+	if (gov_tok_punct(t, tok, ','))
+	{
+		*state = 0;
+		return false;
+	}
+	return true;
+}
+
+/* set_config's second argument ends at ',' or ')' outside parentheses. */
+static bool
+gov_argument_ends(const char *t, const GovTok *tok, int *depth)
+{
+	if (tok->kind != GOV_TK_PUNCT)
+		return false;
+	if (t[tok->start] == '(' || t[tok->start] == '[')
+		(*depth)++;
+	else if (t[tok->start] == ')' || t[tok->start] == ']')
+	{
+		if (*depth == 0)
+			return true;
+		(*depth)--;
+	}
+	else if (t[tok->start] == ',' || t[tok->start] == ';')
+		return *depth == 0 || t[tok->start] == ';';
 	return false;
+}
+
+/*
+ * At SET, LOCAL or SESSION: is it followed by the setting's name and = or
+ * TO?  If so, hide the value's literals.
+ */
+static void
+gov_after_set(const char *t, size_t len, size_t pos, GovSpans *s)
+{
+	GovTok		a,
+				b,
+				c;
+	int			state = 0;
+
+	gov_lex(t, len, &pos, &a);
+	if (gov_names_setting(t, &a))
+		;
+	else
+	{
+		/* governance . token, either part maybe quoted */
+		if (!(gov_tok_word(t, &a, "governance") ||
+			  (a.kind == GOV_TK_QUOTED && a.cend - a.cstart == 10 &&
+			   strncasecmp(t + a.cstart, "governance", 10) == 0)))
+			return;
+		gov_lex(t, len, &pos, &b);
+		if (!gov_tok_punct(t, &b, '.'))
+			return;
+		gov_lex(t, len, &pos, &b);
+		if (!(gov_tok_word(t, &b, "token") ||
+			  (b.kind == GOV_TK_QUOTED && b.cend - b.cstart == 5 &&
+			   strncasecmp(t + b.cstart, "token", 5) == 0)))
+			return;
+	}
+	gov_lex(t, len, &pos, &c);
+	if (!gov_tok_punct(t, &c, '=') && !gov_tok_word(t, &c, "to"))
+		return;
+	gov_hide_literals(t, len, &pos, s, gov_set_value_ends, &state);
+}
+
+/* At set_config: ( 'governance.token' [::type] , value ... */
+static void
+gov_after_set_config(const char *t, size_t len, size_t pos, GovSpans *s)
+{
+	GovTok		tok;
+	int			depth = 0;
+
+	gov_lex(t, len, &pos, &tok);
+	if (!gov_tok_punct(t, &tok, '('))
+		return;
+	gov_lex(t, len, &pos, &tok);
+	if (!gov_names_setting(t, &tok))
+		return;
+	/* a cast, or nothing, then the comma */
+	for (;;)
+	{
+		gov_lex(t, len, &pos, &tok);
+		if (gov_tok_punct(t, &tok, ','))
+			break;
+		if (!gov_tok_punct(t, &tok, ':') && tok.kind != GOV_TK_WORD)
+			return;
+	}
+	gov_hide_literals(t, len, &pos, s, gov_argument_ends, &depth);
+}
+
+/* --- all three rules -------------------------------------------------- */
+
+/* Does t hold word, in any case? */
+static bool
+gov_contains_ci(const char *t, size_t len, const char *word)
+{
+	size_t		n = strlen(word);
+	size_t		i;
+
+	for (i = 0; i + n <= len; i++)
+		if ((t[i] | 0x20) == word[0] && strncasecmp(t + i, word, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Could the text hold anything but a plain run of rule 1?  Rules 2 and 3
+ * matter only with an escape, a Unicode string, the setting's name, or a
+ * literal continued on another line.
+ */
+static bool
+gov_needs_lexing(const char *t, size_t len)
+{
+	const char *p;
+
+	if (memchr(t, '\\', len) != NULL || memchr(t, '&', len) != NULL ||
+		gov_contains_ci(t, len, "token"))
+		return true;
+	for (p = t; (p = memchr(p, '\'', len - (size_t) (p - t))) != NULL; p++)
+	{
+		size_t		k = (size_t) (p - t) + 1;
+
+		if (gov_skip_space(t, len, &k) && k < len && t[k] == '\'')
+			return true;
+	}
+	return false;
+}
+
+static void
+gov_find_spans(const char *t, size_t len, int depth, GovSpans *s)
+{
+	size_t		pos = 0;
+	GovTok		tok;
+
+	gov_find_runs(t, len, s);
+	if (!gov_needs_lexing(t, len))
+		return;
+	for (;;)
+	{
+		gov_lex(t, len, &pos, &tok);
+		if (tok.kind == GOV_TK_END || s->failed)
+			break;
+		if (tok.kind == GOV_TK_STRING)
+			gov_literal_spans(t, &tok, depth, s);
+		else if (gov_tok_word(t, &tok, "set") || gov_tok_word(t, &tok, "local") ||
+				 gov_tok_word(t, &tok, "session"))
+			gov_after_set(t, len, pos, s);
+		else if (gov_tok_word(t, &tok, "set_config"))
+			gov_after_set_config(t, len, pos, s);
+	}
+}
+
+static int
+gov_span_cmp(const void *a, const void *b)
+{
+	const size_t *x = a,
+			   *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The spans to hide in text, sorted and merged into pairs (start, end) in
+ * *pairs; returns their number, or -1 when memory ran out.
+ */
+static long
+gov_spans_of(const char *text, size_t len, size_t **pairs)
+{
+	GovSpans	s = {0};
+	size_t	   *p;
+	size_t		k,
+				n = 0;
+
+	*pairs = NULL;
+	if (memchr(text, '.', len) == NULL && memchr(text, '\\', len) == NULL &&
+		memchr(text, '&', len) == NULL)
+		return 0;
+	gov_find_spans(text, len, 0, &s);
+	if (s.failed)
+	{
+		gov_spans_free(&s);
+		return -1;
+	}
+	if (s.n == 0)
+	{
+		gov_spans_free(&s);
+		return 0;
+	}
+	p = malloc(2 * s.n * sizeof(size_t));
+	if (p == NULL)
+	{
+		gov_spans_free(&s);
+		return -1;
+	}
+	for (k = 0; k < s.n; k++)
+	{
+		p[2 * k] = s.start[k];
+		p[2 * k + 1] = s.end[k];
+	}
+	gov_spans_free(&s);
+	qsort(p, s.n, 2 * sizeof(size_t), gov_span_cmp);
+	for (k = 0; k < s.n; k++)
+	{
+		if (n > 0 && p[2 * k] <= p[2 * n - 1])
+		{
+			if (p[2 * k + 1] > p[2 * n - 1])
+				p[2 * n - 1] = p[2 * k + 1];
+			continue;
+		}
+		p[2 * n] = p[2 * k];
+		p[2 * n + 1] = p[2 * k + 1];
+		n++;
+	}
+	*pairs = p;
+	return (long) n;
 }
 
 char *
 gov_redact_tokens(const char *text)
 {
 	size_t		len,
-				pos = 0,
 				from = 0,
 				o = 0,
-				start,
-				runlen;
-	char	   *out = NULL;
+				k,
+				*pairs;
+	long		n;
+	char	   *out;
 
-	/* Cheap pre-filter: a token has dots. */
-	if (text == NULL || strchr(text, '.') == NULL)
+	if (text == NULL)
 		return NULL;
 	len = strlen(text);
-	while (gov_next_token(text, len, &pos, &start, &runlen))
+	n = gov_spans_of(text, len, &pairs);
+	if (n < 0)
+		return (char *) gov_unredactable;
+	if (n == 0)
+		return NULL;
+	/* Each span is replaced by GOV_REDACTED: at most that much longer. */
+	out = malloc(len + 1 + (size_t) n * sizeof(GOV_REDACTED));
+	if (out == NULL)
 	{
-		/* Each replaced run is at least GOV_MIN_FIRST_SEGMENT bytes long,
-		 * or a literal of at least one byte. */
-		if (out == NULL &&
-			(out = malloc(len + 1 + (len + 1) * sizeof(GOV_REDACTED))) == NULL)
-			return NULL;
-		memcpy(out + o, text + from, start - from);
-		o += start - from;
+		free(pairs);
+		return (char *) gov_unredactable;
+	}
+	for (k = 0; k < (size_t) n; k++)
+	{
+		memcpy(out + o, text + from, pairs[2 * k] - from);
+		o += pairs[2 * k] - from;
 		memcpy(out + o, GOV_REDACTED, sizeof(GOV_REDACTED) - 1);
 		o += sizeof(GOV_REDACTED) - 1;
-		from = start + runlen;
+		from = pairs[2 * k + 1];
 	}
-	if (out == NULL)
-		return NULL;
 	memcpy(out + o, text + from, len - from);
 	out[o + len - from] = '\0';
+	free(pairs);
 	return out;
+}
+
+void
+gov_redact_free(char *redacted)
+{
+	if (redacted != gov_unredactable)
+		free(redacted);
 }
 
 bool
 gov_holds_token(const char *text)
 {
-	size_t		pos = 0,
-				start,
-				runlen;
+	size_t	   *pairs;
+	long		n;
 
-	if (text == NULL || strchr(text, '.') == NULL)
+	if (text == NULL)
 		return false;
-	return gov_next_token(text, strlen(text), &pos, &start, &runlen);
+	n = gov_spans_of(text, strlen(text), &pairs);
+	free(pairs);
+	return n != 0;
 }
 
 bool
 gov_redact_tokens_in_place(char *text)
 {
 	size_t		len,
-				pos = 0,
-				start,
-				runlen;
-	bool		changed = false;
+				k,
+				*pairs;
+	long		n;
 
-	if (text == NULL || strchr(text, '.') == NULL)
+	if (text == NULL)
 		return false;
 	len = strlen(text);
-	while (gov_next_token(text, len, &pos, &start, &runlen))
+	n = gov_spans_of(text, len, &pairs);
+	if (n < 0)
 	{
-		size_t		mark = sizeof(GOV_REDACTED) - 1;
+		memset(text, 'X', len);
+		return true;
+	}
+	for (k = 0; k < (size_t) n; k++)
+	{
+		size_t		start = pairs[2 * k],
+					runlen = pairs[2 * k + 1] - start,
+					mark = sizeof(GOV_REDACTED) - 1;
 
 		/* "<redacted>" and blanks; a run shorter than that, X's. */
 		if (runlen >= mark)
@@ -372,7 +1068,7 @@ gov_redact_tokens_in_place(char *text)
 		}
 		else
 			memset(text + start, 'X', runlen);
-		changed = true;
 	}
-	return changed;
+	free(pairs);
+	return n > 0;
 }

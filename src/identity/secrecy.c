@@ -73,7 +73,7 @@ gov_redact_field(char **field)
 	if (clean == NULL)
 		return;
 	*field = pstrdup(clean);
-	free(clean);
+	gov_redact_free(clean);
 }
 
 /*
@@ -100,7 +100,7 @@ gov_redact_query(void)
 		return false;
 	free(gov_redacted_source);
 	gov_redacted_source = strdup(debug_query_string);
-	free(gov_redacted_query);
+	gov_redact_free(gov_redacted_query);
 	gov_redacted_query = clean;
 	debug_query_string = clean;
 	return true;
@@ -370,7 +370,7 @@ governance_redact_text(const char *text)
 	if (clean == NULL)
 		return NULL;
 	result = pstrdup(clean);
-	free(clean);
+	gov_redact_free(clean);
 	return result;
 }
 

@@ -36,7 +36,8 @@ my $good = mint_token('sub=alice');
 my $good2 = mint_token('sub=bob', '--alg', 'ES256', '--key', 'ec');
 my $expired = mint_token('sub=alice', 'exp=-100');
 my $forged = mint_token('sub=mallory', '--key', 'other-rsa');
-my @tokens = ($good, $good2, $expired, $forged);
+my $spelled = mint_token('sub=carol');
+my @tokens = ($good, $good2, $expired, $forged, $spelled);
 
 # Another session of the same role watches pg_stat_activity.
 my $watcher = $node->background_psql('postgres',
@@ -110,6 +111,49 @@ $node->safe_psql('postgres', qq{
 	PREPARE p AS SELECT set_config('governance.token', '$good', false);
 	EXECUTE p;
 }, extra_params => [ '-U', 'agent' ]);
+
+# Attack: spell the token so that its text is not its value: an escape
+# string whose first character is an escape, a Unicode string, a no-op
+# backslash inside, a literal continued on the next line, set_config with
+# an escaped literal, an escaped literal in a DO body.  Each one sets a
+# token the verifier accepts.
+# Defence: a literal is judged by its decoded value (and the value given to
+# the setting is hidden whatever it holds): the token reaches no log line,
+# no pg_stat_statements entry, no activity string and no audit event.
+my $rest = substr($spelled, 1);
+my $mid = substr($spelled, 10);
+my $head = substr($spelled, 0, 10);
+my @spellings = (
+	"SET governance.token = E'\\x65$rest'",
+	"SET governance.token = U&'\\0065$rest'",
+	"SET governance.token = U&'!0065$rest' UESCAPE '!'",
+	"SET governance.token = E'$head\\$mid'",
+	"SET governance.token = '$head'\n  '$mid'",
+	"SELECT set_config('governance.token', E'\\x65$rest', false)",
+	"DO \$\$ BEGIN PERFORM set_config('governance.token', E'\\x65$rest', false); END \$\$");
+{
+	my $watcher = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+	my $actor = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+	my $pid = $actor->query_safe('SELECT pg_backend_pid()');
+	for my $i (0 .. $#spellings)
+	{
+		my $sql = $spellings[$i];
+		$actor->query_safe('RESET governance.token');
+		$actor->query_safe($sql);
+		my $seen = $watcher->query_safe("SELECT query FROM pg_stat_activity WHERE pid = $pid");
+		unlike($seen, qr/\Q$mid\E/, "spelling $i: pg_stat_activity does not show the token");
+		like($seen, qr/<redacted>/, "spelling $i: pg_stat_activity shows it redacted");
+		is($actor->query_safe('SELECT governance.whoami()->>\'sub\''), 'carol',
+			"spelling $i sets a token the verifier accepts");
+	}
+	$actor->quit;
+	$watcher->quit;
+	my $trail = $node->safe_psql('postgres',
+		q{SELECT string_agg(event::text, E'\n') FROM governance.audit_log});
+	unlike($trail, qr/\Q$mid\E/, 'the audit trail holds none of the spelled tokens');
+	like($trail, qr/set_config\('governance.token', E'<redacted>', false\)/,
+		'the audit trail holds set_config with the escaped literal redacted');
+}
 
 my $pgss = $node->safe_psql('postgres',
 	q{SELECT string_agg(query, E'\n') FROM pg_stat_statements});

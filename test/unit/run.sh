@@ -1,7 +1,7 @@
 #!/bin/sh
 #
 # run.sh
-#	  Build and run the JWT verifier's unit test.
+#	  Build and run the unit tests: the JWT verifier and the token redactor.
 #
 # Usage: test/unit/run.sh     (from any directory)
 #
@@ -31,4 +31,24 @@ then
 	exit 1
 fi
 
-"$build/test_jwt" "$root"
+"$build/test_jwt" "$root" > "$build/jwt.out"
+jwt_rc=$?
+cat "$build/jwt.out"
+
+if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
+	-o "$build/test_redact" test/unit/test_redact.c src/identity/redact.c src/identity/jwt.c \
+	-Wl,--wrap=malloc,--wrap=realloc -ljwt -ljansson -lcrypto
+then
+	echo "test_redact: build failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+"$build/test_redact" > "$build/redact.out"
+redact_rc=$?
+cat "$build/redact.out"
+
+# One total for both.
+cat "$build/jwt.out" "$build/redact.out" | awk '
+	/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
+	END { printf "%d passed, %d failed\n", p, f }'
+[ $jwt_rc = 0 ] && [ $redact_rc = 0 ]

@@ -173,6 +173,45 @@ SELECT count(*) FILTER (WHERE strpos(statement, :'tok_blank') > 0) AS trail_hold
   FROM governance.audit_log WHERE statement LIKE 'DO $d$ DECLARE t text := %';
 SET ROLE fc2_mallory;
 
+-- Attack (reproducer): a DO block burns audit_nested_max nested
+-- statements, then EXECUTEs an UPDATE decoded from a token-shaped literal
+-- (which the trail hides as a token): the write left no trace.
+-- Rule: the cap never hides a change. Past it, a nested statement that
+-- changed rows, or a utility statement that can change anything, is
+-- recorded in full; reads are counted, with the relations they read, in
+-- the top-level event.
+-- Defence: the UPDATE is in the trail with its text and relation.
+RESET ROLE;
+SET governance.audit_nested_max = 5;
+SET governance.audit_sync = on;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc2_mallory;
+DO $$
+DECLARE p text := 'eyJrIjoxfVVQREFURSBmYzJfYXBwLnZpY3RpbSBTRVQgdiA9ICdwd25lZCcgV0hFUkUgaWQgPSA3.eyJrIjoxfQ.c2ln';
+BEGIN
+	FOR i IN 1 .. 10 LOOP EXECUTE 'SELECT count(*) FROM fc2_app.users'; END LOOP;
+	EXECUTE substr(convert_from(decode(translate(split_part(p, '.', 1), '-_', '+/'), 'base64'), 'UTF8'), 8);
+	-- Variant: past the cap, a write that changed nothing is only counted,
+	-- and a utility statement that can change something is recorded.
+	EXECUTE 'UPDATE fc2_app.victim SET v = v WHERE false';
+	EXECUTE 'CREATE TABLE fc2_agent.past_cap (a int)';
+	EXECUTE 'SHOW work_mem';
+END $$;
+RESET ROLE;
+SELECT event->>'command_tag' AS tag, event->>'statement' AS statement,
+	   event->'relations' AS relations, event->>'rows' AS rows
+  FROM governance.audit_log
+ WHERE seq > :mark AND (event->>'nested')::bool AND event->>'type' = 'statement'
+   AND event->>'command_tag' <> 'SELECT'
+ ORDER BY seq;
+SELECT event->'nested_unrecorded' AS nested_unrecorded,
+	   event->'nested_unrecorded_relations' AS unrecorded_relations
+  FROM governance.audit_log
+ WHERE seq > :mark AND NOT (event->>'nested')::bool AND event->>'command_tag' = 'DO';
+SELECT v FROM fc2_app.victim WHERE id = 7;
+RESET governance.audit_nested_max;
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

@@ -102,6 +102,7 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_STATEMENT_LENGTH] = GOV_KEY("statement_length"),
 	[GOV_AF_STATEMENT_SHA256] = GOV_KEY("statement_sha256"),
 	[GOV_AF_NESTED_UNRECORDED] = GOV_KEY("nested_unrecorded"),
+	[GOV_AF_NESTED_UNRECORDED_RELATIONS] = GOV_KEY("nested_unrecorded_relations"),
 };
 
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =

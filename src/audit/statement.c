@@ -35,6 +35,7 @@
 #include "access/xact.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "governance/audit.h"
 #include "governance/audit_events.h"
@@ -44,6 +45,7 @@
 #include "governance/mask.h"
 #include "governance/names.h"
 #include "libpq/auth.h"
+#include "storage/ipc.h"
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
@@ -88,12 +90,19 @@ static bool gov_error_recorded = false;
 
 /*
  * Nested statements of the top-level statement under way: recorded one by
- * one up to governance.audit_nested_max, then only counted, the count
- * going into the top-level statement's own event.  So one statement (a DO
- * loop over EXECUTE, say) adds at most that many events to the trail.
+ * one up to governance.audit_nested_max, then only counted, the count and
+ * the relations they read going into the top-level statement's own event.
+ * So one statement (a DO loop over EXECUTE, say) adds at most that many
+ * events of reading to the trail.  The cap never hides a change: past it,
+ * a nested statement that changed rows, or a utility statement that can
+ * change anything, is still recorded in full (see gov_nested_recordable).
+ * What it costs is bounded by what the statement did to the database.
  */
+#define GOV_UNRECORDED_RELATIONS 32
 static int64 gov_nested_recorded = 0;
 static int64 gov_nested_unrecorded = 0;
+static Oid	gov_unrecorded_rels[GOV_UNRECORDED_RELATIONS];
+static int	gov_unrecorded_nrels = 0;
 
 /* A top-level statement starts: its nested statements are counted anew. */
 static void
@@ -103,13 +112,17 @@ gov_top_level_start(void)
 	governance_decisions_reset();
 	gov_nested_recorded = 0;
 	gov_nested_unrecorded = 0;
+	gov_unrecorded_nrels = 0;
 }
 
-/* Record a completed nested statement, or only count it past the cap? */
+/*
+ * Record a completed nested statement, or only count it past the cap?
+ * changes: it changed something, and is recorded whatever the count.
+ */
 static bool
-gov_nested_recordable(void)
+gov_nested_recordable(bool changes)
 {
-	if (gov_nested_recorded >= governance_audit_nested_max)
+	if (gov_nested_recorded >= governance_audit_nested_max && !changes)
 	{
 		gov_nested_unrecorded++;
 		return false;
@@ -118,12 +131,107 @@ gov_nested_recordable(void)
 	return true;
 }
 
+/* Remember the relations a statement past the cap read (the first 32). */
+static void
+gov_note_unrecorded_relations(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		int			k;
+
+		if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
+			continue;
+		for (k = 0; k < gov_unrecorded_nrels; k++)
+			if (gov_unrecorded_rels[k] == rte->relid)
+				break;
+		if (k == gov_unrecorded_nrels && k < GOV_UNRECORDED_RELATIONS)
+			gov_unrecorded_rels[gov_unrecorded_nrels++] = rte->relid;
+	}
+}
+
+/*
+ * Did a plannable statement change rows?  A write that touched none, and
+ * a read, changed nothing a later reader of the trail could miss.
+ */
+static bool
+gov_query_changed(QueryDesc *queryDesc)
+{
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
+
+	if (pstmt->hasModifyingCTE)
+		return true;
+	return pstmt->commandType != CMD_SELECT && queryDesc->estate != NULL &&
+		queryDesc->estate->es_processed > 0;
+}
+
+/*
+ * Can a utility statement change anything?  Only these cannot: showing or
+ * setting an ordinary setting, transaction control, cursors (their query
+ * is a plannable statement of its own), and a plain EXPLAIN.
+ */
+static bool
+gov_utility_changes(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_VariableShowStmt:
+		case T_TransactionStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+			return false;
+		case T_VariableSetStmt:
+			{
+				const char *name = ((VariableSetStmt *) stmt)->name;
+
+				return name == NULL || pg_strcasecmp(name, "role") == 0 ||
+					pg_strcasecmp(name, "session_authorization") == 0 ||
+					pg_strncasecmp(name, "governance.", 11) == 0;
+			}
+		case T_ExplainStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((ExplainStmt *) stmt)->options)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "analyze") == 0 && defGetBoolean(opt))
+						return true;
+				}
+				return false;
+			}
+		default:
+			return true;
+	}
+}
+
 /* The top-level statement's event says how many went unrecorded. */
 static void
 gov_put_nested_unrecorded(GovAuditRecord *r)
 {
-	if (gov_nested_unrecorded > 0)
-		gov_audit_put_int(r, GOV_AF_NESTED_UNRECORDED, gov_nested_unrecorded);
+	const char *names[GOV_UNRECORDED_RELATIONS];
+	int			n = 0;
+
+	if (gov_nested_unrecorded == 0)
+		return;
+	gov_audit_put_int(r, GOV_AF_NESTED_UNRECORDED, gov_nested_unrecorded);
+	/* Names need the catalogs: not while the backend is exiting. */
+	if (!IsTransactionState() || proc_exit_inprogress)
+		return;
+	governance_names_collect();
+	for (int k = 0; k < gov_unrecorded_nrels; k++)
+	{
+		GovRelNames *rn = governance_relation_names(gov_unrecorded_rels[k]);
+
+		if (rn != NULL)
+			names[n++] = rn->name;
+	}
+	if (n > 0)
+		gov_audit_put_strs(r, GOV_AF_NESTED_UNRECORDED_RELATIONS, names, n);
 }
 
 /* A failure event audit_sync must wait for once the error is reported. */
@@ -573,8 +681,10 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 {
 	GovQueryState *slot = gov_find_query(queryDesc);
 
-	if (slot != NULL && slot->level > 0 && !gov_nested_recordable())
+	if (slot != NULL && slot->level > 0 &&
+		!gov_nested_recordable(gov_query_changed(queryDesc)))
 	{
+		gov_note_unrecorded_relations(queryDesc->plannedstmt);
 		slot->query = NULL;
 		gov_queries_used--;
 		slot = NULL;
@@ -694,7 +804,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(stmt, VariableSetStmt))
 		gov_note_identity_reset((VariableSetStmt *) stmt);
 
-	if (audited && (level == 0 || gov_nested_recordable()))
+	if (audited && (level == 0 || gov_nested_recordable(gov_utility_changes(stmt))))
 	{
 		char		buf[GOV_AUDIT_MAX_RECORD];
 		GovAuditRecord r;

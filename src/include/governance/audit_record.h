@@ -75,6 +75,7 @@ typedef enum GovAuditField
 	GOV_AF_STATEMENT_LENGTH,	/* int: bytes of a statement cut to fit */
 	GOV_AF_STATEMENT_SHA256,	/* str: hex SHA-256 of that whole statement */
 	GOV_AF_NESTED_UNRECORDED,	/* int: nested statements counted, not recorded */
+	GOV_AF_NESTED_UNRECORDED_RELATIONS,	/* array of str: what they read */
 	GOV_AF_NFIELDS
 } GovAuditField;
 

@@ -33,6 +33,7 @@ OBJS = \
 	src/mask/labels_sql.o \
 	src/mask/masks.o \
 	src/mask/pseudonym.o \
+	src/mask/namepath.o \
 	src/mask/rewrite.o \
 	src/mask/scrub.o \
 	src/mask/utility.o \

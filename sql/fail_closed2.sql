@@ -212,6 +212,77 @@ SELECT v FROM fc2_app.victim WHERE id = 7;
 RESET governance.audit_nested_max;
 SET ROLE fc2_mallory;
 
+-- Attack (reproducer): an administrator's ordinary trigger calls lower()
+-- unqualified; the masked identity puts its own schema before pg_catalog
+-- and its lower() receives every clear e-mail the trigger handles.
+-- Rule: while a masked identity acts, code someone else wrote resolves
+-- names with the session's path minus every schema the identity can
+-- create objects in, and pg_temp last.
+-- Defence: pg_catalog.lower() runs; the identity's function never sees a
+-- value.
+RESET ROLE;
+GRANT UPDATE ON fc2_app.users TO fc2_mallory;
+CREATE TABLE fc2_app.users_log (email text);
+GRANT INSERT ON fc2_app.users_log TO fc2_mallory;
+CREATE FUNCTION fc2_app.users_norm() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.email IS NULL THEN PERFORM no_such_function(); END IF;
+	NEW.email := lower(NEW.email);
+	IF NEW.email = 'nobody' THEN RAISE NOTICE 'never'; END IF;
+	INSERT INTO users_log VALUES (NEW.email);
+	RETURN NEW;
+END $$;
+CREATE TRIGGER users_norm BEFORE UPDATE ON fc2_app.users
+	FOR EACH ROW EXECUTE FUNCTION fc2_app.users_norm();
+SET ROLE fc2_mallory;
+CREATE TABLE fc2_agent.seen (v text);
+CREATE FUNCTION fc2_agent.lower(text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO fc2_agent.seen VALUES ($1); RETURN pg_catalog.lower($1); END $$;
+SET search_path = fc2_agent, fc2_app, pg_catalog;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_seen_by_shadowing_function FROM fc2_agent.seen;
+-- Variant: an operator of the identity's own shadows = (text, text).
+CREATE FUNCTION fc2_agent.eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO fc2_agent.seen VALUES ($1); RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE OPERATOR fc2_agent.= (LEFTARG = text, RIGHTARG = text, FUNCTION = fc2_agent.eq);
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_seen_by_shadowing_operator FROM fc2_agent.seen;
+-- Variant: a temporary table shadows the table the trigger writes to
+-- (pg_temp is searched first for relations unless listed).
+SET search_path = fc2_app;
+CREATE TEMP TABLE users_log (email text);
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
+RESET search_path;
+-- Variant: a procedure another role wrote could COMMIT and end the
+-- narrowed path with its transaction: refused while the path would
+-- change, run when it would not.
+RESET ROLE;
+CREATE PROCEDURE fc2_app.touch() LANGUAGE plpgsql AS $$
+BEGIN UPDATE fc2_app.users SET id = id WHERE id = 1; COMMIT; END $$;
+SET ROLE fc2_mallory;
+SET search_path = fc2_agent, pg_catalog;
+CALL fc2_app.touch();
+SET search_path = fc2_app, pg_catalog, pg_temp;
+CALL fc2_app.touch();
+-- An error inside such code says which path it ran with.
+SET search_path = fc2_agent, fc2_app;
+\set VERBOSITY default
+UPDATE fc2_app.users SET email = NULL WHERE id = 1;
+\set VERBOSITY terse
+RESET search_path;
+RESET ROLE;
+SELECT count(*) AS rows_logged_where_the_trigger_meant FROM fc2_app.users_log;
+SET ROLE fc2_mallory;
+-- Variant: the identity's own function keeps the identity's path.
+CREATE FUNCTION fc2_agent.own() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN RETURN lower('ABC'); END $$;
+SET search_path = fc2_agent, pg_catalog;
+SELECT fc2_agent.own() AS own_function;
+SELECT count(*) AS own_path_kept FROM fc2_agent.seen;
+RESET search_path;
+DISCARD TEMP;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

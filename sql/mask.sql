@@ -111,10 +111,12 @@ CREATE FUNCTION emails() RETURNS SETOF text LANGUAGE sql AS
 $$ SELECT email FROM users ORDER BY id $$;
 SELECT * FROM emails();
 -- A STABLE set-returning SQL function would be inlined by the planner,
--- after the rewrite: for a masked identity it is not.
+-- after the rewrite: for a masked identity it is not.  (Names in code
+-- an administrator writes are qualified: agent may create objects in
+-- public, so such code does not search public while agent acts.)
 RESET ROLE;
 CREATE FUNCTION stable_emails() RETURNS SETOF text LANGUAGE sql STABLE
-	AS $$ SELECT email FROM users ORDER BY id $$;
+	AS $$ SELECT email FROM public.users ORDER BY id $$;
 CREATE FUNCTION atomic_names() RETURNS TABLE (n text) LANGUAGE sql IMMUTABLE
 	BEGIN ATOMIC SELECT name FROM users ORDER BY id; END;
 PREPARE inl AS SELECT * FROM stable_emails() LIMIT 1;
@@ -344,7 +346,7 @@ SELECT left(statement, 40) AS statement, event->'masked' AS masked, event->'unma
 -- ends: here a function the query calls changes the table's privileges,
 -- which invalidates its cached labels in the middle of the statement.
 CREATE FUNCTION touch_users() RETURNS int LANGUAGE plpgsql SECURITY DEFINER
-  AS $$ BEGIN GRANT TRUNCATE ON users TO analyst; RETURN 1; END $$;
+  AS $$ BEGIN GRANT TRUNCATE ON public.users TO analyst; RETURN 1; END $$;
 SET ROLE agent;
 SELECT email IS NOT NULL AS has_email, touch_users() AS t FROM users WHERE id = 1;
 RESET ROLE;

@@ -439,6 +439,7 @@ _PG_init(void)
 	governance_labels_init();
 	governance_mask_provider_init();
 	governance_mask_rewrite_init();
+	governance_namepath_init();
 	governance_mask_utility_init();
 	governance_mask_scrub_init();
 	governance_guard_init();

@@ -98,6 +98,7 @@ extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 									   int cursorOptions,
 									   ParamListInfo boundParams);
 extern void governance_mask_rewrite_init(void);
+extern void governance_namepath_init(void);
 extern void governance_refuse_pseudonym_write(const char *column,
 											  const char *relation);
 extern bool governance_mask_frame_enter(void);

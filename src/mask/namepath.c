@@ -1,0 +1,351 @@
+/*-------------------------------------------------------------------------
+ *
+ * namepath.c
+ *	  Code someone else wrote never resolves a name where a masked
+ *	  identity can plant one.
+ *
+ * An administrator's trigger on a labelled table sees clear values: that
+ * is its job (NEW.email := lower(NEW.email)).  But a PL/pgSQL or SQL
+ * function resolves the names in its body when it runs, through the
+ * session's search_path, which the masked identity sets: with its own
+ * schema first it shadows lower(), = or ||, or a table the code writes to,
+ * and its function receives the clear values.  pg_temp, searched first for
+ * relations unless listed, does the same for tables.
+ *
+ * The rule: while a masked identity acts, a function in a language that
+ * resolves names at run time (anything but C and internal), owned by a
+ * role the identity is not a member of, runs with the search_path it
+ * would have had, minus every schema the identity can create objects in,
+ * and with pg_temp last.  The identity's roles are the role it acts as
+ * and the session's user (unless a superuser).  A procedure, which could
+ * end the transaction and the setting with it, is refused instead when
+ * the path would change.  The function's own
+ * SET search_path is filtered the same way.  The identity's own functions
+ * keep its path: they see masked values only.  Superusers, and identities
+ * that read nothing masked, are not affected.
+ *
+ * src/mask/namepath.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "governance/mask.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/regproc.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+/* The last path filtered, for whom, and what it became. */
+static char *gov_path_in = NULL;
+static char *gov_path_out = NULL;
+static Oid	gov_path_session = InvalidOid;
+static Oid	gov_path_outer = InvalidOid;
+
+static bool gov_path_valid = false;
+static Oid	gov_path_temp = InvalidOid;
+
+static void
+gov_path_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	gov_path_valid = false;
+	if (gov_path_in != NULL)
+		pfree(gov_path_in);
+	gov_path_in = NULL;
+	if (gov_path_out != NULL)
+		pfree(gov_path_out);
+	gov_path_out = NULL;
+}
+
+/*
+ * The roles whose names a masked identity controls: the role it acts as
+ * (SET ROLE included), and the session's user unless that is a superuser
+ * (an administrator's session that set a role to try it out).
+ */
+static bool
+gov_session_user_counts(void)
+{
+	return GetSessionUserId() != GetOuterUserId() && !superuser_arg(GetSessionUserId());
+}
+
+/* Can the identity create objects in nsp? */
+static bool
+gov_schema_writable(Oid nsp)
+{
+	return pg_namespace_aclcheck(nsp, GetOuterUserId(), ACL_CREATE) == ACLCHECK_OK ||
+		(gov_session_user_counts() &&
+		 pg_namespace_aclcheck(nsp, GetSessionUserId(), ACL_CREATE) == ACLCHECK_OK);
+}
+
+/* Is the function the identity's own (owned by a role it belongs to)? */
+static bool
+gov_own_function(Oid owner)
+{
+	return is_member_of_role(GetOuterUserId(), owner) ||
+		(gov_session_user_counts() && is_member_of_role(GetSessionUserId(), owner));
+}
+
+/*
+ * The search_path path with the schemas a masked identity could plant a
+ * name in removed, and pg_temp last if the session has a temporary
+ * schema; palloc'd in TopMemoryContext.  NULL if that changes nothing.
+ */
+static char *
+gov_filtered_path(const char *path)
+{
+	char	   *raw = pstrdup(path);
+	List	   *names;
+	ListCell   *lc;
+	StringInfoData out;
+	Oid			temp,
+				temp_toast;
+	bool		changed = false,
+				temp_last = false;
+
+	GetTempNamespaceState(&temp, &temp_toast);
+	initStringInfo(&out);
+	if (SplitIdentifierString(raw, ',', &names))
+	{
+		foreach(lc, names)
+		{
+			const char *name = (const char *) lfirst(lc);
+			Oid			nsp;
+
+			temp_last = strcmp(name, "pg_temp") == 0;
+			if (strcmp(name, "$user") == 0)
+				name = GetUserNameFromId(GetUserId(), true);
+			if (name == NULL || temp_last)
+				continue;
+			nsp = get_namespace_oid(name, true);
+			if (!OidIsValid(nsp) || isAnyTempNamespace(nsp))
+				continue;
+			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_writable(nsp))
+			{
+				changed = true;
+				continue;
+			}
+			if (out.len > 0)
+				appendStringInfoString(&out, ", ");
+			appendStringInfoString(&out, quote_identifier(name));
+		}
+	}
+	else
+		changed = true;			/* cannot be read: search pg_catalog alone */
+	/* A temporary schema is searched first for relations unless listed. */
+	if (OidIsValid(temp) && !temp_last)
+		changed = true;
+	pfree(raw);
+	if (!changed)
+	{
+		pfree(out.data);
+		return NULL;
+	}
+	if (out.len > 0)
+		appendStringInfoString(&out, ", ");
+	appendStringInfoString(&out, "pg_temp");
+	return MemoryContextStrdup(TopMemoryContext, out.data);
+}
+
+/*
+ * The path a pinned function runs with, or NULL if it is the session's;
+ * computed once per path, temporary schema and roles.
+ */
+
+static const char *
+gov_pinned_path(void)
+{
+	Oid			temp,
+				temp_toast;
+
+	GetTempNamespaceState(&temp, &temp_toast);
+	if (!gov_path_valid || gov_path_in == NULL ||
+		strcmp(gov_path_in, namespace_search_path) != 0 ||
+		gov_path_session != GetSessionUserId() || gov_path_outer != GetOuterUserId() ||
+		gov_path_temp != temp)
+	{
+		char	   *out = gov_filtered_path(namespace_search_path);
+
+		gov_path_forget(0, 0, 0);
+		gov_path_in = MemoryContextStrdup(TopMemoryContext, namespace_search_path);
+		gov_path_out = out;
+		gov_path_session = GetSessionUserId();
+		gov_path_outer = GetOuterUserId();
+		gov_path_temp = temp;
+		gov_path_valid = true;
+	}
+	return gov_path_out;
+}
+
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
+
+/*
+ * What each call through the hook opened, innermost last (calls nest, and
+ * each start has one end or abort): the GUC nest level of the pinned path
+ * (0: none; negative: closed by the function's own SET clauses) and the
+ * error context that says so.
+ */
+typedef struct GovPin
+{
+	int			level;
+	ErrorContextCallback *context;
+} GovPin;
+
+static GovPin *gov_pins = NULL;
+static int	gov_pin_depth = 0;
+static int	gov_pin_size = 0;
+
+/* An error in a pinned call says which path it ran with. */
+static void
+gov_pin_context(void *arg)
+{
+	errcontext("names resolved with search_path = %s (code another role wrote does not search schemas the acting identity can create objects in)",
+			   (const char *) arg);
+}
+
+/* Does fn run with the pinned path?  Also tells its kind. */
+static bool
+gov_pin_needed(Oid fn, bool *has_config, char *kind)
+{
+	HeapTuple	tup;
+	Form_pg_proc proc;
+	bool		result;
+
+	if (superuser_arg(GetOuterUserId()) || !governance_mask_state_masked_any())
+		return false;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	result = proc->prolang != INTERNALlanguageId && proc->prolang != ClanguageId &&
+		!gov_own_function(proc->proowner);
+	if (has_config != NULL)
+		*has_config = !heap_attisnull(tup, Anum_pg_proc_proconfig, NULL);
+	if (kind != NULL)
+		*kind = proc->prokind;
+	ReleaseSysCache(tup);
+	return result;
+}
+
+static bool
+gov_needs_fmgr_hook(Oid fn)
+{
+	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
+		return true;
+	return gov_pin_needed(fn, NULL, NULL);
+}
+
+/* Pin the path for this call, if it needs it. */
+static void
+gov_pin_start(Oid fn, GovPin *pin)
+{
+	bool		has_config = false;
+	char		kind = PROKIND_FUNCTION;
+	const char *path;
+
+	pin->level = 0;
+	pin->context = NULL;
+	if (!gov_pin_needed(fn, &has_config, &kind))
+		return;
+	path = gov_pinned_path();
+	if (path == NULL)
+		return;
+
+	/*
+	 * A procedure may end the transaction (COMMIT, ROLLBACK), and with it
+	 * the setting: the rest of it would run with the session's path.  A
+	 * function cannot, so only procedures are refused.
+	 */
+	if (kind == PROKIND_PROCEDURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("procedure %s would resolve names in schemas the acting identity can create objects in",
+						format_procedure(fn)),
+				 errdetail("While a masked identity acts, code another role wrote resolves names with search_path = %s.", path),
+				 errhint("SET search_path to schemas the identity cannot create objects in, with pg_temp last, before the CALL.")));
+	pin->level = NewGUCNestLevel();
+	(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * A function with SET clauses of its own closes their level, ours
+	 * inside it, before the call's end reaches us: nothing to close then.
+	 */
+	if (has_config)
+		pin->level = -pin->level;
+	pin->context = MemoryContextAlloc(TopTransactionContext, sizeof(ErrorContextCallback));
+	pin->context->callback = gov_pin_context;
+	pin->context->arg = MemoryContextStrdup(TopTransactionContext, path);
+	pin->context->previous = error_context_stack;
+	error_context_stack = pin->context;
+}
+
+static void
+gov_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+{
+	GovPin	   *pin;
+
+	if (prev_fmgr_hook)
+		prev_fmgr_hook(event, flinfo, private);
+	if (event == FHET_START)
+	{
+		if (gov_pin_depth == gov_pin_size)
+		{
+			int			size = gov_pin_size ? 2 * gov_pin_size : 16;
+
+			gov_pins = gov_pins == NULL ?
+				MemoryContextAlloc(TopMemoryContext, size * sizeof(GovPin)) :
+				repalloc(gov_pins, size * sizeof(GovPin));
+			gov_pin_size = size;
+		}
+		gov_pin_start(flinfo->fn_oid, &gov_pins[gov_pin_depth++]);
+		return;
+	}
+	if (gov_pin_depth == 0)
+		return;
+	pin = &gov_pins[--gov_pin_depth];
+
+	/*
+	 * On abort the (sub)transaction's end restores the setting, and the
+	 * caller's PG_CATCH the error context stack.
+	 */
+	if (event != FHET_END || pin->context == NULL)
+		return;
+	if (error_context_stack == pin->context)
+		error_context_stack = pin->context->previous;
+	pfree(pin->context->arg);
+	pfree(pin->context);
+	if (pin->level > 0)
+		AtEOXact_GUC(true, pin->level);
+}
+
+/* A transaction that ends inside a pinned call (an error) leaves none. */
+static void
+gov_pin_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		gov_pin_depth = 0;
+}
+
+void
+governance_namepath_init(void)
+{
+	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_path_forget, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, gov_path_forget, (Datum) 0);
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = gov_needs_fmgr_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = gov_fmgr_hook;
+	RegisterXactCallback(gov_pin_xact_callback, NULL);
+}

@@ -28,6 +28,7 @@ OBJS = \
 	src/identity/redact.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
+	src/mask/attached.o \
 	src/mask/delivered.o \
 	src/mask/labels.o \
 	src/mask/labels_sql.o \

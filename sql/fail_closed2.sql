@@ -283,6 +283,44 @@ SELECT count(*) AS own_path_kept FROM fc2_agent.seen;
 RESET search_path;
 DISCARD TEMP;
 
+-- Attack (reproducer): a masked identity owns a table with a trigger and
+-- an expression index calling its own functions; an administrator labels
+-- a column; the owner replaces the functions' bodies, and an UPDATE,
+-- REINDEX, VACUUM FULL or ANALYZE runs them on every clear value.
+-- Rule: an identity whose roles own a function that code attached to a
+-- relation it reads masked calls may not change code at all (create,
+-- replace, alter, rename, move or give away functions, procedures,
+-- aggregates, operators, casts): what a function calls by name is not
+-- recorded, so no function of its may change. Labelling a column warns
+-- of such code.
+-- Defence: each change is refused (42501); the old bodies run.
+CREATE TABLE fc2_agent.cust (id int PRIMARY KEY, secret text);
+INSERT INTO fc2_agent.cust VALUES (1, 'TOPSECRET-1'), (2, 'TOPSECRET-2');
+CREATE FUNCTION fc2_agent.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t BEFORE UPDATE ON fc2_agent.cust FOR EACH ROW EXECUTE FUNCTION fc2_agent.trg();
+CREATE FUNCTION fc2_agent.ix(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN $1; END $$;
+CREATE INDEX cust_ix ON fc2_agent.cust (fc2_agent.ix(secret));
+RESET ROLE;
+SELECT governance.label_column('fc2_agent.cust', 'secret', 'secret');
+SET ROLE fc2_mallory;
+CREATE OR REPLACE FUNCTION fc2_agent.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'trigger saw %', NEW.secret; RETURN NEW; END $$;
+CREATE OR REPLACE FUNCTION fc2_agent.ix(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RAISE NOTICE 'index saw %', $1; RETURN $1; END $$;
+UPDATE fc2_agent.cust SET id = id + 10 WHERE id = 1;
+REINDEX TABLE fc2_agent.cust;
+VACUUM FULL fc2_agent.cust;
+ANALYZE fc2_agent.cust;
+-- Variant: a new function the attached one could call by name, a
+-- rename, a new owner, an operator.
+CREATE FUNCTION fc2_agent.helper(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+ALTER FUNCTION fc2_agent.ix(text) RENAME TO ix2;
+ALTER FUNCTION fc2_agent.trg() SET search_path = fc2_agent;
+CREATE OPERATOR fc2_agent.=== (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_catalog.texteq);
+-- Variant: once the identity drops its code, it may write functions again.
+DROP TRIGGER t ON fc2_agent.cust;
+DROP INDEX fc2_agent.cust_ix;
+CREATE FUNCTION fc2_agent.helper(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+SELECT secret FROM fc2_agent.cust ORDER BY id;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

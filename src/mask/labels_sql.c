@@ -225,6 +225,8 @@ gov_column_label_changed(Oid relid, AttrNumber attnum, const char *label,
 	char	   *qualified = psprintf("%s.%s.%s", nsp, rel, col);
 
 	governance_labels_changed(relid);
+	if (label != NULL)
+		governance_warn_attached_code(relid, attnum);
 	gov_label_event(label ? "column_labelled" : "column_unlabelled",
 					label ? label : old, NULL, NULL, qualified);
 }

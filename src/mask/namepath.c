@@ -88,9 +88,9 @@ gov_schema_writable(Oid nsp)
 		 pg_namespace_aclcheck(nsp, GetSessionUserId(), ACL_CREATE) == ACLCHECK_OK);
 }
 
-/* Is the function the identity's own (owned by a role it belongs to)? */
-static bool
-gov_own_function(Oid owner)
+/* Is the object the identity's own (owned by a role it belongs to)? */
+bool
+governance_identity_owns(Oid owner)
 {
 	return is_member_of_role(GetOuterUserId(), owner) ||
 		(gov_session_user_counts() && is_member_of_role(GetSessionUserId(), owner));
@@ -229,7 +229,7 @@ gov_pin_needed(Oid fn, bool *has_config, char *kind)
 		return false;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
 	result = proc->prolang != INTERNALlanguageId && proc->prolang != ClanguageId &&
-		!gov_own_function(proc->proowner);
+		!governance_identity_owns(proc->proowner);
 	if (has_config != NULL)
 		*has_config = !heap_attisnull(tup, Anum_pg_proc_proconfig, NULL);
 	if (kind != NULL)

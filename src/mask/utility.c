@@ -299,8 +299,8 @@ gov_column_of_domain(Oid relid, AttrNumber attnum, const char *label, void *arg)
 	return false;
 }
 
-static bool
-gov_domain_labelled(Oid domain)
+bool
+governance_domain_labelled(Oid domain)
 {
 	return governance_scan_column_labels(gov_column_of_domain, &domain);
 }
@@ -317,7 +317,7 @@ gov_reaches_masked(Node *stmt)
 	ListCell   *lc;
 
 	if (IsA(stmt, AlterDomainStmt) &&
-		gov_domain_labelled(typenameTypeId(NULL, makeTypeNameFromNameList(((AlterDomainStmt *) stmt)->typeName))))
+		governance_domain_labelled(typenameTypeId(NULL, makeTypeNameFromNameList(((AlterDomainStmt *) stmt)->typeName))))
 		return "ALTER DOMAIN on the type of a labelled column";
 	if (IsA(stmt, CreateStmt))
 	{
@@ -459,6 +459,8 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 errmsg("%s is not allowed for an identity that reads them masked", reach),
 					 errdetail("Its constraints, triggers or cascades would act on clear values."),
 					 errhint("Ask a governance administrator to make the change.")));
+
+		governance_refuse_code_change(stmt);
 
 		if (rv != NULL && gov_reads_masked(gov_rangevar_relid(rv)))
 			ereport(ERROR,

@@ -99,6 +99,10 @@ extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 									   ParamListInfo boundParams);
 extern void governance_mask_rewrite_init(void);
 extern void governance_namepath_init(void);
+extern bool governance_identity_owns(Oid owner);
+extern bool governance_domain_labelled(Oid domain);
+extern void governance_refuse_code_change(Node *stmt);
+extern void governance_warn_attached_code(Oid relid, AttrNumber attnum);
 extern void governance_refuse_pseudonym_write(const char *column,
 											  const char *relation);
 extern bool governance_mask_frame_enter(void);

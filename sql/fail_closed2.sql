@@ -321,6 +321,26 @@ DROP INDEX fc2_agent.cust_ix;
 CREATE FUNCTION fc2_agent.helper(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
 SELECT secret FROM fc2_agent.cust ORDER BY id;
 
+-- Attack (reproducer): a nested statement that fails with an error the
+-- block catches left no event: what it read was nowhere in the trail.
+-- Rule: a failing nested statement is recorded where it fails, before
+-- the error unwinds, with what it read (within the nested cap: a failed
+-- statement changed nothing).
+-- Defence: each caught failure has its nested "failed" event.
+RESET ROLE;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc2_mallory;
+DO $$ BEGIN BEGIN UPDATE fc2_app.victim SET id = NULL /* f9-failed */ WHERE id = 1; EXCEPTION WHEN others THEN NULL; END; END $$;
+DO $$ BEGIN BEGIN PERFORM 1/(id - id) /* f9-div */ FROM fc2_app.users; EXCEPTION WHEN others THEN NULL; END; END $$;
+-- Variant: a utility statement caught the same way.
+DO $$ BEGIN BEGIN EXECUTE 'CREATE TABLE fc2_app.f9_nope (a int)'; EXCEPTION WHEN others THEN NULL; END; END $$;
+RESET ROLE;
+SELECT event->>'action' AS action, event->>'nesting_level' AS level, event->>'command_tag' AS tag,
+	   event->>'sqlstate' AS sqlstate, event->'relations' AS relations
+  FROM governance.audit_log
+ WHERE seq > :mark AND (event->>'nested')::bool ORDER BY seq;
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

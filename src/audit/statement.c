@@ -497,24 +497,37 @@ gov_statement_header(GovAuditRecord *r, const char *action, int level,
 		gov_audit_put_str(r, GOV_AF_COMMAND_TAG, tag);
 }
 
-/* Record the error now being raised by a top-level statement. */
+/*
+ * Record the error now being raised by a statement.  A nested one is
+ * recorded too (a caught error leaves no other trace of what it read),
+ * within the nested cap: a failed statement changed nothing.
+ */
 static void
 gov_record_failure(const char *source, int location, int len, const char *tag,
-				   TimestampTz start)
+				   TimestampTz start, int level, QueryDesc *query,
+				   const GovQueryState *slot)
 {
-	MemoryContext old = MemoryContextSwitchTo(gov_audit_cxt);
-	ErrorData  *edata = CopyErrorData();
+	MemoryContext old;
+	ErrorData  *edata;
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
 	TimestampTz now = GetCurrentTimestamp();
 
+	if (level > 0 && !gov_nested_recordable(false))
+		return;
+	old = MemoryContextSwitchTo(gov_audit_cxt);
+	edata = CopyErrorData();
 	gov_audit_record_init(&r, buf, sizeof(buf));
-	gov_statement_header(&r, "failed", 0, tag, now);
+	gov_statement_header(&r, "failed", level, tag, now);
 	gov_put_statement(&r, source, location, len, true);
+	/* What a nested statement read: a caught error leaves no other trace. */
+	if (level > 0 && query != NULL && slot != NULL)
+		gov_put_objects(&r, query->plannedstmt, slot);
 	if (start != 0)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
 	gov_put_decision(&r, governance_decision_blocking());
-	gov_put_nested_unrecorded(&r);
+	if (level == 0)
+		gov_put_nested_unrecorded(&r);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 	if (edata->message != NULL)
 	{
@@ -523,9 +536,14 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 		gov_audit_put_str(&r, GOV_AF_MESSAGE, clean ? clean : edata->message);
 	}
 	/* Failing anyway: a full ring must not replace the statement's error. */
-	gov_failure_seq = governance_audit_emit(&r, WARNING);
-	gov_error_recorded = true;
-	governance_decisions_reset();
+	if (level == 0)
+	{
+		gov_failure_seq = governance_audit_emit(&r, WARNING);
+		gov_error_recorded = true;
+		governance_decisions_reset();
+	}
+	else
+		(void) governance_audit_emit(&r, WARNING);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(gov_audit_cxt);
 }
@@ -599,6 +617,30 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 }
 
+/*
+ * A plannable statement is failing: record it (a top-level one whenever
+ * failures are audited, a nested one if it was being audited), and free
+ * its slot.
+ */
+static void
+gov_query_failed(QueryDesc *queryDesc, int level)
+{
+	GovQueryState *slot = gov_find_query(queryDesc);
+
+	if ((level == 0 && gov_failure_audited()) ||
+		(level > 0 && slot != NULL && gov_failure_audited()))
+		gov_record_failure(queryDesc->sourceText,
+						   queryDesc->plannedstmt->stmt_location,
+						   queryDesc->plannedstmt->stmt_len,
+						   GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
+						   slot ? slot->start : 0, level, queryDesc, slot);
+	if (slot != NULL)
+	{
+		slot->query = NULL;
+		gov_queries_used--;
+	}
+}
+
 static void
 gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 				bool execute_once)
@@ -626,21 +668,7 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_CATCH();
 	{
 		gov_nesting = level;
-		if (level == 0 && gov_failure_audited())
-		{
-			GovQueryState *slot = gov_find_query(queryDesc);
-
-			gov_record_failure(queryDesc->sourceText,
-							   queryDesc->plannedstmt->stmt_location,
-							   queryDesc->plannedstmt->stmt_len,
-							   GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
-							   slot ? slot->start : 0);
-			if (slot != NULL)
-			{
-				slot->query = NULL;
-				gov_queries_used--;
-			}
-		}
+		gov_query_failed(queryDesc, level);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -669,11 +697,16 @@ gov_ExecutorFinish(QueryDesc *queryDesc)
 		else
 			standard_ExecutorFinish(queryDesc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		gov_nesting = level;
+		/* A top-level statement's failure is recorded where it ends. */
+		if (level > 0)
+			gov_query_failed(queryDesc, level);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	gov_nesting = level;
 }
 
 static void
@@ -791,11 +824,11 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_CATCH();
 	{
 		gov_nesting = level;
-		if (level == 0 && gov_failure_audited())
+		if ((level == 0 || audited) && gov_failure_audited())
 			gov_record_failure(source ? source : queryString,
 							   source ? 0 : pstmt->stmt_location,
 							   source ? len : pstmt->stmt_len,
-							   GetCommandTagName(tag), start);
+							   GetCommandTagName(tag), start, level, NULL, NULL);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

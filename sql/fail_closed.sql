@@ -410,7 +410,7 @@ END $$;
 RESET ROLE;
 SELECT count(*) AS nested_recorded,
 	   max(octet_length(event->>'statement') + 5 * (octet_length(event->>'statement') -
-			octet_length(replace(event->>'statement', chr(1), '')))) BETWEEN 2000 AND 2048 AS text_capped_as_rendered,
+			octet_length(replace(event->>'statement', chr(1), '')))) <= 2048 AS text_capped_as_rendered,
 	   max(length(event::text)) < 4096 AS events_small,
 	   bool_and((event->>'statement_length')::int = 15013) AS length_recorded,
 	   bool_and(event->>'statement_sha256' =

@@ -341,6 +341,32 @@ SELECT event->>'action' AS action, event->>'nesting_level' AS level, event->>'co
  WHERE seq > :mark AND (event->>'nested')::bool ORDER BY seq;
 SET ROLE fc2_mallory;
 
+-- Attack (reproducer): ~350 control bytes in a leading comment fill the
+-- statement text cap (a control byte renders as six); the trail kept
+-- only the comment.
+-- Rule: what is cut from a long statement is never what it does: long
+-- literals and runs of comments and blanks are shortened first, then the
+-- head and the tail are kept around an ellipsis; length and SHA-256 of
+-- the whole text are recorded.
+-- Defence: the UPDATE and its condition are in the trail.
+RESET ROLE;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc2_mallory;
+SELECT '/*' || repeat(chr(1), 400) || '*/ UPDATE fc2_app.victim SET v = ''f11-hidden'' WHERE id = 9' AS q \gset
+:q;
+-- Variant: filler before and after.
+SELECT '/*' || repeat(chr(1), 400) || '*/ UPDATE fc2_app.victim SET v = ''f11-both'' WHERE id = 9 /*' || repeat(chr(1), 400) || '*/' AS q \gset
+:q;
+-- Variant: the filler in a literal of a WITH ahead of the write.
+SELECT 'WITH j AS (SELECT ''' || repeat('x', 5000) || ''' AS junk) UPDATE fc2_app.victim SET v = ''f11-with'' WHERE id = 9' AS q \gset
+:q;
+RESET ROLE;
+SELECT regexp_replace(event->>'statement', '[\x01]+', '<ctl>', 'g') AS statement,
+	   (event->>'statement_length')::int AS length, event->>'statement_sha256' IS NOT NULL AS sha256
+  FROM governance.audit_log
+ WHERE seq > :mark AND event->>'command_tag' = 'UPDATE' ORDER BY seq;
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

@@ -94,3 +94,74 @@ governance_normalize_statement(const char *text, int len)
 	appendBinaryStringInfo(&n.out, text + n.done, len - n.done);
 	return n.out.data;
 }
+
+/*
+ * Abridging: a statement too long for the trail is shortened where its
+ * bulk cannot be what it does -- long literals and long runs of comments,
+ * blanks or control bytes between tokens keep their first and last bytes
+ * around an ellipsis -- so that a leading comment cannot push the
+ * statement itself past the cap.
+ */
+#define GOV_LONG_TOKEN 64
+#define GOV_LONG_GAP 24
+
+typedef struct GovAbridge
+{
+	const char *text;
+	int			len;
+	int			done;			/* bytes of text already copied */
+	StringInfoData out;
+} GovAbridge;
+
+/* A cut point at or before pos that does not split a character. */
+static int
+gov_char_start(const char *text, int pos)
+{
+	while (pos > 0 && ((unsigned char) text[pos] & 0xC0) == 0x80)
+		pos--;
+	return pos;
+}
+
+/* Copy text[from, to), keeping head and tail bytes of it if longer than max. */
+static void
+gov_abridge_span(GovAbridge *a, int from, int to, int max, int head, int tail)
+{
+	if (to - from <= max)
+	{
+		appendBinaryStringInfo(&a->out, a->text + from, to - from);
+		return;
+	}
+	head = gov_char_start(a->text, from + head) - from;
+	tail = to - gov_char_start(a->text, to - tail);
+	appendBinaryStringInfo(&a->out, a->text + from, head);
+	appendStringInfoString(&a->out, "…");
+	appendBinaryStringInfo(&a->out, a->text + to - tail, tail);
+}
+
+static void
+gov_abridge_token(int tok, core_YYSTYPE *val, int location,
+				  const char *scanbuf, void *arg)
+{
+	GovAbridge *a = arg;
+	int			end = location + strlen(scanbuf + location);
+
+	/* What lies between the last token and this one: blanks, comments. */
+	gov_abridge_span(a, a->done, location, GOV_LONG_GAP, 8, 8);
+	gov_abridge_span(a, location, end, GOV_LONG_TOKEN, 24, 8);
+	a->done = end;
+}
+
+char *
+governance_abridge_statement(const char *text, int len)
+{
+	GovAbridge	a;
+
+	a.text = text;
+	a.len = len;
+	a.done = 0;
+	initStringInfo(&a.out);
+	if (!governance_lex(text, len, gov_abridge_token, &a))
+		return NULL;
+	gov_abridge_span(&a, a.done, len, GOV_LONG_GAP, 8, 8);
+	return a.out.data;
+}

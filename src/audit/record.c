@@ -419,6 +419,17 @@ bytewise:
 	}
 }
 
+/* What a byte costs rendered in a JSON string by gov_out_json_string. */
+static inline size_t
+gov_json_width(unsigned char c)
+{
+	if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+		return 2;
+	if (c < 0x20 || c == 0x7f)
+		return 6;
+	return 1;
+}
+
 /*
  * How many leading bytes of s[0..n) render, escaped as gov_out_json_string
  * escapes them, in at most max bytes (quotes not counted), cut where a
@@ -433,13 +444,8 @@ gov_audit_json_fit(const char *s, size_t n, size_t max)
 
 	for (i = 0; i < n; i++)
 	{
-		unsigned char c = (unsigned char) s[i];
-		size_t		w = 1;
+		size_t		w = gov_json_width((unsigned char) s[i]);
 
-		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
-			w = 2;
-		else if (c < 0x20 || c == 0x7f)
-			w = 6;
 		if (used + w > max)
 			break;
 		used += w;
@@ -448,6 +454,28 @@ gov_audit_json_fit(const char *s, size_t n, size_t max)
 	while (i > 0 && i < n && ((unsigned char) s[i] & 0xC0) == 0x80)
 		i--;
 	return i;
+}
+
+/* The same for trailing bytes: how many render in at most max bytes. */
+size_t
+gov_audit_json_fit_tail(const char *s, size_t n, size_t max)
+{
+	size_t		used = 0,
+				k = 0;
+
+	while (k < n)
+	{
+		size_t		w = gov_json_width((unsigned char) s[n - k - 1]);
+
+		if (used + w > max)
+			break;
+		used += w;
+		k++;
+	}
+	/* Start where a character starts. */
+	while (k > 0 && ((unsigned char) s[n - k] & 0xC0) == 0x80)
+		k--;
+	return k;
 }
 
 /* A JSON string; control characters escaped, other bytes as they are. */

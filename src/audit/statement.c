@@ -302,27 +302,64 @@ gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
  * The statement's text, cut to governance.audit_statement_max bytes as
  * rendered (escapes included, so a control byte counts six); a cut text
  * is recorded with the whole text's length and SHA-256, which identify it
- * without storing it.  So no statement can make an event big.
+ * without storing it.  So no statement can make an event big.  What is
+ * cut is chosen so that no mass of filler hides the statement: long
+ * literals and comments are shortened first, then head and tail are kept.
  */
 static void
-gov_put_capped_text(GovAuditRecord *r, const char *text)
+gov_put_capped_text(GovAuditRecord *r, const char *text, bool may_lex)
 {
 	size_t		n = strlen(text);
-	size_t		fit;
+	const char *kept = text;
+	size_t		nkept = n;
+	size_t		head,
+				tail;
+	int			budget = governance_audit_statement_max;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
 	pg_cryptohash_ctx *ctx;
 
 	/* Most statements fit however they are escaped. */
-	if (n * 6 <= (size_t) governance_audit_statement_max)
+	if (n * 6 <= (size_t) budget)
 	{
 		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
 		return;
 	}
-	fit = gov_audit_json_fit(text, n, governance_audit_statement_max);
-	gov_audit_put_strn(r, GOV_AF_STATEMENT, text, fit);
-	if (fit == n)
+	if (gov_audit_json_fit(text, n, budget) == n)
+	{
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
 		return;
+	}
+
+	/*
+	 * Too long.  First shorten what cannot be what the statement does (long
+	 * literals, comments, blanks); if that is still too long, keep its head
+	 * and its tail, so that neither a leading nor a trailing mass hides it.
+	 */
+	if (may_lex)
+	{
+		char	   *abridged = governance_abridge_statement(text, (int) n);
+
+		if (abridged != NULL)
+		{
+			kept = abridged;
+			nkept = strlen(abridged);
+		}
+	}
+	head = gov_audit_json_fit(kept, nkept, budget * 3 / 5);
+	if (head == nkept)
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, kept, nkept);
+	else
+	{
+		StringInfoData both;
+
+		tail = gov_audit_json_fit_tail(kept, nkept, budget - budget * 3 / 5 - 8);
+		initStringInfo(&both);
+		appendBinaryStringInfo(&both, kept, head);
+		appendStringInfoString(&both, " … ");
+		appendBinaryStringInfo(&both, kept + nkept - tail, tail);
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, both.data, both.len);
+	}
 	gov_audit_put_int(r, GOV_AF_STATEMENT_LENGTH, (int64) n);
 	ctx = pg_cryptohash_create(PG_SHA256);
 	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
@@ -373,7 +410,7 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 		text = pnstrdup(source + location, len);
 	/* Never a token, whatever the statement held. */
 	clean = governance_redact_text(text);
-	gov_put_capped_text(r, clean ? clean : text);
+	gov_put_capped_text(r, clean ? clean : text, may_lex);
 }
 
 /*

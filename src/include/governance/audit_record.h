@@ -104,6 +104,7 @@ extern void gov_audit_put_str(GovAuditRecord *rec, GovAuditField f, const char *
 extern void gov_audit_put_strn(GovAuditRecord *rec, GovAuditField f,
 							   const char *s, size_t len);
 extern size_t gov_audit_json_fit(const char *s, size_t n, size_t max);
+extern size_t gov_audit_json_fit_tail(const char *s, size_t n, size_t max);
 extern void gov_audit_put_int(GovAuditRecord *rec, GovAuditField f, int64_t v);
 extern void gov_audit_put_bool(GovAuditRecord *rec, GovAuditField f, bool v);
 extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,

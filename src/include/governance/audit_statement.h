@@ -26,5 +26,6 @@ extern char *governance_normalize_statement(const char *text, int len);
 typedef void (*GovTokenFn) (int token, core_YYSTYPE *value, int location,
 							const char *scanbuf, void *arg);
 extern bool governance_lex(const char *text, int len, GovTokenFn fn, void *arg);
+extern char *governance_abridge_statement(const char *text, int len);
 
 #endif							/* GOVERNANCE_AUDIT_STATEMENT_H */

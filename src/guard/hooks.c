@@ -482,15 +482,24 @@ gov_budget_forget(QueryDesc *qd)
  * token's expiry, cannot make its changes durable after it.  (An ERROR
  * here aborts the transaction instead.)
  */
+static bool gov_xact_acted = false;
+
 static void
 gov_guard_xact_callback(XactEvent event, void *arg)
 {
+	/*
+	 * A transaction in which no statement ran (the one in which an idle
+	 * session reads the notifications sent to it) has nothing to make
+	 * durable: refusing it would end the session, which is reading the
+	 * client's next message.
+	 */
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
 	{
-		if (!IsParallelWorker() && !governance_identity_usable())
+		if (gov_xact_acted && !IsParallelWorker() && !governance_identity_usable())
 			governance_identity_refuse();
 		return;
 	}
+	gov_xact_acted = false;
 	gov_nbudget_nodes = 0;
 	gov_nframes = 0;
 }
@@ -564,6 +573,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	GovDecision d;
 	bool		judged = false;
 
+	gov_xact_acted = true;
 	if (!IsParallelWorker())
 	{
 		if (!governance_identity_usable() &&
@@ -695,6 +705,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	bool		judged = false;
 	bool		copy_from = IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->is_from;
 
+	gov_xact_acted = true;
 	if (!IsParallelWorker())
 	{
 		bool		sets_token = governance_utility_only_sets_token(stmt);
@@ -766,6 +777,7 @@ gov_fastpath_call(Oid fn)
 	char	   *signature = format_procedure_qualified(fn);
 	char	   *name;
 
+	gov_xact_acted = true;
 	if (gov_fastpath_text != NULL)
 		pfree(gov_fastpath_text);
 	gov_fastpath_text = MemoryContextStrdup(TopMemoryContext,

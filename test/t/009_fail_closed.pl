@@ -188,4 +188,45 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_prepared_xacts}),
 is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
 	'0', 'and nothing of the transaction was kept');
 
+# Attack (reproducer): an idle session LISTENs with a token that then
+# expires; anyone NOTIFYs the channel.  The backend reads notifications in
+# a transaction of its own, whose commit was refused, while it waited for
+# the client: FATAL, the session gone and the notification lost.
+# Rule: a transaction in which no statement ran has nothing to make
+# durable, and is not refused at commit.
+# Defence: the session lives, is told of the notification, and may still
+# reset its token.
+{
+	my $listener = $node->background_psql('postgres', on_error_stop => 0,
+		extra_params => [ '-U', 'agent' ]);
+	my $soon = mint_token('sub=alice', 'exp=+2');
+	$listener->query_safe("SET governance.token = '$soon'");
+	$listener->query_safe('LISTEN fc_channel');
+	sleep 3;
+	$node->safe_psql('postgres', q{NOTIFY fc_channel, 'after expiry'});
+	sleep 1;
+	my $reset = $listener->query('RESET governance.token');
+	is($listener->{stderr} =~ /could not|terminat|FATAL/ ? 'dead' : 'alive', 'alive',
+		'the expired listener survives a notification');
+	like($reset, qr/Asynchronous notification "fc_channel" with payload "after expiry"/,
+		'and is told of it');
+	like($listener->query('SELECT 1 AS after_reset'), qr/1/,
+		'and runs statements once it reset its token');
+	$listener->quit;
+	unlike(slurp_file($node->logfile), qr/protocol synchronization was lost/,
+		'no session was ended for losing protocol synchronization');
+	# Variant: a transaction that did something is still refused at commit.
+	my ($o, $e) = ('', '');
+	$soon = mint_token('sub=alice', 'exp=+2');
+	$node->psql('postgres', qq{
+SET governance.token = '$soon';
+BEGIN;
+NOTIFY fc_channel, 'sent in time';
+SELECT pg_sleep(2.5);
+COMMIT;
+}, stdout => \$o, stderr => \$e, extra_params => [ '-U', 'agent' ]);
+	like($e, qr/ERROR:  governance identity is no longer valid: token has expired/,
+		'a transaction with a statement is still refused at commit after expiry');
+}
+
 done_testing();

@@ -254,6 +254,44 @@ CREATE TEMP TABLE users_log (email text);
 UPDATE fc2_app.users SET id = id WHERE id = 1;
 SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
 RESET search_path;
+-- Attack (third round, N6): the session's path holds pg_temp alone; the
+-- trigger's table is found nowhere else, so the temporary table of the
+-- identity's receives its clear values.
+-- Rule: code another role wrote touches no relation of the session's
+-- temporary schema that the call did not create itself.
+-- Defence: refused (42501); nothing reaches the temporary table.
+SET search_path = pg_temp;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
+RESET search_path;
+-- Attack (third round, N1): the identity revokes its own right to create
+-- objects in its schema, so the schema looks safe, and its lower() runs.
+-- Rule: a schema the identity owns, or holds objects in, is one it could
+-- have planted a name in, whatever its rights there now.
+-- Defence: its lower() never sees a value.
+REVOKE CREATE ON SCHEMA fc2_agent FROM fc2_mallory;
+SET search_path = fc2_agent, fc2_app, pg_catalog;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_seen_after_revoke FROM fc2_agent.seen;
+RESET search_path;
+GRANT CREATE ON SCHEMA fc2_agent TO fc2_mallory;
+-- Variant: an administrator revokes it, and makes the schema another
+-- role's; the identity's objects are still there.
+RESET ROLE;
+CREATE ROLE fc2_other;
+REVOKE CREATE ON SCHEMA fc2_agent FROM fc2_mallory;
+ALTER SCHEMA fc2_agent OWNER TO fc2_other;
+GRANT USAGE ON SCHEMA fc2_agent TO fc2_mallory;
+SET ROLE fc2_mallory;
+SET search_path = fc2_agent, fc2_app, pg_catalog;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_seen_in_schema_of_another FROM fc2_agent.seen;
+RESET search_path;
+RESET ROLE;
+ALTER SCHEMA fc2_agent OWNER TO fc2_mallory;
+GRANT CREATE ON SCHEMA fc2_agent TO fc2_mallory;
+DROP ROLE fc2_other;
+SET ROLE fc2_mallory;
 -- Variant: a procedure another role wrote could COMMIT and end the
 -- narrowed path with its transaction: refused while the path would
 -- change, run when it would not.

@@ -15,8 +15,10 @@
  * The rule: while a masked identity acts, a function in a language that
  * resolves names at run time (anything but C and internal), owned by a
  * role the identity is not a member of, runs with the search_path it
- * would have had, minus every schema the identity can create objects in,
- * and with pg_temp last.  The identity's roles are the role it acts as
+ * would have had, minus every schema the identity could have planted a
+ * name in (it may create objects there, owns the schema, or owns an
+ * object there), and with pg_temp last; and it touches no relation of the
+ * session's temporary schema that it did not create itself.  The identity's roles are the role it acts as
  * and the session's user (unless a superuser).  A procedure, which could
  * end the transaction and the setting with it, is refused instead when
  * the path would change.  The function's own
@@ -30,17 +32,30 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_shdepend.h"
+#include "catalog/pg_type.h"
+#include "catalog/indexing.h"
 #include "governance/mask.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -79,13 +94,87 @@ gov_session_user_counts(void)
 	return GetSessionUserId() != GetOuterUserId() && !superuser_arg(GetSessionUserId());
 }
 
-/* Can the identity create objects in nsp? */
-static bool
-gov_schema_writable(Oid nsp)
+/*
+ * The schemas in which a role owns functions, operators, types or
+ * relations: a name it planted there stays planted when its right to
+ * create is revoked.  From the owner dependencies of pg_shdepend.
+ */
+static List *
+gov_owned_object_schemas(Oid role, List *schemas)
 {
-	return pg_namespace_aclcheck(nsp, GetOuterUserId(), ACL_CREATE) == ACLCHECK_OK ||
+	Relation	shdep = table_open(SharedDependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(AuthIdRelationId));
+	ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(role));
+	scan = systable_beginscan(shdep, SharedDependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_shdepend d = (Form_pg_shdepend) GETSTRUCT(tup);
+		Oid			nsp = InvalidOid;
+
+		if (d->deptype != SHARED_DEPENDENCY_OWNER || d->dbid != MyDatabaseId)
+			continue;
+		if (d->classid == ProcedureRelationId)
+			nsp = get_func_namespace(d->objid);
+		else if (d->classid == RelationRelationId)
+			nsp = get_rel_namespace(d->objid);
+		else if (d->classid == OperatorRelationId)
+		{
+			HeapTuple	o = SearchSysCache1(OPEROID, ObjectIdGetDatum(d->objid));
+
+			if (HeapTupleIsValid(o))
+			{
+				nsp = ((Form_pg_operator) GETSTRUCT(o))->oprnamespace;
+				ReleaseSysCache(o);
+			}
+		}
+		else if (d->classid == TypeRelationId)
+		{
+			HeapTuple	ty = SearchSysCache1(TYPEOID, ObjectIdGetDatum(d->objid));
+
+			if (HeapTupleIsValid(ty))
+			{
+				nsp = ((Form_pg_type) GETSTRUCT(ty))->typnamespace;
+				ReleaseSysCache(ty);
+			}
+		}
+		if (OidIsValid(nsp))
+			schemas = list_append_unique_oid(schemas, nsp);
+	}
+	systable_endscan(scan);
+	table_close(shdep, AccessShareLock);
+	return schemas;
+}
+
+/*
+ * Could the identity have planted a name in nsp?  It could if it may
+ * create objects there, if it owns the schema (an owner grants itself the
+ * right back at will), or if it owns an object there already.
+ */
+static bool
+gov_schema_planted(Oid nsp, List *owned)
+{
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	if (pg_namespace_aclcheck(nsp, GetOuterUserId(), ACL_CREATE) == ACLCHECK_OK ||
 		(gov_session_user_counts() &&
-		 pg_namespace_aclcheck(nsp, GetSessionUserId(), ACL_CREATE) == ACLCHECK_OK);
+		 pg_namespace_aclcheck(nsp, GetSessionUserId(), ACL_CREATE) == ACLCHECK_OK))
+		return true;
+	if (list_member_oid(owned, nsp))
+		return true;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (HeapTupleIsValid(tup))
+	{
+		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+		ReleaseSysCache(tup);
+	}
+	return OidIsValid(owner) && governance_identity_owns(owner);
 }
 
 /* Is the object the identity's own (owned by a role it belongs to)? */
@@ -112,7 +201,10 @@ gov_filtered_path(const char *path)
 				temp_toast;
 	bool		changed = false,
 				temp_last = false;
+	List	   *owned = gov_owned_object_schemas(GetOuterUserId(), NIL);
 
+	if (gov_session_user_counts())
+		owned = gov_owned_object_schemas(GetSessionUserId(), owned);
 	GetTempNamespaceState(&temp, &temp_toast);
 	initStringInfo(&out);
 	if (SplitIdentifierString(raw, ',', &names))
@@ -130,7 +222,7 @@ gov_filtered_path(const char *path)
 			nsp = get_namespace_oid(name, true);
 			if (!OidIsValid(nsp) || isAnyTempNamespace(nsp))
 				continue;
-			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_writable(nsp))
+			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_planted(nsp, owned))
 			{
 				changed = true;
 				continue;
@@ -200,6 +292,8 @@ typedef struct GovPin
 {
 	int			level;
 	ErrorContextCallback *context;
+	bool		foreign;		/* code another role wrote */
+	SubTransactionId since;		/* where the call began */
 } GovPin;
 
 static GovPin *gov_pins = NULL;
@@ -256,7 +350,9 @@ gov_pin_start(Oid fn, GovPin *pin)
 
 	pin->level = 0;
 	pin->context = NULL;
-	if (!gov_pin_needed(fn, &has_config, &kind))
+	pin->since = GetCurrentSubTransactionId();
+	pin->foreign = gov_pin_needed(fn, &has_config, &kind);
+	if (!pin->foreign)
 		return;
 	path = gov_pinned_path();
 	if (path == NULL)
@@ -330,6 +426,51 @@ gov_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 		AtEOXact_GUC(true, pin->level);
 }
 
+/*
+ * A statement of code another role wrote, running for a masked identity,
+ * touches no relation of the session's temporary schema that the call did
+ * not create itself: pg_temp is searched for relations wherever it stands
+ * in the path, so a temporary table of the identity's named like the
+ * table the code meant (or like none it can find) would receive its clear
+ * values.
+ */
+void
+governance_foreign_code_check(PlannedStmt *pstmt)
+{
+	const GovPin *pin = NULL;
+	ListCell   *lc;
+
+	for (int i = gov_pin_depth - 1; i >= 0; i--)
+		if (gov_pins[i].foreign)
+		{
+			pin = &gov_pins[i];
+			break;
+		}
+	if (pin == NULL)
+		return;
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Relation	rel;
+		SubTransactionId created;
+
+		if (rte->rtekind != RTE_RELATION || !isTempNamespace(get_rel_namespace(rte->relid)))
+			continue;
+		rel = RelationIdGetRelation(rte->relid);
+		if (!RelationIsValid(rel))
+			continue;
+		created = rel->rd_createSubid;
+		RelationClose(rel);
+		if (created == InvalidSubTransactionId || created < pin->since)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("code another role wrote may not use temporary table \"%s\" of a masked identity",
+							get_rel_name(rte->relid)),
+					 errdetail("Temporary tables are found by name before any other, so one could receive the values that code handles."),
+					 errhint("Qualify the names of tables in such code with their schema.")));
+	}
+}
+
 /* A transaction that ends inside a pinned call (an error) leaves none. */
 static void
 gov_pin_xact_callback(XactEvent event, void *arg)
@@ -343,6 +484,9 @@ governance_namepath_init(void)
 {
 	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_path_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, gov_path_forget, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, gov_path_forget, (Datum) 0);
+	CacheRegisterSyscacheCallback(OPEROID, gov_path_forget, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPEOID, gov_path_forget, (Datum) 0);
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = gov_needs_fmgr_hook;
 	prev_fmgr_hook = fmgr_hook;

@@ -558,6 +558,8 @@ gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* A plan made unmasked for a foreign-key check runs only as one. */
 	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker())
 		governance_mask_check_plan(queryDesc->plannedstmt);
+	/* Code another role wrote uses no temporary table of the identity. */
+	governance_foreign_code_check(queryDesc->plannedstmt);
 
 	/*
 	 * A frame too: executor start-up can run code of the tables read (the

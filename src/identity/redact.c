@@ -239,6 +239,13 @@ gov_find_runs(const char *text, size_t len, GovSpans *s)
 
 /* --- a lexer for SQL, as much of it as rules 2 and 3 need ------------- */
 
+/*
+ * Whether plain '...' strings take backslash escapes, as they do with
+ * standard_conforming_strings off.  The text does not say which holds, so
+ * text with a backslash is lexed both ways and what either finds hidden.
+ */
+static bool gov_plain_backslash = false;
+
 typedef enum GovTokKind
 {
 	GOV_TK_END,
@@ -363,6 +370,26 @@ gov_scan_quoted(const char *t, size_t len, size_t i, bool backslash, size_t *cen
 	}
 }
 
+/* A Unicode string or name may be followed by UESCAPE 'c'. */
+static void
+gov_lex_uescape(const char *t, size_t len, GovTok *tok)
+{
+	size_t		k = tok->end;
+
+	gov_skip_space(t, len, &k);
+	if (k + 7 <= len && strncasecmp(t + k, "uescape", 7) == 0 &&
+		(k + 7 == len || !gov_ident_char(t[k + 7])))
+	{
+		k += 7;
+		gov_skip_space(t, len, &k);
+		if (k + 2 < len && t[k] == '\'' && t[k + 2] == '\'')
+		{
+			tok->uescape = t[k + 1];
+			tok->end = k + 3;
+		}
+	}
+}
+
 /* The next token at or after *pos. */
 static void
 gov_lex(const char *t, size_t len, size_t *pos, GovTok *tok)
@@ -391,32 +418,20 @@ gov_lex(const char *t, size_t len, size_t *pos, GovTok *tok)
 		tok->kind = GOV_TK_STRING;
 		tok->form = (c == 'E' || c == 'e') ? 'e' : (q == i + 2 ? 'u' : 'q');
 		tok->cstart = q + 1;
-		tok->end = gov_scan_quoted(t, len, q, tok->form == 'e', &tok->cend);
+		tok->end = gov_scan_quoted(t, len, q,
+								   tok->form == 'e' || (tok->form == 'q' && gov_plain_backslash),
+								   &tok->cend);
 		tok->uescape = '\\';
 		if (tok->form == 'u')
-		{
-			/* UESCAPE 'c' */
-			size_t		k = tok->end;
-
-			gov_skip_space(t, len, &k);
-			if (k + 7 <= len && strncasecmp(t + k, "uescape", 7) == 0 &&
-				(k + 7 == len || !gov_ident_char(t[k + 7])))
-			{
-				k += 7;
-				gov_skip_space(t, len, &k);
-				if (k + 2 < len && t[k] == '\'' && t[k + 2] == '\'')
-				{
-					tok->uescape = t[k + 1];
-					tok->end = k + 3;
-				}
-			}
-		}
+			gov_lex_uescape(t, len, tok);
 	}
 	else if (c == '"' || ((c == 'U' || c == 'u') && i + 2 < len && t[i + 1] == '&' && t[i + 2] == '"'))
 	{
 		size_t		k = c == '"' ? i + 1 : i + 3;
 
 		tok->kind = GOV_TK_QUOTED;
+		tok->form = c == '"' ? 'q' : 'u';
+		tok->uescape = '\\';
 		tok->cstart = k;
 		for (;;)
 		{
@@ -431,6 +446,8 @@ gov_lex(const char *t, size_t len, size_t *pos, GovTok *tok)
 		}
 		tok->cend = k;
 		tok->end = k < len ? k + 1 : len;
+		if (tok->form == 'u')
+			gov_lex_uescape(t, len, tok);
 	}
 	else if (c == '$' && i + 1 < len && (t[i + 1] == '$' || gov_ident_start(t[i + 1])))
 	{
@@ -533,7 +550,9 @@ gov_decode_literal(const char *t, const GovTok *tok, bool backslash_escapes,
 	size_t		i = tok->cstart;
 	size_t		end = tok->cend;
 	size_t		n = 0;
-	bool		bs = tok->form == 'e' || (tok->form == 'q' && backslash_escapes);
+	char		quote = tok->kind == GOV_TK_QUOTED ? '"' : '\'';
+	bool		bs = tok->kind == GOV_TK_STRING &&
+		(tok->form == 'e' || (tok->form == 'q' && backslash_escapes));
 
 	while (i < end)
 	{
@@ -547,19 +566,22 @@ gov_decode_literal(const char *t, const GovTok *tok, bool backslash_escapes,
 			i++;
 			continue;
 		}
-		if (c == '\'')
+		if (c == quote)
 		{
-			if (i + 1 < end && t[i + 1] == '\'')
+			if (i + 1 < end && t[i + 1] == quote)
 			{
-				out[n] = '\'';
+				out[n] = quote;
 				map[n++] = (uint32_t) from;
 				i += 2;
 				continue;
 			}
-			/* a continuation: skip to after the next quote */
+
+			/*
+			 * A continuation: blanks and comments holding a newline, then
+			 * the next part's quote, skipped as the lexer skipped them.
+			 */
 			i++;
-			while (i < end && t[i] != '\'')
-				i++;
+			gov_skip_space(t, end, &i);
 			i++;
 			continue;
 		}
@@ -664,7 +686,6 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 {
 	size_t		clen = tok->cend - tok->cstart;
 	bool		backslash = memchr(t + tok->cstart, '\\', clen) != NULL;
-	int			pass;
 
 	/*
 	 * Without a dot or an escape no value can hold a token, and only a
@@ -672,7 +693,6 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 	 */
 	if (tok->form != 'u' && !backslash && memchr(t + tok->cstart, '.', clen) == NULL)
 		return;
-	for (pass = 0; pass < (tok->form == 'q' && backslash ? 2 : 1); pass++)
 	{
 		char	   *value = malloc(clen + 1);
 		uint32_t   *map = malloc((clen + 1) * sizeof(uint32_t));
@@ -687,7 +707,7 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 			s->failed = true;
 			return;
 		}
-		n = gov_decode_literal(t, tok, pass == 1, value, map);
+		n = gov_decode_literal(t, tok, gov_plain_backslash, value, map);
 		if (depth < GOV_LITERAL_DEPTH)
 			gov_find_spans(value, n, depth + 1, &inner);
 		else
@@ -705,24 +725,35 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 
 /* --- rule 3: the value given to the setting -------------------------- */
 
-/* Does the string or quoted token's value read governance.token? */
+/*
+ * Does the token read word (case-insensitive): a word, or a literal or
+ * quoted name of any spelling whose value is it?  A value much longer
+ * than the word is no match, so a small buffer is enough.
+ */
+static bool
+gov_tok_reads(const char *t, const GovTok *tok, const char *word)
+{
+	size_t		n = strlen(word);
+	size_t		clen = tok->cend - tok->cstart;
+	char		value[64];
+	uint32_t	map[sizeof(value) + 1];
+
+	if (tok->kind == GOV_TK_WORD)
+		return gov_tok_word(t, tok, word);
+	if (tok->kind != GOV_TK_STRING && tok->kind != GOV_TK_QUOTED)
+		return false;
+	if (clen == n && strncasecmp(t + tok->cstart, word, n) == 0)
+		return true;
+	if (tok->form == 'd' || clen >= sizeof(value))
+		return false;
+	return gov_decode_literal(t, tok, gov_plain_backslash, value, map) == n &&
+		strncasecmp(value, word, n) == 0;
+}
+
 static bool
 gov_names_setting(const char *t, const GovTok *tok)
 {
-	size_t		n = strlen(GOV_SETTING_NAME);
-	size_t		clen = tok->cend - tok->cstart;
-	char		value[4 * sizeof(GOV_SETTING_NAME)];
-	uint32_t	map[4 * sizeof(GOV_SETTING_NAME) + 1];
-
-	if (tok->kind != GOV_TK_STRING && tok->kind != GOV_TK_QUOTED)
-		return false;
-	if (clen == n && strncasecmp(t + tok->cstart, GOV_SETTING_NAME, n) == 0)
-		return true;
-	if (tok->kind == GOV_TK_QUOTED || tok->form == 'd' || clen >= sizeof(value))
-		return false;
-	/* An escaped spelling; a longer one is no match, so the buffer is enough. */
-	return gov_decode_literal(t, tok, true, value, map) == n &&
-		strncasecmp(value, GOV_SETTING_NAME, n) == 0;
+	return tok->kind != GOV_TK_WORD && gov_tok_reads(t, tok, GOV_SETTING_NAME);
 }
 
 /* Hide the contents of every literal and quoted name in [*pos, stop). */
@@ -790,64 +821,83 @@ gov_argument_ends(const char *t, const GovTok *tok, int *depth)
 
 /*
  * At SET, LOCAL or SESSION: is it followed by the setting's name and = or
- * TO?  If so, hide the value's literals.
+ * TO?  If so, hide the value's literals.  Returns where to go on from.
  */
-static void
+static size_t
 gov_after_set(const char *t, size_t len, size_t pos, GovSpans *s)
 {
 	GovTok		a,
 				b,
 				c;
 	int			state = 0;
+	size_t		from = pos;
 
 	gov_lex(t, len, &pos, &a);
-	if (gov_names_setting(t, &a))
-		;
-	else
+	if (!gov_names_setting(t, &a))
 	{
-		/* governance . token, either part maybe quoted */
-		if (!(gov_tok_word(t, &a, "governance") ||
-			  (a.kind == GOV_TK_QUOTED && a.cend - a.cstart == 10 &&
-			   strncasecmp(t + a.cstart, "governance", 10) == 0)))
-			return;
+		/* governance . token, each part maybe quoted or escaped */
+		if (!gov_tok_reads(t, &a, "governance"))
+			return from;
 		gov_lex(t, len, &pos, &b);
 		if (!gov_tok_punct(t, &b, '.'))
-			return;
+			return from;
 		gov_lex(t, len, &pos, &b);
-		if (!(gov_tok_word(t, &b, "token") ||
-			  (b.kind == GOV_TK_QUOTED && b.cend - b.cstart == 5 &&
-			   strncasecmp(t + b.cstart, "token", 5) == 0)))
-			return;
+		if (!gov_tok_reads(t, &b, "token"))
+			return from;
 	}
 	gov_lex(t, len, &pos, &c);
 	if (!gov_tok_punct(t, &c, '=') && !gov_tok_word(t, &c, "to"))
-		return;
+		return from;
 	gov_hide_literals(t, len, &pos, s, gov_set_value_ends, &state);
+	return pos;
 }
 
-/* At set_config: ( 'governance.token' [::type] , value ... */
-static void
-gov_after_set_config(const char *t, size_t len, size_t pos, GovSpans *s)
+/*
+ * At set_config: ( name , value ...  The value's literals are hidden
+ * unless the name is a literal that reads another setting: a name the
+ * statement computes may be this one.  Returns where to go on from: after
+ * the hidden value, or after the name of another setting (whose value is
+ * searched like any text).
+ */
+static size_t
+gov_after_set_config(const char *t, size_t len, size_t pos, int level, GovSpans *s)
 {
-	GovTok		tok;
+	GovTok		tok,
+				name;
 	int			depth = 0;
+	bool		plain = true;	/* the name is one literal (and a cast) */
+	size_t		from = pos;
 
 	gov_lex(t, len, &pos, &tok);
 	if (!gov_tok_punct(t, &tok, '('))
-		return;
-	gov_lex(t, len, &pos, &tok);
-	if (!gov_names_setting(t, &tok))
-		return;
-	/* a cast, or nothing, then the comma */
+		return from;
+	gov_lex(t, len, &pos, &name);
+	if (name.kind != GOV_TK_STRING)
+		plain = false;
+	else
+		gov_literal_spans(t, &name, level, s);
+	/* To the comma that ends the name, outside parentheses. */
 	for (;;)
 	{
 		gov_lex(t, len, &pos, &tok);
-		if (gov_tok_punct(t, &tok, ','))
+		if (tok.kind == GOV_TK_END)
+			return pos;
+		if (depth == 0 && gov_tok_punct(t, &tok, ','))
 			break;
-		if (!gov_tok_punct(t, &tok, ':') && tok.kind != GOV_TK_WORD)
-			return;
+		if (depth == 0 && gov_tok_punct(t, &tok, ')'))
+			return pos;
+		if (gov_tok_punct(t, &tok, '('))
+			depth++;
+		else if (gov_tok_punct(t, &tok, ')'))
+			depth--;
+		else if (!gov_tok_punct(t, &tok, ':') && tok.kind != GOV_TK_WORD)
+			plain = false;
 	}
+	if (plain && !gov_names_setting(t, &name))
+		return pos;
+	depth = 0;
 	gov_hide_literals(t, len, &pos, s, gov_argument_ends, &depth);
+	return pos;
 }
 
 /* --- all three rules -------------------------------------------------- */
@@ -878,12 +928,16 @@ gov_needs_lexing(const char *t, size_t len)
 	if (memchr(t, '\\', len) != NULL || memchr(t, '&', len) != NULL ||
 		gov_contains_ci(t, len, "token"))
 		return true;
-	for (p = t; (p = memchr(p, '\'', len - (size_t) (p - t))) != NULL; p++)
+	/* Each byte once: the search goes on from where the blanks ended. */
+	for (p = t; (p = memchr(p, '\'', len - (size_t) (p - t))) != NULL;)
 	{
 		size_t		k = (size_t) (p - t) + 1;
 
 		if (gov_skip_space(t, len, &k) && k < len && t[k] == '\'')
 			return true;
+		if (k >= len)
+			break;
+		p = t + (k > (size_t) (p - t) + 1 ? k : (size_t) (p - t) + 1);
 	}
 	return false;
 }
@@ -906,9 +960,9 @@ gov_find_spans(const char *t, size_t len, int depth, GovSpans *s)
 			gov_literal_spans(t, &tok, depth, s);
 		else if (gov_tok_word(t, &tok, "set") || gov_tok_word(t, &tok, "local") ||
 				 gov_tok_word(t, &tok, "session"))
-			gov_after_set(t, len, pos, s);
+			pos = gov_after_set(t, len, pos, s);
 		else if (gov_tok_word(t, &tok, "set_config"))
-			gov_after_set_config(t, len, pos, s);
+			pos = gov_after_set_config(t, len, pos, depth, s);
 	}
 }
 
@@ -937,7 +991,19 @@ gov_spans_of(const char *text, size_t len, size_t **pairs)
 	if (memchr(text, '.', len) == NULL && memchr(text, '\\', len) == NULL &&
 		memchr(text, '&', len) == NULL)
 		return 0;
+	/*
+	 * Plain strings lexed as the server does with standard_conforming_strings
+	 * on, and, if a backslash could make a difference, as it does with it
+	 * off: the text does not say which was in force.
+	 */
+	gov_plain_backslash = false;
 	gov_find_spans(text, len, 0, &s);
+	if (!s.failed && memchr(text, '\\', len) != NULL)
+	{
+		gov_plain_backslash = true;
+		gov_find_spans(text, len, 0, &s);
+		gov_plain_backslash = false;
+	}
 	if (s.failed)
 	{
 		gov_spans_free(&s);

@@ -130,7 +130,10 @@ my @spellings = (
 	"SET governance.token = E'$head\\$mid'",
 	"SET governance.token = '$head'\n  '$mid'",
 	"SELECT set_config('governance.token', E'\\x65$rest', false)",
-	"DO \$\$ BEGIN PERFORM set_config('governance.token', E'\\x65$rest', false); END \$\$");
+	"DO \$\$ BEGIN PERFORM set_config('governance.token', E'\\x65$rest', false); END \$\$",
+	# a quote in the comment of a continuation, a Unicode-escaped name
+	"SET U&\"\\0067overnance\".token = '$head' -- it's\n'$mid'",
+	"SELECT set_config('governance.' || 'token', '$head' -- it's\n'$mid', false)");
 {
 	my $watcher = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
 	my $actor = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);

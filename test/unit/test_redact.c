@@ -232,6 +232,22 @@ main(void)
 	snprintf(t, sizeof(t), "SELECT current_setting('governance.token') = 'keep.this'");
 	kept("a comparison with the setting hides nothing", t);
 
+	/* third round: a quote inside a comment of a continuation */
+	snprintf(t, sizeof(t), "SET U&\"\\0067overnance\".token = '%.8s' -- it's\n'%s'",
+			 token, token + 8);
+	hidden("continuation whose comment holds a quote, Unicode-escaped name", t);
+	snprintf(t, sizeof(t), "SELECT set_config('governance.' || 'token', '%.8s' -- it's\n'%s', false)",
+			 token, token + 8);
+	hidden("set_config with a computed name", t);
+	snprintf(t, sizeof(t), "SELECT set_config('governance.' || 'token', 'abc.def', false)");
+	hidden_keeps("a computed name hides the value", t, "'<redacted>', false)");
+	snprintf(t, sizeof(t), "SELECT set_config('search_path', 'abc.def', false)");
+	kept("another setting's value is kept", t);
+	/* standard_conforming_strings off: '\'' is one literal */
+	snprintf(t, sizeof(t), "SELECT '\\'' AS q; SET governance.token = '%.8s'\n'%s'; SELECT 1",
+			 token, token + 8);
+	hidden("lexed both ways when a backslash could matter", t);
+
 	/* text without tokens */
 	kept("a qualified name", "SELECT app.users.email FROM app.users");
 	kept("a plain statement", "UPDATE t SET v = 'a.b.c' WHERE id = 1");
@@ -240,6 +256,25 @@ main(void)
 	kept("unterminated literal", "SELECT 'abc.def");
 	kept("unterminated dollar quote", "SELECT $q$abc.def");
 	kept("lone backslash at the end", "SELECT E'a.b\\");
+
+	/*
+	 * Work is linear in the text: a quote before an unclosed comment, again
+	 * and again (4 MB of it), must not make every quote rescan the rest.
+	 */
+	{
+		size_t		reps = 4 * 1024 * 1024 / 3;
+		char	   *big = malloc(reps * 3 + 32);
+		char	   *r;
+
+		strcpy(big, "SELECT 1 AS x -- .\n");
+		for (size_t i = 0; i < reps; i++)
+			memcpy(big + 19 + 3 * i, "'/*", 3);
+		big[19 + 3 * reps] = '\0';
+		r = gov_redact_tokens(big);
+		check(r == NULL, "4 MB of quotes before unclosed comments, in linear time", "changed");
+		gov_redact_free(r);
+		free(big);
+	}
 
 	/* Out of memory: the text is never passed on as it was. */
 	snprintf(t, sizeof(t), "SET governance.token = '%s'", token);

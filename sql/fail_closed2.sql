@@ -182,6 +182,10 @@ SET ROLE fc2_mallory;
 -- the top-level event.
 -- Defence: the UPDATE is in the trail with its text and relation.
 RESET ROLE;
+CREATE SEQUENCE fc2_app.order_no;
+GRANT USAGE, UPDATE ON SEQUENCE fc2_app.order_no TO fc2_mallory;
+SELECT lo_create(424242) AS lo;
+GRANT SELECT, UPDATE ON LARGE OBJECT 424242 TO fc2_mallory;
 SET governance.audit_nested_max = 5;
 SET governance.audit_sync = on;
 SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
@@ -196,19 +200,23 @@ BEGIN
 	EXECUTE 'UPDATE fc2_app.victim SET v = v WHERE false';
 	EXECUTE 'CREATE TABLE fc2_agent.past_cap (a int)';
 	EXECUTE 'SHOW work_mem';
+	-- Variant (third round): a read whose functions change a sequence
+	-- and a large object: what it wrote to the WAL makes it a change.
+	EXECUTE 'SELECT setval(''fc2_app.order_no'', 1), lo_put(424242, 0, ''forged'')';
 END $$;
 RESET ROLE;
 SELECT event->>'command_tag' AS tag, event->>'statement' AS statement,
 	   event->'relations' AS relations, event->>'rows' AS rows
   FROM governance.audit_log
  WHERE seq > :mark AND (event->>'nested')::bool AND event->>'type' = 'statement'
-   AND event->>'command_tag' <> 'SELECT'
+   AND (event->>'command_tag' <> 'SELECT' OR event->>'statement' LIKE '%setval%')
  ORDER BY seq;
 SELECT event->'nested_unrecorded' AS nested_unrecorded,
 	   event->'nested_unrecorded_relations' AS unrecorded_relations
   FROM governance.audit_log
  WHERE seq > :mark AND NOT (event->>'nested')::bool AND event->>'command_tag' = 'DO';
 SELECT v FROM fc2_app.victim WHERE id = 7;
+SELECT lo_unlink(424242);
 RESET governance.audit_nested_max;
 SET ROLE fc2_mallory;
 

@@ -33,6 +33,7 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "commands/defrem.h"
@@ -68,6 +69,7 @@ typedef struct GovQueryState
 	TimestampTz start;
 	int			level;
 	SubTransactionId subxid;	/* where it started; dies with it */
+	XLogRecPtr	wal;			/* the transaction's WAL end when it started */
 	/* Labelled columns it hands the client, as "schema.table.column:label" */
 	const char **masked;
 	const char **clear;
@@ -153,15 +155,18 @@ gov_note_unrecorded_relations(PlannedStmt *pstmt)
 }
 
 /*
- * Did a plannable statement change rows?  A write that touched none, and
- * a read, changed nothing a later reader of the trail could miss.
+ * Did a plannable statement change anything?  Rows it wrote, and whatever
+ * it made the transaction write to the WAL: a function it called that
+ * changes a sequence (setval) or a large object (lo_put), say.  A write
+ * that touched nothing, and a read, changed nothing a later reader of the
+ * trail could miss.
  */
 static bool
-gov_query_changed(QueryDesc *queryDesc)
+gov_query_changed(QueryDesc *queryDesc, const GovQueryState *slot)
 {
 	PlannedStmt *pstmt = queryDesc->plannedstmt;
 
-	if (pstmt->hasModifyingCTE)
+	if (pstmt->hasModifyingCTE || XactLastRecEnd != slot->wal)
 		return true;
 	return pstmt->commandType != CMD_SELECT && queryDesc->estate != NULL &&
 		queryDesc->estate->es_processed > 0;
@@ -650,6 +655,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		slot->start = GetCurrentTimestamp();
 		slot->level = gov_nesting;
 		slot->subxid = GetCurrentSubTransactionId();
+		slot->wal = XactLastRecEnd;
 		gov_note_delivered(slot, queryDesc);
 	}
 }
@@ -752,7 +758,7 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 	GovQueryState *slot = gov_find_query(queryDesc);
 
 	if (slot != NULL && slot->level > 0 &&
-		!gov_nested_recordable(gov_query_changed(queryDesc)))
+		!gov_nested_recordable(gov_query_changed(queryDesc, slot)))
 	{
 		gov_note_unrecorded_relations(queryDesc->plannedstmt);
 		slot->query = NULL;

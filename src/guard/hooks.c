@@ -156,6 +156,41 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 }
 
 /*
+ * The same, decided on the query before it is planned: planning folds
+ * constants, and so calls IMMUTABLE functions, so an expired identity
+ * gets no query planned but this one.
+ */
+bool
+governance_query_only_sets_token(Query *q)
+{
+	ListCell   *lc;
+
+	if (q->commandType != CMD_SELECT || q->utilityStmt != NULL || q->rtable != NIL ||
+		q->hasSubLinks || q->cteList != NIL || q->setOperations != NULL ||
+		q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs ||
+		(q->jointree != NULL && (q->jointree->quals != NULL || q->jointree->fromlist != NIL)) ||
+		q->targetList == NIL)
+		return false;
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		FuncExpr   *f = (FuncExpr *) tle->expr;
+		Const	   *name;
+
+		if (!IsA(f, FuncExpr) || f->funcid != F_SET_CONFIG ||
+			list_length(f->args) != 3)
+			return false;
+		name = (Const *) linitial(f->args);
+		if (!gov_is_value(lsecond(f->args)) || !gov_is_value(lthird(f->args)))
+			return false;
+		if (!IsA(name, Const) || name->constisnull ||
+			!governance_names_token_setting(TextDatumGetCString(name->constvalue)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Statements PostgreSQL generates while running another (the sequence
  * behind a serial column, the index behind a constraint) were judged as
  * part of that statement.  What a user wrote inside another statement

@@ -43,6 +43,8 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "governance/governance.h"
+#include "governance/guard.h"
+#include "governance/identity.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
 #include "miscadmin.h"
@@ -1036,6 +1038,15 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 				 errmsg("a statement run inside a parallel worker cannot read tables under governance"),
 				 errdetail("Only the leader knows the identity that acts; a worker's own statements would be neither masked, judged nor recorded."),
 				 errhint("Mark the function that runs it PARALLEL RESTRICTED.")));
+
+	/*
+	 * An identity that may no longer act gets nothing planned but the
+	 * setting of a new token: planning folds constants, which runs the
+	 * IMMUTABLE functions a statement calls.
+	 */
+	if (!IsParallelWorker() && !governance_identity_usable() &&
+		!governance_query_only_sets_token(parse))
+		governance_identity_refuse();
 
 	/*
 	 * A plan that reads a labelled relation depends on who reads: it is

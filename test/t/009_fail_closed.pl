@@ -229,4 +229,38 @@ COMMIT;
 		'a transaction with a statement is still refused at commit after expiry');
 }
 
+# Attack (third round): after expiry, the one statement an expired
+# identity may still run -- set_config('governance.token', <value>) -- with
+# an IMMUTABLE function as its value: planning folds constants, so the
+# function ran (and changed a sequence) before the statement was judged.
+# Rule: an identity that may no longer act gets nothing planned but the
+# setting of a new token as constants or parameters.
+# Defence: refused with 28000 before planning; the sequence is unchanged.
+{
+	$node->safe_psql('postgres', q{
+		CREATE FUNCTION plan_time() RETURNS text LANGUAGE plpgsql IMMUTABLE
+		AS $$ BEGIN PERFORM setval('s', 777); RETURN ''; END $$;
+		GRANT EXECUTE ON FUNCTION plan_time() TO agent;
+		SELECT setval('s', 5);
+	});
+	my $s = $node->background_psql('postgres', on_error_stop => 0,
+		extra_params => [ '-U', 'agent' ]);
+	my $soon = mint_token('sub=alice', 'exp=+2');
+	$s->query_safe("SET governance.token = '$soon'");
+	sleep 3;
+	$s->{stderr} = '';
+	$s->query(q{SELECT set_config('governance.token', plan_time(), false)});
+	like($s->{stderr}, qr/ERROR:  governance identity is no longer valid: token has expired/,
+		'set_config with a function as its value is refused after expiry');
+	is($node->safe_psql('postgres', q{SELECT last_value FROM s}), '5',
+		'and the function never ran');
+	# Variant: constants still reset the identity after expiry.
+	$s->{stderr} = '';
+	$s->query(q{SELECT set_config('governance.token', '', false)});
+	is($s->{stderr}, '', 'set_config with constants still works after expiry');
+	is($s->query_safe(q{SELECT governance.whoami()->>'kind'}), 'role',
+		'and the session acts as its role');
+	$s->quit;
+}
+
 done_testing();

@@ -14,6 +14,7 @@
 
 extern void governance_guard_init(void);
 extern bool governance_utility_only_sets_token(Node *stmt);
+extern bool governance_query_only_sets_token(Query *q);
 
 /*
  * The decision on the statement judged last, for its audit event: subject

@@ -413,6 +413,52 @@ SELECT regexp_replace(event->>'statement', '[\x01]+', '<ctl>', 'g') AS statement
  WHERE seq > :mark AND event->>'command_tag' = 'UPDATE' ORDER BY seq;
 SET ROLE fc2_mallory;
 
+-- Attack (second round, F3): check('EXECUTE d(0)') judged the generic
+-- plan (allow) while EXECUTE ran a custom plan for 0, in which the only
+-- clause on the target folds away (deny).
+-- Rule: check() judges what EXECUTE may run -- the generic plan and, when
+-- its values can be computed without effects, the custom plan for them;
+-- the stricter answer wins.
+-- Defence: check() says deny, as running it does; other values allow.
+BEGIN;
+PREPARE fc2_d(int) AS DELETE FROM fc2_app.victim WHERE id = $1 OR $1 = 0;
+SELECT governance.check('EXECUTE fc2_d(0)')->>'decision' AS check_for_zero;
+SAVEPOINT s;
+EXECUTE fc2_d(0);
+ROLLBACK TO s;
+SELECT governance.check('EXECUTE fc2_d(3)')->>'decision' AS check_for_three;
+-- Variant: a value computed by a volatile function is not computed.
+SELECT governance.check('EXECUTE fc2_d(random()::int)')->>'decision' AS check_for_volatile;
+ROLLBACK;
+DEALLOCATE fc2_d;
+
+-- Attack (second round): a deferred constraint checked by SET
+-- CONSTRAINTS ... IMMEDIATE inside an exception block: the error the
+-- block reads was never scrubbed, as it is raised by a utility statement.
+-- Rule: row contents in an error are hidden where the statement ends,
+-- utility statements included.
+-- Defence: the detail the block reads shows no row contents.
+RESET ROLE;
+CREATE TABLE fc2_app.dk (id int UNIQUE DEFERRABLE INITIALLY DEFERRED, email text);
+INSERT INTO fc2_app.dk VALUES (1, 'amy@example.com'), (2, 'bob@example.com');
+SELECT governance.label_column('fc2_app.dk', 'email', 'email');
+GRANT SELECT, UPDATE ON fc2_app.dk TO fc2_mallory;
+SET ROLE fc2_mallory;
+CREATE FUNCTION fc2_agent.deferred_detail() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+	UPDATE fc2_app.dk SET id = 1 WHERE id = 2;
+	BEGIN
+		SET CONSTRAINTS ALL IMMEDIATE;
+	EXCEPTION WHEN unique_violation THEN
+		GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+	END;
+	RETURN d;
+END $$;
+BEGIN;
+SELECT fc2_agent.deferred_detail() AS caught_deferred_detail;
+ROLLBACK;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

@@ -423,6 +423,30 @@ gov_refuse_copy_pseudonyms(CopyStmt *copy)
 }
 
 static void
+gov_run_utility_scrubbed(PlannedStmt *pstmt, const char *queryString,
+						 bool readOnlyTree, ProcessUtilityContext context,
+						 ParamListInfo params, QueryEnvironment *queryEnv,
+						 DestReceiver *dest, QueryCompletion *qc)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		governance_mask_rethrow_scrubbed(cxt);
+	}
+	PG_END_TRY();
+}
+
+static void
 gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						bool readOnlyTree, ProcessUtilityContext context,
 						ParamListInfo params, QueryEnvironment *queryEnv,
@@ -494,12 +518,13 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	/*
+	 * Row contents in an error are hidden where the statement ends, for a
+	 * utility statement too: SET CONSTRAINTS ... IMMEDIATE or COMMIT runs
+	 * deferred constraint checks, whose errors an exception block may read.
+	 */
+	gov_run_utility_scrubbed(pstmt, queryString, readOnlyTree, context,
+							 params, queryEnv, dest, qc);
 
 	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
 	if (declared != NULL)

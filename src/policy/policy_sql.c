@@ -38,7 +38,14 @@
 #include "governance/policy.h"
 #include "governance/policy_rule.h"
 #include "lib/stringinfo.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/analyze.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -221,11 +228,11 @@ static List *gov_statement_actions(PlannedStmt *p, const char *sql, int depth);
 
 /* The actions of the plans of analysed, not yet rewritten queries. */
 static List *
-gov_query_actions(Query *query, const char *sql, int depth)
+gov_query_actions_with(Query *query, const char *sql, int depth, ParamListInfo params)
 {
 	List	   *actions = NIL;
 	List	   *plans = pg_plan_queries(QueryRewrite(copyObject(query)), sql,
-										CURSOR_OPT_PARALLEL_OK, NULL);
+										CURSOR_OPT_PARALLEL_OK, params);
 	ListCell   *lc;
 
 	foreach(lc, plans)
@@ -233,6 +240,58 @@ gov_query_actions(Query *query, const char *sql, int depth)
 							  gov_statement_actions(lfirst_node(PlannedStmt, lc),
 													sql, depth + 1));
 	return actions;
+}
+
+static List *
+gov_query_actions(Query *query, const char *sql, int depth)
+{
+	return gov_query_actions_with(query, sql, depth, NULL);
+}
+
+/*
+ * The values EXECUTE would bind, if computing them has no effect (no
+ * volatile function): a custom plan folds them as constants, and may drop
+ * the very clause that made the generic plan filtered.  NULL if they
+ * cannot be known without running something.
+ */
+static ParamListInfo
+gov_execute_params(ExecuteStmt *es, CachedPlanSource *src, const char *sql)
+{
+	ParseState *pstate;
+	ParamListInfo params;
+	EState	   *estate;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (src->num_params == 0 || list_length(es->params) != src->num_params)
+		return NULL;
+	pstate = make_parsestate(NULL);
+	pstate->p_sourcetext = sql;
+	params = makeParamList(src->num_params);
+	estate = CreateExecutorState();
+	foreach(lc, es->params)
+	{
+		Node	   *e = transformExpr(pstate, copyObject(lfirst(lc)), EXPR_KIND_EXECUTE_PARAMETER);
+		bool		isnull;
+
+		e = coerce_to_target_type(pstate, e, exprType(e), src->param_types[i], -1,
+								  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+		if (e == NULL || contain_volatile_functions(e))
+		{
+			FreeExecutorState(estate);
+			return NULL;
+		}
+		assign_expr_collations(pstate, e);
+		params->params[i].value =
+			ExecEvalExprSwitchContext(ExecPrepareExpr((Expr *) e, estate),
+									  GetPerTupleExprContext(estate), &isnull);
+		params->params[i].isnull = isnull;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = src->param_types[i];
+		i++;
+	}
+	/* The values live in the executor state's memory: keep it. */
+	return params;
 }
 
 /*
@@ -297,7 +356,17 @@ gov_statement_actions(PlannedStmt *p, const char *sql, int depth)
 														  src->param_types,
 														  src->num_params, NULL);
 
+			ParamListInfo params = gov_execute_params((ExecuteStmt *) stmt, src, sql);
+
+			/*
+			 * EXECUTE runs a custom plan for its values or the generic one,
+			 * as the plan cache chooses: both are judged, the stricter
+			 * answer wins.
+			 */
 			actions = list_concat(actions, gov_query_actions(query, sql, depth));
+			if (params != NULL)
+				actions = list_concat(actions,
+									  gov_query_actions_with(query, sql, depth, params));
 		}
 	}
 	return actions;

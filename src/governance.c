@@ -53,6 +53,7 @@ int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
 bool		governance_audit_sync = false;
 int			governance_audit_on_full = GOV_AUDIT_FULL_BLOCK;
 int			governance_audit_full_timeout = 10000;
+int			governance_audit_fair_share_window = 100;
 int			governance_audit_statement_max = 2048;
 int			governance_audit_nested_max = 1000;
 int			governance_audit_ring_size = 16384;
@@ -326,6 +327,15 @@ gov_define_settings(void)
 							NULL,
 							&governance_audit_full_timeout,
 							10000, 0, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_fair_share_window",
+							"The window over which an identity's share of the audit ring is measured.",
+							"An identity that appends more than an eighth of the ring within it, while the ring is over half full, waits for the ring to drain.",
+							&governance_audit_fair_share_window,
+							100, 1, 3600 * 1000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);

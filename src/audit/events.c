@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "governance/audit.h"
 #include "governance/audit_events.h"
 #include "governance/governance.h"
@@ -132,11 +133,33 @@ governance_audit_common_at(GovAuditRecord *r, const char *type,
 /* The last event this backend appended: reading the trail waits for it. */
 static uint64 gov_last_emitted = 0;
 
+/*
+ * Who appends, for the ring's fair share: the issuer and subject of the
+ * acting token, or the session's role.  Every session of one identity
+ * gets the same key.
+ */
+static uint32
+gov_actor_key(void)
+{
+	const GovIdentity *id = governance_current_identity();
+	const char *sub;
+	const char *iss;
+	uint32		key;
+
+	if (id == NULL || (sub = GovIdentityString(id, id->sub_off)) == NULL)
+		return hash_bytes_uint32((uint32) GetSessionUserId());
+	key = hash_bytes((const unsigned char *) sub, strlen(sub));
+	iss = GovIdentityString(id, id->iss_off);
+	if (iss != NULL)
+		key = hash_combine(key, hash_bytes((const unsigned char *) iss, strlen(iss)));
+	return key;
+}
+
 uint64
 governance_audit_emit(GovAuditRecord *r, int elevel)
 {
 	size_t		len = gov_audit_record_finish(r);
-	uint64		seq = governance_ring_append(r->data, len, elevel);
+	uint64		seq = governance_ring_append(r->data, len, elevel, gov_actor_key());
 
 	if (seq != 0)
 		gov_last_emitted = seq;

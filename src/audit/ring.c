@@ -100,12 +100,28 @@ typedef struct GovRecordHeader
 
 #define GOV_REC_HEADER MAXALIGN(sizeof(GovRecordHeader))
 
+/*
+ * What each actor appended recently, for the fair share: an actor is the
+ * subject a token names, or the database role when no token acts, hashed
+ * into one of these buckets, so that all the sessions of one identity
+ * share one budget.  (Two actors that share a bucket share a budget: a
+ * stricter share for both, never a looser one.)
+ */
+#define GOV_ACTOR_BUCKETS 256
+
+typedef struct GovActorBudget
+{
+	pg_atomic_uint64 bytes;		/* appended since start */
+	pg_atomic_uint64 start;		/* TimestampTz the window began */
+} GovActorBudget;
+
 typedef struct GovRingShared
 {
 	ConditionVariable space_cv; /* room was freed */
 	ConditionVariable durable_cv;	/* written_seq advanced */
 	Latch	   *worker_latch;
 	int			worker_pid;
+	GovActorBudget actors[GOV_ACTOR_BUCKETS];
 } GovRingShared;
 
 static GovRingControl *gov_ring = NULL;
@@ -256,6 +272,11 @@ governance_ring_shmem_init(void)
 		ConditionVariableInit(&gov_ring_shared->space_cv);
 		ConditionVariableInit(&gov_ring_shared->durable_cv);
 		gov_ring_shared->worker_latch = NULL;
+		for (int i = 0; i < GOV_ACTOR_BUCKETS; i++)
+		{
+			pg_atomic_init_u64(&gov_ring_shared->actors[i].bytes, 0);
+			pg_atomic_init_u64(&gov_ring_shared->actors[i].start, 0);
+		}
 	}
 	if (!IsUnderPostmaster)
 	{
@@ -312,32 +333,33 @@ gov_ring_reserve(size_t need, uint64 *pos_out, uint64 *seq_out, bool *busy)
 }
 
 /*
- * Fair share.  A session that has appended more than an eighth of the ring
- * in the last 100 ms, while the ring is over half full, waits until the
- * worker has drained it below half before appending more: the one that
- * fills the ring is the one that waits, and sessions that write at the
- * rate statements normally run keep appending until the ring is truly
- * full.  (Together with the caps on one event's size and on the nested
- * statements of one statement, this bounds what one identity's sessions
- * can cost the others.)
+ * Fair share.  An actor -- all the sessions of one identity together --
+ * that has appended more than an eighth of the ring in the last
+ * governance.audit_fair_share_window (100 ms),
+ * while the ring is over half full, waits until the worker has drained it
+ * below half before appending more: the one that fills the ring is the
+ * one that waits, however many sessions it opens, and identities that
+ * write at the rate statements normally run keep appending until the ring
+ * is truly full.  (Together with the caps on one event's size and on the
+ * nested statements of one statement, this bounds what one identity can
+ * cost the others.)
  */
-static uint64 gov_recent_bytes = 0;
-static TimestampTz gov_recent_start = 0;
-
 static void
-gov_ring_fair_share(size_t need, int elevel)
+gov_ring_fair_share(size_t need, int elevel, uint32 actor)
 {
+	GovActorBudget *b = &gov_ring_shared->actors[actor % GOV_ACTOR_BUCKETS];
 	TimestampTz now;
 	TimestampTz deadline;
+	uint64		start = pg_atomic_read_u64(&b->start);
 
-	gov_recent_bytes += need;
-	if (gov_recent_bytes <= gov_ring->size / 8)
+	if (pg_atomic_add_fetch_u64(&b->bytes, need) <= gov_ring->size / 8)
 		return;
 	now = GetCurrentTimestamp();
-	if (now - gov_recent_start > 100 * 1000)
+	if (now - (TimestampTz) start > (TimestampTz) governance_audit_fair_share_window * 1000)
 	{
-		gov_recent_start = now;
-		gov_recent_bytes = need;
+		/* A new window; a race between two sessions only resets it twice. */
+		if (pg_atomic_compare_exchange_u64(&b->start, &start, (uint64) now))
+			pg_atomic_write_u64(&b->bytes, need);
 		return;
 	}
 	if (elevel == LOG || governance_audit_on_full == GOV_AUDIT_FULL_DROP)
@@ -359,12 +381,11 @@ gov_ring_fair_share(size_t need, int elevel)
 									PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
-	gov_recent_start = GetCurrentTimestamp();
-	gov_recent_bytes = need;
+	/* Still over its share until the window ends: every session of it. */
 }
 
 uint64
-governance_ring_append(const char *rec, size_t len, int elevel)
+governance_ring_append(const char *rec, size_t len, int elevel, uint32 actor)
 {
 	size_t		need = MAXALIGN(GOV_REC_HEADER + len);
 	uint64		pos,
@@ -377,7 +398,7 @@ governance_ring_append(const char *rec, size_t len, int elevel)
 		return 0;
 	if (need > gov_ring->size / 4)
 		elog(ERROR, "audit record of %zu bytes is too large for the ring", len);
-	gov_ring_fair_share(need, elevel);
+	gov_ring_fair_share(need, elevel, actor);
 
 	while (!gov_ring_reserve(need, &pos, &seq, &busy))
 	{

@@ -232,6 +232,70 @@ ok(drained(), 'the worker catches up');
 $node->append_conf('postgresql.conf', "governance.audit_on_full = block\n");
 $node->reload;
 
+# 5b. The fair share belongs to an identity, not to a session.
+# Attack: one identity opens another session once its first is made to
+# wait, and goes on appending at full speed.
+# Rule: every session of one token subject (or, without a token, of one
+# role) draws on one budget.
+# Defence: the new session of the identity over its share waits too; a
+# session of another identity does not.
+$node->safe_psql('postgres', q{
+	CREATE ROLE agent LOGIN;
+	CREATE ROLE filler LOGIN IN ROLE governance_admin;
+	ALTER ROLE filler SET governance.audit_nested_max = 1000000;
+});
+$node->append_conf('postgresql.conf', qq(
+governance.audit_fair_share_window = '10min'
+governance.audit_full_timeout = '20ms'
+));
+$node->reload;
+$node->poll_query_until('postgres', q{SELECT current_setting('governance.audit_fair_share_window') = '10min'});
+ok(drained(), 'the ring is empty before the fair-share test');
+$wpid = worker_pid();
+kill 'STOP', $wpid;
+# Someone else fills the ring past half (a role of its own, without a
+# token; the counters are read by yet another role, whose share is intact).
+$node->safe_psql('postgres', q{
+	DO $$ BEGIN
+		WHILE (SELECT ring_used FROM governance.audit_stats()) < 520 * 1024 LOOP
+			EXECUTE 'SELECT 1 AS fill_marker';
+		END LOOP;
+	END $$}, extra_params => [ '-U', 'filler' ]);
+sub throttled
+{
+	return $node->safe_psql('postgres', 'SELECT throttled FROM governance.audit_stats()');
+}
+my $flood_token = mint_token('sub=flood');
+my $first = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+$first->query_safe("SET governance.token = '$flood_token'");
+my $t0 = throttled();
+# Twice an eighth of the ring (the first eighth opens the window) and
+# more, in events of about 2 kB.
+$first->query_safe(q{
+	DO $$ BEGIN FOR i IN 1..200 LOOP
+		EXECUTE 'SELECT 1 /* ' || repeat('f', 1500) || ' */';
+	END LOOP; END $$});
+my $t1 = throttled();
+ok($t1 > $t0, "the identity over its share waited ($t0 -> $t1)");
+my $second = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+$second->query_safe("SET governance.token = '$flood_token'");
+$second->query_safe(q{SELECT 2 AS second_session});
+my $t2 = throttled();
+ok($t2 > $t1, "its new session waits too ($t1 -> $t2)");
+my $bystander = $node->background_psql('postgres', extra_params => [ '-U', 'agent' ]);
+$bystander->query_safe("SET governance.token = '" . mint_token('sub=bystander') . "'");
+$bystander->query_safe(q{SELECT 3 AS bystander});
+
+is(throttled(), $t2, 'a session of another identity does not wait');
+$_->quit for ($first, $second, $bystander);
+kill 'CONT', $wpid;
+ok(drained(), 'the worker catches up after the fair-share test');
+$node->append_conf('postgresql.conf', qq(
+governance.audit_fair_share_window = '100ms'
+governance.audit_full_timeout = '2s'
+));
+$node->reload;
+
 # 6. Tampering is found at the right line, by SQL and by the command line.
 $verify = $node->safe_psql('postgres', 'SELECT ok, events > 0 FROM governance.verify_audit()');
 is($verify, 't|t', 'the untouched trail verifies');

@@ -50,7 +50,8 @@ extern void governance_ring_shmem_init(void);
  * that level (for callers that must not throw); with LOG it does not wait
  * at all (callers inside error reporting) and counts the event dropped.
  */
-extern uint64 governance_ring_append(const char *rec, size_t len, int elevel);
+extern uint64 governance_ring_append(const char *rec, size_t len, int elevel,
+									 uint32 actor);
 
 /* Wait until every event up to seq is durable in the sinks. */
 extern void governance_ring_wait_durable(uint64 seq);

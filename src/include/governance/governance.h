@@ -31,6 +31,7 @@ extern int	governance_audit_statement;
 extern bool governance_audit_sync;
 extern int	governance_audit_on_full;
 extern int	governance_audit_full_timeout;
+extern int	governance_audit_fair_share_window;
 extern int	governance_audit_statement_max;
 extern int	governance_audit_nested_max;
 extern int	governance_audit_ring_size;

@@ -523,14 +523,19 @@ static void
 gov_guard_xact_callback(XactEvent event, void *arg)
 {
 	/*
-	 * A transaction in which no statement ran (the one in which an idle
-	 * session reads the notifications sent to it) has nothing to make
-	 * durable: refusing it would end the session, which is reading the
-	 * client's next message.
+	 * The one transaction not refused: the one in which an idle session
+	 * reads the notifications sent to it.  No client statement is under
+	 * way, none of ours ran in it, and it has no transaction id: it makes
+	 * nothing durable, and refusing it would end the session, which is
+	 * reading the client's next message.  (A procedure's COMMIT happens
+	 * under its CALL, and whatever it changed took an id.)
 	 */
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
 	{
-		if (gov_xact_acted && !IsParallelWorker() && !governance_identity_usable())
+		bool		idle_read = !gov_xact_acted && debug_query_string == NULL &&
+			!TransactionIdIsValid(GetTopTransactionIdIfAny());
+
+		if (!idle_read && !IsParallelWorker() && !governance_identity_usable())
 			governance_identity_refuse();
 		return;
 	}

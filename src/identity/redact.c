@@ -892,6 +892,9 @@ gov_after_set_config(const char *t, size_t len, size_t pos, int level, GovSpans 
 			depth--;
 		else if (!gov_tok_punct(t, &tok, ':') && tok.kind != GOV_TK_WORD)
 			plain = false;
+		/* Literals of a computed name are searched like any (rule 2). */
+		if (tok.kind == GOV_TK_STRING)
+			gov_literal_spans(t, &tok, level, s);
 	}
 	if (plain && !gov_names_setting(t, &name))
 		return pos;

@@ -316,7 +316,7 @@ gov_pin_needed(Oid fn, bool *has_config, char *kind)
 	Form_pg_proc proc;
 	bool		result;
 
-	if (superuser_arg(GetOuterUserId()) || !governance_mask_state_masked_any())
+	if (!governance_mask_state_masked_any() || superuser_arg(GetOuterUserId()))
 		return false;
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	if (!HeapTupleIsValid(tup))
@@ -396,6 +396,13 @@ gov_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 		prev_fmgr_hook(event, flinfo, private);
 	if (event == FHET_START)
 	{
+		GovPin		pin;
+
+		/*
+		 * Counted only once started: a call refused here never reaches
+		 * the end or abort event that would uncount it.
+		 */
+		gov_pin_start(flinfo->fn_oid, &pin);
 		if (gov_pin_depth == gov_pin_size)
 		{
 			int			size = gov_pin_size ? 2 * gov_pin_size : 16;
@@ -405,7 +412,7 @@ gov_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 				repalloc(gov_pins, size * sizeof(GovPin));
 			gov_pin_size = size;
 		}
-		gov_pin_start(flinfo->fn_oid, &gov_pins[gov_pin_depth++]);
+		gov_pins[gov_pin_depth++] = pin;
 		return;
 	}
 	if (gov_pin_depth == 0)

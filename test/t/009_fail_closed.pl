@@ -263,4 +263,39 @@ COMMIT;
 	$s->quit;
 }
 
+# Attack (fourth round): a procedure started before expiry loops over
+# PL/pgSQL assignments (which pass no statement hook) and COMMIT: its
+# changes (setval here) became durable after the token expired, since a
+# transaction in which no statement of ours ran was not refused at commit.
+# Rule: only the transaction in which an idle session reads notifications
+# is let through -- no client statement under way, none of ours ran, no
+# transaction id; any other commit is checked against the clock.
+# Defence: the first COMMIT after expiry is refused; later values are not
+# kept.
+{
+	$node->safe_psql('postgres', q{
+		CREATE PROCEDURE commit_loop() LANGUAGE plpgsql AS $$
+		DECLARE x bigint; b boolean;
+		BEGIN
+			FOR i IN 1..6 LOOP
+				x := setval('s', 2000 + i);
+				COMMIT;
+				b := pg_sleep(1) IS NULL;
+			END LOOP;
+		END $$;
+		GRANT EXECUTE ON PROCEDURE commit_loop() TO agent;
+		SELECT setval('s', 1);
+	});
+	my ($o, $e) = ('', '');
+	my $soon = mint_token('sub=alice', 'exp=+3');
+	$node->psql('postgres', qq{
+SET governance.token = '$soon';
+CALL commit_loop();
+}, stdout => \$o, stderr => \$e, extra_params => [ '-U', 'agent' ]);
+	like($e, qr/ERROR:  governance identity is no longer valid: token has expired/,
+		'a procedure looping over COMMIT is stopped at the first commit after expiry');
+	my $last = $node->safe_psql('postgres', q{SELECT last_value FROM s});
+	ok($last > 2000 && $last < 2006, "only the values set before expiry were kept ($last)");
+}
+
 done_testing();

@@ -241,6 +241,14 @@ main(void)
 	hidden("set_config with a computed name", t);
 	snprintf(t, sizeof(t), "SELECT set_config('governance.' || 'token', 'abc.def', false)");
 	hidden_keeps("a computed name hides the value", t, "'<redacted>', false)");
+	/* fourth round: literals of a computed name are searched too */
+	escaped(e, "\\x65");
+	snprintf(t, sizeof(t),
+			 "SELECT set_config(split_part(E'governance.token %s', ' ', 1), split_part(E'governance.token %s', ' ', 2), false)",
+			 e, e);
+	hidden("set_config whose name is computed from a literal holding the token", t);
+	snprintf(t, sizeof(t), "SELECT set_config(new_value => E'%s', is_local => false)", e);
+	hidden("set_config in named notation", t);
 	snprintf(t, sizeof(t), "SELECT set_config('search_path', 'abc.def', false)");
 	kept("another setting's value is kept", t);
 	/* standard_conforming_strings off: '\'' is one literal */

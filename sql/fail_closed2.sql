@@ -224,11 +224,16 @@ SET ROLE fc2_mallory;
 -- unqualified; the masked identity puts its own schema before pg_catalog
 -- and its lower() receives every clear e-mail the trigger handles.
 -- Rule: while a masked identity acts, code someone else wrote resolves
--- names with the session's path minus every schema the identity can
--- create objects in, and pg_temp last.
+-- names with the path its owner's code is meant to run with (its own SET
+-- search_path, else its owner's default), never the session's, minus
+-- every schema the identity could have planted a name in, and pg_temp
+-- last.
 -- Defence: pg_catalog.lower() runs; the identity's function never sees a
--- value.
+-- value; the trigger writes where its owner meant.
 RESET ROLE;
+CREATE ROLE fc2_admin;
+ALTER ROLE fc2_admin SET search_path = fc2_app, public;
+GRANT USAGE ON SCHEMA fc2_app TO fc2_admin;
 GRANT UPDATE ON fc2_app.users TO fc2_mallory;
 CREATE TABLE fc2_app.users_log (email text);
 GRANT INSERT ON fc2_app.users_log TO fc2_mallory;
@@ -240,6 +245,7 @@ BEGIN
 	INSERT INTO users_log VALUES (NEW.email);
 	RETURN NEW;
 END $$;
+ALTER FUNCTION fc2_app.users_norm() OWNER TO fc2_admin;
 CREATE TRIGGER users_norm BEFORE UPDATE ON fc2_app.users
 	FOR EACH ROW EXECUTE FUNCTION fc2_app.users_norm();
 SET ROLE fc2_mallory;
@@ -306,11 +312,65 @@ SET ROLE fc2_mallory;
 RESET ROLE;
 CREATE PROCEDURE fc2_app.touch() LANGUAGE plpgsql AS $$
 BEGIN UPDATE fc2_app.users SET id = id WHERE id = 1; COMMIT; END $$;
+ALTER PROCEDURE fc2_app.touch() OWNER TO fc2_admin;
 SET ROLE fc2_mallory;
 SET search_path = fc2_agent, pg_catalog;
 CALL fc2_app.touch();
-SET search_path = fc2_app, pg_catalog, pg_temp;
+SET search_path = fc2_app, public, pg_temp;
 CALL fc2_app.touch();
+-- Attack (fourth round, A4): types are looked up in pg_temp too; with a
+-- session path of pg_temp alone, a domain of the identity's named like
+-- the one an administrator's trigger declares ran its CHECK on every clear
+-- value.
+-- Defence: the trigger's path is its owner's, where the real domain comes
+-- before pg_temp; the identity's check never sees a value.
+RESET ROLE;
+CREATE DOMAIN fc2_app.fc2_email_t AS text;
+CREATE FUNCTION fc2_app.users_typed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE e fc2_email_t;
+BEGIN e := NEW.email; RETURN NEW; END $$;
+ALTER FUNCTION fc2_app.users_typed() OWNER TO fc2_admin;
+CREATE TRIGGER users_typed BEFORE UPDATE ON fc2_app.users
+	FOR EACH ROW EXECUTE FUNCTION fc2_app.users_typed();
+SET ROLE fc2_mallory;
+CREATE FUNCTION fc2_agent.leak(text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO fc2_agent.seen VALUES ($1); RETURN true; END $$;
+CREATE DOMAIN pg_temp.fc2_email_t AS text CHECK (fc2_agent.leak(VALUE));
+SET search_path = pg_temp;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+RESET search_path;
+SELECT count(*) AS values_seen_by_temporary_domain FROM fc2_agent.seen;
+RESET ROLE;
+DROP TRIGGER users_typed ON fc2_app.users;
+-- Attack (fourth round, A1): inside one transaction, a temporary table
+-- made before the statement passed for one the call made itself.
+-- Rule: a temporary relation counts as the call's own only if its catalog
+-- row was written by this transaction at or after the command the call
+-- began in.
+-- Defence: refused (42501).
+CREATE SCHEMA fc2_sink;
+CREATE TABLE fc2_sink.audit_sink (email text);
+CREATE FUNCTION fc2_app.users_sink() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO audit_sink VALUES (NEW.email); RETURN NEW; END $$;
+ALTER FUNCTION fc2_app.users_sink() OWNER TO fc2_admin;
+CREATE TRIGGER users_sink BEFORE UPDATE ON fc2_app.users
+	FOR EACH ROW EXECUTE FUNCTION fc2_app.users_sink();
+SET ROLE fc2_mallory;
+BEGIN;
+CREATE TEMP TABLE audit_sink (email text);
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+ROLLBACK;
+BEGIN;
+CREATE TEMP TABLE audit_sink (email text);
+SAVEPOINT s;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+ROLLBACK TO s;
+SELECT count(*) AS values_in_temporary_sink FROM pg_temp.audit_sink;
+ROLLBACK;
+RESET ROLE;
+DROP TRIGGER users_sink ON fc2_app.users;
+DROP SCHEMA fc2_sink CASCADE;
+SET ROLE fc2_mallory;
 -- An error inside such code says which path it ran with.
 SET search_path = fc2_agent, fc2_app;
 \set VERBOSITY default
@@ -463,3 +523,4 @@ RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;
 DROP ROLE fc2_mallory;
+DROP ROLE fc2_admin;

@@ -14,17 +14,18 @@
  *
  * The rule: while a masked identity acts, a function in a language that
  * resolves names at run time (anything but C and internal), owned by a
- * role the identity is not a member of, runs with the search_path it
- * would have had, minus every schema the identity could have planted a
- * name in (it may create objects there, owns the schema, or owns an
- * object there), and with pg_temp last; and it touches no relation of the
- * session's temporary schema that it did not create itself.  The identity's roles are the role it acts as
- * and the session's user (unless a superuser).  A procedure, which could
- * end the transaction and the setting with it, is refused instead when
- * the path would change.  The function's own
- * SET search_path is filtered the same way.  The identity's own functions
- * keep its path: they see masked values only.  Superusers, and identities
- * that read nothing masked, are not affected.
+ * role the identity is not a member of, runs with the search_path its
+ * owner's code is meant to run with -- its own SET search_path, else what
+ * a session of its owner would start with -- never the session's, minus
+ * every schema the identity could have planted a name in (it may create
+ * objects there, owns the schema, or owns an object there), and with
+ * pg_temp last; and its statements touch no relation of the session's
+ * temporary schema that the call did not create itself.  The identity's
+ * roles are the role it acts as and the session's user (unless a
+ * superuser).  A procedure, which could end the transaction and the
+ * setting with it, is refused instead when the path would change.  The
+ * identity's own functions keep its path: they see masked values only.
+ * Superusers, and identities that read nothing masked, are not affected.
  *
  * src/mask/namepath.c
  *
@@ -41,6 +42,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
@@ -49,7 +51,9 @@
 #include "catalog/indexing.h"
 #include "governance/mask.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -62,25 +66,36 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-/* The last path filtered, for whom, and what it became. */
-static char *gov_path_in = NULL;
-static char *gov_path_out = NULL;
-static Oid	gov_path_session = InvalidOid;
-static Oid	gov_path_outer = InvalidOid;
+/*
+ * The paths pinned calls run with, one per owner of code, for the roles
+ * and the transaction they were computed in (settings of roles and
+ * databases are read once per transaction).
+ */
+#define GOV_PATH_CACHE 8
 
-static bool gov_path_valid = false;
-static Oid	gov_path_temp = InvalidOid;
+typedef struct GovPathEntry
+{
+	Oid			owner;
+	char	   *own;			/* the function's own SET search_path, or NULL */
+	Oid			session;
+	Oid			outer;
+	LocalTransactionId lxid;
+	char	   *path;			/* in TopMemoryContext */
+} GovPathEntry;
+
+static GovPathEntry gov_paths[GOV_PATH_CACHE];
+static int	gov_npaths = 0;
 
 static void
 gov_path_forget(Datum arg, int cacheid, uint32 hashvalue)
 {
-	gov_path_valid = false;
-	if (gov_path_in != NULL)
-		pfree(gov_path_in);
-	gov_path_in = NULL;
-	if (gov_path_out != NULL)
-		pfree(gov_path_out);
-	gov_path_out = NULL;
+	for (int i = 0; i < gov_npaths; i++)
+	{
+		pfree(gov_paths[i].path);
+		if (gov_paths[i].own != NULL)
+			pfree(gov_paths[i].own);
+	}
+	gov_npaths = 0;
 }
 
 /*
@@ -186,27 +201,76 @@ governance_identity_owns(Oid owner)
 }
 
 /*
- * The search_path path with the schemas a masked identity could plant a
- * name in removed, and pg_temp last if the session has a temporary
- * schema; palloc'd in TopMemoryContext.  NULL if that changes nothing.
+ * The search_path an owner's code is meant to run with: what a session of
+ * the owner would start with in this database (ALTER ROLE ... IN DATABASE
+ * SET, ALTER ROLE ... SET, ALTER DATABASE ... SET), else the server's
+ * default, "$user", public.  Never the session's own path: the acting
+ * identity chooses that, and with it which schemas the code finds names
+ * in (a path of pg_temp alone leaves it nothing but the identity's).
  */
 static char *
-gov_filtered_path(const char *path)
+gov_owner_path(Oid owner)
 {
-	char	   *raw = pstrdup(path);
+	static const Oid pairs[3][2] = {{1, 1}, {0, 1}, {1, 0}};
+	Relation	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	char	   *found = NULL;
+
+	for (int k = 0; k < 3 && found == NULL; k++)
+	{
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key[0], Anum_pg_db_role_setting_setdatabase, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(pairs[k][0] ? MyDatabaseId : InvalidOid));
+		ScanKeyInit(&key[1], Anum_pg_db_role_setting_setrole, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(pairs[k][1] ? owner : InvalidOid));
+		scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, NULL, 2, key);
+		if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
+										 RelationGetDescr(rel), &isnull);
+
+			if (!isnull)
+			{
+				ArrayType  *a = DatumGetArrayTypeP(d);
+				Datum	   *items;
+				int			n;
+
+				deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+				for (int i = 0; i < n && found == NULL; i++)
+				{
+					char	   *item = TextDatumGetCString(items[i]);
+
+					if (pg_strncasecmp(item, "search_path=", 12) == 0)
+						found = pstrdup(item + 12);
+				}
+			}
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return found != NULL ? found : pstrdup("\"$user\", public");
+}
+
+/*
+ * The owner's path with the schemas a masked identity could have planted a
+ * name in removed, and pg_temp last; palloc'd in TopMemoryContext.
+ */
+static char *
+gov_filtered_path(Oid owner, const char *own)
+{
+	char	   *raw = own != NULL ? pstrdup(own) : gov_owner_path(owner);
 	List	   *names;
 	ListCell   *lc;
 	StringInfoData out;
-	Oid			temp,
-				temp_toast;
-	bool		changed = false,
-				temp_last = false;
 	List	   *owned = gov_owned_object_schemas(GetOuterUserId(), NIL);
 
 	if (gov_session_user_counts())
 		owned = gov_owned_object_schemas(GetSessionUserId(), owned);
-	GetTempNamespaceState(&temp, &temp_toast);
 	initStringInfo(&out);
+	/* A path that cannot be read: pg_catalog alone. */
 	if (SplitIdentifierString(raw, ',', &names))
 	{
 		foreach(lc, names)
@@ -214,69 +278,72 @@ gov_filtered_path(const char *path)
 			const char *name = (const char *) lfirst(lc);
 			Oid			nsp;
 
-			temp_last = strcmp(name, "pg_temp") == 0;
 			if (strcmp(name, "$user") == 0)
-				name = GetUserNameFromId(GetUserId(), true);
-			if (name == NULL || temp_last)
+				name = GetUserNameFromId(owner, true);
+			if (name == NULL || strcmp(name, "pg_temp") == 0)
 				continue;
 			nsp = get_namespace_oid(name, true);
 			if (!OidIsValid(nsp) || isAnyTempNamespace(nsp))
 				continue;
 			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_planted(nsp, owned))
-			{
-				changed = true;
 				continue;
-			}
 			if (out.len > 0)
 				appendStringInfoString(&out, ", ");
 			appendStringInfoString(&out, quote_identifier(name));
 		}
 	}
-	else
-		changed = true;			/* cannot be read: search pg_catalog alone */
-	/* A temporary schema is searched first for relations unless listed. */
-	if (OidIsValid(temp) && !temp_last)
-		changed = true;
-	pfree(raw);
-	if (!changed)
-	{
-		pfree(out.data);
-		return NULL;
-	}
 	if (out.len > 0)
 		appendStringInfoString(&out, ", ");
 	appendStringInfoString(&out, "pg_temp");
+	pfree(raw);
 	return MemoryContextStrdup(TopMemoryContext, out.data);
 }
 
 /*
- * The path a pinned function runs with, or NULL if it is the session's;
- * computed once per path, temporary schema and roles.
+ * The path code of this owner runs with (own: the function's own SET
+ * search_path, if it has one), computed once per transaction.
  */
-
 static const char *
-gov_pinned_path(void)
+gov_pinned_path(Oid owner, const char *own)
 {
-	Oid			temp,
-				temp_toast;
+	GovPathEntry *e = NULL;
 
-	GetTempNamespaceState(&temp, &temp_toast);
-	if (!gov_path_valid || gov_path_in == NULL ||
-		strcmp(gov_path_in, namespace_search_path) != 0 ||
-		gov_path_session != GetSessionUserId() || gov_path_outer != GetOuterUserId() ||
-		gov_path_temp != temp)
-	{
-		char	   *out = gov_filtered_path(namespace_search_path);
-
+	for (int i = 0; i < gov_npaths; i++)
+		if (gov_paths[i].owner == owner && gov_paths[i].session == GetSessionUserId() &&
+			gov_paths[i].outer == GetOuterUserId() && gov_paths[i].lxid == MyProc->lxid &&
+			(own == NULL ? gov_paths[i].own == NULL :
+			 gov_paths[i].own != NULL && strcmp(gov_paths[i].own, own) == 0))
+			return gov_paths[i].path;
+	if (gov_npaths == GOV_PATH_CACHE)
 		gov_path_forget(0, 0, 0);
-		gov_path_in = MemoryContextStrdup(TopMemoryContext, namespace_search_path);
-		gov_path_out = out;
-		gov_path_session = GetSessionUserId();
-		gov_path_outer = GetOuterUserId();
-		gov_path_temp = temp;
-		gov_path_valid = true;
-	}
-	return gov_path_out;
+	e = &gov_paths[gov_npaths];
+	e->path = gov_filtered_path(owner, own);
+	e->own = own != NULL ? MemoryContextStrdup(TopMemoryContext, own) : NULL;
+	e->owner = owner;
+	e->session = GetSessionUserId();
+	e->outer = GetOuterUserId();
+	e->lxid = MyProc->lxid;
+	gov_npaths++;
+	return e->path;
+}
+
+/* Does a function's SET clause (proconfig) set search_path? */
+static bool
+gov_sets_search_path(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig, &isnull);
+	Datum	   *items;
+	int			n;
+	bool		found = false;
+
+	if (isnull)
+		return false;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+					  &items, NULL, &n);
+	for (int i = 0; i < n && !found; i++)
+		found = pg_strncasecmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0;
+	return found;
 }
 
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
@@ -293,7 +360,7 @@ typedef struct GovPin
 	int			level;
 	ErrorContextCallback *context;
 	bool		foreign;		/* code another role wrote */
-	SubTransactionId since;		/* where the call began */
+	CommandId	since_cid;		/* the command the call began in */
 } GovPin;
 
 static GovPin *gov_pins = NULL;
@@ -308,9 +375,9 @@ gov_pin_context(void *arg)
 			   (const char *) arg);
 }
 
-/* Does fn run with the pinned path?  Also tells its kind. */
+/* Does fn run with the pinned path?  Also tells its kind and owner. */
 static bool
-gov_pin_needed(Oid fn, bool *has_config, char *kind)
+gov_pin_needed(Oid fn, bool *has_config, char *kind, Oid *owner, bool *own_path)
 {
 	HeapTuple	tup;
 	Form_pg_proc proc;
@@ -326,8 +393,12 @@ gov_pin_needed(Oid fn, bool *has_config, char *kind)
 		!governance_identity_owns(proc->proowner);
 	if (has_config != NULL)
 		*has_config = !heap_attisnull(tup, Anum_pg_proc_proconfig, NULL);
+	if (own_path != NULL)
+		*own_path = result && gov_sets_search_path(tup);
 	if (kind != NULL)
 		*kind = proc->prokind;
+	if (owner != NULL)
+		*owner = proc->proowner;
 	ReleaseSysCache(tup);
 	return result;
 }
@@ -337,7 +408,7 @@ gov_needs_fmgr_hook(Oid fn)
 {
 	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
 		return true;
-	return gov_pin_needed(fn, NULL, NULL);
+	return gov_pin_needed(fn, NULL, NULL, NULL, NULL);
 }
 
 /* Pin the path for this call, if it needs it. */
@@ -346,16 +417,19 @@ gov_pin_start(Oid fn, GovPin *pin)
 {
 	bool		has_config = false;
 	char		kind = PROKIND_FUNCTION;
+	Oid			owner = InvalidOid;
+	bool		own_path = false;
 	const char *path;
 
 	pin->level = 0;
 	pin->context = NULL;
-	pin->since = GetCurrentSubTransactionId();
-	pin->foreign = gov_pin_needed(fn, &has_config, &kind);
+	pin->since_cid = GetCurrentCommandId(false);
+	pin->foreign = gov_pin_needed(fn, &has_config, &kind, &owner, &own_path);
 	if (!pin->foreign)
 		return;
-	path = gov_pinned_path();
-	if (path == NULL)
+	/* Its own SET clause is in force already (applied before this hook). */
+	path = gov_pinned_path(owner, own_path ? namespace_search_path : NULL);
+	if (strcmp(path, namespace_search_path) == 0)
 		return;
 
 	/*
@@ -458,17 +532,22 @@ governance_foreign_code_check(PlannedStmt *pstmt)
 	foreach(lc, pstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		Relation	rel;
-		SubTransactionId created;
+		HeapTuple	tup;
+		bool		inside;
 
 		if (rte->rtekind != RTE_RELATION || !isTempNamespace(get_rel_namespace(rte->relid)))
 			continue;
-		rel = RelationIdGetRelation(rte->relid);
-		if (!RelationIsValid(rel))
+		/*
+		 * Made inside the call: its catalog row was written by this
+		 * transaction at or after the command the call began in.
+		 */
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+		if (!HeapTupleIsValid(tup))
 			continue;
-		created = rel->rd_createSubid;
-		RelationClose(rel);
-		if (created == InvalidSubTransactionId || created < pin->since)
+		inside = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) &&
+			HeapTupleHeaderGetCmin(tup->t_data) >= pin->since_cid;
+		ReleaseSysCache(tup);
+		if (!inside)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("code another role wrote may not use temporary table \"%s\" of a masked identity",

@@ -519,6 +519,28 @@ BEGIN;
 SELECT fc2_agent.deferred_detail() AS caught_deferred_detail;
 ROLLBACK;
 
+-- Attack (fourth round, A3): filler made of short tokens (1, 1, 1, ...)
+-- was not shortened, so keeping head and tail cut out the middle, where
+-- the statement's action was.
+-- Rule: a run of tokens repeating one shape keeps its first two
+-- repetitions and its last token.
+-- Defence: the middle of each statement is in the trail.
+RESET ROLE;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc2_mallory;
+SELECT 'SELECT 1 AS one FROM (SELECT ARRAY[' || repeat('1,', 1500) || '1] AS a, upper(''a3-middle'') AS b, ARRAY[' || repeat('1,', 1500) || '1] AS c) s' AS q \gset
+:q;
+SELECT 'SELECT count(*) FROM fc2_app.victim WHERE id IN (' || repeat('1000, ', 1500) || '1000) OR v = ''a3-cond'' OR id = ANY (ARRAY[' || repeat('1000 + 1, ', 1500) || '1])' AS q \gset
+:q;
+RESET ROLE;
+SELECT left(event->>'statement', 60) AS head,
+	   event->>'statement' LIKE '%a3-middle%' OR event->>'statement' LIKE '%a3-cond%' AS middle_kept,
+	   octet_length(event->>'statement') < 400 AS abridged
+  FROM governance.audit_log
+ WHERE seq > :mark AND event->>'command_tag' = 'SELECT' AND (event->>'statement_length')::int > 5000
+ ORDER BY seq;
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

@@ -99,19 +99,45 @@ governance_normalize_statement(const char *text, int len)
  * Abridging: a statement too long for the trail is shortened where its
  * bulk cannot be what it does -- long literals and long runs of comments,
  * blanks or control bytes between tokens keep their first and last bytes
- * around an ellipsis -- so that a leading comment cannot push the
- * statement itself past the cap.
+ * around an ellipsis, and a run of tokens that repeats one shape (1, 1,
+ * 1, ... or x = x AND x = x AND ...) keeps its first two repetitions and
+ * its last token -- so that filler cannot push the statement itself past
+ * the cap.
  */
 #define GOV_LONG_TOKEN 64
 #define GOV_LONG_GAP 24
+#define GOV_MAX_PERIOD 8
+
+typedef struct GovAbridgeToken
+{
+	int			kind;			/* the lexer's token code */
+	int			start;
+	int			end;
+} GovAbridgeToken;
 
 typedef struct GovAbridge
 {
-	const char *text;
-	int			len;
-	int			done;			/* bytes of text already copied */
-	StringInfoData out;
+	GovAbridgeToken *toks;
+	int			n;
+	int			size;
 } GovAbridge;
+
+static void
+gov_abridge_token(int tok, core_YYSTYPE *val, int location,
+				  const char *scanbuf, void *arg)
+{
+	GovAbridge *a = arg;
+
+	if (a->n == a->size)
+	{
+		a->size *= 2;
+		a->toks = repalloc(a->toks, a->size * sizeof(GovAbridgeToken));
+	}
+	a->toks[a->n].kind = tok;
+	a->toks[a->n].start = location;
+	a->toks[a->n].end = location + strlen(scanbuf + location);
+	a->n++;
+}
 
 /* A cut point at or before pos that does not split a character. */
 static int
@@ -124,44 +150,83 @@ gov_char_start(const char *text, int pos)
 
 /* Copy text[from, to), keeping head and tail bytes of it if longer than max. */
 static void
-gov_abridge_span(GovAbridge *a, int from, int to, int max, int head, int tail)
+gov_abridge_span(StringInfo out, const char *text, int from, int to, int max,
+				 int head, int tail)
 {
 	if (to - from <= max)
 	{
-		appendBinaryStringInfo(&a->out, a->text + from, to - from);
+		appendBinaryStringInfo(out, text + from, to - from);
 		return;
 	}
-	head = gov_char_start(a->text, from + head) - from;
-	tail = to - gov_char_start(a->text, to - tail);
-	appendBinaryStringInfo(&a->out, a->text + from, head);
-	appendStringInfoString(&a->out, "…");
-	appendBinaryStringInfo(&a->out, a->text + to - tail, tail);
+	head = gov_char_start(text, from + head) - from;
+	tail = to - gov_char_start(text, to - tail);
+	appendBinaryStringInfo(out, text + from, head);
+	appendStringInfoString(out, "…");
+	appendBinaryStringInfo(out, text + to - tail, tail);
 }
 
+/*
+ * Mark the tokens dropped from runs that repeat a shape: where the kinds
+ * of tokens i-p and i agree for at least four periods in a row, the run
+ * keeps its first two periods and its last token.
+ */
 static void
-gov_abridge_token(int tok, core_YYSTYPE *val, int location,
-				  const char *scanbuf, void *arg)
+gov_abridge_repeats(const GovAbridge *a, bool *drop)
 {
-	GovAbridge *a = arg;
-	int			end = location + strlen(scanbuf + location);
+	for (int p = 1; p <= GOV_MAX_PERIOD; p++)
+	{
+		int			i = p;
 
-	/* What lies between the last token and this one: blanks, comments. */
-	gov_abridge_span(a, a->done, location, GOV_LONG_GAP, 8, 8);
-	gov_abridge_span(a, location, end, GOV_LONG_TOKEN, 24, 8);
-	a->done = end;
+		while (i < a->n)
+		{
+			int			j = i;
+
+			while (j < a->n && a->toks[j].kind == a->toks[j - p].kind)
+				j++;
+			/* tokens i-p .. j-1 repeat with period p */
+			if (j - (i - p) >= 4 * p)
+				for (int k = i + p; k < j - 1; k++)
+					drop[k] = true;
+			i = j + 1;
+		}
+	}
 }
 
 char *
 governance_abridge_statement(const char *text, int len)
 {
 	GovAbridge	a;
+	StringInfoData out;
+	bool	   *drop;
+	int			done = 0;
 
-	a.text = text;
-	a.len = len;
-	a.done = 0;
-	initStringInfo(&a.out);
+	a.size = 64;
+	a.n = 0;
+	a.toks = palloc(a.size * sizeof(GovAbridgeToken));
 	if (!governance_lex(text, len, gov_abridge_token, &a))
 		return NULL;
-	gov_abridge_span(&a, a.done, len, GOV_LONG_GAP, 8, 8);
-	return a.out.data;
+	drop = palloc0(Max(a.n, 1) * sizeof(bool));
+	gov_abridge_repeats(&a, drop);
+	initStringInfo(&out);
+	for (int i = 0; i < a.n; i++)
+	{
+		if (drop[i])
+		{
+			/* One ellipsis for a dropped stretch, its blanks included. */
+			if (i == 0 || !drop[i - 1])
+				appendStringInfoString(&out, " … ");
+			done = a.toks[i].end;
+			continue;
+		}
+		/* What lies between the last token and this one: blanks, comments. */
+		if (i > 0 && drop[i - 1])
+			done = a.toks[i].start;
+		gov_abridge_span(&out, text, done, a.toks[i].start, GOV_LONG_GAP, 8, 8);
+		gov_abridge_span(&out, text, a.toks[i].start, a.toks[i].end, GOV_LONG_TOKEN, 24, 8);
+		done = a.toks[i].end;
+	}
+	gov_abridge_span(&out, text, done, len, GOV_LONG_GAP, 8, 8);
+	pfree(drop);
+	pfree(a.toks);
+	return out.data;
 }

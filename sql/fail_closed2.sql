@@ -271,13 +271,17 @@ RESET search_path;
 -- Attack (third round, N6): the session's path holds pg_temp alone; the
 -- trigger's table is found nowhere else, so the temporary table of the
 -- identity's receives its clear values.
--- Rule: code another role wrote touches no relation of the session's
--- temporary schema that the call did not create itself.
--- Defence: refused (42501); nothing reaches the temporary table.
+-- Rule (fifth round): code another role wrote does not run while the
+-- identity has temporary tables or types, which are looked up wherever
+-- pg_temp stands; DISCARD TEMP lifts it.
+-- Defence: refused (42501); nothing reaches the temporary table; after
+-- DISCARD TEMP the trigger runs and writes where its owner meant.
 SET search_path = pg_temp;
 UPDATE fc2_app.users SET id = id WHERE id = 1;
 SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
 RESET search_path;
+DISCARD TEMP;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
 -- Attack (third round, N1): the identity revokes its own right to create
 -- objects in its schema, so the schema looks safe, and its lower() runs.
 -- Rule: a schema the identity owns, or holds objects in, is one it could
@@ -340,13 +344,30 @@ SET search_path = pg_temp;
 UPDATE fc2_app.users SET id = id WHERE id = 1;
 RESET search_path;
 SELECT count(*) AS values_seen_by_temporary_domain FROM fc2_agent.seen;
+-- Variant (fifth round): the schema holding the real domain is one the
+-- identity can create in, so it is left out of the path and pg_temp's
+-- domain is the only one found: refused while the temporary domain
+-- exists; once discarded, the triggers find neither the table nor the
+-- domain of a schema the identity can create in, and fail -- the
+-- identity's check never runs.
+RESET ROLE;
+GRANT CREATE ON SCHEMA fc2_app TO fc2_mallory;
+SET ROLE fc2_mallory;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+DISCARD TEMP;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_seen_by_temporary_domain FROM fc2_agent.seen;
+RESET ROLE;
+REVOKE CREATE ON SCHEMA fc2_app FROM fc2_mallory;
+SET ROLE fc2_mallory;
 RESET ROLE;
 DROP TRIGGER users_typed ON fc2_app.users;
 -- Attack (fourth round, A1): inside one transaction, a temporary table
 -- made before the statement passed for one the call made itself.
--- Rule: a temporary relation counts as the call's own only if its catalog
--- row was written by this transaction at or after the command the call
--- began in.
+-- Rule: code another role wrote does not run while the identity has
+-- temporary tables or types (and a temporary relation such code uses
+-- must have been made during the call: its catalog row written by this
+-- transaction at or after the command the call began in).
 -- Defence: refused (42501).
 CREATE SCHEMA fc2_sink;
 CREATE TABLE fc2_sink.audit_sink (email text);
@@ -367,6 +388,7 @@ UPDATE fc2_app.users SET id = id WHERE id = 1;
 ROLLBACK TO s;
 SELECT count(*) AS values_in_temporary_sink FROM pg_temp.audit_sink;
 ROLLBACK;
+DISCARD TEMP;
 RESET ROLE;
 DROP TRIGGER users_sink ON fc2_app.users;
 DROP SCHEMA fc2_sink CASCADE;
@@ -532,9 +554,13 @@ SELECT 'SELECT 1 AS one FROM (SELECT ARRAY[' || repeat('1,', 1500) || '1] AS a, 
 :q;
 SELECT 'SELECT count(*) FROM fc2_app.victim WHERE id IN (' || repeat('1000, ', 1500) || '1000) OR v = ''a3-cond'' OR id = ANY (ARRAY[' || repeat('1000 + 1, ', 1500) || '1])' AS q \gset
 :q;
+-- Variant (fifth round): a different token of the same kind in the run.
+SELECT 'SELECT count(*) FROM fc2_app.victim WHERE id IN (' || repeat('0, ', 900) || '1313, ' || repeat('0, ', 900) || '0) AND abs(1) = 1' AS q \gset
+:q;
 RESET ROLE;
 SELECT left(event->>'statement', 60) AS head,
-	   event->>'statement' LIKE '%a3-middle%' OR event->>'statement' LIKE '%a3-cond%' AS middle_kept,
+	   event->>'statement' LIKE '%a3-middle%' OR event->>'statement' LIKE '%a3-cond%' OR
+	   event->>'statement' LIKE '%1313%' AS middle_kept,
 	   octet_length(event->>'statement') < 400 AS abridged
   FROM governance.audit_log
  WHERE seq > :mark AND event->>'command_tag' = 'SELECT' AND (event->>'statement_length')::int > 5000

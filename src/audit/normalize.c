@@ -99,10 +99,10 @@ governance_normalize_statement(const char *text, int len)
  * Abridging: a statement too long for the trail is shortened where its
  * bulk cannot be what it does -- long literals and long runs of comments,
  * blanks or control bytes between tokens keep their first and last bytes
- * around an ellipsis, and a run of tokens that repeats one shape (1, 1,
- * 1, ... or x = x AND x = x AND ...) keeps its first two repetitions and
- * its last token -- so that filler cannot push the statement itself past
- * the cap.
+ * around an ellipsis, and a run of tokens that repeats itself word for
+ * word (1, 1, 1, ... or x = x AND x = x AND ...) keeps its first two
+ * repetitions and its last token -- so that filler cannot push the
+ * statement itself past the cap.
  */
 #define GOV_LONG_TOKEN 64
 #define GOV_LONG_GAP 24
@@ -166,12 +166,20 @@ gov_abridge_span(StringInfo out, const char *text, int from, int to, int max,
 }
 
 /*
- * Mark the tokens dropped from runs that repeat a shape: where the kinds
- * of tokens i-p and i agree for at least four periods in a row, the run
+ * Mark the tokens dropped from runs that repeat themselves: where tokens
+ * i-p and i are the same text for at least four periods in a row, the run
  * keeps its first two periods and its last token.
  */
+/* The same token, to the byte: 13 is not 0, lo_unlink is not abs. */
+static bool
+gov_same_token(const char *text, const GovAbridgeToken *x, const GovAbridgeToken *y)
+{
+	return x->kind == y->kind && x->end - x->start == y->end - y->start &&
+		memcmp(text + x->start, text + y->start, x->end - x->start) == 0;
+}
+
 static void
-gov_abridge_repeats(const GovAbridge *a, bool *drop)
+gov_abridge_repeats(const char *text, const GovAbridge *a, bool *drop)
 {
 	for (int p = 1; p <= GOV_MAX_PERIOD; p++)
 	{
@@ -181,7 +189,7 @@ gov_abridge_repeats(const GovAbridge *a, bool *drop)
 		{
 			int			j = i;
 
-			while (j < a->n && a->toks[j].kind == a->toks[j - p].kind)
+			while (j < a->n && gov_same_token(text, &a->toks[j], &a->toks[j - p]))
 				j++;
 			/* tokens i-p .. j-1 repeat with period p */
 			if (j - (i - p) >= 4 * p)
@@ -206,7 +214,7 @@ governance_abridge_statement(const char *text, int len)
 	if (!governance_lex(text, len, gov_abridge_token, &a))
 		return NULL;
 	drop = palloc0(Max(a.n, 1) * sizeof(bool));
-	gov_abridge_repeats(&a, drop);
+	gov_abridge_repeats(text, &a, drop);
 	initStringInfo(&out);
 	for (int i = 0; i < a.n; i++)
 	{

@@ -710,6 +710,15 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 		n = gov_decode_literal(t, tok, gov_plain_backslash, value, map);
 		if (depth < GOV_LITERAL_DEPTH)
 			gov_find_spans(value, n, depth + 1, &inner);
+		else if (memchr(value, '\'', n) != NULL || memchr(value, '$', n) != NULL ||
+				 memchr(value, '\\', n) != NULL || memchr(value, '&', n) != NULL)
+		{
+			/*
+			 * Deeper than we decode, and its value could still hold a
+			 * literal or an escape: hidden whole rather than passed on.
+			 */
+			gov_span_add(&inner, 0, n);
+		}
 		else
 			gov_find_runs(value, n, &inner);
 		if (inner.failed)

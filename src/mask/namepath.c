@@ -38,6 +38,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/dependency.h"
@@ -63,6 +64,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
@@ -348,6 +350,65 @@ gov_sets_search_path(HeapTuple proctup)
 
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
+static object_access_hook_type prev_object_access = NULL;
+
+/*
+ * Has the session made temporary relations or types since it last
+ * discarded them?  Names of relations and types are looked up in pg_temp
+ * wherever it stands in the path (a table, a domain, a table's row type):
+ * one the identity made, named like one the code means -- or like one the
+ * code's path lacks -- would receive the values the code handles.
+ */
+static bool gov_temp_objects = false;
+
+/* The namespace of a relation or type just made, read past the catalog
+ * snapshot (its row is not visible to it yet). */
+static Oid
+gov_new_object_namespace(Oid classId, Oid objectId)
+{
+	Relation	rel = table_open(classId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, classId == RelationRelationId ? Anum_pg_class_oid : Anum_pg_type_oid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, classId == RelationRelationId ? ClassOidIndexId : TypeOidIndexId,
+							  true, SnapshotSelf, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		nsp = classId == RelationRelationId ?
+			((Form_pg_class) GETSTRUCT(tup))->relnamespace :
+			((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return nsp;
+}
+
+static void
+gov_namepath_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+						   int subId, void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+	if (access == OAT_POST_CREATE && subId == 0 && !gov_temp_objects &&
+		(classId == RelationRelationId || classId == TypeRelationId))
+	{
+		Oid			temp,
+					temp_toast;
+
+		GetTempNamespaceState(&temp, &temp_toast);
+		if (OidIsValid(temp) &&
+			isTempOrTempToastNamespace(gov_new_object_namespace(classId, objectId)))
+			gov_temp_objects = true;
+	}
+}
+
+void
+governance_temp_objects_discarded(void)
+{
+	gov_temp_objects = false;
+}
 
 /*
  * What each call through the hook opened, innermost last (calls nest, and
@@ -427,6 +488,13 @@ gov_pin_start(Oid fn, GovPin *pin)
 	pin->foreign = gov_pin_needed(fn, &has_config, &kind, &owner, &own_path);
 	if (!pin->foreign)
 		return;
+	if (gov_temp_objects)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s, which another role wrote, does not run while a masked identity has temporary tables or types",
+						format_procedure(fn)),
+				 errdetail("Its names of tables and types are looked up in the session's temporary schema too, where a table or type of the identity's could receive the values it handles."),
+				 errhint("DISCARD TEMP first, or use tables of a schema of your own.")));
 	/* Its own SET clause is in force already (applied before this hook). */
 	path = gov_pinned_path(owner, own_path ? namespace_search_path : NULL);
 	if (strcmp(path, namespace_search_path) == 0)
@@ -577,5 +645,7 @@ governance_namepath_init(void)
 	needs_fmgr_hook = gov_needs_fmgr_hook;
 	prev_fmgr_hook = fmgr_hook;
 	fmgr_hook = gov_fmgr_hook;
+	prev_object_access = object_access_hook;
+	object_access_hook = gov_namepath_object_access;
 	RegisterXactCallback(gov_pin_xact_callback, NULL);
 }

@@ -526,6 +526,12 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	gov_run_utility_scrubbed(pstmt, queryString, readOnlyTree, context,
 							 params, queryEnv, dest, qc);
 
+	/* The session's temporary tables and types are gone. */
+	if (IsA(stmt, DiscardStmt) &&
+		(((DiscardStmt *) stmt)->target == DISCARD_TEMP ||
+		 ((DiscardStmt *) stmt)->target == DISCARD_ALL))
+		governance_temp_objects_discarded();
+
 	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
 	if (declared != NULL)
 		gov_remember_cursor(declared);

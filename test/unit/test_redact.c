@@ -256,6 +256,13 @@ main(void)
 			 token, token + 8);
 	hidden("lexed both ways when a backslash could matter", t);
 
+	/* fifth round: literals nested deeper than the decoder goes */
+	escaped(e, "\\x65");
+	snprintf(t, sizeof(t),
+			 "DO $a$ BEGIN EXECUTE $b$ DO $c$ BEGIN EXECUTE $d$ DO $e$ BEGIN EXECUTE $f$ "
+			 "SET governance.token = E'%s' $f$; END $e$ $d$; END $c$ $b$; END $a$", e);
+	hidden("six dollar-quoted levels", t);
+
 	/* text without tokens */
 	kept("a qualified name", "SELECT app.users.email FROM app.users");
 	kept("a plain statement", "UPDATE t SET v = 'a.b.c' WHERE id = 1");

@@ -101,6 +101,7 @@ extern void governance_mask_rewrite_init(void);
 extern void governance_namepath_init(void);
 extern bool governance_identity_owns(Oid owner);
 extern void governance_foreign_code_check(PlannedStmt *pstmt);
+extern void governance_temp_objects_discarded(void);
 extern bool governance_domain_labelled(Oid domain);
 extern void governance_refuse_code_change(Node *stmt);
 extern void governance_warn_attached_code(Oid relid, AttrNumber attnum);

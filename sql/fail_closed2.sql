@@ -282,6 +282,21 @@ SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
 RESET search_path;
 DISCARD TEMP;
 UPDATE fc2_app.users SET id = id WHERE id = 1;
+-- Attack (sixth round, C1): a DISCARD TEMP that is rolled back brings
+-- every temporary object back, but had already lifted the refusal.
+-- Rule: DISCARD lifts it when the transaction that ran it commits, and
+-- not if the subtransaction it ran in was rolled back.
+-- Defence: refused after each undone DISCARD; a committed one lifts it.
+CREATE TEMP TABLE users_log (email text);
+BEGIN;
+DISCARD TEMP;
+ROLLBACK;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+DO $$ BEGIN EXECUTE 'DISCARD TEMP'; RAISE EXCEPTION 'undo'; EXCEPTION WHEN OTHERS THEN NULL; END $$;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
+DISCARD TEMP;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
 -- Attack (third round, N1): the identity revokes its own right to create
 -- objects in its schema, so the schema looks safe, and its lower() runs.
 -- Rule: a schema the identity owns, or holds objects in, is one it could

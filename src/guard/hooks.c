@@ -118,25 +118,13 @@ gov_is_value(Node *node)
 	return node != NULL && (IsA(node, Const) || IsA(node, Param));
 }
 
-/*
- * Is this plan nothing but set_config('governance.token', <value>, <value>)
- * calls, the function form of SET that PostgREST-style clients use?  The
- * arguments must be constants or parameters and the plan may hold no
- * subplans: an expired identity must not get a query evaluated by passing
- * it as an argument.
- */
+/* Is every entry set_config('governance.token', <value>, <value>)? */
 static bool
-gov_plan_only_sets_token(PlannedStmt *pstmt)
+gov_tlist_only_sets_token(List *tlist)
 {
 	ListCell   *lc;
 
-	if (pstmt->commandType != CMD_SELECT || pstmt->planTree == NULL ||
-		!IsA(pstmt->planTree, Result) || pstmt->planTree->lefttree != NULL ||
-		((Result *) pstmt->planTree)->resconstantqual != NULL ||
-		pstmt->planTree->initPlan != NIL || pstmt->subplans != NIL ||
-		pstmt->planTree->targetlist == NIL)
-		return false;
-	foreach(lc, pstmt->planTree->targetlist)
+	foreach(lc, tlist)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 		FuncExpr   *f = (FuncExpr *) tle->expr;
@@ -156,6 +144,25 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 }
 
 /*
+ * Is this plan nothing but set_config('governance.token', <value>, <value>)
+ * calls, the function form of SET that PostgREST-style clients use?  The
+ * arguments must be constants or parameters and the plan may hold no
+ * subplans: an expired identity must not get a query evaluated by passing
+ * it as an argument.
+ */
+static bool
+gov_plan_only_sets_token(PlannedStmt *pstmt)
+{
+	if (pstmt->commandType != CMD_SELECT || pstmt->planTree == NULL ||
+		!IsA(pstmt->planTree, Result) || pstmt->planTree->lefttree != NULL ||
+		((Result *) pstmt->planTree)->resconstantqual != NULL ||
+		pstmt->planTree->initPlan != NIL || pstmt->subplans != NIL ||
+		pstmt->planTree->targetlist == NIL)
+		return false;
+	return gov_tlist_only_sets_token(pstmt->planTree->targetlist);
+}
+
+/*
  * The same, decided on the query before it is planned: planning folds
  * constants, and so calls IMMUTABLE functions, so an expired identity
  * gets no query planned but this one.
@@ -163,31 +170,13 @@ gov_plan_only_sets_token(PlannedStmt *pstmt)
 bool
 governance_query_only_sets_token(Query *q)
 {
-	ListCell   *lc;
-
 	if (q->commandType != CMD_SELECT || q->utilityStmt != NULL || q->rtable != NIL ||
 		q->hasSubLinks || q->cteList != NIL || q->setOperations != NULL ||
 		q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs ||
 		(q->jointree != NULL && (q->jointree->quals != NULL || q->jointree->fromlist != NIL)) ||
 		q->targetList == NIL)
 		return false;
-	foreach(lc, q->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		FuncExpr   *f = (FuncExpr *) tle->expr;
-		Const	   *name;
-
-		if (!IsA(f, FuncExpr) || f->funcid != F_SET_CONFIG ||
-			list_length(f->args) != 3)
-			return false;
-		name = (Const *) linitial(f->args);
-		if (!gov_is_value(lsecond(f->args)) || !gov_is_value(lthird(f->args)))
-			return false;
-		if (!IsA(name, Const) || name->constisnull ||
-			!governance_names_token_setting(TextDatumGetCString(name->constvalue)))
-			return false;
-	}
-	return true;
+	return gov_tlist_only_sets_token(q->targetList);
 }
 
 /*

@@ -13,7 +13,8 @@
  *    a JSON object, as every compact JWS does, whether or not it verifies.
  * 2. A string literal is judged by its value, not its spelling: the value
  *    of every literal the text holds (escape strings E'...', Unicode
- *    strings U&'...' with or without UESCAPE, dollar quoting, literals
+ *    strings U&'...' and names U&"..." with or without UESCAPE, dollar
+ *    quoting, literals
  *    continued across lines) is decoded and searched again, as text and as
  *    SQL, to a bounded depth (a DO body holding an EXECUTE holding a
  *    literal).  What is found hides the literal's whole contents when the
@@ -968,7 +969,8 @@ gov_find_spans(const char *t, size_t len, int depth, GovSpans *s)
 		gov_lex(t, len, &pos, &tok);
 		if (tok.kind == GOV_TK_END || s->failed)
 			break;
-		if (tok.kind == GOV_TK_STRING)
+		if (tok.kind == GOV_TK_STRING ||
+			(tok.kind == GOV_TK_QUOTED && tok.form == 'u'))
 			gov_literal_spans(t, &tok, depth, s);
 		else if (gov_tok_word(t, &tok, "set") || gov_tok_word(t, &tok, "local") ||
 				 gov_tok_word(t, &tok, "session"))

@@ -404,10 +404,27 @@ gov_namepath_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	}
 }
 
+/*
+ * DISCARD TEMP (or ALL) ran: the flag is cleared when the transaction that
+ * ran it commits, unless the subtransaction it ran in was rolled back --
+ * a DISCARD that is undone brings every temporary object back.
+ */
+static SubTransactionId gov_discard_subid = InvalidSubTransactionId;
+
 void
 governance_temp_objects_discarded(void)
 {
-	gov_temp_objects = false;
+	gov_discard_subid = GetCurrentSubTransactionId();
+}
+
+static void
+gov_namepath_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+							  SubTransactionId parentSubid, void *arg)
+{
+	/* Undone with the subtransaction it ran in, or one that holds it. */
+	if (event == SUBXACT_EVENT_ABORT_SUB && gov_discard_subid != InvalidSubTransactionId &&
+		gov_discard_subid >= mySubid)
+		gov_discard_subid = InvalidSubTransactionId;
 }
 
 /*
@@ -469,7 +486,8 @@ gov_needs_fmgr_hook(Oid fn)
 {
 	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
 		return true;
-	return gov_pin_needed(fn, NULL, NULL, NULL, NULL);
+	return governance_mask_keeps_function(fn) ||
+		gov_pin_needed(fn, NULL, NULL, NULL, NULL);
 }
 
 /* Pin the path for this call, if it needs it. */
@@ -631,6 +649,11 @@ gov_pin_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		gov_pin_depth = 0;
+	if (event == XACT_EVENT_COMMIT && gov_discard_subid != InvalidSubTransactionId)
+		gov_temp_objects = false;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		gov_discard_subid = InvalidSubTransactionId;
 }
 
 void
@@ -648,4 +671,5 @@ governance_namepath_init(void)
 	prev_object_access = object_access_hook;
 	object_access_hook = gov_namepath_object_access;
 	RegisterXactCallback(gov_pin_xact_callback, NULL);
+	RegisterSubXactCallback(gov_namepath_subxact_callback, NULL);
 }

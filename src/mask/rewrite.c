@@ -660,8 +660,6 @@ gov_mask_mutator(Node *node, GovMaskContext *ctx)
  * come through the planner hook like any other.  A plan that could have
  * inlined one depends on the role (see gov_survey_query).
  */
-static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
-
 static bool
 gov_is_sql_srf(Oid fn)
 {
@@ -676,11 +674,10 @@ gov_is_sql_srf(Oid fn)
 	return result;
 }
 
-static bool
-gov_needs_fmgr_hook(Oid fn)
+/* For namepath.c's needs_fmgr_hook, the one such hook of the extension. */
+bool
+governance_mask_keeps_function(Oid fn)
 {
-	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
-		return true;
 	return governance_mask_state_masked_any() && gov_is_sql_srf(fn);
 }
 
@@ -1125,8 +1122,6 @@ governance_mask_rewrite_init(void)
 {
 	prev_planner_hook = planner_hook;
 	planner_hook = governance_planner;
-	prev_needs_fmgr_hook = needs_fmgr_hook;
-	needs_fmgr_hook = gov_needs_fmgr_hook;
 	prev_get_relation_info = get_relation_info_hook;
 	get_relation_info_hook = gov_get_relation_info;
 }

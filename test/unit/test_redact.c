@@ -263,6 +263,14 @@ main(void)
 			 "SET governance.token = E'%s' $f$; END $e$ $d$; END $c$ $b$; END $a$", e);
 	hidden("six dollar-quoted levels", t);
 
+	/* sixth round: a Unicode-escaped quoted name */
+	escaped(e, "\\0065");
+	snprintf(t, sizeof(t), "SELECT 1 AS U&\"%s\"", e);
+	hidden("a U&\"\" name", t);
+	escaped(e, "!0065");
+	snprintf(t, sizeof(t), "SELECT 1 AS U&\"%s\" UESCAPE '!'", e);
+	hidden("a U&\"\" name with UESCAPE", t);
+
 	/* text without tokens */
 	kept("a qualified name", "SELECT app.users.email FROM app.users");
 	kept("a plain statement", "UPDATE t SET v = 'a.b.c' WHERE id = 1");

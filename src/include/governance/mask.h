@@ -99,6 +99,7 @@ extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
 									   ParamListInfo boundParams);
 extern void governance_mask_rewrite_init(void);
 extern void governance_namepath_init(void);
+extern bool governance_mask_keeps_function(Oid fn);
 extern bool governance_identity_owns(Oid owner);
 extern void governance_foreign_code_check(PlannedStmt *pstmt);
 extern void governance_temp_objects_discarded(void);

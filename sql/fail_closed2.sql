@@ -297,6 +297,17 @@ UPDATE fc2_app.users SET id = id WHERE id = 1;
 SELECT count(*) AS values_in_temporary_table FROM pg_temp.users_log;
 DISCARD TEMP;
 UPDATE fc2_app.users SET id = id WHERE id = 1;
+-- Variant (seventh round, D1): a temporary object made after the
+-- DISCARD, in the same transaction, or in the same query string.
+BEGIN;
+DISCARD TEMP;
+CREATE TEMP TABLE users_log (email text);
+COMMIT;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+DISCARD TEMP \; CREATE TEMP TABLE users_log (email text);
+UPDATE fc2_app.users SET id = id WHERE id = 1;
+DISCARD TEMP;
+UPDATE fc2_app.users SET id = id WHERE id = 1;
 -- Attack (third round, N1): the identity revokes its own right to create
 -- objects in its schema, so the schema looks safe, and its lower() runs.
 -- Rule: a schema the identity owns, or holds objects in, is one it could
@@ -414,6 +425,27 @@ SET search_path = fc2_agent, fc2_app;
 UPDATE fc2_app.users SET email = NULL WHERE id = 1;
 \set VERBOSITY terse
 RESET search_path;
+-- Attack (seventh round, D2): a role the identity may SET ROLE to, but
+-- does not inherit from, may create objects in a schema of the code's
+-- path: its functions there would shadow what the code calls.
+-- Rule: every role the identity can act as, INHERIT or not, counts.
+-- Defence: that schema leaves the code's path (shown by an error's
+-- context: public, pg_temp).
+RESET ROLE;
+CREATE ROLE fc2_dev;
+GRANT CREATE ON SCHEMA fc2_app TO fc2_dev;
+ALTER ROLE fc2_mallory NOINHERIT;
+GRANT fc2_dev TO fc2_mallory;
+SET ROLE fc2_mallory;
+\set VERBOSITY default
+UPDATE fc2_app.users SET email = NULL WHERE id = 1;
+\set VERBOSITY terse
+RESET ROLE;
+REVOKE fc2_dev FROM fc2_mallory;
+ALTER ROLE fc2_mallory INHERIT;
+REVOKE CREATE ON SCHEMA fc2_app FROM fc2_dev;
+DROP ROLE fc2_dev;
+SET ROLE fc2_mallory;
 RESET ROLE;
 SELECT count(*) AS rows_logged_where_the_trigger_meant FROM fc2_app.users_log;
 SET ROLE fc2_mallory;

@@ -371,24 +371,35 @@ gov_scan_quoted(const char *t, size_t len, size_t i, bool backslash, size_t *cen
 	}
 }
 
-/* A Unicode string or name may be followed by UESCAPE 'c'. */
+static void gov_lex(const char *t, size_t len, size_t *pos, GovTok *tok);
+static size_t gov_decode_literal(const char *t, const GovTok *tok, bool backslash_escapes,
+								 char *out, uint32_t *map);
+
+/*
+ * A Unicode string or name may be followed by UESCAPE and a literal of
+ * any spelling ('!', E'!', $$!$$) holding one character.  One that cannot
+ * be read leaves uescape 0: the literal's value is unknown.
+ */
 static void
 gov_lex_uescape(const char *t, size_t len, GovTok *tok)
 {
 	size_t		k = tok->end;
+	GovTok		esc;
+	char		value[8];
+	uint32_t	map[sizeof(value) + 1];
 
 	gov_skip_space(t, len, &k);
-	if (k + 7 <= len && strncasecmp(t + k, "uescape", 7) == 0 &&
-		(k + 7 == len || !gov_ident_char(t[k + 7])))
-	{
-		k += 7;
-		gov_skip_space(t, len, &k);
-		if (k + 2 < len && t[k] == '\'' && t[k + 2] == '\'')
-		{
-			tok->uescape = t[k + 1];
-			tok->end = k + 3;
-		}
-	}
+	if (!(k + 7 <= len && strncasecmp(t + k, "uescape", 7) == 0 &&
+		  (k + 7 == len || !gov_ident_char(t[k + 7]))))
+		return;
+	k += 7;
+	gov_lex(t, len, &k, &esc);
+	tok->end = esc.end;
+	if (esc.kind == GOV_TK_STRING && esc.cend - esc.cstart < sizeof(value) &&
+		gov_decode_literal(t, &esc, gov_plain_backslash, value, map) == 1)
+		tok->uescape = value[0];
+	else
+		tok->uescape = '\0';
 }
 
 /* The next token at or after *pos. */
@@ -687,6 +698,13 @@ gov_literal_spans(const char *t, const GovTok *tok, int depth, GovSpans *s)
 {
 	size_t		clen = tok->cend - tok->cstart;
 	bool		backslash = memchr(t + tok->cstart, '\\', clen) != NULL;
+
+	/* A Unicode escape character that could not be read: hidden whole. */
+	if (tok->form == 'u' && tok->uescape == '\0')
+	{
+		gov_span_add(s, tok->cstart, tok->cend);
+		return;
+	}
 
 	/*
 	 * Without a dot or an escape no value can hold a token, and only a

@@ -17,8 +17,9 @@
  * role the identity is not a member of, runs with the search_path its
  * owner's code is meant to run with -- its own SET search_path, else what
  * a session of its owner would start with -- never the session's, minus
- * every schema the identity could have planted a name in (it may create
- * objects there, owns the schema, or owns an object there), and with
+ * every schema the identity could have planted a name in (a role it can
+ * act as, INHERIT or not, may create objects there, owns the schema, or
+ * owns an object there), and with
  * pg_temp last; and its statements touch no relation of the session's
  * temporary schema that the call did not create itself.  The identity's
  * roles are the role it acts as and the session's user (unless a
@@ -42,6 +43,7 @@
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_auth_members.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_class.h"
@@ -65,6 +67,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/catcache.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
@@ -169,20 +172,50 @@ gov_owned_object_schemas(Oid role, List *schemas)
 }
 
 /*
- * Could the identity have planted a name in nsp?  It could if it may
- * create objects there, if it owns the schema (an owner grants itself the
- * right back at will), or if it owns an object there already.
+ * Every role the identity can act as: the role it acts as, the session's
+ * user unless a superuser, and every role either is a member of, with or
+ * without INHERIT (SET ROLE reaches those too).
+ */
+static List *
+gov_identity_roles(void)
+{
+	List	   *roles = list_make1_oid(GetOuterUserId());
+
+	if (gov_session_user_counts())
+		roles = list_append_unique_oid(roles, GetSessionUserId());
+	/* By index: the roles appended are visited in turn. */
+	for (int r = 0; r < list_length(roles); r++)
+	{
+		CatCList   *memberships = SearchSysCacheList1(AUTHMEMMEMROLE,
+													  ObjectIdGetDatum(list_nth_oid(roles, r)));
+
+		for (int i = 0; i < memberships->n_members; i++)
+		{
+			Form_pg_auth_members m =
+				(Form_pg_auth_members) GETSTRUCT(&memberships->members[i]->tuple);
+
+			roles = list_append_unique_oid(roles, m->roleid);
+		}
+		ReleaseSysCacheList(memberships);
+	}
+	return roles;
+}
+
+/*
+ * Could the identity have planted a name in nsp?  It could if any role it
+ * can act as may create objects there, if it owns the schema (an owner
+ * grants itself the right back at will), or if it owns an object there.
  */
 static bool
-gov_schema_planted(Oid nsp, List *owned)
+gov_schema_planted(Oid nsp, List *roles, List *owned)
 {
 	HeapTuple	tup;
 	Oid			owner = InvalidOid;
+	ListCell   *lc;
 
-	if (pg_namespace_aclcheck(nsp, GetOuterUserId(), ACL_CREATE) == ACLCHECK_OK ||
-		(gov_session_user_counts() &&
-		 pg_namespace_aclcheck(nsp, GetSessionUserId(), ACL_CREATE) == ACLCHECK_OK))
-		return true;
+	foreach(lc, roles)
+		if (pg_namespace_aclcheck(nsp, lfirst_oid(lc), ACL_CREATE) == ACLCHECK_OK)
+			return true;
 	if (list_member_oid(owned, nsp))
 		return true;
 	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
@@ -191,7 +224,7 @@ gov_schema_planted(Oid nsp, List *owned)
 		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 		ReleaseSysCache(tup);
 	}
-	return OidIsValid(owner) && governance_identity_owns(owner);
+	return OidIsValid(owner) && list_member_oid(roles, owner);
 }
 
 /* Is the object the identity's own (owned by a role it belongs to)? */
@@ -267,10 +300,11 @@ gov_filtered_path(Oid owner, const char *own)
 	List	   *names;
 	ListCell   *lc;
 	StringInfoData out;
-	List	   *owned = gov_owned_object_schemas(GetOuterUserId(), NIL);
+	List	   *roles = gov_identity_roles();
+	List	   *owned = NIL;
 
-	if (gov_session_user_counts())
-		owned = gov_owned_object_schemas(GetSessionUserId(), owned);
+	foreach(lc, roles)
+		owned = gov_owned_object_schemas(lfirst_oid(lc), owned);
 	initStringInfo(&out);
 	/* A path that cannot be read: pg_catalog alone. */
 	if (SplitIdentifierString(raw, ',', &names))
@@ -287,7 +321,7 @@ gov_filtered_path(Oid owner, const char *own)
 			nsp = get_namespace_oid(name, true);
 			if (!OidIsValid(nsp) || isAnyTempNamespace(nsp))
 				continue;
-			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_planted(nsp, owned))
+			if (nsp != PG_CATALOG_NAMESPACE && gov_schema_planted(nsp, roles, owned))
 				continue;
 			if (out.len > 0)
 				appendStringInfoString(&out, ", ");
@@ -359,7 +393,51 @@ static object_access_hook_type prev_object_access = NULL;
  * one the identity made, named like one the code means -- or like one the
  * code's path lacks -- would receive the values the code handles.
  */
-static bool gov_temp_objects = false;
+typedef enum GovTempState
+{
+	GOV_TEMP_NONE,				/* none made since the session began */
+	GOV_TEMP_SOME,				/* some made, none discarded since */
+	GOV_TEMP_UNKNOWN			/* a DISCARD committed: ask the catalog */
+} GovTempState;
+
+static GovTempState gov_temp_state = GOV_TEMP_NONE;
+
+/* Does the session's temporary schema hold a relation or a type? */
+static bool
+gov_temp_schema_holds_objects(void)
+{
+	Oid			temp,
+				temp_toast;
+	static const Oid catalogs[2] = {RelationRelationId, TypeRelationId};
+	bool		found = false;
+
+	GetTempNamespaceState(&temp, &temp_toast);
+	if (!OidIsValid(temp))
+		return false;
+	for (int k = 0; k < 2 && !found; k++)
+	{
+		Relation	rel = table_open(catalogs[k], AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, k == 0 ? Anum_pg_class_relnamespace : Anum_pg_type_typnamespace,
+					BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(temp));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return found;
+}
+
+/* Has the identity temporary tables or types? */
+static bool
+gov_temp_objects(void)
+{
+	if (gov_temp_state == GOV_TEMP_UNKNOWN)
+		gov_temp_state = gov_temp_schema_holds_objects() ? GOV_TEMP_SOME : GOV_TEMP_NONE;
+	return gov_temp_state == GOV_TEMP_SOME;
+}
 
 /* The namespace of a relation or type just made, read past the catalog
  * snapshot (its row is not visible to it yet). */
@@ -391,7 +469,7 @@ gov_namepath_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 {
 	if (prev_object_access)
 		prev_object_access(access, classId, objectId, subId, arg);
-	if (access == OAT_POST_CREATE && subId == 0 && !gov_temp_objects &&
+	if (access == OAT_POST_CREATE && subId == 0 && gov_temp_state != GOV_TEMP_SOME &&
 		(classId == RelationRelationId || classId == TypeRelationId))
 	{
 		Oid			temp,
@@ -400,7 +478,7 @@ gov_namepath_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		GetTempNamespaceState(&temp, &temp_toast);
 		if (OidIsValid(temp) &&
 			isTempOrTempToastNamespace(gov_new_object_namespace(classId, objectId)))
-			gov_temp_objects = true;
+			gov_temp_state = GOV_TEMP_SOME;
 	}
 }
 
@@ -506,7 +584,7 @@ gov_pin_start(Oid fn, GovPin *pin)
 	pin->foreign = gov_pin_needed(fn, &has_config, &kind, &owner, &own_path);
 	if (!pin->foreign)
 		return;
-	if (gov_temp_objects)
+	if (gov_temp_objects())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s, which another role wrote, does not run while a masked identity has temporary tables or types",
@@ -649,8 +727,12 @@ gov_pin_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		gov_pin_depth = 0;
+	/*
+	 * What the DISCARD left, and what was made after it, is the catalog's to
+	 * say, at the next call that needs to know.
+	 */
 	if (event == XACT_EVENT_COMMIT && gov_discard_subid != InvalidSubTransactionId)
-		gov_temp_objects = false;
+		gov_temp_state = GOV_TEMP_UNKNOWN;
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PREPARE)
 		gov_discard_subid = InvalidSubTransactionId;

@@ -271,6 +271,15 @@ main(void)
 	snprintf(t, sizeof(t), "SELECT 1 AS U&\"%s\" UESCAPE '!'", e);
 	hidden("a U&\"\" name with UESCAPE", t);
 
+	/* seventh round: UESCAPE given by a literal of another spelling */
+	escaped(e, "!0065");
+	snprintf(t, sizeof(t), "EXECUTE p('governance.token', U&'%s' UESCAPE $$!$$)", e);
+	hidden("UESCAPE in dollar quotes", t);
+	snprintf(t, sizeof(t), "SELECT length(U&'%s' UESCAPE E'!')", e);
+	hidden("UESCAPE as an escape string", t);
+	snprintf(t, sizeof(t), "SELECT length(U&'%s' UESCAPE $x$!!$x$)", e);
+	hidden("UESCAPE that cannot be read: the literal hidden whole", t);
+
 	/* text without tokens */
 	kept("a qualified name", "SELECT app.users.email FROM app.users");
 	kept("a plain statement", "UPDATE t SET v = 'a.b.c' WHERE id = 1");

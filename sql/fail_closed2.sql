@@ -186,6 +186,8 @@ CREATE SEQUENCE fc2_app.order_no;
 GRANT USAGE, UPDATE ON SEQUENCE fc2_app.order_no TO fc2_mallory;
 SELECT lo_create(424242) AS lo;
 GRANT SELECT, UPDATE ON LARGE OBJECT 424242 TO fc2_mallory;
+CREATE UNLOGGED SEQUENCE fc2_agent.useq;
+ALTER SEQUENCE fc2_agent.useq OWNER TO fc2_mallory;
 SET governance.audit_nested_max = 5;
 SET governance.audit_sync = on;
 SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
@@ -203,13 +205,17 @@ BEGIN
 	-- Variant (third round): a read whose functions change a sequence
 	-- and a large object: what it wrote to the WAL makes it a change.
 	EXECUTE 'SELECT setval(''fc2_app.order_no'', 1), lo_put(424242, 0, ''forged'')';
+	-- Variant (eighth round): sequence changes that write no WAL (an
+	-- unlogged sequence; nextval logs one value in 32).
+	EXECUTE 'SELECT setval(''fc2_agent.useq'', 424242)';
+	EXECUTE 'SELECT nextval(''fc2_app.order_no'')';
 END $$;
 RESET ROLE;
 SELECT event->>'command_tag' AS tag, event->>'statement' AS statement,
 	   event->'relations' AS relations, event->>'rows' AS rows
   FROM governance.audit_log
  WHERE seq > :mark AND (event->>'nested')::bool AND event->>'type' = 'statement'
-   AND (event->>'command_tag' <> 'SELECT' OR event->>'statement' LIKE '%setval%')
+   AND (event->>'command_tag' <> 'SELECT' OR event->>'statement' ~ '(setval|nextval)')
  ORDER BY seq;
 SELECT event->'nested_unrecorded' AS nested_unrecorded,
 	   event->'nested_unrecorded_relations' AS unrecorded_relations

@@ -48,12 +48,14 @@
 #include "libpq/auth.h"
 #include "storage/ipc.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -161,15 +163,99 @@ gov_note_unrecorded_relations(PlannedStmt *pstmt)
  * that touched nothing, and a read, changed nothing a later reader of the
  * trail could miss.
  */
+/*
+ * Functions that change something outside the rows of a table, some of
+ * them without writing WAL (nextval logs one value in 32; an unlogged
+ * sequence never does): sequences, large objects, notifications.
+ */
+static bool
+gov_changing_function(Oid fn)
+{
+	switch (fn)
+	{
+		case F_NEXTVAL:
+		case F_SETVAL_REGCLASS_INT8:
+		case F_SETVAL_REGCLASS_INT8_BOOL:
+		case F_LO_CREATE:
+		case F_LO_CREAT:
+		case F_LO_IMPORT_TEXT:
+		case F_LO_IMPORT_TEXT_OID:
+		case F_LO_EXPORT:
+		case F_LOWRITE:
+		case F_LO_TRUNCATE:
+		case F_LO_TRUNCATE64:
+		case F_LO_UNLINK:
+		case F_LO_FROM_BYTEA:
+		case F_LO_PUT:
+		case F_PG_NOTIFY:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+gov_calls_changing_function(Node *node, void *arg)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && gov_changing_function(((FuncExpr *) node)->funcid))
+		return true;
+	return expression_tree_walker(node, gov_calls_changing_function, arg);
+}
+
+/* Does any expression of the plan call one of those functions? */
+static bool
+gov_plan_calls_changing_function(Plan *plan)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return false;
+	if (gov_calls_changing_function((Node *) plan->targetlist, NULL) ||
+		gov_calls_changing_function((Node *) plan->qual, NULL))
+		return true;
+	if (IsA(plan, FunctionScan) &&
+		gov_calls_changing_function((Node *) ((FunctionScan *) plan)->functions, NULL))
+		return true;
+	if (IsA(plan, ValuesScan) &&
+		gov_calls_changing_function((Node *) ((ValuesScan *) plan)->values_lists, NULL))
+		return true;
+	if (IsA(plan, ProjectSet) || IsA(plan, Result))
+	{
+		if (IsA(plan, Result) &&
+			gov_calls_changing_function(((Result *) plan)->resconstantqual, NULL))
+			return true;
+	}
+	if (IsA(plan, Append))
+		foreach(lc, ((Append *) plan)->appendplans)
+			if (gov_plan_calls_changing_function(lfirst(lc)))
+				return true;
+	if (IsA(plan, SubqueryScan) &&
+		gov_plan_calls_changing_function(((SubqueryScan *) plan)->subplan))
+		return true;
+	return gov_plan_calls_changing_function(plan->lefttree) ||
+		gov_plan_calls_changing_function(plan->righttree);
+}
+
 static bool
 gov_query_changed(QueryDesc *queryDesc, const GovQueryState *slot)
 {
 	PlannedStmt *pstmt = queryDesc->plannedstmt;
+	ListCell   *lc;
 
 	if (pstmt->hasModifyingCTE || XactLastRecEnd != slot->wal)
 		return true;
-	return pstmt->commandType != CMD_SELECT && queryDesc->estate != NULL &&
-		queryDesc->estate->es_processed > 0;
+	if (pstmt->commandType != CMD_SELECT && queryDesc->estate != NULL &&
+		queryDesc->estate->es_processed > 0)
+		return true;
+	/* Past the cap only: the plan is walked for what changes without WAL. */
+	if (gov_plan_calls_changing_function(pstmt->planTree))
+		return true;
+	foreach(lc, pstmt->subplans)
+		if (gov_plan_calls_changing_function(lfirst(lc)))
+			return true;
+	return false;
 }
 
 /*
@@ -758,7 +844,8 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 	GovQueryState *slot = gov_find_query(queryDesc);
 
 	if (slot != NULL && slot->level > 0 &&
-		!gov_nested_recordable(gov_query_changed(queryDesc, slot)))
+		!gov_nested_recordable(gov_nested_recorded >= governance_audit_nested_max &&
+							   gov_query_changed(queryDesc, slot)))
 	{
 		gov_note_unrecorded_relations(queryDesc->plannedstmt);
 		slot->query = NULL;

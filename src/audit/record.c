@@ -108,12 +108,6 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =
 "0000000000000000000000000000000000000000000000000000000000000000";
 
-const char *
-gov_audit_field_name(GovAuditField f)
-{
-	return (f >= 0 && f < GOV_AF_NFIELDS) ? gov_field_keys[f].name : NULL;
-}
-
 void
 gov_audit_record_init(GovAuditRecord *rec, char *buf, size_t cap)
 {

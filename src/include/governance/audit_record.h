@@ -115,9 +115,6 @@ extern void gov_audit_put_fields(GovAuditRecord *rec, const char *fields,
 /* Close the record (adds "truncated" if needed); returns its length. */
 extern size_t gov_audit_record_finish(GovAuditRecord *rec);
 
-/* Name of a field in JSON. */
-extern const char *gov_audit_field_name(GovAuditField f);
-
 #define GOV_AUDIT_HASH_HEX 65
 
 /*

@@ -531,32 +531,67 @@ gov_pin_context(void *arg)
 			   (const char *) arg);
 }
 
-/* Does fn run with the pinned path?  Also tells its kind and owner. */
-static bool
-gov_pin_needed(Oid fn, bool *has_config, char *kind, Oid *owner, bool *own_path)
+/*
+ * What the pinning needs to know of a function, read from pg_proc once
+ * and kept until pg_proc changes: a trigger calls its function once per
+ * row, each call passing the hook.
+ */
+typedef struct GovFnFacts
 {
+	Oid			fn;				/* InvalidOid: empty */
+	bool		runtime_names;	/* a language resolving names when it runs */
+	bool		has_config;		/* has SET clauses */
+	bool		own_path;		/* one of them sets search_path */
+	char		kind;
+	Oid			owner;
+} GovFnFacts;
+
+#define GOV_FN_FACTS 64
+static GovFnFacts gov_fn_facts[GOV_FN_FACTS];
+
+static void
+gov_fn_facts_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	memset(gov_fn_facts, 0, sizeof(gov_fn_facts));
+}
+
+static const GovFnFacts *
+gov_fn_facts_of(Oid fn)
+{
+	GovFnFacts *f = &gov_fn_facts[fn % GOV_FN_FACTS];
 	HeapTuple	tup;
 	Form_pg_proc proc;
-	bool		result;
+
+	if (f->fn == fn)
+		return f;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	f->runtime_names = proc->prolang != INTERNALlanguageId && proc->prolang != ClanguageId;
+	f->has_config = !heap_attisnull(tup, Anum_pg_proc_proconfig, NULL);
+	f->own_path = f->has_config && gov_sets_search_path(tup);
+	f->kind = proc->prokind;
+	f->owner = proc->proowner;
+	f->fn = fn;
+	ReleaseSysCache(tup);
+	return f;
+}
+
+/* Does fn run with the pinned path?  Its facts in *facts if so. */
+static bool
+gov_pin_needed(Oid fn, const GovFnFacts **facts)
+{
+	const GovFnFacts *f;
 
 	if (!governance_mask_state_masked_any() || superuser_arg(GetOuterUserId()))
 		return false;
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	if (!HeapTupleIsValid(tup))
+	f = gov_fn_facts_of(fn);
+	if (f == NULL || !f->runtime_names || governance_identity_owns(f->owner))
 		return false;
-	proc = (Form_pg_proc) GETSTRUCT(tup);
-	result = proc->prolang != INTERNALlanguageId && proc->prolang != ClanguageId &&
-		!governance_identity_owns(proc->proowner);
-	if (has_config != NULL)
-		*has_config = !heap_attisnull(tup, Anum_pg_proc_proconfig, NULL);
-	if (own_path != NULL)
-		*own_path = result && gov_sets_search_path(tup);
-	if (kind != NULL)
-		*kind = proc->prokind;
-	if (owner != NULL)
-		*owner = proc->proowner;
-	ReleaseSysCache(tup);
-	return result;
+	if (facts != NULL)
+		*facts = f;
+	return true;
 }
 
 static bool
@@ -564,24 +599,20 @@ gov_needs_fmgr_hook(Oid fn)
 {
 	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
 		return true;
-	return governance_mask_keeps_function(fn) ||
-		gov_pin_needed(fn, NULL, NULL, NULL, NULL);
+	return governance_mask_keeps_function(fn) || gov_pin_needed(fn, NULL);
 }
 
 /* Pin the path for this call, if it needs it. */
 static void
 gov_pin_start(Oid fn, GovPin *pin)
 {
-	bool		has_config = false;
-	char		kind = PROKIND_FUNCTION;
-	Oid			owner = InvalidOid;
-	bool		own_path = false;
+	const GovFnFacts *f = NULL;
 	const char *path;
 
 	pin->level = 0;
 	pin->context = NULL;
 	pin->since_cid = GetCurrentCommandId(false);
-	pin->foreign = gov_pin_needed(fn, &has_config, &kind, &owner, &own_path);
+	pin->foreign = gov_pin_needed(fn, &f);
 	if (!pin->foreign)
 		return;
 	if (gov_temp_objects())
@@ -592,7 +623,7 @@ gov_pin_start(Oid fn, GovPin *pin)
 				 errdetail("Its names of tables and types are looked up in the session's temporary schema too, where a table or type of the identity's could receive the values it handles."),
 				 errhint("DISCARD TEMP first, or use tables of a schema of your own.")));
 	/* Its own SET clause is in force already (applied before this hook). */
-	path = gov_pinned_path(owner, own_path ? namespace_search_path : NULL);
+	path = gov_pinned_path(f->owner, f->own_path ? namespace_search_path : NULL);
 	if (strcmp(path, namespace_search_path) == 0)
 		return;
 
@@ -601,7 +632,7 @@ gov_pin_start(Oid fn, GovPin *pin)
 	 * the setting: the rest of it would run with the session's path.  A
 	 * function cannot, so only procedures are refused.
 	 */
-	if (kind == PROKIND_PROCEDURE)
+	if (f->kind == PROKIND_PROCEDURE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("procedure %s would resolve names in schemas the acting identity can create objects in",
@@ -616,7 +647,7 @@ gov_pin_start(Oid fn, GovPin *pin)
 	 * A function with SET clauses of its own closes their level, ours
 	 * inside it, before the call's end reaches us: nothing to close then.
 	 */
-	if (has_config)
+	if (f->has_config)
 		pin->level = -pin->level;
 	pin->context = MemoryContextAlloc(TopTransactionContext, sizeof(ErrorContextCallback));
 	pin->context->callback = gov_pin_context;
@@ -744,6 +775,7 @@ governance_namepath_init(void)
 	CacheRegisterSyscacheCallback(NAMESPACEOID, gov_path_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, gov_path_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(PROCOID, gov_path_forget, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, gov_fn_facts_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(OPEROID, gov_path_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(TYPEOID, gov_path_forget, (Datum) 0);
 	prev_needs_fmgr_hook = needs_fmgr_hook;

@@ -6,42 +6,50 @@ DATA = $(wildcard src/sql/governance--*.sql)
 
 OBJS = \
 	src/governance.o \
+	src/approval/approval.o \
+	src/approval/approval_sql.o \
+	src/approval/fingerprint.o \
 	src/audit/audit_sql.o \
 	src/audit/chain.o \
 	src/audit/events.o \
-	src/audit/names.o \
+	src/audit/line_check.o \
 	src/audit/normalize.o \
 	src/audit/record.o \
 	src/audit/ring.o \
 	src/audit/sink.o \
 	src/audit/statement.o \
 	src/audit/worker.o \
-	src/approval/approval.o \
-	src/approval/approval_sql.o \
-	src/approval/fingerprint.o \
-	src/guard/hooks.o \
+	src/common/catalog.o \
+	src/common/lex.o \
+	src/common/names.o \
+	src/guard/budget.o \
+	src/guard/check.o \
+	src/guard/enforce.o \
+	src/hooks/hooks.o \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
 	src/identity/jwt.o \
-	src/identity/jwt_keys.o \
-	src/identity/keys.o \
+	src/identity/jwt_keyset.o \
+	src/identity/key_settings.o \
 	src/identity/redact.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
+	src/identity/token_statements.o \
 	src/mask/attached.o \
 	src/mask/delivered.o \
 	src/mask/labels.o \
 	src/mask/labels_sql.o \
 	src/mask/masks.o \
-	src/mask/pseudonym.o \
 	src/mask/namepath.o \
+	src/mask/pseudonym.o \
 	src/mask/rewrite.o \
 	src/mask/scrub.o \
 	src/mask/utility.o \
 	src/policy/classify.o \
+	src/policy/decide.o \
+	src/policy/decisions.o \
 	src/policy/policy_sql.o \
-	src/policy/rule.o \
-	src/policy/rules.o
+	src/policy/rule_compile.o
 
 PG_CPPFLAGS = -I$(srcdir)/src/include -DGOV_JWT_DEEPBIND
 # -Wextra minus two checks PostgreSQL's own headers and hook signatures
@@ -69,6 +77,7 @@ prove-installcheck:
 	$(prove_installcheck)
 .PHONY: prove-installcheck
 
-# The command-line audit verifier (no server needed).
-test/tools/verify-audit: test/tools/verify-audit.c src/audit/record.c
+# The command-line audit verifier (no server needed): tools/verify-audit.
+tools/verify-audit: tools/verify-audit.c src/audit/record.c src/audit/line_check.c
 	$(CC) -Wall -Wextra -Werror -O2 -I$(srcdir)/src/include -o $@ $^ -lcrypto
+EXTRA_CLEAN = tools/verify-audit

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * governance.c
- *	  Entry point: settings, hooks and shared memory of the extension.
+ *	  Entry point: the settings of the extension, then its hooks.
  *
  * The extension must be loaded by shared_preload_libraries: it needs
  * shared memory and hooks in every backend from the first statement on,
@@ -20,19 +20,14 @@
 
 #include "fmgr.h"
 #include "governance/audit.h"
-#include "governance/approval.h"
-#include "governance/audit_events.h"
 #include "governance/audit_record.h"
-#include "governance/governance.h"
-#include "governance/guard.h"
+#include "governance/common.h"
+#include "governance/hooks.h"
 #include "governance/identity.h"
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
 #include "miscadmin.h"
-#include "storage/ipc.h"
-#include "storage/lwlock.h"
-#include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
@@ -62,6 +57,9 @@ int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
 int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
+char	   *governance_environment = NULL;
+int			governance_approval_ttl = 3600;
+char	   *governance_approver_role = NULL;
 
 static const struct config_enum_entry gov_audit_level_options[] = {
 	{"none", GOV_AUDIT_NONE, false},
@@ -91,9 +89,6 @@ static const struct config_enum_entry gov_audit_chain_simd_options[] = {
 	{"none", GOV_CHAIN_SIMD_NONE, false},
 	{NULL, 0, false}
 };
-
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
 
@@ -133,26 +128,6 @@ gov_warn_library_order(void)
 						 errdetail("Its hooks run before governance's and see statements that set governance.token unredacted, so it may store tokens."),
 						 errhint("List governance last in shared_preload_libraries.")));
 	}
-}
-
-static void
-gov_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(governance_sessions_shmem_size());
-	RequestAddinShmemSpace(governance_ring_shmem_size());
-}
-
-static void
-gov_shmem_startup(void)
-{
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	governance_sessions_shmem_init();
-	governance_ring_shmem_init();
-	LWLockRelease(AddinShmemInitLock);
 }
 
 static void
@@ -439,22 +414,13 @@ _PG_init(void)
 	gov_define_settings();
 	gov_warn_library_order();
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = gov_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = gov_shmem_startup;
-
-	governance_secrecy_init();
+	governance_common_init();
 	governance_policy_init();
 	governance_labels_init();
 	governance_mask_provider_init();
-	governance_mask_rewrite_init();
 	governance_namepath_init();
-	governance_mask_utility_init();
-	governance_mask_scrub_init();
-	governance_guard_init();
-	/* Last, so its hooks run first and see every other hook's errors. */
-	governance_audit_init();
+	governance_audit_statement_init();
+	governance_hooks_install();
 	governance_audit_worker_register();
 
 	/*

@@ -1,8 +1,8 @@
 #!/bin/bash
 #
 # check.sh
-#	  Install what is missing, build, and run every test: unit tests of the
-#	  server-independent C code, the pg_regress suites, the TAP tests and
+#	  Install what is missing, build, and run every test: the check that
+#	  src/ has no include cycle, unit tests of the server-independent C code, the pg_regress suites, the TAP tests and
 #	  a short fuzz run.  Prints "N passed, N failed" last and exits non-zero
 #	  on any failure.  As root, PostgreSQL and the tests run as "postgres"
 #	  in a copy of the tree that user owns.
@@ -52,6 +52,13 @@ if ! gov_build_install; then
 	exit 1
 fi
 
+gov_say "the folders of src/ include each other without a cycle"
+"$(dirname "$0")/layers.sh" --print > /tmp/governance-layers.$$ 2>&1
+rc=$?
+cat /tmp/governance-layers.$$
+rm -f /tmp/governance-layers.$$
+gov_record layers $rc $((rc == 0)) $((rc != 0))
+
 work=$(gov_pg_workdir)
 log="$work/check.log"
 trap 'rm -rf "$work"' EXIT
@@ -92,10 +99,10 @@ if [ $rc != 0 ]; then
 fi
 gov_record tap $rc "$(grep -cE '^ *ok [0-9]+' "$work/tap.out")" "$(grep -cE '^ *not ok [0-9]+' "$work/tap.out")"
 
-gov_say "fuzzing the token verifier for ${fuzz_seconds}s"
+gov_say "fuzzing the token verifier, the redactor and the line checker for ${fuzz_seconds}s each"
 gov_as_pg test/fuzz/run.sh "$fuzz_seconds" > "$work/fuzz.out" 2>&1
 rc=$?
-tail -5 "$work/fuzz.out"
+grep -E "^fuzz_|Done [0-9]+ runs|ERROR|passed, " "$work/fuzz.out"
 gov_record_counted fuzz $rc "$work/fuzz.out"
 
 gov_say "random SQL (sqlsmith) against the guard and the audit for ${fuzz_seconds}s"

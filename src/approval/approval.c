@@ -39,8 +39,7 @@
 #include "executor/spi.h"
 #include "governance/approval.h"
 #include "governance/audit.h"
-#include "governance/audit_events.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
@@ -52,8 +51,6 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-int			governance_approval_ttl = 3600;
-char	   *governance_approver_role = NULL;
 
 /* Requests this session raised, so repeating a statement does not flood. */
 #define GOV_PENDING_SLOTS 8
@@ -79,71 +76,6 @@ governance_requester(const char **actor)
 		return psprintf("sub:%s", GovIdentityString(id, id->sub_off));
 	}
 	return psprintf("db:%s", GetUserNameFromId(GetSessionUserId(), false));
-}
-
-/* The owner of governance.approvals, who runs the internal statements. */
-static Oid
-gov_approvals_owner(void)
-{
-	Oid			relid = get_relname_relid("approvals", governance_schema_oid());
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the governance extension is not created in this database"),
-				 errhint("Run CREATE EXTENSION governance.")));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/*
- * Run one internal statement through SPI as the tables' owner with a safe
- * search path.  The caller has connected SPI; returns SPI_execute's code.
- */
-int
-governance_spi_internal(const char *sql, int nargs, Oid *types,
-						Datum *values, const char *nulls)
-{
-	Oid			save_user;
-	int			save_sec;
-	int			nestlevel;
-	volatile int rc = 0;
-
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(gov_approvals_owner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	nestlevel = NewGUCNestLevel();
-	governance_inhibit++;
-	PG_TRY();
-	{
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	}
-	PG_CATCH();
-	{
-		/* The (sub)transaction abort restores the setting and the user. */
-		governance_inhibit--;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	governance_inhibit--;
-	AtEOXact_GUC(true, nestlevel);
-	SetUserIdAndSecContext(save_user, save_sec);
-	if (rc < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("internal governance statement failed: %s",
-						SPI_result_code_string(rc))));
-	return rc;
 }
 
 /* Mark an approval for this statement used; its request id, or 0. */

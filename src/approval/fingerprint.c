@@ -29,7 +29,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "governance/approval.h"
-#include "governance/audit_statement.h"
+#include "governance/audit.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "parser/scanner.h"

@@ -19,8 +19,7 @@
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "governance/audit.h"
-#include "governance/audit_events.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "libpq/libpq-be.h"
 #include "miscadmin.h"
@@ -209,6 +208,27 @@ governance_audit_identity(const char *action, const GovIdentity *id,
 	return true;
 }
 
+/* The identity listener: every change of who acts is recorded. */
+bool
+governance_audit_identity_event(GovIdentityEvent event, const GovIdentity *id,
+								const char *refused_fingerprint,
+								const char *reason)
+{
+	switch (event)
+	{
+		case GOV_IDENTITY_ACCEPTED:
+			return governance_audit_identity("token_accepted", id, NULL, NULL);
+		case GOV_IDENTITY_REFUSED:
+			return governance_audit_identity("token_refused", id,
+											 refused_fingerprint, reason);
+		case GOV_IDENTITY_RESET:
+			return governance_audit_identity("reset", id, NULL, NULL);
+		case GOV_IDENTITY_CHANGED:
+			break;
+	}
+	return true;
+}
+
 void
 governance_audit_connection(const char *action, const char *detail)
 {
@@ -235,11 +255,11 @@ typedef struct GovCommitEvent
 } GovCommitEvent;
 
 static List *gov_commit_events = NIL;
-static bool gov_commit_callback_registered = false;
 
-static void
-gov_commit_events_subxact(SubXactEvent event, SubTransactionId mySubid,
-						  SubTransactionId parentSubid, void *arg)
+void
+governance_audit_commit_events_subxact(SubXactEvent event,
+									   SubTransactionId mySubid,
+									   SubTransactionId parentSubid)
 {
 	ListCell   *lc;
 
@@ -256,8 +276,8 @@ gov_commit_events_subxact(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
-static void
-gov_commit_events_callback(XactEvent event, void *arg)
+void
+governance_audit_commit_events(XactEvent event)
 {
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT)
 	{
@@ -288,12 +308,6 @@ governance_audit_at_commit(GovAuditRecord *r)
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	GovCommitEvent *e = palloc(sizeof(GovCommitEvent));
 
-	if (!gov_commit_callback_registered)
-	{
-		RegisterXactCallback(gov_commit_events_callback, NULL);
-		RegisterSubXactCallback(gov_commit_events_subxact, NULL);
-		gov_commit_callback_registered = true;
-	}
 	e->record = *r;
 	e->record.data = palloc(r->cap);
 	memcpy(e->record.data, r->data, r->len);

@@ -45,8 +45,7 @@
 #include <unistd.h>
 
 #include "governance/audit.h"
-#include "governance/audit_sink.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "port/atomics.h"

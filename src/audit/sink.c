@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "governance/audit_sink.h"
-#include "governance/governance.h"
+#include "governance/audit.h"
+#include "governance/common.h"
 #include "nodes/pg_list.h"
 
 /*

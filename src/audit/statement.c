@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * statement.c
- *	  Audit events for statements and connections: the executor, utility,
- *	  client-authentication and log hooks of the audit trail.
+ *	  Audit events for statements: what the hook layer hands the audit at
+ *	  each point of a statement's life.
  *
  * A plannable statement is recorded at ExecutorEnd, when its rows are
  * known; a utility statement after ProcessUtility returns.  Statements run
@@ -11,7 +11,13 @@
  * nesting level.  A top-level statement that fails is recorded from a
  * PG_CATCH around its execution, with its SQLSTATE and message, before the
  * error propagates; one that fails before execution (a syntax error, say)
- * is recorded when its error is reported, by the log hook.
+ * is recorded when its error is reported.
+ *
+ * The audit only receives.  The hook layer (src/hooks/hooks.c) calls the
+ * functions here in the order it states; it hands over the decision on a
+ * statement already described (GovAuditDecision) and the labelled columns
+ * a query delivers already named, so nothing here reads the policy, the
+ * guard or the masks.
  *
  * Nothing is allocated on the statement path for statements the audit
  * level skips.  Per-query state lives in a table keyed by the QueryDesc
@@ -39,13 +45,7 @@
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "governance/audit.h"
-#include "governance/audit_events.h"
-#include "governance/audit_statement.h"
-#include "governance/governance.h"
-#include "governance/guard.h"
-#include "governance/mask.h"
-#include "governance/names.h"
-#include "libpq/auth.h"
+#include "governance/common.h"
 #include "storage/ipc.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -65,7 +65,7 @@
 
 #define GOV_MAX_OBJECTS 64
 
-typedef struct GovQueryState
+struct GovAuditQuery
 {
 	QueryDesc  *query;			/* NULL: slot free */
 	TimestampTz start;
@@ -77,7 +77,9 @@ typedef struct GovQueryState
 	const char **clear;
 	int			nmasked;
 	int			nclear;
-} GovQueryState;
+};
+
+typedef struct GovAuditQuery GovQueryState;
 
 /*
  * Open queries (cursors keep theirs open): the table grows as needed, in
@@ -113,7 +115,6 @@ static void
 gov_top_level_start(void)
 {
 	gov_error_recorded = false;
-	governance_decisions_reset();
 	gov_nested_recorded = 0;
 	gov_nested_unrecorded = 0;
 	gov_unrecorded_nrels = 0;
@@ -328,14 +329,6 @@ gov_put_nested_unrecorded(GovAuditRecord *r)
 /* A failure event audit_sync must wait for once the error is reported. */
 static uint64 gov_failure_seq = 0;
 
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
-static emit_log_hook_type prev_emit_log_hook = NULL;
-
 static MemoryContext gov_audit_cxt = NULL;
 
 /* The audit level a plannable statement belongs to. */
@@ -371,22 +364,20 @@ gov_audited(GovAuditLevel class)
 
 /* The policy's decision on the statement, if it was judged. */
 static void
-gov_put_decision(GovAuditRecord *r, const GovDecisionNote *n)
+gov_put_decision(GovAuditRecord *r, const GovAuditDecision *d)
 {
-	if (n == NULL)
+	if (d == NULL || d->effect == NULL)
 		return;
-	gov_audit_put_str(r, GOV_AF_DECISION, governance_effect_name(n->effect));
-	if (n->rule[0] != '\0')
+	gov_audit_put_str(r, GOV_AF_DECISION, d->effect);
+	if (d->rule != NULL)
 	{
-		GovAction	a = n->action;	/* formatting may fill in its object */
-
-		gov_audit_put_str(r, GOV_AF_RULE, n->rule);
-		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, governance_action_text(&a));
+		gov_audit_put_str(r, GOV_AF_RULE, d->rule);
+		gov_audit_put_str(r, GOV_AF_POLICY_ACTION, d->action);
 	}
-	if (n->max_rows >= 0)
-		gov_audit_put_int(r, GOV_AF_MAX_ROWS, n->max_rows);
-	if (n->request_id != 0)
-		gov_audit_put_int(r, GOV_AF_REQUEST_ID, n->request_id);
+	if (d->max_rows >= 0)
+		gov_audit_put_int(r, GOV_AF_MAX_ROWS, d->max_rows);
+	if (d->request_id != 0)
+		gov_audit_put_int(r, GOV_AF_REQUEST_ID, d->request_id);
 }
 
 /*
@@ -505,43 +496,18 @@ gov_put_statement(GovAuditRecord *r, const char *source, int location,
 }
 
 /*
- * Note the labelled columns the statement hands its client when its
- * executor starts, where the label cache can be brought up to date: an
- * invalidation later in the statement (a nested statement taking a lock
- * reads it) may empty the cache before the statement ends.  A plan that
- * reads a labelled relation depends on the role (not only such plans do).
+ * The labelled columns the statement hands its client, named when its
+ * executor starts (src/mask/delivered.c): an invalidation later in the
+ * statement may empty the label cache before it ends.
  */
-static void
-gov_note_delivered(GovQueryState *slot, QueryDesc *queryDesc)
+void
+governance_audit_query_delivered(GovAuditQuery *q, const char **masked,
+								 int nmasked, const char **clear, int nclear)
 {
-	GovDelivered out[GOV_MAX_OBJECTS];
-	MemoryContext old;
-	int			n;
-
-	slot->nmasked = slot->nclear = 0;
-	if (!queryDesc->plannedstmt->dependsOnRole || queryDesc->estate == NULL)
-		return;
-	n = governance_mask_delivered(queryDesc->plannedstmt, out, GOV_MAX_OBJECTS);
-	if (n == 0)
-		return;
-	old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
-	slot->masked = palloc(sizeof(char *) * n);
-	slot->clear = palloc(sizeof(char *) * n);
-	for (int i = 0; i < n; i++)
-	{
-		GovRelNames *names = governance_relation_names(out[i].relid);
-		const char *col = names ? governance_column_name(names, out[i].relid, out[i].attnum) : NULL;
-		const char *item;
-
-		if (col == NULL)
-			continue;
-		item = psprintf("%s:%s", col, governance_label_name(out[i].label));
-		if (out[i].masked)
-			slot->masked[slot->nmasked++] = item;
-		else
-			slot->clear[slot->nclear++] = item;
-	}
-	MemoryContextSwitchTo(old);
+	q->masked = masked;
+	q->nmasked = nmasked;
+	q->clear = clear;
+	q->nclear = nclear;
 }
 
 /*
@@ -630,10 +596,10 @@ gov_statement_header(GovAuditRecord *r, const char *action, int level,
  * recorded too (a caught error leaves no other trace of what it read),
  * within the nested cap: a failed statement changed nothing.
  */
-static void
+static bool
 gov_record_failure(const char *source, int location, int len, const char *tag,
 				   TimestampTz start, int level, QueryDesc *query,
-				   const GovQueryState *slot)
+				   const GovQueryState *slot, const GovAuditDecision *blocking)
 {
 	MemoryContext old;
 	ErrorData  *edata;
@@ -642,7 +608,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	TimestampTz now = GetCurrentTimestamp();
 
 	if (level > 0 && !gov_nested_recordable(false))
-		return;
+		return false;
 	old = MemoryContextSwitchTo(gov_audit_cxt);
 	edata = CopyErrorData();
 	gov_audit_record_init(&r, buf, sizeof(buf));
@@ -653,7 +619,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 		gov_put_objects(&r, query->plannedstmt, slot);
 	if (start != 0)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
-	gov_put_decision(&r, governance_decision_blocking());
+	gov_put_decision(&r, blocking);
 	if (level == 0)
 		gov_put_nested_unrecorded(&r);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
@@ -668,21 +634,21 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	{
 		gov_failure_seq = governance_audit_emit(&r, WARNING);
 		gov_error_recorded = true;
-		governance_decisions_reset();
 	}
 	else
 		(void) governance_audit_emit(&r, WARNING);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(gov_audit_cxt);
+	return level == 0;
 }
 
 /* Failures are recorded at every audit level when the policy caused them. */
 static bool
-gov_failure_audited(void)
+gov_failure_audited(const GovAuditDecision *blocking)
 {
 	return !IsParallelWorker() && governance_inhibit == 0 &&
 		(governance_audit_level != GOV_AUDIT_NONE ||
-		 governance_decision_blocking() != NULL);
+		 (blocking != NULL && blocking->effect != NULL));
 }
 
 static GovQueryState *
@@ -720,126 +686,101 @@ gov_new_query_slot(void)
 	return slot;
 }
 
-static void
-gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
+
+/*
+ * A statement starts.  A top-level one (not run by another, nor by the
+ * extension itself) has its nested statements counted anew.
+ */
+bool
+governance_audit_statement_start(void)
 {
-	if (gov_nesting == 0 && governance_inhibit == 0)
-		gov_top_level_start();
+	if (gov_nesting != 0 || governance_inhibit != 0)
+		return false;
+	gov_top_level_start();
+	return true;
+}
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
-	else
-		standard_ExecutorStart(queryDesc, eflags);
+/* ExecutorStart has run: take a slot if the audit level records it. */
+GovAuditQuery *
+governance_audit_query_started(QueryDesc *queryDesc, int eflags)
+{
+	GovQueryState *slot;
 
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		gov_audited(gov_plan_class(queryDesc->plannedstmt)))
-	{
-		GovQueryState *slot = gov_new_query_slot();
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ||
+		!gov_audited(gov_plan_class(queryDesc->plannedstmt)))
+		return NULL;
+	slot = gov_new_query_slot();
+	slot->query = queryDesc;
+	gov_queries_used++;
+	slot->start = GetCurrentTimestamp();
+	slot->level = gov_nesting;
+	slot->subxid = GetCurrentSubTransactionId();
+	slot->wal = XactLastRecEnd;
+	slot->nmasked = slot->nclear = 0;
+	return slot;
+}
 
-		slot->query = queryDesc;
-		gov_queries_used++;
-		slot->start = GetCurrentTimestamp();
-		slot->level = gov_nesting;
-		slot->subxid = GetCurrentSubTransactionId();
-		slot->wal = XactLastRecEnd;
-		gov_note_delivered(slot, queryDesc);
-	}
+/*
+ * What ExecutorRun and ExecutorFinish run is one level deeper.  With the
+ * audit off there is nothing to record and no level to keep (it is reset
+ * at abort).
+ */
+int
+governance_audit_nest(void)
+{
+	if (governance_audit_level == GOV_AUDIT_NONE)
+		return -1;
+	return gov_nesting++;
+}
+
+void
+governance_audit_unnest(int level)
+{
+	if (level >= 0)
+		gov_nesting = level;
 }
 
 /*
  * A plannable statement is failing: record it (a top-level one whenever
  * failures are audited, a nested one if it was being audited), and free
- * its slot.
+ * its slot.  A top-level statement failing in ExecutorFinish is recorded
+ * where it ends instead.
  */
-static void
-gov_query_failed(QueryDesc *queryDesc, int level)
+bool
+governance_audit_query_failed(QueryDesc *queryDesc, int level, bool finishing,
+							  const GovAuditDecision *blocking)
 {
-	GovQueryState *slot = gov_find_query(queryDesc);
+	GovQueryState *slot;
+	bool		top = false;
 
-	if ((level == 0 && gov_failure_audited()) ||
-		(level > 0 && slot != NULL && gov_failure_audited()))
-		gov_record_failure(queryDesc->sourceText,
-						   queryDesc->plannedstmt->stmt_location,
-						   queryDesc->plannedstmt->stmt_len,
-						   GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
-						   slot ? slot->start : 0, level, queryDesc, slot);
+	if (level < 0)
+		return false;
+	gov_nesting = level;
+	if (finishing && level == 0)
+		return false;
+	slot = gov_find_query(queryDesc);
+	if ((level == 0 && gov_failure_audited(blocking)) ||
+		(level > 0 && slot != NULL && gov_failure_audited(blocking)))
+		top = gov_record_failure(queryDesc->sourceText,
+								 queryDesc->plannedstmt->stmt_location,
+								 queryDesc->plannedstmt->stmt_len,
+								 GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
+								 slot ? slot->start : 0, level, queryDesc, slot,
+								 blocking);
 	if (slot != NULL)
 	{
 		slot->query = NULL;
 		gov_queries_used--;
 	}
+	return top;
 }
 
-static void
-gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				bool execute_once)
-{
-	int			level = gov_nesting;
-
-	/* Audit off: nothing to record, no nesting to keep (reset at abort). */
-	if (governance_audit_level == GOV_AUDIT_NONE)
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-		return;
-	}
-
-	gov_nesting++;
-	PG_TRY();
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	}
-	PG_CATCH();
-	{
-		gov_nesting = level;
-		gov_query_failed(queryDesc, level);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	gov_nesting = level;
-}
-
-static void
-gov_ExecutorFinish(QueryDesc *queryDesc)
-{
-	int			level = gov_nesting;
-
-	if (governance_audit_level == GOV_AUDIT_NONE)
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-		return;
-	}
-
-	gov_nesting++;
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		gov_nesting = level;
-		/* A top-level statement's failure is recorded where it ends. */
-		if (level > 0)
-			gov_query_failed(queryDesc, level);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	gov_nesting = level;
-}
-
-static void
-gov_ExecutorEnd(QueryDesc *queryDesc)
+/*
+ * ExecutorEnd: the slot to record, or NULL.  A nested statement past the
+ * cap is only counted, with the relations it read.
+ */
+GovAuditQuery *
+governance_audit_query_ending(QueryDesc *queryDesc)
 {
 	GovQueryState *slot = gov_find_query(queryDesc);
 
@@ -852,68 +793,58 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		gov_queries_used--;
 		slot = NULL;
 	}
-	if (slot != NULL)
-	{
-		PlannedStmt *pstmt = queryDesc->plannedstmt;
-		char		buf[GOV_AUDIT_MAX_RECORD];
-		GovAuditRecord r;
-		int			level = slot->level;
-		TimestampTz now = GetCurrentTimestamp();
-
-		gov_audit_record_init(&r, buf, sizeof(buf));
-		gov_statement_header(&r, "completed", level,
-							 GetCommandTagName(CreateCommandTag((Node *) pstmt)),
-							 now);
-		gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
-						  pstmt->stmt_len, true);
-		gov_put_objects(&r, pstmt, slot);
-		gov_put_decision(&r, governance_decision_for(queryDesc));
-		if (queryDesc->estate != NULL)
-			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);
-		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - slot->start));
-		slot->query = NULL;
-		gov_queries_used--;
-		if (level == 0)
-		{
-			gov_put_nested_unrecorded(&r);
-			governance_decisions_reset();
-		}
-		gov_emit_statement(&r, level, ERROR);
-	}
-
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
+	return slot;
 }
 
-/* RESET of the token (or RESET ALL, or SET ... TO DEFAULT) changes who acts. */
-static void
-gov_note_identity_reset(VariableSetStmt *set)
+bool
+governance_audit_query_end(GovAuditQuery *slot, QueryDesc *queryDesc,
+						   const GovAuditDecision *decision)
 {
-	if (set->kind == VAR_RESET_ALL ||
-		((set->kind == VAR_RESET || set->kind == VAR_SET_DEFAULT) &&
-		 governance_names_token_setting(set->name)))
-		(void) governance_audit_identity("reset", governance_current_identity(),
-										 NULL, NULL);
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+	int			level = slot->level;
+	TimestampTz now = GetCurrentTimestamp();
+
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "completed", level,
+						 GetCommandTagName(CreateCommandTag((Node *) pstmt)),
+						 now);
+	gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
+					  pstmt->stmt_len, true);
+	gov_put_objects(&r, pstmt, slot);
+	gov_put_decision(&r, decision);
+	if (queryDesc->estate != NULL)
+		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);
+	gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - slot->start));
+	slot->query = NULL;
+	gov_queries_used--;
+	if (level == 0)
+		gov_put_nested_unrecorded(&r);
+	gov_emit_statement(&r, level, ERROR);
+	return level == 0;
 }
 
-static void
-gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				   bool readOnlyTree, ProcessUtilityContext context,
-				   ParamListInfo params, QueryEnvironment *queryEnv,
-				   DestReceiver *dest, QueryCompletion *qc)
+/*
+ * A utility statement is about to run.  Its text is copied first: the
+ * statement may free it (ROLLBACK of a portal).
+ */
+void
+governance_audit_utility_begin(GovAuditUtility *u, PlannedStmt *pstmt,
+							   const char *queryString)
 {
-	int			level = gov_nesting;
 	Node	   *stmt = pstmt->utilityStmt;
-	bool		audited = gov_audited(gov_utility_class(stmt));
-	TimestampTz start = audited ? GetCurrentTimestamp() : 0;
-	CommandTag	tag = CreateCommandTag(stmt);
-	int			location = pstmt->stmt_location;
-	int			len = pstmt->stmt_len;
-	const char *source = NULL;
 
-	if (level == 0 && governance_inhibit == 0)
+	u->level = gov_nesting;
+	u->audited = gov_audited(gov_utility_class(stmt));
+	u->start = u->audited ? GetCurrentTimestamp() : 0;
+	u->tag = CreateCommandTag(stmt);
+	u->location = pstmt->stmt_location;
+	u->len = pstmt->stmt_len;
+	u->source = NULL;
+	u->top_level = u->level == 0 && governance_inhibit == 0;
+
+	if (u->top_level)
 		gov_top_level_start();
 	/*
 	 * A SET of the token is recorded as what the parse tree says it is, its
@@ -924,89 +855,74 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		((VariableSetStmt *) stmt)->kind == VAR_SET_VALUE &&
 		governance_names_token_setting(((VariableSetStmt *) stmt)->name))
 	{
-		source = ((VariableSetStmt *) stmt)->is_local ?
+		u->source = ((VariableSetStmt *) stmt)->is_local ?
 			"SET LOCAL governance.token = '<redacted>'" :
 			"SET governance.token = '<redacted>'";
-		location = 0;
-		len = strlen(source);
+		u->location = 0;
+		u->len = strlen(u->source);
 	}
-	/* The statement may free its own text (ROLLBACK of a portal): copy. */
-	else if ((audited || governance_audit_level == GOV_AUDIT_NONE) && queryString != NULL)
+	else if ((u->audited || governance_audit_level == GOV_AUDIT_NONE) &&
+			 queryString != NULL)
 	{
-		if (location < 0)
-			location = 0;
-		if (len <= 0)
-			len = strlen(queryString + location);
-		source = pnstrdup(queryString + location, len);
-		location = 0;
+		if (u->location < 0)
+			u->location = 0;
+		if (u->len <= 0)
+			u->len = strlen(queryString + u->location);
+		u->source = pnstrdup(queryString + u->location, u->len);
+		u->location = 0;
 	}
-
 	gov_nesting++;
-	PG_TRY();
-	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
-	}
-	PG_CATCH();
-	{
-		gov_nesting = level;
-		if ((level == 0 || audited) && gov_failure_audited())
-			gov_record_failure(source ? source : queryString,
-							   source ? 0 : pstmt->stmt_location,
-							   source ? len : pstmt->stmt_len,
-							   GetCommandTagName(tag), start, level, NULL, NULL);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	gov_nesting = level;
-
-	if (IsA(stmt, VariableSetStmt))
-		gov_note_identity_reset((VariableSetStmt *) stmt);
-
-	if (audited && (level == 0 || gov_nested_recordable(gov_utility_changes(stmt))))
-	{
-		char		buf[GOV_AUDIT_MAX_RECORD];
-		GovAuditRecord r;
-		TimestampTz now = GetCurrentTimestamp();
-
-		gov_audit_record_init(&r, buf, sizeof(buf));
-		gov_statement_header(&r, "completed", level, GetCommandTagName(tag),
-							 now);
-		gov_put_statement(&r, source, 0, len, true);
-		gov_put_decision(&r, governance_decision_for(pstmt));
-		if (qc != NULL && qc->nprocessed > 0)
-			gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
-		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
-		if (level == 0)
-		{
-			gov_put_nested_unrecorded(&r);
-			governance_decisions_reset();
-		}
-		gov_emit_statement(&r, level, ERROR);
-	}
 }
 
-/* Connection attempts, successful or not. */
-static void
-gov_ClientAuthentication(Port *port, int status)
+bool
+governance_audit_utility_failed(GovAuditUtility *u, PlannedStmt *pstmt,
+								const char *queryString,
+								const GovAuditDecision *blocking)
 {
-	if (prev_ClientAuthentication)
-		prev_ClientAuthentication(port, status);
-	governance_audit_connection(status == STATUS_OK ? "authenticated" : "refused",
-								status == STATUS_OK ? NULL :
-								"Client authentication failed.");
+	gov_nesting = u->level;
+	if ((u->level == 0 || u->audited) && gov_failure_audited(blocking))
+		return gov_record_failure(u->source ? u->source : queryString,
+								  u->source ? 0 : pstmt->stmt_location,
+								  u->source ? u->len : pstmt->stmt_len,
+								  GetCommandTagName(u->tag), u->start,
+								  u->level, NULL, NULL, blocking);
+	return false;
+}
+
+bool
+governance_audit_utility_done(GovAuditUtility *u, Node *stmt,
+							  QueryCompletion *qc,
+							  const GovAuditDecision *decision)
+{
+	char		buf[GOV_AUDIT_MAX_RECORD];
+	GovAuditRecord r;
+	TimestampTz now;
+
+	gov_nesting = u->level;
+	if (!u->audited ||
+		(u->level > 0 && !gov_nested_recordable(gov_utility_changes(stmt))))
+		return false;
+	now = GetCurrentTimestamp();
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_statement_header(&r, "completed", u->level, GetCommandTagName(u->tag),
+						 now);
+	gov_put_statement(&r, u->source, 0, u->len, true);
+	gov_put_decision(&r, decision);
+	if (qc != NULL && qc->nprocessed > 0)
+		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
+	gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - u->start));
+	if (u->level == 0)
+		gov_put_nested_unrecorded(&r);
+	gov_emit_statement(&r, u->level, ERROR);
+	return u->level == 0;
 }
 
 /*
- * A fastpath function call, recorded before it runs (see guard/hooks.c):
+ * A fastpath function call, recorded before it runs (src/guard/fastpath.c):
  * under audit_sync, once durable; with the ring full, the call fails.
  */
 void
-governance_audit_fastpath(const char *text, const GovDecisionNote *n)
+governance_audit_fastpath(const char *text, const GovAuditDecision *decision)
 {
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
@@ -1017,7 +933,7 @@ governance_audit_fastpath(const char *text, const GovDecisionNote *n)
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "called", 0, "FASTPATH", GetCurrentTimestamp());
 	gov_put_statement(&r, text, 0, 0, false);
-	gov_put_decision(&r, n);
+	gov_put_decision(&r, decision);
 	gov_emit_statement(&r, 0, ERROR);
 }
 
@@ -1028,7 +944,8 @@ governance_audit_fastpath(const char *text, const GovDecisionNote *n)
  */
 void
 governance_audit_refusal(const char *source, int location, int len,
-						 const char *sqlstate, const char *message)
+						 const char *sqlstate, const char *message,
+						 const GovAuditDecision *blocking)
 {
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
@@ -1039,7 +956,7 @@ governance_audit_refusal(const char *source, int location, int len,
 	gov_statement_header(&r, "failed", Max(gov_nesting, 1), NULL,
 						 GetCurrentTimestamp());
 	gov_put_statement(&r, source, location, len, true);
-	gov_put_decision(&r, governance_decision_blocking());
+	gov_put_decision(&r, blocking);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, sqlstate);
 	gov_audit_put_str(&r, GOV_AF_MESSAGE, message);
 	(void) governance_audit_emit(&r, ERROR);
@@ -1054,7 +971,7 @@ governance_audit_refusal(const char *source, int location, int len,
  * the session's end).  No catalog access: the transaction is broken.
  */
 static void
-gov_record_fatal(ErrorData *edata)
+gov_record_fatal(ErrorData *edata, const GovAuditDecision *blocking)
 {
 	char		buf[GOV_AUDIT_MAX_RECORD];
 	GovAuditRecord r;
@@ -1062,7 +979,7 @@ gov_record_fatal(ErrorData *edata)
 	TimestampTz now = GetCurrentTimestamp();
 
 	if (debug_query_string == NULL || MyProcPort == NULL ||
-		!gov_failure_audited() || gov_error_recorded)
+		!gov_failure_audited(blocking) || gov_error_recorded)
 		return;
 	for (int i = 0; i < gov_queries_size; i++)
 		if (gov_queries[i].query != NULL && gov_queries[i].level == 0)
@@ -1075,7 +992,7 @@ gov_record_fatal(ErrorData *edata)
 						  top->query->plannedstmt->stmt_len, false);
 	else
 		gov_put_statement(&r, debug_query_string, 0, 0, false);
-	gov_put_decision(&r, governance_decision_blocking());
+	gov_put_decision(&r, blocking);
 	if (top != NULL && top->query->estate != NULL)
 		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) top->query->estate->es_processed);
 	if (top != NULL)
@@ -1088,25 +1005,30 @@ gov_record_fatal(ErrorData *edata)
 	gov_error_recorded = true;
 }
 
-/*
- * A top-level statement that failed before reaching the executor or
- * ProcessUtility (a syntax or analysis error): record it as its error is
- * reported.
- */
-static void
-gov_emit_log(ErrorData *edata)
+/* Only a FATAL, or an ERROR ending a top-level statement, is recorded here. */
+bool
+governance_audit_wants_error(ErrorData *edata)
 {
-	if (prev_emit_log_hook)
-		prev_emit_log_hook(edata);
+	return edata->elevel == FATAL ||
+		(edata->elevel == ERROR && gov_nesting == 0 && MyProcPort != NULL);
+}
 
+/*
+ * An error is being reported.  A top-level statement that failed before
+ * reaching the executor or ProcessUtility (a syntax or analysis error) is
+ * recorded now; one a PG_CATCH already recorded is not recorded twice.
+ */
+bool
+governance_audit_error_reported(ErrorData *edata, const GovAuditDecision *blocking)
+{
 	if (edata->elevel == FATAL)
 	{
-		gov_record_fatal(edata);
-		return;
+		gov_record_fatal(edata, blocking);
+		return false;
 	}
 	if (edata->elevel != ERROR || gov_nesting != 0 || MyProcPort == NULL ||
-		!gov_failure_audited())
-		return;
+		!gov_failure_audited(blocking))
+		return false;
 	if (gov_error_recorded)
 		gov_error_recorded = false;
 	else
@@ -1118,13 +1040,12 @@ gov_emit_log(ErrorData *edata)
 		gov_statement_header(&r, "failed", 0, NULL, GetCurrentTimestamp());
 		/* Inside error reporting: no lexing (normalized records no text). */
 		gov_put_statement(&r, debug_query_string, 0, 0, false);
-		gov_put_decision(&r, governance_decision_blocking());
+		gov_put_decision(&r, blocking);
 		gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 		if (edata->message != NULL)
 			gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
 		gov_failure_seq = governance_audit_emit(&r, LOG);
 	}
-	governance_decisions_reset();
 
 	/*
 	 * The error is about to reach the client: under audit_sync, not before
@@ -1134,6 +1055,7 @@ gov_emit_log(ErrorData *edata)
 	if (governance_audit_sync && gov_failure_seq != 0 && InterruptHoldoffCount > 0)
 		governance_ring_wait_durable(gov_failure_seq);
 	gov_failure_seq = 0;
+	return true;
 }
 
 /*
@@ -1141,8 +1063,8 @@ gov_emit_log(ErrorData *edata)
  * its slot, so the table neither fills up nor matches a later QueryDesc
  * that happens to reuse the address.
  */
-static void
-gov_xact_callback(XactEvent event, void *arg)
+void
+governance_audit_xact_end(XactEvent event)
 {
 	int			i;
 
@@ -1154,9 +1076,9 @@ gov_xact_callback(XactEvent event, void *arg)
 	gov_nesting = 0;
 }
 
-static void
-gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					 SubTransactionId parentSubid, void *arg)
+void
+governance_audit_subxact_end(SubXactEvent event, SubTransactionId mySubid,
+							 SubTransactionId parentSubid)
 {
 	int			i;
 
@@ -1184,25 +1106,9 @@ gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 void
-governance_audit_init(void)
+governance_audit_statement_init(void)
 {
 	gov_audit_cxt = AllocSetContextCreate(TopMemoryContext,
 										  "governance audit",
 										  ALLOCSET_SMALL_SIZES);
-	prev_ExecutorStart = ExecutorStart_hook;
-	ExecutorStart_hook = gov_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = gov_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = gov_ExecutorFinish;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = gov_ExecutorEnd;
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = gov_ProcessUtility;
-	prev_ClientAuthentication = ClientAuthentication_hook;
-	ClientAuthentication_hook = gov_ClientAuthentication;
-	prev_emit_log_hook = emit_log_hook;
-	emit_log_hook = gov_emit_log;
-	RegisterXactCallback(gov_xact_callback, NULL);
-	RegisterSubXactCallback(gov_subxact_callback, NULL);
 }

@@ -29,8 +29,7 @@
 #include "postgres.h"
 
 #include "governance/audit.h"
-#include "governance/audit_sink.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"

@@ -15,7 +15,7 @@
  * Verifications are cached per backend by the token's text, so setting
  * the same token again (once per transaction, as PostgREST does) costs a
  * hash, a lookup and a comparison, not a signature check.  Cache entries and identities
- * remember the verification generation (src/identity/keys.c): after a
+ * remember the verification generation (src/identity/key_settings.c): after a
  * reload changes keys or options, the cache is dropped and the current
  * identity is verified again before its next statement.
  *
@@ -25,6 +25,10 @@
  * configuration files, and our error messages never echo it.  See
  * secrecy.c for logs and the activity string.
  *
+ * Identity tells, it does not call: the audit (which records every change
+ * of who acts) and the masks (whose plans depend on who acts) listen
+ * through governance_identity_listen(), wired by the hook layer.
+ *
  * src/identity/identity.c
  *
  *-------------------------------------------------------------------------
@@ -33,11 +37,9 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
-#include "governance/audit_events.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
-#include "governance/mask.h"
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 #include "common/hashfn.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -201,13 +203,38 @@ gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
 	return st;
 }
 
-/* Record a refused token; the refusal stands whether or not it records. */
+/* Listeners of identity changes, in the order they were added. */
+#define GOV_IDENTITY_LISTENERS 4
+static GovIdentityListener gov_listeners[GOV_IDENTITY_LISTENERS];
+static int	gov_nlisteners = 0;
+
+void
+governance_identity_listen(GovIdentityListener listener)
+{
+	if (gov_nlisteners == GOV_IDENTITY_LISTENERS)
+		elog(ERROR, "too many listeners of identity changes");
+	gov_listeners[gov_nlisteners++] = listener;
+}
+
+/* Tell every listener; false if one refused the change. */
+static bool
+gov_notify(GovIdentityEvent event, const GovIdentity *id,
+		   const char *fingerprint, const char *reason)
+{
+	bool		ok = true;
+
+	for (int i = 0; i < gov_nlisteners; i++)
+		if (!gov_listeners[i] (event, id, fingerprint, reason))
+			ok = false;
+	return ok;
+}
+
+/* Tell of a refused token; the refusal stands whatever they say. */
 static void
-gov_audit_refusal(const char *fingerprint, const char *reason)
+gov_tell_refusal(const char *fingerprint, const char *reason)
 {
 	if (!IsParallelWorker())
-		(void) governance_audit_identity("token_refused", gov_identity,
-										 fingerprint, reason);
+		(void) gov_notify(GOV_IDENTITY_REFUSED, gov_identity, fingerprint, reason);
 }
 
 /*
@@ -218,7 +245,7 @@ static bool
 gov_accept(GovIdentity *id, void **extra)
 {
 	if (!IsParallelWorker() &&
-		!governance_audit_identity("token_accepted", id, NULL, NULL))
+		!gov_notify(GOV_IDENTITY_ACCEPTED, id, NULL, NULL))
 	{
 		free(id);
 		GUC_check_errcode(ERRCODE_INSUFFICIENT_RESOURCES);
@@ -254,7 +281,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{
 		gov_jwt_fingerprint(token, len, fingerprint);
-		gov_audit_refusal(fingerprint, "The token was to be stored in a catalog or file.");
+		gov_tell_refusal(fingerprint, "The token was to be stored in a catalog or file.");
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errmsg("governance.token can only be set by the session itself");
 		GUC_check_errdetail("A token is a credential; storing it in a configuration file, ALTER ROLE or ALTER DATABASE settings or a function's SET clause would expose it.");
@@ -294,7 +321,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		char		reason[512];
 
 		snprintf(reason, sizeof(reason), "%s: %s", gov_jwt_status_message(st), detail);
-		gov_audit_refusal(fingerprint, reason);
+		gov_tell_refusal(fingerprint, reason);
 		GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
 		GUC_check_errmsg("invalid governance token: %s", gov_jwt_status_message(st));
 		if (detail[0] != '\0')
@@ -348,7 +375,24 @@ governance_token_assign(const char *newval, void *extra)
 	governance_sessions_publish(gov_identity);
 	/* Masks depend on who acts: plans made for another identity go. */
 	if (!same)
-		governance_mask_identity_changed();
+		(void) gov_notify(GOV_IDENTITY_CHANGED, id, NULL, NULL);
+}
+
+/*
+ * RESET of the token (or RESET ALL, or SET ... TO DEFAULT) changes who
+ * acts: it is told once the statement has run.
+ */
+void
+governance_identity_statement_done(Node *stmt)
+{
+	VariableSetStmt *set = (VariableSetStmt *) stmt;
+
+	if (!IsA(stmt, VariableSetStmt))
+		return;
+	if (set->kind == VAR_RESET_ALL ||
+		((set->kind == VAR_RESET || set->kind == VAR_SET_DEFAULT) &&
+		 governance_names_token_setting(set->name)))
+		(void) gov_notify(GOV_IDENTITY_RESET, gov_identity, NULL, NULL);
 }
 
 /* SHOW and current_setting() print what token is set, never the token. */

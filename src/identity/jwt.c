@@ -44,7 +44,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 
 
 #include "jwt_internal.h"

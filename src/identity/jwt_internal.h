@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * jwt_internal.h
- *	  What the verifier (jwt.c), the key loader (jwt_keys.c) and the
+ *	  What the verifier (jwt.c), the key loader (jwt_keyset.c) and the
  *	  redactor (redact.c) share.
  *
  * Plain C, private to src/identity.
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 
 #define GOV_JWT_MAX_KEYS	64
 #define GOV_JWT_MIN_RSA_BITS 2048

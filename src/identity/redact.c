@@ -50,7 +50,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "governance/redact.h"
+#include "governance/identity_redact.h"
 #include "jwt_internal.h"
 
 #define GOV_MIN_FIRST_SEGMENT 8

@@ -7,10 +7,10 @@
  * the server log (log_statement, the STATEMENT line after an error) and
  * pg_stat_activity.query, which every session of the same role sees.  A
  * statement that sets governance.token carries a credential in its text.
- * An emit_log_hook rewrites every token-shaped run (and the value given to
+ * Each log entry has every token-shaped run (and the value given to
  * the setting by the statement under way, however malformed) in the
- * message, detail, hint, context and internal query of each log entry,
- * and points debug_query_string at a redacted copy of the statement, so
+ * message, detail, hint, context and internal query rewritten before it
+ * is emitted, and debug_query_string pointed at a redacted copy of the statement, so
  * the STATEMENT line (and csvlog/jsonlog's query field) show it redacted.
  * The token's check hook, and the log hook on errors (a SET refused in an
  * aborted transaction, a batch that fails to parse), replace the backend's
@@ -18,11 +18,11 @@
  * at leisure.
  *
  * Other extensions' hooks (pg_stat_statements, pgaudit) see every
- * statement's text with its tokens redacted, whatever the statement: ours
- * are the innermost of governance's hooks, so what comes after them is
- * theirs, and a server with none pays nothing.  That holds only when
- * governance is listed after them in shared_preload_libraries; _PG_init
- * warns when it is not.
+ * statement's text with its tokens redacted, whatever the statement: the
+ * hook layer (src/hooks/hooks.c) hands them the copies made here when it
+ * calls the hook installed before ours, and a server with none pays
+ * nothing.  That holds only when governance is listed after them in
+ * shared_preload_libraries; _PG_init warns when it is not.
  *
  * src/identity/secrecy.c
  *
@@ -35,23 +35,12 @@
 #include "governance/identity.h"
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"
-#include "optimizer/planner.h"
-#include "parser/analyze.h"
 #include "tcop/utility.h"
-#include "governance/redact.h"
+#include "governance/identity_redact.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
-
-static emit_log_hook_type prev_emit_log_hook = NULL;
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
-static planner_hook_type prev_planner = NULL;
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 /*
  * Our redacted copy of the statement, which debug_query_string may show,
@@ -113,8 +102,9 @@ gov_report_activity(void)
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 }
 
-static void
-gov_emit_log(ErrorData *edata)
+/* Redact every field of a log entry, and the statement it names. */
+void
+governance_secrecy_emit_log(ErrorData *edata)
 {
 	gov_redact_field(&edata->message);
 	gov_redact_field(&edata->detail);
@@ -124,8 +114,6 @@ gov_emit_log(ErrorData *edata)
 	gov_redact_field(&edata->internalquery);
 	if (gov_redact_query() && edata->elevel <= ERROR && CritSectionCount == 0)
 		gov_report_activity();
-	if (prev_emit_log_hook)
-		prev_emit_log_hook(edata);
 }
 
 /*
@@ -133,46 +121,41 @@ gov_emit_log(ErrorData *edata)
  * statement with its tokens redacted, whatever the statement: a SET, a
  * DO block or a procedure call with a token in its body, an EXPLAIN of a
  * set_config().  The rule: no text that reaches another extension's hook
- * from ours holds a token-shaped run.  The utility hook hands them a
+ * from ours holds a token-shaped run.  A utility hook is handed a
  * redacted copy of the statement alone; the parse-analysis, planner and
  * executor hooks a copy of the same length, the runs overwritten, so that
- * the locations of statements and constants in it stay right.  Each is
- * installed only when there is a hook after it.
+ * the locations of statements and constants in it stay right.  The hook
+ * layer asks for them only when there is a hook after ours.
  */
-static void
-gov_secrecy_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-						   bool readOnlyTree, ProcessUtilityContext context,
-						   ParamListInfo params, QueryEnvironment *queryEnv,
-						   DestReceiver *dest, QueryCompletion *qc)
+void
+governance_secrecy_utility_text(PlannedStmt **pstmt, const char **queryString)
 {
-	if (queryString != NULL && gov_holds_token(queryString))
+	if (*queryString != NULL && gov_holds_token(*queryString))
 	{
-		const char *own = queryString;
+		const char *own = *queryString;
 		char	   *clean;
 
-		if (pstmt->stmt_location >= 0 && pstmt->stmt_len > 0)
-			own = pnstrdup(queryString + pstmt->stmt_location, pstmt->stmt_len);
-		else if (pstmt->stmt_location > 0)
-			own = queryString + pstmt->stmt_location;
+		if ((*pstmt)->stmt_location >= 0 && (*pstmt)->stmt_len > 0)
+			own = pnstrdup(*queryString + (*pstmt)->stmt_location, (*pstmt)->stmt_len);
+		else if ((*pstmt)->stmt_location > 0)
+			own = *queryString + (*pstmt)->stmt_location;
 		clean = governance_redact_text(own);
 		if (clean != NULL)
 		{
 			PlannedStmt *copy = makeNode(PlannedStmt);
 
-			memcpy(copy, pstmt, sizeof(PlannedStmt));
+			memcpy(copy, *pstmt, sizeof(PlannedStmt));
 			copy->stmt_location = 0;
 			copy->stmt_len = 0;
-			pstmt = copy;
-			queryString = clean;
+			*pstmt = copy;
+			*queryString = clean;
 		}
 	}
-	prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-						params, queryEnv, dest, qc);
 }
 
 /* A copy of text of the same length with its tokens overwritten, or NULL. */
-static char *
-gov_same_length_copy(const char *text, MemoryContext cxt)
+char *
+governance_secrecy_same_length_copy(const char *text, MemoryContext cxt)
 {
 	char	   *copy;
 
@@ -183,45 +166,12 @@ gov_same_length_copy(const char *text, MemoryContext cxt)
 	return copy;
 }
 
-static void
-gov_secrecy_post_parse_analyze(ParseState *pstate, Query *query,
-							   JumbleState *jstate)
-{
-	const char *orig = pstate->p_sourcetext;
-	char	   *clean = gov_same_length_copy(orig, CurrentMemoryContext);
-
-	if (clean == NULL)
-	{
-		prev_post_parse_analyze(pstate, query, jstate);
-		return;
-	}
-	pstate->p_sourcetext = clean;
-	PG_TRY();
-	{
-		prev_post_parse_analyze(pstate, query, jstate);
-	}
-	PG_FINALLY();
-	{
-		pstate->p_sourcetext = orig;
-	}
-	PG_END_TRY();
-}
-
-static PlannedStmt *
-gov_secrecy_planner(Query *parse, const char *query_string, int cursorOptions,
-					ParamListInfo boundParams)
-{
-	char	   *clean = gov_same_length_copy(query_string, CurrentMemoryContext);
-
-	return prev_planner(parse, clean ? clean : query_string, cursorOptions,
-						boundParams);
-}
-
 /*
  * The executor hooks after ours read queryDesc->sourceText, at any of the
- * four: for a statement with a token, each of ours points it at a redacted
- * copy (made once, in the QueryDesc's own memory) around the next hook's
- * call, and governance's own hooks, which run before, see the original.
+ * four: for a statement with a token, the hook layer points it at a
+ * redacted copy (made once, in the QueryDesc's own memory) around the
+ * next hook's call, and governance's own concerns, which run before, see
+ * the original.
  */
 typedef struct GovCleanText
 {
@@ -243,32 +193,15 @@ gov_clean_text_of(QueryDesc *qd)
 	return NULL;
 }
 
-/* Run call with qd's text redacted, if it has a redacted copy. */
-#define GOV_WITH_CLEAN_TEXT(qd, call) \
-	do { \
-		GovCleanText *volatile ct_ = gov_clean_texts ? gov_clean_text_of(qd) : NULL; \
-		if (ct_ == NULL) \
-			call; \
-		else \
-		{ \
-			(qd)->sourceText = ct_->clean; \
-			PG_TRY(); \
-			{ \
-				call; \
-			} \
-			PG_FINALLY(); \
-			{ \
-				(qd)->sourceText = ct_->orig; \
-			} \
-			PG_END_TRY(); \
-		} \
-	} while (0)
-
-static void
-gov_secrecy_ExecutorStart(QueryDesc *queryDesc, int eflags)
+/*
+ * A statement about to start: if its text holds a token, make the
+ * redacted copy the hooks after ours will be shown.
+ */
+void
+governance_secrecy_executor_start(QueryDesc *queryDesc)
 {
-	char	   *clean = gov_same_length_copy(queryDesc->sourceText,
-											 GetMemoryChunkContext(queryDesc));
+	char	   *clean = governance_secrecy_same_length_copy(queryDesc->sourceText,
+															GetMemoryChunkContext(queryDesc));
 
 	if (clean != NULL)
 	{
@@ -281,29 +214,37 @@ gov_secrecy_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		gov_clean_texts = lappend(gov_clean_texts, ct);
 		MemoryContextSwitchTo(old);
 	}
-	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorStart(queryDesc, eflags));
 }
 
-static void
-gov_secrecy_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-						uint64 count, bool execute_once)
+/*
+ * Show the hooks after ours the redacted text of the statement, if it has
+ * one; returns the text to put back with governance_secrecy_show(), or
+ * NULL if nothing was changed.
+ */
+const char *
+governance_secrecy_hide(QueryDesc *queryDesc)
 {
-	GOV_WITH_CLEAN_TEXT(queryDesc,
-						prev_ExecutorRun(queryDesc, direction, count, execute_once));
+	GovCleanText *ct = gov_clean_texts ? gov_clean_text_of(queryDesc) : NULL;
+
+	if (ct == NULL)
+		return NULL;
+	queryDesc->sourceText = ct->clean;
+	return ct->orig;
 }
 
-static void
-gov_secrecy_ExecutorFinish(QueryDesc *queryDesc)
+void
+governance_secrecy_show(QueryDesc *queryDesc, const char *orig)
 {
-	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorFinish(queryDesc));
+	if (orig != NULL)
+		queryDesc->sourceText = orig;
 }
 
-static void
-gov_secrecy_ExecutorEnd(QueryDesc *queryDesc)
+/* The statement has ended: its redacted copy goes. */
+void
+governance_secrecy_executor_end(QueryDesc *queryDesc)
 {
-	GovCleanText *volatile ct = gov_clean_texts ? gov_clean_text_of(queryDesc) : NULL;
+	GovCleanText *ct = gov_clean_texts ? gov_clean_text_of(queryDesc) : NULL;
 
-	GOV_WITH_CLEAN_TEXT(queryDesc, prev_ExecutorEnd(queryDesc));
 	if (ct != NULL)
 	{
 		gov_clean_texts = list_delete_ptr(gov_clean_texts, ct);
@@ -312,8 +253,8 @@ gov_secrecy_ExecutorEnd(QueryDesc *queryDesc)
 }
 
 /* Queries of an ended transaction are gone (their copies with them). */
-static void
-gov_secrecy_xact_callback(XactEvent event, void *arg)
+void
+governance_secrecy_xact_end(XactEvent event)
 {
 	if (gov_clean_texts != NIL &&
 		(event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
@@ -321,42 +262,6 @@ gov_secrecy_xact_callback(XactEvent event, void *arg)
 	{
 		list_free_deep(gov_clean_texts);
 		gov_clean_texts = NIL;
-	}
-}
-
-void
-governance_secrecy_init(void)
-{
-	prev_emit_log_hook = emit_log_hook;
-	emit_log_hook = gov_emit_log;
-	/* Before governance's other hooks, so they run after them. */
-	if (ProcessUtility_hook != NULL)
-	{
-		prev_ProcessUtility = ProcessUtility_hook;
-		ProcessUtility_hook = gov_secrecy_ProcessUtility;
-	}
-	if (post_parse_analyze_hook != NULL)
-	{
-		prev_post_parse_analyze = post_parse_analyze_hook;
-		post_parse_analyze_hook = gov_secrecy_post_parse_analyze;
-	}
-	if (planner_hook != NULL)
-	{
-		prev_planner = planner_hook;
-		planner_hook = gov_secrecy_planner;
-	}
-	if (ExecutorStart_hook != NULL || ExecutorRun_hook != NULL ||
-		ExecutorFinish_hook != NULL || ExecutorEnd_hook != NULL)
-	{
-		prev_ExecutorStart = ExecutorStart_hook ? ExecutorStart_hook : standard_ExecutorStart;
-		ExecutorStart_hook = gov_secrecy_ExecutorStart;
-		prev_ExecutorRun = ExecutorRun_hook ? ExecutorRun_hook : standard_ExecutorRun;
-		ExecutorRun_hook = gov_secrecy_ExecutorRun;
-		prev_ExecutorFinish = ExecutorFinish_hook ? ExecutorFinish_hook : standard_ExecutorFinish;
-		ExecutorFinish_hook = gov_secrecy_ExecutorFinish;
-		prev_ExecutorEnd = ExecutorEnd_hook ? ExecutorEnd_hook : standard_ExecutorEnd;
-		ExecutorEnd_hook = gov_secrecy_ExecutorEnd;
-		RegisterXactCallback(gov_secrecy_xact_callback, NULL);
 	}
 }
 

@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "governance/common.h"
 #include "governance/mask.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
@@ -259,4 +260,44 @@ governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max)
 			(void) gov_delivered_walker((Node *) tle->expr, &ctx);
 	}
 	return ctx.n;
+}
+
+/*
+ * The same, named for the audit: "schema.table.column:label", split into
+ * what is delivered masked and what clear, allocated in cxt.
+ */
+#define GOV_MAX_DELIVERED 64
+
+void
+governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
+								const char ***masked, int *nmasked,
+								const char ***clear, int *nclear)
+{
+	GovDelivered out[GOV_MAX_DELIVERED];
+	MemoryContext old;
+	int			n;
+
+	*nmasked = *nclear = 0;
+	*masked = *clear = NULL;
+	n = governance_mask_delivered(pstmt, out, GOV_MAX_DELIVERED);
+	if (n == 0)
+		return;
+	old = MemoryContextSwitchTo(cxt);
+	*masked = palloc(sizeof(char *) * n);
+	*clear = palloc(sizeof(char *) * n);
+	for (int i = 0; i < n; i++)
+	{
+		GovRelNames *names = governance_relation_names(out[i].relid);
+		const char *col = names ? governance_column_name(names, out[i].relid, out[i].attnum) : NULL;
+		const char *item;
+
+		if (col == NULL)
+			continue;
+		item = psprintf("%s:%s", col, governance_label_name(out[i].label));
+		if (out[i].masked)
+			(*masked)[(*nmasked)++] = item;
+		else
+			(*clear)[(*nclear)++] = item;
+	}
+	MemoryContextSwitchTo(old);
 }

@@ -43,7 +43,7 @@
 #include "catalog/pg_seclabel.h"
 #include "catalog/pg_type.h"
 #include "commands/seclabel.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
@@ -167,6 +167,17 @@ governance_mask_identity_changed(void)
 	gov_outer_valid = false;
 	if (!gov_labels_valid || gov_labels_reset_pending || gov_any_column_labels)
 		ResetPlanCache();
+}
+
+/* The identity listener: when another identity acts, masks change. */
+bool
+governance_mask_identity_event(GovIdentityEvent event, const GovIdentity *id,
+							   const char *refused_fingerprint,
+							   const char *reason)
+{
+	if (event == GOV_IDENTITY_CHANGED)
+		governance_mask_identity_changed();
+	return true;
 }
 
 static int

@@ -30,12 +30,11 @@
 #include "commands/seclabel.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
-#include "governance/audit_events.h"
+#include "governance/audit.h"
 #include "governance/audit_record.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/mask.h"
-#include "governance/names.h"
 #include "governance/policy_rule.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -47,21 +46,6 @@
 #include "utils/syscache.h"
 
 #define GOV_LABEL_PROVIDER	"governance"
-
-/*
- * Superusers and members of governance_admin: they manage labels, and
- * the policies on tables they own act on stored values (rewrite.c).
- */
-bool
-governance_role_is_admin(Oid role)
-{
-	Oid			admin;
-
-	if (superuser_arg(role))
-		return true;
-	admin = get_role_oid("governance_admin", true);
-	return OidIsValid(admin) && has_privs_of_role(role, admin);
-}
 
 static void
 gov_require_admin(const char *what)

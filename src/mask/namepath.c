@@ -382,10 +382,6 @@ gov_sets_search_path(HeapTuple proctup)
 	return found;
 }
 
-static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
-static fmgr_hook_type prev_fmgr_hook = NULL;
-static object_access_hook_type prev_object_access = NULL;
-
 /*
  * Has the session made temporary relations or types since it last
  * discarded them?  Names of relations and types are looked up in pg_temp
@@ -463,12 +459,10 @@ gov_new_object_namespace(Oid classId, Oid objectId)
 	return nsp;
 }
 
-static void
-gov_namepath_object_access(ObjectAccessType access, Oid classId, Oid objectId,
-						   int subId, void *arg)
+void
+governance_namepath_object_access(ObjectAccessType access, Oid classId,
+								  Oid objectId, int subId)
 {
-	if (prev_object_access)
-		prev_object_access(access, classId, objectId, subId, arg);
 	if (access == OAT_POST_CREATE && subId == 0 && gov_temp_state != GOV_TEMP_SOME &&
 		(classId == RelationRelationId || classId == TypeRelationId))
 	{
@@ -495,9 +489,9 @@ governance_temp_objects_discarded(void)
 	gov_discard_subid = GetCurrentSubTransactionId();
 }
 
-static void
-gov_namepath_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-							  SubTransactionId parentSubid, void *arg)
+void
+governance_namepath_subxact_end(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid)
 {
 	/* Undone with the subtransaction it ran in, or one that holds it. */
 	if (event == SUBXACT_EVENT_ABORT_SUB && gov_discard_subid != InvalidSubTransactionId &&
@@ -594,11 +588,9 @@ gov_pin_needed(Oid fn, const GovFnFacts **facts)
 	return true;
 }
 
-static bool
-gov_needs_fmgr_hook(Oid fn)
+bool
+governance_namepath_needs_fmgr(Oid fn)
 {
-	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn))
-		return true;
 	return governance_mask_keeps_function(fn) || gov_pin_needed(fn, NULL);
 }
 
@@ -656,13 +648,11 @@ gov_pin_start(Oid fn, GovPin *pin)
 	error_context_stack = pin->context;
 }
 
-static void
-gov_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+void
+governance_namepath_fmgr(FmgrHookEventType event, FmgrInfo *flinfo)
 {
 	GovPin	   *pin;
 
-	if (prev_fmgr_hook)
-		prev_fmgr_hook(event, flinfo, private);
 	if (event == FHET_START)
 	{
 		GovPin		pin;
@@ -753,8 +743,8 @@ governance_foreign_code_check(PlannedStmt *pstmt)
 }
 
 /* A transaction that ends inside a pinned call (an error) leaves none. */
-static void
-gov_pin_xact_callback(XactEvent event, void *arg)
+void
+governance_namepath_xact_end(XactEvent event)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		gov_pin_depth = 0;
@@ -778,12 +768,4 @@ governance_namepath_init(void)
 	CacheRegisterSyscacheCallback(PROCOID, gov_fn_facts_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(OPEROID, gov_path_forget, (Datum) 0);
 	CacheRegisterSyscacheCallback(TYPEOID, gov_path_forget, (Datum) 0);
-	prev_needs_fmgr_hook = needs_fmgr_hook;
-	needs_fmgr_hook = gov_needs_fmgr_hook;
-	prev_fmgr_hook = fmgr_hook;
-	fmgr_hook = gov_fmgr_hook;
-	prev_object_access = object_access_hook;
-	object_access_hook = gov_namepath_object_access;
-	RegisterXactCallback(gov_pin_xact_callback, NULL);
-	RegisterSubXactCallback(gov_namepath_subxact_callback, NULL);
 }

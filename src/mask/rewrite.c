@@ -4,7 +4,7 @@
  *	  Masking is a rewrite: every read of a labelled column by a masked
  *	  identity becomes a read of its mask.
  *
- * The planner hook receives each query after the rewriter expanded views
+ * The planner hook (src/hooks/hooks.c) hands here each query after the rewriter expanded views
  * and rules, from every path that plans: simple and extended protocol,
  * SPI (functions, procedures, DO), cursors, CREATE TABLE AS, COPY (query),
  * EXPLAIN.  It replaces each Var of a labelled column, wherever it stands
@@ -42,8 +42,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "governance/governance.h"
-#include "governance/guard.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
@@ -906,7 +905,6 @@ governance_mask_check_plan(PlannedStmt *pstmt)
  * groups (sorts, hashing, DISTINCT, windows, merge joins) sees only the
  * masked expressions the rewrite left.
  */
-static get_relation_info_hook_type prev_get_relation_info = NULL;
 static bool gov_planning_masked = false;
 
 static bool
@@ -942,12 +940,9 @@ gov_index_reads_masked(Oid relid, IndexOptInfo *index, Index varno)
 	return gov_attnos_masked(relid, attnos);
 }
 
-static void
-gov_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
-					  RelOptInfo *rel)
+void
+governance_mask_relation_info(Oid relid, RelOptInfo *rel)
 {
-	if (prev_get_relation_info)
-		prev_get_relation_info(root, relid, inhparent, rel);
 	if (gov_planning_masked && rel->indexlist != NIL)
 	{
 		int			n;
@@ -961,8 +956,6 @@ gov_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
 				rel->indexlist = foreach_delete_current(rel->indexlist, lc);
 	}
 }
-
-static planner_hook_type prev_planner_hook = NULL;
 
 static bool
 gov_reads_relation_walker(Node *node, void *context)
@@ -985,42 +978,18 @@ gov_query_reads_relation(Query *q)
 }
 
 /*
- * Plan in a statement frame of its own (see governance_mask_frame_enter),
- * with the index filter on if the query was masked.
+ * Before planning: the query to plan, masked for the acting identity if it
+ * reads labelled columns masked; what the planning needs is kept in *mp.
  */
-static PlannedStmt *
-gov_plan_in_frame(Query *parse, const char *query_string, int cursorOptions,
-				  ParamListInfo boundParams, bool masked)
-{
-	PlannedStmt *volatile result = NULL;
-	bool		saved_frame = governance_mask_frame_enter();
-	bool		saved_masked = gov_planning_masked;
-
-	gov_planning_masked = masked;
-	PG_TRY();
-	{
-		if (prev_planner_hook)
-			result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
-		else
-			result = standard_planner(parse, query_string, cursorOptions, boundParams);
-	}
-	PG_FINALLY();
-	{
-		governance_mask_frame_leave(saved_frame);
-		gov_planning_masked = saved_masked;
-	}
-	PG_END_TRY();
-	return result;
-}
-
-PlannedStmt *
-governance_planner(Query *parse, const char *query_string, int cursorOptions,
-				   ParamListInfo boundParams)
+Query *
+governance_mask_plan_begin(Query *parse, const char *query_string,
+						   int cursorOptions, GovMaskPlanning *mp)
 {
 	GovMaskContext ctx = {NIL, 0, false};
-	PlannedStmt *result;
-	bool		fk_exempt = false;
-	bool		masked = false;
+
+	mp->touched = false;
+	mp->fk_exempt = false;
+	mp->masked = false;
 
 	/*
 	 * A parallel worker runs the plan its leader judged, masked and
@@ -1037,15 +1006,6 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 				 errhint("Mark the function that runs it PARALLEL RESTRICTED.")));
 
 	/*
-	 * An identity that may no longer act gets nothing planned but the
-	 * setting of a new token: planning folds constants, which runs the
-	 * IMMUTABLE functions a statement calls.
-	 */
-	if (!IsParallelWorker() && !governance_identity_usable() &&
-		!governance_query_only_sets_token(parse))
-		governance_identity_refuse();
-
-	/*
 	 * A plan that reads a labelled relation depends on who reads: it is
 	 * marked so even when nothing is masked, so that a clear plan is not
 	 * reused after SET ROLE to a masked role.
@@ -1056,6 +1016,7 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 
 		gov_survey_query(parse, &survey);
 		ctx.touched = survey.touched;
+		mp->touched = survey.touched;
 
 		/*
 		 * A WITH HOLD cursor keeps its rows after the transaction, where
@@ -1083,7 +1044,7 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 							 errmsg("a foreign-key check or action changed by a rule or row-security policy cannot read columns the acting identity reads masked"),
 							 errdetail("A rule or policy of a table it reads adds conditions to it; run clear, they would read clear values."),
 							 errhint("Drop the rule or policy, or ask a governance administrator to make the change.")));
-				fk_exempt = true;
+				mp->fk_exempt = true;
 			}
 			else
 			{
@@ -1101,27 +1062,39 @@ governance_planner(Query *parse, const char *query_string, int cursorOptions,
 							 errdetail("Masked, it would compare masked values and miss its rows."),
 							 errhint("Ask a governance administrator to make the change, or to unmask the label for the tables' owner.")));
 				parse = gov_mask_query(parse, &ctx);
-				masked = true;
+				mp->masked = true;
 			}
 		}
 	}
+	return parse;
+}
 
-	result = gov_plan_in_frame(parse, query_string, cursorOptions, boundParams,
-							   masked);
-
-	/* Planned for this role's masks: plan again under another role. */
-	if (ctx.touched)
-		result->dependsOnRole = true;
-	if (fk_exempt)
-		gov_mark_fk_plan(result);
-	return result;
+/*
+ * Planning runs in a statement frame of its own (see
+ * governance_mask_frame_enter), with the index filter on if the query was
+ * masked.  The hook layer leaves it in PG_FINALLY.
+ */
+void
+governance_mask_planning_enter(GovMaskPlanning *mp)
+{
+	mp->saved_frame = governance_mask_frame_enter();
+	mp->saved_masked = gov_planning_masked;
+	gov_planning_masked = mp->masked;
 }
 
 void
-governance_mask_rewrite_init(void)
+governance_mask_planning_leave(GovMaskPlanning *mp)
 {
-	prev_planner_hook = planner_hook;
-	planner_hook = governance_planner;
-	prev_get_relation_info = get_relation_info_hook;
-	get_relation_info_hook = gov_get_relation_info;
+	governance_mask_frame_leave(mp->saved_frame);
+	gov_planning_masked = mp->saved_masked;
+}
+
+/* Planned for this role's masks: plan again under another role. */
+void
+governance_mask_plan_end(PlannedStmt *result, GovMaskPlanning *mp)
+{
+	if (mp->touched)
+		result->dependsOnRole = true;
+	if (mp->fk_exempt)
+		gov_mark_fk_plan(result);
 }

@@ -25,8 +25,6 @@
 #include "governance/mask.h"
 #include "utils/elog.h"
 
-static emit_log_hook_type prev_emit_log_hook = NULL;
-
 /* Errors whose detail may quote stored row contents. */
 static bool
 gov_quotes_rows(int sqlerrcode)
@@ -53,12 +51,11 @@ gov_scrub_error(ErrorData *edata)
 	return false;
 }
 
-static void
-gov_scrub_emit_log(ErrorData *edata)
+/* An error or message about to be emitted. */
+void
+governance_mask_scrub_log(ErrorData *edata)
 {
 	(void) gov_scrub_error(edata);
-	if (prev_emit_log_hook)
-		prev_emit_log_hook(edata);
 }
 
 /*
@@ -86,11 +83,4 @@ governance_mask_rethrow_scrubbed(MemoryContext cxt)
 	FreeErrorData(edata);
 	MemoryContextSwitchTo(ecxt);
 	PG_RE_THROW();
-}
-
-void
-governance_mask_scrub_init(void)
-{
-	prev_emit_log_hook = emit_log_hook;
-	emit_log_hook = gov_scrub_emit_log;
 }

@@ -43,7 +43,7 @@
 #include "parser/parse_type.h"
 #include "utils/portal.h"
 #include "utils/syscache.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/mask.h"
 #include "miscadmin.h"
@@ -54,8 +54,6 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/relcache.h"
-
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* Who declared each SQL cursor: token fingerprint and current role. */
 typedef struct GovCursorOwner
@@ -422,45 +420,26 @@ gov_refuse_copy_pseudonyms(CopyStmt *copy)
 	}
 }
 
-static void
-gov_run_utility_scrubbed(PlannedStmt *pstmt, const char *queryString,
-						 bool readOnlyTree, ProcessUtilityContext context,
-						 ParamListInfo params, QueryEnvironment *queryEnv,
-						 DestReceiver *dest, QueryCompletion *qc)
+/*
+ * Before a utility statement runs: refuse what a masked identity may not
+ * do, and turn its COPY of a labelled table into a masked query (*pstmt
+ * is then a copy).  Errors the statement raises are scrubbed by the hook
+ * layer (governance_mask_rethrow_scrubbed): row contents in an error are
+ * hidden where the statement ends, for a utility statement too, since SET
+ * CONSTRAINTS ... IMMEDIATE or COMMIT runs deferred constraint checks,
+ * whose errors an exception block may read.
+ */
+void
+governance_mask_utility_begin(PlannedStmt **pstmtp, bool *readOnlyTree,
+							  GovMaskUtility *state)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-
-	PG_TRY();
-	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
-	}
-	PG_CATCH();
-	{
-		governance_mask_rethrow_scrubbed(cxt);
-	}
-	PG_END_TRY();
-}
-
-static void
-gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-						bool readOnlyTree, ProcessUtilityContext context,
-						ParamListInfo params, QueryEnvironment *queryEnv,
-						DestReceiver *dest, QueryCompletion *qc)
-{
+	PlannedStmt *pstmt = *pstmtp;
 	Node	   *stmt = pstmt->utilityStmt;
 
-	char		who_before[65];
-	Oid			role_before;
-	char	   *declared = NULL;
-
-	gov_acting(who_before, &role_before);
+	gov_acting(state->who_before, &state->role_before);
+	state->declared = NULL;
 	if (!IsParallelWorker() && IsA(stmt, DeclareCursorStmt))
-		declared = pstrdup(((DeclareCursorStmt *) stmt)->portalname);
+		state->declared = pstrdup(((DeclareCursorStmt *) stmt)->portalname);
 	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
 		gov_check_cursor(((FetchStmt *) stmt)->portalname);
 	else if (IsA(stmt, ClosePortalStmt) && gov_cursor_owners != NULL &&
@@ -512,20 +491,18 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 				memcpy(p, pstmt, sizeof(PlannedStmt));
 				p->utilityStmt = (Node *) gov_copy_as_query(copy);
-				pstmt = p;
-				readOnlyTree = false;
+				*pstmtp = p;
+				*readOnlyTree = false;
 			}
 		}
 	}
+}
 
-	/*
-	 * Row contents in an error are hidden where the statement ends, for a
-	 * utility statement too: SET CONSTRAINTS ... IMMEDIATE or COMMIT runs
-	 * deferred constraint checks, whose errors an exception block may read.
-	 */
-	gov_run_utility_scrubbed(pstmt, queryString, readOnlyTree, context,
-							 params, queryEnv, dest, qc);
-
+/* After a utility statement ran. */
+void
+governance_mask_utility_end(Node *stmt, ProcessUtilityContext context,
+							GovMaskUtility *state)
+{
 	/* The session's temporary tables and types are gone. */
 	if (IsA(stmt, DiscardStmt) &&
 		(((DiscardStmt *) stmt)->target == DISCARD_TEMP ||
@@ -533,8 +510,8 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		governance_temp_objects_discarded();
 
 	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
-	if (declared != NULL)
-		gov_remember_cursor(declared);
+	if (state->declared != NULL)
+		gov_remember_cursor(state->declared);
 
 	/*
 	 * A top-level statement changed who acts (SET governance.token, SET
@@ -548,7 +525,8 @@ gov_mask_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		Oid			role_after;
 
 		gov_acting(who_after, &role_after);
-		if ((role_after != role_before || strcmp(who_after, who_before) != 0) &&
+		if ((role_after != state->role_before ||
+			 strcmp(who_after, state->who_before) != 0) &&
 			governance_labels_exist())
 		{
 			PortalHashTableDeleteAll();
@@ -576,40 +554,28 @@ typedef struct GovRunOwner
 } GovRunOwner;
 
 static List *gov_run_owners = NIL;	/* in TopMemoryContext */
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
-static void
-gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
+/*
+ * Before the executor starts: a plan made unmasked for a foreign-key check
+ * runs only as one, and code another role wrote uses no temporary table
+ * of the identity.  The hook layer then starts the executor in a mask
+ * frame of its own (governance_mask_frame_enter): executor start-up can
+ * run code of the tables read (the support functions that prune
+ * partitions), which must not pass for the foreign-key statement being
+ * started.
+ */
+void
+governance_mask_executor_start(QueryDesc *queryDesc)
 {
-	bool		saved_frame;
-
-	/* A plan made unmasked for a foreign-key check runs only as one. */
 	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker())
 		governance_mask_check_plan(queryDesc->plannedstmt);
-	/* Code another role wrote uses no temporary table of the identity. */
 	governance_foreign_code_check(queryDesc->plannedstmt);
+}
 
-	/*
-	 * A frame too: executor start-up can run code of the tables read (the
-	 * support functions that prune partitions), which must not pass for
-	 * the foreign-key statement being started.
-	 */
-	saved_frame = governance_mask_frame_enter();
-	PG_TRY();
-	{
-		if (prev_ExecutorStart)
-			prev_ExecutorStart(queryDesc, eflags);
-		else
-			standard_ExecutorStart(queryDesc, eflags);
-	}
-	PG_FINALLY();
-	{
-		governance_mask_frame_leave(saved_frame);
-	}
-	PG_END_TRY();
+/* The executor started: remember who started a plan over labelled data. */
+void
+governance_mask_executor_started(QueryDesc *queryDesc)
+{
 	if (queryDesc->plannedstmt->dependsOnRole && !IsParallelWorker() &&
 		governance_labels_cached())
 	{
@@ -623,13 +589,11 @@ gov_mask_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 }
 
-static void
-gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-					 uint64 count, bool execute_once)
+/* Before each run of the plan: only under the identity that started it. */
+void
+governance_mask_run_check(QueryDesc *queryDesc)
 {
 	ListCell   *lc;
-	bool		saved_frame;
-	MemoryContext cxt = CurrentMemoryContext;
 
 	foreach(lc, gov_run_owners)
 	{
@@ -648,48 +612,10 @@ gov_mask_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					 errhint("Open it again.")));
 		break;
 	}
-	saved_frame = governance_mask_frame_enter();
-	PG_TRY();
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	}
-	PG_CATCH();
-	{
-		governance_mask_frame_leave(saved_frame);
-		governance_mask_rethrow_scrubbed(cxt);
-	}
-	PG_END_TRY();
-	governance_mask_frame_leave(saved_frame);
 }
 
-/* Triggers (foreign-key checks among them) fire here: a frame too. */
-static void
-gov_mask_ExecutorFinish(QueryDesc *queryDesc)
-{
-	bool		saved_frame = governance_mask_frame_enter();
-	MemoryContext cxt = CurrentMemoryContext;
-
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		governance_mask_frame_leave(saved_frame);
-		governance_mask_rethrow_scrubbed(cxt);
-	}
-	PG_END_TRY();
-	governance_mask_frame_leave(saved_frame);
-}
-
-static void
-gov_forget_run(QueryDesc *queryDesc)
+void
+governance_mask_executor_end(QueryDesc *queryDesc)
 {
 	ListCell   *lc;
 
@@ -702,19 +628,9 @@ gov_forget_run(QueryDesc *queryDesc)
 		}
 }
 
-static void
-gov_mask_ExecutorEnd(QueryDesc *queryDesc)
-{
-	gov_forget_run(queryDesc);
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
-}
-
 /* Portals of the transaction are gone: so are their owners. */
-static void
-gov_mask_xact_callback(XactEvent event, void *arg)
+void
+governance_mask_xact_end(XactEvent event)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
@@ -722,20 +638,4 @@ gov_mask_xact_callback(XactEvent event, void *arg)
 		list_free_deep(gov_run_owners);
 		gov_run_owners = NIL;
 	}
-}
-
-void
-governance_mask_utility_init(void)
-{
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = gov_mask_ProcessUtility;
-	prev_ExecutorStart = ExecutorStart_hook;
-	ExecutorStart_hook = gov_mask_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = gov_mask_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = gov_mask_ExecutorFinish;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = gov_mask_ExecutorEnd;
-	RegisterXactCallback(gov_mask_xact_callback, NULL);
 }

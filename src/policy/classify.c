@@ -42,7 +42,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
-#include "governance/names.h"
+#include "governance/common.h"
 #include "governance/policy.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"

@@ -12,6 +12,6 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d "${TMPDIR:-/tmp}/governance-chain.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 cc -O2 -Wall -Wextra -Werror -I"$repo/src/include" -o "$out/chain" \
-	"$repo/test/bench/chain.c" "$repo/src/audit/record.c" \
+	"$repo/test/bench/chain.c" "$repo/src/audit/record.c" "$repo/src/audit/line_check.c" \
 	"$repo/src/audit/chain.c" -lcrypto
 "$out/chain"

@@ -10,7 +10,7 @@
  * process; everything made for one input is freed before returning, so
  * LeakSanitizer reports any allocation the verifier forgets.
  *
- * The seed corpus in test/fuzz/corpus holds tokens signed with these keys
+ * The seed corpus in test/fuzz/corpus/jwt holds tokens signed with these keys
  * (so the claims checks run on them) and key documents in each format.
  *
  * test/fuzz/fuzz_jwt.c
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 
 /* The shared secret the HS* seeds are signed with (40 bytes). */
 static const char fuzz_hmac_secret[] =

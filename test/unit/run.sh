@@ -1,14 +1,16 @@
 #!/bin/sh
 #
 # run.sh
-#	  Build and run the unit tests: the JWT verifier and the token redactor.
+#	  Build and run the unit tests: the JWT verifier, the token redactor
+#	  and the audit trail's line checker.
 #
 # Usage: test/unit/run.sh     (from any directory)
 #
-# Compiles test/unit/test_jwt.c with src/identity/jwt.c and jwt_keys.c (no server headers)
-# into a temporary directory, runs it from the repository root and passes
-# its exit status on.  The test prints one line per case and ends with
-# "N passed, N failed".
+# Compiles each test with the plain-C sources it tests (no server headers)
+# into a temporary directory and runs it from the repository root; the line
+# checker's test runs under AddressSanitizer and UndefinedBehaviorSanitizer,
+# since it feeds the checker lines cut short.  Each test prints one line per
+# case and ends with "N passed, N failed"; so does this script, in total.
 #
 # test/unit/run.sh
 #
@@ -23,7 +25,7 @@ trap 'rm -rf "$build"' EXIT
 trap 'exit 130' INT TERM
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
-	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_keys.c \
+	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_keyset.c \
 	-ljwt -ljansson -lcrypto
 then
 	echo "test_jwt: build failed" >&2
@@ -47,8 +49,21 @@ fi
 redact_rc=$?
 cat "$build/redact.out"
 
-# One total for both.
-cat "$build/jwt.out" "$build/redact.out" | awk '
+if ! ${CC:-cc} -Wall -Wextra -Werror -g -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -I src/include \
+	-o "$build/test_line_check" test/unit/test_line_check.c \
+	src/audit/record.c src/audit/line_check.c src/audit/chain.c -lcrypto
+then
+	echo "test_line_check: build failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "$build/test_line_check" > "$build/line_check.out" 2>&1
+line_check_rc=$?
+cat "$build/line_check.out"
+
+# One total for all.
+cat "$build/jwt.out" "$build/redact.out" "$build/line_check.out" | awk '
 	/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
 	END { printf "%d passed, %d failed\n", p, f }'
-[ $jwt_rc = 0 ] && [ $redact_rc = 0 ]
+[ $jwt_rc = 0 ] && [ $redact_rc = 0 ] && [ $line_check_rc = 0 ]

@@ -28,7 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 
 /* The instant minted tokens are made for; exp etc. are relative to it. */
 #define NOW 1700000000

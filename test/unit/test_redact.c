@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "governance/redact.h"
+#include "governance/identity_redact.h"
 
 /*
  * The redactor's allocations, wrapped (the test is linked with

@@ -25,10 +25,6 @@
 /* SQLSTATE of a statement waiting for approval. */
 #define ERRCODE_GOVERNANCE_APPROVAL_REQUIRED MAKE_SQLSTATE('V','G','0','0','1')
 
-/* Settings (src/governance.c). */
-extern int	governance_approval_ttl;
-extern char *governance_approver_role;
-
 /*
  * The fingerprint of a statement: SHA-256 over its tokens as the server's
  * lexer reads them (whitespace, comments and the case of keywords and
@@ -51,9 +47,5 @@ extern char *governance_requester(const char **actor);
 extern int64 governance_approval_enforce(const GovDecision *d,
 										 const char *text, int len,
 										 List *actions, ParamListInfo params);
-
-/* Run an internal statement as the extension's owner (SPI connected). */
-extern int	governance_spi_internal(const char *sql, int nargs, Oid *types,
-									Datum *values, const char *nulls);
 
 #endif							/* GOVERNANCE_APPROVAL_H */

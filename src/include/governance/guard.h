@@ -1,7 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * guard.h
- *	  The hooks every statement passes through.
+ *	  The guard: judging each statement before it runs, refusing what the
+ *	  policy or the clock forbids, and counting rows against budgets.
+ *
+ * The hook layer (src/hooks/hooks.c) calls these at each point of a
+ * statement's life; nothing here installs a hook.
  *
  * src/include/governance/guard.h
  *
@@ -10,35 +14,43 @@
 #ifndef GOVERNANCE_GUARD_H
 #define GOVERNANCE_GUARD_H
 
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "executor/execdesc.h"
 #include "governance/policy.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
 
-extern void governance_guard_init(void);
-extern bool governance_utility_only_sets_token(Node *stmt);
-extern bool governance_query_only_sets_token(Query *q);
+/* Judging and refusing (src/guard/enforce.c). */
+extern void governance_guard_statement_acts(void);
+extern bool governance_guard_judge_plan(QueryDesc *qd, int eflags,
+										GovDecision *d, List **actions);
+extern void governance_guard_executor_started(QueryDesc *qd, int eflags,
+											  const GovDecision *d);
+extern void governance_guard_run_check(QueryDesc *qd);
+extern bool governance_guard_judge_utility(PlannedStmt *pstmt,
+										   ProcessUtilityContext context,
+										   GovDecision *d, List **actions);
+extern void governance_guard_utility_done(PlannedStmt *pstmt,
+										  const GovDecision *d,
+										  QueryCompletion *qc);
+extern char *governance_guard_denial_message(const GovDecision *d);
+extern void governance_guard_refuse(const GovDecision *d, const char *message) pg_attribute_noreturn();
+extern void governance_guard_pre_commit(void);
+extern void governance_guard_xact_end(void);
+extern bool governance_guard_is_fastpath(ObjectAccessType access);
+extern bool governance_guard_judge_fastpath(Oid fn, const char **text,
+											GovDecision *d, List **actions);
 
-/*
- * The decision on the statement judged last, for its audit event: subject
- * is the QueryDesc (plannable) or PlannedStmt (utility) it was made for.
- */
-typedef struct GovDecisionNote
-{
-	const void *subject;
-	GovEffect	effect;
-	char		rule[NAMEDATALEN];	/* empty: no rule matched */
-	GovAction	action;			/* what the rule decided; object NULL */
-	char		object[NAMEDATALEN * 2 + 2];	/* if it has no relation */
-	int64		max_rows;
-	int64		request_id;		/* the approval used, 0 if none */
-	bool		stopped;		/* the row budget stopped the statement */
-} GovDecisionNote;
-
-/* The decision on a statement, or NULL if it was not judged. */
-extern const GovDecisionNote *governance_decision_for(const void *subject);
-/*
- * The latest denial, unmet approval or exceeded budget since the top-level
- * statement began.
- */
-extern const GovDecisionNote *governance_decision_blocking(void);
-extern void governance_decisions_reset(void);
+/* Row budgets (src/guard/budget.c). */
+extern void governance_budget_install(QueryDesc *qd, const GovDecision *d);
+extern void governance_budget_forget(QueryDesc *qd);
+extern bool governance_budget_run_enter(QueryDesc *qd);
+extern void governance_budget_run_leave(QueryDesc *qd);
+extern bool governance_budget_any(void);
+extern void governance_budget_xact_end(void);
+extern void governance_budget_subxact_end(SubXactEvent event,
+										  SubTransactionId mySubid,
+										  SubTransactionId parentSubid);
 
 #endif							/* GOVERNANCE_GUARD_H */

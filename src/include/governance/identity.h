@@ -15,7 +15,12 @@
 #ifndef GOVERNANCE_IDENTITY_H
 #define GOVERNANCE_IDENTITY_H
 
+#include "access/xact.h"
 #include "datatype/timestamp.h"
+#include "executor/execdesc.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "utils/elog.h"
 #include "utils/guc.h"
 
 /*
@@ -60,7 +65,7 @@ extern void governance_verify_settings_assign(const char *newval, void *extra);
 extern void governance_verify_int_assign(int newval, void *extra);
 
 /*
- * Verification state (src/identity/keys.c): the key set and options in
+ * Verification state (src/identity/key_settings.c): the key set and options in
  * force, and a generation that changes whenever either may have changed.
  */
 struct GovJwtKeySet;
@@ -85,10 +90,53 @@ extern void governance_identity_token_id(const GovIdentity *id, char *buf, Size 
 extern bool governance_identity_usable(void);
 extern void governance_identity_refuse(void);
 
-/* Hiding the token from logs and activity views. */
-extern void governance_secrecy_init(void);
+/*
+ * Statements that only replace or reset the token (src/identity/
+ * token_statements.c): no policy judges them, and an identity that may no
+ * longer act may still run them.
+ */
+extern bool governance_utility_only_sets_token(Node *stmt);
+extern bool governance_query_only_sets_token(Query *q);
+extern bool governance_plan_only_sets_token(PlannedStmt *pstmt);
+
+/*
+ * Who listens to changes of identity.  A listener of GOV_IDENTITY_ACCEPTED
+ * may refuse the change by returning false (the audit does when it cannot
+ * record it); the other events cannot be refused.  Listeners are called in
+ * the order they were added.
+ */
+typedef enum GovIdentityEvent
+{
+	GOV_IDENTITY_ACCEPTED,		/* a token verified and is about to act */
+	GOV_IDENTITY_REFUSED,		/* a token was refused */
+	GOV_IDENTITY_RESET,			/* RESET of the token, or RESET ALL, ran */
+	GOV_IDENTITY_CHANGED		/* another identity now acts */
+} GovIdentityEvent;
+
+typedef bool (*GovIdentityListener) (GovIdentityEvent event,
+									 const GovIdentity *id,
+									 const char *refused_fingerprint,
+									 const char *reason);
+extern void governance_identity_listen(GovIdentityListener listener);
+/* A utility statement ended: tell the listeners if it reset the token. */
+extern void governance_identity_statement_done(Node *stmt);
+
+/*
+ * Hiding the token from logs, activity views and other extensions' hooks
+ * (src/identity/secrecy.c).
+ */
 extern char *governance_redact_text(const char *text);
 extern void governance_redact_activity(void);
+extern void governance_secrecy_emit_log(ErrorData *edata);
+extern void governance_secrecy_utility_text(PlannedStmt **pstmt,
+											const char **queryString);
+extern char *governance_secrecy_same_length_copy(const char *text,
+												 MemoryContext cxt);
+extern void governance_secrecy_executor_start(QueryDesc *queryDesc);
+extern const char *governance_secrecy_hide(QueryDesc *queryDesc);
+extern void governance_secrecy_show(QueryDesc *queryDesc, const char *orig);
+extern void governance_secrecy_executor_end(QueryDesc *queryDesc);
+extern void governance_secrecy_xact_end(XactEvent event);
 
 /* Per-backend identity in shared memory, for governance.sessions. */
 extern Size governance_sessions_shmem_size(void);

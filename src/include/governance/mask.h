@@ -5,8 +5,8 @@
  *
  * A label (pii, email, secret, pseudonym, ...) names a mask kind.  Columns
  * carry labels as security labels of provider "governance".  A masked
- * identity reads every labelled column through its label's mask: the
- * planner hook wraps each read of the column in the mask function of the
+ * identity reads every labelled column through its label's mask: at
+ * planning each read of the column in the mask function of the
  * label's kind (masks.c holds the functions, rewrite.c the rewrite,
  * labels.c the catalog and the per-backend caches).
  *
@@ -18,9 +18,17 @@
 #define GOVERNANCE_MASK_H
 
 #include "access/attnum.h"
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "executor/execdesc.h"
+#include "fmgr.h"
+#include "governance/common.h"
+#include "governance/identity.h"
 #include "nodes/params.h"
+#include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
 #include "optimizer/planner.h"
+#include "tcop/utility.h"
 
 /* The masks there are; a label names one. */
 typedef enum GovMaskKind
@@ -76,6 +84,10 @@ typedef struct GovDelivered
 } GovDelivered;
 
 extern int	governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max);
+/* The same as "schema.table.column:label" strings, in memory cxt. */
+extern void governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
+											const char ***masked, int *nmasked,
+											const char ***clear, int *nclear);
 extern const char *governance_label_name(int label);
 extern GovMaskKind governance_label_kind(int label);
 extern bool governance_label_masked(int label);
@@ -84,21 +96,47 @@ extern bool governance_labels_exist(void);
 extern Oid	governance_mask_function_oid(GovMaskKind kind);
 extern void governance_labels_init(void);
 extern void governance_mask_identity_changed(void);
+/* The identity listener (see governance_identity_listen()). */
+extern bool governance_mask_identity_event(GovIdentityEvent event,
+										   const GovIdentity *id,
+										   const char *refused_fingerprint,
+										   const char *reason);
 extern void governance_labels_changed(Oid relid);
 extern bool governance_mask_state_masked_any(void);
-extern bool governance_role_is_admin(Oid role);
 
 typedef bool (*GovColumnLabelVisitor) (Oid relid, AttrNumber attnum,
 									   const char *label, void *arg);
 extern bool governance_scan_column_labels(GovColumnLabelVisitor visit, void *arg);
 extern void governance_mask_provider_init(void);
 
-/* rewrite.c */
-extern PlannedStmt *governance_planner(Query *parse, const char *query_string,
-									   int cursorOptions,
-									   ParamListInfo boundParams);
-extern void governance_mask_rewrite_init(void);
+/* rewrite.c: what planning needs, from before it to after it */
+typedef struct GovMaskPlanning
+{
+	bool		touched;		/* reads a labelled relation */
+	bool		masked;			/* the query was rewritten */
+	bool		fk_exempt;		/* a foreign-key statement, planned clear */
+	bool		saved_frame;
+	bool		saved_masked;
+} GovMaskPlanning;
+
+extern Query *governance_mask_plan_begin(Query *parse, const char *query_string,
+										 int cursorOptions, GovMaskPlanning *mp);
+extern void governance_mask_planning_enter(GovMaskPlanning *mp);
+extern void governance_mask_planning_leave(GovMaskPlanning *mp);
+extern void governance_mask_plan_end(PlannedStmt *result, GovMaskPlanning *mp);
+extern void governance_mask_relation_info(Oid relid, RelOptInfo *rel);
+
+/* namepath.c */
 extern void governance_namepath_init(void);
+extern bool governance_namepath_needs_fmgr(Oid fn);
+extern void governance_namepath_fmgr(FmgrHookEventType event, FmgrInfo *flinfo);
+extern void governance_namepath_object_access(ObjectAccessType access,
+											  Oid classId, Oid objectId,
+											  int subId);
+extern void governance_namepath_xact_end(XactEvent event);
+extern void governance_namepath_subxact_end(SubXactEvent event,
+											SubTransactionId mySubid,
+											SubTransactionId parentSubid);
 extern bool governance_mask_keeps_function(Oid fn);
 extern bool governance_identity_owns(Oid owner);
 extern void governance_foreign_code_check(PlannedStmt *pstmt);
@@ -114,12 +152,27 @@ extern bool governance_mask_in_fk_statement(void);
 extern void governance_mask_check_plan(PlannedStmt *pstmt);
 
 /* utility.c */
-extern void governance_mask_utility_init(void);
+typedef struct GovMaskUtility
+{
+	char		who_before[65];
+	Oid			role_before;
+	char	   *declared;		/* the cursor a DECLARE makes */
+} GovMaskUtility;
+
+extern void governance_mask_utility_begin(PlannedStmt **pstmt,
+										  bool *readOnlyTree,
+										  GovMaskUtility *state);
+extern void governance_mask_utility_end(Node *stmt,
+										ProcessUtilityContext context,
+										GovMaskUtility *state);
+extern void governance_mask_executor_start(QueryDesc *queryDesc);
+extern void governance_mask_executor_started(QueryDesc *queryDesc);
+extern void governance_mask_run_check(QueryDesc *queryDesc);
+extern void governance_mask_executor_end(QueryDesc *queryDesc);
+extern void governance_mask_xact_end(XactEvent event);
 
 /* scrub.c */
-extern void governance_mask_scrub_init(void);
+extern void governance_mask_scrub_log(ErrorData *edata);
 extern void governance_mask_rethrow_scrubbed(MemoryContext cxt) pg_attribute_noreturn();
-
-extern char *governance_pseudonym_key_file;
 
 #endif							/* GOVERNANCE_MASK_H */

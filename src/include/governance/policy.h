@@ -17,6 +17,8 @@
 #ifndef GOVERNANCE_POLICY_H
 #define GOVERNANCE_POLICY_H
 
+#include "access/xact.h"
+#include "governance/common.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/jsonb.h"
@@ -78,6 +80,40 @@ typedef struct GovDecision
 	GovAction	action;			/* the action the effect is about */
 } GovDecision;
 
+/*
+ * The decision on a statement, noted for its audit event: subject is the
+ * QueryDesc (plannable), PlannedStmt (utility) or text (fastpath call) it
+ * was made for (src/policy/decisions.c).
+ */
+typedef struct GovDecisionNote
+{
+	const void *subject;
+	GovEffect	effect;
+	char		rule[NAMEDATALEN];	/* empty: no rule matched */
+	GovAction	action;			/* what the rule decided; object NULL */
+	char		object[NAMEDATALEN * 2 + 2];	/* if it has no relation */
+	int64		max_rows;
+	int64		request_id;		/* the approval used, 0 if none */
+	bool		stopped;		/* the row budget stopped the statement */
+} GovDecisionNote;
+
+extern void governance_decision_note(const void *subject, const GovDecision *d,
+									 int64 request_id);
+/* The row budget stopped the statement. */
+extern void governance_decision_stopped(const void *subject);
+/* The decision on a statement, or NULL if it was not judged. */
+extern const GovDecisionNote *governance_decision_for(const void *subject);
+/*
+ * The latest denial, unmet approval or exceeded budget since the top-level
+ * statement began.
+ */
+extern const GovDecisionNote *governance_decision_blocking(void);
+extern void governance_decisions_reset(void);
+/* A decision as the audit records it (n may be NULL). */
+struct GovAuditDecision;
+extern void governance_decision_describe(const GovDecisionNote *n,
+										 struct GovAuditDecision *out);
+
 /* Collect a statement's actions (src/policy/classify.c). */
 extern List *governance_plan_actions(PlannedStmt *pstmt);
 extern List *governance_utility_actions(Node *stmt);
@@ -85,21 +121,15 @@ extern const char *governance_op_name(uint32 op);
 extern const char *governance_action_object(GovAction *a);
 extern char *governance_action_text(const GovAction *a);
 
-/* Decide (src/policy/rules.c). */
+/* Decide (src/policy/decide.c). */
 extern void governance_decide(List *actions, GovDecision *out);
 extern const char *governance_effect_name(GovEffect e);
 extern bool governance_policy_active(void);
 /* Operation classes some rule applying to the acting principal names. */
 extern uint32 governance_policy_ops(void);
 extern void governance_policy_init(void);
+extern void governance_policy_xact_end(XactEvent event);
 extern void governance_environment_assign(const char *newval, void *extra);
 extern bool governance_principal_matches(const char *pattern);
-extern Oid	governance_schema_oid(void);
-struct TriggerData;
-extern struct TriggerData *governance_own_trigger(FunctionCallInfo fcinfo,
-												  const char *const *tables);
-
-/* Setting (src/governance.c). */
-extern char *governance_environment;
 
 #endif							/* GOVERNANCE_POLICY_H */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * jwt_keys.c
+ * jwt_keyset.c
  *	  Key sets for the verifier: PEM public keys, JWKS documents, HMAC
  *	  secrets, each key with the algorithms it admits.
  *
@@ -10,7 +10,7 @@
  * keys only.  Public keys are kept as PEM text, the form libjwt 1.10
  * verifies with; JWKs are converted to it through OpenSSL.
  *
- * src/identity/jwt_keys.c
+ * src/identity/jwt_keyset.c
  *
  *-------------------------------------------------------------------------
  */

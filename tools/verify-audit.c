@@ -8,11 +8,13 @@
  * Walks the files in the order given (oldest first), checking every line's
  * hash and its link to the line before it in its strand, and that sequence
  * numbers run on without a gap.  A trail whose first file is named for
- * sequence number 1 must start from the genesis hash.  Prints "ok: N events" and exits 0, or
- * the first sequence number at which the chain breaks and why, and exits
- * 1.  Needs no server: it links only src/audit/record.c and libcrypto.
+ * sequence number 1 must start from the genesis hash.  Prints "ok: N
+ * events" and exits 0, or the first sequence number at which the chain
+ * breaks and why, and exits 1.  Needs no server: it links only
+ * src/audit/record.c, src/audit/line_check.c and libcrypto.  Build it
+ * with "make tools/verify-audit".
  *
- * test/tools/verify-audit.c
+ * tools/verify-audit.c
  *
  *-------------------------------------------------------------------------
  */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * rule.c
+ * rule_compile.c
  *	  Validating and compiling one rule of the policy.
  *
  * The vocabulary of rules is defined here and nowhere else:
@@ -18,7 +18,7 @@
  *
  * Compiled rules are allocated in the current memory context.
  *
- * src/policy/rule.c
+ * src/policy/rule_compile.c
  *
  *-------------------------------------------------------------------------
  */

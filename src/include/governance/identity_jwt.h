@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * jwt.h
+ * identity_jwt.h
  *	  JSON Web Token verification, independent of the server.
  *
  * Nothing here includes a PostgreSQL header: the verifier links alone into
@@ -14,7 +14,7 @@
  * before any signature is computed, which is what defeats "alg: none" and
  * the RSA-public-key-as-HMAC-secret forgery.
  *
- * src/include/governance/jwt.h
+ * src/include/governance/identity_identity_jwt.h
  *
  *-------------------------------------------------------------------------
  */

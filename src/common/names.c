@@ -17,13 +17,13 @@
  * governance_names_collect(), which the audit calls before looking up the
  * next statement's objects.  Callers that keep a name beyond that copy it.
  *
- * src/audit/names.c
+ * src/common/names.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "governance/names.h"
+#include "governance/common.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * keys.c
+ * key_settings.c
  *	  The verification keys and options in force in this backend.
  *
  * Keys come from two files named by SIGHUP settings: public keys (PEM or
@@ -16,7 +16,7 @@
  * The key set is malloc'd (it belongs to the plain-C verifier) and replaced
  * whole; nothing else keeps a pointer into it across a reload.
  *
- * src/identity/keys.c
+ * src/identity/key_settings.c
  *
  *-------------------------------------------------------------------------
  */
@@ -24,9 +24,9 @@
 
 #include <sys/stat.h>
 
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
-#include "governance/jwt.h"
+#include "governance/identity_jwt.h"
 #include "utils/guc.h"
 
 /* Largest key file read. */

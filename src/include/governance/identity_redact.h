@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * redact.h
+ * identity_redact.h
  *	  Finding and hiding tokens in text, independent of the server.
  *
- * src/include/governance/redact.h
+ * src/include/governance/identity_redact.h
  *
  *-------------------------------------------------------------------------
  */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * rules.c
+ * decide.c
  *	  The rule cache of a backend and the decision on a statement.
  *
  * Rules live in governance.rules.  A backend compiles them once into an
@@ -16,7 +16,7 @@
  * change; deciding an action is then a walk over the rules comparing
  * bit masks, with a glob match only for rules that name objects.
  *
- * src/policy/rules.c
+ * src/policy/decide.c
  *
  *-------------------------------------------------------------------------
  */
@@ -35,7 +35,7 @@
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "utils/fmgroids.h"
-#include "governance/governance.h"
+#include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/policy.h"
 #include "governance/policy_rule.h"
@@ -50,14 +50,11 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-char	   *governance_environment = NULL;
-
 static MemoryContext GovPolicyContext = NULL;
 static MemoryContext gov_retired_context = NULL;	/* freed at transaction end */
 static GovRule *gov_rules = NULL;
 static int	gov_nrules = 0;
 static bool gov_rules_valid = false;
-static Oid	gov_schema = InvalidOid;	/* cached; InvalidOid: look up */
 static Oid	gov_rules_relid = InvalidOid;
 
 /* Principal matches, valid for one identity and current role. */
@@ -111,7 +108,6 @@ static void
 gov_namespace_cb(Datum arg, int cacheid, uint32 hashvalue)
 {
 	gov_dcache_generation++;
-	gov_schema = InvalidOid;
 	gov_rules_relid = InvalidOid;
 	gov_rules_valid = false;
 }
@@ -121,85 +117,6 @@ governance_environment_assign(const char *newval, void *extra)
 {
 	gov_principals_valid = false;
 	gov_rules_valid = false;
-}
-
-/*
- * The governance schema of this database, if the extension is created
- * here.  Looked up by name through the syscache and remembered until
- * pg_namespace changes.
- */
-/* The schema an extension lives in (not exported by PostgreSQL 15). */
-static Oid
-gov_extension_schema(Oid ext)
-{
-	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	Oid			nsp = InvalidOid;
-
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ext));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return nsp;
-}
-
-Oid
-governance_schema_oid(void)
-{
-	/*
-	 * The extension's own schema, found through the extension: a schema
-	 * that merely has the name (made by a role in a database without the
-	 * extension) is not the policy.
-	 */
-	if (!OidIsValid(gov_schema) && IsTransactionState())
-	{
-		Oid			ext = get_extension_oid("governance", true);
-
-		if (OidIsValid(ext))
-			gov_schema = gov_extension_schema(ext);
-	}
-	return gov_schema;
-}
-
-/*
- * The trigger data of a call of one of the extension's trigger functions,
- * which must be fired by one of the extension's own tables (named in
- * tables, NULL-terminated).  The functions are not executable by PUBLIC,
- * but a role that owns a table could still attach them through a role that
- * can: fired by any other table, they would record forged governance
- * events and invalidate every backend's caches, so they refuse.
- */
-TriggerData *
-governance_own_trigger(FunctionCallInfo fcinfo, const char *const *tables)
-{
-	TriggerData *trig = (TriggerData *) fcinfo->context;
-	Oid			schema = governance_schema_oid();
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function %s can only be called as a trigger",
-						get_func_name(fcinfo->flinfo->fn_oid))));
-	if (OidIsValid(schema) &&
-		RelationGetNamespace(trig->tg_relation) == schema)
-	{
-		for (int i = 0; tables[i] != NULL; i++)
-			if (strcmp(RelationGetRelationName(trig->tg_relation), tables[i]) == 0)
-				return trig;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("trigger function %s may only be fired by the governance extension's own tables",
-					get_func_name(fcinfo->flinfo->fn_oid)),
-			 errdetail("It was fired by relation \"%s\".",
-					   RelationGetRelationName(trig->tg_relation))));
-	return NULL;				/* keep the compiler quiet */
 }
 
 /* Text array column to a palloc'd C string array; NULL stays NULL. */
@@ -358,7 +275,7 @@ gov_load_rules(void)
 	gov_rules_valid = true;
 	if (!OidIsValid(governance_schema_oid()))
 		return;
-	gov_rules_relid = get_relname_relid("rules", gov_schema);
+	gov_rules_relid = get_relname_relid("rules", governance_schema_oid());
 	if (!OidIsValid(gov_rules_relid))
 	{
 		/* CREATE EXTENSION is running its script: look again next time. */
@@ -713,8 +630,9 @@ governance_effect_name(GovEffect e)
 	return "?";
 }
 
-static void
-gov_policy_xact_callback(XactEvent event, void *arg)
+/* The rules retired by a reload go when the transaction ends. */
+void
+governance_policy_xact_end(XactEvent event)
 {
 	if ((event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		 event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
@@ -736,7 +654,6 @@ gov_authid_cb(Datum arg, int cacheid, uint32 hashvalue)
 void
 governance_policy_init(void)
 {
-	RegisterXactCallback(gov_policy_xact_callback, NULL);
 	CacheRegisterSyscacheCallback(AUTHOID, gov_authid_cb, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, gov_authid_cb, (Datum) 0);
 	CacheRegisterRelcacheCallback(gov_rules_relcache_cb, (Datum) 0);

@@ -121,6 +121,12 @@ typedef struct GovMaskPlanning
 
 extern Query *governance_mask_plan_begin(Query *parse, const char *query_string,
 										 int cursorOptions, GovMaskPlanning *mp);
+/* stores.c: queries are those around q, innermost first */
+extern void governance_mask_check_stores(Query *q, List *queries);
+
+/* planning.c */
+extern bool governance_mask_fk_query_as_written(Query *q);
+extern bool governance_mask_fk_text(const char *text);
 extern void governance_mask_planning_enter(GovMaskPlanning *mp);
 extern void governance_mask_planning_leave(GovMaskPlanning *mp);
 extern void governance_mask_plan_end(PlannedStmt *result, GovMaskPlanning *mp);

@@ -40,10 +40,9 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
+#include "audit_internal.h"
 #include "governance/audit.h"
 #include "governance/common.h"
 #include "storage/ipc.h"
@@ -94,236 +93,12 @@ static int	gov_nesting = 0;
 /* The top-level error that a PG_CATCH already recorded. */
 static bool gov_error_recorded = false;
 
-/*
- * Nested statements of the top-level statement under way: recorded one by
- * one up to governance.audit_nested_max, then only counted, the count and
- * the relations they read going into the top-level statement's own event.
- * So one statement (a DO loop over EXECUTE, say) adds at most that many
- * events of reading to the trail.  The cap never hides a change: past it,
- * a nested statement that changed rows, or a utility statement that can
- * change anything, is still recorded in full (see gov_nested_recordable).
- * What it costs is bounded by what the statement did to the database.
- */
-#define GOV_UNRECORDED_RELATIONS 32
-static int64 gov_nested_recorded = 0;
-static int64 gov_nested_unrecorded = 0;
-static Oid	gov_unrecorded_rels[GOV_UNRECORDED_RELATIONS];
-static int	gov_unrecorded_nrels = 0;
-
 /* A top-level statement starts: its nested statements are counted anew. */
 static void
 gov_top_level_start(void)
 {
 	gov_error_recorded = false;
-	gov_nested_recorded = 0;
-	gov_nested_unrecorded = 0;
-	gov_unrecorded_nrels = 0;
-}
-
-/*
- * Record a completed nested statement, or only count it past the cap?
- * changes: it changed something, and is recorded whatever the count.
- */
-static bool
-gov_nested_recordable(bool changes)
-{
-	if (gov_nested_recorded >= governance_audit_nested_max && !changes)
-	{
-		gov_nested_unrecorded++;
-		return false;
-	}
-	gov_nested_recorded++;
-	return true;
-}
-
-/* Remember the relations a statement past the cap read (the first 32). */
-static void
-gov_note_unrecorded_relations(PlannedStmt *pstmt)
-{
-	ListCell   *lc;
-
-	foreach(lc, pstmt->rtable)
-	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		int			k;
-
-		if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
-			continue;
-		for (k = 0; k < gov_unrecorded_nrels; k++)
-			if (gov_unrecorded_rels[k] == rte->relid)
-				break;
-		if (k == gov_unrecorded_nrels && k < GOV_UNRECORDED_RELATIONS)
-			gov_unrecorded_rels[gov_unrecorded_nrels++] = rte->relid;
-	}
-}
-
-/*
- * Did a plannable statement change anything?  Rows it wrote, and whatever
- * it made the transaction write to the WAL: a function it called that
- * changes a sequence (setval) or a large object (lo_put), say.  A write
- * that touched nothing, and a read, changed nothing a later reader of the
- * trail could miss.
- */
-/*
- * Functions that change something outside the rows of a table, some of
- * them without writing WAL (nextval logs one value in 32; an unlogged
- * sequence never does): sequences, large objects, notifications.
- */
-static bool
-gov_changing_function(Oid fn)
-{
-	switch (fn)
-	{
-		case F_NEXTVAL:
-		case F_SETVAL_REGCLASS_INT8:
-		case F_SETVAL_REGCLASS_INT8_BOOL:
-		case F_LO_CREATE:
-		case F_LO_CREAT:
-		case F_LO_IMPORT_TEXT:
-		case F_LO_IMPORT_TEXT_OID:
-		case F_LO_EXPORT:
-		case F_LOWRITE:
-		case F_LO_TRUNCATE:
-		case F_LO_TRUNCATE64:
-		case F_LO_UNLINK:
-		case F_LO_FROM_BYTEA:
-		case F_LO_PUT:
-		case F_PG_NOTIFY:
-			return true;
-		default:
-			return false;
-	}
-}
-
-static bool
-gov_calls_changing_function(Node *node, void *arg)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, FuncExpr) && gov_changing_function(((FuncExpr *) node)->funcid))
-		return true;
-	return expression_tree_walker(node, gov_calls_changing_function, arg);
-}
-
-/* Does any expression of the plan call one of those functions? */
-static bool
-gov_plan_calls_changing_function(Plan *plan)
-{
-	ListCell   *lc;
-
-	if (plan == NULL)
-		return false;
-	if (gov_calls_changing_function((Node *) plan->targetlist, NULL) ||
-		gov_calls_changing_function((Node *) plan->qual, NULL))
-		return true;
-	if (IsA(plan, FunctionScan) &&
-		gov_calls_changing_function((Node *) ((FunctionScan *) plan)->functions, NULL))
-		return true;
-	if (IsA(plan, ValuesScan) &&
-		gov_calls_changing_function((Node *) ((ValuesScan *) plan)->values_lists, NULL))
-		return true;
-	if (IsA(plan, ProjectSet) || IsA(plan, Result))
-	{
-		if (IsA(plan, Result) &&
-			gov_calls_changing_function(((Result *) plan)->resconstantqual, NULL))
-			return true;
-	}
-	if (IsA(plan, Append))
-		foreach(lc, ((Append *) plan)->appendplans)
-			if (gov_plan_calls_changing_function(lfirst(lc)))
-				return true;
-	if (IsA(plan, SubqueryScan) &&
-		gov_plan_calls_changing_function(((SubqueryScan *) plan)->subplan))
-		return true;
-	return gov_plan_calls_changing_function(plan->lefttree) ||
-		gov_plan_calls_changing_function(plan->righttree);
-}
-
-static bool
-gov_query_changed(QueryDesc *queryDesc, const GovQueryState *slot)
-{
-	PlannedStmt *pstmt = queryDesc->plannedstmt;
-	ListCell   *lc;
-
-	if (pstmt->hasModifyingCTE || XactLastRecEnd != slot->wal)
-		return true;
-	if (pstmt->commandType != CMD_SELECT && queryDesc->estate != NULL &&
-		queryDesc->estate->es_processed > 0)
-		return true;
-	/* Past the cap only: the plan is walked for what changes without WAL. */
-	if (gov_plan_calls_changing_function(pstmt->planTree))
-		return true;
-	foreach(lc, pstmt->subplans)
-		if (gov_plan_calls_changing_function(lfirst(lc)))
-			return true;
-	return false;
-}
-
-/*
- * Can a utility statement change anything?  Only these cannot: showing or
- * setting an ordinary setting, transaction control, cursors (their query
- * is a plannable statement of its own), and a plain EXPLAIN.
- */
-static bool
-gov_utility_changes(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_VariableShowStmt:
-		case T_TransactionStmt:
-		case T_DeclareCursorStmt:
-		case T_FetchStmt:
-		case T_ClosePortalStmt:
-			return false;
-		case T_VariableSetStmt:
-			{
-				const char *name = ((VariableSetStmt *) stmt)->name;
-
-				return name == NULL || pg_strcasecmp(name, "role") == 0 ||
-					pg_strcasecmp(name, "session_authorization") == 0 ||
-					pg_strncasecmp(name, "governance.", 11) == 0;
-			}
-		case T_ExplainStmt:
-			{
-				ListCell   *lc;
-
-				foreach(lc, ((ExplainStmt *) stmt)->options)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "analyze") == 0 && defGetBoolean(opt))
-						return true;
-				}
-				return false;
-			}
-		default:
-			return true;
-	}
-}
-
-/* The top-level statement's event says how many went unrecorded. */
-static void
-gov_put_nested_unrecorded(GovAuditRecord *r)
-{
-	const char *names[GOV_UNRECORDED_RELATIONS];
-	int			n = 0;
-
-	if (gov_nested_unrecorded == 0)
-		return;
-	gov_audit_put_int(r, GOV_AF_NESTED_UNRECORDED, gov_nested_unrecorded);
-	/* Names need the catalogs: not while the backend is exiting. */
-	if (!IsTransactionState() || proc_exit_inprogress)
-		return;
-	governance_names_collect();
-	for (int k = 0; k < gov_unrecorded_nrels; k++)
-	{
-		GovRelNames *rn = governance_relation_names(gov_unrecorded_rels[k]);
-
-		if (rn != NULL)
-			names[n++] = rn->name;
-	}
-	if (n > 0)
-		gov_audit_put_strs(r, GOV_AF_NESTED_UNRECORDED_RELATIONS, names, n);
+	governance_audit_nested_reset();
 }
 
 /* A failure event audit_sync must wait for once the error is reported. */
@@ -378,121 +153,6 @@ gov_put_decision(GovAuditRecord *r, const GovAuditDecision *d)
 		gov_audit_put_int(r, GOV_AF_MAX_ROWS, d->max_rows);
 	if (d->request_id != 0)
 		gov_audit_put_int(r, GOV_AF_REQUEST_ID, d->request_id);
-}
-
-/*
- * The statement's text, cut to governance.audit_statement_max bytes as
- * rendered (escapes included, so a control byte counts six); a cut text
- * is recorded with the whole text's length and SHA-256, which identify it
- * without storing it.  So no statement can make an event big.  What is
- * cut is chosen so that no mass of filler hides the statement: long
- * literals and comments are shortened first, then head and tail are kept.
- */
-static void
-gov_put_capped_text(GovAuditRecord *r, const char *text, bool may_lex)
-{
-	size_t		n = strlen(text);
-	const char *kept = text;
-	size_t		nkept = n;
-	size_t		head,
-				tail;
-	int			budget = governance_audit_statement_max;
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
-	pg_cryptohash_ctx *ctx;
-
-	/* Most statements fit however they are escaped. */
-	if (n * 6 <= (size_t) budget)
-	{
-		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
-		return;
-	}
-	if (gov_audit_json_fit(text, n, budget) == n)
-	{
-		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
-		return;
-	}
-
-	/*
-	 * Too long.  First shorten what cannot be what the statement does (long
-	 * literals, comments, blanks); if that is still too long, keep its head
-	 * and its tail, so that neither a leading nor a trailing mass hides it.
-	 */
-	if (may_lex)
-	{
-		char	   *abridged = governance_abridge_statement(text, (int) n);
-
-		if (abridged != NULL)
-		{
-			kept = abridged;
-			nkept = strlen(abridged);
-		}
-	}
-	head = gov_audit_json_fit(kept, nkept, budget * 3 / 5);
-	if (head == nkept)
-		gov_audit_put_strn(r, GOV_AF_STATEMENT, kept, nkept);
-	else
-	{
-		StringInfoData both;
-
-		tail = gov_audit_json_fit_tail(kept, nkept, budget - budget * 3 / 5 - 8);
-		initStringInfo(&both);
-		appendBinaryStringInfo(&both, kept, head);
-		appendStringInfoString(&both, " … ");
-		appendBinaryStringInfo(&both, kept + nkept - tail, tail);
-		gov_audit_put_strn(r, GOV_AF_STATEMENT, both.data, both.len);
-	}
-	gov_audit_put_int(r, GOV_AF_STATEMENT_LENGTH, (int64) n);
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) text, n) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute the SHA-256 of a statement");
-	pg_cryptohash_free(ctx);
-	hex_encode((const char *) digest, sizeof(digest), hex);
-	hex[sizeof(hex) - 1] = '\0';
-	gov_audit_put_str(r, GOV_AF_STATEMENT_SHA256, hex);
-}
-
-/* The statement's own text out of a possibly multi-statement string. */
-static void
-gov_put_statement(GovAuditRecord *r, const char *source, int location,
-				  int len, bool may_lex)
-{
-	const char *text;
-	char	   *clean;
-	char		local[1024];
-
-	if (source == NULL || governance_audit_statement == GOV_AUDIT_STMT_NONE)
-		return;
-	if (location < 0)
-		location = 0;
-	if (len <= 0)
-		len = strlen(source + location);
-	while (len > 0 && isspace((unsigned char) source[location]))
-		location++, len--;
-	if (governance_audit_statement == GOV_AUDIT_STMT_NORMALIZED)
-	{
-		if (!may_lex)
-			return;
-		text = governance_normalize_statement(source + location, len);
-		if (text == NULL)
-			return;
-	}
-	else if (source[location + len] == '\0')
-		text = source + location;	/* the rest of the string: no copy */
-	else if (len < (int) sizeof(local))
-	{
-		/* Redaction wants a terminated string; most statements are short. */
-		memcpy(local, source + location, len);
-		local[len] = '\0';
-		text = local;
-	}
-	else
-		text = pnstrdup(source + location, len);
-	/* Never a token, whatever the statement held. */
-	clean = governance_redact_text(text);
-	gov_put_capped_text(r, clean ? clean : text, may_lex);
 }
 
 /*
@@ -607,13 +267,13 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	GovAuditRecord r;
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (level > 0 && !gov_nested_recordable(false))
+	if (level > 0 && !governance_audit_nested_recordable(false))
 		return false;
 	old = MemoryContextSwitchTo(gov_audit_cxt);
 	edata = CopyErrorData();
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "failed", level, tag, now);
-	gov_put_statement(&r, source, location, len, true);
+	governance_audit_put_statement(&r, source, location, len, true);
 	/* What a nested statement read: a caught error leaves no other trace. */
 	if (level > 0 && query != NULL && slot != NULL)
 		gov_put_objects(&r, query->plannedstmt, slot);
@@ -621,7 +281,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
 	gov_put_decision(&r, blocking);
 	if (level == 0)
-		gov_put_nested_unrecorded(&r);
+		governance_audit_put_nested_unrecorded(&r);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 	if (edata->message != NULL)
 	{
@@ -785,10 +445,10 @@ governance_audit_query_ending(QueryDesc *queryDesc)
 	GovQueryState *slot = gov_find_query(queryDesc);
 
 	if (slot != NULL && slot->level > 0 &&
-		!gov_nested_recordable(gov_nested_recorded >= governance_audit_nested_max &&
-							   gov_query_changed(queryDesc, slot)))
+		!governance_audit_nested_recordable(governance_audit_nested_past_cap() &&
+										   governance_audit_query_changed(queryDesc, slot->wal)))
 	{
-		gov_note_unrecorded_relations(queryDesc->plannedstmt);
+		governance_audit_nested_unrecorded(queryDesc->plannedstmt);
 		slot->query = NULL;
 		gov_queries_used--;
 		slot = NULL;
@@ -810,7 +470,7 @@ governance_audit_query_end(GovAuditQuery *slot, QueryDesc *queryDesc,
 	gov_statement_header(&r, "completed", level,
 						 GetCommandTagName(CreateCommandTag((Node *) pstmt)),
 						 now);
-	gov_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
+	governance_audit_put_statement(&r, queryDesc->sourceText, pstmt->stmt_location,
 					  pstmt->stmt_len, true);
 	gov_put_objects(&r, pstmt, slot);
 	gov_put_decision(&r, decision);
@@ -820,7 +480,7 @@ governance_audit_query_end(GovAuditQuery *slot, QueryDesc *queryDesc,
 	slot->query = NULL;
 	gov_queries_used--;
 	if (level == 0)
-		gov_put_nested_unrecorded(&r);
+		governance_audit_put_nested_unrecorded(&r);
 	gov_emit_statement(&r, level, ERROR);
 	return level == 0;
 }
@@ -900,19 +560,19 @@ governance_audit_utility_done(GovAuditUtility *u, Node *stmt,
 
 	gov_nesting = u->level;
 	if (!u->audited ||
-		(u->level > 0 && !gov_nested_recordable(gov_utility_changes(stmt))))
+		(u->level > 0 && !governance_audit_nested_recordable(governance_audit_utility_changes(stmt))))
 		return false;
 	now = GetCurrentTimestamp();
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "completed", u->level, GetCommandTagName(u->tag),
 						 now);
-	gov_put_statement(&r, u->source, 0, u->len, true);
+	governance_audit_put_statement(&r, u->source, 0, u->len, true);
 	gov_put_decision(&r, decision);
 	if (qc != NULL && qc->nprocessed > 0)
 		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
 	gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - u->start));
 	if (u->level == 0)
-		gov_put_nested_unrecorded(&r);
+		governance_audit_put_nested_unrecorded(&r);
 	gov_emit_statement(&r, u->level, ERROR);
 	return u->level == 0;
 }
@@ -932,7 +592,7 @@ governance_audit_fastpath(const char *text, const GovAuditDecision *decision)
 	gov_error_recorded = false;
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "called", 0, "FASTPATH", GetCurrentTimestamp());
-	gov_put_statement(&r, text, 0, 0, false);
+	governance_audit_put_statement(&r, text, 0, 0, false);
 	gov_put_decision(&r, decision);
 	gov_emit_statement(&r, 0, ERROR);
 }
@@ -955,7 +615,7 @@ governance_audit_refusal(const char *source, int location, int len,
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "failed", Max(gov_nesting, 1), NULL,
 						 GetCurrentTimestamp());
-	gov_put_statement(&r, source, location, len, true);
+	governance_audit_put_statement(&r, source, location, len, true);
 	gov_put_decision(&r, blocking);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, sqlstate);
 	gov_audit_put_str(&r, GOV_AF_MESSAGE, message);
@@ -987,17 +647,17 @@ gov_record_fatal(ErrorData *edata, const GovAuditDecision *blocking)
 	gov_audit_record_init(&r, buf, sizeof(buf));
 	gov_statement_header(&r, "failed", 0, NULL, now);
 	if (top != NULL)
-		gov_put_statement(&r, top->query->sourceText,
+		governance_audit_put_statement(&r, top->query->sourceText,
 						  top->query->plannedstmt->stmt_location,
 						  top->query->plannedstmt->stmt_len, false);
 	else
-		gov_put_statement(&r, debug_query_string, 0, 0, false);
+		governance_audit_put_statement(&r, debug_query_string, 0, 0, false);
 	gov_put_decision(&r, blocking);
 	if (top != NULL && top->query->estate != NULL)
 		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) top->query->estate->es_processed);
 	if (top != NULL)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - top->start));
-	gov_put_nested_unrecorded(&r);
+	governance_audit_put_nested_unrecorded(&r);
 	gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 	if (edata->message != NULL)
 		gov_audit_put_str(&r, GOV_AF_MESSAGE, edata->message);
@@ -1039,7 +699,7 @@ governance_audit_error_reported(ErrorData *edata, const GovAuditDecision *blocki
 		gov_audit_record_init(&r, buf, sizeof(buf));
 		gov_statement_header(&r, "failed", 0, NULL, GetCurrentTimestamp());
 		/* Inside error reporting: no lexing (normalized records no text). */
-		gov_put_statement(&r, debug_query_string, 0, 0, false);
+		governance_audit_put_statement(&r, debug_query_string, 0, 0, false);
 		gov_put_decision(&r, blocking);
 		gov_audit_put_str(&r, GOV_AF_SQLSTATE, unpack_sql_state(edata->sqlerrcode));
 		if (edata->message != NULL)

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * jwt_internal.h
- *	  What the verifier (jwt.c), the key loader (jwt_keyset.c) and the
- *	  redactor (redact.c) share.
+ *	  What the verifier (jwt.c, jwt_claims.c), the key loader
+ *	  (jwt_keyset.c) and the redactor (redact.c) share.
  *
  * Plain C, private to src/identity.
  *
@@ -51,5 +51,12 @@ extern void gov_say(char *buf, size_t len, const char *fmt,...)
 /* Strict unpadded base64url; malloc'd, NUL-terminated, or NULL. */
 extern int	gov_b64url_value(unsigned char c);
 extern unsigned char *gov_b64url_decode(const char *in, size_t len, size_t *outlen);
+
+/* The claims of a verified payload (jwt_claims.c). */
+struct json_t;
+extern GovJwtStatus gov_jwt_check_claims(struct json_t *payload,
+										 const GovJwtOptions *opts,
+										 GovJwtClaims *c, char *detail,
+										 size_t detaillen);
 
 #endif							/* GOVERNANCE_JWT_INTERNAL_H */

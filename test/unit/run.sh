@@ -25,7 +25,7 @@ trap 'rm -rf "$build"' EXIT
 trap 'exit 130' INT TERM
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
-	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_keyset.c \
+	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_claims.c src/identity/jwt_keyset.c \
 	-ljwt -ljansson -lcrypto
 then
 	echo "test_jwt: build failed" >&2
@@ -38,7 +38,7 @@ jwt_rc=$?
 cat "$build/jwt.out"
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
-	-o "$build/test_redact" test/unit/test_redact.c src/identity/redact.c src/identity/jwt.c \
+	-o "$build/test_redact" test/unit/test_redact.c src/identity/redact.c src/identity/redact_lex.c src/identity/jwt.c src/identity/jwt_claims.c \
 	-Wl,--wrap=malloc,--wrap=realloc -ljwt -ljansson -lcrypto
 then
 	echo "test_redact: build failed" >&2

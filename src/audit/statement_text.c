@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * normalize.c
- *	  Statement text with its literals replaced, for the audit trail.
+ * statement_text.c
+ *	  A statement's text as the audit trail records it: its own text out
+ *	  of a multi-statement string, never a token, literals replaced if
+ *	  asked, cut to a bound so that no filler hides what it does.
  *
  * With governance.audit_statement = normalized, a literal typed into a
  * statement (often the very personal data the trail should not hold, as in
@@ -10,13 +12,18 @@
  * strings and comments are understood exactly as the server understands
  * them; text the lexer rejects is not recorded at all.
  *
- * src/audit/normalize.c
+ * src/audit/statement_text.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "audit_internal.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "governance/audit.h"
+#include "governance/identity.h"
+#include "utils/builtins.h"
 #include "governance/common.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
@@ -202,4 +209,119 @@ governance_abridge_statement(const char *text, int len)
 	pfree(drop);
 	pfree(a.toks);
 	return out.data;
+}
+
+/*
+ * The statement's text, cut to governance.audit_statement_max bytes as
+ * rendered (escapes included, so a control byte counts six); a cut text
+ * is recorded with the whole text's length and SHA-256, which identify it
+ * without storing it.  So no statement can make an event big.  What is
+ * cut is chosen so that no mass of filler hides the statement: long
+ * literals and comments are shortened first, then head and tail are kept.
+ */
+static void
+gov_put_capped_text(GovAuditRecord *r, const char *text, bool may_lex)
+{
+	size_t		n = strlen(text);
+	const char *kept = text;
+	size_t		nkept = n;
+	size_t		head,
+				tail;
+	int			budget = governance_audit_statement_max;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	pg_cryptohash_ctx *ctx;
+
+	/* Most statements fit however they are escaped. */
+	if (n * 6 <= (size_t) budget)
+	{
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
+		return;
+	}
+	if (gov_audit_json_fit(text, n, budget) == n)
+	{
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, text, n);
+		return;
+	}
+
+	/*
+	 * Too long.  First shorten what cannot be what the statement does (long
+	 * literals, comments, blanks); if that is still too long, keep its head
+	 * and its tail, so that neither a leading nor a trailing mass hides it.
+	 */
+	if (may_lex)
+	{
+		char	   *abridged = governance_abridge_statement(text, (int) n);
+
+		if (abridged != NULL)
+		{
+			kept = abridged;
+			nkept = strlen(abridged);
+		}
+	}
+	head = gov_audit_json_fit(kept, nkept, budget * 3 / 5);
+	if (head == nkept)
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, kept, nkept);
+	else
+	{
+		StringInfoData both;
+
+		tail = gov_audit_json_fit_tail(kept, nkept, budget - budget * 3 / 5 - 8);
+		initStringInfo(&both);
+		appendBinaryStringInfo(&both, kept, head);
+		appendStringInfoString(&both, " … ");
+		appendBinaryStringInfo(&both, kept + nkept - tail, tail);
+		gov_audit_put_strn(r, GOV_AF_STATEMENT, both.data, both.len);
+	}
+	gov_audit_put_int(r, GOV_AF_STATEMENT_LENGTH, (int64) n);
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) text, n) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute the SHA-256 of a statement");
+	pg_cryptohash_free(ctx);
+	hex_encode((const char *) digest, sizeof(digest), hex);
+	hex[sizeof(hex) - 1] = '\0';
+	gov_audit_put_str(r, GOV_AF_STATEMENT_SHA256, hex);
+}
+
+/* The statement's own text out of a possibly multi-statement string. */
+void
+governance_audit_put_statement(GovAuditRecord *r, const char *source, int location,
+				  int len, bool may_lex)
+{
+	const char *text;
+	char	   *clean;
+	char		local[1024];
+
+	if (source == NULL || governance_audit_statement == GOV_AUDIT_STMT_NONE)
+		return;
+	if (location < 0)
+		location = 0;
+	if (len <= 0)
+		len = strlen(source + location);
+	while (len > 0 && isspace((unsigned char) source[location]))
+		location++, len--;
+	if (governance_audit_statement == GOV_AUDIT_STMT_NORMALIZED)
+	{
+		if (!may_lex)
+			return;
+		text = governance_normalize_statement(source + location, len);
+		if (text == NULL)
+			return;
+	}
+	else if (source[location + len] == '\0')
+		text = source + location;	/* the rest of the string: no copy */
+	else if (len < (int) sizeof(local))
+	{
+		/* Redaction wants a terminated string; most statements are short. */
+		memcpy(local, source + location, len);
+		local[len] = '\0';
+		text = local;
+	}
+	else
+		text = pnstrdup(source + location, len);
+	/* Never a token, whatever the statement held. */
+	clean = governance_redact_text(text);
+	gov_put_capped_text(r, clean ? clean : text, may_lex);
 }

@@ -13,11 +13,12 @@ OBJS = \
 	src/audit/chain.o \
 	src/audit/events.o \
 	src/audit/line_check.o \
-	src/audit/normalize.o \
+	src/audit/nested.o \
 	src/audit/record.o \
 	src/audit/ring.o \
 	src/audit/sink.o \
 	src/audit/statement.o \
+	src/audit/statement_text.o \
 	src/audit/worker.o \
 	src/common/catalog.o \
 	src/common/lex.o \
@@ -29,9 +30,11 @@ OBJS = \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
 	src/identity/jwt.o \
+	src/identity/jwt_claims.o \
 	src/identity/jwt_keyset.o \
 	src/identity/key_settings.o \
 	src/identity/redact.o \
+	src/identity/redact_lex.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
 	src/identity/token_statements.o \
@@ -41,11 +44,14 @@ OBJS = \
 	src/mask/labels_sql.o \
 	src/mask/masks.o \
 	src/mask/namepath.o \
+	src/mask/planning.o \
 	src/mask/pseudonym.o \
 	src/mask/rewrite.o \
 	src/mask/scrub.o \
+	src/mask/stores.o \
 	src/mask/utility.o \
 	src/policy/classify.o \
+	src/policy/classify_utility.o \
 	src/policy/decide.o \
 	src/policy/decisions.o \
 	src/policy/policy_sql.o \

@@ -658,7 +658,8 @@ gov_emit_log(ErrorData *edata)
 static void
 gov_xact_callback(XactEvent event, void *arg)
 {
-	governance_secrecy_xact_end(event);
+	if (gov_others_execute)
+		governance_secrecy_xact_end(event);
 	governance_policy_xact_end(event);
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
 		governance_guard_pre_commit();

@@ -148,6 +148,26 @@ SELECT pg_sleep(2.5) IS NULL AS slept;
 COMMIT;
 RESET governance.token;
 SELECT count(*) AS committed_after_expiry FROM fc_agent.ticks WHERE t = '2000-01-01';
+-- Variant: a policy change in a transaction past expiry.  Rule: at commit
+-- the guard refuses before the audit appends the events that describe the
+-- transaction's changes, so a refused commit leaves no event of a change
+-- that did not happen.
+-- Defence: refused; the rule is not there, and no event names it.
+RESET ROLE;
+SET governance.audit_sync = on;
+\set tok_two `test/tools/token sub=fc_admin exp=+2`
+SET governance.token = :'tok_two';
+BEGIN;
+INSERT INTO governance.rules (name, operations, effect) VALUES ('fc_expired_edit', '{select}', 'allow');
+SELECT pg_sleep(2.5) IS NULL AS slept;
+COMMIT;
+RESET governance.token;
+SELECT count(*) AS rule_kept FROM governance.rules WHERE name = 'fc_expired_edit';
+SELECT count(*) AS events_of_the_refused_edit
+  FROM governance.audit_log
+ WHERE event->>'type' = 'policy' AND event->>'rule' = 'fc_expired_edit';
+RESET governance.audit_sync;
+SET ROLE fc_mallory;
 
 --
 -- 3. Forged governance events.  Rule: no function of the extension that

@@ -279,6 +279,8 @@ governance_audit_commit_events_subxact(SubXactEvent event,
 void
 governance_audit_commit_events(XactEvent event)
 {
+	if (gov_commit_events == NIL)
+		return;
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT)
 	{
 		ListCell   *lc;

@@ -333,7 +333,8 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 	PG_FINALLY();
 	{
-		governance_secrecy_show(queryDesc, orig);
+		if (orig != NULL)
+			governance_secrecy_show(queryDesc, orig);
 		governance_mask_frame_leave(saved_frame);
 	}
 	PG_END_TRY();
@@ -381,7 +382,8 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	{
 		GovAuditDecision blocking;
 
-		governance_secrecy_show(queryDesc, orig);
+		if (orig != NULL)
+			governance_secrecy_show(queryDesc, orig);
 		if (framed)
 			governance_mask_frame_leave(saved_frame);
 		if (budgeted)
@@ -397,7 +399,8 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	governance_secrecy_show(queryDesc, orig);
+	if (orig != NULL)
+		governance_secrecy_show(queryDesc, orig);
 	governance_mask_frame_leave(saved_frame);
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);
@@ -431,7 +434,8 @@ gov_ExecutorFinish(QueryDesc *queryDesc)
 	{
 		GovAuditDecision blocking;
 
-		governance_secrecy_show(queryDesc, orig);
+		if (orig != NULL)
+			governance_secrecy_show(queryDesc, orig);
 		if (framed)
 			governance_mask_frame_leave(saved_frame);
 		if (budgeted)
@@ -449,7 +453,8 @@ gov_ExecutorFinish(QueryDesc *queryDesc)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	governance_secrecy_show(queryDesc, orig);
+	if (orig != NULL)
+		governance_secrecy_show(queryDesc, orig);
 	governance_mask_frame_leave(saved_frame);
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);
@@ -492,7 +497,8 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 	}
 	PG_FINALLY();
 	{
-		governance_secrecy_show(queryDesc, orig);
+		if (orig != NULL)
+			governance_secrecy_show(queryDesc, orig);
 	}
 	PG_END_TRY();
 	governance_secrecy_executor_end(queryDesc);
@@ -594,7 +600,7 @@ gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	governance_namepath_object_access(access, classId, objectId, subId);
-	if (governance_guard_is_fastpath(access))
+	if (access == OAT_FUNCTION_EXECUTE && governance_guard_is_fastpath(access))
 	{
 		GovDecision d;
 		List	   *actions = NIL;

@@ -349,11 +349,15 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 /*
  * ExecutorRun and ExecutorFinish: what runs is one audit level deeper, the
  * statement's budget frame is running, and it runs in a mask frame.  A
- * failure is recorded once all three are put back, then scrubbed.
+ * failure is recorded once all three are put back, then scrubbed.  Each
+ * run of a plan (a portal may run long after it started) checks first
+ * that its identity may still act and is the one that started it;
+ * triggers (foreign-key cascades and checks among them) fire in
+ * ExecutorFinish.
  */
 static void
-gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				bool execute_once)
+gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
+			uint64 count, bool execute_once)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			level = governance_audit_nest();
@@ -364,16 +368,23 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 
 	PG_TRY();
 	{
-		/* identity: a portal may run after the token expired */
-		governance_guard_run_check(queryDesc);
+		if (!finishing)
+			governance_guard_run_check(queryDesc);
 		budgeted = governance_budget_run_enter(queryDesc);
-		/* mask: only under the identity that started the plan */
-		governance_mask_run_check(queryDesc);
+		if (!finishing)
+			governance_mask_run_check(queryDesc);
 		saved_frame = governance_mask_frame_enter();
 		framed = true;
 		if (gov_others_execute)
 			orig = governance_secrecy_hide(queryDesc);
-		if (prev_ExecutorRun)
+		if (finishing)
+		{
+			if (prev_ExecutorFinish)
+				prev_ExecutorFinish(queryDesc);
+			else
+				standard_ExecutorFinish(queryDesc);
+		}
+		else if (prev_ExecutorRun)
 			prev_ExecutorRun(queryDesc, direction, count, execute_once);
 		else
 			standard_ExecutorRun(queryDesc, direction, count, execute_once);
@@ -388,63 +399,12 @@ gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			governance_mask_frame_leave(saved_frame);
 		if (budgeted)
 			governance_budget_run_leave(queryDesc);
-		if (level >= 0)
+		/* A top-level failure in ExecutorFinish is recorded where it ends. */
+		if (level > 0 || (level == 0 && !finishing))
 		{
 			gov_describe_blocking(&blocking);
-			if (governance_audit_query_failed(queryDesc, level, false, &blocking))
+			if (governance_audit_query_failed(queryDesc, level, finishing, &blocking))
 				governance_decisions_reset();
-		}
-		if (framed)
-			governance_mask_rethrow_scrubbed(cxt);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	if (orig != NULL)
-		governance_secrecy_show(queryDesc, orig);
-	governance_mask_frame_leave(saved_frame);
-	if (budgeted)
-		governance_budget_run_leave(queryDesc);
-	governance_audit_unnest(level);
-}
-
-/* Triggers (foreign-key cascades and checks among them) fire here. */
-static void
-gov_ExecutorFinish(QueryDesc *queryDesc)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	int			level = governance_audit_nest();
-	volatile bool budgeted = false;
-	volatile bool framed = false;
-	volatile bool saved_frame = false;
-	const char *volatile orig = NULL;
-
-	PG_TRY();
-	{
-		budgeted = governance_budget_run_enter(queryDesc);
-		saved_frame = governance_mask_frame_enter();
-		framed = true;
-		if (gov_others_execute)
-			orig = governance_secrecy_hide(queryDesc);
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		GovAuditDecision blocking;
-
-		if (orig != NULL)
-			governance_secrecy_show(queryDesc, orig);
-		if (framed)
-			governance_mask_frame_leave(saved_frame);
-		if (budgeted)
-			governance_budget_run_leave(queryDesc);
-		/* A top-level statement's failure is recorded where it ends. */
-		if (level > 0)
-		{
-			gov_describe_blocking(&blocking);
-			(void) governance_audit_query_failed(queryDesc, level, true, &blocking);
 		}
 		else
 			governance_audit_unnest(level);
@@ -459,6 +419,19 @@ gov_ExecutorFinish(QueryDesc *queryDesc)
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);
 	governance_audit_unnest(level);
+}
+
+static void
+gov_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				bool execute_once)
+{
+	gov_execute(queryDesc, false, direction, count, execute_once);
+}
+
+static void
+gov_ExecutorFinish(QueryDesc *queryDesc)
+{
+	gov_execute(queryDesc, true, NoMovementScanDirection, 0, false);
 }
 
 static void

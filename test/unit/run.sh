@@ -24,7 +24,7 @@ build=$(mktemp -d "${TMPDIR:-/tmp}/governance-unit.XXXXXX") || exit 2
 trap 'rm -rf "$build"' EXIT
 trap 'exit 130' INT TERM
 
-if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
+if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include -I test/unit \
 	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_claims.c src/identity/jwt_keyset.c \
 	-ljwt -ljansson -lcrypto
 then
@@ -37,7 +37,7 @@ fi
 jwt_rc=$?
 cat "$build/jwt.out"
 
-if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include \
+if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include -I test/unit \
 	-o "$build/test_redact" test/unit/test_redact.c src/identity/redact.c src/identity/redact_lex.c src/identity/jwt.c src/identity/jwt_claims.c \
 	-Wl,--wrap=malloc,--wrap=realloc -ljwt -ljansson -lcrypto
 then
@@ -50,7 +50,7 @@ redact_rc=$?
 cat "$build/redact.out"
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -g -fsanitize=address,undefined \
-	-fno-sanitize-recover=undefined -I src/include \
+	-fno-sanitize-recover=undefined -I src/include -I test/unit \
 	-o "$build/test_line_check" test/unit/test_line_check.c \
 	src/audit/record.c src/audit/line_check.c src/audit/chain.c -lcrypto
 then

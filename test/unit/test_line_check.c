@@ -27,33 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "governance/audit_record.h"
 
 #define NLINES 40
 #define LINE_CAP 4096
-
-static int	npassed = 0;
-static int	nfailed = 0;
-
-static void
-check(int ok, const char *name, const char *fmt, ...)
-{
-	va_list		ap;
-
-	printf("%s %s", ok ? "ok  " : "FAIL", name);
-	if (!ok && fmt)
-	{
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	if (ok)
-		npassed++;
-	else
-		nfailed++;
-}
 
 typedef struct Trail
 {
@@ -316,6 +294,5 @@ main(void)
 		}
 	}
 
-	printf("%d passed, %d failed\n", npassed, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	return check_summary();
 }

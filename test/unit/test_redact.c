@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "governance/identity_redact.h"
 
 /*
@@ -44,29 +45,6 @@ void *
 __wrap_realloc(void *p, size_t size)
 {
 	return fail_allocations ? NULL : __real_realloc(p, size);
-}
-
-static int	npassed = 0;
-static int	nfailed = 0;
-
-static void
-check(int ok, const char *name, const char *fmt, ...)
-{
-	va_list		ap;
-
-	printf("%s %s", ok ? "ok  " : "FAIL", name);
-	if (!ok && fmt)
-	{
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	if (ok)
-		npassed++;
-	else
-		nfailed++;
 }
 
 static void
@@ -327,6 +305,5 @@ main(void)
 		gov_redact_free(r);
 	}
 
-	printf("%d passed, %d failed\n", npassed, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	return check_summary();
 }

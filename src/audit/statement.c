@@ -27,7 +27,7 @@
  * Parallel workers record nothing: their leader records the statement.
  *
  * The names of the relations and columns a statement touches come from
- * the per-backend name cache (src/audit/names.c) rather than from catalog
+ * the per-backend name cache (src/common/names.c) rather than from catalog
  * lookups and string formatting for every statement, which cost more than
  * the rest of the event together.
  *
@@ -578,7 +578,7 @@ governance_audit_utility_done(GovAuditUtility *u, Node *stmt,
 }
 
 /*
- * A fastpath function call, recorded before it runs (src/guard/fastpath.c):
+ * A fastpath function call, recorded before it runs (src/guard/enforce.c):
  * under audit_sync, once durable; with the ring full, the call fails.
  */
 void

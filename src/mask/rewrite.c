@@ -4,10 +4,10 @@
  *	  Masking is a rewrite: every read of a labelled column by a masked
  *	  identity becomes a read of its mask.
  *
- * The planner hook (src/hooks/hooks.c) hands here each query after the rewriter expanded views
- * and rules, from every path that plans: simple and extended protocol,
- * SPI (functions, procedures, DO), cursors, CREATE TABLE AS, COPY (query),
- * EXPLAIN.  It replaces each Var of a labelled column, wherever it stands
+ * The planner hook (src/hooks/hooks.c) hands here each query after the
+ * rewriter expanded views and rules, from every path that plans: simple
+ * and extended protocol, SPI (functions, procedures, DO), cursors, CREATE
+ * TABLE AS, COPY (query), EXPLAIN.  It replaces each Var of a labelled column, wherever it stands
  * (target list, WHERE, JOIN, GROUP BY, ORDER BY, HAVING, window clauses,
  * RETURNING, sublinks, CTEs, join alias lists), by a call of the label's
  * mask function around it, so no expression, predicate, ordering or

@@ -12,8 +12,8 @@
  * identity the detail of these errors is replaced before it is sent; the
  * server log keeps the original (detail_log), for the DBA.
  *
- * The hook runs while an error is being reported, possibly in an aborted
- * transaction: it does no catalog access and uses the masked state as last
+ * The log hook (src/hooks/hooks.c) calls it while an error is being
+ * reported, possibly in an aborted transaction: it does no catalog access and uses the masked state as last
  * computed (unknown counts as masked).
  *
  * src/mask/scrub.c

@@ -24,7 +24,7 @@
  *
  * Also refused to a masked identity: a partition or child of a table it
  * reads masked, a foreign key onto such columns, COPY FROM into pseudonym
- * columns (see rewrite.c); and to everyone, making a table with labels of
+ * columns (see stores.c); and to everyone, making a table with labels of
  * its own a partition or child (labels pass down, not up).
  *
  * src/mask/utility.c

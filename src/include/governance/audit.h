@@ -264,7 +264,7 @@ extern bool governance_audit_identity_event(GovIdentityEvent event,
 
 extern void governance_audit_statement_init(void);
 
-/* Statement text as the trail records it (src/audit/normalize.c). */
+/* Statement text as the trail records it (src/audit/statement_text.c). */
 /*
  * The text with every literal replaced by '?' (palloc'd), or NULL if the
  * lexer refuses it.  Must not be called while an error is being handled.

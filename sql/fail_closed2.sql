@@ -620,6 +620,58 @@ SELECT left(event->>'statement', 60) AS head,
  ORDER BY seq;
 SET ROLE fc2_mallory;
 
+-- Ninth round: what the trail says of failures inside one statement.
+RESET ROLE;
+CREATE TABLE fc2_app.noperm (a int);
+CREATE TABLE fc2_app.secret (id int);
+GRANT SELECT ON fc2_app.secret TO fc2_mallory;
+SELECT governance.add_rule('fc2-deny-secret', '{select}', 'deny',
+	principals => '{sub:mallory}', objects => '{fc2_app.secret}', priority => 60);
+SET governance.audit_sync = on;
+SELECT coalesce(max(seq), 0) AS mark FROM governance.audit_log \gset
+SET ROLE fc2_mallory;
+SET governance.token = :'tok_mallory';
+-- Attack (reproducer): a denial caught by an exception block was blamed
+-- for every later failure of the same statement: a permission error, a
+-- division by zero and the DO itself were recorded as denied by its rule.
+-- Rule: a decision goes with the statement it decided; one rolled back
+-- with the subtransaction that caught it blames nothing after.
+-- Defence: the denial is recorded with its rule; the later failures and
+-- the DO carry no decision.
+DO $$ BEGIN
+	BEGIN EXECUTE 'SELECT * FROM fc2_app.secret'; EXCEPTION WHEN others THEN NULL; END;
+	BEGIN EXECUTE 'TRUNCATE fc2_app.victim'; EXCEPTION WHEN others THEN NULL; END;
+	PERFORM 1 / (0 * random())::int;
+END $$;
+-- Attack (reproducer): a nested statement that failed as its executor
+-- started (no privilege on a table), its error caught, left no event, and
+-- the table it probed appeared nowhere in the trail.
+-- Rule: a nested statement's failure is recorded wherever it fails.
+-- Defence: a failed event naming the table.
+DO $$ BEGIN
+	BEGIN PERFORM * FROM fc2_app.noperm; EXCEPTION WHEN others THEN NULL; END;
+END $$;
+-- Attack (reproducer): past sixteen nested decisions, the top-level
+-- statement's own decision was pushed out and its event had none.
+-- Rule: the decision of a statement still running is kept until it ends.
+-- Defence: the DO with twenty nested statements has its decision.
+DO $$ BEGIN FOR i IN 1 .. 20 LOOP EXECUTE 'SELECT ' || i; END LOOP; END $$;
+RESET ROLE;
+SELECT (event->>'nested')::bool AS nested, left(event->>'statement', 40) AS statement,
+	   event->>'sqlstate' AS sqlstate, event->>'decision' AS decision, event->>'rule' AS rule,
+	   event->'relations' AS relations
+  FROM governance.audit_log
+ WHERE seq > :mark AND event->>'type' = 'statement' AND event->>'action' = 'failed'
+ ORDER BY seq;
+SELECT left(event->>'statement', 30) AS statement, event->>'decision' AS decision
+  FROM governance.audit_log
+ WHERE seq > :mark AND event->>'type' = 'statement' AND event->>'action' = 'completed'
+   AND NOT (event->>'nested')::bool
+ ORDER BY seq;
+SELECT governance.drop_rule('fc2-deny-secret');
+RESET governance.audit_sync;
+SET ROLE fc2_mallory;
+
 RESET ROLE;
 DROP SCHEMA fc2_agent CASCADE;
 DROP SCHEMA fc2_app CASCADE;

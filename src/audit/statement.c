@@ -381,6 +381,31 @@ governance_audit_query_started(QueryDesc *queryDesc, int eflags)
 }
 
 /*
+ * A nested statement failed in ExecutorStart, before it had a slot: a
+ * permission refused on a table it names, say.  An exception block may
+ * catch the error and leave no other trace, so it is recorded now, with
+ * the relations it names, if the audit level records statements of its
+ * kind (within the nested cap).  A top-level one is recorded as its error
+ * is reported.
+ */
+void
+governance_audit_start_failed(QueryDesc *queryDesc, int eflags,
+							  const GovAuditDecision *blocking)
+{
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
+	GovQueryState none;
+
+	if (gov_nesting == 0 || (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ||
+		!gov_audited(gov_plan_class(pstmt)) || !gov_failure_audited(blocking))
+		return;
+	memset(&none, 0, sizeof(none));
+	(void) gov_record_failure(queryDesc->sourceText, pstmt->stmt_location,
+							  pstmt->stmt_len,
+							  GetCommandTagName(CreateCommandTag((Node *) pstmt)),
+							  0, gov_nesting, queryDesc, &none, blocking);
+}
+
+/*
  * What ExecutorRun and ExecutorFinish run is one level deeper.  With the
  * audit off there is nothing to record and no level to keep (it is reset
  * at abort).

@@ -256,22 +256,32 @@ governance_guard_xact_end(void)
  * Fastpath function calls (protocol message 'F', libpq's PQfn, which the
  * large-object functions use) run a function without a statement: no
  * planner, executor or utility hook sees them.  PostgreSQL announces each
- * with OAT_FUNCTION_EXECUTE, which otherwise fires only while a statement
- * is under way (debug_query_string set).  So a call announced with no
- * statement under way, in a client backend, is decided as a statement of
- * its own: the identity is checked against the clock, the policy decides
- * it (operation "other" on the function, schema.name), and the hook layer
- * records it before it runs -- a call that cannot be recorded does not
- * run.  Its text stands in debug_query_string until the next message, so
- * an error it raises is recorded and logged with it.
+ * with OAT_FUNCTION_EXECUTE, which otherwise fires only under a statement.
+ * So a function announced while no statement is under way, in a client
+ * backend, is decided as a statement of its own: the identity is checked
+ * against the clock, the policy decides it (operation "other" on the
+ * function, schema.name), and the hook layer records it before it runs --
+ * a call that cannot be recorded does not run.  Its text stands in
+ * debug_query_string until the next message, so an error it raises is
+ * recorded and logged with it.
+ *
+ * "No statement under way" is what PostgreSQL says (debug_query_string is
+ * NULL: no SQL message is being run) or, once a fastpath call has put its
+ * own text there, what the hook layer says: none of its planner, executor
+ * or utility calls is running.  A call that follows another fastpath call
+ * with no SQL in between (libpq's lo_import: lo_creat, lo_open, lowrite,
+ * lo_close) is a call of its own, never one "run by" the call before.
  */
 static char *gov_fastpath_text = NULL;	/* in TopMemoryContext */
 
 bool
-governance_guard_is_fastpath(ObjectAccessType access)
+governance_guard_is_fastpath(bool statement_under_way)
 {
-	return access == OAT_FUNCTION_EXECUTE && debug_query_string == NULL &&
-		MyProcPort != NULL && !IsParallelWorker();
+	if (MyProcPort == NULL || IsParallelWorker())
+		return false;
+	if (debug_query_string == NULL)
+		return true;
+	return debug_query_string == gov_fastpath_text && !statement_under_way;
 }
 
 /*

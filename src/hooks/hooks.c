@@ -92,6 +92,14 @@ static emit_log_hook_type prev_emit_log_hook = NULL;
  */
 static bool gov_others_execute = false;
 
+/*
+ * How many of our planner, executor and utility calls are under way: a
+ * function announced at depth 0 is called by no statement (a fastpath
+ * call, see governance_guard_is_fastpath()).  Kept in step by the PG_TRY
+ * around each call.
+ */
+static int	gov_depth = 0;
+
 /* The blocking decision, described for the audit. */
 static void
 gov_describe_blocking(GovAuditDecision *out)
@@ -212,6 +220,7 @@ gov_plan_next(Query *parse, const char *text, int cursorOptions,
 	PlannedStmt *volatile result = NULL;
 
 	governance_mask_planning_enter(mp);
+	gov_depth++;
 	PG_TRY();
 	{
 		if (prev_planner_hook)
@@ -221,6 +230,7 @@ gov_plan_next(Query *parse, const char *text, int cursorOptions,
 	}
 	PG_FINALLY();
 	{
+		gov_depth--;
 		governance_mask_planning_leave(mp);
 	}
 	PG_END_TRY();
@@ -319,6 +329,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* mask: the executor starts in a statement frame of its own */
 	governance_mask_executor_start(queryDesc);
 	saved_frame = governance_mask_frame_enter();
+	gov_depth++;
 	PG_TRY();
 	{
 		if (gov_others_execute)
@@ -331,13 +342,28 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		else
 			standard_ExecutorStart(queryDesc, eflags);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		GovAuditDecision blocking;
+
+		gov_depth--;
 		if (orig != NULL)
 			governance_secrecy_show(queryDesc, orig);
 		governance_mask_frame_leave(saved_frame);
+		/*
+		 * audit: a nested statement that could not start (permission
+		 * denied on a table, say); a top-level one is recorded as its
+		 * error is reported.
+		 */
+		gov_describe_blocking(&blocking);
+		governance_audit_start_failed(queryDesc, eflags, &blocking);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	gov_depth--;
+	if (orig != NULL)
+		governance_secrecy_show(queryDesc, orig);
+	governance_mask_frame_leave(saved_frame);
 
 	governance_mask_executor_started(queryDesc);
 	governance_guard_executor_started(queryDesc, eflags, judged ? &d : NULL);
@@ -366,6 +392,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 	volatile bool saved_frame = false;
 	const char *volatile orig = NULL;
 
+	gov_depth++;
 	PG_TRY();
 	{
 		if (!finishing)
@@ -393,6 +420,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 	{
 		GovAuditDecision blocking;
 
+		gov_depth--;
 		if (orig != NULL)
 			governance_secrecy_show(queryDesc, orig);
 		if (framed)
@@ -413,6 +441,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	gov_depth--;
 	if (orig != NULL)
 		governance_secrecy_show(queryDesc, orig);
 	governance_mask_frame_leave(saved_frame);
@@ -449,6 +478,7 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 		if (governance_audit_query_end(q, queryDesc, &decision))
 			governance_decisions_reset();
 	}
+	governance_decision_forget(queryDesc);
 	governance_budget_forget(queryDesc);
 	governance_mask_executor_end(queryDesc);
 
@@ -518,12 +548,14 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			governance_secrecy_utility_text(&run, &text);
 
 		ran = true;
+		gov_depth++;
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(run, text, readOnlyTree, context,
 								params, queryEnv, dest, qc);
 		else
 			standard_ProcessUtility(run, text, readOnlyTree, context,
 									params, queryEnv, dest, qc);
+		gov_depth--;
 		ran = false;
 
 		governance_mask_utility_end(stmt, context, &mask);
@@ -534,6 +566,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		GovAuditDecision blocking;
 
+		if (ran)
+			gov_depth--;
 		gov_describe_blocking(&blocking);
 		if (governance_audit_utility_failed(&audit, pstmt, queryString, &blocking))
 			governance_decisions_reset();
@@ -557,6 +591,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 										  audit.audited ? &decision : NULL))
 			governance_decisions_reset();
 	}
+	governance_decision_forget(pstmt);
 }
 
 /* --- objects and functions ---------------------------------------------- */
@@ -573,7 +608,7 @@ gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	governance_namepath_object_access(access, classId, objectId, subId);
-	if (access == OAT_FUNCTION_EXECUTE && governance_guard_is_fastpath(access))
+	if (access == OAT_FUNCTION_EXECUTE && governance_guard_is_fastpath(gov_depth > 0))
 	{
 		GovDecision d;
 		List	   *actions = NIL;
@@ -584,6 +619,7 @@ gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			gov_enforce(text, &d, text, 0, -1, actions, NULL);
 		governance_decision_describe(governance_decision_for(text), &decision);
 		governance_audit_fastpath(text, &decision);
+		governance_decision_forget(text);
 	}
 }
 
@@ -648,12 +684,19 @@ gov_xact_callback(XactEvent event, void *arg)
 	governance_namepath_xact_end(event);
 	governance_audit_xact_end(event);
 	governance_audit_commit_events(event);
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		gov_depth = 0;
+		governance_decisions_reset();
+	}
 }
 
 static void
 gov_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
 {
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		governance_decisions_subxact_abort(mySubid);
 	governance_budget_subxact_end(event, mySubid, parentSubid);
 	governance_namepath_subxact_end(event, mySubid, parentSubid);
 	governance_audit_subxact_end(event, mySubid, parentSubid);

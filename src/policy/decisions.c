@@ -8,8 +8,7 @@
  * made for (the QueryDesc of a plannable statement, the PlannedStmt of a
  * utility statement, the text of a fastpath call).  The hook layer reads
  * them back when it hands a statement's outcome to the audit, as a
- * GovAuditDecision: the audit never reads the policy.  The notes are
- * emptied when a top-level statement starts or ends.
+ * GovAuditDecision: the audit never reads the policy.
  *
  * A denial, an unmet approval or an exceeded budget is recorded while its
  * error is reported, where no catalog lookup may happen: the name of its
@@ -21,36 +20,67 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "governance/audit.h"
 #include "governance/policy.h"
+#include "utils/memutils.h"
 
 /*
- * Recent decisions, newest last, for the audit events of the statements
- * they decided; emptied when a top-level statement starts or ends.
+ * The decisions on the statements under way, oldest first.  A note goes
+ * when its statement ends (governance_decision_forget), when the
+ * subtransaction it was made in is rolled back (its statement is gone: a
+ * denial an exception block caught blames no later failure), and when a
+ * top-level statement starts or ends.  So the notes are those of the
+ * statements running now, nested ones included, and of the failure being
+ * reported: none is pushed out by another, however many statements one
+ * statement runs.  In TopMemoryContext, grown as needed.
  */
-#define GOV_DECISION_NOTES 16
-static GovDecisionNote gov_notes[GOV_DECISION_NOTES];
+static GovDecisionNote *gov_notes = NULL;
 static int	gov_nnotes = 0;
+static int	gov_notes_size = 0;
+
+/* The note of subject, or NULL. */
+static GovDecisionNote *
+gov_note_of(const void *subject)
+{
+	for (int i = gov_nnotes - 1; i >= 0; i--)
+		if (gov_notes[i].subject == subject)
+			return &gov_notes[i];
+	return NULL;
+}
+
+/* Name the action's object into the note, where no lookup can follow. */
+static void
+gov_note_object(GovDecisionNote *n, const GovAction *action)
+{
+	GovAction	a = *action;
+	const char *object = governance_action_object(&a);
+
+	if (object != NULL)
+		strlcpy(n->object, object, sizeof(n->object));
+}
 
 /* Remember a decision for the audit event of the statement. */
 void
 governance_decision_note(const void *subject, const GovDecision *d, int64 request_id)
 {
-	GovDecisionNote *n;
+	GovDecisionNote *n = gov_note_of(subject);
 
-	if (gov_nnotes > 0 && gov_notes[gov_nnotes - 1].subject == subject)
-		n = &gov_notes[gov_nnotes - 1];
-	else
+	if (n == NULL)
 	{
-		if (gov_nnotes == GOV_DECISION_NOTES)
+		if (gov_nnotes == gov_notes_size)
 		{
-			memmove(&gov_notes[0], &gov_notes[1],
-					sizeof(GovDecisionNote) * (GOV_DECISION_NOTES - 1));
-			gov_nnotes--;
+			int			size = Max(2 * gov_notes_size, 16);
+
+			gov_notes = gov_notes == NULL ?
+				MemoryContextAlloc(TopMemoryContext, size * sizeof(GovDecisionNote)) :
+				repalloc(gov_notes, size * sizeof(GovDecisionNote));
+			gov_notes_size = size;
 		}
 		n = &gov_notes[gov_nnotes++];
 	}
 	n->subject = subject;
+	n->subxid = GetCurrentSubTransactionId();
 	n->effect = d->effect;
 	strlcpy(n->rule, d->rule ? d->rule : "", sizeof(n->rule));
 	/* Formatted only if an audit event wants it: names by OID later. */
@@ -60,15 +90,7 @@ governance_decision_note(const void *subject, const GovDecision *d, int64 reques
 	/* A denial is recorded while its error is reported: no lookups then. */
 	if (d->effect == GOV_DENY || d->effect == GOV_REQUIRE_APPROVAL ||
 		(!OidIsValid(d->action.relid) && d->action.object != NULL))
-	{
-		const char *object = governance_action_object((GovAction *) &d->action);
-
-		if (object != NULL)
-		{
-			strlcpy(n->object, object, sizeof(n->object));
-			n->action.object = n->object;
-		}
-	}
+		gov_note_object(n, &d->action);
 	n->max_rows = d->max_rows;
 	n->request_id = request_id;
 	n->stopped = false;
@@ -77,20 +99,13 @@ governance_decision_note(const void *subject, const GovDecision *d, int64 reques
 const GovDecisionNote *
 governance_decision_for(const void *subject)
 {
-	int			i;
-
-	for (i = gov_nnotes - 1; i >= 0; i--)
-		if (gov_notes[i].subject == subject)
-			return &gov_notes[i];
-	return NULL;
+	return gov_note_of(subject);
 }
 
 const GovDecisionNote *
 governance_decision_blocking(void)
 {
-	int			i;
-
-	for (i = gov_nnotes - 1; i >= 0; i--)
+	for (int i = gov_nnotes - 1; i >= 0; i--)
 		if (gov_notes[i].effect == GOV_DENY || gov_notes[i].stopped ||
 			(gov_notes[i].effect == GOV_REQUIRE_APPROVAL &&
 			 gov_notes[i].request_id == 0))
@@ -104,6 +119,33 @@ governance_decisions_reset(void)
 	gov_nnotes = 0;
 }
 
+/* The statement ended: its decision was recorded with it. */
+void
+governance_decision_forget(const void *subject)
+{
+	int			j = 0;
+
+	for (int i = 0; i < gov_nnotes; i++)
+		if (gov_notes[i].subject != subject)
+			gov_notes[j++] = gov_notes[i];
+	gov_nnotes = j;
+}
+
+/*
+ * A subtransaction was rolled back: the statements decided in it, or in
+ * the subtransactions it held (whose ids are larger), are gone.
+ */
+void
+governance_decisions_subxact_abort(SubTransactionId mySubid)
+{
+	int			j = 0;
+
+	for (int i = 0; i < gov_nnotes; i++)
+		if (gov_notes[i].subxid < mySubid)
+			gov_notes[j++] = gov_notes[i];
+	gov_nnotes = j;
+}
+
 /*
  * A budget stopped the statement: its failure is recorded while the error
  * is reported, where no catalog lookup may happen, so name the object now.
@@ -111,22 +153,13 @@ governance_decisions_reset(void)
 void
 governance_decision_stopped(const void *subject)
 {
-	GovDecisionNote *n = (GovDecisionNote *) governance_decision_for(subject);
+	GovDecisionNote *n = gov_note_of(subject);
 
 	if (n == NULL)
 		return;
 	n->stopped = true;
-	if (n->action.object == NULL && OidIsValid(n->action.relid))
-	{
-		GovAction	a = n->action;
-		const char *object = governance_action_object(&a);
-
-		if (object != NULL)
-		{
-			strlcpy(n->object, object, sizeof(n->object));
-			n->action.object = n->object;
-		}
-	}
+	if (n->object[0] == '\0' && OidIsValid(n->action.relid))
+		gov_note_object(n, &n->action);
 }
 
 /*
@@ -147,6 +180,9 @@ governance_decision_describe(const GovDecisionNote *n, GovAuditDecision *out)
 	if (n->rule[0] != '\0')
 	{
 		GovAction	a = n->action;	/* formatting may fill in its object */
+
+		if (n->object[0] != '\0')
+			a.object = (char *) n->object;
 
 		out->rule = n->rule;
 		out->action = governance_action_text(&a);

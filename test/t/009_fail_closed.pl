@@ -124,6 +124,49 @@ like(fastpath("SET governance.token = '$tok'", 'pg_catalog.pg_notify(text,text)'
 like(fastpath("SET governance.token = '$tok'", 'pg_catalog.lo_get(oid)', 'i4:424242'),
 	qr/^result:736563726574/, 'other functions still run');
 
+# Attack (ninth round, reproducer): a fastpath call right after another,
+# with no SQL in between (libpq's lo_import makes four such calls), was
+# taken for a function run by a statement: not judged, not recorded, not
+# checked against the clock.  A rule denying lo_unlink was bypassed.
+# Rule: a function announced while none of governance's planner, executor
+# or utility calls is under way is a fastpath call of its own.
+# Defence: each call is decided and recorded; a denied or expired one is
+# refused.
+$node->safe_psql('postgres', q{
+	SELECT governance.add_rule('no-unlink', '{other}', 'deny',
+		principals => '{sub:alice}', objects => '{pg_catalog.lo_unlink}')});
+$mark = mark();
+like(fastpath("SET governance.token = '$tok'\n\\fn pg_catalog.lo_creat(integer) i4:-1",
+		'pg_catalog.lo_unlink(oid)', 'i4:424242'),
+	qr/^error: 42501 other on pg_catalog\.lo_unlink is denied by governance rule "no-unlink"/,
+	'a denied call right after another fastpath call is refused');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_largeobject_metadata WHERE oid = 424242}),
+	'1', 'and the large object is still there');
+like(events_since($mark, q{command_tag = 'FASTPATH' OR statement LIKE 'fastpath%'}),
+	qr/lo_creat.*\n.*lo_unlink.*42501/s,
+	'both calls are in the trail, the second as refused');
+# Variant: the calls of an import, in a transaction: every one recorded.
+$mark = mark();
+like(fastpath("SET governance.token = '$tok'\nBEGIN\n\\fn pg_catalog.lo_create(oid) i4:515151\n\\fn pg_catalog.lo_open(oid,integer) i4:515151 i4:131072",
+		'pg_catalog.lo_close(integer)', 'i4:0'),
+	qr/^result:/, 'an import made of chained calls runs');
+like(events_since($mark, q{command_tag = 'FASTPATH'}),
+	qr/lo_create.*\n.*lo_open.*\n.*lo_close/s,
+	'and each of its calls is in the trail');
+# Variant: after expiry, a chained call that changes a sequence.
+my $seq_before = $node->safe_psql('postgres', q{SELECT last_value FROM s});
+$mark = mark();
+my $brief = mint_token('sub=alice', 'exp=+2');
+like(fastpath("SET governance.token = '$brief'\n\\fn pg_catalog.lo_creat(integer) i4:-1\n\\sleep 3",
+		'pg_catalog.nextval(regclass)', 'i4:' . $node->safe_psql('postgres', q{SELECT 's'::regclass::oid})),
+	qr/^error: 28000 governance identity is no longer valid: token has expired/,
+	'a chained call after expiry is refused');
+is($node->safe_psql('postgres', q{SELECT last_value FROM s}), $seq_before,
+	'and the sequence did not move');
+like(events_since($mark, q{sqlstate = '28000'}),
+	qr/fastpath function call pg_catalog\.nextval\(pg_catalog\.regclass\) alice 28000/,
+	'the refusal names the call refused');
+
 # Attack (reproducer): a read that delivers rows, then ends its own
 # backend; neither completed nor failed was written.
 # Defence: the statement is recorded as failed, with its SQLSTATE and

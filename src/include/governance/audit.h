@@ -176,6 +176,10 @@ extern void governance_audit_query_delivered(GovAuditQuery *q,
 											 const char **masked, int nmasked,
 											 const char **clear, int nclear);
 
+/* A nested statement failed in ExecutorStart. */
+extern void governance_audit_start_failed(QueryDesc *queryDesc, int eflags,
+										  const GovAuditDecision *blocking);
+
 /*
  * ExecutorRun or ExecutorFinish: the nesting level of what it runs.  -1
  * when the audit is off and keeps no level.

@@ -38,7 +38,7 @@ extern char *governance_guard_denial_message(const GovDecision *d);
 extern void governance_guard_refuse(const GovDecision *d, const char *message) pg_attribute_noreturn();
 extern void governance_guard_pre_commit(void);
 extern void governance_guard_xact_end(void);
-extern bool governance_guard_is_fastpath(ObjectAccessType access);
+extern bool governance_guard_is_fastpath(bool statement_under_way);
 extern bool governance_guard_judge_fastpath(Oid fn, const char **text,
 											GovDecision *d, List **actions);
 

@@ -88,10 +88,11 @@ typedef struct GovDecision
 typedef struct GovDecisionNote
 {
 	const void *subject;
+	SubTransactionId subxid;	/* where it was made; gone if rolled back */
 	GovEffect	effect;
 	char		rule[NAMEDATALEN];	/* empty: no rule matched */
 	GovAction	action;			/* what the rule decided; object NULL */
-	char		object[NAMEDATALEN * 2 + 2];	/* if it has no relation */
+	char		object[NAMEDATALEN * 2 + 2];	/* named when noted, or "" */
 	int64		max_rows;
 	int64		request_id;		/* the approval used, 0 if none */
 	bool		stopped;		/* the row budget stopped the statement */
@@ -109,6 +110,9 @@ extern const GovDecisionNote *governance_decision_for(const void *subject);
  */
 extern const GovDecisionNote *governance_decision_blocking(void);
 extern void governance_decisions_reset(void);
+/* The statement ended; a subtransaction was rolled back. */
+extern void governance_decision_forget(const void *subject);
+extern void governance_decisions_subxact_abort(SubTransactionId mySubid);
 /* A decision as the audit records it (n may be NULL). */
 struct GovAuditDecision;
 extern void governance_decision_describe(const GovDecisionNote *n,

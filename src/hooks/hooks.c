@@ -20,11 +20,14 @@
  *	  mask		  what a masked identity reads or reshapes (src/mask)
  *	  audit		  last: it receives the statement's outcome, the decision
  *				  described and the delivered columns named, and reads no
- *				  other concern (src/audit)
+ *				  other concern but identity, whose acting identity every
+ *				  event names (src/audit)
  *
  * Before a statement runs the concerns are called in that order; after it,
  * in the reverse order for what they undo (frames, copies), the audit
- * still last.  Each hook calls the hook installed before ours once, in
+ * still last.  Only the audit's bookkeeping opens a hook (a top-level
+ * statement begins, a nesting level is entered), so that whatever the
+ * other concerns refuse is recorded at the right level.  Each hook calls the hook installed before ours once, in
  * the middle.  Where a concern keeps state across that call (the audit's
  * nesting level, the mask's statement frame, the row budget's running
  * mark, secrecy's redacted text) one PG_TRY here puts it back whichever
@@ -34,6 +37,9 @@
  *
  * Concerns export plain functions; none installs a hook.  Identity tells
  * its listeners (audit, mask) of changes of who acts: wired here too.
+ * What is not a hook stays with its concern: each cache registers the
+ * invalidation callbacks that keep it current, and the masks register the
+ * security label provider "governance" (src/mask/labels_sql.c).
  *
  * Hooks are chained, never exclusive.  Parallel workers and the
  * extension's own statements (governance_inhibit) are let through by each

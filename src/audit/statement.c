@@ -746,7 +746,9 @@ governance_audit_error_reported(ErrorData *edata, const GovAuditDecision *blocki
 /*
  * A query whose (sub)transaction aborts never reaches ExecutorEnd: free
  * its slot, so the table neither fills up nor matches a later QueryDesc
- * that happens to reuse the address.
+ * that happens to reuse the address.  The nesting level is not touched:
+ * an error has put it back already (PG_CATCH), and a procedure's ROLLBACK
+ * aborts a transaction while its CALL, one level up, still runs.
  */
 void
 governance_audit_xact_end(XactEvent event)
@@ -758,7 +760,6 @@ governance_audit_xact_end(XactEvent event)
 	for (i = 0; i < gov_queries_size; i++)
 		gov_queries[i].query = NULL;
 	gov_queries_used = 0;
-	gov_nesting = 0;
 }
 
 void

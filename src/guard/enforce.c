@@ -267,8 +267,8 @@ governance_guard_xact_end(void)
  *
  * "No statement under way" is what PostgreSQL says (debug_query_string is
  * NULL: no SQL message is being run) or, once a fastpath call has put its
- * own text there, what the hook layer says: none of its planner, executor
- * or utility calls is running.  A call that follows another fastpath call
+ * own text there (or a log entry its redacted copy of it), what the hook
+ * layer says: none of its planner, executor or utility calls is running.  A call that follows another fastpath call
  * with no SQL in between (libpq's lo_import: lo_creat, lo_open, lowrite,
  * lo_close) is a call of its own, never one "run by" the call before.
  */
@@ -281,7 +281,8 @@ governance_guard_is_fastpath(bool statement_under_way)
 		return false;
 	if (debug_query_string == NULL)
 		return true;
-	return debug_query_string == gov_fastpath_text && !statement_under_way;
+	return !statement_under_way &&
+		governance_secrecy_shows(debug_query_string, gov_fastpath_text);
 }
 
 /*

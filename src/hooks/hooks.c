@@ -690,11 +690,6 @@ gov_xact_callback(XactEvent event, void *arg)
 	governance_namepath_xact_end(event);
 	governance_audit_xact_end(event);
 	governance_audit_commit_events(event);
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-	{
-		gov_depth = 0;
-		governance_decisions_reset();
-	}
 }
 
 static void

@@ -265,6 +265,21 @@ governance_secrecy_xact_end(XactEvent event)
 	}
 }
 
+/*
+ * Does debug_query_string show text: text itself, or the redacted copy of
+ * it that a log entry put there?  (The guard asks, to tell a fastpath
+ * call's own text from a statement's.)
+ */
+bool
+governance_secrecy_shows(const char *shown, const char *text)
+{
+	if (shown == NULL || text == NULL)
+		return false;
+	return shown == text ||
+		(shown == gov_redacted_query && gov_redacted_source != NULL &&
+		 strcmp(gov_redacted_source, text) == 0);
+}
+
 /* A palloc'd redacted copy of text, or NULL if it holds no token. */
 char *
 governance_redact_text(const char *text)

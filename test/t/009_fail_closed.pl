@@ -167,6 +167,48 @@ like(events_since($mark, q{sqlstate = '28000'}),
 	qr/fastpath function call pg_catalog\.nextval\(pg_catalog\.regclass\) alice 28000/,
 	'the refusal names the call refused');
 
+# Attack (tenth round, reproducer): the call before was of a function with
+# a token-shaped name that writes to the log; the log's redaction pointed
+# debug_query_string at a redacted copy of that call's text, which was
+# then taken for a statement under way: the chained lo_unlink ran unjudged.
+# Rule: a call's own text is recognised in either form, its redacted copy
+# included.
+# Defence: refused and recorded as before.
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION public."eyJhIjoxfQ.eyJhIjoxfQ.xyz"() RETURNS int LANGUAGE plpgsql
+		AS $$BEGIN RAISE WARNING 'logged'; RETURN 1; END$$;
+	GRANT EXECUTE ON FUNCTION public."eyJhIjoxfQ.eyJhIjoxfQ.xyz"() TO agent});
+$mark = mark();
+like(fastpath("SET governance.token = '$tok'\n\\fn public.\"eyJhIjoxfQ.eyJhIjoxfQ.xyz\"()",
+		'pg_catalog.lo_unlink(oid)', 'i4:424242'),
+	qr/^error: 42501 other on pg_catalog\.lo_unlink is denied/,
+	'a denied call after a logged call of a token-named function is refused');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_largeobject_metadata WHERE oid = 424242}),
+	'1', 'and the large object is still there');
+
+# Attack (tenth round, reproducer): a procedure's ROLLBACK ended a
+# transaction while its CALL still ran; the hook layer's count of calls
+# under way was reset under it and went negative, and from then on a
+# function a fastpath-called function ran was taken for a fastpath call of
+# its own, and the CALL lost its decision.
+# Rule: the counts of calls under way change only around the calls.
+# Defence: the CALL has its decision; the function run by the fastpath
+# call is recorded with its statement, not as a call of its own.
+$node->safe_psql('postgres', q{
+	CREATE PROCEDURE fc_rollback() LANGUAGE plpgsql AS $$BEGIN PERFORM 1; ROLLBACK; END$$;
+	CREATE FUNCTION fc_inner() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 7; END$$;
+	CREATE FUNCTION fc_outer() RETURNS int LANGUAGE plpgsql AS $$BEGIN PERFORM fc_inner(); RETURN 1; END$$;
+	GRANT EXECUTE ON PROCEDURE fc_rollback() TO agent;
+	GRANT EXECUTE ON FUNCTION fc_inner(), fc_outer() TO agent});
+$mark = mark();
+like(fastpath("SET governance.token = '$tok'\nCALL fc_rollback()", 'public.fc_outer()'),
+	qr/^result:/, 'a fastpath call after a procedure that rolled back runs');
+is(events_since($mark, q{statement LIKE 'fastpath function call public.fc_inner%'}), '',
+	'the function it ran is not taken for a fastpath call');
+is($node->safe_psql('postgres', qq{SELECT event->>'decision' FROM governance.audit_log
+	WHERE seq > $mark AND statement = 'CALL fc_rollback()'}),
+	'allow', 'and the CALL has its decision');
+
 # Attack (reproducer): a read that delivers rows, then ends its own
 # backend; neither completed nor failed was written.
 # Defence: the statement is recorded as failed, with its SQLSTATE and

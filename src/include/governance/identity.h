@@ -127,6 +127,7 @@ extern void governance_identity_statement_done(Node *stmt);
  */
 extern char *governance_redact_text(const char *text);
 extern void governance_redact_activity(void);
+extern bool governance_secrecy_shows(const char *shown, const char *text);
 extern void governance_secrecy_emit_log(ErrorData *edata);
 extern void governance_secrecy_utility_text(PlannedStmt **pstmt,
 											const char **queryString);

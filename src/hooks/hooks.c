@@ -309,6 +309,20 @@ gov_audit_delivered(GovAuditQuery *q, QueryDesc *queryDesc)
 		governance_audit_query_delivered(q, masked, nmasked, clear, nclear);
 }
 
+/*
+ * A call of the executor before ours has ended, either way: it is no
+ * longer under way, the hooks before ours see the original text again,
+ * and the mask's statement frame is left.
+ */
+static void
+gov_executor_left(QueryDesc *queryDesc, const char *orig, bool saved_frame)
+{
+	gov_depth--;
+	if (orig != NULL)
+		governance_secrecy_show(queryDesc, orig);
+	governance_mask_frame_leave(saved_frame);
+}
+
 static void
 gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -352,10 +366,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	{
 		GovAuditDecision blocking;
 
-		gov_depth--;
-		if (orig != NULL)
-			governance_secrecy_show(queryDesc, orig);
-		governance_mask_frame_leave(saved_frame);
+		gov_executor_left(queryDesc, orig, saved_frame);
 		/*
 		 * audit: a nested statement that could not start (permission
 		 * denied on a table, say); a top-level one is recorded as its
@@ -366,10 +377,7 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	gov_depth--;
-	if (orig != NULL)
-		governance_secrecy_show(queryDesc, orig);
-	governance_mask_frame_leave(saved_frame);
+	gov_executor_left(queryDesc, orig, saved_frame);
 
 	governance_mask_executor_started(queryDesc);
 	governance_guard_executor_started(queryDesc, eflags, judged ? &d : NULL);
@@ -447,10 +455,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	gov_depth--;
-	if (orig != NULL)
-		governance_secrecy_show(queryDesc, orig);
-	governance_mask_frame_leave(saved_frame);
+	gov_executor_left(queryDesc, orig, saved_frame);
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);
 	governance_audit_unnest(level);

@@ -219,10 +219,13 @@ SET governance.token = :'tok_embedded_key';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
 
 -- Attack: a "kid" no configured key has (the keys have none), and one
--- that looks like a path.
--- Defence: refused, not resolved against anything.
-\set tok_kid `test/tools/token --header '{"kid":"k1"}' sub=admin`
-\set tok_kid_path `test/tools/token --header '{"kid":"../../../../dev/null"}' sub=admin`
+-- that looks like a path, on tokens signed by a key of the attacker's.
+-- Rule: a kid selects among the configured keys, never resolves to a file
+-- or URL; one that no key has is tried against the configured keys
+-- without one (a PEM file's), as identity providers' tokens need.
+-- Defence: refused; only configured keys verify.
+\set tok_kid `test/tools/token --key other-rsa --header '{"kid":"k1"}' sub=admin`
+\set tok_kid_path `test/tools/token --key other-rsa --header '{"kid":"../../../../dev/null"}' sub=admin`
 \set tok_kid_number `test/tools/token --header '{"kid":42}' sub=admin`
 SET governance.token = :'tok_kid';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;

@@ -145,7 +145,7 @@ gov_define_settings(void)
 							   governance_token_show);
 
 	DefineCustomStringVariable("governance.jwt_public_keys_file",
-							   "File of public keys that verify tokens: PEM public keys or a JWKS document.",
+							   "Files of public keys that verify tokens, comma-separated: PEM public keys or JWKS documents.",
 							   "Relative paths are relative to the data directory. Edit the file and reload to rotate keys.",
 							   &governance_jwt_public_keys_file,
 							   "",

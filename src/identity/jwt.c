@@ -95,6 +95,21 @@ gov_jwt_alg_from_name(const char *name)
 	return 0;
 }
 
+/* The names of the algorithms in bits, blank-separated, into buf. */
+void
+gov_jwt_alg_names(uint32_t bits, char *buf, size_t len)
+{
+	size_t		used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < GOV_NALGS && used < len; i++)
+		if (bits & gov_algs[i].bit)
+			used += snprintf(buf + used, len - used, "%s%s",
+							 used ? " " : "", gov_algs[i].name);
+}
+
 const char *
 gov_jwt_status_message(GovJwtStatus status)
 {
@@ -392,8 +407,12 @@ gov_check_header(json_t *header, const GovJwtOptions *opts, uint32_t *alg,
 }
 
 /*
- * Find the key that verifies the signature.  With a kid, only that key is
- * tried; without, every key admitting the algorithm.
+ * Find the key that verifies the signature.  With a kid that a key of the
+ * set has, only that key is tried; with one no key has, the keys that have
+ * no kid (PEM keys, JWKs without one) and admit the algorithm, as for a
+ * token without a kid: an identity provider names its keys, a PEM file
+ * cannot.  If there are none, the kid is unknown.  Without a kid, every
+ * key admitting the algorithm.
  */
 static GovJwtStatus
 gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
@@ -403,6 +422,7 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 	unsigned char *sig = NULL;
 	size_t		rawlen = 0;
 	bool		any_admits = false;
+	bool		kid_known = false;
 	int			i;
 
 	if (ks == NULL || ks->nkeys == 0)
@@ -412,15 +432,20 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 	}
 	if (c->kid != NULL)
 	{
+		bool		keyless = false;
+
+		for (i = 0; i < ks->nkeys; i++)
+			keyless |= ks->keys[i].kid == NULL && (ks->keys[i].algs & alg) != 0;
 		for (i = 0; i < ks->nkeys; i++)
 			if (ks->keys[i].kid != NULL && strcmp(ks->keys[i].kid, c->kid) == 0)
 				break;
-		if (i == ks->nkeys)
+		kid_known = i < ks->nkeys;
+		if (!kid_known && !keyless)
 		{
 			gov_say(detail, detaillen, "No configured key has the token's key id.");
 			return GOV_JWT_UNKNOWN_KEY;
 		}
-		if ((ks->keys[i].algs & alg) == 0)
+		if (kid_known && (ks->keys[i].algs & alg) == 0)
 		{
 			gov_say(detail, detaillen, "Key \"%.64s\" does not admit algorithm %s.", c->kid, c->alg);
 			return GOV_JWT_ALG_NOT_ALLOWED;
@@ -438,7 +463,9 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 
 		if ((key->algs & alg) == 0)
 			continue;
-		if (c->kid != NULL && (key->kid == NULL || strcmp(key->kid, c->kid) != 0))
+		if (c->kid != NULL &&
+			(kid_known ? (key->kid == NULL || strcmp(key->kid, c->kid) != 0)
+			 : key->kid != NULL))
 			continue;
 		any_admits = true;
 		if (key->kind == GOV_KEY_HMAC &&

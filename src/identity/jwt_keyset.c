@@ -59,6 +59,33 @@ gov_jwt_keyset_free(GovJwtKeySet *ks)
 	free(ks);
 }
 
+/*
+ * The keys of ks from index first on, as the server log names them:
+ * "kid" (algorithms), or "no kid" (algorithms), comma-separated.
+ */
+void
+gov_jwt_keyset_describe(const GovJwtKeySet *ks, int first, char *buf,
+						size_t len)
+{
+	size_t		used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (int i = first; i < ks->nkeys && used < len; i++)
+	{
+		char		algs[128];
+
+		gov_jwt_alg_names(ks->keys[i].algs, algs, sizeof(algs));
+		if (ks->keys[i].kid != NULL)
+			used += snprintf(buf + used, len - used, "%s\"%.64s\" (%s)",
+							 used ? ", " : "", ks->keys[i].kid, algs);
+		else
+			used += snprintf(buf + used, len - used, "%sno kid (%s)",
+							 used ? ", " : "", algs);
+	}
+}
+
 int
 gov_jwt_keyset_count(const GovJwtKeySet *ks)
 {
@@ -336,8 +363,13 @@ done:
 	return pkey;
 }
 
-/* Turn one JWK object into a key. */
-static bool
+/*
+ * Turn one JWK object into a key: 1 if it was loaded, 0 if it is skipped
+ * (a key not for signatures, of an algorithm, key type or curve we do not
+ * verify, as identity providers publish beside their signing keys: the
+ * reason in err), -1 if it is wrong (the reason in err).
+ */
+static int
 gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 {
 	static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth"};
@@ -351,25 +383,53 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 	if (!json_is_object(jwk) || kty == NULL)
 	{
 		gov_say(err, errlen, "every JWK must be an object with a \"kty\"");
-		return false;
+		return -1;
 	}
 	if (kid != NULL && !json_is_string(kid))
 	{
 		gov_say(err, errlen, "JWK \"kid\" must be a string");
-		return false;
+		return -1;
 	}
-	if (use != NULL && (!json_is_string(use) || strcmp(json_string_value(use), "sig") != 0))
+	if (use != NULL && !json_is_string(use))
 	{
-		gov_say(err, errlen, "JWK \"use\" must be \"sig\"");
-		return false;
+		gov_say(err, errlen, "JWK \"use\" must be a string");
+		return -1;
+	}
+	if (alg != NULL && !json_is_string(alg))
+	{
+		gov_say(err, errlen, "JWK \"alg\" must be a string");
+		return -1;
+	}
+	if (use != NULL && strcmp(json_string_value(use), "sig") != 0)
+	{
+		gov_say(err, errlen, "it is for \"use\": \"%.16s\", not for signatures",
+				json_string_value(use));
+		return 0;
 	}
 	if (alg != NULL)
 	{
 		pinned = gov_jwt_alg_from_name(json_string_value(alg));
 		if (pinned == 0)
 		{
-			gov_say(err, errlen, "JWK \"alg\" names an unsupported algorithm");
-			return false;
+			gov_say(err, errlen, "algorithm \"%.16s\" is not one this server verifies",
+					json_string_value(alg));
+			return 0;
+		}
+	}
+	if (strcmp(kty, "oct") != 0 && strcmp(kty, "RSA") != 0 && strcmp(kty, "EC") != 0)
+	{
+		gov_say(err, errlen, "key type \"%.16s\" is not one this server verifies", kty);
+		return 0;
+	}
+	if (strcmp(kty, "EC") == 0)
+	{
+		const char *crv = json_string_value(json_object_get(jwk, "crv"));
+
+		if (crv != NULL && strcmp(crv, "P-256") != 0 && strcmp(crv, "P-384") != 0 &&
+			strcmp(crv, "P-521") != 0)
+		{
+			gov_say(err, errlen, "curve \"%.16s\" is not one this server verifies", crv);
+			return 0;
 		}
 	}
 
@@ -382,7 +442,7 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 		if (k == NULL || (secret = gov_b64url_decode(k, strlen(k), &slen)) == NULL)
 		{
 			gov_say(err, errlen, "oct JWK needs a base64url \"k\"");
-			return false;
+			return -1;
 		}
 		if (slen < GOV_JWT_MIN_HMAC_LEN)
 		{
@@ -390,14 +450,14 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 			free(secret);
 			gov_say(err, errlen, "HMAC secret has %zu bytes; at least %d are required",
 					slen, GOV_JWT_MIN_HMAC_LEN);
-			return false;
+			return -1;
 		}
 		if (pinned != 0 && (pinned & GOV_JWT_HS_ALL) == 0)
 		{
 			OPENSSL_cleanse(secret, slen);
 			free(secret);
 			gov_say(err, errlen, "key's \"alg\" does not fit its key type");
-			return false;
+			return -1;
 		}
 		memset(key, 0, sizeof(*key));
 		key->kind = GOV_KEY_HMAC;
@@ -415,20 +475,20 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 			{
 				gov_say(err, errlen, "JWK contains private key material (\"%s\"); give only public keys",
 						private_members[i]);
-				return false;
+				return -1;
 			}
 		pkey = gov_jwk_pkey(jwk, kty, err, errlen);
 		if (pkey == NULL)
-			return false;
+			return -1;
 		ok = gov_key_from_pkey(pkey, pinned, key, err, errlen);
 		EVP_PKEY_free(pkey);
 		if (!ok)
-			return false;
+			return -1;
 	}
 	else
 	{
 		gov_say(err, errlen, "JWK \"kty\" must be RSA, EC or oct");
-		return false;
+		return -1;
 	}
 
 	if (kid != NULL)
@@ -438,16 +498,34 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 		{
 			gov_key_clear(key);
 			gov_say(err, errlen, "out of memory");
-			return false;
+			return -1;
 		}
 	}
-	return true;
+	return 1;
 }
 
-/* Read a JWKS ({"keys": [...]}) or a single JWK into keys[]. */
+/* Append one line to a caller's notes, if there are notes. */
+static void
+gov_note(char *notes, size_t noteslen, const char *fmt, const char *a,
+		 const char *b)
+{
+	size_t		used;
+
+	if (notes == NULL || noteslen == 0)
+		return;
+	used = strlen(notes);
+	if (used < noteslen)
+		snprintf(notes + used, noteslen - used, fmt, a, b);
+}
+
+/*
+ * Read a JWKS ({"keys": [...]}) or a single JWK into keys[].  A key of the
+ * set that is skipped (see gov_load_jwk) is named in notes, one line each,
+ * and the rest are loaded; a set of which no key can be used is refused.
+ */
 static int
 gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
-			  char *err, size_t errlen)
+			  char *notes, size_t noteslen, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t	   *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -465,13 +543,10 @@ gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
 	list = json_object_get(doc, "keys");
 	if (list == NULL)
 	{
-		/* A single JWK. */
-		if (!gov_load_jwk(doc, &keys[0], err, errlen))
-			n = -1;
-		else
-			n = 1;
+		/* A single JWK: one that cannot be used is a mistake. */
+		n = gov_load_jwk(doc, &keys[0], err, errlen);
 		json_decref(doc);
-		return n;
+		return n == 1 ? 1 : -1;
 	}
 	if (!json_is_array(list) || json_array_size(list) == 0)
 	{
@@ -482,6 +557,8 @@ gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
 	for (i = 0; i < json_array_size(list); i++)
 	{
 		char		sub[256];
+		json_t	   *jwk = json_array_get(list, i);
+		int			got;
 
 		if (n >= room)
 		{
@@ -489,14 +566,31 @@ gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
 			goto fail;
 		}
 		sub[0] = '\0';
-		if (!gov_load_jwk(json_array_get(list, i), &keys[n], sub, sizeof(sub)))
+		got = gov_load_jwk(jwk, &keys[n], sub, sizeof(sub));
+		if (got < 0)
 		{
 			gov_say(err, errlen, "JWKS key %zu: %s", i, sub);
 			goto fail;
 		}
+		if (got == 0)
+		{
+			const char *kid = json_string_value(json_object_get(jwk, "kid"));
+			char		where[96];
+
+			if (kid != NULL)
+				snprintf(where, sizeof(where), "\"%.64s\"", kid);
+			else
+				snprintf(where, sizeof(where), "number %zu (no kid)", i + 1);
+			gov_note(notes, noteslen, "key %s skipped: %s\n", where, sub);
+			snprintf(err, errlen, "no key of the set can verify signatures (the last: %s)", sub);
+			continue;
+		}
 		n++;
 	}
 	json_decref(doc);
+	if (n == 0)
+		return -1;
+	err[0] = '\0';
 	return n;
 
 fail:
@@ -536,6 +630,14 @@ bool
 gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
 						  char *err, size_t errlen)
 {
+	return gov_jwt_keyset_add_public_noted(ks, buf, len, NULL, 0, err, errlen);
+}
+
+bool
+gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf, size_t len,
+								char *notes, size_t noteslen,
+								char *err, size_t errlen)
+{
 	GovJwtKey  *staged;
 	char	   *text;
 	size_t		i;
@@ -571,7 +673,7 @@ gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
 	for (i = 0; i < len && strchr(" \t\r\n", text[i]) != NULL; i++)
 		;
 	if (i < len && text[i] == '{')
-		n = gov_load_jwks(text, len, staged, room, err, errlen);
+		n = gov_load_jwks(text, len, staged, room, notes, noteslen, err, errlen);
 	else
 		n = gov_load_pem(text, len, staged, room, err, errlen);
 	free(text);

@@ -27,6 +27,7 @@
 #include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/identity_jwt.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 /* Largest key file read. */
@@ -90,17 +91,21 @@ gov_read_key_file(const char *path, bool secret, size_t *len,
 	return buf;
 }
 
-/* Add the keys in one file to ks; false with a reason on failure. */
+/*
+ * Add the keys in one file to ks; false with a reason on failure.  With
+ * log, say in the server log what the file held: one line for the keys it
+ * gave (their kids and algorithms), one for each key of a JWKS skipped.
+ */
 static bool
-gov_add_key_file(GovJwtKeySet *ks, const char *path, bool secret,
-				 char *err, size_t errlen)
+gov_add_one_key_file(GovJwtKeySet *ks, const char *path, bool secret,
+					 bool log, char *err, size_t errlen)
 {
 	size_t		len = 0;
 	char	   *buf;
 	bool		ok;
+	int			first = gov_jwt_keyset_count(ks);
+	char		notes[2048] = "";
 
-	if (path == NULL || path[0] == '\0')
-		return true;
 	buf = gov_read_key_file(path, secret, &len, err, errlen);
 	if (buf == NULL)
 		return false;
@@ -114,9 +119,79 @@ gov_add_key_file(GovJwtKeySet *ks, const char *path, bool secret,
 		ok = gov_jwt_keyset_add_hmac(ks, (unsigned char *) buf, len, err, errlen);
 	}
 	else
-		ok = gov_jwt_keyset_add_public(ks, buf, len, err, errlen);
+		ok = gov_jwt_keyset_add_public_noted(ks, buf, len, notes, sizeof(notes),
+											 err, errlen);
 	explicit_bzero(buf, len);
 	free(buf);
+	if (!ok)
+	{
+		char		why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		if (strstr(why, path) == NULL)
+			snprintf(err, errlen, "\"%s\": %s", path, why);
+		return false;
+	}
+	if (log)
+	{
+		char		keys[2048];
+		char	   *line,
+				   *save = NULL;
+
+		for (line = strtok_r(notes, "\n", &save); line != NULL;
+			 line = strtok_r(NULL, "\n", &save))
+			ereport(LOG,
+					(errmsg("governance skipped a key of \"%s\": %s", path, line)));
+		gov_jwt_keyset_describe(ks, first, keys, sizeof(keys));
+		ereport(LOG,
+				(errmsg("governance read %d verification key%s from \"%s\": %s",
+						gov_jwt_keyset_count(ks) - first,
+						gov_jwt_keyset_count(ks) - first == 1 ? "" : "s",
+						path, keys)));
+	}
+	return true;
+}
+
+/*
+ * Add the keys of a setting's files: governance.jwt_public_keys_file is a
+ * comma-separated list (PEM and JWKS files mixed, as identity providers
+ * and rotations make them), the HMAC secret one file.  All load, or the
+ * setting fails.
+ */
+static bool
+gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
+				 char *err, size_t errlen)
+{
+	char	   *copy;
+	char	   *path,
+			   *save = NULL;
+	bool		ok = true;
+
+	if (paths == NULL || paths[0] == '\0')
+		return true;
+	if (secret)
+		return gov_add_one_key_file(ks, paths, true, log, err, errlen);
+	copy = strdup(paths);
+	if (copy == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (path = strtok_r(copy, ",", &save); path != NULL && ok;
+		 path = strtok_r(NULL, ",", &save))
+	{
+		char	   *end;
+
+		while (*path == ' ' || *path == '\t')
+			path++;
+		end = path + strlen(path);
+		while (end > path && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*path == '\0')
+			continue;
+		ok = gov_add_one_key_file(ks, path, false, log, err, errlen);
+	}
+	free(copy);
 	return ok;
 }
 
@@ -133,7 +208,8 @@ gov_key_file_check(char **newval, bool secret)
 	ks = gov_jwt_keyset_new();
 	if (ks == NULL)
 		return false;
-	ok = gov_add_key_file(ks, *newval, secret, err, sizeof(err));
+	/* The postmaster says what it read, at start and at each reload. */
+	ok = gov_add_key_file(ks, *newval, secret, !IsUnderPostmaster, err, sizeof(err));
 	gov_jwt_keyset_free(ks);
 	if (!ok)
 		GUC_check_errdetail("%s", err);
@@ -236,8 +312,10 @@ governance_keyset(const char **load_error)
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory")));
 		gov_keyset_error[0] = '\0';
-		if (!gov_add_key_file(ks, governance_jwt_public_keys_file, false, err, sizeof(err)) ||
-			!gov_add_key_file(ks, governance_jwt_hmac_secret_file, true, err, sizeof(err)))
+		if (!gov_add_key_file(ks, governance_jwt_public_keys_file, false, false,
+							  err, sizeof(err)) ||
+			!gov_add_key_file(ks, governance_jwt_hmac_secret_file, true, false,
+							  err, sizeof(err)))
 		{
 			gov_jwt_keyset_free(ks);
 			ks = gov_jwt_keyset_new();

@@ -126,4 +126,43 @@ $node->poll_query_until('postgres',
 my ($rc, $out, $err) = $node->psql('postgres', "SET governance.token = '$tok_es'");
 like($err, qr/token algorithm is not allowed/, 'ES256 refused once only RS256 is allowed');
 
+# Identity providers publish key sets with keys this server does not
+# verify beside their signing keys (Keycloak's encryption key), and
+# deployments keep keys in several files.  A set with one such key was
+# refused whole, and a list of files made every token fail.
+# Rule: a key not for signatures, or of an algorithm, key type or curve
+# not verified here, is skipped with one LOG line naming it and why;
+# governance.jwt_public_keys_file is a comma-separated list; at start and
+# at each reload the postmaster logs what each file held.
+my $enc = jwk_from_rsa_pem("$data/other_rsa_public.pem", 'kc-enc');
+$enc =~ s/"use":"sig"/"use":"enc"/;
+write_jwks($k2, $enc);
+$log_offset = -s $node->logfile;
+$node->append_conf('postgresql.conf', "governance.jwt_algorithms = 'RS256, ES256'\n"
+	  . "governance.jwt_public_keys_file = 'jwks.json, public_keys.pem'\n");
+$node->reload;
+$node->wait_for_log(qr/governance read 1 verification key from "jwks.json": "k2" \(RS256\)/,
+	$log_offset);
+pass('the postmaster logs the keys each file gave');
+my $log = slurp_file($node->logfile, $log_offset);
+like($log, qr/governance skipped a key of "jwks.json": key "kc-enc" skipped: it is for "use": "enc", not for signatures/,
+	'the encryption key is skipped, named, with why');
+like($log, qr/governance read \d+ verification keys? from "public_keys.pem": no kid/,
+	'the second file of the list is read too');
+$node->poll_query_until('postgres',
+	"SELECT setting FROM pg_settings WHERE name = 'governance.jwt_public_keys_file'",
+	'jwks.json, public_keys.pem');
+is($node->safe_psql('postgres', "SET governance.token = '$tok_k2'; SELECT governance.whoami()->>'sub'"),
+	'new-key-user', 'a token of the key set verifies');
+is($node->safe_psql('postgres', "SET governance.token = '$tok_es'; SELECT governance.whoami()->>'sub'"),
+	'ec-user', 'and one of the PEM file in the same list');
+
+# A token naming a kid (as Okta's and Keycloak's do) against PEM keys,
+# which have none, was refused as signed by an unknown key.
+# Rule: a kid no key of the set has is tried against the keys without one.
+my $tok_kid = mint_token('sub=kid-user', '--alg', 'ES256', '--key', 'ec',
+	'--header', '{"kid":"okta-2024-1"}');
+is($node->safe_psql('postgres', "SET governance.token = '$tok_kid'; SELECT governance.whoami()->>'sub'"),
+	'kid-user', 'a kid no key has is verified by the keys without one');
+
 done_testing();

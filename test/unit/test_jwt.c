@@ -1870,6 +1870,137 @@ run_key_loading_cases(void)
 	free(rsa_small);
 }
 
+/* ---------------------------------------------------------------------
+ * Tokens and key sets as identity providers make them
+ * ---------------------------------------------------------------------
+ */
+static void
+run_provider_cases(void)
+{
+	GovJwtOptions o = base_opts();
+	char	   *jsig = jwk_from_pem(p256_pub, "sig-1");
+	char	   *jrsa = jwk_from_pem(rsa_pub, "rsa-1");
+	char	   *jenc,
+			   *jps,
+			   *jonly;
+	char		doc[16384];
+	char		notes[1024];
+	char		err[256];
+	GovJwtKeySet *ks;
+	char	   *t;
+	bool		ok;
+
+	/*
+	 * A typ other than JWT is refused: libjwt, which verifies signatures,
+	 * refuses every other (RFC 9068's at+jwt included).
+	 */
+	ks = set_from_file(p256_pub);
+	t = mint("--alg", "ES256", "--key", p256_pem, "--header",
+			 "{\"typ\":\"secevent+jwt\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect_refused("typ of another kind of token refused", ks, t, &o);
+	free(t);
+
+	/*
+	 * A token naming a kid, checked against PEM keys (which have none): the
+	 * keys admitting its algorithm are tried, as without a kid.
+	 */
+	t = mint("--alg", "ES256", "--key", p256_pem, "--header",
+			 "{\"kid\":\"okta-2024\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("kid against keys without kids: verified", ks, t, &o, GOV_JWT_OK);
+	free(t);
+	/* ... but not by a key of another signer. */
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"okta-2024\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("kid against keys without kids: another signer refused", ks, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	gov_jwt_keyset_free(ks);
+
+	/*
+	 * Keys with and without kids in one set: a kid the set has selects that
+	 * key alone; a kid it lacks is tried against the keys without one only.
+	 */
+	ks = set_from(jsig);
+	{
+		size_t		pemlen = 0;
+		char	   *pem = slurp(p256b_pub, &pemlen);
+
+		ok = ks && pem && gov_jwt_keyset_add_public(ks, pem, pemlen, err, sizeof(err));
+		free(pem);
+	}
+	check(ok, "a JWK with a kid and a PEM key in one set", "%s", err);
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"unknown\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("unknown kid verified by the key without one", ks, t, &o, GOV_JWT_OK);
+	free(t);
+	t = mint("--alg", "ES256", "--key", p256_pem, "--header",
+			 "{\"kid\":\"unknown\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("unknown kid is not tried against keys that have kids", ks, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	t = mint("--alg", "ES256", "--key", p256b_pem, "--header",
+			 "{\"kid\":\"sig-1\"}", "--claims", ATTACK_CLAIMS, NULL);
+	expect("a known kid selects its key alone", ks, t, &o, GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	gov_jwt_keyset_free(ks);
+
+	/*
+	 * A Keycloak set: a signing key and an encryption key.  The encryption
+	 * key is skipped and named; the signing key loads.
+	 */
+	jenc = jwk_plus(jrsa, ",\"use\":\"enc\"");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jsig, jenc);
+	ks = gov_jwt_keyset_new();
+	notes[0] = '\0';
+	ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
+										 err, sizeof(err));
+	check(ok && gov_jwt_keyset_count(ks) == 1, "a set with an enc key loads its signing key",
+		  "%s", ok ? "wrong count" : err);
+	check(strstr(notes, "\"rsa-1\"") != NULL && strstr(notes, "enc") != NULL,
+		  "the enc key is named as skipped, with why", "notes: %s", notes);
+	gov_jwt_keyset_free(ks);
+
+	/* An Auth0 set with a key of an algorithm not verified here. */
+	jps = jwk_plus(jrsa, ",\"alg\":\"PS256\"");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jps, jsig);
+	ks = gov_jwt_keyset_new();
+	notes[0] = '\0';
+	ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
+										 err, sizeof(err));
+	check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "PS256") != NULL,
+		  "a key of another algorithm is skipped and named", "%s / %s", err, notes);
+	gov_jwt_keyset_free(ks);
+
+	/* An Ed25519 key (kty OKP) beside an EC key. */
+	snprintf(doc, sizeof(doc),
+			 "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed\",\"x\":\"11qYAYKxC"
+			 "rfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"},%s]}", jsig);
+	ks = gov_jwt_keyset_new();
+	notes[0] = '\0';
+	ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
+										 err, sizeof(err));
+	check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "\"ed\"") != NULL,
+		  "an OKP key is skipped and named", "%s / %s", err, notes);
+	gov_jwt_keyset_free(ks);
+
+	/* A set of which no key can verify signatures is refused whole. */
+	jonly = jwk_plus(jsig, ",\"use\":\"enc\"");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jonly, jenc);
+	expect_load_refused("a set with only encryption keys refused", doc, strlen(doc));
+
+	/* A skipped key does not excuse a broken one: still refused whole. */
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s,{\"kty\":\"RSA\",\"n\":\"AQ\"}]}",
+			 jenc, jsig);
+	expect_load_refused("a broken signing key beside a skipped one refused", doc,
+						strlen(doc));
+
+	free(jsig);
+	free(jrsa);
+	free(jenc);
+	free(jps);
+	free(jonly);
+}
+
 /* Generate keys, run every group of cases, clean up, report. */
 int
 main(int argc, char **argv)
@@ -1886,6 +2017,7 @@ main(int argc, char **argv)
 		run_claim_cases();
 		run_malformed_cases();
 		run_key_loading_cases();
+		run_provider_cases();
 	}
 	else
 		check(0, "generate keys with openssl", "see the messages above");

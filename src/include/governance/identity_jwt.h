@@ -122,6 +122,20 @@ extern int	gov_jwt_keyset_count(const GovJwtKeySet *ks);
  */
 extern bool gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf,
 									  size_t len, char *err, size_t errlen);
+/*
+ * The same, naming in notes (one line each) the keys of a JWKS that were
+ * skipped: keys not for signatures, or of an algorithm, key type or curve
+ * this server does not verify.  The rest are loaded; a set of which no key
+ * can be used is refused.
+ */
+extern bool gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf,
+											size_t len, char *notes,
+											size_t noteslen, char *err,
+											size_t errlen);
+/* The keys from index first on, for the server log. */
+extern void gov_jwt_keyset_describe(const GovJwtKeySet *ks, int first,
+									char *buf, size_t len);
+extern void gov_jwt_alg_names(uint32_t bits, char *buf, size_t len);
 extern bool gov_jwt_keyset_add_hmac(GovJwtKeySet *ks,
 									const unsigned char *secret, size_t len,
 									char *err, size_t errlen);

@@ -29,6 +29,7 @@ GRANT CREATE ON SCHEMA public TO agent;
 SET ROLE agent;
 SELECT governance.whoami();
 SELECT governance.claim('sub') IS NULL AS no_claims;
+SELECT governance.claims() IS NULL AS no_claims_object;
 SHOW governance.token;
 
 -- An RS256 token: the subject, the agent acting for it, its roles.
@@ -44,6 +45,15 @@ SELECT j->>'kind' AS kind, j->>'sub' AS sub, j->>'actor' AS actor,
 SELECT governance.claim('sub') AS sub, governance.claim('roles') AS roles,
 	   governance.claim('act') AS act, governance.claim('team') AS team,
 	   governance.claim('missing') AS missing;
+-- The whole claims object, as identity providers shape it: Keycloak's
+-- nested realm_access.roles, a URL-named claim (Auth0), for RLS policies.
+\set tok_idp `test/tools/token sub=idp-user 'realm_access={"roles":["reader","auditor"]}' 'https://example.com/roles=["sales"]'`
+SET governance.token = :'tok_idp';
+SELECT governance.claims() #>> '{realm_access,roles}' AS realm_roles,
+	   governance.claims() ->> 'https://example.com/roles' AS url_named,
+	   governance.claims() ->> 'sub' AS sub,
+	   jsonb_typeof(governance.claims() -> 'exp') AS exp_type;
+SET governance.token = :'tok_alice';
 
 -- The token is not readable back: SHOW and current_setting print a
 -- fingerprint, pg_settings does not list it.

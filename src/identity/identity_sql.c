@@ -109,6 +109,27 @@ governance_whoami_1_0(PG_FUNCTION_ARGS)
 }
 
 /*
+ * governance.claims(): the verified claims object of the acting token, as
+ * identity providers shape it (nested objects, URL-named claims), for
+ * row-level security policies; NULL when the role acts.
+ */
+PG_FUNCTION_INFO_V1(governance_claims_1_0);
+Datum
+governance_claims_1_0(PG_FUNCTION_ARGS)
+{
+	const GovIdentity *id = governance_current_identity();
+	Jsonb	   *claims;
+	Jsonb	   *copy;
+
+	if (id == NULL)
+		PG_RETURN_NULL();
+	claims = gov_current_claims(id);
+	copy = palloc(VARSIZE(claims));
+	memcpy(copy, claims, VARSIZE(claims));
+	PG_RETURN_JSONB_P(copy);
+}
+
+/*
  * governance.claim(name): a verified claim of the acting token as text:
  * strings as themselves, other values as JSON; NULL if absent or if the
  * role acts.

@@ -34,6 +34,14 @@ AS 'MODULE_PATHNAME', 'governance_claim_1_0';
 COMMENT ON FUNCTION governance.claim(pg_catalog.text) IS
 'A verified claim of the acting token (strings as text, other values as JSON), or NULL; for row-level security policies.';
 
+CREATE FUNCTION governance.claims()
+RETURNS pg_catalog.jsonb
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_claims_1_0';
+
+COMMENT ON FUNCTION governance.claims() IS
+'The verified claims object of the acting token, or NULL when the role acts; for row-level security policies over nested and URL-named claims.';
+
 CREATE FUNCTION governance.session_identities(
 	OUT pid pg_catalog.int4,
 	OUT sub pg_catalog.text,

@@ -189,13 +189,13 @@ gov_define_settings(void)
 							   NULL);
 
 	DefineCustomStringVariable("governance.jwt_roles_claim",
-							   "Claim holding the identity's roles; a dotted path reaches into objects.",
-							   NULL,
+							   "Claim holding the identity's roles: a dotted path reaches into objects; a path beginning with / is a JSON Pointer.",
+							   "Claims named like URLs take the JSON Pointer form: /https:~1~1example.com~1roles.",
 							   &governance_jwt_roles_claim,
 							   "roles",
 							   PGC_SIGHUP,
 							   0,
-							   NULL,
+							   governance_roles_claim_check,
 							   governance_verify_settings_assign,
 							   NULL);
 

@@ -63,7 +63,95 @@ gov_string_claim(json_t *obj, const char *name, char **out,
 	return *out == NULL ? GOV_JWT_NO_MEMORY : GOV_JWT_OK;
 }
 
-/* Find the roles claim by dotted path and copy its strings. */
+/*
+ * The next member name of a roles path into part (unescaped), advancing
+ * *p; false if the path is not well formed.  A path beginning with "/" is
+ * an RFC 6901 JSON Pointer ("/realm_access/roles",
+ * "/https:~1~1example.com~1roles": "~1" is "/", "~0" is "~"); any other is
+ * names joined by dots ("realm_access.roles").
+ */
+static bool
+gov_path_next(const char **p, bool pointer, char *part, size_t partlen)
+{
+	const char *s = *p;
+	size_t		n = 0;
+
+	if (pointer)
+	{
+		s++;					/* the "/" before each name */
+		for (; *s != '\0' && *s != '/'; s++)
+		{
+			char		ch = *s;
+
+			if (ch == '~')
+			{
+				if (s[1] == '0')
+					ch = '~';
+				else if (s[1] == '1')
+					ch = '/';
+				else
+					return false;
+				s++;
+			}
+			if (n + 1 >= partlen)
+				return false;
+			part[n++] = ch;
+		}
+	}
+	else
+	{
+		const char *dot = strchr(s, '.');
+		size_t		plen = dot ? (size_t) (dot - s) : strlen(s);
+
+		if (plen == 0 || plen >= partlen)
+			return false;
+		memcpy(part, s, plen);
+		n = plen;
+		s += plen;
+		if (*s == '.')
+		{
+			s++;
+			if (*s == '\0')
+				return false;	/* a trailing dot */
+		}
+	}
+	part[n] = '\0';
+	*p = s;
+	return true;
+}
+
+/*
+ * Is a roles path usable?  False, with a reason, if it is malformed, or if
+ * it is a dotted path that looks like a URL-named claim, whose dots would
+ * split the name and silently find no roles.
+ */
+bool
+gov_jwt_roles_path_valid(const char *path, char *err, size_t errlen)
+{
+	char		part[256];
+	const char *p = path;
+	bool		pointer;
+
+	if (path == NULL || path[0] == '\0')
+		return true;
+	pointer = path[0] == '/';
+	if (!pointer && strchr(path, '/') != NULL)
+	{
+		gov_say(err, errlen, "a claim named like a URL is split at its dots; name it with a JSON Pointer (RFC 6901): \"/\" before each name, \"~1\" for each \"/\" in a name, as in /https:~1~1example.com~1roles");
+		return false;
+	}
+	while (*p != '\0')
+		if (!gov_path_next(&p, pointer, part, sizeof(part)))
+		{
+			gov_say(err, errlen, pointer ?
+					"a JSON Pointer takes \"~0\" and \"~1\" as its only escapes, and names of fewer than 256 bytes" :
+					"a dotted path takes non-empty names of fewer than 256 bytes");
+			return false;
+		}
+	return true;
+}
+
+/* Find the roles claim by its path and copy its strings. */
 static GovJwtStatus
 gov_roles_claim(json_t *payload, const char *path, GovJwtClaims *c,
 				char *detail, size_t detaillen)
@@ -73,23 +161,19 @@ gov_roles_claim(json_t *payload, const char *path, GovJwtClaims *c,
 	json_t	   *v = payload;
 	size_t		i,
 				n;
+	bool		pointer;
 
 	if (path == NULL || path[0] == '\0')
 		return GOV_JWT_OK;
+	pointer = path[0] == '/';
 	while (v != NULL && *p != '\0')
 	{
-		const char *dot = strchr(p, '.');
-		size_t		plen = dot ? (size_t) (dot - p) : strlen(p);
-
-		if (plen == 0 || plen >= sizeof(part) || !json_is_object(v))
+		if (!gov_path_next(&p, pointer, part, sizeof(part)) || !json_is_object(v))
 		{
 			v = NULL;
 			break;
 		}
-		memcpy(part, p, plen);
-		part[plen] = '\0';
 		v = json_object_get(v, part);
-		p += plen + (dot ? 1 : 0);
 	}
 	if (v == NULL)
 		return GOV_JWT_OK;

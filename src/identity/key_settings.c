@@ -228,6 +228,23 @@ governance_hmac_secret_check(char **newval, void **extra, GucSource source)
 	return gov_key_file_check(newval, true);
 }
 
+/*
+ * governance.jwt_roles_claim: names joined by dots, or a JSON Pointer.  A
+ * path that cannot find roles is refused here, at load, rather than giving
+ * every identity an empty list of roles.
+ */
+bool
+governance_roles_claim_check(char **newval, void **extra, GucSource source)
+{
+	char		err[512];
+
+	if (gov_jwt_roles_path_valid(*newval, err, sizeof(err)))
+		return true;
+	GUC_check_errdetail("%s.", err);
+	GUC_check_errhint("Examples: roles, realm_access.roles, /realm_access/roles, /https:~1~1example.com~1roles.");
+	return false;
+}
+
 /* governance.jwt_algorithms: a comma-separated list of JWS names. */
 bool
 governance_algorithms_check(char **newval, void **extra, GucSource source)

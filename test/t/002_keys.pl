@@ -165,4 +165,23 @@ my $tok_kid = mint_token('sub=kid-user', '--alg', 'ES256', '--key', 'ec',
 is($node->safe_psql('postgres', "SET governance.token = '$tok_kid'; SELECT governance.whoami()->>'sub'"),
 	'kid-user', 'a kid no key has is verified by the keys without one');
 
+# A URL-named roles claim (Auth0's namespaced claims) given as a dotted
+# path was split at its dots and silently found no roles.
+# Rule: a roles path that could find no roles is refused when it is
+# loaded; a JSON Pointer names any claim.
+$log_offset = -s $node->logfile;
+$node->append_conf('postgresql.conf', "governance.jwt_roles_claim = 'https://example.com/roles'\n");
+$node->reload;
+$node->wait_for_log(qr/invalid value for parameter "governance.jwt_roles_claim"/, $log_offset);
+like(slurp_file($node->logfile, $log_offset), qr/JSON Pointer/,
+	'a URL-named roles claim given as a dotted path is refused, and the log says how to name it');
+$node->append_conf('postgresql.conf', "governance.jwt_roles_claim = '/https:~1~1example.com~1roles'\n");
+$node->reload;
+$node->poll_query_until('postgres',
+	"SELECT setting FROM pg_settings WHERE name = 'governance.jwt_roles_claim'",
+	'/https:~1~1example.com~1roles');
+my $tok_url = mint_token('sub=url-roles', 'https://example.com/roles=["sales","support"]');
+is($node->safe_psql('postgres', "SET governance.token = '$tok_url'; SELECT governance.whoami()->>'roles'"),
+	'["sales", "support"]', 'roles are found by a JSON Pointer');
+
 done_testing();

@@ -1999,6 +1999,80 @@ run_provider_cases(void)
 	free(jenc);
 	free(jps);
 	free(jonly);
+
+	/*
+	 * Roles where identity providers put them: a URL-named claim (Auth0),
+	 * found by a JSON Pointer; a nested one by pointer or dotted path.
+	 */
+	{
+		static const struct
+		{
+			const char *path;
+			const char *want;	/* the first role, or NULL: none found */
+		}			paths[] = {
+			{"/https:~1~1example.com~1roles", "sales"},
+			{"/realm_access/roles", "reader"},
+			{"realm_access.roles", "reader"},
+			{"/a~0b", "tilde"},
+			{"/missing", NULL},
+		};
+		GovJwtKeySet *ecks = set_from_file(p256_pub);
+
+		t = mint("--alg", "ES256", "--key", p256_pem, "--claims",
+				 "{\"sub\":\"u\",\"exp\":4102444800,"
+				 "\"https://example.com/roles\":[\"sales\"],"
+				 "\"realm_access\":{\"roles\":[\"reader\"]},\"a~b\":\"tilde\"}", NULL);
+		for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
+		{
+			GovJwtClaims c;
+			char		name[128];
+
+			o.roles_claim = paths[k].path;
+			snprintf(name, sizeof(name), "roles by path %s", paths[k].path);
+			if (expect_claims(name, ecks, t, t ? strlen(t) : 0, &o, GOV_JWT_OK, &c))
+			{
+				check(paths[k].want == NULL ? c.nroles == 0 :
+					  (c.nroles == 1 && strcmp(c.roles[0], paths[k].want) == 0),
+					  name, "nroles %d", c.nroles);
+				gov_jwt_claims_free(&c);
+			}
+		}
+		o.roles_claim = NULL;
+		free(t);
+		gov_jwt_keyset_free(ecks);
+	}
+
+	/* A roles setting that could find no roles is refused, with why. */
+	{
+		static const char *const bad[] = {
+			"https://example.com/roles",	/* a URL split at its dots */
+			"/a~2b",			/* an escape RFC 6901 has not */
+			"realm_access..roles",
+			"roles.",
+			".roles",
+			NULL
+		};
+		static const char *const good[] = {
+			"", "roles", "cognito:groups", "realm_access.roles", "/", "/x/~0~1", NULL
+		};
+
+		for (int k = 0; bad[k] != NULL; k++)
+		{
+			char		name[128];
+
+			err[0] = '\0';
+			snprintf(name, sizeof(name), "roles path %s refused", bad[k]);
+			check(!gov_jwt_roles_path_valid(bad[k], err, sizeof(err)) && err[0] != '\0',
+				  name, "accepted");
+		}
+		for (int k = 0; good[k] != NULL; k++)
+		{
+			char		name[128];
+
+			snprintf(name, sizeof(name), "roles path \"%s\" accepted", good[k]);
+			check(gov_jwt_roles_path_valid(good[k], err, sizeof(err)), name, "%s", err);
+		}
+	}
 }
 
 /* Generate keys, run every group of cases, clean up, report. */

@@ -60,6 +60,7 @@ extern const char *governance_token_show(void);
 extern bool governance_public_keys_check(char **newval, void **extra, GucSource source);
 extern bool governance_hmac_secret_check(char **newval, void **extra, GucSource source);
 extern bool governance_algorithms_check(char **newval, void **extra, GucSource source);
+extern bool governance_roles_claim_check(char **newval, void **extra, GucSource source);
 extern void governance_algorithms_assign(const char *newval, void *extra);
 extern void governance_verify_settings_assign(const char *newval, void *extra);
 extern void governance_verify_int_assign(int newval, void *extra);

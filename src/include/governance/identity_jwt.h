@@ -165,6 +165,11 @@ extern const char *gov_jwt_status_message(GovJwtStatus status);
 
 /* Parse "RS256" etc. into its GOV_JWT_* bit; 0 if unknown. */
 extern uint32_t gov_jwt_alg_from_name(const char *name);
+/*
+ * Is governance.jwt_roles_claim usable: a JSON Pointer ("/a/b") or names
+ * joined by dots ("a.b")?  False with a reason if not.
+ */
+extern bool gov_jwt_roles_path_valid(const char *path, char *err, size_t errlen);
 
 /* Hex SHA-256 of the bytes, into out[GOV_JWT_FINGERPRINT_LEN]. */
 extern void gov_jwt_fingerprint(const char *data, size_t len, char *out);

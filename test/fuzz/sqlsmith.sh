@@ -90,6 +90,9 @@ if grep -E 'terminated by signal|was terminated|PANIC' "$work/server.log" >/dev/
 	grep -E -B5 'terminated by signal|was terminated|PANIC' "$work/server.log" | tail -40
 	fail "a backend crashed"
 fi
+# The run's statement_timeout is for sqlsmith's statements, not for these
+# counts over the whole trail.
+export PGOPTIONS="-c statement_timeout=0"
 ok=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
 	-c "SELECT ok FROM governance.verify_audit()" 2>/dev/null) || fail "the server stopped answering"
 [ "$ok" = t ] || fail "the audit trail does not verify after the run"
@@ -97,6 +100,7 @@ stats=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
 	-c "SELECT written || ' events, ' || dropped || ' dropped, ' || lost || ' lost' FROM governance.audit_stats()")
 masked=$("$bin/psql" -X -At -h "$work" -p "$port" -U postgres -d smith \
 	-c "SELECT count(*) FROM governance.audit_log WHERE event ? 'masked'")
+[ -n "$masked" ] && [ -n "$stats" ] || fail "the trail could not be counted after the run"
 decisions=$(grep -cE 'denied by governance rule|the limit of governance rule|requires approval' "$work/server.log" || true)
 echo "sqlsmith: ${seconds}s, $decisions policy refusals, $masked statements delivered masked columns, audit trail verifies ($stats)"
 echo "1 passed, 0 failed"

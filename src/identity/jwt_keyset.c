@@ -400,6 +400,17 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 		gov_say(err, errlen, "JWK \"alg\" must be a string");
 		return -1;
 	}
+	/*
+	 * Private key material is refused before anything is skipped: a key
+	 * file must not hold it, whatever the key is for.
+	 */
+	for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
+		if (json_object_get(jwk, private_members[i]) != NULL)
+		{
+			gov_say(err, errlen, "JWK contains private key material (\"%s\"); give only public keys",
+					private_members[i]);
+			return -1;
+		}
 	if (use != NULL && strcmp(json_string_value(use), "sig") != 0)
 	{
 		gov_say(err, errlen, "it is for \"use\": \"%.16s\", not for signatures",

@@ -1988,6 +1988,16 @@ run_provider_cases(void)
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jonly, jenc);
 	expect_load_refused("a set with only encryption keys refused", doc, strlen(doc));
 
+	/* A key that would be skipped but holds private material: refused whole. */
+	{
+		char	   *priv = jwk_plus(jenc, ",\"d\":\"AQAB\"");
+
+		snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jsig, priv);
+		expect_load_refused("an enc key with private material refused whole", doc,
+							strlen(doc));
+		free(priv);
+	}
+
 	/* A skipped key does not excuse a broken one: still refused whole. */
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s,{\"kty\":\"RSA\",\"n\":\"AQ\"}]}",
 			 jenc, jsig);

@@ -46,8 +46,12 @@ gov_ensure_packages()
 	done
 	if [ -n "$missing" ]; then
 		gov_say "installing:$missing"
-		gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-			gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+		# A fresh machine's unattended upgrades may hold the dpkg lock:
+		# wait for it (up to 10 minutes) rather than fail.
+		gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get \
+			-o DPkg::Lock::Timeout=600 update -qq &&
+			gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get \
+				-o DPkg::Lock::Timeout=600 install -y -qq $missing >/dev/null
 	fi
 }
 

@@ -43,7 +43,8 @@ if ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null |
 	grep -q 'install ok installed'
 then
 	echo "installing libclang-rt-14-dev" >&2
-	if ! apt-get install -y libclang-rt-14-dev >&2; then
+	if ! env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		install -y -qq libclang-rt-14-dev >&2; then
 		echo "fuzz: cannot install libclang-rt-14-dev" >&2
 		echo "0 passed, 3 failed"
 		exit 1

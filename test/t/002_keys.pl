@@ -144,11 +144,12 @@ $node->reload;
 $node->wait_for_log(qr/governance read 1 verification key from "jwks.json": "k2" \(RS256\)/,
 	$log_offset);
 pass('the postmaster logs the keys each file gave');
-my $log = slurp_file($node->logfile, $log_offset);
-like($log, qr/governance skipped a key of "jwks.json": key "kc-enc" skipped: it is for "use": "enc", not for signatures/,
+$node->wait_for_log(qr/governance read \d+ verification keys? from "public_keys.pem": no kid/,
+	$log_offset);
+pass('the second file of the list is read too');
+like(slurp_file($node->logfile, $log_offset),
+	qr/governance skipped a key of "jwks.json": key "kc-enc" skipped: it is for "use": "enc", not for signatures/,
 	'the encryption key is skipped, named, with why');
-like($log, qr/governance read \d+ verification keys? from "public_keys.pem": no kid/,
-	'the second file of the list is read too');
 $node->poll_query_until('postgres',
 	"SELECT setting FROM pg_settings WHERE name = 'governance.jwt_public_keys_file'",
 	'jwks.json, public_keys.pem');

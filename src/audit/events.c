@@ -179,8 +179,8 @@ governance_audit_wait_own_events(void)
  */
 static char gov_recorded_fingerprint[65] = "";
 
-bool
-governance_audit_identity(const char *action, const GovIdentity *id,
+static bool
+gov_audit_identity(const char *action, const GovIdentity *id,
 						  const char *refused_fingerprint, const char *reason)
 {
 	char		buf[4096];
@@ -217,12 +217,12 @@ governance_audit_identity_event(GovIdentityEvent event, const GovIdentity *id,
 	switch (event)
 	{
 		case GOV_IDENTITY_ACCEPTED:
-			return governance_audit_identity("token_accepted", id, NULL, NULL);
+			return gov_audit_identity("token_accepted", id, NULL, NULL);
 		case GOV_IDENTITY_REFUSED:
-			return governance_audit_identity("token_refused", id,
+			return gov_audit_identity("token_refused", id,
 											 refused_fingerprint, reason);
 		case GOV_IDENTITY_RESET:
-			return governance_audit_identity("reset", id, NULL, NULL);
+			return gov_audit_identity("reset", id, NULL, NULL);
 		case GOV_IDENTITY_CHANGED:
 			break;
 	}

@@ -48,13 +48,6 @@
 /* Did a statement of ours run in this transaction? */
 static bool gov_xact_acted = false;
 
-/* A statement (or fastpath call) acts in this transaction. */
-void
-governance_guard_statement_acts(void)
-{
-	gov_xact_acted = true;
-}
-
 /*
  * Statements PostgreSQL generates while running another (the sequence
  * behind a serial column, the index behind a constraint) were judged as

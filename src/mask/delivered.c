@@ -28,6 +28,14 @@
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 
+typedef struct GovDelivered
+{
+	Oid			relid;
+	AttrNumber	attnum;
+	int			label;
+	bool		masked;
+} GovDelivered;
+
 typedef struct GovDeliveredContext
 {
 	PlannedStmt *pstmt;
@@ -232,8 +240,8 @@ gov_delivered_walker(Node *node, GovDeliveredContext *ctx)
  * The labelled columns a plan delivers, at most max of them, into out;
  * returns how many.
  */
-int
-governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max)
+static int
+gov_delivered(PlannedStmt *pstmt, GovDelivered *out, int max)
 {
 	GovDeliveredContext ctx = {pstmt, NULL, 0, false, out, max, 0};
 	Plan	   *top = pstmt->planTree;
@@ -279,7 +287,7 @@ governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
 
 	*nmasked = *nclear = 0;
 	*masked = *clear = NULL;
-	n = governance_mask_delivered(pstmt, out, GOV_MAX_DELIVERED);
+	n = gov_delivered(pstmt, out, GOV_MAX_DELIVERED);
 	if (n == 0)
 		return;
 	old = MemoryContextSwitchTo(cxt);

@@ -160,8 +160,8 @@ gov_labels_authid_cb(Datum arg, int cacheid, uint32 hashvalue)
  * invalid cache counts as labels present.  Applications that set a token
  * in every transaction keep their cached plans.
  */
-void
-governance_mask_identity_changed(void)
+static void
+gov_mask_identity_changed(void)
 {
 	gov_masked_valid = false;
 	gov_outer_valid = false;
@@ -176,7 +176,7 @@ governance_mask_identity_event(GovIdentityEvent event, const GovIdentity *id,
 							   const char *reason)
 {
 	if (event == GOV_IDENTITY_CHANGED)
-		governance_mask_identity_changed();
+		gov_mask_identity_changed();
 	return true;
 }
 

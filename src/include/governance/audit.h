@@ -124,15 +124,6 @@ extern void governance_audit_at_commit(GovAuditRecord *r);
 /* Wait until every event this backend appended is durable. */
 extern void governance_audit_wait_own_events(void);
 
-/*
- * Identity events: token_accepted (id: the new identity), token_refused
- * (id: the identity that stays; the refused token's fingerprint and the
- * reason), reset.  Never throws; false if the event could not be recorded.
- */
-extern bool governance_audit_identity(const char *action, const GovIdentity *id,
-									  const char *refused_fingerprint,
-									  const char *reason);
-
 extern void governance_audit_connection(const char *action, const char *detail);
 
 /* The event with this sequence number from the trail, or NULL. */

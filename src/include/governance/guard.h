@@ -22,7 +22,6 @@
 #include "tcop/utility.h"
 
 /* Judging and refusing (src/guard/enforce.c). */
-extern void governance_guard_statement_acts(void);
 extern bool governance_guard_judge_plan(QueryDesc *qd, int eflags,
 										GovDecision *d, List **actions);
 extern void governance_guard_executor_started(QueryDesc *qd, int eflags,

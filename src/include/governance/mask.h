@@ -74,17 +74,10 @@ extern const GovColumnLabel *governance_relation_labels(Oid relid, int *n);
 extern int	governance_column_label_of(Oid relid, AttrNumber attnum);
 extern bool governance_labels_cached(void);
 
-/* delivered.c */
-typedef struct GovDelivered
-{
-	Oid			relid;
-	AttrNumber	attnum;
-	int			label;
-	bool		masked;
-} GovDelivered;
-
-extern int	governance_mask_delivered(PlannedStmt *pstmt, GovDelivered *out, int max);
-/* The same as "schema.table.column:label" strings, in memory cxt. */
+/*
+ * delivered.c: the labelled columns a plan hands its client, as
+ * "schema.table.column:label" strings, in memory cxt.
+ */
 extern void governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
 											const char ***masked, int *nmasked,
 											const char ***clear, int *nclear);
@@ -95,7 +88,6 @@ extern bool governance_masking_possible(void);
 extern bool governance_labels_exist(void);
 extern Oid	governance_mask_function_oid(GovMaskKind kind);
 extern void governance_labels_init(void);
-extern void governance_mask_identity_changed(void);
 /* The identity listener (see governance_identity_listen()). */
 extern bool governance_mask_identity_event(GovIdentityEvent event,
 										   const GovIdentity *id,

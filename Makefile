@@ -57,12 +57,11 @@ OBJS = \
 	src/policy/policy_sql.o \
 	src/policy/rule_compile.o
 
-PG_CPPFLAGS = -I$(srcdir)/src/include -DGOV_JWT_DEEPBIND
+PG_CPPFLAGS = -I$(srcdir)/src/include
 # -Wextra minus two checks PostgreSQL's own headers and hook signatures
 # trip: unused parameters and partially initialised structs.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-# libjwt is opened at run time with RTLD_DEEPBIND (see src/identity/jwt.c)
-SHLIB_LINK = -ljansson -lcrypto -ldl
+SHLIB_LINK = -ljansson -lcrypto
 
 REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed fail_closed2
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf

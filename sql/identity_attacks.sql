@@ -451,13 +451,18 @@ SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
 
 -- Attack: a signed object of another type replayed as an access token
 -- (a DPoP proof), and a "typ" that is not a string.
--- Defence: refused, "typ" must say JWT.
+-- Defence: refused, "typ" must say JWT or at+jwt (an OAuth access token in
+-- JWT form, RFC 9068, which identity providers issue and which is accepted).
 \set tok_typ_dpop `test/tools/token --header '{"typ":"dpop+jwt"}' sub=admin`
 \set tok_typ_number `test/tools/token --header '{"typ":1}' sub=admin`
+\set tok_typ_at `test/tools/token --header '{"typ":"application/AT+JWT"}' sub=alice`
 SET governance.token = :'tok_typ_dpop';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
 SET governance.token = :'tok_typ_number';
 SELECT :'SQLSTATE' AS sqlstate, governance.whoami()->>'sub' AS acting;
+SET governance.token = :'tok_typ_at';
+SELECT governance.whoami()->>'sub' AS acting;
+SET governance.token = :'tok_mallory';
 
 --
 -- Tampering with a genuine token (alice's).

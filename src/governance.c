@@ -24,7 +24,6 @@
 #include "governance/common.h"
 #include "governance/hooks.h"
 #include "governance/identity.h"
-#include "governance/identity_jwt.h"
 #include "governance/mask.h"
 #include "governance/policy.h"
 #include "miscadmin.h"
@@ -399,17 +398,6 @@ _PG_init(void)
 				 errmsg("governance must be loaded via shared_preload_libraries"),
 				 errdetail("Governance needs shared memory and must be in force before any session runs."),
 				 errhint("Add governance to shared_preload_libraries in postgresql.conf and restart the server.")));
-
-	{
-		char		err[256];
-
-		if (!gov_jwt_library_load(err, sizeof(err)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("governance cannot verify tokens"),
-					 errdetail("%s", err),
-					 errhint("Install libjwt (Debian package libjwt0).")));
-	}
 
 	gov_define_settings();
 	gov_warn_library_order();

@@ -10,25 +10,20 @@
  * The verifier never lets a token choose how it is checked.  The header is
  * decoded and inspected first; the key is chosen by "kid" (or, without one,
  * among the keys that admit the token's algorithm); the algorithm must be
- * one the key admits (RSA keys admit RS*, EC keys only the ES variant of
- * their curve, HMAC secrets HS*, a JWK's "alg" pins exactly one); only then
- * is the signature checked, by libjwt with that key.  libjwt 1.10 compares
- * HMAC signatures with strcmp(), so HMAC tokens are first checked here in
- * constant time.  libjwt's own decoding is lenient, so the base64url text
- * and the JSON of both header and claims are decoded here strictly
- * (alphabet, no padding, no duplicate members) and the claims are checked
- * here: exp, nbf, iss, aud, and the types of sub, act, jti and roles.
+ * one the key admits (RSA keys admit RS* and PS*, EC keys only the ES
+ * variant of their curve, Ed25519 keys EdDSA, HMAC secrets HS*, a JWK's
+ * "alg" pins exactly one); only then is the signature checked, by OpenSSL
+ * with that key and exactly the padding, digest and signature encoding the
+ * algorithm names (RFC 7518 section 3, RFC 8037).  HMAC signatures are
+ * compared in constant time.  The base64url text and the JSON of both
+ * header and claims are decoded strictly (alphabet, no padding, no
+ * duplicate members) and the claims are checked here: exp, nbf, iss, aud,
+ * and the types of sub, act, jti and roles.
  *
  * src/identity/jwt.c
  *
  *-------------------------------------------------------------------------
  */
-#ifdef GOV_JWT_DEEPBIND
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <dlfcn.h>
-#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,11 +32,12 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <jwt.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 
 #include "governance/identity_jwt.h"
@@ -53,18 +49,21 @@ static const struct
 {
 	const char *name;
 	uint32_t	bit;
-	jwt_alg_t	libjwt;
 }			gov_algs[] =
 {
-	{"HS256", GOV_JWT_HS256, JWT_ALG_HS256},
-	{"HS384", GOV_JWT_HS384, JWT_ALG_HS384},
-	{"HS512", GOV_JWT_HS512, JWT_ALG_HS512},
-	{"RS256", GOV_JWT_RS256, JWT_ALG_RS256},
-	{"RS384", GOV_JWT_RS384, JWT_ALG_RS384},
-	{"RS512", GOV_JWT_RS512, JWT_ALG_RS512},
-	{"ES256", GOV_JWT_ES256, JWT_ALG_ES256},
-	{"ES384", GOV_JWT_ES384, JWT_ALG_ES384},
-	{"ES512", GOV_JWT_ES512, JWT_ALG_ES512},
+	{"HS256", GOV_JWT_HS256},
+	{"HS384", GOV_JWT_HS384},
+	{"HS512", GOV_JWT_HS512},
+	{"RS256", GOV_JWT_RS256},
+	{"RS384", GOV_JWT_RS384},
+	{"RS512", GOV_JWT_RS512},
+	{"PS256", GOV_JWT_PS256},
+	{"PS384", GOV_JWT_PS384},
+	{"PS512", GOV_JWT_PS512},
+	{"ES256", GOV_JWT_ES256},
+	{"ES384", GOV_JWT_ES384},
+	{"ES512", GOV_JWT_ES512},
+	{"EdDSA", GOV_JWT_EDDSA},
 };
 
 #define GOV_NALGS (sizeof(gov_algs) / sizeof(gov_algs[0]))
@@ -280,6 +279,19 @@ gov_decode_json_segment(const char *seg, size_t len)
  * ---------------------------------------------------------------------
  */
 
+/* The digest an algorithm names; NULL for EdDSA, which hashes itself. */
+static const EVP_MD *
+gov_alg_digest(uint32_t alg)
+{
+	if (alg & (GOV_JWT_HS256 | GOV_JWT_RS256 | GOV_JWT_PS256 | GOV_JWT_ES256))
+		return EVP_sha256();
+	if (alg & (GOV_JWT_HS384 | GOV_JWT_RS384 | GOV_JWT_PS384 | GOV_JWT_ES384))
+		return EVP_sha384();
+	if (alg & (GOV_JWT_HS512 | GOV_JWT_RS512 | GOV_JWT_PS512 | GOV_JWT_ES512))
+		return EVP_sha512();
+	return NULL;
+}
+
 /*
  * Check an HMAC signature in constant time.  signing_input is
  * "header.payload"; sig is the raw decoded signature.
@@ -288,73 +300,117 @@ static bool
 gov_hmac_matches(const GovJwtKey *key, uint32_t alg, const char *signing_input,
 				 size_t inlen, const unsigned char *sig, size_t siglen)
 {
-	const EVP_MD *md = alg == GOV_JWT_HS256 ? EVP_sha256() :
-		alg == GOV_JWT_HS384 ? EVP_sha384() : EVP_sha512();
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 
-	if (HMAC(md, key->material, (int) key->material_len,
+	if (HMAC(gov_alg_digest(alg), key->material, (int) key->material_len,
 			 (const unsigned char *) signing_input, inlen, mac, &maclen) == NULL)
 		return false;
 	return maclen == siglen && CRYPTO_memcmp(mac, sig, maclen) == 0;
 }
 
-typedef int (*gov_jwt_decode_fn) (jwt_t **, const char *,
-								   const unsigned char *, int);
-typedef void (*gov_jwt_free_fn) (jwt_t *);
-
-static gov_jwt_decode_fn gov_decode = NULL;
-static gov_jwt_free_fn gov_free = NULL;
-
-bool
-gov_jwt_library_load(char *err, size_t errlen)
+/*
+ * A JWS ECDSA signature is R and S as fixed-size big-endian integers, one
+ * after the other (RFC 7518 3.4); OpenSSL verifies the DER form.  Any other
+ * length is refused: there is exactly one encoding of a valid signature.
+ */
+static unsigned char *
+gov_ecdsa_der(const GovJwtKey *key, const unsigned char *sig, size_t siglen,
+			  int *derlen)
 {
-#ifdef GOV_JWT_DEEPBIND
-	void	   *lib;
+	ECDSA_SIG  *es;
+	BIGNUM	   *r,
+			   *s;
+	unsigned char *der = NULL;
 
-	if (gov_decode != NULL)
-		return true;
-	lib = dlopen("libjwt.so.0", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-	if (lib == NULL)
+	*derlen = 0;
+	if (siglen != 2 * key->ec_size)
+		return NULL;
+	es = ECDSA_SIG_new();
+	r = BN_bin2bn(sig, (int) key->ec_size, NULL);
+	s = BN_bin2bn(sig + key->ec_size, (int) key->ec_size, NULL);
+	if (es == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(es, r, s))
 	{
-		gov_say(err, errlen, "could not load libjwt.so.0: %s", dlerror());
-		return false;
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(es);
+		return NULL;
 	}
-	gov_decode = (gov_jwt_decode_fn) dlsym(lib, "jwt_decode");
-	gov_free = (gov_jwt_free_fn) dlsym(lib, "jwt_free");
-	if (gov_decode == NULL || gov_free == NULL)
+	*derlen = i2d_ECDSA_SIG(es, &der);
+	ECDSA_SIG_free(es);
+	if (*derlen <= 0)
 	{
-		gov_decode = NULL;
-		gov_say(err, errlen, "libjwt.so.0 lacks jwt_decode or jwt_free");
-		return false;
+		OPENSSL_free(der);
+		return NULL;
 	}
-#else
-	(void) err;
-	(void) errlen;
-	gov_decode = jwt_decode;
-	gov_free = jwt_free;
-#endif
-	return true;
+	return der;
 }
 
-/* Have libjwt verify the whole token with this key. */
+/*
+ * Check a public-key signature with OpenSSL: PKCS #1 v1.5 for RS*, PSS with
+ * MGF1 of the same digest and a salt as long as the digest for PS*, ECDSA
+ * over the curve's fixed-size R||S for ES*, Ed25519 for EdDSA.
+ */
 static bool
-gov_libjwt_verifies(const GovJwtKey *key, const char *token)
+gov_pkey_verifies(const GovJwtKey *key, uint32_t alg, const char *signing_input,
+				  size_t inlen, const unsigned char *sig, size_t siglen)
 {
-	jwt_t	   *jwt = NULL;
-	int			rc;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	int			derlen = 0;
+	bool		ok = false;
 
-	if (!gov_jwt_library_load(NULL, 0))
-		return false;
-	rc = gov_decode(&jwt, token, key->material, (int) key->material_len);
-	if (jwt != NULL)
-		gov_free(jwt);
-	return rc == 0;
+	if (ctx == NULL || key->pkey == NULL)
+		goto done;
+	if (key->kind == GOV_KEY_EC)
+	{
+		der = gov_ecdsa_der(key, sig, siglen, &derlen);
+		if (der == NULL)
+			goto done;
+		sig = der;
+		siglen = (size_t) derlen;
+	}
+	if (EVP_DigestVerifyInit(ctx, &pctx, gov_alg_digest(alg), NULL, key->pkey) != 1)
+		goto done;
+	if (alg & GOV_JWT_PS_ALL)
+	{
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+			EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+			EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, gov_alg_digest(alg)) != 1)
+			goto done;
+	}
+	else if (alg & GOV_JWT_RS_ALL)
+	{
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+			goto done;
+	}
+	ok = EVP_DigestVerify(ctx, sig, siglen,
+						  (const unsigned char *) signing_input, inlen) == 1;
+
+done:
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/*
+ * The media types a token's "typ" may name (RFC 7519 5.1, RFC 9068 2.1),
+ * compared without case and with the "application/" prefix optional
+ * (RFC 7515 4.1.9).
+ */
+static bool
+gov_typ_accepted(const char *typ)
+{
+	if (strncasecmp(typ, "application/", 12) == 0)
+		typ += 12;
+	return strcasecmp(typ, "JWT") == 0 || strcasecmp(typ, "at+jwt") == 0;
 }
 
 /*
  * Inspect the header: the algorithm must be known and allowed, "crit" is
- * refused (we understand no extension), "typ" if present says JWT.
+ * refused (we understand no extension), "typ" if present names a JWT or an
+ * OAuth access token in JWT form.
  */
 static GovJwtStatus
 gov_check_header(json_t *header, const GovJwtOptions *opts, uint32_t *alg,
@@ -386,9 +442,9 @@ gov_check_header(json_t *header, const GovJwtOptions *opts, uint32_t *alg,
 		return GOV_JWT_MALFORMED;
 	}
 	v = json_object_get(header, "typ");
-	if (v != NULL && (!json_is_string(v) || strcasecmp(json_string_value(v), "JWT") != 0))
+	if (v != NULL && (!json_is_string(v) || !gov_typ_accepted(json_string_value(v))))
 	{
-		gov_say(detail, detaillen, "The header's \"typ\" must be \"JWT\".");
+		gov_say(detail, detaillen, "The header's \"typ\" must be \"JWT\" or \"at+jwt\".");
 		return GOV_JWT_MALFORMED;
 	}
 	v = json_object_get(header, "kid");
@@ -468,10 +524,9 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 			 : key->kid != NULL))
 			continue;
 		any_admits = true;
-		if (key->kind == GOV_KEY_HMAC &&
-			!gov_hmac_matches(key, alg, token, dot2, sig, rawlen))
-			continue;
-		if (gov_libjwt_verifies(key, token))
+		if (key->kind == GOV_KEY_HMAC ?
+			gov_hmac_matches(key, alg, token, dot2, sig, rawlen) :
+			gov_pkey_verifies(key, alg, token, dot2, sig, rawlen))
 		{
 			free(sig);
 			return GOV_JWT_OK;
@@ -497,7 +552,6 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 				dot2 = 0,
 				i;
 	int			ndots = 0;
-	char	   *copy = NULL;
 	json_t	   *header = NULL,
 			   *payload = NULL;
 	uint32_t	alg = 0;
@@ -562,16 +616,7 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 		goto done;
 	}
 
-	/* libjwt wants a NUL-terminated token. */
-	copy = malloc(len + 1);
-	if (copy == NULL)
-	{
-		st = GOV_JWT_NO_MEMORY;
-		goto done;
-	}
-	memcpy(copy, token, len);
-	copy[len] = '\0';
-	st = gov_check_signature(ks, copy, dot2, copy + dot2 + 1, len - dot2 - 1,
+	st = gov_check_signature(ks, token, dot2, token + dot2 + 1, len - dot2 - 1,
 							 alg, claims, detail, detaillen);
 	if (st != GOV_JWT_OK)
 		goto done;
@@ -581,7 +626,6 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 done:
 	/* Leave no OpenSSL errors behind for the backend's other users. */
 	ERR_clear_error();
-	free(copy);
 	json_decref(header);
 	json_decref(payload);
 	if (st != GOV_JWT_OK)

@@ -26,16 +26,25 @@ typedef enum GovKeyKind
 {
 	GOV_KEY_HMAC,
 	GOV_KEY_RSA,
-	GOV_KEY_EC
+	GOV_KEY_EC,
+	GOV_KEY_ED25519
 } GovKeyKind;
 
+struct evp_pkey_st;
+
+/*
+ * One key.  A public key is parsed once, when the set is built, and kept as
+ * OpenSSL's key object, which verifications only read.
+ */
 typedef struct GovJwtKey
 {
 	GovKeyKind	kind;
 	char	   *kid;			/* NULL if the key has none */
 	uint32_t	algs;			/* algorithms this key admits */
-	unsigned char *material;	/* HMAC secret, or PEM text for libjwt */
+	unsigned char *material;	/* HMAC secret; NULL for a public key */
 	size_t		material_len;
+	struct evp_pkey_st *pkey;	/* public key; NULL for an HMAC secret */
+	size_t		ec_size;		/* EC: bytes of R and of S in a signature */
 } GovJwtKey;
 
 struct GovJwtKeySet

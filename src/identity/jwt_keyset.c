@@ -7,8 +7,8 @@
  * Plain C, no server headers, like jwt.c.  A key set is built once and is
  * then read-only.  Every loader either adds all of a document's keys or
  * none, and refuses private key material: a database server needs public
- * keys only.  Public keys are kept as PEM text, the form libjwt 1.10
- * verifies with; JWKs are converted to it through OpenSSL.
+ * keys only.  Public keys, from PEM or from a JWK, are parsed here once
+ * into OpenSSL key objects, which verification then only reads.
  *
  * src/identity/jwt_keyset.c
  *
@@ -39,6 +39,7 @@ static void
 gov_key_clear(GovJwtKey *key)
 {
 	free(key->kid);
+	EVP_PKEY_free(key->pkey);
 	if (key->material != NULL)
 	{
 		OPENSSL_cleanse(key->material, key->material_len);
@@ -93,16 +94,15 @@ gov_jwt_keyset_count(const GovJwtKeySet *ks)
 }
 
 /*
- * Classify a public key, decide which algorithms it admits and keep it as
- * PEM text, the form libjwt 1.10 verifies with.  Takes ownership of nothing.
+ * Classify a public key, decide which algorithms it admits and keep it for
+ * verification: RSA keys admit RS* and PS*, an EC key the ES variant of its
+ * curve, an Ed25519 key EdDSA; a JWK's "alg" (pinned) narrows that to one.
+ * The key takes a reference of its own to pkey.
  */
 static bool
 gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 				  char *err, size_t errlen)
 {
-	BIO		   *bio;
-	char	   *pem;
-	long		pemlen;
 	uint32_t	algs;
 
 	memset(key, 0, sizeof(*key));
@@ -115,7 +115,7 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 			return false;
 		}
 		key->kind = GOV_KEY_RSA;
-		algs = GOV_JWT_RS_ALL;
+		algs = GOV_JWT_RS_ALL | GOV_JWT_PS_ALL;
 	}
 	else if (EVP_PKEY_base_id(pkey) == EVP_PKEY_EC)
 	{
@@ -129,11 +129,11 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 			return false;
 		}
 		if (strcmp(group, "prime256v1") == 0)
-			algs = GOV_JWT_ES256;
+			algs = GOV_JWT_ES256, key->ec_size = 32;
 		else if (strcmp(group, "secp384r1") == 0)
-			algs = GOV_JWT_ES384;
+			algs = GOV_JWT_ES384, key->ec_size = 48;
 		else if (strcmp(group, "secp521r1") == 0)
-			algs = GOV_JWT_ES512;
+			algs = GOV_JWT_ES512, key->ec_size = 66;
 		else
 		{
 			gov_say(err, errlen, "EC curve \"%s\" is not supported; use P-256, P-384 or P-521",
@@ -142,9 +142,14 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		}
 		key->kind = GOV_KEY_EC;
 	}
+	else if (EVP_PKEY_base_id(pkey) == EVP_PKEY_ED25519)
+	{
+		key->kind = GOV_KEY_ED25519;
+		algs = GOV_JWT_EDDSA;
+	}
 	else
 	{
-		gov_say(err, errlen, "only RSA and EC public keys are supported");
+		gov_say(err, errlen, "only RSA, EC and Ed25519 public keys are supported");
 		return false;
 	}
 
@@ -158,26 +163,12 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		algs = pinned;
 	}
 	key->algs = algs;
-
-	bio = BIO_new(BIO_s_mem());
-	if (bio == NULL || !PEM_write_bio_PUBKEY(bio, pkey))
+	if (!EVP_PKEY_up_ref(pkey))
 	{
-		BIO_free(bio);
-		gov_say(err, errlen, "could not encode public key");
+		gov_say(err, errlen, "could not keep the public key");
 		return false;
 	}
-	pemlen = BIO_get_mem_data(bio, &pem);
-	key->material = malloc(pemlen + 1);
-	if (key->material == NULL)
-	{
-		BIO_free(bio);
-		gov_say(err, errlen, "out of memory");
-		return false;
-	}
-	memcpy(key->material, pem, pemlen);
-	key->material[pemlen] = '\0';
-	key->material_len = pemlen;
-	BIO_free(bio);
+	key->pkey = pkey;
 	return true;
 }
 
@@ -280,7 +271,25 @@ gov_jwk_bn(json_t *jwk, const char *member, size_t want_len)
 	return bn;
 }
 
-/* Build an EVP_PKEY from an RSA or EC JWK. */
+/* Build an EVP_PKEY from an Ed25519 JWK ("kty": "OKP", RFC 8037). */
+static EVP_PKEY *
+gov_jwk_okp_pkey(json_t *jwk, char *err, size_t errlen)
+{
+	const char *x = json_string_value(json_object_get(jwk, "x"));
+	unsigned char *raw;
+	size_t		rawlen = 0;
+	EVP_PKEY   *pkey = NULL;
+
+	raw = x != NULL ? gov_b64url_decode(x, strlen(x), &rawlen) : NULL;
+	if (raw != NULL && rawlen == 32)
+		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, rawlen);
+	free(raw);
+	if (pkey == NULL)
+		gov_say(err, errlen, "Ed25519 JWK needs a base64url \"x\" of 32 bytes");
+	return pkey;
+}
+
+/* Build an EVP_PKEY from an RSA, EC or Ed25519 JWK. */
 static EVP_PKEY *
 gov_jwk_pkey(json_t *jwk, const char *kty, char *err, size_t errlen)
 {
@@ -292,6 +301,11 @@ gov_jwk_pkey(json_t *jwk, const char *kty, char *err, size_t errlen)
 			   *b = NULL;
 	unsigned char point[1 + 2 * 66];
 
+	if (strcmp(kty, "OKP") == 0)
+	{
+		OSSL_PARAM_BLD_free(bld);
+		return gov_jwk_okp_pkey(jwk, err, errlen);
+	}
 	if (bld == NULL)
 		goto done;
 	if (strcmp(kty, "RSA") == 0)
@@ -364,6 +378,21 @@ done:
 }
 
 /*
+ * Is the curve of an EC or OKP JWK one we verify?  An EC key without "crv"
+ * is not skipped but refused as wrong, when its key is built.
+ */
+static bool
+gov_curve_verified(const char *kty, const char *crv)
+{
+	if (strcmp(kty, "EC") == 0)
+		return crv == NULL || strcmp(crv, "P-256") == 0 ||
+			strcmp(crv, "P-384") == 0 || strcmp(crv, "P-521") == 0;
+	if (strcmp(kty, "OKP") == 0)
+		return crv != NULL && strcmp(crv, "Ed25519") == 0;
+	return true;
+}
+
+/*
  * Turn one JWK object into a key: 1 if it was loaded, 0 if it is skipped
  * (a key not for signatures, of an algorithm, key type or curve we do not
  * verify, as identity providers publish beside their signing keys: the
@@ -427,21 +456,19 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	if (strcmp(kty, "oct") != 0 && strcmp(kty, "RSA") != 0 && strcmp(kty, "EC") != 0)
+	if (strcmp(kty, "oct") != 0 && strcmp(kty, "RSA") != 0 &&
+		strcmp(kty, "EC") != 0 && strcmp(kty, "OKP") != 0)
 	{
 		gov_say(err, errlen, "key type \"%.16s\" is not one this server verifies", kty);
 		return 0;
 	}
-	if (strcmp(kty, "EC") == 0)
+	if (!gov_curve_verified(kty, json_string_value(json_object_get(jwk, "crv"))))
 	{
 		const char *crv = json_string_value(json_object_get(jwk, "crv"));
 
-		if (crv != NULL && strcmp(crv, "P-256") != 0 && strcmp(crv, "P-384") != 0 &&
-			strcmp(crv, "P-521") != 0)
-		{
-			gov_say(err, errlen, "curve \"%.16s\" is not one this server verifies", crv);
-			return 0;
-		}
+		gov_say(err, errlen, "curve \"%.16s\" is not one this server verifies",
+				crv ? crv : "(none)");
+		return 0;
 	}
 
 	if (strcmp(kty, "oct") == 0)
@@ -476,18 +503,11 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 		key->material = secret;
 		key->material_len = slen;
 	}
-	else if (strcmp(kty, "RSA") == 0 || strcmp(kty, "EC") == 0)
+	else
 	{
 		EVP_PKEY   *pkey;
 		bool		ok;
 
-		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
-			if (json_object_get(jwk, private_members[i]) != NULL)
-			{
-				gov_say(err, errlen, "JWK contains private key material (\"%s\"); give only public keys",
-						private_members[i]);
-				return -1;
-			}
 		pkey = gov_jwk_pkey(jwk, kty, err, errlen);
 		if (pkey == NULL)
 			return -1;
@@ -495,11 +515,6 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 		EVP_PKEY_free(pkey);
 		if (!ok)
 			return -1;
-	}
-	else
-	{
-		gov_say(err, errlen, "JWK \"kty\" must be RSA, EC or oct");
-		return -1;
 	}
 
 	if (kid != NULL)

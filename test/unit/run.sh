@@ -26,7 +26,7 @@ trap 'exit 130' INT TERM
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include -I test/unit \
 	-o "$build/test_jwt" test/unit/test_jwt.c src/identity/jwt.c src/identity/jwt_claims.c src/identity/jwt_keyset.c \
-	-ljwt -ljansson -lcrypto
+	-ljansson -lcrypto
 then
 	echo "test_jwt: build failed" >&2
 	echo "0 passed, 1 failed"
@@ -39,7 +39,7 @@ cat "$build/jwt.out"
 
 if ! ${CC:-cc} -Wall -Wextra -Werror -I src/include -I test/unit \
 	-o "$build/test_redact" test/unit/test_redact.c src/identity/redact.c src/identity/redact_lex.c src/identity/jwt.c src/identity/jwt_claims.c \
-	-Wl,--wrap=malloc,--wrap=realloc -ljwt -ljansson -lcrypto
+	-Wl,--wrap=malloc,--wrap=realloc -ljansson -lcrypto
 then
 	echo "test_redact: build failed" >&2
 	echo "0 passed, 1 failed"

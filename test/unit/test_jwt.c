@@ -92,7 +92,8 @@ static bool tmpdir_made;
 static char secret_path[256], rsa_pem[256], rsa_pub[256], rsa1024_pem[256],
 			rsa1024_pub[256], p256_pem[256], p256_pub[256], p256b_pem[256],
 			p256b_pub[256], p384_pem[256], p384_pub[256], p521_pem[256],
-			p521_pub[256];
+			p521_pub[256], ed_pem[256], ed_pub[256], ed448_pem[256],
+			ed448_pub[256];
 
 /* The enum name of a status, for failure notes. */
 static const char *
@@ -359,7 +360,18 @@ jwk_from_pem(const char *path, const char *kid)
 		goto fail;
 	if (kid)
 		snprintf(kidpart, sizeof(kidpart), "\"kid\":\"%s\",", kid);
-	if (EVP_PKEY_base_id(pk) == EVP_PKEY_RSA)
+	if (EVP_PKEY_base_id(pk) == EVP_PKEY_ED25519)
+	{
+		unsigned char raw[32];
+		size_t		rawlen = sizeof(raw);
+
+		if (!EVP_PKEY_get_raw_public_key(pk, raw, &rawlen))
+			goto fail;
+		s1 = b64url(raw, rawlen);
+		snprintf(out, 4096, "{\"kty\":\"OKP\",%s\"crv\":\"Ed25519\",\"x\":\"%s\"}",
+				 kidpart, s1);
+	}
+	else if (EVP_PKEY_base_id(pk) == EVP_PKEY_RSA)
 	{
 		if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &a) ||
 			!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &b))
@@ -510,6 +522,8 @@ make_keys(void)
 		{p256b_pem, p256b_pub, "p256b", "EC -pkeyopt ec_paramgen_curve:P-256"},
 		{p384_pem, p384_pub, "p384", "EC -pkeyopt ec_paramgen_curve:P-384"},
 		{p521_pem, p521_pub, "p521", "EC -pkeyopt ec_paramgen_curve:P-521"},
+		{ed_pem, ed_pub, "ed25519", "ED25519"},
+		{ed448_pem, ed448_pub, "ed448", "ED448"},
 	};
 	char		cmd[1024];
 	size_t		i;
@@ -543,16 +557,11 @@ static void
 run_api_cases(void)
 {
 	char		fp[GOV_JWT_FINGERPRINT_LEN];
-	char		err[256];
 	GovJwtClaims c;
 	GovJwtOptions o = base_opts();
 	GovJwtKeySet *ks;
 	int			i,
 				named = 1;
-
-	/* libjwt can be made ready (verification fails closed otherwise). */
-	err[0] = '\0';
-	check(gov_jwt_library_load(err, sizeof(err)), "library_load", "%s", err);
 
 	/* Algorithm names map to their mask bits. */
 	check(gov_jwt_alg_from_name("HS384") == GOV_JWT_HS384 &&
@@ -563,9 +572,13 @@ run_api_cases(void)
 	/* "none", other case, unknown and empty names have no bit. */
 	check(gov_jwt_alg_from_name("none") == 0 &&
 		  gov_jwt_alg_from_name("rs256") == 0 &&
-		  gov_jwt_alg_from_name("PS256") == 0 &&
+		  gov_jwt_alg_from_name("eddsa") == 0 &&
+		  gov_jwt_alg_from_name("ES256K") == 0 &&
 		  gov_jwt_alg_from_name("") == 0,
-		  "alg_from_name refuses none, rs256, PS256, empty", "got a bit");
+		  "alg_from_name refuses none, rs256, eddsa, ES256K, empty", "got a bit");
+	check(gov_jwt_alg_from_name("PS384") == GOV_JWT_PS384 &&
+		  gov_jwt_alg_from_name("EdDSA") == GOV_JWT_EDDSA,
+		  "alg_from_name maps PS384 and EdDSA", "a name maps wrongly");
 
 	/* The fingerprint is hex SHA-256 (the FIPS 180-2 "abc" vector). */
 	gov_jwt_fingerprint("abc", 3, fp);
@@ -804,8 +817,10 @@ run_minted_cases(void)
 	}			algs[] = {
 		{"HS256", NULL, NULL}, {"HS384", NULL, NULL}, {"HS512", NULL, NULL},
 		{"RS256", rsa_pem, rsa_pub}, {"RS384", rsa_pem, rsa_pub},
-		{"RS512", rsa_pem, rsa_pub}, {"ES256", p256_pem, p256_pub},
-		{"ES384", p384_pem, p384_pub}, {"ES512", p521_pem, p521_pub},
+		{"RS512", rsa_pem, rsa_pub}, {"PS256", rsa_pem, rsa_pub},
+		{"PS384", rsa_pem, rsa_pub}, {"PS512", rsa_pem, rsa_pub},
+		{"ES256", p256_pem, p256_pub}, {"ES384", p384_pem, p384_pub},
+		{"ES512", p521_pem, p521_pub}, {"EdDSA", ed_pem, ed_pub},
 	};
 	GovJwtOptions o = base_opts();
 	GovJwtKeySet *p384set;
@@ -983,6 +998,70 @@ run_attack_cases(void)
 	t = mint("--alg", "RS512", "--sign-alg", "RS256", "--key", rsa_pem,
 			 "--claims", ATTACK_CLAIMS, NULL);
 	expect("RS512 header over an RS256 signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/*
+	 * One RSA key admits PKCS #1 v1.5 and PSS, but a signature is checked
+	 * with exactly the padding its header names.
+	 */
+	t = mint("--alg", "PS256", "--sign-alg", "RS256", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("PS256 header over a PKCS #1 v1.5 signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	t = mint("--alg", "RS256", "--sign-alg", "PS256", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("RS256 header over a PSS signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	t = mint("--alg", "PS256", "--sign-alg", "PS512", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("PS256 header over a PS512 signature", rsaset, t, &o,
+		   GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	/* RFC 7518 3.5: the salt is as long as the digest, not shorter. */
+	t = mint("--alg", "PS256", "--pss-saltlen", "0", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("PS256 with an empty salt", rsaset, t, &o, GOV_JWT_BAD_SIGNATURE);
+	free(t);
+	t = mint("--alg", "PS256", "--pss-saltlen", "20", "--key", rsa_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("PS256 with a 20-byte salt", rsaset, t, &o, GOV_JWT_BAD_SIGNATURE);
+	free(t);
+
+	/* An EdDSA token is not checked by an RSA key, nor ES256 by Ed25519. */
+	t = mint("--alg", "EdDSA", "--key", ed_pem, "--claims", ATTACK_CLAIMS,
+			 NULL);
+	expect("EdDSA token against an RSA key", rsaset, t, &o,
+		   GOV_JWT_ALG_NOT_ALLOWED);
+	free(t);
+	{
+		GovJwtKeySet *edset = set_from_file(ed_pub);
+
+		t = mint("--alg", "ES256", "--key", p256_pem, "--claims",
+				 ATTACK_CLAIMS, NULL);
+		expect("ES256 token against an Ed25519 key", edset, t, &o,
+			   GOV_JWT_ALG_NOT_ALLOWED);
+		free(t);
+		/* Ed25519 signature under another Ed25519 key's token: refused. */
+		t = mint("--alg", "EdDSA", "--key", ed_pem, "--claims",
+				 ATTACK_CLAIMS, NULL);
+		t2 = swap_payload(t, "{\"sub\":\"root\",\"exp\":1700000600}");
+		expect("payload swapped under a valid EdDSA signature", edset, t2,
+			   &o, GOV_JWT_BAD_SIGNATURE);
+		free(t2);
+		free(t);
+		gov_jwt_keyset_free(edset);
+	}
+
+	/*
+	 * An ECDSA signature has one encoding in a JWS, R||S; OpenSSL's DER
+	 * form of the same signature is refused.
+	 */
+	t = mint("--alg", "ES256", "--ecdsa-der", "--key", p256_pem,
+			 "--claims", ATTACK_CLAIMS, NULL);
+	expect("ES256 with a DER-encoded signature", ecset, t, &o,
 		   GOV_JWT_BAD_SIGNATURE);
 	free(t);
 
@@ -1848,9 +1927,9 @@ run_key_loading_cases(void)
 	free(s);
 	free(s2);
 
-	/* An unsupported key type (OKP/Ed25519) is refused. */
-	expect_load_refused("OKP JWK refused",
-						"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxC"
+	/* A lone key of a curve not verified here (Ed448) is refused. */
+	expect_load_refused("Ed448 OKP JWK refused",
+						"{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"x\":\"11qYAYKxC"
 						"rfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", 0);
 
 	/* Garbage text is refused. */
@@ -1891,14 +1970,46 @@ run_provider_cases(void)
 	bool		ok;
 
 	/*
-	 * A typ other than JWT is refused: libjwt, which verifies signatures,
-	 * refuses every other (RFC 9068's at+jwt included).
+	 * typ names a JWT or an OAuth access token in JWT form (RFC 9068),
+	 * without regard to case and with "application/" optional; a token of
+	 * another kind (a security event, a logout token) is refused.
 	 */
 	ks = set_from_file(p256_pub);
-	t = mint("--alg", "ES256", "--key", p256_pem, "--header",
-			 "{\"typ\":\"secevent+jwt\"}", "--claims", ATTACK_CLAIMS, NULL);
-	expect_refused("typ of another kind of token refused", ks, t, &o);
-	free(t);
+	{
+		static const char *const accepted[] = {
+			"JWT", "jwt", "application/jwt", "at+jwt", "AT+JWT",
+			"application/at+jwt", "Application/AT+JWT"
+		};
+		static const char *const refused[] = {
+			"secevent+jwt", "logout+jwt", "application/", "at+jwt ",
+			"application/application/jwt", "JOSE", ""
+		};
+
+		for (size_t k = 0; k < sizeof(accepted) / sizeof(accepted[0]); k++)
+		{
+			char		hdr[96],
+						name[96];
+
+			snprintf(hdr, sizeof(hdr), "{\"typ\":\"%s\"}", accepted[k]);
+			snprintf(name, sizeof(name), "typ \"%s\" accepted", accepted[k]);
+			t = mint("--alg", "ES256", "--key", p256_pem, "--header", hdr,
+					 "--claims", ATTACK_CLAIMS, NULL);
+			expect(name, ks, t, &o, GOV_JWT_OK);
+			free(t);
+		}
+		for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+		{
+			char		hdr[96],
+						name[96];
+
+			snprintf(hdr, sizeof(hdr), "{\"typ\":\"%s\"}", refused[k]);
+			snprintf(name, sizeof(name), "typ \"%s\" refused", refused[k]);
+			t = mint("--alg", "ES256", "--key", p256_pem, "--header", hdr,
+					 "--claims", ATTACK_CLAIMS, NULL);
+			expect(name, ks, t, &o, GOV_JWT_MALFORMED);
+			free(t);
+		}
+	}
 
 	/*
 	 * A token naming a kid, checked against PEM keys (which have none): the
@@ -1945,6 +2056,54 @@ run_provider_cases(void)
 	gov_jwt_keyset_free(ks);
 
 	/*
+	 * Ed25519 keys load from PEM and as OKP JWKs; an Ed448 key, which no
+	 * JWS algorithm of ours verifies, is refused alone and skipped in a
+	 * set; an OKP JWK with a short "x" or a private "d" is refused.
+	 */
+	{
+		char	   *jed = jwk_from_pem(ed_pub, "ed-1");
+		size_t		plen = 0;
+		char	   *ed448 = slurp(ed448_pub, &plen);
+
+		ks = set_from_file(ed_pub);
+		check(ks != NULL && gov_jwt_keyset_count(ks) == 1, "Ed25519 PEM key loads",
+			  "refused");
+		gov_jwt_keyset_free(ks);
+		ks = set_from(jed);
+		check(ks != NULL, "Ed25519 OKP JWK loads", "refused: %s", jed ? jed : "(none)");
+		t = mint("--alg", "EdDSA", "--key", ed_pem, "--header",
+				 "{\"kid\":\"ed-1\"}", "--claims", ATTACK_CLAIMS, NULL);
+		if (ks)
+			expect("EdDSA token verified by its OKP JWK", ks, t, &o, GOV_JWT_OK);
+		free(t);
+		gov_jwt_keyset_free(ks);
+		if (ed448)
+			expect_load_refused("Ed448 PEM key refused", ed448, plen);
+		free(ed448);
+		snprintf(doc, sizeof(doc),
+				 "{\"keys\":[%s,{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"ed448\","
+				 "\"x\":\"AAAA\"}]}", jed ? jed : "{}");
+		ks = gov_jwt_keyset_new();
+		notes[0] = '\0';
+		ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
+											 err, sizeof(err));
+		check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "\"ed448\"") != NULL &&
+			  strstr(notes, "Ed448") != NULL,
+			  "an Ed448 JWK is skipped and named", "ok=%d notes=%s err=%s", ok, notes, err);
+		gov_jwt_keyset_free(ks);
+		expect_load_refused("OKP JWK with a short x refused",
+							"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\"}", 0);
+		expect_load_refused("OKP JWK with a private d refused",
+							"{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+							"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\","
+							"\"d\":\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\"}", 0);
+		expect_load_refused("OKP JWK pinned to RS256 refused",
+							"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"alg\":\"RS256\","
+							"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", 0);
+		free(jed);
+	}
+
+	/*
 	 * A Keycloak set: a signing key and an encryption key.  The encryption
 	 * key is skipped and named; the signing key loads.
 	 */
@@ -1960,18 +2119,37 @@ run_provider_cases(void)
 		  "the enc key is named as skipped, with why", "notes: %s", notes);
 	gov_jwt_keyset_free(ks);
 
-	/* An Auth0 set with a key of an algorithm not verified here. */
-	jps = jwk_plus(jrsa, ",\"alg\":\"PS256\"");
+	/* A set with a key of an algorithm not verified here (secp256k1). */
+	jps = jwk_plus(jrsa, ",\"alg\":\"ES256K\"");
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", jps, jsig);
 	ks = gov_jwt_keyset_new();
 	notes[0] = '\0';
 	ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
 										 err, sizeof(err));
-	check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "PS256") != NULL,
+	check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "ES256K") != NULL,
 		  "a key of another algorithm is skipped and named", "%s / %s", err, notes);
 	gov_jwt_keyset_free(ks);
 
-	/* An Ed25519 key (kty OKP) beside an EC key. */
+	/* An Auth0 set pinning PS256 on its RSA key: loaded, for PS256 only. */
+	free(jps);
+	jps = jwk_plus(jrsa, ",\"alg\":\"PS256\"");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", jps);
+	ks = set_from(doc);
+	check(ks != NULL, "an RSA JWK pinned to PS256 loads", "refused");
+	t = mint("--alg", "PS256", "--key", rsa_pem, "--header",
+			 "{\"kid\":\"rsa-1\"}", "--claims", ATTACK_CLAIMS, NULL);
+	if (ks)
+		expect("PS256 token verified by the pinned key", ks, t, &o, GOV_JWT_OK);
+	free(t);
+	t = mint("--alg", "RS256", "--key", rsa_pem, "--header",
+			 "{\"kid\":\"rsa-1\"}", "--claims", ATTACK_CLAIMS, NULL);
+	if (ks)
+		expect("RS256 token refused by the key pinned to PS256", ks, t, &o,
+			   GOV_JWT_ALG_NOT_ALLOWED);
+	free(t);
+	gov_jwt_keyset_free(ks);
+
+	/* An Ed25519 key (kty OKP) beside an EC key: both load. */
 	snprintf(doc, sizeof(doc),
 			 "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed\",\"x\":\"11qYAYKxC"
 			 "rfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"},%s]}", jsig);
@@ -1979,8 +2157,8 @@ run_provider_cases(void)
 	notes[0] = '\0';
 	ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
 										 err, sizeof(err));
-	check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "\"ed\"") != NULL,
-		  "an OKP key is skipped and named", "%s / %s", err, notes);
+	check(ok && gov_jwt_keyset_count(ks) == 2 && notes[0] == '\0',
+		  "an Ed25519 key loads beside an EC key", "%s / %s", err, notes);
 	gov_jwt_keyset_free(ks);
 
 	/* A set of which no key can verify signatures is refused whole. */

@@ -14,7 +14,7 @@
  * before any signature is computed, which is what defeats "alg: none" and
  * the RSA-public-key-as-HMAC-secret forgery.
  *
- * src/include/governance/identity_identity_jwt.h
+ * src/include/governance/identity_jwt.h
  *
  *-------------------------------------------------------------------------
  */
@@ -35,10 +35,16 @@
 #define GOV_JWT_ES256	(1u << 6)
 #define GOV_JWT_ES384	(1u << 7)
 #define GOV_JWT_ES512	(1u << 8)
+#define GOV_JWT_PS256	(1u << 9)
+#define GOV_JWT_PS384	(1u << 10)
+#define GOV_JWT_PS512	(1u << 11)
+#define GOV_JWT_EDDSA	(1u << 12)	/* Ed25519 (RFC 8037) */
 #define GOV_JWT_HS_ALL	(GOV_JWT_HS256 | GOV_JWT_HS384 | GOV_JWT_HS512)
 #define GOV_JWT_RS_ALL	(GOV_JWT_RS256 | GOV_JWT_RS384 | GOV_JWT_RS512)
+#define GOV_JWT_PS_ALL	(GOV_JWT_PS256 | GOV_JWT_PS384 | GOV_JWT_PS512)
 #define GOV_JWT_ES_ALL	(GOV_JWT_ES256 | GOV_JWT_ES384 | GOV_JWT_ES512)
-#define GOV_JWT_ALG_ALL (GOV_JWT_HS_ALL | GOV_JWT_RS_ALL | GOV_JWT_ES_ALL)
+#define GOV_JWT_ALG_ALL (GOV_JWT_HS_ALL | GOV_JWT_RS_ALL | GOV_JWT_PS_ALL | \
+						 GOV_JWT_ES_ALL | GOV_JWT_EDDSA)
 
 /* Longest token accepted, in bytes. */
 #define GOV_JWT_MAX_TOKEN_LEN	16384
@@ -87,7 +93,7 @@ typedef struct GovJwtOptions
 /* The verified content of a token; strings are malloc'd, NULL if absent. */
 typedef struct GovJwtClaims
 {
-	char		alg[8];			/* as in the header, e.g. "RS256" */
+	char		alg[8];			/* as in the header, e.g. "RS256", "EdDSA" */
 	char	   *kid;			/* header "kid" */
 	char	   *sub;
 	char	   *actor;			/* act.sub (RFC 8693) */
@@ -101,13 +107,6 @@ typedef struct GovJwtClaims
 	int64_t		nbf;
 	char	   *payload;		/* the claims object as compact JSON */
 } GovJwtClaims;
-
-/*
- * Make libjwt ready; false with a reason if it cannot be loaded.  Called
- * once at server start so a missing library is found early; verification
- * calls it too (and fails closed).
- */
-extern bool gov_jwt_library_load(char *err, size_t errlen);
 
 /* Key sets. */
 extern GovJwtKeySet *gov_jwt_keyset_new(void);

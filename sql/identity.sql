@@ -10,6 +10,8 @@
 \set tok_bob `test/tools/token --alg ES256 --key ec sub=bob`
 \set tok_carol `test/tools/token --alg HS256 --key hmac sub=carol`
 \set tok_dave_rs512 `test/tools/token --alg RS512 sub=dave`
+\set tok_erin_ps256 `test/tools/token --alg PS256 sub=erin`
+\set tok_frank_eddsa `test/tools/token --alg EdDSA --key ed25519 sub=frank`
 \set tok_expired `test/tools/token sub=alice exp=-60`
 \set tok_future `test/tools/token sub=alice nbf=+600`
 \set tok_wrong_iss `test/tools/token sub=alice iss=https://evil.example.com`
@@ -61,12 +63,17 @@ SELECT current_setting('governance.token') ~ '^<redacted sha256:[0-9a-f]{16}>$' 
 SELECT current_setting('governance.token') = '<redacted sha256:' || left(governance.whoami()->>'token_fingerprint', 16) || '>' AS shows_fingerprint;
 SELECT count(*) AS listed FROM pg_settings WHERE name = 'governance.token';
 
--- ES256 (raw R||S signature from openssl) and HS256 and RS512 tokens.
+-- ES256 (raw R||S signature from openssl), HS256, RS512, PS256 (RSA-PSS,
+-- the same RSA key) and EdDSA (Ed25519) tokens.
 SET governance.token = :'tok_bob';
 SELECT governance.whoami()->>'sub' AS sub, governance.whoami()->>'algorithm' AS alg;
 SET governance.token = :'tok_carol';
 SELECT governance.whoami()->>'sub' AS sub, governance.whoami()->>'algorithm' AS alg;
 SET governance.token = :'tok_dave_rs512';
+SELECT governance.whoami()->>'sub' AS sub, governance.whoami()->>'algorithm' AS alg;
+SET governance.token = :'tok_erin_ps256';
+SELECT governance.whoami()->>'sub' AS sub, governance.whoami()->>'algorithm' AS alg;
+SET governance.token = :'tok_frank_eddsa';
 SELECT governance.whoami()->>'sub' AS sub, governance.whoami()->>'algorithm' AS alg;
 -- aud may be a list that contains ours.
 SET governance.token = :'tok_aud_list';

@@ -202,7 +202,7 @@ gov_define_settings(void)
 							   "Algorithms a token may use (each key further restricts its own).",
 							   NULL,
 							   &governance_jwt_algorithms,
-							   "RS256,RS384,RS512,ES256,ES384,ES512,HS256,HS384,HS512",
+							   "RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA,HS256,HS384,HS512",
 							   PGC_SIGHUP,
 							   GUC_LIST_INPUT,
 							   governance_algorithms_check,

@@ -37,6 +37,7 @@ OBJS = \
 	src/identity/redact_lex.o \
 	src/identity/secrecy.o \
 	src/identity/sessions.o \
+	src/identity/token_scope.o \
 	src/identity/token_statements.o \
 	src/mask/attached.o \
 	src/mask/delivered.o \

@@ -41,6 +41,7 @@ char	   *governance_jwt_roles_claim = NULL;
 char	   *governance_jwt_algorithms = NULL;
 int			governance_jwt_clock_skew = 30;
 int			governance_token_cache_size = 256;
+int			governance_token_scope = GOV_TOKEN_SCOPE_SESSION;
 int			governance_inhibit = 0;
 int			governance_audit_level = GOV_AUDIT_ALL;
 int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
@@ -59,6 +60,12 @@ char	   *governance_pseudonym_key_file = NULL;
 char	   *governance_environment = NULL;
 int			governance_approval_ttl = 3600;
 char	   *governance_approver_role = NULL;
+
+static const struct config_enum_entry gov_token_scope_options[] = {
+	{"session", GOV_TOKEN_SCOPE_SESSION, false},
+	{"transaction", GOV_TOKEN_SCOPE_TRANSACTION, false},
+	{NULL, 0, false}
+};
 
 static const struct config_enum_entry gov_audit_level_options[] = {
 	{"none", GOV_AUDIT_NONE, false},
@@ -228,6 +235,17 @@ gov_define_settings(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("governance.token_scope",
+							 "How long a token a client sets may act: session or transaction.",
+							 "Under transaction, only SET LOCAL and set_config(..., true) may set governance.token: "
+							 "what connection poolers in transaction mode need.",
+							 &governance_token_scope,
+							 GOV_TOKEN_SCOPE_SESSION,
+							 gov_token_scope_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("governance.audit_level",
 							 "Which statements are audited: none, ddl, write or all.",

@@ -16,7 +16,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 # Debian packages the project needs to build, test, demo and benchmark.
 GOV_PACKAGES="make gcc perl openssl postgresql-15 postgresql-server-dev-15
 	libjansson-dev libssl-dev libkrb5-dev libipc-run-perl
-	postgresql-15-pgaudit clang libclang-rt-14-dev sqlsmith"
+	postgresql-15-pgaudit clang libclang-rt-14-dev sqlsmith pgbouncer"
 
 gov_say()
 {

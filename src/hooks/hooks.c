@@ -545,6 +545,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		const char *text = queryString;
 		bool		judged = false;
 
+		/* identity: under the transaction scope, SET without LOCAL */
+		governance_token_scope_check_set(stmt);
 		/* identity, guard, approval */
 		if (governance_guard_judge_utility(pstmt, context, &d, &actions))
 		{

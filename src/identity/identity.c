@@ -278,6 +278,16 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	governance_redact_activity();
 
 	len = strlen(token);
+	if (!governance_token_scope_admits_source(source))
+	{
+		gov_jwt_fingerprint(token, len, fingerprint);
+		gov_tell_refusal(fingerprint, "The token came with the connection while governance.token_scope is transaction.");
+		GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
+		GUC_check_errmsg("governance.token cannot be set for the whole session: governance.token_scope is \"transaction\"");
+		GUC_check_errdetail("Behind a connection pooler a session-wide token would act for the pooler's next client.");
+		GUC_check_errhint("Set the token inside each transaction with SET LOCAL governance.token or set_config('governance.token', ..., true).");
+		return false;
+	}
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{
 		gov_jwt_fingerprint(token, len, fingerprint);
@@ -484,15 +494,19 @@ gov_identity_status(void)
 bool
 governance_identity_usable(void)
 {
-	return gov_identity == NULL || gov_identity_status() == GOV_JWT_OK;
+	return (gov_identity == NULL || gov_identity_status() == GOV_JWT_OK) &&
+		!governance_token_outlives_transaction();
 }
 
 void
 governance_identity_refuse(void)
 {
 	GovIdentity *id = gov_identity;
-	GovJwtStatus st = gov_identity_status();
+	GovJwtStatus st;
 
+	if (governance_token_outlives_transaction())
+		governance_token_scope_refuse();
+	st = gov_identity_status();
 	if (st == GOV_JWT_OK)
 		return;
 	ereport(ERROR,

@@ -30,6 +30,7 @@ extern char *governance_jwt_roles_claim;
 extern char *governance_jwt_algorithms;
 extern int	governance_jwt_clock_skew;
 extern int	governance_token_cache_size;
+extern int	governance_token_scope;
 
 /* Policy and approvals (src/policy, src/approval). */
 extern char *governance_environment;

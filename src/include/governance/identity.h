@@ -75,6 +75,25 @@ extern uint64 governance_verify_generation(void);
 extern const struct GovJwtKeySet *governance_keyset(const char **load_error);
 extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
 
+/* governance.token_scope: how long a token set by a client may last. */
+typedef enum GovTokenScope
+{
+	GOV_TOKEN_SCOPE_SESSION,	/* until replaced, reset or disconnected */
+	GOV_TOKEN_SCOPE_TRANSACTION /* only SET LOCAL: never past its transaction */
+} GovTokenScope;
+
+/*
+ * The transaction scope (src/identity/token_scope.c).  Refuse a statement
+ * that would set the token for the whole session (SET without LOCAL);
+ * does the token the session would keep after its transaction hold a
+ * token (then no statement runs and no commit happens); may a token come
+ * from this source (not from the connection's startup options)?
+ */
+extern void governance_token_scope_check_set(Node *stmt);
+extern bool governance_token_outlives_transaction(void);
+extern void governance_token_scope_refuse(void);
+extern bool governance_token_scope_admits_source(GucSource source);
+
 /* The acting identity; NULL when the database role acts. */
 extern const GovIdentity *governance_current_identity(void);
 /* Does a SET, RESET or set_config() name the token setting? */

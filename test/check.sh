@@ -45,7 +45,7 @@ gov_record_counted()
 	gov_record "$name" "$rc" "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
 }
 
-gov_ensure_packages || { echo "0 passed, 1 failed"; exit 1; }
+gov_ensure_packages $(gov_node_packages) || { echo "0 passed, 1 failed"; exit 1; }
 if ! gov_build_install; then
 	echo "build failed"
 	echo "0 passed, 1 failed"
@@ -58,6 +58,11 @@ rc=$?
 cat /tmp/governance-layers.$$
 rm -f /tmp/governance-layers.$$
 gov_record layers $rc $((rc == 0)) $((rc != 0))
+
+# Before the copy below, which takes node_modules along for the TAP tests.
+if ! gov_jose_install; then
+	gov_record jose 1 0 1
+fi
 
 work=$(gov_pg_workdir)
 log="$work/check.log"

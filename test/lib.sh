@@ -55,6 +55,22 @@ gov_ensure_packages()
 	fi
 }
 
+# Node.js and npm, for the tokens test/jose mints with the jose library:
+# Debian's packages, only where no node is installed already.
+gov_node_packages()
+{
+	command -v node >/dev/null 2>&1 || echo nodejs npm
+}
+
+# Install test/jose's pinned packages from its package-lock.json, from
+# npm's cache when it has them.  gov_pg_workdir copies node_modules along.
+gov_jose_install()
+{
+	gov_say "installing test/jose's packages (npm ci)"
+	(cd "$GOV_REPO/test/jose" &&
+		npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+}
+
 # Build with the warnings-as-errors flags, then install into PostgreSQL.
 gov_build_install()
 {

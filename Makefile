@@ -29,6 +29,8 @@ OBJS = \
 	src/hooks/hooks.o \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
+	src/identity/jwks.o \
+	src/identity/jwks_worker.o \
 	src/identity/jwt.o \
 	src/identity/jwt_claims.o \
 	src/identity/jwt_keyset.o \
@@ -62,7 +64,7 @@ PG_CPPFLAGS = -I$(srcdir)/src/include
 # -Wextra minus two checks PostgreSQL's own headers and hook signatures
 # trip: unused parameters and partially initialised structs.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -ljansson -lcrypto
+SHLIB_LINK = -ljansson -lcrypto -lcurl
 
 REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed fail_closed2
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf

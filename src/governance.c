@@ -42,6 +42,9 @@ char	   *governance_jwt_algorithms = NULL;
 int			governance_jwt_clock_skew = 30;
 int			governance_token_cache_size = 256;
 int			governance_token_scope = GOV_TOKEN_SCOPE_SESSION;
+char	   *governance_jwks_url = NULL;
+int			governance_jwks_refresh = 600;
+char	   *governance_jwks_ca_file = NULL;
 int			governance_inhibit = 0;
 int			governance_audit_level = GOV_AUDIT_ALL;
 int			governance_audit_statement = GOV_AUDIT_STMT_FULL;
@@ -159,6 +162,38 @@ gov_define_settings(void)
 							   GUC_SUPERUSER_ONLY,
 							   governance_public_keys_check,
 							   governance_verify_settings_assign,
+							   NULL);
+
+	DefineCustomStringVariable("governance.jwks_url",
+							   "https:// URLs of identity providers' key sets (JWKS), comma-separated.",
+							   "A background worker fetches them, keeps the last good set in the data directory, "
+							   "and fetches again every governance.jwks_refresh and when a token names an unknown key id.",
+							   &governance_jwks_url,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_jwks_url_check,
+							   governance_verify_settings_assign,
+							   NULL);
+
+	DefineCustomIntVariable("governance.jwks_refresh",
+							"How often the key sets of governance.jwks_url are fetched again.",
+							NULL,
+							&governance_jwks_refresh,
+							600, 10, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.jwks_ca_file",
+							   "PEM file of the certificate authorities trusted for governance.jwks_url; empty: the system's.",
+							   NULL,
+							   &governance_jwks_ca_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_jwks_ca_file_check,
+							   NULL,
 							   NULL);
 
 	DefineCustomStringVariable("governance.jwt_hmac_secret_file",
@@ -428,6 +463,7 @@ _PG_init(void)
 	governance_audit_statement_init();
 	governance_hooks_install();
 	governance_audit_worker_register();
+	governance_jwks_worker_register();
 
 	/*
 	 * Parse the verification keys once, here in the postmaster: every

@@ -15,7 +15,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 
 # Debian packages the project needs to build, test, demo and benchmark.
 GOV_PACKAGES="make gcc perl openssl postgresql-15 postgresql-server-dev-15
-	libjansson-dev libssl-dev libkrb5-dev libipc-run-perl
+	libjansson-dev libssl-dev libkrb5-dev libcurl4-openssl-dev libipc-run-perl
 	postgresql-15-pgaudit clang libclang-rt-14-dev sqlsmith pgbouncer"
 
 gov_say()

@@ -163,6 +163,7 @@ gov_shmem_request(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(governance_sessions_shmem_size());
 	RequestAddinShmemSpace(governance_ring_shmem_size());
+	RequestAddinShmemSpace(governance_jwks_shmem_size());
 }
 
 static void
@@ -173,6 +174,7 @@ gov_shmem_startup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	governance_sessions_shmem_init();
 	governance_ring_shmem_init();
+	governance_jwks_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -183,11 +183,14 @@ gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
 
 /*
  * Verify a token now.  Returns the status; on success *claims is filled and
- * must be freed by the caller.
+ * must be freed by the caller.  With may_fetch, a token naming a key id no
+ * key has (or any token, while no key is there yet) first has the key sets
+ * of governance.jwks_url fetched again: the identity provider may have
+ * published a new key since the last fetch.
  */
 static GovJwtStatus
 gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
-			   Size detaillen)
+			   Size detaillen, bool may_fetch)
 {
 	GovJwtOptions opts;
 	const GovJwtKeySet *ks;
@@ -198,6 +201,14 @@ gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
 	governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
 	st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
 						detail, detaillen);
+	if (may_fetch && (st == GOV_JWT_UNKNOWN_KEY || st == GOV_JWT_NO_KEYS) &&
+		governance_jwks_refresh_and_wait())
+	{
+		ks = governance_keyset(&load_error);
+		governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
+		st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
+							detail, detaillen);
+	}
 	if (st == GOV_JWT_NO_KEYS && load_error != NULL)
 		snprintf(detail, detaillen, "The key files could not be loaded: %s", load_error);
 	return st;
@@ -323,7 +334,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		gov_jwt_time_detail(st, governance_jwt_clock_skew, detail, sizeof(detail));
 	}
 	else
-		st = gov_verify_now(token, &claims, detail, sizeof(detail));
+		st = gov_verify_now(token, &claims, detail, sizeof(detail), true);
 
 	gov_jwt_fingerprint(token, len, fingerprint);
 	if (st != GOV_JWT_OK)
@@ -447,7 +458,7 @@ gov_identity_reverify(GovIdentity *id)
 	char		detail[256];
 	GovJwtStatus st;
 
-	st = gov_verify_now(governance_token, &claims, detail, sizeof(detail));
+	st = gov_verify_now(governance_token, &claims, detail, sizeof(detail), false);
 	if (st == GOV_JWT_OK)
 		gov_jwt_claims_free(&claims);
 	/* Expiry is judged at each statement; everything else sticks. */

@@ -3,8 +3,9 @@
  * key_settings.c
  *	  The verification keys and options in force in this backend.
  *
- * Keys come from two files named by SIGHUP settings: public keys (PEM or
- * JWKS) and an HMAC secret.  A check hook loads a new file completely
+ * Keys come from files named by SIGHUP settings: public keys (PEM or
+ * JWKS) and an HMAC secret, and from the sets fetched from the URLs of
+ * governance.jwks_url, as kept in the data directory (jwks.c).  A check hook loads a new file completely
  * before the setting may change, so a bad file at reload is reported in the
  * server log and the old keys stay in force.  The assign hooks of every
  * verification setting only advance a generation counter; the key set is
@@ -29,6 +30,8 @@
 #include "governance/identity_jwt.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+
+#include "jwks_internal.h"
 
 /* Largest key file read. */
 #define GOV_MAX_KEY_FILE (1024 * 1024)
@@ -95,10 +98,11 @@ gov_read_key_file(const char *path, bool secret, size_t *len,
  * Add the keys in one file to ks; false with a reason on failure.  With
  * log, say in the server log what the file held: one line for the keys it
  * gave (their kids and algorithms), one for each key of a JWKS skipped.
+ * The log names the file, or what it is a copy of (source).
  */
 static bool
-gov_add_one_key_file(GovJwtKeySet *ks, const char *path, bool secret,
-					 bool log, char *err, size_t errlen)
+gov_add_one_key_file(GovJwtKeySet *ks, const char *path, const char *source,
+					 bool secret, bool log, char *err, size_t errlen)
 {
 	size_t		len = 0;
 	char	   *buf;
@@ -141,13 +145,13 @@ gov_add_one_key_file(GovJwtKeySet *ks, const char *path, bool secret,
 		for (line = strtok_r(notes, "\n", &save); line != NULL;
 			 line = strtok_r(NULL, "\n", &save))
 			ereport(LOG,
-					(errmsg("governance skipped a key of \"%s\": %s", path, line)));
+					(errmsg("governance skipped a key of \"%s\": %s", source, line)));
 		gov_jwt_keyset_describe(ks, first, keys, sizeof(keys));
 		ereport(LOG,
-				(errmsg("governance read %d verification key%s from \"%s\": %s",
+				(errmsg("governance read %d verification key%s from %s\"%s\": %s",
 						gov_jwt_keyset_count(ks) - first,
 						gov_jwt_keyset_count(ks) - first == 1 ? "" : "s",
-						path, keys)));
+						source == path ? "" : "the kept copy of ", source, keys)));
 	}
 	return true;
 }
@@ -170,7 +174,7 @@ gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
 	if (paths == NULL || paths[0] == '\0')
 		return true;
 	if (secret)
-		return gov_add_one_key_file(ks, paths, true, log, err, errlen);
+		return gov_add_one_key_file(ks, paths, paths, true, log, err, errlen);
 	copy = strdup(paths);
 	if (copy == NULL)
 	{
@@ -189,7 +193,7 @@ gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
 			*--end = '\0';
 		if (*path == '\0')
 			continue;
-		ok = gov_add_one_key_file(ks, path, false, log, err, errlen);
+		ok = gov_add_one_key_file(ks, path, path, false, log, err, errlen);
 	}
 	free(copy);
 	return ok;
@@ -263,7 +267,7 @@ governance_algorithms_check(char **newval, void **extra, GucSource source)
 		if (bit == 0)
 		{
 			GUC_check_errdetail("Unknown or unsupported algorithm \"%s\".", tok);
-			GUC_check_errhint("Use any of HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512.");
+			GUC_check_errhint("Use any of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA.");
 			pfree(copy);
 			return false;
 		}
@@ -304,10 +308,50 @@ governance_verify_int_assign(int newval, void *extra)
 	gov_generation++;
 }
 
+/*
+ * Both counters only grow, so their sum changes whenever either does: a
+ * reload here, or a kept set fetched anew by the worker.
+ */
 uint64
 governance_verify_generation(void)
 {
-	return gov_generation;
+	return gov_generation + governance_jwks_generation();
+}
+
+/*
+ * Add the kept sets of the URLs of governance.jwks_url.  A URL not fetched
+ * yet adds nothing (a token signed by its keys is refused until the worker
+ * has fetched it, which a token naming an unknown key id asks for); a kept
+ * copy that no longer loads is reported and adds nothing, the keys of the
+ * other sources stay.
+ */
+static void
+gov_add_kept_sets(GovJwtKeySet *ks, bool log)
+{
+	char	   *urls[GOV_JWKS_MAX_URLS];
+	int			n = governance_jwks_urls(governance_jwks_url, urls);
+
+	for (int i = 0; i < n; i++)
+	{
+		char		path[MAXPGPATH];
+		char		err[256] = "";
+		struct stat st;
+
+		governance_jwks_cache_path(urls[i], path, sizeof(path));
+		if (stat(path, &st) != 0)
+		{
+			if (log)
+				ereport(LOG,
+						(errmsg("governance has no key set from \"%s\" yet; it is fetched now", urls[i])));
+			continue;
+		}
+		if (!gov_add_one_key_file(ks, path, urls[i], false, log, err, sizeof(err)))
+			ereport(WARNING,
+					(errcode(ERRCODE_CONFIG_FILE_ERROR),
+					 errmsg("governance could not load the key set kept for \"%s\"", urls[i]),
+					 errdetail("%s", err),
+					 errhint("Its keys verify no token until it is fetched again.")));
+	}
 }
 
 /*
@@ -319,7 +363,9 @@ governance_verify_generation(void)
 const GovJwtKeySet *
 governance_keyset(const char **load_error)
 {
-	if (gov_keyset_generation != gov_generation)
+	uint64		generation = governance_verify_generation();
+
+	if (gov_keyset_generation != generation)
 	{
 		GovJwtKeySet *ks = gov_jwt_keyset_new();
 		char		err[256] = "";
@@ -342,9 +388,11 @@ governance_keyset(const char **load_error)
 					 errmsg("governance verification keys could not be loaded; every token is refused"),
 					 errdetail("%s", err)));
 		}
+		else
+			gov_add_kept_sets(ks, !IsUnderPostmaster);
 		gov_jwt_keyset_free(gov_keyset);
 		gov_keyset = ks;
-		gov_keyset_generation = gov_generation;
+		gov_keyset_generation = generation;
 	}
 	if (load_error != NULL)
 		*load_error = gov_keyset_error[0] ? gov_keyset_error : NULL;

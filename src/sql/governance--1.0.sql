@@ -759,3 +759,21 @@ AS 'MODULE_PATHNAME', 'governance_stat_ext_visible_1_0';
 
 COMMENT ON FUNCTION governance.stat_ext_visible(pg_catalog.oid) IS
 'Whether the acting identity may see an extended statistics object (not on a table with a column it reads masked).';
+
+CREATE FUNCTION governance.jwks_status(
+	OUT url pg_catalog.text,
+	OUT keys pg_catalog.int4,
+	OUT key_ids pg_catalog.text,
+	OUT fetched_at pg_catalog.timestamptz,
+	OUT changed_at pg_catalog.timestamptz,
+	OUT failed_at pg_catalog.timestamptz,
+	OUT error pg_catalog.text)
+RETURNS SETOF record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_jwks_status_1_0';
+
+REVOKE ALL ON FUNCTION governance.jwks_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.jwks_status() TO governance_admin;
+
+COMMENT ON FUNCTION governance.jwks_status() IS
+'The key sets of governance.jwks_url as the fetching worker last saw them: keys in force, when fetched, when changed, the last failure.';

@@ -31,6 +31,9 @@ extern char *governance_jwt_algorithms;
 extern int	governance_jwt_clock_skew;
 extern int	governance_token_cache_size;
 extern int	governance_token_scope;
+extern char *governance_jwks_url;
+extern int	governance_jwks_refresh;
+extern char *governance_jwks_ca_file;
 
 /* Policy and approvals (src/policy, src/approval). */
 extern char *governance_environment;

@@ -75,6 +75,20 @@ extern uint64 governance_verify_generation(void);
 extern const struct GovJwtKeySet *governance_keyset(const char **load_error);
 extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
 
+/*
+ * Key sets fetched from identity providers' URLs (src/identity/jwks.c,
+ * jwks_worker.c).  The generation advances whenever a kept set changes.
+ * A backend meeting an unknown key id asks the worker for a fetch and
+ * waits for its answer (false: none came).
+ */
+extern Size governance_jwks_shmem_size(void);
+extern void governance_jwks_shmem_init(void);
+extern uint64 governance_jwks_generation(void);
+extern bool governance_jwks_refresh_and_wait(void);
+extern bool governance_jwks_url_check(char **newval, void **extra, GucSource source);
+extern bool governance_jwks_ca_file_check(char **newval, void **extra, GucSource source);
+extern void governance_jwks_worker_register(void);
+
 /* governance.token_scope: how long a token set by a client may last. */
 typedef enum GovTokenScope
 {

@@ -394,6 +394,39 @@ done:
 	return ok;
 }
 
+void
+gov_jwt_key_warm(const GovJwtKey *key)
+{
+	static const char input[] = "e30.e30";
+	unsigned char sig[2 * 66];
+	size_t		siglen;
+
+	if (key->pkey == NULL)
+		return;
+	siglen = key->kind == GOV_KEY_EC ? 2 * key->ec_size : key->kind == GOV_KEY_ED25519 ? 64 : 0;
+	for (size_t i = 0; i < GOV_NALGS; i++)
+	{
+		unsigned char *rsa_sig = NULL;
+
+		if ((key->algs & gov_algs[i].bit) == 0)
+			continue;
+		if (key->kind == GOV_KEY_RSA)
+		{
+			siglen = (size_t) EVP_PKEY_get_size(key->pkey);
+			rsa_sig = calloc(1, siglen);
+			if (rsa_sig == NULL)
+				continue;
+			rsa_sig[siglen - 1] = 1;
+		}
+		else
+			memset(sig, 1, sizeof(sig));
+		(void) gov_pkey_verifies(key, gov_algs[i].bit, input, sizeof(input) - 1,
+								 rsa_sig != NULL ? rsa_sig : sig, siglen);
+		free(rsa_sig);
+	}
+	ERR_clear_error();
+}
+
 /*
  * The media types a token's "typ" may name (RFC 7519 5.1, RFC 9068 2.1),
  * compared without case and with the "application/" prefix optional

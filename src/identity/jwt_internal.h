@@ -61,6 +61,14 @@ extern void gov_say(char *buf, size_t len, const char *fmt,...)
 extern int	gov_b64url_value(unsigned char c);
 extern unsigned char *gov_b64url_decode(const char *in, size_t len, size_t *outlen);
 
+/*
+ * Run one check that fails for each algorithm a key admits, so that the
+ * methods OpenSSL fetches at a first use, and the key's own precomputed
+ * values, are ready before any token arrives: a key set loaded in the
+ * postmaster is inherited ready by every backend.
+ */
+extern void gov_jwt_key_warm(const GovJwtKey *key);
+
 /* The claims of a verified payload (jwt_claims.c). */
 struct json_t;
 extern GovJwtStatus gov_jwt_check_claims(struct json_t *payload,

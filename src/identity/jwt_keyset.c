@@ -169,6 +169,7 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		return false;
 	}
 	key->pkey = pkey;
+	gov_jwt_key_warm(key);
 	return true;
 }
 
@@ -719,6 +720,59 @@ gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf, size_t len,
 	memcpy(&ks->keys[ks->nkeys], staged, n * sizeof(GovJwtKey));
 	ks->nkeys += n;
 	free(staged);
+	return true;
+}
+
+bool
+gov_jwt_keyset_append(GovJwtKeySet *ks, const GovJwtKeySet *src, char *err,
+					  size_t errlen)
+{
+	GovJwtKey  *to = &ks->keys[ks->nkeys];
+	int			n;
+
+	if (src == NULL || src->nkeys == 0)
+		return true;
+	if (ks->nkeys + src->nkeys > GOV_JWT_MAX_KEYS)
+	{
+		gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
+		return false;
+	}
+	if (!gov_kids_unique(ks, src->keys, src->nkeys, err, errlen))
+		return false;
+	for (n = 0; n < src->nkeys; n++)
+	{
+		const GovJwtKey *from = &src->keys[n];
+
+		to[n] = *from;
+		to[n].kid = NULL;
+		to[n].material = NULL;
+		to[n].pkey = NULL;
+		if (from->kid != NULL && (to[n].kid = strdup(from->kid)) == NULL)
+			break;
+		if (from->material != NULL)
+		{
+			to[n].material = malloc(from->material_len);
+			if (to[n].material == NULL)
+				break;
+			memcpy(to[n].material, from->material, from->material_len);
+		}
+		if (from->pkey != NULL)
+		{
+			if (!EVP_PKEY_up_ref(from->pkey))
+				break;
+			to[n].pkey = from->pkey;
+		}
+	}
+	if (n < src->nkeys)
+	{
+		/* The key being copied, then those before it. */
+		gov_key_clear(&to[n]);
+		while (n > 0)
+			gov_key_clear(&to[--n]);
+		gov_say(err, errlen, "out of memory");
+		return false;
+	}
+	ks->nkeys += n;
 	return true;
 }
 

@@ -28,6 +28,7 @@
 #include "governance/common.h"
 #include "governance/identity.h"
 #include "governance/identity_jwt.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
@@ -40,6 +41,8 @@ static GovJwtKeySet *gov_keyset = NULL;
 static char gov_keyset_error[256];
 static uint64 gov_generation = 1;
 static uint64 gov_keyset_generation = 0;
+static bool gov_settings_changed = true;
+static char gov_settings_digest[GOV_JWT_FINGERPRINT_LEN];
 static uint32 gov_allowed_algs = GOV_JWT_ALG_ALL;
 
 /*
@@ -95,6 +98,141 @@ gov_read_key_file(const char *path, bool secret, size_t *len,
 }
 
 /*
+ * Key files as last read, by path: the keys each gave, its notes (keys of
+ * a JWKS skipped, one per line), what identifies its content (device,
+ * inode, size, modification and change times) and a digest of it.  A file
+ * whose identity has not changed is not read or parsed again: a reload
+ * re-runs every setting's check hook in the postmaster and in every
+ * backend, and parsing a PEM key costs millions of instructions.  The
+ * entries the postmaster filled are inherited by the backends it forks,
+ * so a backend started after a reload parses nothing either.
+ */
+typedef struct GovKeyFile
+{
+	char	   *path;			/* NULL: a free slot */
+	bool		secret;
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec mtime;
+	struct timespec ctime;
+	char		digest[GOV_JWT_FINGERPRINT_LEN];
+	GovJwtKeySet *keys;
+	char	   *notes;
+} GovKeyFile;
+
+#define GOV_KEY_FILES 16
+static GovKeyFile gov_key_files[GOV_KEY_FILES];
+static int	gov_key_files_next = 0;
+
+static void
+gov_key_file_clear(GovKeyFile *f)
+{
+	free(f->path);
+	free(f->notes);
+	gov_jwt_keyset_free(f->keys);
+	memset(f, 0, sizeof(*f));
+}
+
+static bool
+gov_key_file_same(const GovKeyFile *f, const struct stat *st)
+{
+	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+		f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+		f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/*
+ * The keys of one file, read and parsed only if it changed since it was
+ * last read; NULL with a reason in err if it does not load.  Plain malloc
+ * and no ereport: this runs inside GUC check hooks.
+ */
+static const GovKeyFile *
+gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
+{
+	struct stat st;
+	GovKeyFile	fresh = {0};
+	GovKeyFile *slot = NULL;
+	size_t		len = 0;
+	char	   *buf;
+	char		notes[2048] = "";
+	bool		ok;
+	int			i;
+
+	if (stat(path, &st) == 0)
+		for (i = 0; i < GOV_KEY_FILES; i++)
+			if (gov_key_files[i].path != NULL && gov_key_files[i].secret == secret &&
+				strcmp(gov_key_files[i].path, path) == 0)
+			{
+				if (gov_key_file_same(&gov_key_files[i], &st))
+					return &gov_key_files[i];
+				slot = &gov_key_files[i];
+				break;
+			}
+
+	buf = gov_read_key_file(path, secret, &len, err, errlen);
+	if (buf == NULL)
+		return NULL;
+	fresh.keys = gov_jwt_keyset_new();
+	if (fresh.keys == NULL)
+		ok = false, snprintf(err, errlen, "out of memory");
+	else if (secret)
+	{
+		/* One trailing newline, as editors leave it, is not secret. */
+		size_t		used = len;
+
+		if (used > 0 && buf[used - 1] == '\n')
+			used--;
+		if (used > 0 && buf[used - 1] == '\r')
+			used--;
+		ok = gov_jwt_keyset_add_hmac(fresh.keys, (unsigned char *) buf, used, err, errlen);
+	}
+	else
+		ok = gov_jwt_keyset_add_public_noted(fresh.keys, buf, len, notes, sizeof(notes),
+											 err, errlen);
+	gov_jwt_fingerprint(buf, len, fresh.digest);
+	explicit_bzero(buf, len);
+	free(buf);
+	if (ok && stat(path, &st) != 0)
+		ok = false, snprintf(err, errlen, "could not stat \"%s\": %m", path);
+	fresh.path = ok ? strdup(path) : NULL;
+	fresh.notes = ok ? strdup(notes) : NULL;
+	if (ok && (fresh.path == NULL || fresh.notes == NULL))
+		ok = false, snprintf(err, errlen, "out of memory");
+	if (!ok)
+	{
+		char		why[256];
+
+		gov_key_file_clear(&fresh);
+		snprintf(why, sizeof(why), "%s", err);
+		if (strstr(why, path) == NULL)
+			snprintf(err, errlen, "\"%s\": %s", path, why);
+		return NULL;
+	}
+	fresh.secret = secret;
+	fresh.dev = st.st_dev;
+	fresh.ino = st.st_ino;
+	fresh.size = st.st_size;
+	fresh.mtime = st.st_mtim;
+	fresh.ctime = st.st_ctim;
+
+	if (slot == NULL)
+	{
+		for (i = 0; i < GOV_KEY_FILES && slot == NULL; i++)
+			if (gov_key_files[i].path == NULL)
+				slot = &gov_key_files[i];
+		if (slot == NULL)
+		{
+			slot = &gov_key_files[gov_key_files_next];
+			gov_key_files_next = (gov_key_files_next + 1) % GOV_KEY_FILES;
+		}
+	}
+	gov_key_file_clear(slot);
+	*slot = fresh;
+	return slot;
+}
+
+/*
  * Add the keys in one file to ks; false with a reason on failure.  With
  * log, say in the server log what the file held: one line for the keys it
  * gave (their kids and algorithms), one for each key of a JWKS skipped.
@@ -104,53 +242,35 @@ static bool
 gov_add_one_key_file(GovJwtKeySet *ks, const char *path, const char *source,
 					 bool secret, bool log, char *err, size_t errlen)
 {
-	size_t		len = 0;
-	char	   *buf;
-	bool		ok;
-	int			first = gov_jwt_keyset_count(ks);
-	char		notes[2048] = "";
+	const GovKeyFile *f = gov_key_file_get(path, secret, err, errlen);
 
-	buf = gov_read_key_file(path, secret, &len, err, errlen);
-	if (buf == NULL)
+	if (f == NULL)
 		return false;
-	if (secret)
-	{
-		/* One trailing newline, as editors leave it, is not secret. */
-		if (len > 0 && buf[len - 1] == '\n')
-			len--;
-		if (len > 0 && buf[len - 1] == '\r')
-			len--;
-		ok = gov_jwt_keyset_add_hmac(ks, (unsigned char *) buf, len, err, errlen);
-	}
-	else
-		ok = gov_jwt_keyset_add_public_noted(ks, buf, len, notes, sizeof(notes),
-											 err, errlen);
-	explicit_bzero(buf, len);
-	free(buf);
-	if (!ok)
+	if (!gov_jwt_keyset_append(ks, f->keys, err, errlen))
 	{
 		char		why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		if (strstr(why, path) == NULL)
-			snprintf(err, errlen, "\"%s\": %s", path, why);
+		snprintf(err, errlen, "\"%s\": %s", path, why);
 		return false;
 	}
 	if (log)
 	{
 		char		keys[2048];
+		char	   *notes = strdup(f->notes);
 		char	   *line,
 				   *save = NULL;
 
-		for (line = strtok_r(notes, "\n", &save); line != NULL;
+		for (line = notes ? strtok_r(notes, "\n", &save) : NULL; line != NULL;
 			 line = strtok_r(NULL, "\n", &save))
 			ereport(LOG,
 					(errmsg("governance skipped a key of \"%s\": %s", source, line)));
-		gov_jwt_keyset_describe(ks, first, keys, sizeof(keys));
+		free(notes);
+		gov_jwt_keyset_describe(f->keys, 0, keys, sizeof(keys));
 		ereport(LOG,
 				(errmsg("governance read %d verification key%s from %s\"%s\": %s",
-						gov_jwt_keyset_count(ks) - first,
-						gov_jwt_keyset_count(ks) - first == 1 ? "" : "s",
+						gov_jwt_keyset_count(f->keys),
+						gov_jwt_keyset_count(f->keys) == 1 ? "" : "s",
 						source == path ? "" : "the kept copy of ", source, keys)));
 	}
 	return true;
@@ -292,29 +412,99 @@ governance_algorithms_assign(const char *newval, void *extra)
 {
 	if (extra != NULL)
 		gov_allowed_algs = *(uint32 *) extra;
-	gov_generation++;
+	gov_settings_changed = true;
 }
 
-/* Any verification setting changed: what was verified must be again. */
+/*
+ * A verification setting was assigned, perhaps to the value it had: a
+ * reload assigns every setting of the file.  Whether anything changed is
+ * found out at the next verification (governance_verify_generation).
+ */
 void
 governance_verify_settings_assign(const char *newval, void *extra)
 {
-	gov_generation++;
+	gov_settings_changed = true;
 }
 
 void
 governance_verify_int_assign(int newval, void *extra)
 {
-	gov_generation++;
+	gov_settings_changed = true;
+}
+
+/* Add a string and its terminator to what the digest covers. */
+static void
+gov_digest_add(StringInfo buf, const char *s)
+{
+	appendBinaryStringInfo(buf, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+/* Add the content digests of a setting's key files. */
+static void
+gov_digest_add_files(StringInfo buf, const char *paths, bool secret)
+{
+	char	   *copy = pstrdup(paths ? paths : "");
+	char	   *path,
+			   *save = NULL;
+
+	for (path = strtok_r(copy, secret ? "" : ",", &save); path != NULL;
+		 path = strtok_r(NULL, secret ? "" : ",", &save))
+	{
+		const char *digest = "-";
+		char	   *end;
+
+		while (*path == ' ' || *path == '\t')
+			path++;
+		end = path + strlen(path);
+		while (end > path && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		for (int i = 0; i < GOV_KEY_FILES; i++)
+			if (gov_key_files[i].path != NULL && gov_key_files[i].secret == secret &&
+				strcmp(gov_key_files[i].path, path) == 0)
+				digest = gov_key_files[i].digest;
+		gov_digest_add(buf, digest);
+	}
+	pfree(copy);
 }
 
 /*
- * Both counters only grow, so their sum changes whenever either does: a
- * reload here, or a kept set fetched anew by the worker.
+ * The generation of what verifies tokens.  It moves when a verification
+ * setting, or the content of a key file as last read, really changed (not
+ * on every reload, which would drop every session's cache of verified
+ * tokens and verify every acting token again), or when the worker kept a
+ * new set fetched from a URL.  Both counters only grow, so their sum
+ * changes whenever either does.
  */
 uint64
 governance_verify_generation(void)
 {
+	if (gov_settings_changed)
+	{
+		StringInfoData buf;
+		char		digest[GOV_JWT_FINGERPRINT_LEN];
+		char		skew[16];
+
+		gov_settings_changed = false;
+		initStringInfo(&buf);
+		gov_digest_add(&buf, governance_jwt_public_keys_file);
+		gov_digest_add_files(&buf, governance_jwt_public_keys_file, false);
+		gov_digest_add(&buf, governance_jwt_hmac_secret_file);
+		gov_digest_add_files(&buf, governance_jwt_hmac_secret_file, true);
+		gov_digest_add(&buf, governance_jwks_url);
+		gov_digest_add(&buf, governance_jwt_issuer);
+		gov_digest_add(&buf, governance_jwt_audience);
+		gov_digest_add(&buf, governance_jwt_roles_claim);
+		gov_digest_add(&buf, governance_jwt_algorithms);
+		snprintf(skew, sizeof(skew), "%d", governance_jwt_clock_skew);
+		gov_digest_add(&buf, skew);
+		gov_jwt_fingerprint(buf.data, buf.len, digest);
+		pfree(buf.data);
+		if (strcmp(digest, gov_settings_digest) != 0)
+		{
+			strlcpy(gov_settings_digest, digest, sizeof(gov_settings_digest));
+			gov_generation++;
+		}
+	}
 	return gov_generation + governance_jwks_generation();
 }
 

@@ -135,6 +135,12 @@ extern bool gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf,
 extern void gov_jwt_keyset_describe(const GovJwtKeySet *ks, int first,
 									char *buf, size_t len);
 extern void gov_jwt_alg_names(uint32_t bits, char *buf, size_t len);
+/*
+ * Add copies of the keys of src (parsed keys are shared, not parsed
+ * again); all or none.
+ */
+extern bool gov_jwt_keyset_append(GovJwtKeySet *ks, const GovJwtKeySet *src,
+								  char *err, size_t errlen);
 extern bool gov_jwt_keyset_add_hmac(GovJwtKeySet *ks,
 									const unsigned char *secret, size_t len,
 									char *err, size_t errlen);

@@ -3,6 +3,7 @@
 EXTENSION = governance
 MODULE_big = governance
 DATA = $(wildcard src/sql/governance--*.sql)
+SCRIPTS_built = tools/governance-token tools/governance-verify-audit
 
 OBJS = \
 	src/governance.o \
@@ -85,7 +86,11 @@ prove-installcheck:
 	$(prove_installcheck)
 .PHONY: prove-installcheck
 
-# The command-line audit verifier (no server needed): tools/verify-audit.
-tools/verify-audit: tools/verify-audit.c src/audit/record.c src/audit/line_check.c
+# The user tools, built by make and installed by make install into
+# PostgreSQL's bin directory: the audit verifier (no server needed) and a
+# token minter for trying things out.
+tools/governance-verify-audit: tools/governance-verify-audit.c src/audit/record.c src/audit/line_check.c
 	$(CC) -Wall -Wextra -Werror -O2 -I$(srcdir)/src/include -o $@ $^ -lcrypto
-EXTRA_CLEAN = tools/verify-audit
+tools/governance-token: tools/governance-token.c
+	$(CC) -Wall -Wextra -Werror -O2 -o $@ $^ -ljansson -lcrypto
+EXTRA_CLEAN = tools/governance-verify-audit tools/governance-token

@@ -111,8 +111,12 @@ gov_fetch(const char *url, size_t *len, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* A CA file named replaces the system's CAs; it does not add to them. */
 	if (governance_jwks_ca_file != NULL && governance_jwks_ca_file[0] != '\0')
+	{
 		curl_easy_setopt(curl, CURLOPT_CAINFO, governance_jwks_ca_file);
+		curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 15000L);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) GOV_JWKS_MAX_BYTES);
@@ -265,7 +269,7 @@ gov_refresh_one(int slot, const char *url)
 	}
 	ks = gov_jwt_keyset_new();
 	if (ks == NULL ||
-		!gov_jwt_keyset_add_public_noted(ks, body, len, notes, sizeof(notes),
+		!gov_jwt_keyset_add_published(ks, body, len, notes, sizeof(notes),
 										 err, sizeof(err)))
 	{
 		char		why[600];

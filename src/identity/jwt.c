@@ -312,7 +312,9 @@ gov_hmac_matches(const GovJwtKey *key, uint32_t alg, const char *signing_input,
 /*
  * A JWS ECDSA signature is R and S as fixed-size big-endian integers, one
  * after the other (RFC 7518 3.4); OpenSSL verifies the DER form.  Any other
- * length is refused: there is exactly one encoding of a valid signature.
+ * length is refused.  (ECDSA itself admits two signatures of one message,
+ * with S and with n - S; both verify, so a token's text, and hence its
+ * fingerprint, is not unique to its claims: jti identifies a token.)
  */
 static unsigned char *
 gov_ecdsa_der(const GovJwtKey *key, const unsigned char *sig, size_t siglen,
@@ -362,6 +364,13 @@ gov_pkey_verifies(const GovJwtKey *key, uint32_t alg, const char *signing_input,
 	bool		ok = false;
 
 	if (ctx == NULL || key->pkey == NULL)
+		goto done;
+	/*
+	 * An RSA signature is exactly as long as the modulus (RFC 8017 8.1.2,
+	 * 8.2.2): OpenSSL would also take one with a leading zero byte left
+	 * out, a second text of the same token.
+	 */
+	if (key->kind == GOV_KEY_RSA && siglen != (size_t) EVP_PKEY_get_size(key->pkey))
 		goto done;
 	if (key->kind == GOV_KEY_EC)
 	{

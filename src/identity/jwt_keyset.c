@@ -94,6 +94,133 @@ gov_jwt_keyset_count(const GovJwtKeySet *ks)
 }
 
 /*
+ * An Ed25519 public key must be a canonical encoding (y < p = 2^255 - 19)
+ * of a point of large order.  A point of small order (the neutral point,
+ * the point of order 2, those of order 4 and 8) verifies signatures that
+ * anyone can make.  The check uses the birational map to Curve25519,
+ * u = (1 + y) / (1 - y): the point has small order exactly when X25519
+ * with any (clamped, so multiple-of-8) scalar gives zero, which OpenSSL
+ * reports as a failed derivation.
+ */
+static bool
+gov_ed25519_sound(EVP_PKEY *pkey, char *err, size_t errlen)
+{
+	static const unsigned char scalar[32] = {
+		0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+		0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+		0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42
+	};
+	unsigned char raw[32],
+				be[32],
+				ule[32];
+	size_t		rawlen = sizeof(raw),
+				outlen = 32;
+	unsigned char out[32];
+	BN_CTX	   *bnctx = BN_CTX_new();
+	BIGNUM	   *p = BN_new(),
+			   *y = BN_new(),
+			   *num = BN_new(),
+			   *den = BN_new(),
+			   *u = BN_new();
+	EVP_PKEY   *upub = NULL,
+			   *priv = NULL;
+	EVP_PKEY_CTX *dctx = NULL;
+	bool		ok = false;
+	const char *why = "could not check the Ed25519 key";
+
+	if (bnctx == NULL || p == NULL || y == NULL || num == NULL || den == NULL || u == NULL ||
+		!EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) || rawlen != 32)
+		goto done;
+	/* y: the little-endian bytes without the sign bit of x. */
+	for (int i = 0; i < 32; i++)
+		be[i] = raw[31 - i];
+	be[0] &= 0x7f;
+	if (!BN_bin2bn(be, 32, y) || !BN_set_bit(p, 255) || !BN_sub_word(p, 19))
+		goto done;
+	if (BN_cmp(y, p) >= 0)
+	{
+		why = "the Ed25519 key is not canonically encoded";
+		goto done;
+	}
+	/* u = (1 + y) / (1 - y) mod p; y = 1 is the neutral point. */
+	if (!BN_copy(num, y) || !BN_add_word(num, 1) ||
+		!BN_mod_sub(den, BN_value_one(), y, p, bnctx))
+		goto done;
+	if (BN_is_zero(den))
+	{
+		why = "the Ed25519 key is the neutral point: it verifies any signature";
+		goto done;
+	}
+	if (BN_mod_inverse(den, den, p, bnctx) == NULL ||
+		!BN_mod_mul(u, num, den, p, bnctx) ||
+		BN_bn2lebinpad(u, ule, 32) != 32)
+		goto done;
+	upub = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, ule, 32);
+	priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, scalar, 32);
+	dctx = priv ? EVP_PKEY_CTX_new(priv, NULL) : NULL;
+	if (upub == NULL || dctx == NULL || EVP_PKEY_derive_init(dctx) <= 0 ||
+		EVP_PKEY_derive_set_peer_ex(dctx, upub, 0) <= 0)
+		goto done;
+	if (EVP_PKEY_derive(dctx, out, &outlen) <= 0)
+	{
+		why = "the Ed25519 key is a point of small order: it verifies signatures anyone can make";
+		goto done;
+	}
+	ok = true;
+
+done:
+	if (!ok)
+		gov_say(err, errlen, "%s", why);
+	EVP_PKEY_CTX_free(dctx);
+	EVP_PKEY_free(upub);
+	EVP_PKEY_free(priv);
+	BN_free(p);
+	BN_free(y);
+	BN_free(num);
+	BN_free(den);
+	BN_free(u);
+	BN_CTX_free(bnctx);
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * Refuse a public key that verifies signatures nobody needed the private
+ * key for: an RSA exponent that is even, below 65537 (e = 1 makes the
+ * "signature" the padded message itself) or above 2^256; an EC point off
+ * its curve or of the wrong order; a weak Ed25519 point.
+ */
+static bool
+gov_key_sound(EVP_PKEY *pkey, char *err, size_t errlen)
+{
+	EVP_PKEY_CTX *ctx;
+	bool		ok;
+
+	if (EVP_PKEY_base_id(pkey) == EVP_PKEY_RSA)
+	{
+		BIGNUM	   *e = NULL;
+
+		ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) &&
+			BN_is_odd(e) && BN_num_bits(e) >= 17 && BN_num_bits(e) <= 256;
+		BN_free(e);
+		if (!ok)
+		{
+			gov_say(err, errlen, "the RSA key's public exponent is not an odd number from 65537 to 2^256");
+			return false;
+		}
+	}
+	if (EVP_PKEY_base_id(pkey) == EVP_PKEY_ED25519)
+		return gov_ed25519_sound(pkey, err, errlen);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok)
+		gov_say(err, errlen, "the %s public key is not valid", EVP_PKEY_get0_type_name(pkey));
+	return ok;
+}
+
+/*
  * Classify a public key, decide which algorithms it admits and keep it for
  * verification: RSA keys admit RS* and PS*, an EC key the ES variant of its
  * curve, an Ed25519 key EdDSA; a JWK's "alg" (pinned) narrows that to one.
@@ -152,6 +279,8 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		gov_say(err, errlen, "only RSA, EC and Ed25519 public keys are supported");
 		return false;
 	}
+	if (!gov_key_sound(pkey, err, errlen))
+		return false;
 
 	if (pinned != 0)
 	{
@@ -400,7 +529,8 @@ gov_curve_verified(const char *kty, const char *crv)
  * reason in err), -1 if it is wrong (the reason in err).
  */
 static int
-gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
+gov_load_jwk(json_t *jwk, bool published, GovJwtKey *key, char *err,
+			 size_t errlen)
 {
 	static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth"};
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
@@ -456,6 +586,12 @@ gov_load_jwk(json_t *jwk, GovJwtKey *key, char *err, size_t errlen)
 					json_string_value(alg));
 			return 0;
 		}
+	}
+	/* A secret that is published is no secret: anyone could sign with it. */
+	if (published && strcmp(kty, "oct") == 0)
+	{
+		gov_say(err, errlen, "it is an HMAC secret (\"kty\": \"oct\"), which a published key set must not hold");
+		return 0;
 	}
 	if (strcmp(kty, "oct") != 0 && strcmp(kty, "RSA") != 0 &&
 		strcmp(kty, "EC") != 0 && strcmp(kty, "OKP") != 0)
@@ -551,8 +687,8 @@ gov_note(char *notes, size_t noteslen, const char *fmt, const char *a,
  * and the rest are loaded; a set of which no key can be used is refused.
  */
 static int
-gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
-			  char *notes, size_t noteslen, char *err, size_t errlen)
+gov_load_jwks(const char *buf, size_t len, bool published, GovJwtKey *keys,
+			  int room, char *notes, size_t noteslen, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t	   *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -571,7 +707,7 @@ gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
 	if (list == NULL)
 	{
 		/* A single JWK: one that cannot be used is a mistake. */
-		n = gov_load_jwk(doc, &keys[0], err, errlen);
+		n = gov_load_jwk(doc, published, &keys[0], err, errlen);
 		json_decref(doc);
 		return n == 1 ? 1 : -1;
 	}
@@ -593,7 +729,7 @@ gov_load_jwks(const char *buf, size_t len, GovJwtKey *keys, int room,
 			goto fail;
 		}
 		sub[0] = '\0';
-		got = gov_load_jwk(jwk, &keys[n], sub, sizeof(sub));
+		got = gov_load_jwk(jwk, published, &keys[n], sub, sizeof(sub));
 		if (got < 0)
 		{
 			gov_say(err, errlen, "JWKS key %zu: %s", i, sub);
@@ -660,10 +796,29 @@ gov_jwt_keyset_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
 	return gov_jwt_keyset_add_public_noted(ks, buf, len, NULL, 0, err, errlen);
 }
 
+static bool gov_add_public(GovJwtKeySet *ks, const char *buf, size_t len,
+						   bool published, char *notes, size_t noteslen,
+						   char *err, size_t errlen);
+
 bool
 gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf, size_t len,
 								char *notes, size_t noteslen,
 								char *err, size_t errlen)
+{
+	return gov_add_public(ks, buf, len, false, notes, noteslen, err, errlen);
+}
+
+bool
+gov_jwt_keyset_add_published(GovJwtKeySet *ks, const char *buf, size_t len,
+							 char *notes, size_t noteslen,
+							 char *err, size_t errlen)
+{
+	return gov_add_public(ks, buf, len, true, notes, noteslen, err, errlen);
+}
+
+static bool
+gov_add_public(GovJwtKeySet *ks, const char *buf, size_t len, bool published,
+			   char *notes, size_t noteslen, char *err, size_t errlen)
 {
 	GovJwtKey  *staged;
 	char	   *text;
@@ -700,7 +855,7 @@ gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf, size_t len,
 	for (i = 0; i < len && strchr(" \t\r\n", text[i]) != NULL; i++)
 		;
 	if (i < len && text[i] == '{')
-		n = gov_load_jwks(text, len, staged, room, notes, noteslen, err, errlen);
+		n = gov_load_jwks(text, len, published, staged, room, notes, noteslen, err, errlen);
 	else
 		n = gov_load_pem(text, len, staged, room, err, errlen);
 	free(text);

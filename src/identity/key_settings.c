@@ -111,6 +111,7 @@ typedef struct GovKeyFile
 {
 	char	   *path;			/* NULL: a free slot */
 	bool		secret;
+	bool		published;		/* a kept copy of a set fetched from a URL */
 	dev_t		dev;
 	ino_t		ino;
 	off_t		size;
@@ -148,7 +149,8 @@ gov_key_file_same(const GovKeyFile *f, const struct stat *st)
  * and no ereport: this runs inside GUC check hooks.
  */
 static const GovKeyFile *
-gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
+gov_key_file_get(const char *path, bool secret, bool published, char *err,
+				 size_t errlen)
 {
 	struct stat st;
 	GovKeyFile	fresh = {0};
@@ -162,6 +164,7 @@ gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
 	if (stat(path, &st) == 0)
 		for (i = 0; i < GOV_KEY_FILES; i++)
 			if (gov_key_files[i].path != NULL && gov_key_files[i].secret == secret &&
+				gov_key_files[i].published == published &&
 				strcmp(gov_key_files[i].path, path) == 0)
 			{
 				if (gov_key_file_same(&gov_key_files[i], &st))
@@ -187,6 +190,9 @@ gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
 			used--;
 		ok = gov_jwt_keyset_add_hmac(fresh.keys, (unsigned char *) buf, used, err, errlen);
 	}
+	else if (published)
+		ok = gov_jwt_keyset_add_published(fresh.keys, buf, len, notes, sizeof(notes),
+										  err, errlen);
 	else
 		ok = gov_jwt_keyset_add_public_noted(fresh.keys, buf, len, notes, sizeof(notes),
 											 err, errlen);
@@ -210,6 +216,7 @@ gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
 		return NULL;
 	}
 	fresh.secret = secret;
+	fresh.published = published;
 	fresh.dev = st.st_dev;
 	fresh.ino = st.st_ino;
 	fresh.size = st.st_size;
@@ -236,13 +243,14 @@ gov_key_file_get(const char *path, bool secret, char *err, size_t errlen)
  * Add the keys in one file to ks; false with a reason on failure.  With
  * log, say in the server log what the file held: one line for the keys it
  * gave (their kids and algorithms), one for each key of a JWKS skipped.
- * The log names the file, or what it is a copy of (source).
+ * A file that is the kept copy of a set fetched from a URL (url not NULL)
+ * is loaded as a published set, and the log names the URL.
  */
 static bool
-gov_add_one_key_file(GovJwtKeySet *ks, const char *path, const char *source,
+gov_add_one_key_file(GovJwtKeySet *ks, const char *path, const char *url,
 					 bool secret, bool log, char *err, size_t errlen)
 {
-	const GovKeyFile *f = gov_key_file_get(path, secret, err, errlen);
+	const GovKeyFile *f = gov_key_file_get(path, secret, url != NULL, err, errlen);
 
 	if (f == NULL)
 		return false;
@@ -264,14 +272,14 @@ gov_add_one_key_file(GovJwtKeySet *ks, const char *path, const char *source,
 		for (line = notes ? strtok_r(notes, "\n", &save) : NULL; line != NULL;
 			 line = strtok_r(NULL, "\n", &save))
 			ereport(LOG,
-					(errmsg("governance skipped a key of \"%s\": %s", source, line)));
+					(errmsg("governance skipped a key of \"%s\": %s", url ? url : path, line)));
 		free(notes);
 		gov_jwt_keyset_describe(f->keys, 0, keys, sizeof(keys));
 		ereport(LOG,
 				(errmsg("governance read %d verification key%s from %s\"%s\": %s",
 						gov_jwt_keyset_count(f->keys),
 						gov_jwt_keyset_count(f->keys) == 1 ? "" : "s",
-						source == path ? "" : "the kept copy of ", source, keys)));
+						url ? "the kept copy of " : "", url ? url : path, keys)));
 	}
 	return true;
 }
@@ -294,7 +302,7 @@ gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
 	if (paths == NULL || paths[0] == '\0')
 		return true;
 	if (secret)
-		return gov_add_one_key_file(ks, paths, paths, true, log, err, errlen);
+		return gov_add_one_key_file(ks, paths, NULL, true, log, err, errlen);
 	copy = strdup(paths);
 	if (copy == NULL)
 	{
@@ -313,7 +321,7 @@ gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
 			*--end = '\0';
 		if (*path == '\0')
 			continue;
-		ok = gov_add_one_key_file(ks, path, path, false, log, err, errlen);
+		ok = gov_add_one_key_file(ks, path, NULL, false, log, err, errlen);
 	}
 	free(copy);
 	return ok;

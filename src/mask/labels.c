@@ -176,7 +176,10 @@ governance_mask_identity_event(GovIdentityEvent event, const GovIdentity *id,
 							   const char *reason)
 {
 	if (event == GOV_IDENTITY_CHANGED)
+	{
 		gov_mask_identity_changed();
+		governance_mask_cursors_identity_changed();
+	}
 	return true;
 }
 

@@ -92,6 +92,40 @@ gov_remember_cursor(const char *name)
 	gov_acting(e->who, &e->role);
 }
 
+/*
+ * The identity changed (by SET, set_config() from anywhere, or the end of
+ * the transaction that SET LOCAL the token): every SQL cursor another
+ * identity declared is made unusable at once.  A WITH HOLD cursor holds
+ * rows already read with its identity's masks, and fetching them runs no
+ * plan and passes no statement of ours (a PL/pgSQL FETCH, the protocol's
+ * Execute of the cursor's name): PostgreSQL refuses to run a failed
+ * portal, however it is reached.  This runs inside the setting's assign
+ * hook, so it only looks portals up and marks them; it cannot fail.
+ */
+void
+governance_mask_cursors_identity_changed(void)
+{
+	HASH_SEQ_STATUS status;
+	GovCursorOwner *e;
+	char		who[65];
+	Oid			role;
+
+	if (gov_cursor_owners == NULL)
+		return;
+	gov_acting(who, &role);
+	hash_seq_init(&status, gov_cursor_owners);
+	while ((e = hash_seq_search(&status)) != NULL)
+	{
+		Portal		portal;
+
+		if (strcmp(e->who, who) == 0)
+			continue;
+		portal = GetPortalByName(e->name);
+		if (portal != NULL && portal->status == PORTAL_READY)
+			portal->status = PORTAL_FAILED;
+	}
+}
+
 /* FETCH or MOVE: only under the identity that declared the cursor. */
 static void
 gov_check_cursor(const char *name)

@@ -36,6 +36,14 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE orders (id int PRIMARY KEY, note text);
 	INSERT INTO orders VALUES (1, 'first'), (2, 'second');
 	GRANT SELECT, INSERT ON orders TO agent;
+	CREATE TABLE users (id int, email text);
+	INSERT INTO users VALUES (1, 'alice@example.com');
+	GRANT SELECT ON users TO agent;
+	SELECT governance.label_column('users', 'email', 'email');
+	SELECT governance.grant_unmasked('email', 'sub:alice');
+	CREATE FUNCTION f_email() RETURNS SETOF text LANGUAGE plpgsql
+		AS $$ BEGIN RETURN QUERY SELECT email FROM users; END $$;
+	GRANT EXECUTE ON FUNCTION f_email() TO agent;
 });
 
 my $tok_alice = mint_token('sub=alice');
@@ -194,6 +202,39 @@ is($b->query_safe(q{SET governance.token = ''; SET governance.token TO DEFAULT; 
 # A transaction that acts by a token may still do its work and commit.
 is($a->query_safe(qq{BEGIN; SET LOCAL governance.token = '$tok_alice'; INSERT INTO orders VALUES (3, 'third'); COMMIT; SELECT count(*) FROM orders}),
 	'3', 'a transaction with SET LOCAL commits its work');
+
+# Attack: client A (alice, who reads emails clear) declares a WITH HOLD
+# cursor over a function that reads the labelled column, inside its
+# transaction; the cursor outlives the transaction, and client B, on the
+# same server connection with no token, reads it: by FETCH, by PL/pgSQL
+# (which runs no statement of ours and no plan: the rows are held), and by
+# MOVE then FETCH.  Defence: when the identity changed at A's commit, every
+# cursor declared by another identity was made unusable.
+is($a->query_safe(qq{BEGIN; SET LOCAL governance.token = '$tok_alice';
+	DECLARE held CURSOR WITH HOLD FOR SELECT f_email() AS email;
+	SELECT count(*) FROM users WHERE email = 'alice\@example.com'; COMMIT;}),
+	'1', 'client A, as alice, reads the email clear and declares a held cursor');
+$b->{stderr} = '';
+my $leak = $b->query(q{FETCH ALL FROM held});
+unlike($leak, qr/alice\@example.com/, 'client B: FETCH gives no clear email');
+like($b->{stderr}, qr/declared by another identity|cannot be run/, 'client B: FETCH is refused');
+$b->{stderr} = '';
+$leak = $b->query(q{DO $$ DECLARE c refcursor := 'held'; r record; BEGIN
+	FETCH c INTO r; RAISE NOTICE 'B read %', r; END $$});
+unlike($leak . $b->{stderr}, qr/alice\@example.com/, 'client B: a PL/pgSQL FETCH gives no clear email');
+like($b->{stderr}, qr/portal "held" cannot be run/, 'client B: the PL/pgSQL FETCH is refused');
+$b->{stderr} = '';
+$leak = $b->query(q{DO $$ DECLARE c refcursor := 'held'; r record; BEGIN
+	MOVE ABSOLUTE 0 FROM c; FETCH c INTO r; RAISE NOTICE 'B read %', r; END $$});
+unlike($leak . $b->{stderr}, qr/alice\@example.com/, 'client B: MOVE then FETCH gives no clear email');
+like($b->{stderr}, qr/cannot be run/, 'client B: MOVE is refused too');
+$b->{stderr} = '';
+$b->query('CLOSE held');
+$b->{stderr} = '';
+# A cursor declared and read within one identity's transaction still works.
+is($a->query_safe(qq{BEGIN; SET LOCAL governance.token = '$tok_alice';
+	DECLARE mine CURSOR FOR SELECT f_email() AS email; FETCH ALL FROM mine; COMMIT;}),
+	'alice@example.com', 'a cursor read inside its own identity\'s transaction works');
 
 $a->quit;
 $b->quit;

@@ -220,6 +220,31 @@ like($session->{stderr}, qr/governance identity is no longer valid: token names 
 	'the session acting by the withdrawn key is stopped at its next statement');
 $session->quit;
 
+# Attack: the provider's set (public, readable by anyone) carries an HMAC
+# secret; whoever reads the URL signs tokens with it.  Defence: a secret
+# in a published set is skipped, and named in the log.
+my $secret = 'an-hmac-secret-published-for-all-to-read-0123456789';
+my $oct = '{"kty":"oct","kid":"shared","alg":"HS256","k":"'
+  . MIME::Base64::encode_base64url($secret) . '"}';
+publish($k2, $oct);
+open($fh, '>', "$dir/published.secret") or die $!;
+print $fh $secret;
+close $fh;
+sleep 5;
+my $forged;
+{
+	my ($out, $err);
+	IPC::Run::run([ repo_path('test/tools/mint-token'), '--alg', 'HS256',
+			'--secret-file', "$dir/published.secret", '--header', '{"kid":"shared"}',
+			'--claims', '{"sub":"forged-by-outsider","iss":"https://idp.example.com","aud":"orders-db","exp":' . (time() + 600) . '}' ],
+		'>', \$out, '2>', \$err) or die "mint-token: $err";
+	chomp $out;
+	$forged = $out;
+}
+like(acts_as($forged), qr/invalid governance token/, 'a token signed with a published HMAC secret is refused');
+wait_log(qr/governance skipped a key of "\Q$url\E": key "shared" skipped: it is an HMAC secret/,
+	'the published secret is skipped and named');
+
 # Only https:// URLs are accepted.
 my ($stdout, $stderr);
 $node->psql('postgres', "ALTER SYSTEM SET governance.jwks_url = 'http://localhost:$port/jwks.json'",

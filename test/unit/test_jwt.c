@@ -27,6 +27,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "governance/identity_jwt.h"
 
@@ -547,6 +548,180 @@ make_keys(void)
 			return 0;
 	}
 	return 1;
+}
+
+/* ---------------------------------------------------------------------
+ * Weak keys and second texts of one token
+ * ---------------------------------------------------------------------
+ */
+
+/* An OKP JWK whose 32 raw bytes are y (little-endian, as RFC 8032). */
+static char *
+ed_jwk(const unsigned char *raw)
+{
+	char	   *x = b64url(raw, 32);
+	char	   *doc = malloc(256);
+
+	snprintf(doc, 256, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"}", x);
+	free(x);
+	return doc;
+}
+
+/*
+ * Sign header.payload with PS256 until the signature begins with a zero
+ * byte (one in 256): its text without that byte is a second, shorter
+ * signature that a lax verifier takes.
+ */
+static char *
+ps256_with_leading_zero(const char *pem_path, char **shorter)
+{
+	static const char input[] =
+		"eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5IiwiZXhwIjoxNzAwMDAwNjAwfQ";
+	FILE	   *f = fopen(pem_path, "r");
+	EVP_PKEY   *pkey = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	unsigned char sig[512];
+	char	   *out = NULL;
+
+	if (f)
+		fclose(f);
+	for (int tries = 0; pkey != NULL && tries < 5000 && out == NULL; tries++)
+	{
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		EVP_PKEY_CTX *pctx = NULL;
+		size_t		len = sizeof(sig);
+
+		if (EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, pkey) == 1 &&
+			EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+			EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+			EVP_DigestSign(ctx, sig, &len, (const unsigned char *) input, strlen(input)) == 1 &&
+			sig[0] == 0)
+		{
+			char	   *full = b64url(sig, len);
+			char	   *cut = b64url(sig + 1, len - 1);
+
+			out = malloc(strlen(input) + strlen(full) + 2);
+			*shorter = malloc(strlen(input) + strlen(cut) + 2);
+			sprintf(out, "%s.%s", input, full);
+			sprintf(*shorter, "%s.%s", input, cut);
+			free(full);
+			free(cut);
+		}
+		EVP_MD_CTX_free(ctx);
+	}
+	EVP_PKEY_free(pkey);
+	return out;
+}
+
+static void
+run_weak_key_cases(void)
+{
+	GovJwtOptions o = base_opts();
+	unsigned char raw[32];
+	char	   *doc;
+	char	   *t,
+			   *shorter = NULL;
+	GovJwtKeySet *ks;
+	char	   *n;
+	BIGNUM	   *bn = NULL;
+	char		jwk[4096];
+
+	/*
+	 * A published set (fetched from a URL) may not carry an HMAC secret:
+	 * it is skipped and named; the same set from a file loads it.
+	 */
+	{
+		static const char set[] =
+			"{\"keys\":[{\"kty\":\"oct\",\"kid\":\"shared\",\"k\":"
+			"\"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0\"},"
+			"{\"kty\":\"EC\",\"crv\":\"P-256\"," RFC_A3_XY "}]}";
+		char		notes[512] = "";
+		char		err[256] = "";
+		bool		ok;
+
+		ks = gov_jwt_keyset_new();
+		ok = gov_jwt_keyset_add_published(ks, set, strlen(set), notes, sizeof(notes),
+										  err, sizeof(err));
+		check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "\"shared\"") != NULL &&
+			  strstr(notes, "HMAC secret") != NULL,
+			  "a published set's HMAC secret is skipped and named", "ok=%d notes=%s err=%s",
+			  ok, notes, err);
+		gov_jwt_keyset_free(ks);
+		ks = gov_jwt_keyset_new();
+		ok = gov_jwt_keyset_add_public(ks, set, strlen(set), err, sizeof(err));
+		check(ok && gov_jwt_keyset_count(ks) == 2, "the same set from a file loads the secret",
+			  "ok=%d err=%s", ok, err);
+		gov_jwt_keyset_free(ks);
+	}
+
+	/* Ed25519: y = 1 (the neutral point) and y = p - 1 (order 2). */
+	memset(raw, 0, 32);
+	raw[0] = 1;
+	doc = ed_jwk(raw);
+	expect_load_refused("Ed25519 key that is the neutral point refused", doc, 0);
+	free(doc);
+	memset(raw, 0xff, 32);
+	raw[0] = 0xec;
+	raw[31] = 0x7f;
+	doc = ed_jwk(raw);
+	expect_load_refused("Ed25519 key of order 2 refused", doc, 0);
+	free(doc);
+	/* y = 0: the points of order 4, with either sign of x. */
+	memset(raw, 0, 32);
+	doc = ed_jwk(raw);
+	expect_load_refused("Ed25519 key of order 4 refused", doc, 0);
+	free(doc);
+	raw[31] = 0x80;
+	doc = ed_jwk(raw);
+	expect_load_refused("Ed25519 key of order 4 (other sign) refused", doc, 0);
+	free(doc);
+	/* y = p: not canonical (it would mean y = 0). */
+	memset(raw, 0xff, 32);
+	raw[0] = 0xed;
+	raw[31] = 0x7f;
+	doc = ed_jwk(raw);
+	expect_load_refused("Ed25519 key with y = p (not canonical) refused", doc, 0);
+	free(doc);
+	/* A real key still loads (the generated one). */
+	ks = set_from_file(ed_pub);
+	check(ks != NULL, "a generated Ed25519 key passes the same checks", "refused");
+	gov_jwt_keyset_free(ks);
+
+	/* RSA: the modulus of a real key with exponents 1, 3 and an even one. */
+	{
+		FILE	   *f = fopen(rsa_pub, "r");
+		EVP_PKEY   *pk = f ? PEM_read_PUBKEY(f, NULL, NULL, NULL) : NULL;
+
+		if (f)
+			fclose(f);
+		if (pk != NULL)
+			EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &bn);
+		EVP_PKEY_free(pk);
+	}
+	n = bn ? bn_b64url(bn, 0) : strdup("");
+	snprintf(jwk, sizeof(jwk), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQ\"}", n);
+	expect_load_refused("RSA key with e = 1 refused", jwk, 0);
+	snprintf(jwk, sizeof(jwk), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"Aw\"}", n);
+	expect_load_refused("RSA key with e = 3 refused", jwk, 0);
+	snprintf(jwk, sizeof(jwk), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAC\"}", n);
+	expect_load_refused("RSA key with an even e refused", jwk, 0);
+	snprintf(jwk, sizeof(jwk), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}", n);
+	ks = set_from(jwk);
+	check(ks != NULL, "the same modulus with e = 65537 loads", "refused");
+
+	/* An RSA signature one byte short of the modulus is refused. */
+	t = ps256_with_leading_zero(rsa_pem, &shorter);
+	check(t != NULL, "a PS256 signature beginning with a zero byte was made", "none in 5000 tries");
+	if (t != NULL && ks != NULL)
+	{
+		expect("PS256 signature of the modulus' length accepted", ks, t, &o, GOV_JWT_OK);
+		expect("the same signature without its leading zero refused", ks, shorter, &o,
+			   GOV_JWT_BAD_SIGNATURE);
+	}
+	free(t);
+	free(shorter);
+	gov_jwt_keyset_free(ks);
+	free(n);
+	BN_free(bn);
 }
 
 /* ---------------------------------------------------------------------
@@ -2280,6 +2455,7 @@ main(int argc, char **argv)
 		run_malformed_cases();
 		run_key_loading_cases();
 		run_provider_cases();
+		run_weak_key_cases();
 	}
 	else
 		check(0, "generate keys with openssl", "see the messages above");

@@ -131,6 +131,15 @@ extern bool gov_jwt_keyset_add_public_noted(GovJwtKeySet *ks, const char *buf,
 											size_t len, char *notes,
 											size_t noteslen, char *err,
 											size_t errlen);
+/*
+ * The same, for a key set published at a URL: an HMAC secret ("kty":
+ * "oct") in it is skipped and noted, since whoever can read the URL could
+ * sign with it.
+ */
+extern bool gov_jwt_keyset_add_published(GovJwtKeySet *ks, const char *buf,
+										 size_t len, char *notes,
+										 size_t noteslen, char *err,
+										 size_t errlen);
 /* The keys from index first on, for the server log. */
 extern void gov_jwt_keyset_describe(const GovJwtKeySet *ks, int first,
 									char *buf, size_t len);

@@ -168,6 +168,8 @@ extern void governance_mask_executor_started(QueryDesc *queryDesc);
 extern void governance_mask_run_check(QueryDesc *queryDesc);
 extern void governance_mask_executor_end(QueryDesc *queryDesc);
 extern void governance_mask_xact_end(XactEvent event);
+/* Cursors declared by another identity are made unusable (utility.c). */
+extern void governance_mask_cursors_identity_changed(void);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

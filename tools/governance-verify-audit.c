@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * verify-audit.c
+ * governance-verify-audit.c
  *	  Command-line verifier of a governance audit trail.
  *
- * Usage: verify-audit [--key FILE] AUDIT-FILE...
+ * Usage: governance-verify-audit [--key FILE] AUDIT-FILE...
  *
  * Walks the files in the order given (oldest first), checking every line's
  * hash and its link to the line before it in its strand, and that sequence
@@ -11,10 +11,10 @@
  * sequence number 1 must start from the genesis hash.  Prints "ok: N
  * events" and exits 0, or the first sequence number at which the chain
  * breaks and why, and exits 1.  Needs no server: it links only
- * src/audit/record.c, src/audit/line_check.c and libcrypto.  Build it
- * with "make tools/verify-audit".
+ * src/audit/record.c, src/audit/line_check.c and libcrypto.  "make"
+ * builds it and "make install" installs it beside PostgreSQL's programs.
  *
- * tools/verify-audit.c
+ * tools/governance-verify-audit.c
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +23,28 @@
 #include <string.h>
 
 #include "governance/audit_record.h"
+
+static void
+usage(FILE *out, const char *progname)
+{
+	fprintf(out,
+			"%s checks a governance audit trail without a server.\n"
+			"\n"
+			"Usage:\n"
+			"  %s [--key FILE] AUDIT-FILE...\n"
+			"\n"
+			"Give the files oldest first (pg_governance/audit-*.jsonl in the data directory\n"
+			"sort that way).  Every line's hash and its link to the line before it are\n"
+			"checked, and sequence numbers must run on without a gap.\n"
+			"\n"
+			"  --key FILE  the chain key (governance.audit_hmac_key_file): without it a\n"
+			"              trail chained with a key does not verify\n"
+			"  --help      show this help and exit\n"
+			"\n"
+			"Prints \"ok: N events\" and exits 0, or the first sequence number at which the\n"
+			"chain breaks and why, and exits 1; exits 2 on a usage or file error.\n",
+			progname, progname);
+}
 
 static unsigned char *
 read_key(const char *path, size_t *len)
@@ -53,14 +75,21 @@ main(int argc, char **argv)
 	char	   *line = NULL;
 	size_t		cap = 0;
 
+	const char *progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+	{
+		usage(stdout, progname);
+		return 0;
+	}
 	if (argc > 2 && strcmp(argv[1], "--key") == 0)
 	{
 		key = read_key(argv[2], &keylen);
 		i = 3;
 	}
-	if (i >= argc)
+	if (i >= argc || strncmp(argv[i], "--", 2) == 0)
 	{
-		fprintf(stderr, "usage: %s [--key FILE] AUDIT-FILE...\n", argv[0]);
+		usage(stderr, progname);
 		return 2;
 	}
 	{

@@ -95,12 +95,15 @@ gov_remember_cursor(const char *name)
 /*
  * The identity changed (by SET, set_config() from anywhere, or the end of
  * the transaction that SET LOCAL the token): every SQL cursor another
- * identity declared is made unusable at once.  A WITH HOLD cursor holds
- * rows already read with its identity's masks, and fetching them runs no
- * plan and passes no statement of ours (a PL/pgSQL FETCH, the protocol's
- * Execute of the cursor's name): PostgreSQL refuses to run a failed
- * portal, however it is reached.  This runs inside the setting's assign
- * hook, so it only looks portals up and marks them; it cannot fail.
+ * identity declared and whose rows are already held is made unusable at
+ * once.  A WITH HOLD cursor, once its transaction committed, holds rows
+ * read with its identity's masks, and fetching them runs no plan and
+ * passes no statement of ours (a PL/pgSQL FETCH, the protocol's Execute of
+ * the cursor's name): PostgreSQL refuses to run a failed portal, however
+ * it is reached ("portal cannot be run").  A cursor that still runs its
+ * plan is refused at its next fetch by the executor check below, with a
+ * message that says why.  This runs inside the setting's assign hook, so
+ * it only looks portals up and marks them; it cannot fail.
  */
 void
 governance_mask_cursors_identity_changed(void)
@@ -121,7 +124,7 @@ governance_mask_cursors_identity_changed(void)
 		if (strcmp(e->who, who) == 0)
 			continue;
 		portal = GetPortalByName(e->name);
-		if (portal != NULL && portal->status == PORTAL_READY)
+		if (portal != NULL && portal->status == PORTAL_READY && portal->holdStore != NULL)
 			portal->status = PORTAL_FAILED;
 	}
 }

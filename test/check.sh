@@ -45,7 +45,7 @@ gov_record_counted()
 	gov_record "$name" "$rc" "$(echo "$counts" | awk '{print $1+0}')" "$(echo "$counts" | awk '{print $3+0}')"
 }
 
-gov_ensure_packages $(gov_node_packages) || { echo "0 passed, 1 failed"; exit 1; }
+gov_ensure_packages $GOV_TEST_PACKAGES $(gov_node_packages) || { echo "0 passed, 1 failed"; exit 1; }
 if ! gov_build_install; then
 	echo "build failed"
 	echo "0 passed, 1 failed"

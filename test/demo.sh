@@ -123,7 +123,7 @@ printf '%s\n' "$TOKEN" > "$DEMO/agent.token"
 gov_say "scene 1: identity — an agent connects with a token and is who the token says"
 scene "the agent's connection carries a token (PGOPTIONS), verified before the session starts"
 PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
-SELECT governance.whoami();
+SELECT jsonb_pretty(governance.whoami() - 'token_fingerprint') AS whoami;
 SELECT governance.claim('sub') AS sub, governance.claim('act') AS act;
 -- Row-level security keyed on the verified subject:
 SELECT id, name FROM customers ORDER BY id;
@@ -148,7 +148,7 @@ gov_as_pg env PGOPTIONS="-c governance.token=$TOKEN" \
 	"$PG_BIN/psql" -X -q -h "$DEMO" -p "$PORT" -U agent -d shop -c "SELECT pg_sleep(3)" >/dev/null 2>&1 &
 sleep 1
 psql_as postgres shop <<'SQL'
-SELECT pid, db_role, kind, sub, actor, roles, token_id, expires_at
+SELECT pid, db_role, kind, sub, actor, token_id, to_char(expires_at, 'HH24:MI') AS expires
   FROM governance.sessions ORDER BY kind DESC, pid;
 SQL
 wait
@@ -220,7 +220,7 @@ psql_as postgres shop <<'SQL'
 SELECT governance.label_column('customers', 'name', 'pii');
 SELECT governance.label_column('customers', 'email', 'email');
 SELECT governance.grant_unmasked('email', 'role:account_manager');
-SELECT * FROM governance.column_labels;
+SELECT relation, column_name, label, mask FROM governance.column_labels;
 SQL
 scene "the agent, on its own token: names masked, e-mail clear (its role is unmasked)"
 PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
@@ -250,8 +250,8 @@ SQL
 gov_say "scene 4: audit — every statement, decision and identity change, hash-chained"
 scene "what the agent did, read back by the DBA from the trail"
 psql_as postgres shop <<'SQL'
-SELECT seq, type, action, sub, actor, left(statement, 50) AS statement,
-	   event->>'decision' AS decision, event->>'rule' AS rule, sqlstate
+SELECT seq, action, left(statement, 30) AS statement,
+	   event->>'decision' AS decision, left(event->>'rule', 20) AS rule, sqlstate
   FROM governance.audit_events(now() - interval '10 minutes', NULL, 'alice@shop.example')
  ORDER BY seq;
 SQL

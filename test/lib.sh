@@ -13,10 +13,12 @@
 GOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_BIN=/usr/lib/postgresql/15/bin
 
-# Debian packages the project needs to build, test, demo and benchmark.
+# Debian packages the project needs to build and run (all that the demo
+# needs), and those only its tests and benchmarks need.
 GOV_PACKAGES="make gcc perl openssl postgresql-15 postgresql-server-dev-15
-	libjansson-dev libssl-dev libkrb5-dev libcurl4-openssl-dev libipc-run-perl
-	postgresql-15-pgaudit clang libclang-rt-14-dev sqlsmith pgbouncer"
+	libjansson-dev libssl-dev libkrb5-dev libcurl4-openssl-dev"
+GOV_TEST_PACKAGES="libipc-run-perl postgresql-15-pgaudit clang libclang-rt-14-dev
+	sqlsmith pgbouncer"
 
 gov_say()
 {
@@ -45,13 +47,22 @@ gov_ensure_packages()
 			missing="$missing $p"
 	done
 	if [ -n "$missing" ]; then
+		local log
+		log=$(mktemp "${TMPDIR:-/tmp}/governance-apt.XXXXXX")
 		gov_say "installing:$missing"
 		# A fresh machine's unattended upgrades may hold the dpkg lock:
-		# wait for it (up to 10 minutes) rather than fail.
-		gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get \
-			-o DPkg::Lock::Timeout=600 update -qq &&
+		# wait for it (up to 10 minutes) rather than fail.  What apt and
+		# debconf say is shown only if the installation fails.
+		if ! { gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get \
+				-o DPkg::Lock::Timeout=600 update -qq &&
 			gov_as_root env DEBIAN_FRONTEND=noninteractive apt-get \
-				-o DPkg::Lock::Timeout=600 install -y -qq $missing >/dev/null
+				-o DPkg::Lock::Timeout=600 install -y -qq $missing; } >"$log" 2>&1
+		then
+			cat "$log" >&2
+			rm -f "$log"
+			return 1
+		fi
+		rm -f "$log"
 	fi
 }
 

@@ -360,7 +360,7 @@ EOF
 # Packages come from test/lib.sh, shared with check.sh and demo.sh.
 ensure_packages()
 {
-	gov_ensure_packages >/dev/null || die "installing packages failed"
+	gov_ensure_packages $GOV_TEST_PACKAGES >/dev/null || die "installing packages failed"
 	for pkg in initdb pg_ctl postgres pgbench psql; do
 		[ -x "$PGBIN/$pkg" ] || die "$PGBIN/$pkg is missing"
 	done

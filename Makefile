@@ -42,6 +42,7 @@ OBJS = \
 	src/identity/sessions.o \
 	src/identity/token_scope.o \
 	src/identity/token_statements.o \
+	src/identity/verified.o \
 	src/mask/attached.o \
 	src/mask/delivered.o \
 	src/mask/labels.o \

@@ -164,6 +164,7 @@ gov_shmem_request(void)
 	RequestAddinShmemSpace(governance_sessions_shmem_size());
 	RequestAddinShmemSpace(governance_ring_shmem_size());
 	RequestAddinShmemSpace(governance_jwks_shmem_size());
+	RequestAddinShmemSpace(governance_verified_shmem_size());
 }
 
 static void
@@ -175,6 +176,7 @@ gov_shmem_startup(void)
 	governance_sessions_shmem_init();
 	governance_ring_shmem_init();
 	governance_jwks_shmem_init();
+	governance_verified_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -183,14 +183,16 @@ gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
 
 /*
  * Verify a token now.  Returns the status; on success *claims is filled and
- * must be freed by the caller.  With may_fetch, a token naming a key id no
- * key has (or any token, while no key is there yet) first has the key sets
- * of governance.jwks_url fetched again: the identity provider may have
- * published a new key since the last fetch.
+ * must be freed by the caller.  A token another backend verified under the
+ * same keys and settings (by its fingerprint, see verified.c) is checked
+ * again in full but for the signature arithmetic.  With may_fetch, a token
+ * naming a key id no key has (or any token, while no key is there yet)
+ * first has the key sets of governance.jwks_url fetched again: the
+ * identity provider may have published a new key since the last fetch.
  */
 static GovJwtStatus
-gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
-			   Size detaillen, bool may_fetch)
+gov_verify_now(const char *token, const char *fingerprint, GovJwtClaims *claims,
+			   char *detail, Size detaillen, bool may_fetch)
 {
 	GovJwtOptions opts;
 	const GovJwtKeySet *ks;
@@ -199,6 +201,9 @@ gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
 
 	ks = governance_keyset(&load_error);
 	governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
+	if (governance_verified_before(fingerprint))
+		return gov_jwt_verify_again(ks, token, strlen(token), &opts, claims,
+									detail, detaillen);
 	st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
 						detail, detaillen);
 	if (may_fetch && (st == GOV_JWT_UNKNOWN_KEY || st == GOV_JWT_NO_KEYS) &&
@@ -209,6 +214,8 @@ gov_verify_now(const char *token, GovJwtClaims *claims, char *detail,
 		st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
 							detail, detaillen);
 	}
+	if (st == GOV_JWT_OK)
+		governance_verified_remember(fingerprint);
 	if (st == GOV_JWT_NO_KEYS && load_error != NULL)
 		snprintf(detail, detaillen, "The key files could not be loaded: %s", load_error);
 	return st;
@@ -289,9 +296,9 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	governance_redact_activity();
 
 	len = strlen(token);
+	gov_jwt_fingerprint(token, len, fingerprint);
 	if (!governance_token_scope_admits_source(source))
 	{
-		gov_jwt_fingerprint(token, len, fingerprint);
 		gov_tell_refusal(fingerprint, "The token came with the connection while governance.token_scope is transaction.");
 		GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
 		GUC_check_errmsg("governance.token cannot be set for the whole session: governance.token_scope is \"transaction\"");
@@ -301,7 +308,6 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	}
 	if (source != PGC_S_SESSION && source != PGC_S_CLIENT)
 	{
-		gov_jwt_fingerprint(token, len, fingerprint);
 		gov_tell_refusal(fingerprint, "The token was to be stored in a catalog or file.");
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errmsg("governance.token can only be set by the session itself");
@@ -334,9 +340,8 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		gov_jwt_time_detail(st, governance_jwt_clock_skew, detail, sizeof(detail));
 	}
 	else
-		st = gov_verify_now(token, &claims, detail, sizeof(detail), true);
+		st = gov_verify_now(token, fingerprint, &claims, detail, sizeof(detail), true);
 
-	gov_jwt_fingerprint(token, len, fingerprint);
 	if (st != GOV_JWT_OK)
 	{
 		char		reason[512];
@@ -458,7 +463,7 @@ gov_identity_reverify(GovIdentity *id)
 	char		detail[256];
 	GovJwtStatus st;
 
-	st = gov_verify_now(governance_token, &claims, detail, sizeof(detail), false);
+	st = gov_verify_now(governance_token, id->fingerprint, &claims, detail, sizeof(detail), false);
 	if (st == GOV_JWT_OK)
 		gov_jwt_claims_free(&claims);
 	/* Expiry is judged at each statement; everything else sticks. */

@@ -515,7 +515,8 @@ gov_check_header(json_t *header, const GovJwtOptions *opts, uint32_t *alg,
 static GovJwtStatus
 gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 					const char *sigtext, size_t siglen, uint32_t alg,
-					const GovJwtClaims *c, char *detail, size_t detaillen)
+					const GovJwtClaims *c, bool already_verified,
+					char *detail, size_t detaillen)
 {
 	unsigned char *sig = NULL;
 	size_t		rawlen = 0;
@@ -566,9 +567,10 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 			 : key->kid != NULL))
 			continue;
 		any_admits = true;
-		if (key->kind == GOV_KEY_HMAC ?
-			gov_hmac_matches(key, alg, token, dot2, sig, rawlen) :
-			gov_pkey_verifies(key, alg, token, dot2, sig, rawlen))
+		if (already_verified ||
+			(key->kind == GOV_KEY_HMAC ?
+			 gov_hmac_matches(key, alg, token, dot2, sig, rawlen) :
+			 gov_pkey_verifies(key, alg, token, dot2, sig, rawlen)))
 		{
 			free(sig);
 			return GOV_JWT_OK;
@@ -584,10 +586,31 @@ gov_check_signature(const GovJwtKeySet *ks, const char *token, size_t dot2,
 	return GOV_JWT_BAD_SIGNATURE;
 }
 
+static GovJwtStatus gov_verify(const GovJwtKeySet *ks, const char *token,
+								size_t len, const GovJwtOptions *opts,
+								GovJwtClaims *claims, bool already_verified,
+								char *detail, size_t detaillen);
+
 GovJwtStatus
 gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 			   const GovJwtOptions *opts, GovJwtClaims *claims,
 			   char *detail, size_t detaillen)
+{
+	return gov_verify(ks, token, len, opts, claims, false, detail, detaillen);
+}
+
+GovJwtStatus
+gov_jwt_verify_again(const GovJwtKeySet *ks, const char *token, size_t len,
+					 const GovJwtOptions *opts, GovJwtClaims *claims,
+					 char *detail, size_t detaillen)
+{
+	return gov_verify(ks, token, len, opts, claims, true, detail, detaillen);
+}
+
+static GovJwtStatus
+gov_verify(const GovJwtKeySet *ks, const char *token, size_t len,
+		   const GovJwtOptions *opts, GovJwtClaims *claims,
+		   bool already_verified, char *detail, size_t detaillen)
 {
 	size_t		max_len = opts->max_len ? opts->max_len : GOV_JWT_MAX_TOKEN_LEN;
 	size_t		dot1 = 0,
@@ -659,7 +682,7 @@ gov_jwt_verify(const GovJwtKeySet *ks, const char *token, size_t len,
 	}
 
 	st = gov_check_signature(ks, token, dot2, token + dot2 + 1, len - dot2 - 1,
-							 alg, claims, detail, detaillen);
+							 alg, claims, already_verified, detail, detaillen);
 	if (st != GOV_JWT_OK)
 		goto done;
 

@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "jwt_internal.h"
 
@@ -85,6 +86,50 @@ gov_jwt_keyset_describe(const GovJwtKeySet *ks, int first, char *buf,
 			used += snprintf(buf + used, len - used, "%sno kid (%s)",
 							 used ? ", " : "", algs);
 	}
+}
+
+/*
+ * A digest of what the set verifies with: each key's type, algorithms,
+ * kid and key (the DER of a public key, the bytes of a secret), in order;
+ * hex into out[GOV_JWT_FINGERPRINT_LEN], or "" if it cannot be computed.
+ * Two sets with the same digest accept the same signatures.
+ */
+void
+gov_jwt_keyset_digest(const GovJwtKeySet *ks, char *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	bool		ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	for (int i = 0; ok && ks != NULL && i < ks->nkeys; i++)
+	{
+		const GovJwtKey *key = &ks->keys[i];
+		unsigned char head[12];
+		unsigned char *der = NULL;
+		int			derlen = 0;
+
+		memcpy(head, &key->kind, 4);
+		memcpy(head + 4, &key->algs, 4);
+		memset(head + 8, 0, 4);
+		if (key->pkey != NULL && (derlen = i2d_PUBKEY(key->pkey, &der)) <= 0)
+			ok = false;
+		ok = ok && EVP_DigestUpdate(ctx, head, sizeof(head)) == 1 &&
+			EVP_DigestUpdate(ctx, key->kid ? key->kid : "", key->kid ? strlen(key->kid) + 1 : 1) == 1 &&
+			(der == NULL || EVP_DigestUpdate(ctx, der, derlen) == 1) &&
+			(key->material == NULL || EVP_DigestUpdate(ctx, key->material, key->material_len) == 1);
+		OPENSSL_free(der);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+	{
+		/* No digest: nothing is taken on trust (see governance_verified_*). */
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned int i = 0; i < mdlen && 2 * i + 2 < GOV_JWT_FINGERPRINT_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 int

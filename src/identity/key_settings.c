@@ -42,6 +42,7 @@ static char gov_keyset_error[256];
 static uint64 gov_generation = 1;
 static uint64 gov_keyset_generation = 0;
 static bool gov_settings_changed = true;
+static char gov_keyset_stamp[GOV_VERIFY_STAMP_LEN];
 static char gov_settings_digest[GOV_JWT_FINGERPRINT_LEN];
 static uint32 gov_allowed_algs = GOV_JWT_ALG_ALL;
 
@@ -591,10 +592,30 @@ governance_keyset(const char **load_error)
 		gov_jwt_keyset_free(gov_keyset);
 		gov_keyset = ks;
 		gov_keyset_generation = generation;
+
+		/* The stamp: the settings' digest and the keys'. */
+		{
+			char		keys[GOV_JWT_FINGERPRINT_LEN];
+			char		both[2 * GOV_JWT_FINGERPRINT_LEN];
+
+			gov_jwt_keyset_digest(ks, keys);
+			snprintf(both, sizeof(both), "%s:%s", gov_settings_digest, keys);
+			if (keys[0] == '\0' || gov_settings_digest[0] == '\0')
+				gov_keyset_stamp[0] = '\0';
+			else
+				gov_jwt_fingerprint(both, strlen(both), gov_keyset_stamp);
+		}
 	}
 	if (load_error != NULL)
 		*load_error = gov_keyset_error[0] ? gov_keyset_error : NULL;
 	return gov_keyset;
+}
+
+void
+governance_verify_stamp(char *stamp)
+{
+	(void) governance_keyset(NULL);
+	strlcpy(stamp, gov_keyset_stamp, GOV_VERIFY_STAMP_LEN);
 }
 
 void

@@ -97,6 +97,26 @@ is($session->query_safe(q{SELECT governance.whoami()->>'sub'}), 'new-key-user',
 	'that session may switch to a token of a current key');
 $session->quit;
 
+# A token verified by some backend is remembered cluster-wide, so that a
+# new connection with it skips the signature arithmetic; but only under
+# the keys it was verified with.  Attack: reuse k1's token, verified by
+# many backends before k1 was retired, on a new connection.  Defence: the
+# keys changed, so nothing verified under the old ones is taken on trust.
+my ($k1_out, $k1_err) = ('', '');
+$node->psql('postgres', "SELECT governance.whoami()->>'sub'",
+	stdout => \$k1_out, stderr => \$k1_err,
+	connstr => $node->connstr('postgres') . " options='-c governance.token=$tok_k1'");
+like($k1_err, qr/token names an unknown key/,
+	'a new connection with a token verified before its key was retired is refused');
+my $k2_sub = '';
+for (1 .. 3)
+{
+	$k2_sub .= $node->safe_psql('postgres', "SELECT governance.whoami()->>'sub'",
+		connstr => $node->connstr('postgres') . " options='-c governance.token=$tok_k2'") . ' ';
+}
+is($k2_sub, 'new-key-user new-key-user new-key-user ',
+	'new connections with a token seen before act as its subject');
+
 # A broken key file at reload is reported and the old keys stay in force.
 open my $fh, '>', "$data/broken.json" or die;
 print $fh '{"keys":[{"kty":"RSA","n":"not base64!"}]}';

@@ -1103,6 +1103,91 @@ run_minted_cases(void)
 	}
 }
 
+/*
+ * gov_jwt_verify_again: a token verified before is checked again in full
+ * but for the signature arithmetic, which its caller vouches for.
+ */
+static void
+run_verify_again_cases(void)
+{
+	GovJwtOptions o = base_opts();
+	GovJwtKeySet *rsaset = set_from_file(rsa_pub);
+	GovJwtKeySet *ecset = set_from_file(p256_pub);
+	GovJwtClaims c;
+	char		detail[256];
+	char	   *t = mint("--alg", "RS256", "--key", rsa_pem, "--claims", MINT_CLAIMS, NULL);
+	char	   *forged;
+	GovJwtStatus st;
+
+	st = gov_jwt_verify_again(rsaset, t, strlen(t), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_OK && c.sub != NULL && strcmp(c.sub, "alice") == 0,
+		  "verify_again: a verified token's claims", "%s %s", status_name(st), detail);
+	if (st == GOV_JWT_OK)
+		gov_jwt_claims_free(&c);
+	/* Everything but the arithmetic is checked again. */
+	o.now = NOW + 600;
+	st = gov_jwt_verify_again(rsaset, t, strlen(t), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_EXPIRED, "verify_again: the clock is checked", "%s", status_name(st));
+	o.now = NOW;
+	o.issuer = "https://other.test";
+	st = gov_jwt_verify_again(rsaset, t, strlen(t), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_WRONG_ISSUER, "verify_again: the issuer is checked", "%s", status_name(st));
+	o.issuer = NULL;
+	st = gov_jwt_verify_again(ecset, t, strlen(t), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_ALG_NOT_ALLOWED, "verify_again: a key must still admit the algorithm",
+		  "%s", status_name(st));
+	o.allowed_algs = GOV_JWT_ES_ALL;
+	st = gov_jwt_verify_again(rsaset, t, strlen(t), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_ALG_NOT_ALLOWED, "verify_again: the allowed algorithms are checked",
+		  "%s", status_name(st));
+	o.allowed_algs = GOV_JWT_ALG_ALL;
+	/* The contract: the signature is what the caller vouched for. */
+	forged = with_char(t, -3, t[strlen(t) - 3] == 'A' ? 'B' : 'A');
+	expect("verify: a changed signature is refused", rsaset, forged, &o, GOV_JWT_BAD_SIGNATURE);
+	st = gov_jwt_verify_again(rsaset, forged, strlen(forged), &o, &c, detail, sizeof(detail));
+	check(st == GOV_JWT_OK, "verify_again: the signature is not computed", "%s", status_name(st));
+	if (st == GOV_JWT_OK)
+		gov_jwt_claims_free(&c);
+	free(forged);
+	free(t);
+	gov_jwt_keyset_free(rsaset);
+	gov_jwt_keyset_free(ecset);
+}
+
+/*
+ * The digest of a key set changes with any key and is the same for the
+ * same keys loaded again.
+ */
+static void
+run_keyset_digest_cases(void)
+{
+	GovJwtKeySet *a = set_from_file(rsa_pub);
+	GovJwtKeySet *b = set_from_file(rsa_pub);
+	GovJwtKeySet *c = set_from_file(p256_pub);
+	char		da[GOV_JWT_FINGERPRINT_LEN],
+				db[GOV_JWT_FINGERPRINT_LEN],
+				dc[GOV_JWT_FINGERPRINT_LEN];
+	char		err[256];
+	size_t		len = 0;
+	char	   *pem = slurp(p256_pub, &len);
+
+	gov_jwt_keyset_digest(a, da);
+	gov_jwt_keyset_digest(b, db);
+	gov_jwt_keyset_digest(c, dc);
+	check(strlen(da) == 64 && strcmp(da, db) == 0, "keyset digest: the same keys, the same digest",
+		  "%s / %s", da, db);
+	check(strcmp(da, dc) != 0, "keyset digest: other keys, another digest", "%s", da);
+	if (pem != NULL && gov_jwt_keyset_add_public(b, pem, len, err, sizeof(err)))
+	{
+		gov_jwt_keyset_digest(b, db);
+		check(strcmp(da, db) != 0, "keyset digest: a key added changes it", "%s", db);
+	}
+	free(pem);
+	gov_jwt_keyset_free(a);
+	gov_jwt_keyset_free(b);
+	gov_jwt_keyset_free(c);
+}
+
 /* ---------------------------------------------------------------------
  * Forgeries
  * ---------------------------------------------------------------------
@@ -2456,6 +2541,8 @@ main(int argc, char **argv)
 		run_key_loading_cases();
 		run_provider_cases();
 		run_weak_key_cases();
+		run_verify_again_cases();
+		run_keyset_digest_cases();
 	}
 	else
 		check(0, "generate keys with openssl", "see the messages above");

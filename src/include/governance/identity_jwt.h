@@ -112,6 +112,8 @@ typedef struct GovJwtClaims
 extern GovJwtKeySet *gov_jwt_keyset_new(void);
 extern void gov_jwt_keyset_free(GovJwtKeySet *ks);
 extern int	gov_jwt_keyset_count(const GovJwtKeySet *ks);
+/* A hex digest of the keys (what they accept), into out[65]; "" if none. */
+extern void gov_jwt_keyset_digest(const GovJwtKeySet *ks, char *out);
 
 /*
  * Add keys; each returns false and writes a reason into err on failure, in
@@ -163,6 +165,19 @@ extern GovJwtStatus gov_jwt_verify(const GovJwtKeySet *ks, const char *token,
 								   size_t len, const GovJwtOptions *opts,
 								   GovJwtClaims *claims,
 								   char *detail, size_t detaillen);
+
+/*
+ * The same for a token whose exact text (by its SHA-256) a verification
+ * with the same key set and options already accepted, in this process or
+ * another: everything is checked again (header, the key that admits it,
+ * every claim, the clock) except the signature arithmetic.  The caller
+ * vouches for that earlier verification.
+ */
+extern GovJwtStatus gov_jwt_verify_again(const GovJwtKeySet *ks,
+										 const char *token, size_t len,
+										 const GovJwtOptions *opts,
+										 GovJwtClaims *claims,
+										 char *detail, size_t detaillen);
 
 /* Re-check exp and nbf of already verified claims at another instant. */
 extern GovJwtStatus gov_jwt_check_time(const GovJwtClaims *claims,

@@ -137,6 +137,17 @@ parse_duration(const char *s)
 	return -1;
 }
 
+/* A JSON string of a command-line value, which must be UTF-8. */
+static json_t *
+utf8(const char *opt, const char *val)
+{
+	json_t	   *s = json_string(val);
+
+	if (s == NULL)
+		fail("%s: \"%s\" is not valid UTF-8", opt, val);
+	return s;
+}
+
 static unsigned char *
 read_file(const char *path, size_t *len)
 {
@@ -297,16 +308,26 @@ main(int argc, char **argv)
 		else if (strcmp(opt, "--alg") == 0)
 			alg = val;
 		else if (strcmp(opt, "--kid") == 0)
+		{
+			json_decref(utf8(opt, val));
 			kid = val;
+		}
 		else if (strcmp(opt, "--sub") == 0 || strcmp(opt, "--iss") == 0 ||
 				 strcmp(opt, "--aud") == 0 || strcmp(opt, "--jti") == 0)
 		{
 			if (val[0] == '\0')
 				fail("%s may not be empty", opt);
-			json_object_set_new(claims, opt + 2, json_string(val));
+			json_object_set_new(claims, opt + 2, utf8(opt, val));
 		}
 		else if (strcmp(opt, "--actor") == 0)
-			json_object_set_new(claims, "act", json_pack("{s:s}", "sub", val));
+		{
+			json_t	   *act = json_object();
+
+			if (val[0] == '\0')
+				fail("--actor may not be empty");
+			json_object_set_new(act, "sub", utf8(opt, val));
+			json_object_set_new(claims, "act", act);
+		}
 		else if (strcmp(opt, "--roles") == 0)
 		{
 			json_t	   *roles = json_array();
@@ -315,7 +336,7 @@ main(int argc, char **argv)
 					   *save = NULL;
 
 			for (role = strtok_r(copy, ",", &save); role != NULL; role = strtok_r(NULL, ",", &save))
-				json_array_append_new(roles, json_string(role));
+				json_array_append_new(roles, utf8(opt, role));
 			free(copy);
 			json_object_set_new(claims, "roles", roles);
 		}
@@ -333,6 +354,12 @@ main(int argc, char **argv)
 			if (eq == NULL || eq == val)
 				fail("--claim wants NAME=VALUE, not \"%s\"", val);
 			name = strndup(val, eq - val);
+			/* What an option sets is set by that option, once. */
+			for (const char *const *own = (const char *const[]) {
+					"sub", "iss", "aud", "jti", "act", "roles", "exp", "iat", NULL}; *own; own++)
+				if (strcmp(name, *own) == 0)
+					fail("--claim %s: set \"%s\" with its own option (see --help)", name, name);
+			json_decref(utf8("--claim", name));
 			v = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 			if (v == NULL)
 				v = json_string(eq + 1);
@@ -355,7 +382,10 @@ main(int argc, char **argv)
 	if (secret_file != NULL)
 	{
 		secret = read_file(secret_file, &secret_len);
-		while (secret_len > 0 && (secret[secret_len - 1] == '\n' || secret[secret_len - 1] == '\r'))
+		/* As the server reads it: one trailing newline, then one CR. */
+		if (secret_len > 0 && secret[secret_len - 1] == '\n')
+			secret_len--;
+		if (secret_len > 0 && secret[secret_len - 1] == '\r')
 			secret_len--;
 		if (secret_len < 32)
 			fail("the HMAC secret has %zu bytes; governance wants at least 32", secret_len);
@@ -415,5 +445,14 @@ main(int argc, char **argv)
 	}
 	s64 = b64url(sig, siglen);
 	printf("%s.%s\n", input, s64);
+	free(s64);
+	free(sig);
+	free(input);
+	free(h64);
+	free(c64);
+	free(hjson);
+	free(cjson);
+	json_decref(header);
+	json_decref(claims);
 	return 0;
 }

@@ -694,7 +694,10 @@ gov_xact_callback(XactEvent event, void *arg)
 		governance_secrecy_xact_end(event);
 	governance_policy_xact_end(event);
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+	{
 		governance_guard_pre_commit();
+		governance_mask_pre_commit();
+	}
 	else
 		governance_guard_xact_end();
 	governance_mask_xact_end(event);

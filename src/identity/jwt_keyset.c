@@ -269,9 +269,12 @@ gov_key_sound(EVP_PKEY *pkey, char *err, size_t errlen)
  * Classify a public key, decide which algorithms it admits and keep it for
  * verification: RSA keys admit RS* and PS*, an EC key the ES variant of its
  * curve, an Ed25519 key EdDSA; a JWK's "alg" (pinned) narrows that to one.
- * The key takes a reference of its own to pkey.
+ * The key takes a reference of its own to pkey.  Returns 1 if the key is
+ * kept, 0 if this server does not take such a key (too short, of another
+ * curve or type, weak: the reason in err; a key set may skip it), -1 if
+ * the key contradicts itself or cannot be kept.
  */
-static bool
+static int
 gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 				  char *err, size_t errlen)
 {
@@ -284,7 +287,7 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		{
 			gov_say(err, errlen, "RSA key has %d bits; at least %d are required",
 					EVP_PKEY_get_bits(pkey), GOV_JWT_MIN_RSA_BITS);
-			return false;
+			return 0;
 		}
 		key->kind = GOV_KEY_RSA;
 		algs = GOV_JWT_RS_ALL | GOV_JWT_PS_ALL;
@@ -298,7 +301,7 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 											group, sizeof(group), &glen))
 		{
 			gov_say(err, errlen, "EC key has no named curve");
-			return false;
+			return 0;
 		}
 		if (strcmp(group, "prime256v1") == 0)
 			algs = GOV_JWT_ES256, key->ec_size = 32;
@@ -310,7 +313,7 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 		{
 			gov_say(err, errlen, "EC curve \"%s\" is not supported; use P-256, P-384 or P-521",
 					group);
-			return false;
+			return 0;
 		}
 		key->kind = GOV_KEY_EC;
 	}
@@ -322,17 +325,17 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 	else
 	{
 		gov_say(err, errlen, "only RSA, EC and Ed25519 public keys are supported");
-		return false;
+		return 0;
 	}
 	if (!gov_key_sound(pkey, err, errlen))
-		return false;
+		return 0;
 
 	if (pinned != 0)
 	{
 		if ((pinned & algs) == 0)
 		{
 			gov_say(err, errlen, "key's \"alg\" does not fit its key type");
-			return false;
+			return -1;
 		}
 		algs = pinned;
 	}
@@ -340,11 +343,11 @@ gov_key_from_pkey(EVP_PKEY *pkey, uint32_t pinned, GovJwtKey *key,
 	if (!EVP_PKEY_up_ref(pkey))
 	{
 		gov_say(err, errlen, "could not keep the public key");
-		return false;
+		return -1;
 	}
 	key->pkey = pkey;
 	gov_jwt_key_warm(key);
-	return true;
+	return 1;
 }
 
 /* How many PEM blocks of any kind the text holds. */
@@ -394,7 +397,7 @@ gov_load_pem(const char *buf, size_t len, GovJwtKey *keys, int room,
 			gov_say(err, errlen, "too many keys (at most %d)", GOV_JWT_MAX_KEYS);
 			goto fail;
 		}
-		ok = gov_key_from_pkey(pkey, 0, &keys[n], err, errlen);
+		ok = gov_key_from_pkey(pkey, 0, &keys[n], err, errlen) == 1;
 		EVP_PKEY_free(pkey);
 		if (!ok)
 			goto fail;
@@ -688,15 +691,16 @@ gov_load_jwk(json_t *jwk, bool published, GovJwtKey *key, char *err,
 	else
 	{
 		EVP_PKEY   *pkey;
-		bool		ok;
+		int			got;
 
 		pkey = gov_jwk_pkey(jwk, kty, err, errlen);
 		if (pkey == NULL)
 			return -1;
-		ok = gov_key_from_pkey(pkey, pinned, key, err, errlen);
+		/* A key this server does not take is skipped, like one not for signatures. */
+		got = gov_key_from_pkey(pkey, pinned, key, err, errlen);
 		EVP_PKEY_free(pkey);
-		if (!ok)
-			return -1;
+		if (got != 1)
+			return got;
 	}
 
 	if (kid != NULL)

@@ -55,15 +55,24 @@
 #include "utils/lsyscache.h"
 #include "utils/relcache.h"
 
-/* Who declared each SQL cursor: token fingerprint and current role. */
+/*
+ * Who declared each SQL cursor: token fingerprint and current role; for a
+ * WITH HOLD cursor declared in the current transaction, how many identity
+ * changes the session had seen then.
+ */
 typedef struct GovCursorOwner
 {
 	char		name[NAMEDATALEN];	/* hash key */
 	char		who[65];
 	Oid			role;
+	bool		held_here;		/* WITH HOLD, declared in this transaction */
+	uint64		changes;		/* gov_identity_changes at the DECLARE */
 } GovCursorOwner;
 
 static HTAB *gov_cursor_owners = NULL;
+
+/* Identity changes seen by this session, ever. */
+static uint64 gov_identity_changes = 0;
 
 static void
 gov_acting(char *who, Oid *role)
@@ -75,7 +84,7 @@ gov_acting(char *who, Oid *role)
 }
 
 static void
-gov_remember_cursor(const char *name)
+gov_remember_cursor(const char *name, bool holdable)
 {
 	GovCursorOwner *e;
 
@@ -90,6 +99,41 @@ gov_remember_cursor(const char *name)
 	}
 	e = hash_search(gov_cursor_owners, name, HASH_ENTER, NULL);
 	gov_acting(e->who, &e->role);
+	e->held_here = holdable;
+	e->changes = gov_identity_changes;
+}
+
+/*
+ * Before a commit: a WITH HOLD cursor declared in this transaction has just
+ * had its rows read (PostgreSQL holds cursors before it calls us), under
+ * whoever acted at that moment, which need not be who declared it: the
+ * token may have been set after the DECLARE, or by the cursor's own query
+ * as its rows were read.  If the identity changed at all since the
+ * DECLARE, whose masks the held rows carry cannot be told, so the cursor
+ * is made unusable.
+ */
+void
+governance_mask_pre_commit(void)
+{
+	HASH_SEQ_STATUS status;
+	GovCursorOwner *e;
+
+	if (gov_cursor_owners == NULL)
+		return;
+	hash_seq_init(&status, gov_cursor_owners);
+	while ((e = hash_seq_search(&status)) != NULL)
+	{
+		Portal		portal;
+
+		if (!e->held_here)
+			continue;
+		e->held_here = false;
+		if (e->changes == gov_identity_changes)
+			continue;
+		portal = GetPortalByName(e->name);
+		if (portal != NULL && portal->status == PORTAL_READY)
+			portal->status = PORTAL_FAILED;
+	}
 }
 
 /*
@@ -113,6 +157,7 @@ governance_mask_cursors_identity_changed(void)
 	char		who[65];
 	Oid			role;
 
+	gov_identity_changes++;
 	if (gov_cursor_owners == NULL)
 		return;
 	gov_acting(who, &role);
@@ -475,8 +520,12 @@ governance_mask_utility_begin(PlannedStmt **pstmtp, bool *readOnlyTree,
 
 	gov_acting(state->who_before, &state->role_before);
 	state->declared = NULL;
+	state->holdable = false;
 	if (!IsParallelWorker() && IsA(stmt, DeclareCursorStmt))
+	{
 		state->declared = pstrdup(((DeclareCursorStmt *) stmt)->portalname);
+		state->holdable = (((DeclareCursorStmt *) stmt)->options & CURSOR_OPT_HOLD) != 0;
+	}
 	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
 		gov_check_cursor(((FetchStmt *) stmt)->portalname);
 	else if (IsA(stmt, ClosePortalStmt) && gov_cursor_owners != NULL &&
@@ -548,7 +597,7 @@ governance_mask_utility_end(Node *stmt, ProcessUtilityContext context,
 
 	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
 	if (state->declared != NULL)
-		gov_remember_cursor(state->declared);
+		gov_remember_cursor(state->declared, state->holdable);
 
 	/*
 	 * A top-level statement changed who acts (SET governance.token, SET

@@ -231,6 +231,36 @@ like($b->{stderr}, qr/cannot be run/, 'client B: MOVE is refused too');
 $b->{stderr} = '';
 $b->query('CLOSE held');
 $b->{stderr} = '';
+# The same, with the token set after the DECLARE (by set_config() in a
+# SELECT, which closes no cursor), and with the token set by the cursor's
+# own query as its rows are read at commit.  The rows are read at commit
+# as alice; who declared the cursor (no token) is who acts after the
+# commit.  Defence: a WITH HOLD cursor whose transaction changed identity
+# after its DECLARE is made unusable before the commit ends.
+$a->query_safe(qq{BEGIN;
+	DECLARE late CURSOR WITH HOLD FOR SELECT f_email() AS email;
+	SELECT FROM set_config('governance.token', '$tok_alice', true); COMMIT;});
+$b->{stderr} = '';
+$leak = $b->query(q{FETCH ALL FROM late});
+unlike($leak, qr/alice\@example.com/, 'token set after the DECLARE: FETCH gives no clear email');
+like($b->{stderr}, qr/cannot be run|declared by another identity/, 'token set after the DECLARE: refused');
+$b->{stderr} = '';
+$b->query('CLOSE late');
+$b->{stderr} = '';
+$a->query_safe(qq{DECLARE inquery CURSOR WITH HOLD FOR SELECT e AS email
+	FROM (SELECT set_config('governance.token', '$tok_alice', true) AS t OFFSET 0) s, LATERAL f_email() e});
+$b->{stderr} = '';
+$leak = $b->query(q{FETCH ALL FROM inquery});
+unlike($leak, qr/alice\@example.com/, 'token set by the cursor\'s own query: FETCH gives no clear email');
+like($b->{stderr}, qr/cannot be run|declared by another identity/, 'token set by the cursor\'s own query: refused');
+$b->{stderr} = '';
+$leak = $b->query(q{DO $$ DECLARE c refcursor := 'inquery'; r record; BEGIN
+	MOVE ABSOLUTE 0 FROM c; FETCH c INTO r; RAISE NOTICE 'B read %', r; END $$});
+unlike($leak . $b->{stderr}, qr/alice\@example.com/, 'and PL/pgSQL gets nothing either');
+$b->{stderr} = '';
+$b->query('CLOSE inquery');
+$b->{stderr} = '';
+
 # A cursor declared and read within one identity's transaction still works.
 is($a->query_safe(qq{BEGIN; SET LOCAL governance.token = '$tok_alice';
 	DECLARE mine CURSOR FOR SELECT f_email() AS email; FETCH ALL FROM mine; COMMIT;}),

@@ -93,7 +93,15 @@ for my $case (
 	[ 'a malformed --claim', qr/wants NAME=VALUE/, '--sub', 'a', '--key', "$keys/rsa_private.pem",
 		'--claim', 'novalue' ],
 	[ 'an unknown option', qr/unknown option "--subject"/, '--subject', 'a' ],
-	[ 'an option without value', qr/--sub needs a value/, '--key', "$keys/rsa_private.pem", '--sub' ])
+	[ 'an option without value', qr/--sub needs a value/, '--key', "$keys/rsa_private.pem", '--sub' ],
+	[ 'an actor that is not UTF-8', qr/--actor: .* is not valid UTF-8/, '--sub', 'a',
+		'--key', "$keys/rsa_private.pem", '--actor', "\xff\xfe" ],
+	[ 'a role that is not UTF-8', qr/--roles: .* is not valid UTF-8/, '--sub', 'a',
+		'--key', "$keys/rsa_private.pem", '--roles', "ok,\xff" ],
+	[ 'exp by --claim', qr/--claim exp: set "exp" with its own option/, '--sub', 'a',
+		'--key', "$keys/rsa_private.pem", '--claim', 'exp=5' ],
+	[ 'sub by --claim', qr/--claim sub: set "sub" with its own option/, '--sub', 'a',
+		'--key', "$keys/rsa_private.pem", '--claim', 'sub=null' ])
 {
 	my ($name, $re, @args) = @$case;
 	($rc, $out, $err) = run_tool($tool, @args);
@@ -101,6 +109,24 @@ for my $case (
 	like($err, $re, "$name: says why");
 	is($out, '', "$name: prints no token");
 }
+
+# A secret file ending in two newlines: the tool reads it as the server
+# does (one trailing newline, then one CR, are not secret), so its token
+# verifies.
+my $data = $node->data_dir;
+open(my $fh, '>', "$data/two_newlines.secret") or die $!;
+print $fh "a-secret-of-more-than-thirty-two-bytes-0123456789\n\n";
+close $fh;
+chmod 0600, "$data/two_newlines.secret";
+$node->append_conf('postgresql.conf', "governance.jwt_hmac_secret_file = 'two_newlines.secret'\n");
+$node->reload;
+$node->poll_query_until('postgres',
+	"SELECT setting FROM pg_settings WHERE name = 'governance.jwt_hmac_secret_file'",
+	'two_newlines.secret');
+($rc, $out, $err) = run_tool($tool, '--secret-file', "$data/two_newlines.secret", @iss, '--sub', 'hs-user');
+is($node->safe_psql('postgres', "SET governance.token = '$out'; SELECT governance.whoami()->>'sub'",
+		extra_params => [ '-U', 'app' ]), 'hs-user',
+	'a token from a secret file ending in two newlines verifies');
 
 $node->stop;
 done_testing();

@@ -2131,15 +2131,36 @@ run_key_loading_cases(void)
 		expect_load_refused("JWK with use enc refused", s, strlen(s));
 		free(s);
 
-		/* A JWKS whose second key is bad is refused whole. */
+		/*
+		 * A JWKS whose second key is malformed is refused whole, and the set
+		 * is left as it was.
+		 */
 		ks = set_from(ec);
-		snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", rsa, rsa_small);
+		snprintf(doc, sizeof(doc), "{\"keys\":[%s,{\"kty\":\"RSA\",\"n\":\"not base64!\",\"e\":\"AQAB\"}]}", rsa);
 		ok = ks && gov_jwt_keyset_add_public(ks, doc, strlen(doc), err,
 											 sizeof(err));
 		check(ks && !ok && gov_jwt_keyset_count(ks) == 1,
 			  "failed JWKS leaves the set as it was", "accepted=%d count=%d",
 			  ok, ks ? gov_jwt_keyset_count(ks) : -1);
 		gov_jwt_keyset_free(ks);
+
+		/*
+		 * A well-formed key this server does not take (too short) is
+		 * skipped and named, as identity providers' sets need: one such
+		 * key must not stop the rotation of the rest.
+		 */
+		{
+			char		notes[512] = "";
+
+			ks = gov_jwt_keyset_new();
+			snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s]}", rsa, rsa_small);
+			ok = gov_jwt_keyset_add_public_noted(ks, doc, strlen(doc), notes, sizeof(notes),
+												 err, sizeof(err));
+			check(ok && gov_jwt_keyset_count(ks) == 1 && strstr(notes, "1024 bits") != NULL,
+				  "a too-short key in a set is skipped and named", "ok=%d count=%d notes=%s err=%s",
+				  ok, gov_jwt_keyset_count(ks), notes, err);
+			gov_jwt_keyset_free(ks);
+		}
 
 		/* A single JWK (not wrapped in "keys") loads. */
 		ks = set_from(rsa);

@@ -155,6 +155,7 @@ typedef struct GovMaskUtility
 	char		who_before[65];
 	Oid			role_before;
 	char	   *declared;		/* the cursor a DECLARE makes */
+	bool		holdable;		/* ... WITH HOLD */
 } GovMaskUtility;
 
 extern void governance_mask_utility_begin(PlannedStmt **pstmt,
@@ -168,8 +169,13 @@ extern void governance_mask_executor_started(QueryDesc *queryDesc);
 extern void governance_mask_run_check(QueryDesc *queryDesc);
 extern void governance_mask_executor_end(QueryDesc *queryDesc);
 extern void governance_mask_xact_end(XactEvent event);
-/* Cursors declared by another identity are made unusable (utility.c). */
+/*
+ * Cursors declared by another identity are made unusable (utility.c), and
+ * so, before a commit, are WITH HOLD cursors declared in the transaction
+ * if the identity changed since.
+ */
 extern void governance_mask_cursors_identity_changed(void);
+extern void governance_mask_pre_commit(void);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

@@ -66,7 +66,8 @@ PG_CPPFLAGS = -I$(srcdir)/src/include
 # -Wextra minus two checks PostgreSQL's own headers and hook signatures
 # trip: unused parameters and partially initialised structs.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -ljansson -lcrypto -lcurl
+# libcurl is opened by the key set fetcher alone (src/identity/jwks_worker.c)
+SHLIB_LINK = -ljansson -lcrypto
 
 REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed fail_closed2
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf

@@ -191,3 +191,16 @@ governance_names_collect(void)
 	while (gov_names_ngarbage > 0)
 		pfree(gov_names_garbage[--gov_names_ngarbage]);
 }
+
+char *
+governance_trim_blanks(char *item)
+{
+	char	   *end;
+
+	while (*item == ' ' || *item == '\t')
+		item++;
+	end = item + strlen(item);
+	while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return item;
+}

@@ -103,13 +103,7 @@ governance_jwks_urls(const char *list, char **urls)
 	for (item = strtok_r(copy, ",", &save); item != NULL && n < GOV_JWKS_MAX_URLS;
 		 item = strtok_r(NULL, ",", &save))
 	{
-		char	   *end;
-
-		while (*item == ' ' || *item == '\t')
-			item++;
-		end = item + strlen(item);
-		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
+		item = governance_trim_blanks(item);
 		if (*item != '\0')
 			urls[n++] = pstrdup(item);
 	}

@@ -313,13 +313,7 @@ gov_add_key_file(GovJwtKeySet *ks, const char *paths, bool secret, bool log,
 	for (path = strtok_r(copy, ",", &save); path != NULL && ok;
 		 path = strtok_r(NULL, ",", &save))
 	{
-		char	   *end;
-
-		while (*path == ' ' || *path == '\t')
-			path++;
-		end = path + strlen(path);
-		while (end > path && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
+		path = governance_trim_blanks(path);
 		if (*path == '\0')
 			continue;
 		ok = gov_add_one_key_file(ks, path, NULL, false, log, err, errlen);
@@ -460,13 +454,8 @@ gov_digest_add_files(StringInfo buf, const char *paths, bool secret)
 		 path = strtok_r(NULL, secret ? "" : ",", &save))
 	{
 		const char *digest = "-";
-		char	   *end;
 
-		while (*path == ' ' || *path == '\t')
-			path++;
-		end = path + strlen(path);
-		while (end > path && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
+		path = governance_trim_blanks(path);
 		for (int i = 0; i < GOV_KEY_FILES; i++)
 			if (gov_key_files[i].path != NULL && gov_key_files[i].secret == secret &&
 				strcmp(gov_key_files[i].path, path) == 0)

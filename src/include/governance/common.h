@@ -99,6 +99,13 @@ extern const char *governance_column_name(GovRelNames *e, Oid relid, AttrNumber 
 extern void governance_names_collect(void);
 
 /*
+ * An item of a comma-separated setting without the blanks and tabs around
+ * it, cut in place; returns where it starts.  Allocates nothing, so GUC
+ * check hooks may use it.
+ */
+extern char *governance_trim_blanks(char *item);
+
+/*
  * Each token of text as the server's lexer reads it (keywords and
  * unquoted identifiers folded, comments and whitespace gone).  False if
  * the lexer refuses the text (src/common/lex.c).

@@ -22,6 +22,7 @@ OBJS = \
 	src/audit/statement_text.o \
 	src/audit/worker.o \
 	src/common/catalog.o \
+	src/common/curl.o \
 	src/common/lex.o \
 	src/common/names.o \
 	src/guard/budget.o \

@@ -22,11 +22,11 @@
 #include "postgres.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "governance/common.h"
+#include "governance/common_curl.h"
 #include "governance/identity.h"
 #include "governance/identity_jwt.h"
 #include "miscadmin.h"
@@ -43,56 +43,6 @@
 #include "jwks_internal.h"
 
 PGDLLEXPORT void governance_jwks_worker_main(Datum arg);
-
-/*
- * libcurl, opened by the worker alone.  Linked into the extension, it and
- * the libraries it brings (TLS, LDAP, SSH, ...) would be mapped into every
- * backend and run their exit handlers there: measurable on every
- * connection, for code only this process runs.
- */
-static struct
-{
-	CURLcode	(*global_init) (long flags);
-	void		(*global_cleanup) (void);
-	CURL	   *(*easy_init) (void);
-	CURLcode	(*easy_setopt) (CURL *curl, CURLoption option,...);
-	CURLcode	(*easy_perform) (CURL *curl);
-	CURLcode	(*easy_getinfo) (CURL *curl, CURLINFO info,...);
-	void		(*easy_cleanup) (CURL *curl);
-	const char *(*easy_strerror) (CURLcode code);
-	struct curl_slist *(*slist_append) (struct curl_slist *list, const char *s);
-	void		(*slist_free_all) (struct curl_slist *list);
-}			gov_curl;
-
-static bool
-gov_curl_load(char *err, size_t errlen)
-{
-	void	   *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (lib == NULL)
-	{
-		snprintf(err, errlen, "could not load libcurl.so.4: %s", dlerror());
-		return false;
-	}
-#define GOV_CURL_SYM(field, name) \
-	if ((*(void **) &gov_curl.field = dlsym(lib, name)) == NULL) \
-	{ \
-		snprintf(err, errlen, "libcurl.so.4 lacks %s", name); \
-		return false; \
-	}
-	GOV_CURL_SYM(global_init, "curl_global_init");
-	GOV_CURL_SYM(global_cleanup, "curl_global_cleanup");
-	GOV_CURL_SYM(easy_init, "curl_easy_init");
-	GOV_CURL_SYM(easy_setopt, "curl_easy_setopt");
-	GOV_CURL_SYM(easy_perform, "curl_easy_perform");
-	GOV_CURL_SYM(easy_getinfo, "curl_easy_getinfo");
-	GOV_CURL_SYM(easy_cleanup, "curl_easy_cleanup");
-	GOV_CURL_SYM(easy_strerror, "curl_easy_strerror");
-	GOV_CURL_SYM(slist_append, "curl_slist_append");
-	GOV_CURL_SYM(slist_free_all, "curl_slist_free_all");
-#undef GOV_CURL_SYM
-	return true;
-}
 
 /* What the worker remembers of one URL between fetches. */
 typedef struct GovJwksPlan
@@ -139,7 +89,7 @@ gov_body_write(char *ptr, size_t size, size_t nmemb, void *arg)
 static char *
 gov_fetch(const char *url, size_t *len, char *err, size_t errlen)
 {
-	CURL	   *curl = gov_curl.easy_init();
+	CURL	   *curl = governance_curl.easy_init();
 	char		curl_err[CURL_ERROR_SIZE] = "";
 	GovBody		body = {0};
 	struct curl_slist *headers = NULL;
@@ -151,39 +101,39 @@ gov_fetch(const char *url, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "could not start libcurl");
 		return NULL;
 	}
-	headers = gov_curl.slist_append(headers, "Accept: application/jwk-set+json, application/json");
-	gov_curl.easy_setopt(curl, CURLOPT_URL, url);
-	gov_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	gov_curl.easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
-	gov_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	gov_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-	gov_curl.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	gov_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	gov_curl.easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
-	gov_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	gov_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	headers = governance_curl.slist_append(headers, "Accept: application/jwk-set+json, application/json");
+	governance_curl.easy_setopt(curl, CURLOPT_URL, url);
+	governance_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	governance_curl.easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+	governance_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	governance_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	governance_curl.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	governance_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	governance_curl.easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
+	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* A CA file named replaces the system's CAs; it does not add to them. */
 	if (governance_jwks_ca_file != NULL && governance_jwks_ca_file[0] != '\0')
 	{
-		gov_curl.easy_setopt(curl, CURLOPT_CAINFO, governance_jwks_ca_file);
-		gov_curl.easy_setopt(curl, CURLOPT_CAPATH, NULL);
+		governance_curl.easy_setopt(curl, CURLOPT_CAINFO, governance_jwks_ca_file);
+		governance_curl.easy_setopt(curl, CURLOPT_CAPATH, NULL);
 	}
-	gov_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	gov_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 15000L);
-	gov_curl.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) GOV_JWKS_MAX_BYTES);
-	gov_curl.easy_setopt(curl, CURLOPT_USERAGENT, "governance (PostgreSQL extension)");
-	gov_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, gov_body_write);
-	gov_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	governance_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	governance_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 15000L);
+	governance_curl.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) GOV_JWKS_MAX_BYTES);
+	governance_curl.easy_setopt(curl, CURLOPT_USERAGENT, "governance (PostgreSQL extension)");
+	governance_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, gov_body_write);
+	governance_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &body);
 
-	rc = gov_curl.easy_perform(curl);
-	gov_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	gov_curl.slist_free_all(headers);
-	gov_curl.easy_cleanup(curl);
+	rc = governance_curl.easy_perform(curl);
+	governance_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	governance_curl.slist_free_all(headers);
+	governance_curl.easy_cleanup(curl);
 
 	if (body.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		snprintf(err, errlen, "the answer is larger than %d bytes", GOV_JWKS_MAX_BYTES);
 	else if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s", curl_err[0] ? curl_err : gov_curl.easy_strerror(rc));
+		snprintf(err, errlen, "%s", curl_err[0] ? curl_err : governance_curl.easy_strerror(rc));
 	else if (status != 200)
 		snprintf(err, errlen, "the server answered with HTTP status %ld", status);
 	else if (body.data == NULL)
@@ -434,8 +384,8 @@ governance_jwks_worker_main(Datum arg)
 		 * judged at once with the keys there are.
 		 */
 		err[0] = '\0';
-		if (!gov_curl_load(err, sizeof(err)) ||
-			gov_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (!governance_curl_load(err, sizeof(err)) ||
+			governance_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		{
 			ereport(LOG,
 					(errmsg("governance cannot fetch key sets: libcurl could not be started"),
@@ -527,7 +477,7 @@ governance_jwks_worker_main(Datum arg)
 						 sleep_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
-	gov_curl.global_cleanup();
+	governance_curl.global_cleanup();
 	proc_exit(0);
 }
 

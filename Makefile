@@ -17,6 +17,7 @@ OBJS = \
 	src/audit/nested.o \
 	src/audit/record.o \
 	src/audit/ring.o \
+	src/audit/ship.o \
 	src/audit/sink.o \
 	src/audit/statement.o \
 	src/audit/statement_text.o \

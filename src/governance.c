@@ -58,6 +58,11 @@ int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
+char	   *governance_audit_http_url = NULL;
+char	   *governance_audit_http_headers_file = NULL;
+char	   *governance_audit_http_ca_file = NULL;
+int			governance_audit_http_timeout = 30;
+int			governance_audit_http_batch = 1000;
 int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
 char	   *governance_environment = NULL;
@@ -376,6 +381,57 @@ gov_define_settings(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
+	DefineCustomStringVariable("governance.audit_http_url",
+							   "Collector the audit trail is shipped to: an https:// URL (http:// only to this host).",
+							   "Batches of events are POSTed as newline-delimited JSON; a 2xx answer acknowledges them.",
+							   &governance_audit_http_url,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_audit_http_url_check,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("governance.audit_http_headers_file",
+							   "File of headers sent with every delivery (\"Name: value\" lines, mode 0600), such as an Authorization token.",
+							   NULL,
+							   &governance_audit_http_headers_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_audit_http_headers_check,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("governance.audit_http_ca_file",
+							   "PEM file of the certificate authorities trusted for governance.audit_http_url; empty: the system's.",
+							   NULL,
+							   &governance_audit_http_ca_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_jwks_ca_file_check,
+							   NULL,
+							   NULL);
+
+	DefineCustomIntVariable("governance.audit_http_timeout",
+							"How long one delivery to the collector may take.",
+							NULL,
+							&governance_audit_http_timeout,
+							30, 1, 600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_http_batch",
+							"Most events delivered in one request.",
+							NULL,
+							&governance_audit_http_batch,
+							1000, 1, 100000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
 	DefineCustomStringVariable("governance.audit_directory",
 							   "Directory of the JSON-lines audit files (relative: to the data directory).",
 							   NULL,
@@ -464,13 +520,5 @@ _PG_init(void)
 	governance_hooks_install();
 	governance_audit_worker_register();
 	governance_jwks_worker_register();
-
-	/*
-	 * Parse the verification keys once, here in the postmaster: every
-	 * backend forked from it inherits them, where it would otherwise parse
-	 * the key files at its first token, which costs a new connection
-	 * several milliseconds.  A reload that changes the key settings makes
-	 * backends load them again.
-	 */
-	(void) governance_keyset(NULL);
+	governance_audit_shipper_register();
 }

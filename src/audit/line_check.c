@@ -28,8 +28,8 @@
  * length: a line is not a string, and a cut one may end in digits.  Returns
  * the offset just past N, or 0 if the line does not start so.
  */
-static size_t
-gov_line_seq(const char *line, size_t len, uint64_t *seq)
+size_t
+gov_audit_line_seq(const char *line, size_t len, uint64_t *seq)
 {
 	size_t		i = 7;
 
@@ -70,7 +70,7 @@ gov_audit_check_line(const char *line, size_t len, uint64_t expect_seq,
 		snprintf(why, whylen, "line does not start with a sequence number");
 		return false;
 	}
-	end = gov_line_seq(line, len, &seq64);
+	end = gov_audit_line_seq(line, len, &seq64);
 	seq = seq64;
 	if (end == 0 || end >= len || line[end] != ',')
 	{
@@ -135,7 +135,7 @@ gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
 	if (len < 7 + hl + 64 + 2 || strncmp(line, "{\"seq\":", 7) != 0 ||
 		memcmp(line + len - 2 - 64 - hl, hash_key, hl) != 0)
 		return false;
-	if (gov_line_seq(line, len, seq) == 0)
+	if (gov_audit_line_seq(line, len, seq) == 0)
 		return false;
 	memcpy(hash_out, line + len - 2 - 64, 64);
 	hash_out[64] = '\0';

@@ -165,6 +165,7 @@ gov_shmem_request(void)
 	RequestAddinShmemSpace(governance_ring_shmem_size());
 	RequestAddinShmemSpace(governance_jwks_shmem_size());
 	RequestAddinShmemSpace(governance_verified_shmem_size());
+	RequestAddinShmemSpace(governance_ship_shmem_size());
 }
 
 static void
@@ -177,6 +178,15 @@ gov_shmem_startup(void)
 	governance_ring_shmem_init();
 	governance_jwks_shmem_init();
 	governance_verified_shmem_init();
+	governance_ship_shmem_init();
+
+	/*
+	 * identity: the postmaster parses the keys, as they are now, for every
+	 * backend it forks to inherit; again after a crash, when shared memory
+	 * (and with it the generation of the key sets fetched from URLs) is
+	 * made anew.
+	 */
+	(void) governance_keyset(NULL);
 	LWLockRelease(AddinShmemInitLock);
 }
 

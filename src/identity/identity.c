@@ -141,7 +141,8 @@ gov_put(char *data, Size *used, const char *s)
 
 /* Flatten verified claims into one malloc'd GovIdentity. */
 static GovIdentity *
-gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
+gov_identity_build(const GovJwtClaims *c, const char *fingerprint,
+				   uint64 generation)
 {
 	Size		need = 0,
 				used = 0;
@@ -164,7 +165,7 @@ gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
 	id->exp = c->exp;
 	id->has_nbf = c->has_nbf;
 	id->nbf = c->nbf;
-	id->verified_generation = governance_verify_generation();
+	id->verified_generation = generation;
 	strlcpy(id->fingerprint, fingerprint, sizeof(id->fingerprint));
 	strlcpy(id->alg, c->alg, sizeof(id->alg));
 	id->sub_off = gov_put(id->data, &used, c->sub);
@@ -192,16 +193,23 @@ gov_identity_build(const GovJwtClaims *c, const char *fingerprint)
  */
 static GovJwtStatus
 gov_verify_now(const char *token, const char *fingerprint, GovJwtClaims *claims,
-			   char *detail, Size detaillen, bool may_fetch)
+			   char *detail, Size detaillen, bool may_fetch, uint64 *generation)
 {
 	GovJwtOptions opts;
 	const GovJwtKeySet *ks;
 	const char *load_error = NULL;
+	char		stamp[GOV_VERIFY_STAMP_LEN];
 	GovJwtStatus st;
 
-	ks = governance_keyset(&load_error);
+	/*
+	 * The set, its stamp and its generation are taken together: what is
+	 * verified with this set is remembered under this stamp, and the
+	 * identity says it was verified at this generation, so a set replaced
+	 * meanwhile makes it be verified again before it acts.
+	 */
+	ks = governance_keyset_stamped(&load_error, stamp, generation);
 	governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
-	if (governance_verified_before(fingerprint))
+	if (governance_verified_before(fingerprint, stamp))
 		return gov_jwt_verify_again(ks, token, strlen(token), &opts, claims,
 									detail, detaillen);
 	st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
@@ -209,13 +217,13 @@ gov_verify_now(const char *token, const char *fingerprint, GovJwtClaims *claims,
 	if (may_fetch && (st == GOV_JWT_UNKNOWN_KEY || st == GOV_JWT_NO_KEYS) &&
 		governance_jwks_refresh_and_wait())
 	{
-		ks = governance_keyset(&load_error);
+		ks = governance_keyset_stamped(&load_error, stamp, generation);
 		governance_verify_options(&opts, gov_unix_seconds(GetCurrentTimestamp()));
 		st = gov_jwt_verify(ks, token, strlen(token), &opts, claims,
 							detail, detaillen);
 	}
 	if (st == GOV_JWT_OK)
-		governance_verified_remember(fingerprint);
+		governance_verified_remember(fingerprint, stamp);
 	if (st == GOV_JWT_NO_KEYS && load_error != NULL)
 		snprintf(detail, detaillen, "The key files could not be loaded: %s", load_error);
 	return st;
@@ -288,6 +296,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 	GovJwtStatus st;
 	char		detail[256];
 	bool		found;
+	uint64		generation = 0;
 
 	if (token == NULL || token[0] == '\0')
 		return true;
@@ -340,7 +349,8 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		gov_jwt_time_detail(st, governance_jwt_clock_skew, detail, sizeof(detail));
 	}
 	else
-		st = gov_verify_now(token, fingerprint, &claims, detail, sizeof(detail), true);
+		st = gov_verify_now(token, fingerprint, &claims, detail, sizeof(detail), true,
+							&generation);
 
 	if (st != GOV_JWT_OK)
 	{
@@ -356,7 +366,7 @@ governance_token_check(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	id = gov_identity_build(&claims, fingerprint);
+	id = gov_identity_build(&claims, fingerprint, generation);
 	gov_jwt_claims_free(&claims);
 	if (id == NULL)
 		return false;
@@ -462,14 +472,16 @@ gov_identity_reverify(GovIdentity *id)
 	GovJwtClaims claims;
 	char		detail[256];
 	GovJwtStatus st;
+	uint64		generation;
 
-	st = gov_verify_now(governance_token, id->fingerprint, &claims, detail, sizeof(detail), false);
+	st = gov_verify_now(governance_token, id->fingerprint, &claims, detail, sizeof(detail), false,
+						&generation);
 	if (st == GOV_JWT_OK)
 		gov_jwt_claims_free(&claims);
 	/* Expiry is judged at each statement; everything else sticks. */
 	id->revoked_status = (st == GOV_JWT_EXPIRED || st == GOV_JWT_NOT_YET_VALID) ?
 		GOV_JWT_OK : st;
-	id->verified_generation = governance_verify_generation();
+	id->verified_generation = generation;
 }
 
 /*

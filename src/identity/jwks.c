@@ -66,7 +66,13 @@ governance_jwks_shmem_init(void)
 	{
 		memset(gov_jwks, 0, sizeof(GovJwksShared));
 		SpinLockInit(&gov_jwks->mutex);
-		pg_atomic_init_u64(&gov_jwks->generation, 0);
+
+		/*
+		 * A generation no key set was built under before: shared memory is
+		 * made again after a backend crashes, and a count starting from 0
+		 * again would let sets built before the crash pass for current.
+		 */
+		pg_atomic_init_u64(&gov_jwks->generation, (uint64) GetCurrentTimestamp());
 		pg_atomic_init_u64(&gov_jwks->requested, 0);
 		pg_atomic_init_u64(&gov_jwks->answered, 0);
 	}

@@ -600,11 +600,15 @@ governance_keyset(const char **load_error)
 	return gov_keyset;
 }
 
-void
-governance_verify_stamp(char *stamp)
+const GovJwtKeySet *
+governance_keyset_stamped(const char **load_error, char *stamp,
+						  uint64 *generation)
 {
-	(void) governance_keyset(NULL);
+	const GovJwtKeySet *ks = governance_keyset(load_error);
+
 	strlcpy(stamp, gov_keyset_stamp, GOV_VERIFY_STAMP_LEN);
+	*generation = gov_keyset_generation;
+	return ks;
 }
 
 void

@@ -11,6 +11,10 @@
  * the cluster's: a table in shared memory of the SHA-256 of each token's
  * text, with the stamp of the keys and settings it was verified under.
  *
+ * The caller takes the key set and its stamp together
+ * (governance_keyset_stamped) and records what it verified with that set
+ * under that stamp, never under one taken later.
+ *
  * A hit says only "these exact bytes had a valid signature under these
  * exact keys and settings": the token is verified again by
  * gov_jwt_verify_again, which checks everything (header, the key that
@@ -82,16 +86,12 @@ gov_slot(const char *fingerprint)
 }
 
 bool
-governance_verified_before(const char *fingerprint)
+governance_verified_before(const char *fingerprint, const char *stamp)
 {
 	GovVerifiedSlot *slot = gov_slot(fingerprint);
-	char		stamp[GOV_VERIFY_STAMP_LEN];
 	bool		hit;
 
-	if (slot == NULL)
-		return false;
-	governance_verify_stamp(stamp);
-	if (stamp[0] == '\0')
+	if (slot == NULL || stamp[0] == '\0')
 		return false;
 	SpinLockAcquire(&slot->mutex);
 	hit = strcmp(slot->fingerprint, fingerprint) == 0 && strcmp(slot->stamp, stamp) == 0;
@@ -100,15 +100,11 @@ governance_verified_before(const char *fingerprint)
 }
 
 void
-governance_verified_remember(const char *fingerprint)
+governance_verified_remember(const char *fingerprint, const char *stamp)
 {
 	GovVerifiedSlot *slot = gov_slot(fingerprint);
-	char		stamp[GOV_VERIFY_STAMP_LEN];
 
-	if (slot == NULL)
-		return;
-	governance_verify_stamp(stamp);
-	if (stamp[0] == '\0')
+	if (slot == NULL || stamp[0] == '\0')
 		return;
 	SpinLockAcquire(&slot->mutex);
 	strlcpy(slot->fingerprint, fingerprint, sizeof(slot->fingerprint));

@@ -528,10 +528,6 @@ governance_mask_utility_begin(PlannedStmt **pstmtp, bool *readOnlyTree,
 	}
 	else if (!IsParallelWorker() && IsA(stmt, FetchStmt) && governance_labels_exist())
 		gov_check_cursor(((FetchStmt *) stmt)->portalname);
-	else if (IsA(stmt, ClosePortalStmt) && gov_cursor_owners != NULL &&
-			 ((ClosePortalStmt *) stmt)->portalname != NULL)
-		(void) hash_search(gov_cursor_owners, ((ClosePortalStmt *) stmt)->portalname,
-						   HASH_REMOVE, NULL);
 
 	if (!IsParallelWorker() && governance_labels_exist())
 		gov_refuse_labelled_child(stmt);
@@ -598,6 +594,21 @@ governance_mask_utility_end(Node *stmt, ProcessUtilityContext context,
 	/* Recorded once the cursor exists: a failed DECLARE changes nothing. */
 	if (state->declared != NULL)
 		gov_remember_cursor(state->declared, state->holdable);
+
+	/*
+	 * Forgotten once the cursor is gone: a CLOSE that failed (a cursor's
+	 * own query closing it, say) leaves it and its owner in place.
+	 */
+	if (IsA(stmt, ClosePortalStmt) && gov_cursor_owners != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		GovCursorOwner *e;
+
+		hash_seq_init(&status, gov_cursor_owners);
+		while ((e = hash_seq_search(&status)) != NULL)
+			if (GetPortalByName(e->name) == NULL)
+				(void) hash_search(gov_cursor_owners, e->name, HASH_REMOVE, NULL);
+	}
 
 	/*
 	 * A top-level statement changed who acts (SET governance.token, SET

@@ -777,3 +777,24 @@ GRANT EXECUTE ON FUNCTION governance.jwks_status() TO governance_admin;
 
 COMMENT ON FUNCTION governance.jwks_status() IS
 'The key sets of governance.jwks_url as the fetching worker last saw them: keys in force, when fetched, when changed, the last failure.';
+
+CREATE FUNCTION governance.audit_delivery(
+	OUT sink pg_catalog.text,
+	OUT url pg_catalog.text,
+	OUT running pg_catalog.bool,
+	OUT acked_seq pg_catalog.int8,
+	OUT written_seq pg_catalog.int8,
+	OUT lag_events pg_catalog.int8,
+	OUT delivered pg_catalog.int8,
+	OUT last_success pg_catalog.timestamptz,
+	OUT last_failure pg_catalog.timestamptz,
+	OUT error pg_catalog.text)
+RETURNS SETOF record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_audit_delivery_1_0';
+
+REVOKE ALL ON FUNCTION governance.audit_delivery() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.audit_delivery() TO governance_admin;
+
+COMMENT ON FUNCTION governance.audit_delivery() IS
+'Where delivery of the audit trail to the collector stands: the last acknowledged sequence number, how far the trail has gone past it, the last success and failure.';

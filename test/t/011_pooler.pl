@@ -44,6 +44,16 @@ $node->safe_psql('postgres', q{
 	CREATE FUNCTION f_email() RETURNS SETOF text LANGUAGE plpgsql
 		AS $$ BEGIN RETURN QUERY SELECT email FROM users; END $$;
 	GRANT EXECUTE ON FUNCTION f_email() TO agent;
+	CREATE FUNCTION try_close(c text) RETURNS text LANGUAGE plpgsql AS $$
+	BEGIN
+		BEGIN
+			EXECUTE format('CLOSE %I', c);
+		EXCEPTION WHEN OTHERS THEN
+			RETURN SQLERRM;
+		END;
+		RETURN 'closed';
+	END $$;
+	GRANT EXECUTE ON FUNCTION try_close(text) TO agent;
 });
 
 my $tok_alice = mint_token('sub=alice');
@@ -259,6 +269,20 @@ $leak = $b->query(q{DO $$ DECLARE c refcursor := 'inquery'; r record; BEGIN
 unlike($leak . $b->{stderr}, qr/alice\@example.com/, 'and PL/pgSQL gets nothing either');
 $b->{stderr} = '';
 $b->query('CLOSE inquery');
+$b->{stderr} = '';
+
+# Attack: the cursor's own query tries to CLOSE it (which fails: the
+# cursor is running), hoping the attempt makes governance forget whose the
+# cursor is.  Defence: a cursor is forgotten only once it is gone.
+$a->query_safe(qq{BEGIN; SET LOCAL governance.token = '$tok_alice';
+	DECLARE selfclose CURSOR WITH HOLD FOR SELECT e AS email, try_close('selfclose') AS closing
+	FROM f_email() e; COMMIT;});
+$b->{stderr} = '';
+$leak = $b->query(q{FETCH ALL FROM selfclose});
+unlike($leak, qr/alice\@example.com/, 'a cursor that tried to close itself: FETCH gives no clear email');
+like($b->{stderr}, qr/cannot be run|declared by another identity/, 'a cursor that tried to close itself: refused');
+$b->{stderr} = '';
+$b->query('CLOSE selfclose');
 $b->{stderr} = '';
 
 # A cursor declared and read within one identity's transaction still works.

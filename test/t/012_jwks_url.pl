@@ -115,6 +115,7 @@ governance.jwt_public_keys_file = ''
 governance.jwt_hmac_secret_file = ''
 governance.jwks_url = '$url'
 governance.jwks_ca_file = '$dir/good-ca.crt'
+restart_after_crash = on
 ));
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION governance;
@@ -219,6 +220,21 @@ $session->query('SELECT count(*) FROM t');
 like($session->{stderr}, qr/governance identity is no longer valid: token names an unknown key/,
 	'the session acting by the withdrawn key is stopped at its next statement');
 $session->quit;
+like(acts_as($tok1), qr/unknown key/,
+	'a new connection with a token verified before the key was withdrawn is refused');
+
+# Attack: crash a backend; the server makes its shared memory anew, where
+# the count of key sets fetched starts again, and the keys the postmaster
+# parsed at start (k1 among them) could pass for current.  Defence: a
+# fresh generation at every start of shared memory, and the postmaster
+# parses the keys again then.
+my $bg = $node->background_psql('postgres', on_error_stop => 0);
+my $bg_pid = $bg->query_safe('SELECT pg_backend_pid()');
+kill 'KILL', $bg_pid;
+$bg->quit;
+$node->poll_query_until('postgres', 'SELECT 1', '1');
+like(acts_as($tok1), qr/unknown key/, 'after a crash restart, the withdrawn key still verifies nothing');
+is(acts_as($tok2), 'user-of-k2', 'after a crash restart, the current key verifies');
 
 # Attack: the provider's set (public, readable by anyone) carries an HMAC
 # secret; whoever reads the URL signs tokens with it.  Defence: a secret

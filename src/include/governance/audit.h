@@ -316,4 +316,11 @@ extern List *governance_sink_files(void);
 /* Worker (src/audit/worker.c). */
 extern void governance_audit_worker_register(void);
 
+/* Shipping to an HTTP collector (src/audit/ship.c). */
+extern Size governance_ship_shmem_size(void);
+extern void governance_ship_shmem_init(void);
+extern void governance_audit_shipper_register(void);
+extern bool governance_audit_http_url_check(char **newval, void **extra, GucSource source);
+extern bool governance_audit_http_headers_check(char **newval, void **extra, GucSource source);
+
 #endif							/* GOVERNANCE_AUDIT_H */

@@ -191,6 +191,12 @@ extern const char gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX];
  * On failure returns false with a reason, and seq_out is the first sequence
  * number at which the trail is no longer intact.
  */
+/*
+ * The sequence number a line starts with ({"seq":N,), read within its
+ * length; returns the offset just past N, or 0 if the line does not start
+ * so.
+ */
+extern size_t gov_audit_line_seq(const char *line, size_t len, uint64_t *seq);
 extern bool gov_audit_check_line(const char *line, size_t len,
 								 uint64_t expect_seq, const char *prev_hash,
 								 const unsigned char *key, size_t keylen,

@@ -56,6 +56,11 @@ extern int	governance_audit_ring_size;
 extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
+extern char *governance_audit_http_url;
+extern char *governance_audit_http_headers_file;
+extern char *governance_audit_http_ca_file;
+extern int	governance_audit_http_timeout;
+extern int	governance_audit_http_batch;
 extern int	governance_audit_chain_simd;	/* GOV_CHAIN_SIMD_* */
 
 /*

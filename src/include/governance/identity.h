@@ -74,21 +74,24 @@ struct GovJwtOptions;
 extern uint64 governance_verify_generation(void);
 
 /*
- * What tokens are verified under in this process right now: a digest of
- * the verification settings and of the keys in force ("" if unknown).
- * Processes with the same stamp accept the same tokens.
+ * The key set in force together with its stamp: a digest of the
+ * verification settings and of the keys themselves ("" if unknown), taken
+ * at the same moment, so that what is verified with this set is recorded
+ * under this stamp.  Processes with the same stamp accept the same tokens.
  */
 #define GOV_VERIFY_STAMP_LEN 65
-extern void governance_verify_stamp(char *stamp);
+extern const struct GovJwtKeySet *governance_keyset_stamped(const char **load_error,
+															char *stamp,
+															uint64 *generation);
 
 /*
  * Tokens verified by any backend (src/identity/verified.c), by the hex
- * SHA-256 of their text, under the current stamp.
+ * SHA-256 of their text, under a stamp.
  */
 extern Size governance_verified_shmem_size(void);
 extern void governance_verified_shmem_init(void);
-extern bool governance_verified_before(const char *fingerprint);
-extern void governance_verified_remember(const char *fingerprint);
+extern bool governance_verified_before(const char *fingerprint, const char *stamp);
+extern void governance_verified_remember(const char *fingerprint, const char *stamp);
 extern const struct GovJwtKeySet *governance_keyset(const char **load_error);
 extern void governance_verify_options(struct GovJwtOptions *opts, int64 now);
 

@@ -63,6 +63,7 @@ typedef struct GovShipShared
 {
 	slock_t		mutex;
 	bool		running;
+	int			pid;			/* of the shipper, while it runs */
 	uint64		acked_seq;		/* the delivery cursor */
 	uint64		delivered;		/* events acknowledged since the start */
 	uint64		failures;		/* failed attempts in a row */
@@ -501,6 +502,7 @@ governance_audit_shipper_main(Datum arg)
 	acked = gov_cursor_read();
 	SpinLockAcquire(&gov_ship->mutex);
 	gov_ship->running = true;
+	gov_ship->pid = MyProcPid;
 	gov_ship->acked_seq = acked;
 	SpinLockRelease(&gov_ship->mutex);
 	before_shmem_exit(gov_ship_exit, 0);
@@ -624,8 +626,8 @@ governance_audit_delivery_1_0(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	GovShipShared s;
-	Datum		values[10];
-	bool		nulls[10] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 	uint64		written = governance_ring_written_seq();
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -649,6 +651,8 @@ governance_audit_delivery_1_0(PG_FUNCTION_ARGS)
 	nulls[8] = s.last_failure == 0;
 	values[9] = CStringGetTextDatum(s.error);
 	nulls[9] = s.error[0] == '\0';
+	values[10] = Int32GetDatum(s.pid);
+	nulls[10] = !s.running;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	PG_RETURN_VOID();
 }

@@ -788,7 +788,8 @@ CREATE FUNCTION governance.audit_delivery(
 	OUT delivered pg_catalog.int8,
 	OUT last_success pg_catalog.timestamptz,
 	OUT last_failure pg_catalog.timestamptz,
-	OUT error pg_catalog.text)
+	OUT error pg_catalog.text,
+	OUT pid pg_catalog.int4)
 RETURNS SETOF record
 LANGUAGE c VOLATILE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'governance_audit_delivery_1_0';

@@ -1,0 +1,177 @@
+#
+# 014_audit_http.pl
+#	  The audit trail shipped to an HTTP collector, acknowledged, with
+#	  nothing lost.
+#
+# The collector is test/tools/http-receiver, which acknowledges, answers
+# 500, hangs or closes the connection mid-request as told.  What is shown:
+# every event of the trail arrives, each exactly as in the file and with
+# its seq, through a collector that fails in each of those ways, a killed
+# shipper and a restart with undelivered events; statements are never held
+# up by the collector; the headers file is sent and must be private; the
+# delivery lag is visible in governance.audit_delivery().
+#
+# test/t/014_audit_http.pl
+#
+use strict;
+use warnings;
+
+use lib 'test/t';
+use GovernanceTest;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(sleep);
+
+my $dir = PostgreSQL::Test::Utils::tempdir();
+my $port = PostgreSQL::Test::Cluster::get_free_port();
+sub set_mode
+{
+	my ($m) = @_;
+	open(my $fh, '>', "$dir/mode.new") or die $!;
+	print $fh "$m\n";
+	close $fh;
+	rename("$dir/mode.new", "$dir/mode") or die $!;
+}
+set_mode('ack');
+my $receiver = IPC::Run::start([ repo_path('test/tools/http-receiver'), $dir, $port ],
+	'>', "$dir/receiver.out", '2>', "$dir/receiver.err");
+for (1 .. 100) { last if -e "$dir/ready"; sleep 0.1; }
+ok(-e "$dir/ready", 'the collector listens');
+
+my $node = governance_node('ship', no_start => 1, conf => qq(
+governance.audit_http_url = 'http://127.0.0.1:$port/events'
+governance.audit_http_headers_file = 'collector.headers'
+governance.audit_http_timeout = '2s'
+governance.audit_http_batch = 50
+restart_after_crash = on
+));
+my $data = $node->data_dir;
+PostgreSQL::Test::Utils::append_to_file("$data/collector.headers",
+	"Authorization: Splunk 0000-test-token\n# a comment\nX-Source: governance-test\n");
+chmod 0600, "$data/collector.headers";
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION governance; CREATE TABLE t (x int)');
+
+# Every seq of the trail that the collector received, and how often.
+sub received
+{
+	my %seen;
+	return \%seen unless -e "$dir/received.ndjson";
+	for my $line (split /\n/, slurp_file("$dir/received.ndjson"))
+	{
+		$line =~ /^\{"seq":(\d+),/ or die "not an event line: $line";
+		$seen{$1}++;
+	}
+	return \%seen;
+}
+
+sub written_seq
+{
+	return $node->safe_psql('postgres', 'SELECT written_seq FROM governance.audit_delivery()');
+}
+
+# Wait until everything written so far has been acknowledged; returns
+# how far that is (the queries that ask are audited too, so the trail goes
+# on growing).
+my $acked_upto = 0;
+sub caught_up
+{
+	my ($what) = @_;
+	my $ok = $node->poll_query_until('postgres',
+		'SELECT acked_seq >= ' . "(SELECT written_seq FROM governance.audit_delivery())"
+		  . ' AND acked_seq > 0 FROM governance.audit_delivery()');
+	$acked_upto = $node->safe_psql('postgres', 'SELECT acked_seq FROM governance.audit_delivery()');
+	ok($ok, $what);
+}
+
+# Every event of the trail up to what was acknowledged arrived at least
+# once, each line exactly as it is in the files.
+sub all_delivered
+{
+	my ($what) = @_;
+	my $seen = received();
+	my $written = $acked_upto;
+	my @missing = grep { !$seen->{$_} } 1 .. $written;
+	is(scalar(@missing), 0, "$what: every event 1..$written arrived")
+	  or diag("missing: @missing[0 .. ($#missing > 9 ? 9 : $#missing)]");
+	my %file_lines;
+	for my $f (glob("$data/pg_governance/audit-*.jsonl"))
+	{
+		$file_lines{$_} = 1 for split /\n/, slurp_file($f);
+	}
+	my @changed = grep { !$file_lines{$_} } split /\n/, slurp_file("$dir/received.ndjson");
+	is(scalar(@changed), 0, "$what: each line as it is in the trail");
+}
+
+$node->safe_psql('postgres', "INSERT INTO t SELECT g FROM generate_series(1, 10) g") for 1 .. 20;
+caught_up('the shipper acknowledges what is written');
+all_delivered('acknowledging collector');
+my $headers = slurp_file("$dir/headers.log");
+like($headers, qr/^Authorization: Splunk 0000-test-token\r$/m, 'the headers file is sent');
+like($headers, qr/^X-Source: governance-test\r$/m, 'every header of it');
+like($headers, qr/^Content-Type: application\/x-ndjson\r$/m, 'as newline-delimited JSON');
+unlike($headers, qr/a comment/, 'comments are not sent');
+
+# The collector fails in each way: statements go on, nothing is lost.
+for my $mode ('fail', 'hang', 'close')
+{
+	set_mode($mode);
+	my $t0 = time;
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 30;
+	ok(time - $t0 < 20, "collector answering '$mode': statements are not held up");
+	my $behind = 0;
+	for (1 .. 100)
+	{
+		my ($lag, $err) = split /\|/, $node->safe_psql('postgres',
+			'SELECT lag_events, error IS NOT NULL FROM governance.audit_delivery()');
+		if ($lag > 0 && $err eq 't') { $behind = 1; last; }
+		sleep 0.2;
+	}
+	ok($behind, "collector answering '$mode': the lag and the error are visible");
+	set_mode('ack');
+	caught_up("collector answering '$mode', then acknowledging: delivery catches up");
+}
+all_delivered('after failures of every kind');
+
+# The shipper killed mid-delivery resumes from its cursor.
+set_mode('hang');
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 30;
+sleep 1;
+my $shipper = $node->safe_psql('postgres', 'SELECT pid FROM governance.audit_delivery()');
+ok($shipper =~ /^\d+$/, 'the shipper runs');
+kill 'KILL', $shipper;
+set_mode('ack');
+$node->poll_query_until('postgres', 'SELECT 1', '1');
+caught_up('a killed shipper, restarted, catches up');
+all_delivered('after the shipper was killed');
+
+# A restart with events not yet delivered delivers them afterwards.
+set_mode('fail');
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 30;
+my $undelivered = $node->safe_psql('postgres', 'SELECT lag_events FROM governance.audit_delivery()');
+ok($undelivered > 0, "events are waiting ($undelivered)");
+$node->restart;
+set_mode('ack');
+caught_up('after a restart, the waiting events are delivered');
+all_delivered('after a restart');
+
+# The headers file holds credentials: one others can read is refused.
+chmod 0644, "$data/collector.headers";
+my $log_at = -s $node->logfile;
+$node->append_conf('postgresql.conf', "governance.audit_http_headers_file = 'collector.headers'\n");
+$node->reload;
+ok($node->wait_for_log(qr/must not be accessible by group or others/, $log_at),
+	'a headers file others can read is refused at reload');
+chmod 0600, "$data/collector.headers";
+
+# Plain http:// only to this host.
+my ($out, $err) = ('', '');
+$node->psql('postgres', "ALTER SYSTEM SET governance.audit_http_url = 'http://collector.example.com/x'",
+	stdout => \$out, stderr => \$err);
+like($err, qr/Plain http:\/\/ is accepted only to this host/, 'http:// to another host is refused');
+
+$node->stop;
+$receiver->kill_kill;
+done_testing();

@@ -26,6 +26,7 @@ OBJS = \
 	src/common/curl.o \
 	src/common/lex.o \
 	src/common/names.o \
+	src/common/worker.o \
 	src/guard/budget.o \
 	src/guard/check.o \
 	src/guard/enforce.o \

@@ -235,28 +235,11 @@ static bool
 gov_cursor_write(uint64 seq, char *err, size_t errlen)
 {
 	char		path[MAXPGPATH];
-	char		tmp[MAXPGPATH];
 	char		buf[32];
-	int			fd;
 	int			n = snprintf(buf, sizeof(buf), UINT64_FORMAT "\n", seq);
 
 	gov_cursor_path(path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
-	if (fd < 0 || write(fd, buf, n) != n || pg_fsync(fd) != 0)
-	{
-		snprintf(err, errlen, "could not write \"%s\": %m", tmp);
-		if (fd >= 0)
-			CloseTransientFile(fd);
-		return false;
-	}
-	CloseTransientFile(fd);
-	if (durable_rename(tmp, path, LOG) != 0)
-	{
-		snprintf(err, errlen, "could not rename \"%s\"", tmp);
-		return false;
-	}
-	return true;
+	return governance_write_durably(path, buf, n, err, errlen);
 }
 
 /* --- reading the trail -------------------------------------------------- */
@@ -417,13 +400,7 @@ gov_post(const char *body, size_t len, struct curl_slist *headers, char *err,
 	governance_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	governance_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
 	governance_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (governance_audit_http_ca_file != NULL && governance_audit_http_ca_file[0] != '\0')
-	{
-		governance_curl.easy_setopt(curl, CURLOPT_CAINFO, governance_audit_http_ca_file);
-		governance_curl.easy_setopt(curl, CURLOPT_CAPATH, NULL);
-	}
+	governance_curl_trust(curl, governance_audit_http_ca_file);
 	governance_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	governance_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS,
 								(long) governance_audit_http_timeout * 1000L);
@@ -489,16 +466,7 @@ governance_audit_shipper_main(Datum arg)
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 
-	err[0] = '\0';
-	if (!governance_curl_load(err, sizeof(err)) ||
-		governance_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-	{
-		ereport(LOG,
-				(errmsg("governance cannot ship the audit trail: libcurl could not be started"),
-				 errdetail("%s", err[0] ? err : "curl_global_init failed"),
-				 errhint("Install libcurl (Debian package libcurl4) and restart the server to use governance.audit_http_url.")));
-		proc_exit(0);
-	}
+	governance_curl_start("ship the audit trail", "governance.audit_http_url");
 	acked = gov_cursor_read();
 	SpinLockAcquire(&gov_ship->mutex);
 	gov_ship->running = true;
@@ -603,17 +571,8 @@ governance_audit_shipper_main(Datum arg)
 void
 governance_audit_shipper_register(void)
 {
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
-	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
-	worker.bgw_restart_time = 1;
-	strlcpy(worker.bgw_library_name, "governance", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "governance_audit_shipper_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "governance audit shipper", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "governance audit shipper", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
+	governance_worker_register("governance_audit_shipper_main",
+							   "governance audit shipper", 1);
 }
 
 /*

@@ -270,15 +270,6 @@ governance_audit_worker_main(Datum arg)
 void
 governance_audit_worker_register(void)
 {
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
-	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
-	worker.bgw_restart_time = 1;
-	strlcpy(worker.bgw_library_name, "governance", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "governance_audit_worker_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "governance audit worker", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "governance audit worker", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
+	governance_worker_register("governance_audit_worker_main",
+							   "governance audit worker", 1);
 }

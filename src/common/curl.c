@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 
 #include "governance/common_curl.h"
+#include "storage/ipc.h"
 
 GovCurl		governance_curl;
 
@@ -43,4 +44,32 @@ governance_curl_load(char *err, size_t errlen)
 	GOV_CURL_SYM(slist_free_all, "curl_slist_free_all");
 #undef GOV_CURL_SYM
 	return true;
+}
+
+void
+governance_curl_start(const char *what, const char *setting)
+{
+	char		err[256] = "";
+
+	if (governance_curl_load(err, sizeof(err)) &&
+		governance_curl.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		return;
+	ereport(LOG,
+			(errmsg("governance cannot %s: libcurl could not be started", what),
+			 errdetail("%s", err[0] ? err : "curl_global_init failed"),
+			 errhint("Install libcurl (Debian package libcurl4) and restart the server to use %s.",
+					 setting)));
+	proc_exit(0);
+}
+
+void
+governance_curl_trust(CURL *curl, const char *ca_file)
+{
+	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file != NULL && ca_file[0] != '\0')
+	{
+		governance_curl.easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+		governance_curl.easy_setopt(curl, CURLOPT_CAPATH, NULL);
+	}
 }

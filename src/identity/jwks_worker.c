@@ -110,14 +110,7 @@ gov_fetch(const char *url, size_t *len, char *err, size_t errlen)
 	governance_curl.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	governance_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
 	governance_curl.easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
-	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	governance_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* A CA file named replaces the system's CAs; it does not add to them. */
-	if (governance_jwks_ca_file != NULL && governance_jwks_ca_file[0] != '\0')
-	{
-		governance_curl.easy_setopt(curl, CURLOPT_CAINFO, governance_jwks_ca_file);
-		governance_curl.easy_setopt(curl, CURLOPT_CAPATH, NULL);
-	}
+	governance_curl_trust(curl, governance_jwks_ca_file);
 	governance_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	governance_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 15000L);
 	governance_curl.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) GOV_JWKS_MAX_BYTES);
@@ -174,36 +167,12 @@ gov_read_kept(const char *path, size_t *len)
 static bool
 gov_keep(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-	char		tmp[MAXPGPATH];
-	int			fd;
-
 	if (MakePGDirectory(GOV_JWKS_CACHE_DIR) < 0 && errno != EEXIST)
 	{
 		snprintf(err, errlen, "could not create directory \"%s\": %m", GOV_JWKS_CACHE_DIR);
 		return false;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
-	if (fd < 0)
-	{
-		snprintf(err, errlen, "could not create \"%s\": %m", tmp);
-		return false;
-	}
-	if (write(fd, data, len) != (ssize_t) len || pg_fsync(fd) != 0)
-	{
-		snprintf(err, errlen, "could not write \"%s\": %m", tmp);
-		CloseTransientFile(fd);
-		unlink(tmp);
-		return false;
-	}
-	CloseTransientFile(fd);
-	if (durable_rename(tmp, path, LOG) != 0)
-	{
-		snprintf(err, errlen, "could not rename \"%s\" to \"%s\"", tmp, path);
-		unlink(tmp);
-		return false;
-	}
-	return true;
+	return governance_write_durably(path, data, len, err, errlen);
 }
 
 /* Publish what became of a URL for governance.jwks_status(). */
@@ -375,25 +344,12 @@ governance_jwks_worker_main(Datum arg)
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 
-	{
-		char		err[256];
-
-		/*
-		 * Without libcurl no set is fetched: the worker ends for good (exit
-		 * status 0 is not restarted), and a token with an unknown key id is
-		 * judged at once with the keys there are.
-		 */
-		err[0] = '\0';
-		if (!governance_curl_load(err, sizeof(err)) ||
-			governance_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		{
-			ereport(LOG,
-					(errmsg("governance cannot fetch key sets: libcurl could not be started"),
-					 errdetail("%s", err[0] ? err : "curl_global_init failed"),
-					 errhint("Install libcurl (Debian package libcurl4) and restart the server to use governance.jwks_url.")));
-			proc_exit(0);
-		}
-	}
+	/*
+	 * Without libcurl no set is fetched: the worker ends for good, and a
+	 * token with an unknown key id is judged at once with the keys there
+	 * are (no worker latch to wake).
+	 */
+	governance_curl_start("fetch key sets", "governance.jwks_url");
 	SpinLockAcquire(&shared->mutex);
 	shared->worker_latch = MyLatch;
 	SpinLockRelease(&shared->mutex);
@@ -484,15 +440,6 @@ governance_jwks_worker_main(Datum arg)
 void
 governance_jwks_worker_register(void)
 {
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
-	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
-	worker.bgw_restart_time = 5;
-	strlcpy(worker.bgw_library_name, "governance", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "governance_jwks_worker_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "governance key set fetcher", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "governance key set fetcher", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
+	governance_worker_register("governance_jwks_worker_main",
+							   "governance key set fetcher", 5);
 }

@@ -111,6 +111,17 @@ extern void governance_names_collect(void);
 extern char *governance_trim_blanks(char *item);
 
 /*
+ * Background workers (src/common/worker.c): register one of this library
+ * (restarted that many seconds after it fails), and replace a small file
+ * so that a crash leaves the old content or the new, never a part of
+ * either (written to a temporary, flushed, renamed over).
+ */
+extern void governance_worker_register(const char *function, const char *type,
+									   int restart_seconds);
+extern bool governance_write_durably(const char *path, const char *data,
+									 size_t len, char *err, size_t errlen);
+
+/*
  * Each token of text as the server's lexer reads it (keywords and
  * unquoted identifiers folded, comments and whitespace gone).  False if
  * the lexer refuses the text (src/common/lex.c).

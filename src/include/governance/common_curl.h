@@ -40,4 +40,18 @@ extern GovCurl governance_curl;
  */
 extern bool governance_curl_load(char *err, size_t errlen);
 
+/*
+ * In a worker: open and start libcurl, or say in the log why it cannot be
+ * (what: what the worker does, for the message; setting: the setting that
+ * needs it) and end the worker for good (exit status 0 is not restarted).
+ */
+extern void governance_curl_start(const char *what, const char *setting);
+
+/*
+ * Verify the server's certificate and name, against the CAs of ca_file
+ * alone if one is named (it replaces the system's, it does not add to
+ * them), else the system's.
+ */
+extern void governance_curl_trust(CURL *curl, const char *ca_file);
+
 #endif							/* GOVERNANCE_COMMON_CURL_H */

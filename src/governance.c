@@ -58,6 +58,7 @@ int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
+int			governance_audit_file_mode = GOV_AUDIT_FILE_MODE_0600;
 char	   *governance_audit_http_url = NULL;
 char	   *governance_audit_http_headers_file = NULL;
 char	   *governance_audit_http_ca_file = NULL;
@@ -72,6 +73,12 @@ char	   *governance_approver_role = NULL;
 static const struct config_enum_entry gov_token_scope_options[] = {
 	{"session", GOV_TOKEN_SCOPE_SESSION, false},
 	{"transaction", GOV_TOKEN_SCOPE_TRANSACTION, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry gov_audit_file_mode_options[] = {
+	{"0600", GOV_AUDIT_FILE_MODE_0600, false},
+	{"0640", GOV_AUDIT_FILE_MODE_0640, false},
 	{NULL, 0, false}
 };
 
@@ -380,6 +387,16 @@ gov_define_settings(void)
 							PGC_POSTMASTER,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_file_mode",
+							 "Mode of the audit files: 0600, or 0640 for a log shipper in the postgres group.",
+							 "With 0640 the directory is 0750.",
+							 &governance_audit_file_mode,
+							 GOV_AUDIT_FILE_MODE_0600,
+							 gov_audit_file_mode_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomStringVariable("governance.audit_http_url",
 							   "Collector the audit trail is shipped to: an https:// URL (http:// only to this host).",

@@ -262,6 +262,38 @@ gov_sync_dir(char *err, size_t errlen)
 	return true;
 }
 
+/* The mode of the files: 0600, or 0640 for a log shipper in the group. */
+static mode_t
+gov_file_mode(void)
+{
+	return governance_audit_file_mode == GOV_AUDIT_FILE_MODE_0640 ?
+		(S_IRUSR | S_IWUSR | S_IRGRP) : (S_IRUSR | S_IWUSR);
+}
+
+/*
+ * Give the directory and every file of the trail the configured mode
+ * (the directory searchable by the group exactly when the files are
+ * readable by it).  At the worker's start and at each reload.
+ */
+void
+governance_sink_apply_mode(void)
+{
+	mode_t		mode = gov_file_mode();
+	List	   *files;
+	ListCell   *lc;
+
+	if (chmod(governance_audit_directory,
+			  (mode & S_IRGRP) ? (S_IRWXU | S_IRGRP | S_IXGRP) : S_IRWXU) != 0)
+		ereport(LOG,
+				(errmsg("could not change the mode of \"%s\": %m", governance_audit_directory)));
+	files = governance_sink_files();
+	foreach(lc, files)
+		if (chmod((char *) lfirst(lc), mode) != 0)
+			ereport(LOG,
+					(errmsg("could not change the mode of \"%s\": %m", (char *) lfirst(lc))));
+	list_free_deep(files);
+}
+
 /* Start a new file whose first line will carry first_seq. */
 static bool
 gov_sink_new_file(GovSink *sink, uint64 first_seq, char *err, size_t errlen)
@@ -272,9 +304,11 @@ gov_sink_new_file(GovSink *sink, uint64 first_seq, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/%s%020llu%s", governance_audit_directory,
 			 GOV_SINK_PREFIX, (unsigned long long) first_seq, GOV_SINK_SUFFIX);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | PG_BINARY, S_IRUSR | S_IWUSR);
-	if (fd < 0)
+	if (fd < 0 || fchmod(fd, gov_file_mode()) != 0)
 	{
 		snprintf(err, errlen, "could not create audit file \"%s\": %m", path);
+		if (fd >= 0)
+			close(fd);
 		return false;
 	}
 	if (!gov_sync_dir(err, errlen))
@@ -309,6 +343,7 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 		snprintf(err, errlen, "could not create directory \"%s\": %m", governance_audit_directory);
 		return false;
 	}
+	governance_sink_apply_mode();
 	files = governance_sink_files();
 	if (files == NIL)
 		return true;			/* the first batch creates the first file */

@@ -202,6 +202,7 @@ governance_audit_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			gov_load_chain_settings();
+			governance_sink_apply_mode();
 		}
 
 		b.len = 0;

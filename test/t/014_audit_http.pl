@@ -53,6 +53,7 @@ PostgreSQL::Test::Utils::append_to_file("$data/collector.headers",
 chmod 0600, "$data/collector.headers";
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION governance; CREATE TABLE t (x int)');
+my ($out, $err);
 
 # Every seq of the trail that the collector received, and how often.
 sub received
@@ -166,8 +167,29 @@ ok($node->wait_for_log(qr/must not be accessible by group or others/, $log_at),
 	'a headers file others can read is refused at reload');
 chmod 0600, "$data/collector.headers";
 
+# The files are the postgres account's alone, unless a log shipper in
+# its group is to tail them (governance.audit_file_mode = 0640).
+my @trail = glob("$data/pg_governance/audit-*.jsonl");
+ok(@trail > 0, 'there are trail files');
+is(sprintf('%04o', (stat($trail[0]))[2] & 07777), '0600', 'trail files are 0600 by default');
+is(sprintf('%04o', (stat("$data/pg_governance"))[2] & 07777), '0700', 'and their directory 0700');
+$node->append_conf('postgresql.conf', "governance.audit_file_mode = '0640'\n");
+$node->reload;
+my $moded = 0;
+for (1 .. 100)
+{
+	if (sprintf('%04o', (stat($trail[0]))[2] & 07777) eq '0640') { $moded = 1; last; }
+	sleep 0.1;
+}
+ok($moded, 'with audit_file_mode 0640, the files become 0640 at reload');
+is(sprintf('%04o', (stat("$data/pg_governance"))[2] & 07777), '0750', 'and the directory 0750');
+($out, $err) = ('', '');
+$node->psql('postgres', "ALTER SYSTEM SET governance.audit_file_mode = '0644'",
+	stdout => \$out, stderr => \$err);
+like($err, qr/invalid value for parameter "governance.audit_file_mode"/, 'a mode readable by others is refused');
+
 # Plain http:// only to this host.
-my ($out, $err) = ('', '');
+($out, $err) = ('', '');
 $node->psql('postgres', "ALTER SYSTEM SET governance.audit_http_url = 'http://collector.example.com/x'",
 	stdout => \$out, stderr => \$err);
 like($err, qr/Plain http:\/\/ is accepted only to this host/, 'http:// to another host is refused');

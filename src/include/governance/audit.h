@@ -301,6 +301,16 @@ extern bool governance_sink_append(GovSink *sink, const char *buf, size_t len,
 
 extern void governance_sink_close(GovSink *sink);
 
+/* governance.audit_file_mode */
+typedef enum GovAuditFileMode
+{
+	GOV_AUDIT_FILE_MODE_0600,
+	GOV_AUDIT_FILE_MODE_0640
+} GovAuditFileMode;
+
+/* Give the directory and the files the configured mode. */
+extern void governance_sink_apply_mode(void);
+
 /*
  * The hash chain's key (governance.audit_hmac_key_file), malloc'd; NULL
  * with *len 0 and an empty err if none is configured, NULL with a reason

@@ -56,6 +56,7 @@ extern int	governance_audit_ring_size;
 extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
+extern int	governance_audit_file_mode;	/* GOV_AUDIT_FILE_MODE_* */
 extern char *governance_audit_http_url;
 extern char *governance_audit_http_headers_file;
 extern char *governance_audit_http_ca_file;

@@ -16,6 +16,7 @@ OBJS = \
 	src/audit/line_check.o \
 	src/audit/nested.o \
 	src/audit/record.o \
+	src/audit/retention.o \
 	src/audit/ring.o \
 	src/audit/ship.o \
 	src/audit/sink.o \

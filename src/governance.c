@@ -59,6 +59,9 @@ char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
 int			governance_audit_file_mode = GOV_AUDIT_FILE_MODE_0600;
+int			governance_audit_retention = 0;
+int			governance_audit_max_size = 0;
+char	   *governance_audit_archive_command = NULL;
 char	   *governance_audit_http_url = NULL;
 char	   *governance_audit_http_headers_file = NULL;
 char	   *governance_audit_http_ca_file = NULL;
@@ -397,6 +400,33 @@ gov_define_settings(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_retention",
+							"How long audit files are kept; 0: for ever.",
+							"A file goes only once every sink has delivered past it and governance.audit_archive_command succeeded for it.",
+							&governance_audit_retention,
+							0, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_max_size",
+							"Size of the audit files above which the oldest are removed; 0: no limit.",
+							"A file goes only once every sink has delivered past it and governance.audit_archive_command succeeded for it.",
+							&governance_audit_max_size,
+							0, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_archive_command",
+							   "Shell command that archives an audit file before it is removed (%p: its path, %f: its name); empty: none.",
+							   NULL,
+							   &governance_audit_archive_command,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
 
 	DefineCustomStringVariable("governance.audit_http_url",
 							   "Collector the audit trail is shipped to: an https:// URL (http:// only to this host).",

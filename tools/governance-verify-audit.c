@@ -99,7 +99,54 @@ main(int argc, char **argv)
 		if (digits != NULL)
 			first_seq = strtoull(digits + 6, NULL, 10);
 	}
-	gov_audit_walk_start(&walk, first_seq);
+	/*
+	 * A trail that does not start at sequence number 1 had its oldest files
+	 * removed: it verifies only from the anchor beside them that names its
+	 * first event.
+	 */
+	if (first_seq > 1)
+	{
+		char		apath[4096];
+		char		buf[GOV_AUDIT_ANCHOR_MAX];
+		const char *slash = strrchr(argv[i], '/');
+		FILE	   *af;
+		size_t		n = 0;
+		uint64_t	anchor_seq = 0;
+		GovAuditHeads heads;
+		char		why[256];
+
+		snprintf(apath, sizeof(apath), "%.*s%s", slash ? (int) (slash - argv[i] + 1) : 0,
+				 argv[i], GOV_AUDIT_ANCHOR_FILE);
+		af = fopen(apath, "r");
+		if (af != NULL)
+		{
+			n = fread(buf, 1, sizeof(buf), af);
+			fclose(af);
+		}
+		if (af == NULL)
+		{
+			printf("broken at sequence number %llu in %s: the trail does not start at sequence number 1 and no anchor (%s) records what came before it\n",
+				   first_seq - 1, argv[i], apath);
+			return 1;
+		}
+		if (!gov_audit_anchor_parse(buf, n, key, keylen, &anchor_seq, &heads, why, sizeof(why)))
+		{
+			printf("broken at sequence number %llu in %s: %s\n", first_seq - 1, apath, why);
+			return 1;
+		}
+		if (anchor_seq < first_seq)
+		{
+			printf("broken at sequence number %llu in %s: events from %llu on are missing: files were removed past the anchor\n",
+				   (unsigned long long) anchor_seq, argv[i], (unsigned long long) anchor_seq);
+			return 1;
+		}
+		if (anchor_seq == first_seq)
+			gov_audit_walk_start_anchored(&walk, anchor_seq, &heads);
+		else
+			gov_audit_walk_start(&walk, first_seq);
+	}
+	else
+		gov_audit_walk_start(&walk, first_seq);
 	for (; i < argc; i++)
 	{
 		FILE	   *f = fopen(argv[i], "r");

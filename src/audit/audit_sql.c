@@ -249,7 +249,38 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 
 		first_seq = strtoull((name ? name + 1 : (char *) linitial(files)) + strlen(GOV_SINK_PREFIX), NULL, 10);
 	}
-	gov_audit_walk_start(&walk, first_seq);
+	/*
+	 * A trail that does not start at sequence number 1 had its oldest files
+	 * removed: it verifies only from the anchor that names its first event.
+	 */
+	if (first_seq > 1)
+	{
+		GovAuditHeads heads;
+		uint64		anchor_seq = 0;
+		bool		exists;
+		char		aw[256] = "";
+
+		if (!governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
+		{
+			bad_file = linitial(files);
+			bad_seq = first_seq - 1;
+			snprintf(why, sizeof(why), "%s",
+					 exists ? aw : "the trail does not start at sequence number 1 and no anchor records what came before it");
+		}
+		else if (anchor_seq < first_seq)
+		{
+			bad_file = linitial(files);
+			bad_seq = anchor_seq;
+			snprintf(why, sizeof(why), "events from %llu on are missing: files were removed past the anchor",
+					 (unsigned long long) anchor_seq);
+		}
+		else if (anchor_seq == first_seq)
+			gov_audit_walk_start_anchored(&walk, anchor_seq, &heads);
+		else
+			gov_audit_walk_start(&walk, first_seq);
+	}
+	else
+		gov_audit_walk_start(&walk, first_seq);
 	foreach(lc, files)
 	{
 		FILE	   *f = AllocateFile(lfirst(lc), "r");

@@ -188,3 +188,103 @@ gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
 	walk->events++;
 	return true;
 }
+
+void
+gov_audit_walk_start_anchored(GovAuditWalk *walk, uint64_t next_seq,
+							  const GovAuditHeads *heads)
+{
+	memset(walk, 0, sizeof(*walk));
+	walk->expect = next_seq;
+	walk->heads = *heads;
+	walk->known = (1u << GOV_AUDIT_STRANDS) - 1;
+}
+
+/*
+ * The anchor is text: "governance-anchor 1", "next_seq N", one "head"
+ * line per strand, then "seal" and the hash of everything before it.
+ */
+size_t
+gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *heads,
+						const unsigned char *key, size_t keylen,
+						char *out, size_t outlen)
+{
+	size_t		used;
+	int			n;
+	char		seal[GOV_AUDIT_HASH_HEX];
+
+	n = snprintf(out, outlen, "governance-anchor 1\nnext_seq %llu\n",
+				 (unsigned long long) next_seq);
+	if (n < 0 || (size_t) n >= outlen)
+		return 0;
+	used = (size_t) n;
+	for (int i = 0; i < GOV_AUDIT_STRANDS; i++)
+	{
+		n = snprintf(out + used, outlen - used, "head %.64s\n", heads->hash[i]);
+		if (n < 0 || (size_t) n >= outlen - used)
+			return 0;
+		used += (size_t) n;
+	}
+	gov_audit_hash(key, keylen, out, used, seal);
+	n = snprintf(out + used, outlen - used, "seal %.64s\n", seal);
+	if (n < 0 || (size_t) n >= outlen - used)
+		return 0;
+	return used + (size_t) n;
+}
+
+bool
+gov_audit_anchor_parse(const char *buf, size_t len, const unsigned char *key,
+					   size_t keylen, uint64_t *next_seq, GovAuditHeads *heads,
+					   char *why, size_t whylen)
+{
+	static const char magic[] = "governance-anchor 1\nnext_seq ";
+	const char *p = buf;
+	const char *end = buf + len;
+	const char *sealed;
+	char		seal[GOV_AUDIT_HASH_HEX];
+	uint64_t	seq = 0;
+
+	if (len < sizeof(magic) - 1 || memcmp(buf, magic, sizeof(magic) - 1) != 0)
+	{
+		snprintf(why, whylen, "the anchor is not one this extension wrote");
+		return false;
+	}
+	p += sizeof(magic) - 1;
+	while (p < end && *p >= '0' && *p <= '9')
+	{
+		if (seq > (UINT64_MAX - 9) / 10)
+			break;
+		seq = seq * 10 + (uint64_t) (*p++ - '0');
+	}
+	if (p >= end || *p++ != '\n' || seq < 2)
+	{
+		snprintf(why, whylen, "the anchor's sequence number is not valid");
+		return false;
+	}
+	for (int i = 0; i < GOV_AUDIT_STRANDS; i++)
+	{
+		if (end - p < 5 + 64 + 1 || memcmp(p, "head ", 5) != 0 || p[5 + 64] != '\n')
+		{
+			snprintf(why, whylen, "the anchor's head %d is not valid", i);
+			return false;
+		}
+		for (int j = 0; j < 64; j++)
+			if (strchr("0123456789abcdef", p[5 + j]) == NULL || p[5 + j] == '\0')
+			{
+				snprintf(why, whylen, "the anchor's head %d is not valid", i);
+				return false;
+			}
+		memcpy(heads->hash[i], p + 5, 64);
+		heads->hash[i][64] = '\0';
+		p += 5 + 64 + 1;
+	}
+	sealed = p;
+	gov_audit_hash(key, keylen, buf, (size_t) (sealed - buf), seal);
+	if (end - p != 5 + 64 + 1 || memcmp(p, "seal ", 5) != 0 || p[5 + 64] != '\n' ||
+		memcmp(p + 5, seal, 64) != 0)
+	{
+		snprintf(why, whylen, "the anchor's seal does not match (altered, or sealed with another key)");
+		return false;
+	}
+	*next_seq = seq;
+	return true;
+}

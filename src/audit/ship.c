@@ -74,6 +74,8 @@ typedef struct GovShipShared
 
 static GovShipShared *gov_ship = NULL;
 
+static uint64 gov_cursor_read(void);
+
 Size
 governance_ship_shmem_size(void)
 {
@@ -91,6 +93,21 @@ governance_ship_shmem_init(void)
 		memset(gov_ship, 0, sizeof(GovShipShared));
 		SpinLockInit(&gov_ship->mutex);
 	}
+}
+
+uint64
+governance_ship_acked_seq(bool *enabled)
+{
+	uint64		acked;
+
+	*enabled = governance_audit_http_url != NULL && governance_audit_http_url[0] != '\0';
+	if (gov_ship == NULL)
+		return 0;
+	SpinLockAcquire(&gov_ship->mutex);
+	acked = gov_ship->acked_seq;
+	SpinLockRelease(&gov_ship->mutex);
+	/* Before the shipper has read its cursor, the file says. */
+	return Max(acked, gov_cursor_read());
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -461,6 +478,10 @@ governance_audit_shipper_main(Datum arg)
 	char		err[512];
 	StringInfoData buf;
 	TimestampTz last_complaint = 0;
+	TimestampTz last_retention = 0;
+	unsigned char *key = NULL;
+	size_t		keylen = 0;
+	bool		key_ok;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -475,6 +496,9 @@ governance_audit_shipper_main(Datum arg)
 	SpinLockRelease(&gov_ship->mutex);
 	before_shmem_exit(gov_ship_exit, 0);
 	initStringInfo(&buf);
+	err[0] = '\0';
+	key = governance_sink_read_key(&keylen, err, sizeof(err));
+	key_ok = key != NULL || err[0] == '\0';
 
 	for (;;)
 	{
@@ -490,6 +514,16 @@ governance_audit_shipper_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			headers_read = false;
+			governance_sink_free_key(key, keylen);
+			err[0] = '\0';
+			key = governance_sink_read_key(&keylen, err, sizeof(err));
+			key_ok = key != NULL || err[0] == '\0';
+		}
+		/* Now and then: may the oldest files go?  (Not without the key.) */
+		if (key_ok && TimestampDifferenceExceeds(last_retention, GetCurrentTimestamp(), 5000))
+		{
+			governance_retention_run(key, keylen);
+			last_retention = GetCurrentTimestamp();
 		}
 		if (governance_audit_http_url == NULL || governance_audit_http_url[0] == '\0')
 			sleep_ms = 5000;

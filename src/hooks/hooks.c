@@ -166,6 +166,7 @@ gov_shmem_request(void)
 	RequestAddinShmemSpace(governance_jwks_shmem_size());
 	RequestAddinShmemSpace(governance_verified_shmem_size());
 	RequestAddinShmemSpace(governance_ship_shmem_size());
+	RequestAddinShmemSpace(governance_retention_shmem_size());
 }
 
 static void
@@ -179,6 +180,7 @@ gov_shmem_startup(void)
 	governance_jwks_shmem_init();
 	governance_verified_shmem_init();
 	governance_ship_shmem_init();
+	governance_retention_shmem_init();
 
 	/*
 	 * identity: the postmaster parses the keys, as they are now, for every

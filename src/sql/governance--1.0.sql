@@ -799,3 +799,20 @@ GRANT EXECUTE ON FUNCTION governance.audit_delivery() TO governance_admin;
 
 COMMENT ON FUNCTION governance.audit_delivery() IS
 'Where delivery of the audit trail to the collector stands: the last acknowledged sequence number, how far the trail has gone past it, the last success and failure.';
+
+CREATE FUNCTION governance.audit_retention(
+	OUT files pg_catalog.int4,
+	OUT bytes pg_catalog.int8,
+	OUT first_seq pg_catalog.int8,
+	OUT removed_files pg_catalog.int8,
+	OUT last_removal pg_catalog.timestamptz,
+	OUT blocked pg_catalog.text)
+RETURNS record
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'governance_audit_retention_1_0';
+
+REVOKE ALL ON FUNCTION governance.audit_retention() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.audit_retention() TO governance_admin;
+
+COMMENT ON FUNCTION governance.audit_retention() IS
+'The audit files as they stand (how many, their size, the first event kept), how many were removed, and what keeps the oldest from going, if anything.';

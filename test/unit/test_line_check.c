@@ -294,5 +294,44 @@ main(void)
 		}
 	}
 
+	/*
+	 * The anchor: it reads back as written; altered, sealed with another
+	 * key, cut short or not ours, it is refused.
+	 */
+	{
+		static const unsigned char key[] = "anchor-test-key";
+		static const unsigned char other[] = "another-key";
+		GovAuditHeads heads,
+					back;
+		char		buf[GOV_AUDIT_ANCHOR_MAX];
+		size_t		n;
+		uint64_t	next = 0;
+
+		gov_audit_heads_genesis(&heads);
+		heads.hash[3][0] = 'a';
+		heads.hash[15][63] = 'f';
+		n = gov_audit_anchor_render(4242, &heads, key, sizeof(key) - 1, buf, sizeof(buf));
+		check(n > 0 && gov_audit_anchor_parse(buf, n, key, sizeof(key) - 1, &next, &back,
+											  why, sizeof(why)) &&
+			  next == 4242 && memcmp(&back, &heads, sizeof(heads)) == 0,
+			  "an anchor reads back as written", "%s", why);
+		check(!gov_audit_anchor_parse(buf, n, other, sizeof(other) - 1, &next, &back,
+									  why, sizeof(why)) && strstr(why, "seal") != NULL,
+			  "an anchor sealed with another key is refused", "accepted");
+		buf[29] = buf[29] == '4' ? '5' : '4';	/* the first digit of next_seq */
+		check(!gov_audit_anchor_parse(buf, n, key, sizeof(key) - 1, &next, &back,
+									  why, sizeof(why)),
+			  "an altered anchor is refused", "accepted");
+		buf[29] = buf[29] == '4' ? '5' : '4';
+		check(!gov_audit_anchor_parse(buf, n - 10, key, sizeof(key) - 1, &next, &back,
+									  why, sizeof(why)),
+			  "an anchor cut short is refused", "accepted");
+		check(!gov_audit_anchor_parse("hello\n", 6, key, sizeof(key) - 1, &next, &back,
+									  why, sizeof(why)),
+			  "a file that is not an anchor is refused", "accepted");
+		check(gov_audit_anchor_render(1, &heads, key, sizeof(key) - 1, buf, 64) == 0,
+			  "an anchor does not overflow a small buffer", "rendered");
+	}
+
 	return check_summary();
 }

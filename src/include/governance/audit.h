@@ -326,7 +326,23 @@ extern List *governance_sink_files(void);
 /* Worker (src/audit/worker.c). */
 extern void governance_audit_worker_register(void);
 
+/* Keeping the directory in bounds (src/audit/retention.c). */
+extern Size governance_retention_shmem_size(void);
+extern void governance_retention_shmem_init(void);
+extern void governance_retention_run(const unsigned char *key, size_t keylen);
+extern void governance_retention_status(uint64 *removed, TimestampTz *last,
+										char *blocked, size_t len);
+/*
+ * The anchor in the audit directory: false if there is none (*exists
+ * false) or it is not intact (*exists true, the reason in why).
+ */
+extern bool governance_anchor_read(const unsigned char *key, size_t keylen,
+								   uint64 *next_seq, GovAuditHeads *heads,
+								   bool *exists, char *why, size_t whylen);
+
 /* Shipping to an HTTP collector (src/audit/ship.c). */
+/* The acknowledged cursor, and whether shipping is enabled at all. */
+extern uint64 governance_ship_acked_seq(bool *enabled);
 extern Size governance_ship_shmem_size(void);
 extern void governance_ship_shmem_init(void);
 extern void governance_audit_shipper_register(void);

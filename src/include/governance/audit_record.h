@@ -226,6 +226,35 @@ typedef struct GovAuditWalk
 } GovAuditWalk;
 
 extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq);
+
+/*
+ * Start a walk at next_seq with every strand's head known: the anchor
+ * recorded when the files before next_seq were removed.
+ */
+extern void gov_audit_walk_start_anchored(GovAuditWalk *walk, uint64_t next_seq,
+										  const GovAuditHeads *heads);
+
+/*
+ * The anchor: when the oldest files of a trail are removed, what the rest
+ * chains to is kept in GOV_AUDIT_ANCHOR_FILE beside them: the sequence
+ * number of the first event kept and the head of every strand before it,
+ * sealed with the chain's key (HMAC-SHA-256, or SHA-256 without one).  A
+ * trail that does not start at sequence number 1 verifies only from an
+ * anchor that names its first event.
+ */
+#define GOV_AUDIT_ANCHOR_FILE "anchor"
+#define GOV_AUDIT_ANCHOR_MAX 2048
+
+/* Render an anchor into out; returns its length (0 if out is too small). */
+extern size_t gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *heads,
+									  const unsigned char *key, size_t keylen,
+									  char *out, size_t outlen);
+
+/* Read and check an anchor; false with a reason if it is not intact. */
+extern bool gov_audit_anchor_parse(const char *buf, size_t len,
+								   const unsigned char *key, size_t keylen,
+								   uint64_t *next_seq, GovAuditHeads *heads,
+								   char *why, size_t whylen);
 extern bool gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
 								const unsigned char *key, size_t keylen,
 								uint64_t *bad_seq, char *why, size_t whylen);

@@ -57,6 +57,9 @@ extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
 extern int	governance_audit_file_mode;	/* GOV_AUDIT_FILE_MODE_* */
+extern int	governance_audit_retention;
+extern int	governance_audit_max_size;
+extern char *governance_audit_archive_command;
 extern char *governance_audit_http_url;
 extern char *governance_audit_http_headers_file;
 extern char *governance_audit_http_ca_file;

@@ -1,0 +1,370 @@
+/*-------------------------------------------------------------------------
+ *
+ * retention.c
+ *	  Keeping the audit directory in bounds: the oldest files are removed,
+ *	  but only once nothing would be lost by it.
+ *
+ * The audit shipper asks here, now and then, whether files should go: the
+ * oldest file goes when it is older than governance.audit_retention or the
+ * trail is larger than governance.audit_max_size, and only if (1) every
+ * enabled sink has delivered past it (the HTTP shipper's acknowledged
+ * cursor) and (2) governance.audit_archive_command, if set, has succeeded
+ * for it (like archive_command: %p is its path, %f its name).  The two
+ * newest files are never removed.  This runs in the audit shipper, off
+ * the path of statements: an archive command may take its time.  What is kept chains to what was removed
+ * through the anchor (see audit_record.h), written before the file goes:
+ * the trail still verifies from the first file that remains, and a file
+ * removed by anything else is found missing.
+ *
+ * src/audit/retention.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "governance/audit.h"
+#include "governance/audit_record.h"
+#include "governance/common.h"
+#include "storage/fd.h"
+#include "storage/spin.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+/* Shared with governance.audit_retention_status(). */
+typedef struct GovRetentionShared
+{
+	slock_t		mutex;
+	uint64		removed_files;
+	TimestampTz last_removal;
+	char		blocked[256];	/* why the oldest file that should go stays */
+} GovRetentionShared;
+
+static GovRetentionShared *gov_retention = NULL;
+
+Size
+governance_retention_shmem_size(void)
+{
+	return sizeof(GovRetentionShared);
+}
+
+void
+governance_retention_shmem_init(void)
+{
+	bool		found;
+
+	gov_retention = ShmemInitStruct("governance audit retention",
+									sizeof(GovRetentionShared), &found);
+	if (!found)
+	{
+		memset(gov_retention, 0, sizeof(GovRetentionShared));
+		SpinLockInit(&gov_retention->mutex);
+	}
+}
+
+static void
+gov_blocked(const char *why, bool removed)
+{
+	SpinLockAcquire(&gov_retention->mutex);
+	strlcpy(gov_retention->blocked, why ? why : "", sizeof(gov_retention->blocked));
+	if (removed)
+	{
+		gov_retention->removed_files++;
+		gov_retention->last_removal = GetCurrentTimestamp();
+	}
+	SpinLockRelease(&gov_retention->mutex);
+}
+
+void
+governance_retention_status(uint64 *removed, TimestampTz *last, char *blocked,
+							size_t len)
+{
+	*removed = 0;
+	*last = 0;
+	blocked[0] = '\0';
+	if (gov_retention == NULL)
+		return;
+	SpinLockAcquire(&gov_retention->mutex);
+	*removed = gov_retention->removed_files;
+	*last = gov_retention->last_removal;
+	strlcpy(blocked, gov_retention->blocked, len);
+	SpinLockRelease(&gov_retention->mutex);
+}
+
+/* The anchor file's path. */
+static void
+gov_anchor_path(char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", governance_audit_directory, GOV_AUDIT_ANCHOR_FILE);
+}
+
+bool
+governance_anchor_read(const unsigned char *key, size_t keylen, uint64 *next_seq,
+					   GovAuditHeads *heads, bool *exists, char *why, size_t whylen)
+{
+	char		path[MAXPGPATH];
+	char		buf[GOV_AUDIT_ANCHOR_MAX];
+	FILE	   *f;
+	size_t		n;
+
+	gov_anchor_path(path, sizeof(path));
+	f = fopen(path, "r");
+	*exists = f != NULL;
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return gov_audit_anchor_parse(buf, n, key, keylen, (uint64_t *) next_seq, heads,
+								  why, whylen);
+}
+
+/*
+ * The heads after the lines of path, starting from those before it; false
+ * if a line is not shaped like ours.
+ */
+static bool
+gov_heads_after(const char *path, GovAuditHeads *heads, uint64 *last_seq)
+{
+	FILE	   *f = fopen(path, "r");
+	char	   *line = NULL;
+	size_t		cap = 0;
+	ssize_t		len;
+	bool		ok = f != NULL;
+
+	while (ok && (len = getline(&line, &cap, f)) > 0)
+	{
+		uint64_t	seq;
+		char		hash[GOV_AUDIT_HASH_HEX];
+
+		if (!gov_audit_line_tail(line, (size_t) len, &seq, hash))
+			ok = false;
+		else
+		{
+			memcpy(heads->hash[GOV_AUDIT_STRAND(seq)], hash, GOV_AUDIT_HASH_HEX);
+			*last_seq = seq;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/* Run governance.audit_archive_command for one file; true if it exited 0. */
+static bool
+gov_archive(const char *path, char *why, size_t whylen)
+{
+	StringInfoData cmd;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int			rc;
+
+	initStringInfo(&cmd);
+	for (const char *c = governance_audit_archive_command; *c; c++)
+	{
+		if (c[0] == '%' && c[1] == 'p')
+			appendStringInfoString(&cmd, path), c++;
+		else if (c[0] == '%' && c[1] == 'f')
+			appendStringInfoString(&cmd, name), c++;
+		else if (c[0] == '%' && c[1] == '%')
+			appendStringInfoChar(&cmd, '%'), c++;
+		else
+			appendStringInfoChar(&cmd, *c);
+	}
+	fflush(NULL);
+	rc = system(cmd.data);
+	if (rc != 0)
+		snprintf(why, whylen, "governance.audit_archive_command failed for \"%s\" (exit status %d)",
+				 name, WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
+	pfree(cmd.data);
+	return rc == 0;
+}
+
+void
+governance_retention_run(const unsigned char *key, size_t keylen)
+{
+	List	   *files;
+	int			nfiles;
+	int64		total = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	char		why[512] = "";
+	bool		any_removed = false;
+
+	if (governance_audit_retention <= 0 && governance_audit_max_size <= 0)
+	{
+		gov_blocked(NULL, false);
+		return;
+	}
+	files = governance_sink_files();
+	nfiles = list_length(files);
+	for (int i = 0; i < nfiles; i++)
+	{
+		struct stat st;
+
+		if (stat((char *) list_nth(files, i), &st) == 0)
+			total += st.st_size;
+	}
+
+	/*
+	 * The oldest file first; never the two newest: the one being written,
+	 * and the one before it, where a worker that starts again finds the
+	 * last hashes of the chain when the newest has few lines yet.
+	 */
+	for (int i = 0; i + 2 < nfiles; i++)
+	{
+		const char *path = list_nth(files, i);
+		const char *next = list_nth(files, i + 1);
+		struct stat st;
+		bool		too_old,
+					too_big;
+		uint64		last_in_file;
+		uint64		anchor_seq = 0;
+		GovAuditHeads heads;
+		bool		exists;
+		char		aw[256];
+		char		sealed[GOV_AUDIT_ANCHOR_MAX];
+		size_t		n;
+		char		apath[MAXPGPATH];
+		char		marker[MAXPGPATH];
+		uint64		acked;
+		bool		shipping;
+
+		if (stat(path, &st) != 0)
+			break;
+		too_old = governance_audit_retention > 0 &&
+			TimestampDifferenceExceeds(time_t_to_timestamptz(st.st_mtime), now,
+									   governance_audit_retention * 1000);
+		too_big = governance_audit_max_size > 0 &&
+			total > (int64) governance_audit_max_size * 1024;
+		if (!too_old && !too_big)
+			break;
+		last_in_file = strtou64(strrchr(next, '/') ? strrchr(next, '/') + 1 + strlen(GOV_SINK_PREFIX) :
+								next + strlen(GOV_SINK_PREFIX), NULL, 10) - 1;
+
+		/* (1) Every enabled sink has delivered past it. */
+		acked = governance_ship_acked_seq(&shipping);
+		if (shipping && acked < last_in_file)
+		{
+			snprintf(why, sizeof(why), "\"%s\" is not yet delivered to the collector (acknowledged up to %llu, the file ends at %llu)",
+					 path, (unsigned long long) acked, (unsigned long long) last_in_file);
+			break;
+		}
+		/* (2) It is archived, if an archive command is set. */
+		snprintf(marker, sizeof(marker), "%s.archived", path);
+		if (governance_audit_archive_command != NULL &&
+			governance_audit_archive_command[0] != '\0' && access(marker, F_OK) != 0)
+		{
+			if (!gov_archive(path, why, sizeof(why)))
+				break;
+			if (!governance_write_durably(marker, "", 0, why, sizeof(why)))
+				break;
+		}
+
+		/* The anchor moves past it first; then it goes. */
+		if (!governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
+		{
+			if (exists)
+			{
+				snprintf(why, sizeof(why), "the anchor cannot be read: %s", aw);
+				break;
+			}
+			gov_audit_heads_genesis(&heads);
+		}
+		if (!gov_heads_after(path, &heads, &last_in_file))
+		{
+			snprintf(why, sizeof(why), "\"%s\" holds a line that is not an audit event", path);
+			break;
+		}
+		n = gov_audit_anchor_render(last_in_file + 1, &heads, key, keylen, sealed, sizeof(sealed));
+		gov_anchor_path(apath, sizeof(apath));
+		if (n == 0 || !governance_write_durably(apath, sealed, n, why, sizeof(why)))
+			break;
+		if (unlink(path) != 0)
+		{
+			snprintf(why, sizeof(why), "could not remove \"%s\": %m", path);
+			break;
+		}
+		(void) unlink(marker);
+		fsync_fname(governance_audit_directory, true);
+		total -= st.st_size;
+		any_removed = true;
+		gov_blocked(NULL, true);
+		ereport(LOG,
+				(errmsg("governance removed audit file \"%s\" (events to %llu): %s",
+						path, (unsigned long long) last_in_file,
+						too_old ? "older than governance.audit_retention" :
+						"the trail exceeded governance.audit_max_size"),
+				 errdetail("The trail now starts at sequence number %llu; the anchor records what it chains to.",
+						   (unsigned long long) (last_in_file + 1))));
+	}
+	list_free_deep(files);
+	if (why[0] != '\0')
+	{
+		static TimestampTz last_warning = 0;
+
+		gov_blocked(why, false);
+		if (TimestampDifferenceExceeds(last_warning, now, 60000))
+		{
+			ereport(WARNING,
+					(errmsg("governance cannot remove old audit files yet"),
+					 errdetail("%s", why)));
+			last_warning = now;
+		}
+	}
+	else if (!any_removed)
+		gov_blocked(NULL, false);
+}
+
+/*
+ * governance.audit_retention(): the trail's files as they stand, and what
+ * keeps the oldest from going, if anything.
+ */
+PG_FUNCTION_INFO_V1(governance_audit_retention_1_0);
+
+Datum
+governance_audit_retention_1_0(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+	List	   *files;
+	ListCell   *lc;
+	int64		bytes = 0;
+	uint64		removed;
+	TimestampTz last;
+	char		blocked[256];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	files = governance_sink_files();
+	foreach(lc, files)
+	{
+		struct stat st;
+
+		if (stat((char *) lfirst(lc), &st) == 0)
+			bytes += st.st_size;
+	}
+	governance_retention_status(&removed, &last, blocked, sizeof(blocked));
+	values[0] = Int32GetDatum(list_length(files));
+	values[1] = Int64GetDatum(bytes);
+	if (files != NIL)
+	{
+		const char *first = linitial(files);
+		const char *name = strrchr(first, '/') ? strrchr(first, '/') + 1 : first;
+
+		values[2] = Int64GetDatum((int64) strtou64(name + strlen(GOV_SINK_PREFIX), NULL, 10));
+	}
+	else
+		nulls[2] = true;
+	values[3] = Int64GetDatum((int64) removed);
+	values[4] = TimestampTzGetDatum(last);
+	nulls[4] = last == 0;
+	values[5] = CStringGetTextDatum(blocked);
+	nulls[5] = blocked[0] == '\0';
+	list_free_deep(files);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

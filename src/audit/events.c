@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "common/hashfn.h"
 #include "governance/audit.h"
 #include "governance/common.h"
@@ -96,6 +97,15 @@ governance_audit_common_at(GovAuditRecord *r, const char *type,
 		gov_audit_put_str(&s, GOV_AF_SESSION_ID, session);
 		if (MyProcPort != NULL)
 			gov_audit_put_str(&s, GOV_AF_DB_ROLE, MyProcPort->user_name);
+		/* Which server: so a collector can merge a fleet's trails. */
+		{
+			char		server[32];
+
+			snprintf(server, sizeof(server), UINT64_FORMAT, GetSystemIdentifier());
+			gov_audit_put_str(&s, GOV_AF_SERVER, server);
+		}
+		if (cluster_name != NULL && cluster_name[0] != '\0')
+			gov_audit_put_str(&s, GOV_AF_CLUSTER, cluster_name);
 		session_len = s.len;
 		session_pid = MyProcPid;
 	}
@@ -103,6 +113,8 @@ governance_audit_common_at(GovAuditRecord *r, const char *type,
 	gov_audit_put_str(r, GOV_AF_TYPE, type);
 	gov_audit_put_str(r, GOV_AF_ACTION, action);
 	gov_audit_put_fields(r, session_fields, session_len);
+	if (governance_environment != NULL && governance_environment[0] != '\0')
+		gov_audit_put_str(r, GOV_AF_ENVIRONMENT, governance_environment);
 	if (OidIsValid(GetUserId()) && GetUserId() != GetSessionUserId())
 		gov_audit_put_str(r, GOV_AF_CURRENT_ROLE, gov_role_name(GetUserId()));
 	gov_audit_put_str(r, GOV_AF_IDENTITY_KIND, id ? "token" : "role");

@@ -102,6 +102,9 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_STATEMENT_SHA256] = GOV_KEY("statement_sha256"),
 	[GOV_AF_NESTED_UNRECORDED] = GOV_KEY("nested_unrecorded"),
 	[GOV_AF_NESTED_UNRECORDED_RELATIONS] = GOV_KEY("nested_unrecorded_relations"),
+	[GOV_AF_SERVER] = GOV_KEY("server"),
+	[GOV_AF_CLUSTER] = GOV_KEY("cluster"),
+	[GOV_AF_ENVIRONMENT] = GOV_KEY("environment"),
 };
 
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =

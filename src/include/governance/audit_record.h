@@ -76,6 +76,9 @@ typedef enum GovAuditField
 	GOV_AF_STATEMENT_SHA256,	/* str: hex SHA-256 of that whole statement */
 	GOV_AF_NESTED_UNRECORDED,	/* int: nested statements counted, not recorded */
 	GOV_AF_NESTED_UNRECORDED_RELATIONS,	/* array of str: what they read */
+	GOV_AF_SERVER,				/* str: the cluster's system identifier */
+	GOV_AF_CLUSTER,				/* str: cluster_name, if set */
+	GOV_AF_ENVIRONMENT,			/* str: governance.environment, if set */
 	GOV_AF_NFIELDS
 } GovAuditField;
 

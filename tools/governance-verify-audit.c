@@ -96,8 +96,15 @@ main(int argc, char **argv)
 		const char *name = strrchr(argv[i], '/');
 		const char *digits = strstr(name ? name : argv[i], "audit-");
 
-		if (digits != NULL)
+		if (digits != NULL && strspn(digits + 6, "0123456789") == 20)
 			first_seq = strtoull(digits + 6, NULL, 10);
+		/* Where the trail starts is what its first file is named for. */
+		if (first_seq == 0)
+		{
+			fprintf(stderr, "%s: \"%s\" is not named audit-<20 digits>.jsonl, so where the trail starts is not known; give the files as the extension names them\n",
+					progname, argv[i]);
+			return 2;
+		}
 	}
 	/*
 	 * A trail that does not start at sequence number 1 had its oldest files

@@ -253,6 +253,7 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	 * A trail that does not start at sequence number 1 had its oldest files
 	 * removed: it verifies only from the anchor that names its first event.
 	 */
+	memset(&walk, 0, sizeof(walk));
 	if (first_seq > 1)
 	{
 		GovAuditHeads heads;

@@ -124,11 +124,14 @@ governance_anchor_read(const unsigned char *key, size_t keylen, uint64 *next_seq
 }
 
 /*
- * The heads after the lines of path, starting from those before it; false
- * if a line is not shaped like ours.
+ * Verify the file to be removed with the chain's key, continuing from the
+ * anchor (or from the genesis hash if it is the trail's first), and learn
+ * the heads after it.  Nothing is sealed into the anchor that was not
+ * verified here: a file replaced by made-up lines stops retention.
  */
 static bool
-gov_heads_after(const char *path, GovAuditHeads *heads, uint64 *last_seq)
+gov_verify_file(const char *path, GovAuditWalk *walk, const unsigned char *key,
+				size_t keylen, char *why, size_t whylen)
 {
 	FILE	   *f = fopen(path, "r");
 	char	   *line = NULL;
@@ -136,17 +139,18 @@ gov_heads_after(const char *path, GovAuditHeads *heads, uint64 *last_seq)
 	ssize_t		len;
 	bool		ok = f != NULL;
 
+	if (f == NULL)
+		snprintf(why, whylen, "could not read \"%s\": %m", path);
 	while (ok && (len = getline(&line, &cap, f)) > 0)
 	{
-		uint64_t	seq;
-		char		hash[GOV_AUDIT_HASH_HEX];
+		uint64_t	bad = 0;
+		char		w[256];
 
-		if (!gov_audit_line_tail(line, (size_t) len, &seq, hash))
-			ok = false;
-		else
+		if (!gov_audit_walk_line(walk, line, (size_t) len, key, keylen, &bad, w, sizeof(w)))
 		{
-			memcpy(heads->hash[GOV_AUDIT_STRAND(seq)], hash, GOV_AUDIT_HASH_HEX);
-			*last_seq = seq;
+			snprintf(why, whylen, "\"%s\" does not verify at sequence number %llu (%s): it is kept",
+					 path, (unsigned long long) bad, w);
+			ok = false;
 		}
 	}
 	free(line);
@@ -245,6 +249,13 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 		last_in_file = strtou64(strrchr(next, '/') ? strrchr(next, '/') + 1 + strlen(GOV_SINK_PREFIX) :
 								next + strlen(GOV_SINK_PREFIX), NULL, 10) - 1;
 
+		/*
+		 * The audit worker, when it starts again, finds the last hash of
+		 * every strand in the last GOV_AUDIT_STRANDS events: they stay.
+		 */
+		if (governance_ring_written_seq() < last_in_file + GOV_AUDIT_STRANDS)
+			break;
+
 		/* (1) Every enabled sink has delivered past it. */
 		acked = governance_ship_acked_seq(&shipping);
 		if (shipping && acked < last_in_file)
@@ -264,20 +275,46 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 				break;
 		}
 
-		/* The anchor moves past it first; then it goes. */
-		if (!governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
+		/*
+		 * The file must continue the trail from the anchor (or start it),
+		 * and verify; then the anchor moves past it, and it goes.
+		 */
 		{
-			if (exists)
+			GovAuditWalk walk;
+			uint64		file_first = strtou64(strrchr(path, '/') ? strrchr(path, '/') + 1 + strlen(GOV_SINK_PREFIX) :
+											  path + strlen(GOV_SINK_PREFIX), NULL, 10);
+
+			if (governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
+			{
+				if (anchor_seq != file_first)
+				{
+					snprintf(why, sizeof(why), "\"%s\" does not start where the anchor says the trail goes on (%llu)",
+							 path, (unsigned long long) anchor_seq);
+					break;
+				}
+				gov_audit_walk_start_anchored(&walk, anchor_seq, &heads);
+			}
+			else if (exists)
 			{
 				snprintf(why, sizeof(why), "the anchor cannot be read: %s", aw);
 				break;
 			}
-			gov_audit_heads_genesis(&heads);
-		}
-		if (!gov_heads_after(path, &heads, &last_in_file))
-		{
-			snprintf(why, sizeof(why), "\"%s\" holds a line that is not an audit event", path);
-			break;
+			else if (file_first != 1)
+			{
+				snprintf(why, sizeof(why), "the trail does not start at sequence number 1 and has no anchor");
+				break;
+			}
+			else
+				gov_audit_walk_start(&walk, 1);
+			if (!gov_verify_file(path, &walk, key, keylen, why, sizeof(why)))
+				break;
+			if (walk.expect != last_in_file + 1)
+			{
+				snprintf(why, sizeof(why), "\"%s\" ends at %llu, not where the next file begins",
+						 path, (unsigned long long) (walk.expect - 1));
+				break;
+			}
+			heads = walk.heads;
 		}
 		n = gov_audit_anchor_render(last_in_file + 1, &heads, key, keylen, sealed, sizeof(sealed));
 		gov_anchor_path(apath, sizeof(apath));

@@ -74,8 +74,6 @@ typedef struct GovShipShared
 
 static GovShipShared *gov_ship = NULL;
 
-static uint64 gov_cursor_read(void);
-
 Size
 governance_ship_shmem_size(void)
 {
@@ -103,11 +101,11 @@ governance_ship_acked_seq(bool *enabled)
 	*enabled = governance_audit_http_url != NULL && governance_audit_http_url[0] != '\0';
 	if (gov_ship == NULL)
 		return 0;
+	/* What the running shipper checked and holds; nothing before it runs. */
 	SpinLockAcquire(&gov_ship->mutex);
-	acked = gov_ship->acked_seq;
+	acked = gov_ship->running ? gov_ship->acked_seq : 0;
 	SpinLockRelease(&gov_ship->mutex);
-	/* Before the shipper has read its cursor, the file says. */
-	return Max(acked, gov_cursor_read());
+	return acked;
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -128,15 +126,33 @@ governance_audit_http_url_check(char **newval, void **extra, GucSource source)
 		return true;
 	if (pg_strncasecmp(u, "http://", 7) == 0)
 	{
-		const char *host = u + 7;
+		/*
+		 * The authority runs to the first '/', '?' or '#'; it must be one
+		 * of these hosts, with a port or not, and nothing else (no user
+		 * part: "http://127.0.0.1:x@elsewhere/" is elsewhere).
+		 */
+		static const char *const hosts[] = {"localhost", "127.0.0.1", "[::1]"};
+		const char *auth = u + 7;
+		size_t		alen = strcspn(auth, "/?#");
+		bool		ok = false;
 
-		if (pg_strncasecmp(host, "localhost", 9) == 0 && strchr(":/", host[9]) != NULL)
+		for (int i = 0; i < (int) lengthof(hosts) && !ok; i++)
+		{
+			size_t		hlen = strlen(hosts[i]);
+
+			if (alen >= hlen && pg_strncasecmp(auth, hosts[i], hlen) == 0)
+			{
+				const char *rest = auth + hlen;
+				size_t		rlen = alen - hlen;
+
+				ok = rlen == 0 ||
+					(rest[0] == ':' && rlen > 1 && rlen <= 6 &&
+					 strspn(rest + 1, "0123456789") == rlen - 1);
+			}
+		}
+		if (ok)
 			return true;
-		if (pg_strncasecmp(host, "127.0.0.1", 9) == 0 && strchr(":/", host[9]) != NULL)
-			return true;
-		if (pg_strncasecmp(host, "[::1]", 5) == 0 && strchr(":/", host[5]) != NULL)
-			return true;
-		GUC_check_errdetail("Plain http:// is accepted only to this host (localhost, 127.0.0.1, [::1]).");
+		GUC_check_errdetail("Plain http:// is accepted only to this host (localhost, 127.0.0.1, [::1], with a port or not).");
 		GUC_check_errhint("Use https://, or a local agent that forwards over TLS.");
 		return false;
 	}
@@ -189,6 +205,8 @@ gov_read_headers(char *err, size_t errlen, bool *ok)
 
 	*ok = true;
 	list = governance_curl.slist_append(list, "Content-Type: application/x-ndjson");
+	/* The body goes with the request, not after a "100 Continue". */
+	list = governance_curl.slist_append(list, "Expect:");
 	if (governance_audit_http_headers_file == NULL ||
 		governance_audit_http_headers_file[0] == '\0')
 		return list;
@@ -208,12 +226,28 @@ gov_read_headers(char *err, size_t errlen, bool *ok)
 			line[--n] = '\0';
 		if (n == 0 || line[0] == '#')
 			continue;
-		if (strchr(line, ':') == NULL || line[0] == ':')
+		if (strchr(line, ':') == NULL || line[0] == ':' || strchr(line, '\r') != NULL)
 		{
 			snprintf(err, errlen, "a line of \"%s\" is not \"Name: value\"",
 					 governance_audit_http_headers_file);
 			*ok = false;
 			break;
+		}
+		/* What frames the request is the shipper's to say. */
+		{
+			static const char *const own[] = {"content-length:", "content-type:",
+				"transfer-encoding:", "host:", "expect:", "connection:"};
+
+			for (int i = 0; i < (int) lengthof(own); i++)
+				if (pg_strncasecmp(line, own[i], strlen(own[i])) == 0)
+				{
+					snprintf(err, errlen, "\"%s\" may not set the header %.*s",
+							 governance_audit_http_headers_file,
+							 (int) strlen(own[i]) - 1, line);
+					*ok = false;
+				}
+			if (!*ok)
+				break;
 		}
 		list = governance_curl.slist_append(list, line);
 	}
@@ -244,6 +278,15 @@ gov_cursor_read(void)
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
+	/* Digits and a newline, or it is not a cursor: deliver from the start. */
+	if (buf[0] == '\0' || strspn(buf, "0123456789") != strlen(buf) - 1 ||
+		buf[strlen(buf) - 1] != '\n')
+	{
+		ereport(LOG,
+				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor; the trail is delivered again from its start",
+						path)));
+		return 0;
+	}
 	return strtou64(buf, NULL, 10);
 }
 
@@ -260,6 +303,9 @@ gov_cursor_write(uint64 seq, char *err, size_t errlen)
 }
 
 /* --- reading the trail -------------------------------------------------- */
+
+/* A complete line that is not an event was met in the trail. */
+static bool gov_bad_line = false;
 
 /* Where the next line to ship is: a file, an offset, and its seq. */
 typedef struct GovShipPos
@@ -341,7 +387,12 @@ gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
 
 			if (line[len - 1] != '\n')
 				break;			/* being written: not yet complete */
-			if (gov_audit_line_seq(line, (size_t) len, &seq) == 0 || seq > written_seq)
+			if (gov_audit_line_seq(line, (size_t) len, &seq) == 0)
+			{
+				gov_bad_line = true;
+				break;
+			}
+			if (seq > written_seq)
 				break;
 			pos->offset += len;
 			if (seq <= acked || (last != 0 && seq <= last))
@@ -393,6 +444,14 @@ gov_discard(char *ptr, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/* A delivery under way gives way to a shutdown. */
+static int
+gov_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			 curl_off_t ulnow)
+{
+	return ShutdownRequestPending ? 1 : 0;
+}
+
 /* POST one batch; true on a 2xx answer, else false with the reason. */
 static bool
 gov_post(const char *body, size_t len, struct curl_slist *headers, char *err,
@@ -423,6 +482,8 @@ gov_post(const char *body, size_t len, struct curl_slist *headers, char *err,
 								(long) governance_audit_http_timeout * 1000L);
 	governance_curl.easy_setopt(curl, CURLOPT_USERAGENT, "governance audit shipper");
 	governance_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, gov_discard);
+	governance_curl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	governance_curl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, gov_progress);
 
 	rc = governance_curl.easy_perform(curl);
 	governance_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -482,6 +543,7 @@ governance_audit_shipper_main(Datum arg)
 	unsigned char *key = NULL;
 	size_t		keylen = 0;
 	bool		key_ok;
+	bool		checked = false;	/* the cursor against the trail's end */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -492,7 +554,7 @@ governance_audit_shipper_main(Datum arg)
 	SpinLockAcquire(&gov_ship->mutex);
 	gov_ship->running = true;
 	gov_ship->pid = MyProcPid;
-	gov_ship->acked_seq = acked;
+	gov_ship->acked_seq = 0;	/* published once checked against the trail */
 	SpinLockRelease(&gov_ship->mutex);
 	before_shmem_exit(gov_ship_exit, 0);
 	initStringInfo(&buf);
@@ -541,7 +603,24 @@ governance_audit_shipper_main(Datum arg)
 							(errmsg("governance cannot ship the audit trail: %s", err)));
 			}
 			written = governance_ring_written_seq();
-			if (headers_ok && written > acked)
+			/*
+			 * A cursor past the trail's end (once the audit worker has
+			 * said where the end is) is not believed: deliver it all again.
+			 */
+			if (written > 0 && !checked)
+			{
+				if (acked > written)
+				{
+					ereport(LOG,
+							(errmsg("governance audit shipper: the delivery cursor (%llu) is past the end of the trail (%llu); the trail is delivered again from its start",
+									(unsigned long long) acked, (unsigned long long) written)));
+					acked = 0;
+					positioned = false;
+				}
+				gov_note(true, acked, 0, NULL);
+				checked = true;
+			}
+			if (checked && headers_ok && written > acked)
 			{
 				if (!positioned)
 					positioned = gov_seek(&pos, acked);
@@ -581,6 +660,22 @@ governance_audit_shipper_main(Datum arg)
 							last_complaint = GetCurrentTimestamp();
 						}
 					}
+				}
+				else if (gov_bad_line)
+				{
+					gov_bad_line = false;
+					positioned = false;
+					snprintf(err, sizeof(err), "the trail holds a line that is not an event after sequence number %llu",
+							 (unsigned long long) acked);
+					gov_note(false, acked, 0, err);
+					if (TimestampDifferenceExceeds(last_complaint, GetCurrentTimestamp(), 60000))
+					{
+						ereport(LOG,
+								(errmsg("governance cannot ship the audit trail: %s", err),
+								 errhint("governance.verify_audit() says where the trail is damaged.")));
+						last_complaint = GetCurrentTimestamp();
+					}
+					sleep_ms = 5000;
 				}
 				else if (positioned)
 				{

@@ -47,11 +47,25 @@ gov_cmp_names(const ListCell *a, const ListCell *b)
 static bool
 gov_is_sink_name(const char *name)
 {
-	size_t		len = strlen(name);
+	size_t		plen = strlen(GOV_SINK_PREFIX);
+	bool		nonzero = false;
 
-	return strncmp(name, GOV_SINK_PREFIX, strlen(GOV_SINK_PREFIX)) == 0 &&
-		len > strlen(GOV_SINK_PREFIX) + strlen(GOV_SINK_SUFFIX) &&
-		strcmp(name + len - strlen(GOV_SINK_SUFFIX), GOV_SINK_SUFFIX) == 0;
+	/*
+	 * Exactly audit-<20 digits, not all zero>.jsonl: the name says where
+	 * the file starts in the trail, and is handed to the archive command,
+	 * so nothing else is one of ours.
+	 */
+	if (strlen(name) != plen + 20 + strlen(GOV_SINK_SUFFIX) ||
+		strncmp(name, GOV_SINK_PREFIX, plen) != 0 ||
+		strcmp(name + plen + 20, GOV_SINK_SUFFIX) != 0)
+		return false;
+	for (int i = 0; i < 20; i++)
+	{
+		if (name[plen + i] < '0' || name[plen + i] > '9')
+			return false;
+		nonzero |= name[plen + i] != '0';
+	}
+	return nonzero;
 }
 
 List *

@@ -153,7 +153,7 @@ $node->safe_psql('postgres', q{
 ok(drained(), 'events before the split are written');
 $node->stop;
 {
-	my @trail = sort glob("$data/pg_governance/audit-*.jsonl");
+	my @trail = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 	my @tail = split /^/, slurp_file($trail[-1]);
 	# Rotation may just have started a short newest file; else make one.
 	if (@tail >= 4)
@@ -167,7 +167,7 @@ $node->stop;
 		print $new join('', @moved);
 		close $new;
 	}
-	@trail = sort glob("$data/pg_governance/audit-*.jsonl");
+	@trail = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 	my $newest = () = split /^/, slurp_file($trail[-1]);
 	ok(@trail > 1 && $newest < 16, "the newest file holds $newest lines, fewer than the strands");
 }
@@ -303,7 +303,7 @@ $node->reload;
 # 6. Tampering is found at the right line, by SQL and by the command line.
 $verify = $node->safe_psql('postgres', 'SELECT ok, events > 0 FROM governance.verify_audit()');
 is($verify, 't|t', 'the untouched trail verifies');
-my @files = sort glob("$data/pg_governance/audit-*.jsonl");
+my @files = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 # The installed tool, as a DBA runs it.
 my $verifier = $node->config_data('--bindir') . '/governance-verify-audit';
 my $cli = `$verifier --key $data/chain.key @files`;

@@ -167,6 +167,18 @@ ok($node->wait_for_log(qr/must not be accessible by group or others/, $log_at),
 	'a headers file others can read is refused at reload');
 chmod 0600, "$data/collector.headers";
 
+# The headers file may not frame the request (a Content-Length of its own
+# would make the collector read part of a batch and acknowledge it).
+PostgreSQL::Test::Utils::append_to_file("$data/bad.headers", "Content-Length: 10\n");
+chmod 0600, "$data/bad.headers";
+$log_at = -s $node->logfile;
+$node->append_conf('postgresql.conf', "governance.audit_http_headers_file = 'bad.headers'\n");
+$node->reload;
+ok($node->wait_for_log(qr/may not set the header Content-Length/, $log_at),
+	'a headers file that sets Content-Length is refused');
+$node->append_conf('postgresql.conf', "governance.audit_http_headers_file = 'collector.headers'\n");
+$node->reload;
+
 # The files are the postgres account's alone, unless a log shipper in
 # its group is to tail them (governance.audit_file_mode = 0640).
 my @trail = glob("$data/pg_governance/audit-*.jsonl");
@@ -193,6 +205,14 @@ like($err, qr/invalid value for parameter "governance.audit_file_mode"/, 'a mode
 $node->psql('postgres', "ALTER SYSTEM SET governance.audit_http_url = 'http://collector.example.com/x'",
 	stdout => \$out, stderr => \$err);
 like($err, qr/Plain http:\/\/ is accepted only to this host/, 'http:// to another host is refused');
+for my $trick ('http://127.0.0.1:x@192.0.2.2:18081/', 'http://localhost:80@example.com/',
+	'http://localhost.example.com/', 'http://127.0.0.1.example.com:80/')
+{
+	($out, $err) = ('', '');
+	$node->psql('postgres', "ALTER SYSTEM SET governance.audit_http_url = '$trick'",
+		stdout => \$out, stderr => \$err);
+	like($err, qr/accepted only to this host/, "a host hidden behind this one is refused ($trick)");
+}
 
 $node->stop;
 $receiver->kill_kill;

@@ -63,7 +63,7 @@ for (1 .. 200)
 	sleep 0.2;
 }
 ok($removed >= scalar(@files) - 2, "the oldest files are removed ($removed)");
-my @left = sort glob("$data/pg_governance/audit-*.jsonl");
+my @left = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 ok(@left >= 2, 'the two newest files stay');
 my @archived = glob("$archive/audit-*.jsonl");
 is(scalar(@archived), $removed, 'every removed file was archived first');
@@ -86,7 +86,7 @@ like($cli, qr/^ok: \d+ events/, 'the archive and the files that remain verify as
 $node->append_conf('postgresql.conf', "governance.audit_max_size = 0\n");
 $node->reload;
 fill();
-@left = sort glob("$data/pg_governance/audit-*.jsonl");
+@left = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 $node->stop;
 unlink $left[0] or die "unlink: $!";
 $node->start;
@@ -97,7 +97,7 @@ like($reason, qr/removed past the anchor/, 'and the reason says so');
 # Attack: forge the anchor to point past the hole.  Defence: it is sealed
 # with the chain's key.
 my $anchor = slurp_file("$data/pg_governance/anchor");
-my @rest = sort glob("$data/pg_governance/audit-*.jsonl");
+my @rest = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 my ($next) = $rest[0] =~ /audit-0*(\d+)\.jsonl$/;
 $anchor =~ s/^next_seq \d+$/next_seq $next/m;
 open(my $fh, '>', "$data/pg_governance/anchor") or die $!;

@@ -214,6 +214,24 @@ for my $trick ('http://127.0.0.1:x@192.0.2.2:18081/', 'http://localhost:80@examp
 	like($err, qr/accepted only to this host/, "a host hidden behind this one is refused ($trick)");
 }
 
+# A line in the trail that is not an event (the file damaged by hand):
+# delivery stops there, and says so, rather than skip it in silence.
+caught_up('delivered before the damage');
+my @now = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+PostgreSQL::Test::Utils::append_to_file($now[-1], "this is not an event\n");
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
+my $said = 0;
+for (1 .. 100)
+{
+	if ($node->safe_psql('postgres', 'SELECT error FROM governance.audit_delivery()') =~ /not an event/)
+	{
+		$said = 1;
+		last;
+	}
+	sleep 0.2;
+}
+ok($said, 'a line that is not an event stops delivery, and audit_delivery() says why');
+
 $node->stop;
 $receiver->kill_kill;
 done_testing();

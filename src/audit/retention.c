@@ -233,7 +233,6 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 		char		sealed[GOV_AUDIT_ANCHOR_MAX];
 		size_t		n;
 		char		apath[MAXPGPATH];
-		char		marker[MAXPGPATH];
 		uint64		acked;
 		bool		shipping;
 
@@ -264,17 +263,6 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 					 path, (unsigned long long) acked, (unsigned long long) last_in_file);
 			break;
 		}
-		/* (2) It is archived, if an archive command is set. */
-		snprintf(marker, sizeof(marker), "%s.archived", path);
-		if (governance_audit_archive_command != NULL &&
-			governance_audit_archive_command[0] != '\0' && access(marker, F_OK) != 0)
-		{
-			if (!gov_archive(path, why, sizeof(why)))
-				break;
-			if (!governance_write_durably(marker, "", 0, why, sizeof(why)))
-				break;
-		}
-
 		/*
 		 * The file must continue the trail from the anchor (or start it),
 		 * and verify; then the anchor moves past it, and it goes.
@@ -316,6 +304,16 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			}
 			heads = walk.heads;
 		}
+
+		/*
+		 * (2) It is archived, if an archive command is set: run each time
+		 * a verified file is about to go (the command must be idempotent,
+		 * as archive_command's must), never taken on a marker's word.
+		 */
+		if (governance_audit_archive_command != NULL &&
+			governance_audit_archive_command[0] != '\0' &&
+			!gov_archive(path, why, sizeof(why)))
+			break;
 		n = gov_audit_anchor_render(last_in_file + 1, &heads, key, keylen, sealed, sizeof(sealed));
 		gov_anchor_path(apath, sizeof(apath));
 		if (n == 0 || !governance_write_durably(apath, sealed, n, why, sizeof(why)))
@@ -325,7 +323,6 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			snprintf(why, sizeof(why), "could not remove \"%s\": %m", path);
 			break;
 		}
-		(void) unlink(marker);
 		fsync_fname(governance_audit_directory, true);
 		total -= st.st_size;
 		any_removed = true;

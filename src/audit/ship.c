@@ -264,12 +264,29 @@ gov_cursor_path(char *path, size_t len)
 	snprintf(path, len, "%s/%s", governance_audit_directory, GOV_SHIP_CURSOR);
 }
 
+/*
+ * The cursor is sealed like the anchor, with the chain's key: a cursor
+ * written by anything but the shipper (moved ahead to pass over events
+ * not delivered) is not believed.
+ */
+static void
+gov_cursor_seal(uint64 seq, const unsigned char *key, size_t keylen, char *seal)
+{
+	char		text[64];
+	int			n = snprintf(text, sizeof(text), "governance-cursor " UINT64_FORMAT, seq);
+
+	gov_audit_hash(key, keylen, text, (size_t) n, seal);
+}
+
 static uint64
-gov_cursor_read(void)
+gov_cursor_read(const unsigned char *key, size_t keylen)
 {
 	char		path[MAXPGPATH];
-	char		buf[64] = "";
+	char		buf[128] = "";
+	char		seal[GOV_AUDIT_HASH_HEX];
 	FILE	   *f;
+	uint64		seq;
+	char	   *end;
 
 	gov_cursor_path(path, sizeof(path));
 	f = fopen(path, "r");
@@ -278,25 +295,33 @@ gov_cursor_read(void)
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
-	/* Digits and a newline, or it is not a cursor: deliver from the start. */
-	if (buf[0] == '\0' || strspn(buf, "0123456789") != strlen(buf) - 1 ||
-		buf[strlen(buf) - 1] != '\n')
+	/* "N <seal>", or it is not a cursor: deliver from the start. */
+	seq = strtou64(buf, &end, 10);
+	gov_cursor_seal(seq, key, keylen, seal);
+	if (buf[0] < '0' || buf[0] > '9' || *end != ' ' ||
+		strncmp(end + 1, seal, GOV_AUDIT_HASH_HEX - 1) != 0 ||
+		end[GOV_AUDIT_HASH_HEX] != '\n')
 	{
 		ereport(LOG,
-				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor; the trail is delivered again from its start",
+				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote; the trail is delivered again from its start",
 						path)));
 		return 0;
 	}
-	return strtou64(buf, NULL, 10);
+	return seq;
 }
 
 /* The cursor moves durably: written whole, flushed, renamed over. */
 static bool
-gov_cursor_write(uint64 seq, char *err, size_t errlen)
+gov_cursor_write(uint64 seq, const unsigned char *key, size_t keylen,
+				 char *err, size_t errlen)
 {
 	char		path[MAXPGPATH];
-	char		buf[32];
-	int			n = snprintf(buf, sizeof(buf), UINT64_FORMAT "\n", seq);
+	char		buf[128];
+	char		seal[GOV_AUDIT_HASH_HEX];
+	int			n;
+
+	gov_cursor_seal(seq, key, keylen, seal);
+	n = snprintf(buf, sizeof(buf), UINT64_FORMAT " %s\n", seq, seal);
 
 	gov_cursor_path(path, sizeof(path));
 	return governance_write_durably(path, buf, n, err, errlen);
@@ -394,9 +419,22 @@ gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
 			}
 			if (seq > written_seq)
 				break;
-			pos->offset += len;
-			if (seq <= acked || (last != 0 && seq <= last))
+			/*
+			 * What was delivered is passed over; after it, sequence numbers
+			 * must follow on one by one: a line claiming a later number
+			 * must not make the shipper pass over events.
+			 */
+			if (seq <= acked && last == 0)
+			{
+				pos->offset += len;
 				continue;
+			}
+			if (seq != (last != 0 ? last : acked) + 1)
+			{
+				gov_bad_line = true;
+				break;
+			}
+			pos->offset += len;
 			appendBinaryStringInfo(buf, line, (int) len);
 			last = seq;
 			n++;
@@ -476,6 +514,8 @@ gov_post(const char *body, size_t len, struct curl_slist *headers, char *err,
 	governance_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	governance_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
 	governance_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* This host's collector is reached directly, never through a proxy. */
+	governance_curl.easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
 	governance_curl_trust(curl, governance_audit_http_ca_file);
 	governance_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	governance_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS,
@@ -550,7 +590,10 @@ governance_audit_shipper_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	governance_curl_start("ship the audit trail", "governance.audit_http_url");
-	acked = gov_cursor_read();
+	err[0] = '\0';
+	key = governance_sink_read_key(&keylen, err, sizeof(err));
+	key_ok = key != NULL || err[0] == '\0';
+	acked = gov_cursor_read(key, keylen);
 	SpinLockAcquire(&gov_ship->mutex);
 	gov_ship->running = true;
 	gov_ship->pid = MyProcPid;
@@ -558,9 +601,6 @@ governance_audit_shipper_main(Datum arg)
 	SpinLockRelease(&gov_ship->mutex);
 	before_shmem_exit(gov_ship_exit, 0);
 	initStringInfo(&buf);
-	err[0] = '\0';
-	key = governance_sink_read_key(&keylen, err, sizeof(err));
-	key_ok = key != NULL || err[0] == '\0';
 
 	for (;;)
 	{
@@ -635,7 +675,7 @@ governance_audit_shipper_main(Datum arg)
 						events += buf.data[i] == '\n';
 					err[0] = '\0';
 					if (gov_post(buf.data, buf.len, headers, err, sizeof(err)) &&
-						gov_cursor_write(last, err, sizeof(err)))
+						gov_cursor_write(last, key, keylen, err, sizeof(err)))
 					{
 						acked = last;
 						gov_note(true, acked, events, NULL);
@@ -665,7 +705,7 @@ governance_audit_shipper_main(Datum arg)
 				{
 					gov_bad_line = false;
 					positioned = false;
-					snprintf(err, sizeof(err), "the trail holds a line that is not an event after sequence number %llu",
+					snprintf(err, sizeof(err), "the trail holds a line that is not the event after sequence number %llu",
 							 (unsigned long long) acked);
 					gov_note(false, acked, 0, err);
 					if (TimestampDifferenceExceeds(last_complaint, GetCurrentTimestamp(), 60000))

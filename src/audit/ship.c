@@ -417,12 +417,10 @@ gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
 				gov_bad_line = true;
 				break;
 			}
-			if (seq > written_seq)
-				break;
 			/*
 			 * What was delivered is passed over; after it, sequence numbers
 			 * must follow on one by one: a line claiming a later number
-			 * must not make the shipper pass over events.
+			 * must not make the shipper pass over events, nor wait for it.
 			 */
 			if (seq <= acked && last == 0)
 			{
@@ -434,6 +432,8 @@ gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
 				gov_bad_line = true;
 				break;
 			}
+			if (seq > written_seq)
+				break;			/* the next event, not yet durable */
 			pos->offset += len;
 			appendBinaryStringInfo(buf, line, (int) len);
 			last = seq;

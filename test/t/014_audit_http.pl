@@ -214,23 +214,30 @@ for my $trick ('http://127.0.0.1:x@192.0.2.2:18081/', 'http://localhost:80@examp
 	like($err, qr/accepted only to this host/, "a host hidden behind this one is refused ($trick)");
 }
 
-# A line in the trail that is not an event (the file damaged by hand):
-# delivery stops there, and says so, rather than skip it in silence.
-caught_up('delivered before the damage');
-my @now = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
-PostgreSQL::Test::Utils::append_to_file($now[-1], "this is not an event\n");
+# Attack: a line claiming a later sequence number, put where the next
+# undelivered event is, to make the shipper pass over the events between.
+# Defence: after the cursor, sequence numbers must follow on one by one.
+set_mode('fail');
 $node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
-my $said = 0;
+{
+	my @files_now = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+	PostgreSQL::Test::Utils::append_to_file($files_now[-1],
+		'{"seq":' . (written_seq() + 1000) . ',"forged":true}' . "\n");
+}
+set_mode('ack');
+my $stopped = 0;
 for (1 .. 100)
 {
-	if ($node->safe_psql('postgres', 'SELECT error FROM governance.audit_delivery()') =~ /not (an|the) event/)
+	if ($node->safe_psql('postgres', 'SELECT error FROM governance.audit_delivery()') =~ /not the event after/)
 	{
-		$said = 1;
+		$stopped = 1;
 		last;
 	}
 	sleep 0.2;
 }
-ok($said, 'a line that is not an event stops delivery, and audit_delivery() says why');
+ok($stopped, 'a line claiming a later sequence number stops delivery instead of skipping events');
+unlike(slurp_file("$dir/received.ndjson"), qr/"forged":true/, 'and is not delivered');
+
 
 $node->stop;
 $receiver->kill_kill;

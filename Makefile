@@ -19,6 +19,8 @@ OBJS = \
 	src/audit/retention.o \
 	src/audit/ring.o \
 	src/audit/ship.o \
+	src/audit/ship_http.o \
+	src/audit/ship_syslog.o \
 	src/audit/sink.o \
 	src/audit/statement.o \
 	src/audit/statement_text.o \
@@ -71,7 +73,7 @@ PG_CPPFLAGS = -I$(srcdir)/src/include
 # trip: unused parameters and partially initialised structs.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 # libcurl is opened by the key set fetcher alone (src/identity/jwks_worker.c)
-SHLIB_LINK = -ljansson -lcrypto
+SHLIB_LINK = -ljansson -lssl -lcrypto
 
 REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 fail_closed fail_closed2
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf

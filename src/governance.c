@@ -67,6 +67,13 @@ char	   *governance_audit_http_headers_file = NULL;
 char	   *governance_audit_http_ca_file = NULL;
 int			governance_audit_http_timeout = 30;
 int			governance_audit_http_batch = 1000;
+char	   *governance_audit_syslog_address = NULL;
+int			governance_audit_syslog_protocol = GOV_SYSLOG_TLS;
+char	   *governance_audit_syslog_ca_file = NULL;
+char	   *governance_audit_syslog_cert_file = NULL;
+char	   *governance_audit_syslog_key_file = NULL;
+int			governance_audit_syslog_facility = 16;
+int			governance_audit_syslog_timeout = 30;
 int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
 char	   *governance_environment = NULL;
@@ -82,6 +89,21 @@ static const struct config_enum_entry gov_token_scope_options[] = {
 static const struct config_enum_entry gov_audit_file_mode_options[] = {
 	{"0600", GOV_AUDIT_FILE_MODE_0600, false},
 	{"0640", GOV_AUDIT_FILE_MODE_0640, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry gov_syslog_protocol_options[] = {
+	{"tls", GOV_SYSLOG_TLS, false},
+	{"tcp", GOV_SYSLOG_TCP, false},
+	{NULL, 0, false}
+};
+
+/* The facilities an audit trail may go to, with their codes. */
+static const struct config_enum_entry gov_syslog_facility_options[] = {
+	{"local0", 16, false}, {"local1", 17, false}, {"local2", 18, false},
+	{"local3", 19, false}, {"local4", 20, false}, {"local5", 21, false},
+	{"local6", 22, false}, {"local7", 23, false},
+	{"user", 1, false}, {"auth", 4, false}, {"authpriv", 10, false},
 	{NULL, 0, false}
 };
 
@@ -477,6 +499,74 @@ gov_define_settings(void)
 							1000, 1, 100000,
 							PGC_SIGHUP,
 							0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_syslog_address",
+							   "Syslog server the audit trail is shipped to, as host:port ([address]:port for IPv6).",
+							   "Each event is an RFC 5424 message whose structured data carries it.",
+							   &governance_audit_syslog_address,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_audit_syslog_address_check,
+							   NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_syslog_protocol",
+							 "How the syslog server is reached: tls (RFC 5425), or tcp to this host only.",
+							 NULL,
+							 &governance_audit_syslog_protocol,
+							 GOV_SYSLOG_TLS,
+							 gov_syslog_protocol_options,
+							 PGC_SIGHUP,
+							 GUC_SUPERUSER_ONLY,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_syslog_ca_file",
+							   "PEM file of the certificate authorities trusted for the syslog server; empty: the system's.",
+							   NULL,
+							   &governance_audit_syslog_ca_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_jwks_ca_file_check,
+							   NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_syslog_cert_file",
+							   "PEM certificate (chain) presented to a syslog server that asks for one.",
+							   NULL,
+							   &governance_audit_syslog_cert_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_syslog_key_file",
+							   "PEM private key of governance.audit_syslog_cert_file (mode 0600).",
+							   NULL,
+							   &governance_audit_syslog_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   governance_audit_syslog_key_check,
+							   NULL, NULL);
+
+	DefineCustomEnumVariable("governance.audit_syslog_facility",
+							 "Syslog facility of the audit messages.",
+							 NULL,
+							 &governance_audit_syslog_facility,
+							 16,
+							 gov_syslog_facility_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("governance.audit_syslog_timeout",
+							"How long connecting, sending a batch and its acknowledgement by the syslog server's host may take.",
+							NULL,
+							&governance_audit_syslog_timeout,
+							30, 1, 600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("governance.audit_directory",

@@ -18,7 +18,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 GOV_PACKAGES="make gcc perl openssl postgresql-15 postgresql-server-dev-15
 	libjansson-dev libssl-dev libkrb5-dev libcurl4-openssl-dev"
 GOV_TEST_PACKAGES="libipc-run-perl postgresql-15-pgaudit clang libclang-rt-14-dev
-	sqlsmith pgbouncer"
+	sqlsmith pgbouncer rsyslog rsyslog-gnutls"
 
 gov_say()
 {

@@ -29,39 +29,10 @@ mkdir $www or die "mkdir $www: $!";
 
 # A test CA and a server certificate for localhost; a second CA that signs
 # a certificate for the same name (the bad certificate).
-sub openssl
-{
-	my @args = @_;
-	my ($out, $err);
-	IPC::Run::run([ 'openssl', @args ], '>', \$out, '2>', \$err)
-	  or die "openssl @args: $err";
-	return $out;
-}
-
-sub make_ca
-{
-	my ($name) = @_;
-	openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-		'-nodes', '-days', '2', '-subj', "/CN=$name test CA",
-		'-keyout', "$dir/$name-ca.key", '-out', "$dir/$name-ca.crt");
-}
-
-sub make_server_cert
-{
-	my ($ca, $name) = @_;
-	openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-		'-subj', '/CN=localhost', '-keyout', "$dir/$name.key", '-out', "$dir/$name.csr");
-	PostgreSQL::Test::Utils::append_to_file("$dir/$name.ext",
-		"subjectAltName = DNS:localhost, IP:127.0.0.1\n");
-	openssl('x509', '-req', '-in', "$dir/$name.csr", '-CA', "$dir/$ca-ca.crt",
-		'-CAkey', "$dir/$ca-ca.key", '-CAcreateserial', '-days', '2',
-		'-extfile', "$dir/$name.ext", '-out', "$dir/$name.crt");
-}
-
-make_ca('good');
-make_ca('rogue');
-make_server_cert('good', 'server');
-make_server_cert('rogue', 'impostor');
+test_ca($dir, 'good');
+test_ca($dir, 'rogue');
+test_cert($dir, 'good', 'server');
+test_cert($dir, 'rogue', 'impostor');
 
 my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $server;

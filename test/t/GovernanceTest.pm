@@ -17,7 +17,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
 use Exporter 'import';
-our @EXPORT = qw(governance_node mint_token repo_path jwk_from_rsa_pem);
+our @EXPORT = qw(governance_node mint_token repo_path jwk_from_rsa_pem test_ca test_cert);
 
 my $repo = abs_path(dirname(__FILE__) . '/../..');
 
@@ -71,6 +71,41 @@ governance.jwt_audience = 'orders-db'
 ) . ($opts{conf} // ''));
 	$node->start unless $opts{no_start};
 	return $node;
+}
+
+# Run the openssl command; its output, or die with what it said.
+sub openssl
+{
+	my @args = @_;
+	my ($out, $err);
+	IPC::Run::run([ 'openssl', @args ], '>', \$out, '2>', \$err)
+	  or die "openssl @args: $err";
+	return $out;
+}
+
+# A test certificate authority: $dir/$name-ca.crt and $dir/$name-ca.key.
+sub test_ca
+{
+	my ($dir, $name) = @_;
+	openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+		'-nodes', '-days', '2', '-subj', "/CN=$name test CA",
+		'-keyout', "$dir/$name-ca.key", '-out', "$dir/$name-ca.crt");
+}
+
+# A certificate signed by test_ca $ca: $dir/$name.crt and $dir/$name.key,
+# for the names of $san (default: localhost and 127.0.0.1).
+sub test_cert
+{
+	my ($dir, $ca, $name, $san, $cn) = @_;
+	$san //= 'DNS:localhost, IP:127.0.0.1';
+	$cn //= 'localhost';
+	openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+		'-subj', "/CN=$cn", '-keyout', "$dir/$name.key", '-out', "$dir/$name.csr");
+	PostgreSQL::Test::Utils::append_to_file("$dir/$name.ext", "subjectAltName = $san\n");
+	openssl('x509', '-req', '-in', "$dir/$name.csr", '-CA', "$dir/$ca-ca.crt",
+		'-CAkey', "$dir/$ca-ca.key", '-CAcreateserial', '-days', '2',
+		'-extfile', "$dir/$name.ext", '-out', "$dir/$name.crt");
+	chmod 0600, "$dir/$name.key";
 }
 
 require MIME::Base64;

@@ -340,7 +340,7 @@ extern bool governance_anchor_read(const unsigned char *key, size_t keylen,
 								   uint64 *next_seq, GovAuditHeads *heads,
 								   bool *exists, char *why, size_t whylen);
 
-/* Shipping to an HTTP collector (src/audit/ship.c). */
+/* The audit shipper (src/audit/ship.c) and its HTTP sink (ship_http.c). */
 /* The acknowledged cursor, and whether shipping is enabled at all. */
 extern uint64 governance_ship_acked_seq(bool *enabled);
 extern Size governance_ship_shmem_size(void);
@@ -348,5 +348,14 @@ extern void governance_ship_shmem_init(void);
 extern void governance_audit_shipper_register(void);
 extern bool governance_audit_http_url_check(char **newval, void **extra, GucSource source);
 extern bool governance_audit_http_headers_check(char **newval, void **extra, GucSource source);
+
+/* Shipping to a syslog server (src/audit/ship_syslog.c). */
+typedef enum GovSyslogProtocol
+{
+	GOV_SYSLOG_TCP,
+	GOV_SYSLOG_TLS
+} GovSyslogProtocol;
+extern bool governance_audit_syslog_address_check(char **newval, void **extra, GucSource source);
+extern bool governance_audit_syslog_key_check(char **newval, void **extra, GucSource source);
 
 #endif							/* GOVERNANCE_AUDIT_H */

@@ -65,6 +65,13 @@ extern char *governance_audit_http_headers_file;
 extern char *governance_audit_http_ca_file;
 extern int	governance_audit_http_timeout;
 extern int	governance_audit_http_batch;
+extern char *governance_audit_syslog_address;
+extern int	governance_audit_syslog_protocol;	/* GOV_SYSLOG_* */
+extern char *governance_audit_syslog_ca_file;
+extern char *governance_audit_syslog_cert_file;
+extern char *governance_audit_syslog_key_file;
+extern int	governance_audit_syslog_facility;	/* the syslog facility's code */
+extern int	governance_audit_syslog_timeout;
 extern int	governance_audit_chain_simd;	/* GOV_CHAIN_SIMD_* */
 
 /*

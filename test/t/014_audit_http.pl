@@ -51,7 +51,14 @@ my $data = $node->data_dir;
 PostgreSQL::Test::Utils::append_to_file("$data/collector.headers",
 	"Authorization: Splunk 0000-test-token\n# a comment\nX-Source: governance-test\n");
 chmod 0600, "$data/collector.headers";
-$node->start;
+# The environment names a proxy that does not answer: the collector on
+# this host is reached directly, never through it.
+{
+	local $ENV{http_proxy} = 'http://127.0.0.1:9';
+	local $ENV{HTTP_PROXY} = 'http://127.0.0.1:9';
+	local $ENV{ALL_PROXY} = 'http://127.0.0.1:9';
+	$node->start;
+}
 $node->safe_psql('postgres', 'CREATE EXTENSION governance; CREATE TABLE t (x int)');
 my ($out, $err);
 
@@ -213,6 +220,32 @@ for my $trick ('http://127.0.0.1:x@192.0.2.2:18081/', 'http://localhost:80@examp
 		stdout => \$out, stderr => \$err);
 	like($err, qr/accepted only to this host/, "a host hidden behind this one is refused ($trick)");
 }
+
+# Attack: the delivery cursor moved ahead by hand, past events that were
+# never delivered, to keep them from the collector.  Defence: the cursor
+# is sealed with the chain key; one not sealed for its number is not
+# believed, and the trail is delivered again from its start.
+$node->safe_psql('postgres', "UPDATE t SET x = x WHERE x = 1");
+caught_up('delivered before the cursor is moved');
+my $ones = received()->{1};
+set_mode('fail');
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 10;
+$node->stop;
+{
+	my $cursor = slurp_file("$data/pg_governance/http.cursor");
+	$cursor =~ /^(\d+) ([0-9a-f]{64})\n$/ or die "unexpected cursor: $cursor";
+	open(my $fh, '>', "$data/pg_governance/http.cursor") or die $!;
+	print $fh ($1 + 1000) . " $2\n";
+	close $fh;
+}
+set_mode('ack');
+$log_at = -s $node->logfile;
+$node->start;
+ok($node->wait_for_log(qr/is not a delivery cursor it wrote/, $log_at),
+	'a cursor moved by hand is not believed');
+caught_up('after the moved cursor, delivery catches up');
+cmp_ok(received()->{1}, '>', $ones, 'the trail is delivered again from its start');
+all_delivered('after a moved cursor');
 
 # Attack: a line claiming a later sequence number, put where the next
 # undelivered event is, to make the shipper pass over the events between.

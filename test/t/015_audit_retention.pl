@@ -53,6 +53,11 @@ is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't'
 
 # A working archive command: files are archived, then removed, down to
 # the two newest; the trail still verifies, by SQL and by the tool.
+# Attack: marker files claiming each file is archived already, to have
+# files removed unarchived.  Defence: retention archives every file it
+# removes and trusts no marker (checked below: as many archived as removed).
+PostgreSQL::Test::Utils::append_to_file("$_.archived", '') for @files;
+PostgreSQL::Test::Utils::append_to_file("$_.done", '') for @files;
 $node->append_conf('postgresql.conf', "governance.audit_archive_command = 'cp %p $archive/%f'\n");
 $node->reload;
 my $removed = 0;

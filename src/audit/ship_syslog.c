@@ -315,6 +315,32 @@ gov_tcp_connect(const char *host, const char *port, bool tls, TimestampTz deadli
 	return gov_fd >= 0;
 }
 
+/*
+ * Is the connection still there?  A syslog server sends nothing, so
+ * anything readable is its end of the connection (TLS may also read
+ * session tickets, which are not application data).
+ */
+static bool
+gov_syslog_alive(void)
+{
+	struct pollfd p = {.fd = gov_fd,.events = POLLIN};
+	char		scratch[512];
+
+	if (poll(&p, 1, 0) <= 0)
+		return true;
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return false;
+	if (gov_ssl != NULL)
+	{
+		int			rc = SSL_read(gov_ssl, scratch, sizeof(scratch));
+		int			e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(gov_ssl, rc);
+
+		ERR_clear_error();
+		return e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+	}
+	return recv(gov_fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0;
+}
+
 static bool
 gov_tls_connect(const char *host, TimestampTz deadline, char *err, size_t errlen)
 {
@@ -379,7 +405,21 @@ gov_tls_connect(const char *host, TimestampTz deadline, char *err, size_t errlen
 		int			e;
 
 		if (rc == 1)
+		{
+			/*
+			 * With TLS 1.3 the server judges the client's certificate after
+			 * the handshake: give its answer (a refusal, or session tickets)
+			 * a moment to arrive before anything is sent.
+			 */
+			if ((gov_wait(POLLIN, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 100)) & POLLIN) &&
+				!gov_syslog_alive())
+			{
+				gov_ssl_reason("the syslog server closed the connection after the TLS handshake (does it require a client certificate?)",
+							   err, errlen);
+				return false;
+			}
 			return true;
+		}
 		e = SSL_get_error(gov_ssl, rc);
 		if ((e == SSL_ERROR_WANT_READ && (gov_wait(POLLIN, deadline) & (POLLIN | POLLHUP | POLLERR))) ||
 			(e == SSL_ERROR_WANT_WRITE && (gov_wait(POLLOUT, deadline) & (POLLOUT | POLLHUP | POLLERR))))
@@ -412,32 +452,6 @@ gov_syslog_connect(char *err, size_t errlen)
 		return false;
 	}
 	return true;
-}
-
-/*
- * Is the connection still there?  A syslog server sends nothing, so
- * anything readable is its end of the connection (TLS may also read
- * session tickets, which are not application data).
- */
-static bool
-gov_syslog_alive(void)
-{
-	struct pollfd p = {.fd = gov_fd,.events = POLLIN};
-	char		scratch[512];
-
-	if (poll(&p, 1, 0) <= 0)
-		return true;
-	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
-		return false;
-	if (gov_ssl != NULL)
-	{
-		int			rc = SSL_read(gov_ssl, scratch, sizeof(scratch));
-		int			e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(gov_ssl, rc);
-
-		ERR_clear_error();
-		return e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
-	}
-	return recv(gov_fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0;
 }
 
 /* Write all of buf, or fail with the reason. */
@@ -509,12 +523,16 @@ gov_syslog_acknowledged(TimestampTz deadline, char *err, size_t errlen)
 			snprintf(err, errlen, "could not read the socket's send queue: %m");
 			return false;
 		}
-		if (pending == 0)
+		/*
+		 * Acknowledged, and the connection still up: a TLS 1.3 server that
+		 * refuses the client's certificate does so after the handshake, and
+		 * its host may acknowledge bytes before the refusal closes it.
+		 */
+		if (pending == 0 && gov_syslog_alive())
 			return true;
-		if (!gov_syslog_alive())
+		if (pending == 0 || !gov_syslog_alive())
 		{
-			snprintf(err, errlen, "the syslog server closed the connection with %d bytes not acknowledged",
-					 pending);
+			snprintf(err, errlen, "the syslog server closed the connection before the batch was known to arrive");
 			return false;
 		}
 		if (ShutdownRequestPending || GetCurrentTimestamp() >= deadline)

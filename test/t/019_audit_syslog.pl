@@ -37,12 +37,13 @@ test_ca($dir, 'rogue');
 test_cert($dir, 'good', 'server');
 test_cert($dir, 'rogue', 'impostor');
 test_cert($dir, 'good', 'elsewhere', 'DNS:elsewhere.example');
+test_cert($dir, 'good', 'client', 'DNS:client.test', 'client.test');
 
 # One rsyslogd: its received messages go to $dir/$name/received.log, one
 # per line: PRI, APP-NAME, MSGID, then the structured data.
 sub start_rsyslog
 {
-	my ($name, $port, $tls, $cert) = @_;
+	my ($name, $port, $tls, $cert, $peer) = @_;
 	my $d = "$dir/$name";
 	mkdir $d;
 	mkdir "$d/work";
@@ -57,6 +58,8 @@ sub start_rsyslog
 	DefaultNetstreamDriverCertFile="$dir/$cert.crt"
 	DefaultNetstreamDriverKeyFile="$dir/$cert.key");
 		$module = 'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")';
+		$module = qq{module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/name" PermittedPeer=["$peer"])}
+		  if $peer;
 	}
 	open(my $fh, '>', "$d/rsyslog.conf") or die $!;
 	print $fh qq{global(workDirectory="$d/work" maxMessageSize="256k"$driver)
@@ -64,6 +67,10 @@ $module
 input(type="imtcp" port="$port" address="127.0.0.1")
 template(name="t" type="string" string="%pri% %app-name% %msgid% %structured-data%\\n")
 action(type="omfile" file="$d/received.log" template="t")
+module(load="mmpstrucdata")
+action(type="mmpstrucdata")
+template(name="event" type="string" string="%\$!rfc5424-sd!event\@32473!event%\\n")
+if \$app-name == "governance" then action(type="omfile" file="$d/events.jsonl" template="event")
 };
 	close $fh;
 	my $h = IPC::Run::start([ $rsyslogd, '-n', '-f', "$d/rsyslog.conf", '-i', "$d/rsyslog.pid" ],
@@ -185,6 +192,13 @@ all_delivered('tls', $upto, 'TLS');
 		'a statement event is local0.info from "governance", its type the MSGID');
 	my ($long) = sort { length($b) <=> length($a) } map { $_->[0] } values %$got;
 	cmp_ok(length($long), '>', 8192, 'an event over 8 kB arrives whole');
+	# The receiver configuration docs/audit.md shows: mmpstrucdata gives
+	# back each event as it is in the trail.
+	my $trail = trail();
+	my %in_trail = map { $_ => 1 } values %$trail;
+	my @events = split /\n/, slurp_file("$dir/tls/events.jsonl");
+	ok(@events >= 50 && !(grep { !$in_trail{$_} } @events),
+		'rsyslog with mmpstrucdata writes each event as in the trail') or diag($events[0]);
 	ok((grep { $got->{$_}[0] =~ /two\\nlines/ } keys %$got), 'an event with a newline arrives whole');
 }
 
@@ -234,6 +248,35 @@ for my $case ([ 'impostor', 'a certificate signed by another CA' ],
 switch_server('server');
 $upto = caught_up('the genuine server gets everything afterwards');
 all_delivered('tls', $upto, 'after refusing impostors');
+
+# A server that requires a client certificate: without one, nothing is
+# counted delivered; with one, everything arrives.
+my $mtls_port = PostgreSQL::Test::Cluster::get_free_port();
+my $mtls = start_rsyslog('mtls', $mtls_port, 1, 'server', 'client.test');
+my $before_mtls = delivery('acked_seq');
+$node->append_conf('postgresql.conf', qq(
+governance.audit_syslog_address = 'localhost:$mtls_port'
+));
+$node->reload;
+$node->safe_psql('postgres', "INSERT INTO t VALUES ('to mtls $_')") for 1 .. 5;
+ok($node->poll_query_until('postgres',
+		"SELECT error IS NOT NULL FROM governance.audit_delivery() WHERE sink = 'syslog'"),
+	'a server requiring a client certificate refuses the shipper without one')
+  or diag(delivery('error'));
+sleep 2;
+is(delivery('acked_seq'), $before_mtls, 'and nothing is counted delivered');
+$node->append_conf('postgresql.conf', qq(
+governance.audit_syslog_cert_file = '$dir/client.crt'
+governance.audit_syslog_key_file = '$dir/client.key'
+));
+$node->reload;
+$upto = caught_up('with the client certificate, delivery goes on');
+{
+	my ($got) = received('mtls');
+	is(scalar(grep { !$got->{$_} } $before_mtls + 1 .. $upto), 0,
+		'with the client certificate: every event after the switch arrived');
+}
+stop_rsyslog($mtls);
 
 # Plain TCP, to loopback: a local relay.  A new sink's address, the same
 # cursor: the events after it arrive there.

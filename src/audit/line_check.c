@@ -2,13 +2,16 @@
  *
  * line_check.c
  *	  Checking the lines of the audit trail: each line's own hash, its link
- *	  to the line it chains to, and the run of sequence numbers.
+ *	  to the line it chains to, and the run of sequence numbers; the keys
+ *	  the chain is made with, and the key_rolled events that change them.
  *
  * Plain C, no server headers, like record.c: the worker (reading where
  * the trail stands when it starts), the command-line verifier
  * (tools/verify-audit) and the unit tests and fuzzer share it.  A line is
  * untrusted input here: it may be cut, altered or made up, and every
- * read stays within its length.
+ * read stays within its length.  Nothing a line says is believed before
+ * it verifies under the key in force: only then may a key_rolled event
+ * move the walk to another key, and only to one the verifier was given.
  *
  * src/audit/line_check.c
  *

@@ -19,6 +19,14 @@
  * and the sink knows the last one it holds, so records already written
  * before a crash (written, but not yet freed) are skipped on restart.
  *
+ * Rolling the key: when the configured chain key is not the one the trail
+ * ends under (changed at a reload, or while the server was down), the
+ * worker puts a key_rolled record in the ring, which it renders with both
+ * keys' ids and a proof made with the new key, chains with the old key,
+ * and chains every later line with the new one.  The key the trail ends
+ * under is learned at start from its last line, so a crash anywhere in
+ * between leaves nothing to remember.
+ *
  * On SIGTERM the worker drains what the ring holds and exits; what a
  * backend adds later stays in the ring file for the next start.
  *

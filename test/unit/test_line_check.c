@@ -10,7 +10,10 @@
  * could -- alter a byte, delete, insert, reorder or duplicate a line, cut
  * a line short, forge a line with another key, reset the chain -- and
  * asserts that the walk stops at the first sequence number no longer
- * intact, with a reason.  Lines that are not ours at all (empty, binary,
+ * intact, with a reason.  Trails whose key is rolled are walked with the
+ * keys in any order, and forged the way a holder of the old key alone
+ * could: a roll to a key the verifier lacks, a proof not made with the
+ * new key, the roll line edited, lines after it chained with the old key.  Lines that are not ours at all (empty, binary,
  * a number too large, a hash of the wrong length) are refused without
  * reading past their length: each is checked from a heap copy of exactly
  * its size, so AddressSanitizer, when the test is built with it, reports
@@ -223,6 +226,22 @@ ring_of(GovAuditKeyring *ring, const unsigned char *k1, size_t l1,
 
 #define K(k) k, sizeof(k) - 1
 
+/* An attack case: the walk of t with ring stops at seq, saying what. */
+static void
+expect_stop(const Trail *t, const GovAuditKeyring *ring, uint64_t seq,
+			const char *what, const char *name)
+{
+	int			order[NLINES + 1];
+	GovAuditWalk w;
+	char		why[512];
+	uint64_t	bad;
+
+	in_order(order, NLINES);
+	bad = walk_ring(t, order, 1, ring, &w, why, sizeof(why));
+	check(bad == seq && strstr(why, what) != NULL, name, "stopped at %llu: %s",
+		  (unsigned long long) bad, why);
+}
+
 static void
 test_key_roll(void)
 {
@@ -273,18 +292,14 @@ test_key_roll(void)
 		  NULL);
 
 	/* Attack: the trail shown to a verifier without the new key. */
-	bad = walk_ring(&t, order, 1, &old_only, &w, why, sizeof(why));
-	check(bad == ROLL_AT + 1 && strstr(why, "which is not among the keys given") != NULL,
-		  "a roll to a key not in the ring stops the walk at the roll",
-		  "stopped at %llu: %s", (unsigned long long) bad, why);
+	expect_stop(&t, &old_only, ROLL_AT + 1, "which is not among the keys given",
+				"a roll to a key not in the ring stops the walk at the roll");
 	free_trail(&t);
 
 	/* Attack: a holder of the old key alone rolls to a key of its own choice. */
 	make_roll_trail(&t, K(key), K(new_key), K(stolen_key), K(new_key));
-	bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-	check(bad == ROLL_AT + 1 && strstr(why, "proof of the new key does not match") != NULL,
-		  "a roll whose proof was not made with the new key is refused",
-		  "stopped at %llu: %s", (unsigned long long) bad, why);
+	expect_stop(&t, &both, ROLL_AT + 1, "proof of the new key does not match",
+				"a roll whose proof was not made with the new key is refused");
 	free_trail(&t);
 
 	/* Attack: the roll line altered (its new_key or proof edited). */
@@ -293,19 +308,15 @@ test_key_roll(void)
 		char	   *p = strstr(t.line[ROLL_AT], "\"new_key\":\"") + 11;
 
 		*p = *p == 'a' ? 'b' : 'a';
-		bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-		check(bad == ROLL_AT + 1 && strstr(why, "altered") != NULL,
-			  "an altered roll line is refused before its fields are read",
-			  "stopped at %llu: %s", (unsigned long long) bad, why);
+		expect_stop(&t, &both, ROLL_AT + 1, "altered",
+					"an altered roll line is refused before its fields are read");
 	}
 	free_trail(&t);
 
 	/* Attack: lines after the roll forged with the retired key. */
 	make_roll_trail(&t, K(key), K(new_key), K(new_key), K(key));
-	bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-	check(bad == ROLL_AT + 2 && strstr(why, "is chained under key") != NULL,
-		  "a line after the roll chained with the old key is refused, naming both keys",
-		  "stopped at %llu: %s", (unsigned long long) bad, why);
+	expect_stop(&t, &both, ROLL_AT + 2, "is chained under key",
+				"a line after the roll chained with the old key is refused, naming both keys");
 	free_trail(&t);
 
 	/*
@@ -355,18 +366,14 @@ test_key_roll(void)
 	}
 	check(gov_audit_keyring_end_key(&both, t.line[ROLL_AT], t.len[ROLL_AT]) == 1,
 		  "the worker resumes under the new key after a roll from an unknown key", NULL);
-	bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-	check(bad == ROLL_AT + 1 && strstr(why, "did not hold") != NULL,
-		  "a verifier reports a roll from an unknown key at its line",
-		  "stopped at %llu: %s", (unsigned long long) bad, why);
+	expect_stop(&t, &both, ROLL_AT + 1, "did not hold",
+				"a verifier reports a roll from an unknown key at its line");
 	free_trail(&t);
 
 	/* Nothing verifies the first line: say so. */
 	make_trail(&t, K(stolen_key));
-	bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-	check(bad == 1 && strstr(why, "the first line does not verify under any key given") != NULL,
-		  "a trail chained with a key not given fails at its first line",
-		  "stopped at %llu: %s", (unsigned long long) bad, why);
+	expect_stop(&t, &both, 1, "the first line does not verify under any key given",
+				"a trail chained with a key not given fails at its first line");
 	free_trail(&t);
 
 	/*

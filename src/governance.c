@@ -58,6 +58,7 @@ int			governance_audit_ring_size = 16384;
 char	   *governance_audit_directory = NULL;
 int			governance_audit_file_size = 102400;
 char	   *governance_audit_hmac_key_file = NULL;
+char	   *governance_audit_hmac_old_key_files = NULL;
 int			governance_audit_file_mode = GOV_AUDIT_FILE_MODE_0600;
 int			governance_audit_retention = 0;
 int			governance_audit_max_size = 0;
@@ -591,6 +592,16 @@ gov_define_settings(void)
 							   "File holding the key of the audit trail's HMAC-SHA-256 hash chain.",
 							   "Empty: the chain uses plain SHA-256, which detects damage but not a forger.",
 							   &governance_audit_hmac_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("governance.audit_hmac_old_key_files",
+							   "Files holding retired keys of the audit trail's hash chain, separated by commas.",
+							   "The verifiers need the keys the lines still in the trail were chained with; "
+							   "the audit worker, the key the trail ends under when the key changed while the server was down.",
+							   &governance_audit_hmac_old_key_files,
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,

@@ -220,87 +220,71 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {0};
-	size_t		keylen;
-	char		keyerr[512];
-	unsigned char *key = governance_sink_read_key(&keylen, keyerr, sizeof(keyerr));
+	char		keyerr[1024];
+	GovAuditKeyring ring;
 	List	   *files;
 	ListCell   *lc;
 	StringInfoData line;
-	uint64		first_seq = 0;
 	GovAuditWalk walk;
-	char		why[256] = "";
+	char		anchor[GOV_AUDIT_ANCHOR_MAX];
+	int			alen;
+	char		why[512] = "";
 	const char *bad_file = NULL;
-	uint64		bad_seq = 0;
+	uint64_t	bad_seq = 0;
 
-	if (key == NULL && keyerr[0] != '\0')
+	/* Every key the trail may still need: a file that cannot be read is an error. */
+	if (!governance_sink_read_keyring(&ring, keyerr, sizeof(keyerr)))
+	{
+		gov_audit_keyring_free(&ring);
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
 				 errmsg("cannot verify the audit trail"),
 				 errdetail("%s", keyerr)));
+	}
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	governance_audit_wait_own_events();
 	files = governance_sink_files();
 	initStringInfo(&line);
-	/* The trail starts where its first file's name says; seq 1 at genesis. */
-	if (files != NIL)
-	{
-		const char *name = strrchr((char *) linitial(files), '/');
-
-		first_seq = strtoull((name ? name + 1 : (char *) linitial(files)) + strlen(GOV_SINK_PREFIX), NULL, 10);
-	}
-	/*
-	 * A trail that does not start at sequence number 1 had its oldest files
-	 * removed: it verifies only from the anchor that names its first event.
-	 */
-	memset(&walk, 0, sizeof(walk));
-	if (first_seq > 1)
-	{
-		GovAuditHeads heads;
-		uint64		anchor_seq = 0;
-		bool		exists;
-		char		aw[256] = "";
-
-		if (!governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
-		{
-			bad_file = linitial(files);
-			bad_seq = first_seq - 1;
-			snprintf(why, sizeof(why), "%s",
-					 exists ? aw : "the trail does not start at sequence number 1 and no anchor records what came before it");
-		}
-		else if (anchor_seq < first_seq)
-		{
-			bad_file = linitial(files);
-			bad_seq = anchor_seq;
-			snprintf(why, sizeof(why), "events from %llu on are missing: files were removed past the anchor",
-					 (unsigned long long) anchor_seq);
-		}
-		else if (anchor_seq == first_seq)
-			gov_audit_walk_start_anchored(&walk, anchor_seq, &heads);
-		else
-			gov_audit_walk_start(&walk, first_seq);
-	}
-	else
-		gov_audit_walk_start(&walk, first_seq);
+	/* The trail starts where its first file's name says, or at the anchor. */
+	alen = governance_anchor_read(anchor, sizeof(anchor));
+	if (!gov_audit_walk_start_trail(&walk, files != NIL ? gov_audit_file_first_seq(linitial(files)) : 0,
+									alen >= 0 ? anchor : NULL, Max(alen, 0), &ring,
+									&bad_seq, why, sizeof(why)))
+		bad_file = linitial(files);
 	foreach(lc, files)
 	{
-		FILE	   *f = AllocateFile(lfirst(lc), "r");
+		FILE	   *f;
 
+		if (bad_file != NULL)
+			break;
+		f = AllocateFile(lfirst(lc), "r");
 		if (f == NULL)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not open audit file \"%s\": %m", (char *) lfirst(lc))));
 		while (bad_file == NULL && gov_read_line(f, &line))
 		{
-			if (!gov_audit_walk_line(&walk, line.data, line.len, key, keylen,
-									 &bad_seq, why, sizeof(why)))
+			if (!gov_audit_walk_line(&walk, line.data, line.len, &bad_seq, why, sizeof(why)))
 				bad_file = lfirst(lc);
 		}
 		FreeFile(f);
-		if (bad_file != NULL)
-			break;
 	}
-	governance_sink_free_key(key, keylen);
+
+	/*
+	 * The trail must end under the configured key (the first of the ring):
+	 * ending under a retired one, it was either not yet rolled by the
+	 * worker, or lines were cut after the roll and forged with the
+	 * retired key, which whoever held it could do.
+	 */
+	if (bad_file == NULL && walk.key > 0)
+	{
+		bad_file = llast(files);
+		bad_seq = walk.key_since;
+		snprintf(why, sizeof(why), "the trail ends under key %s, not under the configured key %s: from sequence number %llu on it is chained with a retired key (a reload has not reached the audit worker yet, or lines were forged with a retired key after the roll)",
+				 ring.keys[walk.key].id, ring.keys[0].id, (unsigned long long) walk.key_since);
+	}
+	gov_audit_keyring_free(&ring);
 	values[0] = BoolGetDatum(bad_file == NULL);
 	values[1] = Int64GetDatum((int64) walk.events);
 	if (bad_file != NULL)
@@ -366,12 +350,7 @@ governance_audit_event(uint64 seq)
 
 	foreach(lc, files)
 	{
-		const char *name = strrchr((char *) lfirst(lc), '/');
-		uint64		first;
-
-		name = name ? name + 1 : (char *) lfirst(lc);
-		first = strtoull(name + strlen(GOV_SINK_PREFIX), NULL, 10);
-		if (first > seq)
+		if (gov_audit_file_first_seq(lfirst(lc)) > seq)
 			break;
 		path = lfirst(lc);
 	}

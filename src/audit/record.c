@@ -105,6 +105,9 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_SERVER] = GOV_KEY("server"),
 	[GOV_AF_CLUSTER] = GOV_KEY("cluster"),
 	[GOV_AF_ENVIRONMENT] = GOV_KEY("environment"),
+	[GOV_AF_OLD_KEY] = GOV_KEY("old_key"),
+	[GOV_AF_NEW_KEY] = GOV_KEY("new_key"),
+	[GOV_AF_NEW_KEY_PROOF] = GOV_KEY("new_key_proof"),
 };
 
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =
@@ -236,6 +239,34 @@ gov_audit_put_fields(GovAuditRecord *rec, const char *fields, size_t len)
 	}
 	memcpy(rec->data + rec->len, fields, len);
 	rec->len += len;
+}
+
+/*
+ * Does the record hold string field f with this value?  The worker asks
+ * it of the records it drains, which are its own to trust, but reads
+ * within len all the same.
+ */
+bool
+gov_audit_record_has(const char *rec, size_t len, GovAuditField f,
+					 const char *value)
+{
+	size_t		pos = 0;
+	size_t		vlen = strlen(value);
+
+	while (len - pos >= GOV_FIELD_HEADER)
+	{
+		uint32_t	flen;
+
+		memcpy(&flen, rec + pos + 2, 4);
+		if (flen > len - pos - GOV_FIELD_HEADER)
+			return false;
+		if ((unsigned char) rec[pos] == (unsigned char) f &&
+			rec[pos + 1] == GOV_AK_STR && flen == vlen &&
+			memcmp(rec + pos + GOV_FIELD_HEADER, value, vlen) == 0)
+			return true;
+		pos += GOV_FIELD_HEADER + flen;
+	}
+	return false;
 }
 
 size_t

@@ -103,35 +103,30 @@ gov_anchor_path(char *path, size_t len)
 	snprintf(path, len, "%s/%s", governance_audit_directory, GOV_AUDIT_ANCHOR_FILE);
 }
 
-bool
-governance_anchor_read(const unsigned char *key, size_t keylen, uint64 *next_seq,
-					   GovAuditHeads *heads, bool *exists, char *why, size_t whylen)
+int
+governance_anchor_read(char *buf, size_t cap)
 {
 	char		path[MAXPGPATH];
-	char		buf[GOV_AUDIT_ANCHOR_MAX];
 	FILE	   *f;
 	size_t		n;
 
 	gov_anchor_path(path, sizeof(path));
 	f = fopen(path, "r");
-	*exists = f != NULL;
 	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf), f);
+		return -1;
+	n = fread(buf, 1, cap, f);
 	fclose(f);
-	return gov_audit_anchor_parse(buf, n, key, keylen, (uint64_t *) next_seq, heads,
-								  why, whylen);
+	return (int) n;
 }
 
 /*
- * Verify the file to be removed with the chain's key, continuing from the
- * anchor (or from the genesis hash if it is the trail's first), and learn
- * the heads after it.  Nothing is sealed into the anchor that was not
- * verified here: a file replaced by made-up lines stops retention.
+ * Verify the file to be removed, continuing the walk from the anchor (or
+ * from the genesis hash if it is the trail's first), and learn the heads
+ * and the key in force after it.  Nothing is sealed into the anchor that
+ * was not verified here: a file replaced by made-up lines stops retention.
  */
 static bool
-gov_verify_file(const char *path, GovAuditWalk *walk, const unsigned char *key,
-				size_t keylen, char *why, size_t whylen)
+gov_verify_file(const char *path, GovAuditWalk *walk, char *why, size_t whylen)
 {
 	FILE	   *f = fopen(path, "r");
 	char	   *line = NULL;
@@ -144,9 +139,9 @@ gov_verify_file(const char *path, GovAuditWalk *walk, const unsigned char *key,
 	while (ok && (len = getline(&line, &cap, f)) > 0)
 	{
 		uint64_t	bad = 0;
-		char		w[256];
+		char		w[512];
 
-		if (!gov_audit_walk_line(walk, line, (size_t) len, key, keylen, &bad, w, sizeof(w)))
+		if (!gov_audit_walk_line(walk, line, (size_t) len, &bad, w, sizeof(w)))
 		{
 			snprintf(why, whylen, "\"%s\" does not verify at sequence number %llu (%s): it is kept",
 					 path, (unsigned long long) bad, w);
@@ -195,14 +190,25 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 	int			nfiles;
 	int64		total = 0;
 	TimestampTz now = GetCurrentTimestamp();
-	char		why[512] = "";
+	char		why[1024] = "";
 	bool		any_removed = false;
+	GovAuditKeyring ring;
+	char		keyerr[512] = "";
 
 	if (governance_audit_retention <= 0 && governance_audit_max_size <= 0)
 	{
 		gov_blocked(NULL, false);
 		return;
 	}
+
+	/*
+	 * The files to go may be chained with retired keys: they verify with
+	 * the chain's key and the old ones (a key that cannot be read makes
+	 * the files that need it stay, and says so).
+	 */
+	gov_audit_keyring_init(&ring);
+	gov_audit_keyring_add(&ring, key, keylen);
+	(void) governance_sink_add_old_keys(&ring, keyerr, sizeof(keyerr));
 	files = governance_sink_files();
 	nfiles = list_length(files);
 	for (int i = 0; i < nfiles; i++)
@@ -226,10 +232,9 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 		bool		too_old,
 					too_big;
 		uint64		last_in_file;
-		uint64		anchor_seq = 0;
 		GovAuditHeads heads;
-		bool		exists;
-		char		aw[256];
+		const GovAuditKey *seal_key;
+		char		aw[512];
 		char		sealed[GOV_AUDIT_ANCHOR_MAX];
 		size_t		n;
 		char		apath[MAXPGPATH];
@@ -245,8 +250,7 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			total > (int64) governance_audit_max_size * 1024;
 		if (!too_old && !too_big)
 			break;
-		last_in_file = strtou64(strrchr(next, '/') ? strrchr(next, '/') + 1 + strlen(GOV_SINK_PREFIX) :
-								next + strlen(GOV_SINK_PREFIX), NULL, 10) - 1;
+		last_in_file = gov_audit_file_first_seq(next) - 1;
 
 		/*
 		 * The audit worker, when it starts again, finds the last hash of
@@ -265,36 +269,29 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 		}
 		/*
 		 * The file must continue the trail from the anchor (or start it),
-		 * and verify; then the anchor moves past it, and it goes.
+		 * and verify; then the anchor moves past it, sealed with the key in
+		 * force there, and it goes.
 		 */
 		{
 			GovAuditWalk walk;
-			uint64		file_first = strtou64(strrchr(path, '/') ? strrchr(path, '/') + 1 + strlen(GOV_SINK_PREFIX) :
-											  path + strlen(GOV_SINK_PREFIX), NULL, 10);
+			char		anchor[GOV_AUDIT_ANCHOR_MAX];
+			int			alen = governance_anchor_read(anchor, sizeof(anchor));
+			uint64_t	bad;
 
-			if (governance_anchor_read(key, keylen, &anchor_seq, &heads, &exists, aw, sizeof(aw)))
+			if (!gov_audit_walk_start_trail(&walk, gov_audit_file_first_seq(path),
+											alen >= 0 ? anchor : NULL, Max(alen, 0),
+											&ring, &bad, aw, sizeof(aw)))
 			{
-				if (anchor_seq != file_first)
-				{
-					snprintf(why, sizeof(why), "\"%s\" does not start where the anchor says the trail goes on (%llu)",
-							 path, (unsigned long long) anchor_seq);
-					break;
-				}
-				gov_audit_walk_start_anchored(&walk, anchor_seq, &heads);
-			}
-			else if (exists)
-			{
-				snprintf(why, sizeof(why), "the anchor cannot be read: %s", aw);
+				snprintf(why, sizeof(why), "the trail cannot be verified from \"%s\": %s", path, aw);
 				break;
 			}
-			else if (file_first != 1)
+			if (walk.known == 0)
 			{
-				snprintf(why, sizeof(why), "the trail does not start at sequence number 1 and has no anchor");
+				snprintf(why, sizeof(why), "\"%s\" does not start where the anchor says the trail goes on",
+						 path);
 				break;
 			}
-			else
-				gov_audit_walk_start(&walk, 1);
-			if (!gov_verify_file(path, &walk, key, keylen, why, sizeof(why)))
+			if (!gov_verify_file(path, &walk, why, sizeof(why)))
 				break;
 			if (walk.expect != last_in_file + 1)
 			{
@@ -303,6 +300,7 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 				break;
 			}
 			heads = walk.heads;
+			seal_key = &ring.keys[walk.key];
 		}
 
 		/*
@@ -314,7 +312,8 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			governance_audit_archive_command[0] != '\0' &&
 			!gov_archive(path, why, sizeof(why)))
 			break;
-		n = gov_audit_anchor_render(last_in_file + 1, &heads, key, keylen, sealed, sizeof(sealed));
+		n = gov_audit_anchor_render(last_in_file + 1, &heads, seal_key->key,
+									seal_key->keylen, sealed, sizeof(sealed));
 		gov_anchor_path(apath, sizeof(apath));
 		if (n == 0 || !governance_write_durably(apath, sealed, n, why, sizeof(why)))
 			break;
@@ -336,6 +335,12 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 						   (unsigned long long) (last_in_file + 1))));
 	}
 	list_free_deep(files);
+	gov_audit_keyring_free(&ring);
+	if (why[0] != '\0' && keyerr[0] != '\0')
+	{
+		strlcat(why, "; ", sizeof(why));
+		strlcat(why, keyerr, sizeof(why));
+	}
 	if (why[0] != '\0')
 	{
 		static TimestampTz last_warning = 0;
@@ -388,9 +393,8 @@ governance_audit_retention_1_0(PG_FUNCTION_ARGS)
 	if (files != NIL)
 	{
 		const char *first = linitial(files);
-		const char *name = strrchr(first, '/') ? strrchr(first, '/') + 1 : first;
 
-		values[2] = Int64GetDatum((int64) strtou64(name + strlen(GOV_SINK_PREFIX), NULL, 10));
+		values[2] = Int64GetDatum((int64) gov_audit_file_first_seq(first));
 	}
 	else
 		nulls[2] = true;

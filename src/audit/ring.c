@@ -383,13 +383,27 @@ gov_ring_fair_share(size_t need, int elevel, uint32 actor)
 	/* Still over its share until the window ends: every session of it. */
 }
 
+/* Copy a record into the room reserved for it at pos, and publish it. */
+static void
+gov_ring_publish(uint64 pos, const char *rec, size_t len, bool busy)
+{
+	GovRecordHeader *h = (GovRecordHeader *) (gov_ring_data + pos % gov_ring->size);
+
+	memcpy((char *) h + GOV_REC_HEADER, rec, len);
+	h->datalen = (uint32) len;
+	pg_write_barrier();
+	h->state = GOV_REC_READY;
+	pg_atomic_fetch_add_u64(&gov_ring->enqueued, 1);
+	if (busy && gov_ring_shared->worker_latch != NULL)
+		SetLatch(gov_ring_shared->worker_latch);
+}
+
 uint64
 governance_ring_append(const char *rec, size_t len, int elevel, uint32 actor)
 {
 	size_t		need = MAXALIGN(GOV_REC_HEADER + len);
 	uint64		pos,
 				seq;
-	GovRecordHeader *h;
 	TimestampTz deadline = 0;
 	bool		busy = false;
 
@@ -427,15 +441,22 @@ governance_ring_append(const char *rec, size_t len, int elevel, uint32 actor)
 									PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
+	gov_ring_publish(pos, rec, len, busy);
+	return seq;
+}
 
-	h = (GovRecordHeader *) (gov_ring_data + pos % gov_ring->size);
-	memcpy((char *) h + GOV_REC_HEADER, rec, len);
-	h->datalen = (uint32) len;
-	pg_write_barrier();
-	h->state = GOV_REC_READY;
-	pg_atomic_fetch_add_u64(&gov_ring->enqueued, 1);
-	if (busy && gov_ring_shared->worker_latch != NULL)
-		SetLatch(gov_ring_shared->worker_latch);
+uint64
+governance_ring_try_append(const char *rec, size_t len)
+{
+	size_t		need = MAXALIGN(GOV_REC_HEADER + len);
+	uint64		pos,
+				seq;
+	bool		busy;
+
+	if (gov_ring == NULL || need > gov_ring->size / 4 ||
+		!gov_ring_reserve(need, &pos, &seq, &busy))
+		return 0;
+	gov_ring_publish(pos, rec, len, busy);
 	return seq;
 }
 

@@ -30,6 +30,7 @@
 #include "governance/audit.h"
 #include "governance/common.h"
 #include "nodes/pg_list.h"
+#include "utils/varlena.h"
 
 /*
  * How much of a file's end is read to resume the chain: more than
@@ -44,30 +45,6 @@ gov_cmp_names(const ListCell *a, const ListCell *b)
 	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
 }
 
-static bool
-gov_is_sink_name(const char *name)
-{
-	size_t		plen = strlen(GOV_SINK_PREFIX);
-	bool		nonzero = false;
-
-	/*
-	 * Exactly audit-<20 digits, not all zero>.jsonl: the name says where
-	 * the file starts in the trail, and is handed to the archive command,
-	 * so nothing else is one of ours.
-	 */
-	if (strlen(name) != plen + 20 + strlen(GOV_SINK_SUFFIX) ||
-		strncmp(name, GOV_SINK_PREFIX, plen) != 0 ||
-		strcmp(name + plen + 20, GOV_SINK_SUFFIX) != 0)
-		return false;
-	for (int i = 0; i < 20; i++)
-	{
-		if (name[plen + i] < '0' || name[plen + i] > '9')
-			return false;
-		nonzero |= name[plen + i] != '0';
-	}
-	return nonzero;
-}
-
 List *
 governance_sink_files(void)
 {
@@ -80,7 +57,7 @@ governance_sink_files(void)
 	if (dir == NULL)
 		return NIL;
 	while ((de = readdir(dir)) != NULL)
-		if (gov_is_sink_name(de->d_name))
+		if (gov_audit_file_first_seq(de->d_name) != 0)
 			names = lappend(names, pstrdup(de->d_name));
 	closedir(dir);
 	list_sort(names, gov_cmp_names);
@@ -113,10 +90,13 @@ gov_read_tail(int fd, off_t end, off_t *start)
 
 /*
  * Find the last complete line of an open file: its end offset, sequence
- * number and hash.  A file with no complete line gives offset 0.
+ * number and hash, and, given a keyring, the key the trail is under after
+ * it (see gov_audit_keyring_end_key; -1 if none of the ring's).  A file
+ * with no complete line gives offset 0.
  */
 static bool
-gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
+gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash,
+			  const GovAuditKeyring *ring, int *end_key)
 {
 	off_t		start;
 	size_t		len;
@@ -149,6 +129,8 @@ gov_last_line(int fd, off_t size, off_t *complete, uint64 *seq, char *hash)
 		pfree(buf);
 		return false;
 	}
+	if (ring != NULL)
+		*end_key = gov_audit_keyring_end_key(ring, line, end - line);
 	pfree(buf);
 	return true;
 }
@@ -248,7 +230,7 @@ governance_sink_last_seq(uint64 *seq)
 		if (fd < 0)
 			return;
 		if (fstat(fd, &st) == 0)
-			(void) gov_last_line(fd, st.st_size, &complete, seq, hash);
+			(void) gov_last_line(fd, st.st_size, &complete, seq, hash, NULL, NULL);
 		close(fd);
 		if (complete > 0)
 			break;
@@ -339,7 +321,8 @@ gov_sink_new_file(GovSink *sink, uint64 first_seq, char *err, size_t errlen)
 }
 
 bool
-governance_sink_open(GovSink *sink, char *err, size_t errlen)
+governance_sink_open(GovSink *sink, const GovAuditKeyring *ring, char *err,
+					 size_t errlen)
 {
 	List	   *files;
 	struct stat st;
@@ -350,6 +333,7 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 	sink->fd = -1;
 	sink->size = 0;
 	sink->last_seq = 0;
+	sink->end_key = 0;			/* a trail with no line yet takes the key given */
 	gov_audit_heads_genesis(&sink->heads);
 
 	if (mkdir(governance_audit_directory, S_IRWXU) != 0 && errno != EEXIST)
@@ -370,7 +354,8 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 			close(fd);
 		return false;
 	}
-	if (!gov_last_line(fd, st.st_size, &complete, &sink->last_seq, hash))
+	if (!gov_last_line(fd, st.st_size, &complete, &sink->last_seq, hash, ring,
+					   &sink->end_key))
 	{
 		snprintf(err, errlen, "the last line of \"%s\" is not a governance audit event", (char *) llast(files));
 		close(fd);
@@ -409,7 +394,7 @@ governance_sink_open(GovSink *sink, char *err, size_t errlen)
 		ereport(LOG,
 				(errmsg("governance audit: removed \"%s\", which a crash left without a complete line",
 						(char *) llast(files))));
-		return governance_sink_open(sink, err, errlen);
+		return governance_sink_open(sink, ring, err, errlen);
 	}
 	if (!gov_collect_heads(files, complete, sink->last_seq, &sink->heads, err, errlen))
 	{
@@ -473,21 +458,21 @@ governance_sink_close(GovSink *sink)
 	sink->fd = -1;
 }
 
-unsigned char *
-governance_sink_read_key(size_t *len, char *err, size_t errlen)
+/*
+ * One key file: its bytes, malloc'd, without a trailing newline; NULL with
+ * a reason if it cannot be read or is empty.
+ */
+static unsigned char *
+gov_read_key_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE	   *f;
 	unsigned char *buf;
 
 	*len = 0;
-	err[0] = '\0';
-	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
-		return NULL;
-	f = fopen(governance_audit_hmac_key_file, "rb");
+	f = fopen(path, "rb");
 	if (f == NULL)
 	{
-		snprintf(err, errlen, "could not open audit chain key \"%s\": %m",
-				 governance_audit_hmac_key_file);
+		snprintf(err, errlen, "could not open audit chain key \"%s\": %m", path);
 		return NULL;
 	}
 	buf = malloc(GOV_SINK_MAX_KEY);
@@ -505,10 +490,90 @@ governance_sink_read_key(size_t *len, char *err, size_t errlen)
 	if (*len == 0)
 	{
 		free(buf);
-		snprintf(err, errlen, "audit chain key \"%s\" is empty", governance_audit_hmac_key_file);
+		snprintf(err, errlen, "audit chain key \"%s\" is empty", path);
 		return NULL;
 	}
 	return buf;
+}
+
+unsigned char *
+governance_sink_read_key(size_t *len, char *err, size_t errlen)
+{
+	*len = 0;
+	err[0] = '\0';
+	if (governance_audit_hmac_key_file == NULL || governance_audit_hmac_key_file[0] == '\0')
+		return NULL;
+	return gov_read_key_file(governance_audit_hmac_key_file, len, err, errlen);
+}
+
+/* Add one problem to err ("; " between problems). */
+static void
+gov_key_problem(char *err, size_t errlen, const char *problem)
+{
+	size_t		used = strlen(err);
+
+	snprintf(err + used, errlen - used, "%s%s", used > 0 ? "; " : "", problem);
+}
+
+bool
+governance_sink_read_keyring(GovAuditKeyring *ring, char *err, size_t errlen)
+{
+	size_t		keylen;
+	char		problem[512];
+	unsigned char *key = governance_sink_read_key(&keylen, problem, sizeof(problem));
+	bool		ok;
+
+	gov_audit_keyring_init(ring);
+	err[0] = '\0';
+	if (key == NULL && problem[0] != '\0')
+		gov_key_problem(err, errlen, problem);
+	if (!gov_audit_keyring_add(ring, key, keylen))
+		gov_key_problem(err, errlen, "out of memory");
+	governance_sink_free_key(key, keylen);
+	ok = err[0] == '\0';
+	problem[0] = '\0';
+	if (!governance_sink_add_old_keys(ring, problem, sizeof(problem)))
+	{
+		gov_key_problem(err, errlen, problem);
+		ok = false;
+	}
+	return ok;
+}
+
+bool
+governance_sink_add_old_keys(GovAuditKeyring *ring, char *err, size_t errlen)
+{
+	size_t		keylen;
+	unsigned char *key;
+	char		problem[512];
+	char	   *raw;
+	List	   *paths = NIL;
+	ListCell   *lc;
+
+	err[0] = '\0';
+	if (governance_audit_hmac_old_key_files == NULL ||
+		governance_audit_hmac_old_key_files[0] == '\0')
+		return err[0] == '\0';
+	raw = pstrdup(governance_audit_hmac_old_key_files);
+	if (!SplitDirectoriesString(raw, ',', &paths))
+		gov_key_problem(err, errlen, "governance.audit_hmac_old_key_files is not a list of files");
+	else
+		foreach(lc, paths)
+		{
+			key = gov_read_key_file((char *) lfirst(lc), &keylen, problem, sizeof(problem));
+			if (key == NULL)
+				gov_key_problem(err, errlen, problem);
+			else if (!gov_audit_keyring_add(ring, key, keylen))
+			{
+				snprintf(problem, sizeof(problem), "more than %d audit chain keys are configured",
+						 GOV_AUDIT_MAX_KEYS);
+				gov_key_problem(err, errlen, problem);
+			}
+			governance_sink_free_key(key, keylen);
+		}
+	list_free_deep(paths);
+	pfree(raw);
+	return err[0] == '\0';
 }
 
 void

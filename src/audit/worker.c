@@ -19,6 +19,14 @@
  * and the sink knows the last one it holds, so records already written
  * before a crash (written, but not yet freed) are skipped on restart.
  *
+ * Rolling the key: when the configured chain key is not the one the trail
+ * ends under (changed at a reload, or while the server was down), the
+ * worker puts a key_rolled record in the ring, which it renders with both
+ * keys' ids and a proof made with the new key, chains with the old key,
+ * and chains every later line with the new one.  The key the trail ends
+ * under is learned at start from its last line, so a crash anywhere in
+ * between leaves nothing to remember.
+ *
  * On SIGTERM the worker drains what the ring holds and exits; what a
  * backend adds later stays in the ring file for the next start.
  *
@@ -28,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
 #include "governance/audit.h"
 #include "governance/common.h"
 #include "miscadmin.h"
@@ -63,8 +72,7 @@ typedef struct GovBatch
 	uint64		first_seq;		/* first line in buf, 0 if none */
 	uint64		last_seq;		/* last record visited (written or skipped) */
 	GovAuditHeads heads;		/* chain position after buf */
-	unsigned char *key;
-	size_t		keylen;
+	int			roll;			/* the key_rolled line in lines, -1 if none */
 	bool		full;
 	/* The lines in buf, chained once the batch is complete. */
 	int			nlines;
@@ -72,19 +80,31 @@ typedef struct GovBatch
 	size_t	   *prefix;
 } GovBatch;
 
-static unsigned char *gov_hmac_key = NULL;
-static size_t gov_hmac_keylen = 0;
+/* The configured key first, then the retired ones. */
+static GovAuditKeyring gov_keys;
 
 /*
- * Take the chain's settings: its key (none, plain SHA-256, if the setting
- * is empty) and the widest SIMD to hash with, logged when it changes.
+ * The key the trail ends under, which chains every line until a
+ * key_rolled event moves it to the configured key: a copy (one key, or
+ * none at all when the trail ends under no key the worker holds), since a
+ * reload replaces gov_keys.
+ */
+static GovAuditKeyring gov_trail_key;
+
+/* A key_rolled record waits in the ring. */
+static bool gov_roll_requested = false;
+
+/*
+ * Take the chain's settings: its keys (the configured one is none, plain
+ * SHA-256, if the setting is empty) and the widest SIMD to hash with,
+ * logged when it changes.
  */
 static void
 gov_load_chain_settings(void)
 {
 	static int	last_simd = -1;
 	int			simd = gov_audit_chain_simd(governance_audit_chain_simd);
-	char		err[512];
+	char		err[1024];
 
 	if (simd != last_simd)
 		ereport(LOG,
@@ -93,11 +113,80 @@ gov_load_chain_settings(void)
 						simd == GOV_CHAIN_SIMD_AVX2 ? "8 lines at a time with AVX2" :
 						"one line at a time, without SIMD instructions")));
 	last_simd = simd;
-	governance_sink_free_key(gov_hmac_key, gov_hmac_keylen);
-	gov_hmac_key = governance_sink_read_key(&gov_hmac_keylen, err, sizeof(err));
-	if (gov_hmac_key == NULL && err[0] != '\0')
+	gov_audit_keyring_free(&gov_keys);
+	if (!governance_sink_read_keyring(&gov_keys, err, sizeof(err)))
 		ereport(WARNING,
-				(errmsg("%s; chaining with plain SHA-256", err)));
+				(errmsg("%s", err),
+				 gov_keys.keys[0].key == NULL && governance_audit_hmac_key_file[0] != '\0' ?
+				 errdetail("The audit trail is chained with plain SHA-256 until the key can be read.") : 0));
+}
+
+/* The key the trail ends under: key of gov_keys, or -1 for none it holds. */
+static void
+gov_set_trail_key(int key)
+{
+	gov_audit_keyring_free(&gov_trail_key);
+	if (key >= 0)
+		gov_audit_keyring_add(&gov_trail_key, gov_keys.keys[key].key,
+							  gov_keys.keys[key].keylen);
+}
+
+static const char *
+gov_trail_key_id(void)
+{
+	return gov_trail_key.nkeys > 0 ? gov_trail_key.keys[0].id : GOV_AUDIT_KEY_UNKNOWN;
+}
+
+/*
+ * When the configured key is not the one the trail ends under, put a
+ * key_rolled record in the ring: it takes the next sequence number like
+ * any event, and is written at once, whatever else is going on.  Which
+ * keys it names is decided when it is rendered (gov_batch_visit), from
+ * the trail as it then ends: a record reserved before a crash is still
+ * right after it.
+ */
+static void
+gov_request_roll(void)
+{
+	char		buf[256];
+	char		server[32];
+	GovAuditRecord r;
+
+	if (gov_roll_requested ||
+		strcmp(gov_trail_key_id(), gov_keys.keys[0].id) == 0)
+		return;
+	gov_audit_record_init(&r, buf, sizeof(buf));
+	gov_audit_put_int(&r, GOV_AF_TIME, (int64) GetCurrentTimestamp() +
+					  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	gov_audit_put_str(&r, GOV_AF_TYPE, GOV_AUDIT_KEY_ROLLED);
+	snprintf(server, sizeof(server), UINT64_FORMAT, GetSystemIdentifier());
+	gov_audit_put_str(&r, GOV_AF_SERVER, server);
+	if (cluster_name != NULL && cluster_name[0] != '\0')
+		gov_audit_put_str(&r, GOV_AF_CLUSTER, cluster_name);
+	/* A full ring: asked again at the next round. */
+	gov_roll_requested = governance_ring_try_append(buf, gov_audit_record_finish(&r)) != 0;
+}
+
+/*
+ * The key_rolled record at seq as written: the ids of the key the trail
+ * ends under and of the configured key, and the proof, made with the
+ * configured key, that binds them to this line.
+ */
+static size_t
+gov_render_roll(uint64 seq, const char *rec, size_t len, char *out, size_t cap)
+{
+	GovAuditRecord r;
+	const GovAuditKey *new_key = &gov_keys.keys[0];
+	char		proof[GOV_AUDIT_HASH_HEX];
+
+	gov_audit_roll_proof(new_key->key, new_key->keylen, seq, gov_trail_key_id(),
+						 new_key->id, proof);
+	gov_audit_record_init(&r, out, cap);
+	gov_audit_put_fields(&r, rec, len);
+	gov_audit_put_str(&r, GOV_AF_OLD_KEY, gov_trail_key_id());
+	gov_audit_put_str(&r, GOV_AF_NEW_KEY, new_key->id);
+	gov_audit_put_str(&r, GOV_AF_NEW_KEY_PROOF, proof);
+	return gov_audit_record_finish(&r);
 }
 
 /* Render one ring record into the batch; false when the batch is full. */
@@ -106,9 +195,17 @@ gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
 {
 	GovBatch   *b = (GovBatch *) arg;
 	char		lostrec[256];
+	char		rollrec[512];
 	size_t		n;
 
 	if (b->len + GOV_LINE_MAX(len) > GOV_BATCH_BYTES)
+	{
+		b->full = true;
+		return false;
+	}
+	/* One roll a batch, chained in two parts: a second one starts the next. */
+	if (b->roll >= 0 && !lost &&
+		gov_audit_record_has(rec, len, GOV_AF_TYPE, GOV_AUDIT_KEY_ROLLED))
 	{
 		b->full = true;
 		return false;
@@ -128,6 +225,12 @@ gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
 						  "A process ended before its event was complete.");
 		rec = lostrec;
 		len = gov_audit_record_finish(&r);
+	}
+	else if (gov_audit_record_has(rec, len, GOV_AF_TYPE, GOV_AUDIT_KEY_ROLLED))
+	{
+		b->roll = b->nlines;
+		len = gov_render_roll(seq, rec, len, rollrec, sizeof(rollrec));
+		rec = rollrec;
 	}
 	n = gov_audit_render_line(rec, len, seq, b->buf + b->len,
 							  GOV_BATCH_BYTES - b->len, &b->prefix[b->nlines]);
@@ -152,6 +255,44 @@ gov_batch_visit(uint64 seq, bool lost, const char *rec, size_t len, void *arg)
 	return true;
 }
 
+/*
+ * Hash the whole batch at once, many lines in parallel: up to and with
+ * its key_rolled line under the key the trail ends under, the rest under
+ * the configured key.  (A trail that ends under no key the worker holds
+ * has all of it chained under the configured key.)
+ */
+static void
+gov_chain_batch(GovBatch *b)
+{
+	const GovAuditKey *before = gov_trail_key.nkeys > 0 ? &gov_trail_key.keys[0] : &gov_keys.keys[0];
+	const GovAuditKey *after = &gov_keys.keys[0];
+	int			split = b->roll >= 0 ? b->roll + 1 : b->nlines;
+
+	gov_audit_chain(b->lines, b->prefix, b->first_seq, split, &b->heads,
+					before->key, before->keylen);
+	gov_audit_chain(b->lines + split, b->prefix + split, b->first_seq + split,
+					b->nlines - split, &b->heads, after->key, after->keylen);
+}
+
+/* The key_rolled line at seq is durable: the trail is under the new key. */
+static void
+gov_rolled(uint64 seq)
+{
+	if (gov_trail_key.nkeys == 0)
+		ereport(WARNING,
+				(errmsg("governance audit chain key rolled to key %s at sequence number %llu from a key the audit worker does not hold",
+						gov_keys.keys[0].id, (unsigned long long) seq),
+				 errdetail("The lines before it were chained with a key that is in neither governance.audit_hmac_key_file nor governance.audit_hmac_old_key_files."),
+				 errhint("Verification will break at sequence number %llu unless that key is added to governance.audit_hmac_old_key_files.",
+						 (unsigned long long) seq)));
+	else
+		ereport(LOG,
+				(errmsg("governance audit chain key rolled from key %s to key %s at sequence number %llu",
+						gov_trail_key.keys[0].id, gov_keys.keys[0].id, (unsigned long long) seq)));
+	gov_set_trail_key(0);
+	gov_roll_requested = false;
+}
+
 void
 governance_audit_worker_main(Datum arg)
 {
@@ -174,7 +315,7 @@ governance_audit_worker_main(Datum arg)
 	b.prefix = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_RECORDS * sizeof(size_t));
 	b.sink = &sink;
 
-	while (!governance_sink_open(&sink, err, sizeof(err)))
+	while (!governance_sink_open(&sink, &gov_keys, err, sizeof(err)))
 	{
 		ereport(WARNING, (errmsg("governance audit sink unavailable: %s", err)));
 		governance_ring_note_sink_error();
@@ -191,6 +332,20 @@ governance_audit_worker_main(Datum arg)
 			(errmsg("governance audit worker started; the trail ends at sequence number %llu",
 					(unsigned long long) sink.last_seq)));
 
+	/*
+	 * The trail goes on under the key its last line is under; if that is
+	 * not the configured key (it changed while the server was down), the
+	 * key is rolled now.
+	 */
+	gov_set_trail_key(sink.end_key);
+	if (sink.end_key < 0)
+		ereport(WARNING,
+				(errmsg("the last line of the audit trail (sequence number %llu) verifies under none of the audit chain keys configured",
+						(unsigned long long) sink.last_seq),
+				 errdetail("The key was changed while the server was down, or the line was altered.  A key_rolled event chained with the configured key follows it."),
+				 errhint("Verification will break at that event unless the key the trail was chained with is added to governance.audit_hmac_old_key_files.")));
+	gov_request_roll();
+
 	for (;;)
 	{
 		uint64		end_pos;
@@ -204,19 +359,18 @@ governance_audit_worker_main(Datum arg)
 			gov_load_chain_settings();
 			governance_sink_apply_mode();
 		}
+		/* After a reload that changed the key, or a ring that was full. */
+		gov_request_roll();
 
 		b.len = 0;
 		b.nlines = 0;
 		b.full = false;
 		b.first_seq = 0;
 		b.last_seq = 0;
-		b.key = gov_hmac_key;
-		b.keylen = gov_hmac_keylen;
+		b.roll = -1;
 		b.heads = sink.heads;
 		n = governance_ring_read(gov_batch_visit, &b, GOV_BATCH_RECORDS, &end_pos);
-		/* Hash the whole batch at once, many lines in parallel. */
-		gov_audit_chain(b.lines, b.prefix, b.first_seq, b.nlines, &b.heads, b.key,
-						b.keylen);
+		gov_chain_batch(&b);
 
 		if (n > 0)
 		{
@@ -228,6 +382,8 @@ governance_audit_worker_main(Datum arg)
 					sink.last_seq = b.last_seq;
 					sink.heads = b.heads;
 				}
+				if (b.roll >= 0)
+					gov_rolled(b.first_seq + b.roll);
 				governance_ring_consumed(end_pos, b.last_seq);
 				governance_ring_note_flush(n, GetCurrentTimestamp());
 				backoff_ms = 0;

@@ -89,9 +89,11 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 	char		why[256];
 	GovAuditHeads heads;
 	GovAuditWalk walk;
+	GovAuditKeyring ring;
 	size_t		off = 0;
 	uint64_t	bad;
 	int			i;
+	int			ok = 1;
 
 	for (i = 0; i < n; i++)
 	{
@@ -105,7 +107,9 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 		off += lens[i];
 	}
 	/* Chained from earlier lines, each strand's own, unless at genesis. */
-	gov_audit_walk_start(&walk, first);
+	gov_audit_keyring_init(&ring);
+	gov_audit_keyring_add(&ring, key, keylen);
+	gov_audit_walk_start(&walk, first, &ring);
 	if (first > 1)
 	{
 		for (i = 0; i < GOV_AUDIT_STRANDS; i++)
@@ -119,20 +123,21 @@ check(int n, uint64_t first, const unsigned char *key, size_t keylen)
 	gov_audit_chain(lines, prefix, first, n, &heads, key, keylen);
 	for (i = 0; i < n; i++)
 	{
-		if (!gov_audit_walk_line(&walk, lines[i], lens[i], key, keylen,
-								 &bad, why, sizeof(why)))
+		if (!gov_audit_walk_line(&walk, lines[i], lens[i], &bad, why, sizeof(why)))
 		{
 			printf("FAILED: %d lines from %llu, key of %zu bytes, line %d: %s\n",
 				   n, (unsigned long long) first, keylen, i, why);
-			return 0;
+			ok = 0;
+			break;
 		}
 	}
-	if (memcmp(&heads, &walk.heads, sizeof(heads)) != 0)
+	if (ok && memcmp(&heads, &walk.heads, sizeof(heads)) != 0)
 	{
 		printf("FAILED: %d lines, key of %zu bytes: wrong strand heads\n", n, keylen);
-		return 0;
+		ok = 0;
 	}
-	return 1;
+	gov_audit_keyring_free(&ring);
+	return ok;
 }
 
 /* JSON string escaping written the plain way, to check the fast one. */

@@ -4,8 +4,9 @@
  *	  libFuzzer target for the audit trail's line checker.
  *
  * The checker reads files an intruder may have written: every input is a
- * run of lines, walked as a trail twice (chained without a key, and with
- * the fixed key the seeds were chained with), each line also checked on
+ * run of lines, walked as a trail (chained without a key, with the fixed
+ * key the seeds were chained with, and with that key and a second one it
+ * may roll to), each line also checked on
  * its own and its tail read.  Each line is handed over as a heap copy of
  * exactly its length, so AddressSanitizer sees any read beyond it.  Two
  * properties besides what the sanitizers catch: a walk that accepts a
@@ -28,15 +29,19 @@
 #include "governance/audit_record.h"
 
 static const unsigned char fuzz_key[] = "a chain key of thirty-two bytes!";
+/* A second key, so that walks try several keys and key_rolled events. */
+static const unsigned char fuzz_roll_key[] = "the key that follows, 32 bytes!!";
 
 static void
-fuzz_walk(const uint8_t *data, size_t size, const unsigned char *key,
-		  size_t keylen, uint64_t first)
+fuzz_walk(const uint8_t *data, size_t size, const GovAuditKeyring *ring,
+		  uint64_t first)
 {
 	GovAuditWalk w;
 	size_t		start = 0;
+	const unsigned char *key = ring->keys[0].key;
+	size_t		keylen = ring->keys[0].keylen;
 
-	gov_audit_walk_start(&w, first);
+	gov_audit_walk_start(&w, first, ring);
 	while (start < size)
 	{
 		const uint8_t *nl = memchr(data + start, '\n', size - start);
@@ -50,7 +55,7 @@ fuzz_walk(const uint8_t *data, size_t size, const unsigned char *key,
 					expect = w.expect;
 
 		memcpy(line, data + start, len);
-		if (gov_audit_walk_line(&w, line, len, key, keylen, &bad, why, sizeof(why)))
+		if (gov_audit_walk_line(&w, line, len, &bad, why, sizeof(why)))
 		{
 			if (w.events != before + 1)
 			{
@@ -66,6 +71,7 @@ fuzz_walk(const uint8_t *data, size_t size, const unsigned char *key,
 		(void) gov_audit_check_line(line, len, 0, NULL, key, keylen, &seq, hash,
 									why, sizeof(why));
 		(void) gov_audit_line_tail(line, len, &seq, hash);
+		(void) gov_audit_keyring_end_key(ring, line, len);
 		free(line);
 		if (!nl)
 			break;
@@ -76,8 +82,20 @@ fuzz_walk(const uint8_t *data, size_t size, const unsigned char *key,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_walk(data, size, NULL, 0, 1);
-	fuzz_walk(data, size, fuzz_key, sizeof(fuzz_key) - 1, 1);
-	fuzz_walk(data, size, fuzz_key, sizeof(fuzz_key) - 1, 0);
+	static GovAuditKeyring none,
+				keyed,
+				both;
+
+	if (none.nkeys == 0)
+	{
+		gov_audit_keyring_add(&none, NULL, 0);
+		gov_audit_keyring_add(&keyed, fuzz_key, sizeof(fuzz_key) - 1);
+		gov_audit_keyring_add(&both, fuzz_key, sizeof(fuzz_key) - 1);
+		gov_audit_keyring_add(&both, fuzz_roll_key, sizeof(fuzz_roll_key) - 1);
+	}
+	fuzz_walk(data, size, &none, 1);
+	fuzz_walk(data, size, &keyed, 1);
+	fuzz_walk(data, size, &keyed, 0);
+	fuzz_walk(data, size, &both, 1);
 	return 0;
 }

@@ -37,7 +37,7 @@ is($rc, 0, 'governance-token --help exits 0');
 like($out, qr/Usage:.*--key PRIVATE-KEY\.pem --sub SUBJECT/s, 'and says how to use it');
 ($rc, $out) = run_tool("$bindir/governance-verify-audit", '--help');
 is($rc, 0, 'governance-verify-audit --help exits 0');
-like($out, qr/Usage:.*--key FILE\] AUDIT-FILE/s, 'and says how to use it');
+like($out, qr/Usage:.*--key FILE\]\.\.\. AUDIT-FILE/s, 'and says how to use it, with a key given once per key');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION governance; CREATE ROLE app LOGIN');
 my $keys = repo_path('test/keys');

@@ -67,6 +67,12 @@ extern void governance_ring_shmem_init(void);
 extern uint64 governance_ring_append(const char *rec, size_t len, int elevel,
 									 uint32 actor);
 
+/*
+ * Append a record if there is room now, without waiting: its sequence
+ * number, or 0 (for the worker, which cannot wait for itself).
+ */
+extern uint64 governance_ring_try_append(const char *rec, size_t len);
+
 /* Wait until every event up to seq is durable in the sinks. */
 extern void governance_ring_wait_durable(uint64 seq);
 
@@ -269,8 +275,8 @@ extern char *governance_abridge_statement(const char *text, int len);
 
 /* The JSON-lines file sink (src/audit/sink.c). */
 /* Files are audit-<first seq, 20 digits>.jsonl in governance.audit_directory. */
-#define GOV_SINK_PREFIX "audit-"
-#define GOV_SINK_SUFFIX ".jsonl"
+#define GOV_SINK_PREFIX GOV_AUDIT_FILE_PREFIX
+#define GOV_SINK_SUFFIX GOV_AUDIT_FILE_SUFFIX
 
 typedef struct GovSink
 {
@@ -279,6 +285,8 @@ typedef struct GovSink
 	off_t		size;			/* bytes known complete */
 	uint64		last_seq;		/* last sequence number in the trail */
 	GovAuditHeads heads;		/* the last hash of each strand */
+	int			end_key;		/* the key the trail ends under, in the keyring
+								 * it was opened with; -1: none of it */
 } GovSink;
 
 /* The last sequence number already in the trail (0 if none). */
@@ -286,9 +294,11 @@ extern void governance_sink_last_seq(uint64 *seq);
 
 /*
  * Open the newest file for appending, cutting off a torn last line, and
- * learn where the chain stands.  False with a reason on failure.
+ * learn where the chain stands: its strands' heads, and which key of the
+ * ring its last line is under.  False with a reason on failure.
  */
-extern bool governance_sink_open(GovSink *sink, char *err, size_t errlen);
+extern bool governance_sink_open(GovSink *sink, const GovAuditKeyring *ring,
+								 char *err, size_t errlen);
 
 /*
  * Append a batch of complete lines whose first sequence number is
@@ -320,6 +330,19 @@ extern void governance_sink_apply_mode(void);
 extern unsigned char *governance_sink_read_key(size_t *len, char *err, size_t errlen);
 extern void governance_sink_free_key(unsigned char *key, size_t len);
 
+/*
+ * The keys the trail may be chained with: the configured key first (none,
+ * plain SHA-256, if it is not set or cannot be read), then those of
+ * governance.audit_hmac_old_key_files.  False if a file cannot be read,
+ * with every problem in err; the keys that could be read are in the ring
+ * all the same.  Release with gov_audit_keyring_free.
+ */
+extern bool governance_sink_read_keyring(GovAuditKeyring *ring, char *err,
+										 size_t errlen);
+/* Only the retired keys, added to ring; the same. */
+extern bool governance_sink_add_old_keys(GovAuditKeyring *ring, char *err,
+										 size_t errlen);
+
 /* The trail's files, oldest first (palloc'd list of palloc'd paths). */
 extern List *governance_sink_files(void);
 
@@ -333,12 +356,10 @@ extern void governance_retention_run(const unsigned char *key, size_t keylen);
 extern void governance_retention_status(uint64 *removed, TimestampTz *last,
 										char *blocked, size_t len);
 /*
- * The anchor in the audit directory: false if there is none (*exists
- * false) or it is not intact (*exists true, the reason in why).
+ * The anchor in the audit directory, as it is (to be checked with
+ * gov_audit_anchor_parse): its length, or -1 if there is none.
  */
-extern bool governance_anchor_read(const unsigned char *key, size_t keylen,
-								   uint64 *next_seq, GovAuditHeads *heads,
-								   bool *exists, char *why, size_t whylen);
+extern int	governance_anchor_read(char *buf, size_t cap);
 
 /* The audit shipper (src/audit/ship.c) and its HTTP sink (ship_http.c). */
 /* The acknowledged cursor, and whether shipping is enabled at all. */

@@ -79,6 +79,9 @@ typedef enum GovAuditField
 	GOV_AF_SERVER,				/* str: the cluster's system identifier */
 	GOV_AF_CLUSTER,				/* str: cluster_name, if set */
 	GOV_AF_ENVIRONMENT,			/* str: governance.environment, if set */
+	GOV_AF_OLD_KEY,				/* str: key_rolled: the id of the key before */
+	GOV_AF_NEW_KEY,				/* str: key_rolled: the id of the key after */
+	GOV_AF_NEW_KEY_PROOF,		/* str: key_rolled: HMAC with the new key */
 	GOV_AF_NFIELDS
 } GovAuditField;
 
@@ -115,6 +118,9 @@ extern void gov_audit_put_strs(GovAuditRecord *rec, GovAuditField f,
 /* Append fields another record holds (its first len bytes), all or none. */
 extern void gov_audit_put_fields(GovAuditRecord *rec, const char *fields,
 								 size_t len);
+/* Does a finished record hold string field f with exactly this value? */
+extern bool gov_audit_record_has(const char *rec, size_t len, GovAuditField f,
+								 const char *value);
 /* Close the record (adds "truncated" if needed); returns its length. */
 extern size_t gov_audit_record_finish(GovAuditRecord *rec);
 
@@ -214,11 +220,84 @@ extern bool gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
 								char *hash_out);
 
 /*
+ * The trail's files: audit-<first sequence number, 20 digits>.jsonl.  The
+ * first sequence number a file's name (or path) gives: exactly that shape,
+ * not all zeros; 0 for any other name.
+ */
+#define GOV_AUDIT_FILE_PREFIX "audit-"
+#define GOV_AUDIT_FILE_SUFFIX ".jsonl"
+extern uint64_t gov_audit_file_first_seq(const char *path);
+
+/*
+ * Chain keys.  A key is named in the trail by its id: the first 16 hex
+ * digits of HMAC-SHA-256(key, GOV_AUDIT_KEY_ID_TEXT), "none" for no key
+ * (plain SHA-256).  The id tells which key to use without revealing it.
+ */
+#define GOV_AUDIT_KEY_ID_LEN 17		/* 16 hex digits (or "none"), NUL */
+#define GOV_AUDIT_KEY_ID_TEXT "governance audit chain key id"
+#define GOV_AUDIT_KEY_NONE "none"
+#define GOV_AUDIT_KEY_UNKNOWN "unknown"	/* a key_rolled event's old_key when
+										 * the worker did not hold it */
+#define GOV_AUDIT_MAX_KEYS 16
+
+extern void gov_audit_key_id(const unsigned char *key, size_t keylen, char *id_out);
+
+/*
+ * The keys a verifier (or the worker) holds: the configured key first,
+ * then retired ones.  The ring owns copies of its keys, wiped when freed;
+ * a key given twice is held once.
+ */
+typedef struct GovAuditKey
+{
+	unsigned char *key;			/* NULL: no key, plain SHA-256 */
+	size_t		keylen;
+	char		id[GOV_AUDIT_KEY_ID_LEN];
+} GovAuditKey;
+
+typedef struct GovAuditKeyring
+{
+	int			nkeys;
+	GovAuditKey keys[GOV_AUDIT_MAX_KEYS];
+} GovAuditKeyring;
+
+extern void gov_audit_keyring_init(GovAuditKeyring *ring);
+/* Add a copy of a key (NULL: no key); false if the ring is full or out of memory. */
+extern bool gov_audit_keyring_add(GovAuditKeyring *ring, const unsigned char *key,
+								  size_t keylen);
+/* The index of the key with this id, -1 if the ring has none. */
+extern int	gov_audit_keyring_find(const GovAuditKeyring *ring, const char *id);
+extern void gov_audit_keyring_free(GovAuditKeyring *ring);
+
+/*
+ * Rolling the chain key.  The event {"type":"key_rolled","old_key":<id>,
+ * "new_key":<id>,"new_key_proof":<hex>} is chained with the old key, and
+ * every line after it with the new one; the proof is the HMAC with the
+ * new key of a text naming the event's sequence number and both ids, so
+ * the event is bound to both keys.
+ */
+#define GOV_AUDIT_KEY_ROLLED "key_rolled"
+extern void gov_audit_roll_proof(const unsigned char *newkey, size_t newkeylen,
+								 uint64_t seq, const char *old_id,
+								 const char *new_id, char *hex_out);
+
+/*
+ * The key in force after a line, when the line is the last of a trail:
+ * the index of the key its own hash verifies under, or of the key it
+ * rolls to if it is a key_rolled event that proves it; -1 if no key of
+ * the ring does.  (Its link to earlier lines is not checked.)
+ */
+extern int	gov_audit_keyring_end_key(const GovAuditKeyring *ring,
+									  const char *line, size_t len);
+
+/*
  * Walking a trail line by line to verify it.  Start with the sequence
  * number of its first line (1 for a whole trail, whose strands start at
  * the genesis hash; 0 if unknown, which checks no line against hashes
- * before the walk); then give it each line.  A line that breaks the trail
- * returns false with the first sequence number no longer intact and why.
+ * before the walk) and the keys; then give it each line.  The key in
+ * force is found by trying the ring's keys on the first line, and moves
+ * to the new key at each key_rolled event that verifies under the key in
+ * force and proves the new one.  A line that breaks the trail returns
+ * false with the first sequence number no longer intact and why.
  */
 typedef struct GovAuditWalk
 {
@@ -226,24 +305,33 @@ typedef struct GovAuditWalk
 	GovAuditHeads heads;
 	uint32_t	known;			/* strands whose head is known */
 	uint64_t	events;			/* lines verified */
+	const GovAuditKeyring *ring;
+	int			key;			/* the key in force (in ring), -1: not yet known */
+	uint64_t	key_since;		/* the first line chained under it */
 } GovAuditWalk;
 
-extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq);
+extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq,
+								 const GovAuditKeyring *ring);
 
 /*
- * Start a walk at next_seq with every strand's head known: the anchor
- * recorded when the files before next_seq were removed.
+ * Start a walk at next_seq with every strand's head known and the key in
+ * force known: the anchor recorded when the files before next_seq were
+ * removed, and the key that sealed it.
  */
 extern void gov_audit_walk_start_anchored(GovAuditWalk *walk, uint64_t next_seq,
-										  const GovAuditHeads *heads);
+										  const GovAuditHeads *heads,
+										  const GovAuditKeyring *ring, int key);
+
+extern bool gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
+								uint64_t *bad_seq, char *why, size_t whylen);
 
 /*
  * The anchor: when the oldest files of a trail are removed, what the rest
  * chains to is kept in GOV_AUDIT_ANCHOR_FILE beside them: the sequence
  * number of the first event kept and the head of every strand before it,
- * sealed with the chain's key (HMAC-SHA-256, or SHA-256 without one).  A
- * trail that does not start at sequence number 1 verifies only from an
- * anchor that names its first event.
+ * sealed with the key in force at that point of the chain (HMAC-SHA-256,
+ * or SHA-256 without one).  A trail that does not start at sequence
+ * number 1 verifies only from an anchor that names its first event.
  */
 #define GOV_AUDIT_ANCHOR_FILE "anchor"
 #define GOV_AUDIT_ANCHOR_MAX 2048
@@ -253,13 +341,27 @@ extern size_t gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *he
 									  const unsigned char *key, size_t keylen,
 									  char *out, size_t outlen);
 
-/* Read and check an anchor; false with a reason if it is not intact. */
+/*
+ * Read and check an anchor against every key of the ring; false with a
+ * reason if it is not intact, else *key_out is the key that sealed it.
+ */
 extern bool gov_audit_anchor_parse(const char *buf, size_t len,
-								   const unsigned char *key, size_t keylen,
+								   const GovAuditKeyring *ring,
 								   uint64_t *next_seq, GovAuditHeads *heads,
-								   char *why, size_t whylen);
-extern bool gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
-								const unsigned char *key, size_t keylen,
-								uint64_t *bad_seq, char *why, size_t whylen);
+								   int *key_out, char *why, size_t whylen);
+
+/*
+ * Start the walk of a whole trail as it stands: its first file starts at
+ * first_seq (0: no file), and anchor (anchor_len bytes, NULL if there is
+ * none) is the anchor beside the files.  A trail from sequence number 1
+ * starts at the genesis hash; one that starts later needs the anchor that
+ * names its first event (an anchor further on, left by removal cut short,
+ * lets the first file be walked from its own first line).  False with
+ * the sequence number at which the trail is broken and why.
+ */
+extern bool gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
+									   const char *anchor, size_t anchor_len,
+									   const GovAuditKeyring *ring,
+									   uint64_t *bad_seq, char *why, size_t whylen);
 
 #endif							/* GOVERNANCE_AUDIT_RECORD_H */

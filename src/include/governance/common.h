@@ -56,6 +56,7 @@ extern int	governance_audit_ring_size;
 extern char *governance_audit_directory;
 extern int	governance_audit_file_size;
 extern char *governance_audit_hmac_key_file;
+extern char *governance_audit_hmac_old_key_files;
 extern int	governance_audit_file_mode;	/* GOV_AUDIT_FILE_MODE_* */
 extern int	governance_audit_retention;
 extern int	governance_audit_max_size;

@@ -305,12 +305,19 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	GovAuditStats s;
-	Datum		values[14];
-	bool		nulls[14] = {0};
+	Datum		values[16];
+	bool		nulls[16] = {0};
+	bool		shipping;
+	uint64		delivered;
+	uint64		removed;
+	TimestampTz last_removal;
+	char		blocked[256];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	governance_ring_stats(&s);
+	delivered = governance_ship_acked_seq(&shipping);
+	governance_retention_status(&removed, &last_removal, blocked, sizeof(blocked));
 	values[0] = Int64GetDatum((int64) s.enqueued);
 	values[1] = Int64GetDatum((int64) s.written);
 	values[2] = Int64GetDatum((int64) s.dropped);
@@ -329,6 +336,11 @@ governance_audit_stats_1_0(PG_FUNCTION_ARGS)
 	values[12] = Int32GetDatum(s.worker_pid);
 	nulls[12] = s.worker_pid == 0;
 	values[13] = Int64GetDatum((int64) s.throttled);
+	/* Events durable but not yet delivered to every configured sink. */
+	values[14] = Int64GetDatum(s.written_seq > delivered ? (int64) (s.written_seq - delivered) : 0);
+	nulls[14] = !shipping;
+	values[15] = CStringGetTextDatum(blocked);
+	nulls[15] = blocked[0] == '\0';
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -219,16 +219,6 @@ typedef struct GovShipPos
 	uint64		next_seq;		/* seq expected at offset; 0 if unknown */
 } GovShipPos;
 
-/* The first sequence number of a trail file, from its name. */
-static uint64
-gov_file_first_seq(const char *path)
-{
-	const char *name = strrchr(path, '/');
-	const char *digits = strstr(name ? name : path, GOV_SINK_PREFIX);
-
-	return digits ? strtou64(digits + strlen(GOV_SINK_PREFIX), NULL, 10) : 0;
-}
-
 /*
  * Position pos at the line after *acked: in the newest file whose first
  * sequence number is at most *acked + 1, scanning from its start.  If
@@ -247,7 +237,7 @@ gov_seek(GovShipPos *pos, uint64 *acked, const char *sink)
 	{
 		const char *path = lfirst(lc);
 
-		if (gov_file_first_seq(path) <= *acked + 1)
+		if (gov_audit_file_first_seq(path) <= *acked + 1)
 			best = path;
 	}
 	if (best == NULL && files != NIL)
@@ -255,8 +245,8 @@ gov_seek(GovShipPos *pos, uint64 *acked, const char *sink)
 		best = linitial(files);
 		ereport(LOG,
 				(errmsg("governance audit shipper: the events after sequence number " UINT64_FORMAT " were removed before the %s sink delivered them; it delivers from sequence number " UINT64_FORMAT,
-						*acked, sink, gov_file_first_seq(best))));
-		*acked = gov_file_first_seq(best) - 1;
+						*acked, sink, gov_audit_file_first_seq(best))));
+		*acked = gov_audit_file_first_seq(best) - 1;
 	}
 	if (best == NULL)
 		return false;
@@ -585,6 +575,18 @@ governance_audit_shipper_main(Datum arg)
 			err[0] = '\0';
 			key = governance_sink_read_key(&keylen, err, sizeof(err));
 			key_ok = key != NULL || err[0] == '\0';
+			/*
+			 * The chain key may have been rotated: seal the cursors with
+			 * the key in force now, or the next start would not believe
+			 * them (and deliver the whole trail again).
+			 */
+			for (int i = 0; i < GOV_SHIP_SINKS; i++)
+				if (state[i].configured && state[i].checked && key_ok &&
+					!gov_cursor_write(gov_sinks[i], state[i].acked, key, keylen,
+									  err, sizeof(err)))
+					ereport(LOG,
+							(errmsg("governance audit shipper: could not write the %s delivery cursor: %s",
+									gov_sinks[i]->name, err)));
 		}
 		/* Now and then: may the oldest files go?  (Not without the key.) */
 		if (key_ok && TimestampDifferenceExceeds(last_retention, GetCurrentTimestamp(), 5000))

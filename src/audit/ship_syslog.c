@@ -585,7 +585,7 @@ gov_syslog_message(StringInfo out, const char *line, size_t len)
 {
 	static const char time_chars[] = "0123456789-:.TZ+";
 	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz_";
-	StringInfoData msg;
+	static StringInfoData msg;
 	const char *time;
 	const char *type;
 	size_t		tlen = 0;
@@ -606,7 +606,9 @@ gov_syslog_message(StringInfo out, const char *line, size_t len)
 	else
 		severity = 6;
 
-	initStringInfo(&msg);
+	if (msg.data == NULL)
+		initStringInfo(&msg);
+	resetStringInfo(&msg);
 	appendStringInfo(&msg, "<%d>1 ", governance_audit_syslog_facility * 8 + severity);
 	if (time != NULL)
 		appendBinaryStringInfo(&msg, time, (int) tlen);
@@ -620,16 +622,25 @@ gov_syslog_message(StringInfo out, const char *line, size_t len)
 	appendStringInfo(&msg, " [" GOV_SYSLOG_SDID " seq=\"%llu\" event=\"",
 					 (unsigned long long) seq);
 	/* A parameter's value escapes '"', '\' and ']' (RFC 5424, 6.3.3). */
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len;)
 	{
-		if (line[i] == '"' || line[i] == '\\' || line[i] == ']')
-			appendStringInfoChar(&msg, '\\');
-		appendStringInfoChar(&msg, line[i]);
+		size_t		run = 0;
+
+		while (i + run < len && line[i + run] != '"' && line[i + run] != '\\' &&
+			   line[i + run] != ']')
+			run++;
+		appendBinaryStringInfo(&msg, line + i, (int) run);
+		i += run;
+		if (i < len)
+		{
+			char		esc[2] = {'\\', line[i++]};
+
+			appendBinaryStringInfo(&msg, esc, 2);
+		}
 	}
 	appendStringInfoString(&msg, "\"]");
 	appendStringInfo(out, "%d ", msg.len);
 	appendBinaryStringInfo(out, msg.data, msg.len);
-	pfree(msg.data);
 }
 
 /* --- the sink ----------------------------------------------------------- */

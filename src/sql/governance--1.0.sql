@@ -138,7 +138,9 @@ CREATE FUNCTION governance.audit_stats(
 	OUT last_seq pg_catalog.int8,
 	OUT durable_seq pg_catalog.int8,
 	OUT worker_pid pg_catalog.int4,
-	OUT throttled pg_catalog.int8)
+	OUT throttled pg_catalog.int8,
+	OUT delivery_lag pg_catalog.int8,
+	OUT retention_blocked pg_catalog.text)
 RETURNS record
 LANGUAGE c VOLATILE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'governance_audit_stats_1_0';

@@ -4,8 +4,9 @@
 #	  Show governance working end to end on a throwaway cluster: install
 #	  what is missing, build, install, start a cluster with the extension
 #	  preloaded and a signing key configured, create a small shop
-#	  database, act in it as an agent with a verified token, and read
-#	  back and verify the audit trail of what it did.
+#	  database, act in it as an agent with a verified token, read back
+#	  and verify the audit trail of what it did, ship it to a collector
+#	  and rotate its chain key.
 #
 # Usage: test/demo.sh [start]   build, start the cluster and run the scenes
 #        test/demo.sh stop      stop the cluster and delete it
@@ -25,6 +26,9 @@ MINT="$GOV_REPO/test/tools/mint-token"
 
 stop_demo()
 {
+	if [ -f "$DEMO/collector.pid" ]; then
+		kill "$(cat "$DEMO/collector.pid")" 2>/dev/null || true
+	fi
 	if [ -f "$DEMO/data/postmaster.pid" ]; then
 		gov_as_pg "$PG_BIN/pg_ctl" -D "$DEMO/data" -m fast stop >/dev/null || true
 	fi
@@ -264,6 +268,43 @@ echo "audit files: $(ls "$DEMO/data/pg_governance")"
 echo "one line of it:"
 grep -m1 '"type":"statement","action":"failed"' "$DEMO"/data/pg_governance/audit-*.jsonl | cut -c1-400
 echo "…"
+
+gov_say "scene 5: the trail leaves the server — shipped to a collector, the chain key rotated"
+# A collector on this host (test/tools/http-receiver, acknowledging each
+# batch); in production, Splunk HEC, Vector, Fluent Bit or a syslog server.
+mkdir -p "$DEMO/collector"
+echo ack > "$DEMO/collector/mode"
+[ "$(id -u)" = 0 ] && chown -R postgres "$DEMO/collector"
+CPORT=$((PORT + 1000))
+gov_as_pg "$GOV_REPO/test/tools/http-receiver" "$DEMO/collector" "$CPORT" >/dev/null 2>&1 &
+echo $! > "$DEMO/collector.pid"
+for _ in $(seq 50); do [ -e "$DEMO/collector/ready" ] && break; sleep 0.1; done
+scene "the DBA points the shipper at the collector; delivery is acknowledged and resumable"
+psql_as postgres shop <<SQL
+ALTER SYSTEM SET governance.audit_http_url = 'http://127.0.0.1:$CPORT/events';
+SELECT pg_reload_conf();
+SQL
+for _ in $(seq 100); do
+	[ "$(psql_as postgres shop -Atc "SELECT acked_seq >= written_seq FROM governance.audit_delivery()" | tail -1)" = t ] && break
+	sleep 0.1
+done
+psql_as postgres shop <<'SQL'
+SELECT sink, url, acked_seq, written_seq, lag_events, error FROM governance.audit_delivery();
+SQL
+echo "the collector holds $(grep -c . "$DEMO/collector/received.ndjson") events, each line as in the trail"
+scene "the chain key is rotated: a key_rolled event binds the old key to the new one"
+openssl rand -hex 32 > "$DEMO/keys/audit_chain2.key"
+chmod 600 "$DEMO/keys/audit_chain2.key"
+[ "$(id -u)" = 0 ] && chown postgres "$DEMO/keys/audit_chain2.key"
+psql_as postgres shop <<SQL
+ALTER SYSTEM SET governance.audit_hmac_key_file = '$DEMO/keys/audit_chain2.key';
+ALTER SYSTEM SET governance.audit_hmac_old_key_files = '$DEMO/keys/audit_chain.key';
+SELECT pg_reload_conf();
+SELECT pg_sleep(1);
+SELECT seq, type, event->>'old_key' AS old_key, event->>'new_key' AS new_key
+  FROM governance.audit_log WHERE type = 'key_rolled';
+SELECT ok, events, reason FROM governance.verify_audit();
+SQL
 
 scene "nothing in the server log carries a token"
 if grep -q "$TOKEN" "$DEMO/server.log"; then

@@ -352,6 +352,26 @@ ok($node->poll_query_until('postgres',
 is($node->safe_psql('postgres', 'SELECT ok FROM governance.verify_audit()'), 't',
 	'the trail still verifies from the first file that remains');
 
+# The chain key is rotated: the shipper seals its cursor with the new key
+# at once, so a restart resumes where delivery stood instead of
+# delivering the whole trail again.
+PostgreSQL::Test::Utils::append_to_file("$data/chain2.key", "a new chain key\n");
+chmod 0600, "$data/chain2.key";
+$node->append_conf('postgresql.conf', "governance.audit_hmac_key_file = 'chain2.key'\n");
+$node->reload;
+$node->safe_psql('postgres', "INSERT INTO t VALUES ('after the roll $_')") for 1 .. 5;
+$upto = caught_up('delivery goes on across a key roll');
+my ($before) = received('tls');
+my $ones = scalar @{ $before->{1} };
+my $log_at = -s $node->logfile;
+$node->restart;
+$node->safe_psql('postgres', "INSERT INTO t VALUES ('after the restart')");
+caught_up('after a restart, delivery resumes');
+ok(!$node->log_contains('is not a delivery cursor it wrote', $log_at),
+	'the cursor sealed after the roll is believed after a restart');
+my ($after) = received('tls');
+is(scalar @{ $after->{1} }, $ones, 'and the trail is not delivered again from its start');
+
 stop_rsyslog($tls);
 stop_rsyslog($tcp);
 $node->stop;

@@ -579,13 +579,19 @@ gov_member(const char *line, size_t len, const char *name, const char *allowed,
 	return *vlen > 0 && p + *vlen < end ? p : NULL;
 }
 
+/* The bytes a structured data value escapes with a backslash. */
+static const bool gov_sd_escaped[256] = {['"'] = true, ['\\'] = true, [']'] = true};
+
 /* Append one event as a framed RFC 5424 message. */
 static void
 gov_syslog_message(StringInfo out, const char *line, size_t len)
 {
 	static const char time_chars[] = "0123456789-:.TZ+";
 	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz_";
-	static StringInfoData msg;
+	char		head[512];
+	int			hlen;
+	size_t		escapes = 0;
+	char	   *p;
 	const char *time;
 	const char *type;
 	size_t		tlen = 0;
@@ -606,41 +612,28 @@ gov_syslog_message(StringInfo out, const char *line, size_t len)
 	else
 		severity = 6;
 
-	if (msg.data == NULL)
-		initStringInfo(&msg);
-	resetStringInfo(&msg);
-	appendStringInfo(&msg, "<%d>1 ", governance_audit_syslog_facility * 8 + severity);
-	if (time != NULL)
-		appendBinaryStringInfo(&msg, time, (int) tlen);
-	else
-		appendStringInfoChar(&msg, '-');
-	appendStringInfo(&msg, " %s governance - ", gov_hostname);
-	if (type != NULL)
-		appendBinaryStringInfo(&msg, type, (int) ylen);
-	else
-		appendStringInfoChar(&msg, '-');
-	appendStringInfo(&msg, " [" GOV_SYSLOG_SDID " seq=\"%llu\" event=\"",
-					 (unsigned long long) seq);
+	/* The header, up to the value's opening quote. */
+	hlen = snprintf(head, sizeof(head), "<%d>1 %.*s %s governance - %.*s [" GOV_SYSLOG_SDID " seq=\"%llu\" event=\"",
+					governance_audit_syslog_facility * 8 + severity,
+					time ? (int) tlen : 1, time ? time : "-", gov_hostname,
+					type ? (int) ylen : 1, type ? type : "-", (unsigned long long) seq);
 	/* A parameter's value escapes '"', '\' and ']' (RFC 5424, 6.3.3). */
-	for (size_t i = 0; i < len;)
+	for (size_t i = 0; i < len; i++)
+		escapes += gov_sd_escaped[(unsigned char) line[i]];
+	appendStringInfo(out, "%zu ", (size_t) hlen + len + escapes + 2);
+	appendBinaryStringInfo(out, head, hlen);
+	enlargeStringInfo(out, (int) (len + escapes + 2));
+	p = out->data + out->len;
+	for (size_t i = 0; i < len; i++)
 	{
-		size_t		run = 0;
-
-		while (i + run < len && line[i + run] != '"' && line[i + run] != '\\' &&
-			   line[i + run] != ']')
-			run++;
-		appendBinaryStringInfo(&msg, line + i, (int) run);
-		i += run;
-		if (i < len)
-		{
-			char		esc[2] = {'\\', line[i++]};
-
-			appendBinaryStringInfo(&msg, esc, 2);
-		}
+		if (gov_sd_escaped[(unsigned char) line[i]])
+			*p++ = '\\';
+		*p++ = line[i];
 	}
-	appendStringInfoString(&msg, "\"]");
-	appendStringInfo(out, "%d ", msg.len);
-	appendBinaryStringInfo(out, msg.data, msg.len);
+	*p++ = '"';
+	*p++ = ']';
+	out->len = p - out->data;
+	*p = '\0';
 }
 
 /* --- the sink ----------------------------------------------------------- */

@@ -81,8 +81,9 @@ sleep 0.5
 rpid=$(pgrep -f "^(/usr/bin/)?perl .*http-receiver $work/rcv" | head -1)
 for _ in $(seq 100); do [ -e "$work/rcv/ready" ] && break; sleep 0.1; done
 gov_as_pg /usr/sbin/rsyslogd -n -f "$work/syslog/rsyslog.conf" -i "$work/syslog/pid" >/dev/null 2>&1 &
-spid=$!
 sleep 1
+# rsyslogd itself, not the runuser that started it.
+spid=$(pgrep -f "^/usr/sbin/rsyslogd -n -f $work/syslog" | head -1)
 psql_pg -c "ALTER SYSTEM SET governance.audit_syslog_protocol = tcp" >/dev/null
 
 http_url="http://127.0.0.1:$rport/events"
@@ -116,7 +117,7 @@ for sink in http syslog; do
 	written=$(psql_pg -c 'SELECT durable_seq FROM governance.audit_stats()')
 	# The shipper runs whether or not a sink is configured.
 	shipper=$(pgrep -P "$(head -1 "$data/postmaster.pid")" -f 'governance audit shipper')
-	collector=$([ "$sink" = http ] && echo "$rpid" || pgrep -f "^/usr/sbin/rsyslogd -n -f $work/syslog" | head -1)
+	collector=$([ "$sink" = http ] && echo "$rpid" || echo "$spid")
 	cpu0=$(cpu_ns "$shipper"); rcv0=$(cpu_ns "$collector")
 	start=$(date +%s.%N)
 	ship_to "$sink" nowait
@@ -141,17 +142,16 @@ arm()
 	gov_as_pg "$PG_BIN/pgbench" -h "$work" -p "$port" -n -S -c 2 -j 2 -T "$seconds" postgres 2>/dev/null |
 		awk '/^tps/ {print $3; exit}'
 }
-rsyslog=$(pgrep -f "^/usr/sbin/rsyslogd -n -f $work/syslog" | head -1)
 # One arm: its TPS, and the CPU the shipper and the collectors used in it,
 # in microseconds per transaction.
 measure()
 {
 	local s0 c0 t
 	s0=$(cpu_ns "$shipper")
-	c0=$(( $(cpu_ns "$rpid") + $(cpu_ns "$rsyslog") ))
+	c0=$(( $(cpu_ns "$rpid") + $(cpu_ns "$spid") ))
 	t=$(arm)
 	awk -v t="$t" -v s="$(( $(cpu_ns "$shipper") - s0 ))" \
-		-v c="$(( $(cpu_ns "$rpid") + $(cpu_ns "$rsyslog") - c0 ))" -v secs="$seconds" \
+		-v c="$(( $(cpu_ns "$rpid") + $(cpu_ns "$spid") - c0 ))" -v secs="$seconds" \
 		'BEGIN { printf "%.0f %.2f %.2f\n", t, s / 1000 / (t * secs), c / 1000 / (t * secs) }'
 }
 declare -A tps

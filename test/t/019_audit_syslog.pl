@@ -39,6 +39,10 @@ test_cert($dir, 'rogue', 'impostor');
 test_cert($dir, 'good', 'elsewhere', 'DNS:elsewhere.example');
 test_cert($dir, 'good', 'client', 'DNS:client.test', 'client.test');
 
+# Every rsyslogd started, so none outlives the test if it dies early.
+my @started;
+END { $_->signal('KILL') for grep { $_->pumpable } @started; }
+
 # One rsyslogd: its received messages go to $dir/$name/received.log, one
 # per line: PRI, APP-NAME, MSGID, then the structured data.
 sub start_rsyslog
@@ -75,6 +79,7 @@ if \$app-name == "governance" then action(type="omfile" file="$d/events.jsonl" t
 	close $fh;
 	my $h = IPC::Run::start([ $rsyslogd, '-n', '-f', "$d/rsyslog.conf", '-i', "$d/rsyslog.pid" ],
 		'>', "$d/out", '2>', "$d/err");
+	push @started, $h;
 	for (1 .. 100)
 	{
 		my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp');

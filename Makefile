@@ -27,6 +27,7 @@ OBJS = \
 	src/audit/worker.o \
 	src/common/catalog.o \
 	src/common/curl.o \
+	src/common/files.o \
 	src/common/lex.o \
 	src/common/names.o \
 	src/common/worker.o \

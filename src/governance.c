@@ -469,7 +469,7 @@ gov_define_settings(void)
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
-							   governance_audit_http_headers_check,
+							   governance_private_file_check,
 							   NULL,
 							   NULL);
 
@@ -548,7 +548,7 @@ gov_define_settings(void)
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
-							   governance_audit_syslog_key_check,
+							   governance_private_file_check,
 							   NULL, NULL);
 
 	DefineCustomEnumVariable("governance.audit_syslog_facility",

@@ -92,6 +92,15 @@ typedef struct GovShipShared
 
 static GovShipShared *gov_ship = NULL;
 
+/* Where sink i delivers, or NULL if it is not configured. */
+static const char *
+gov_destination(int i)
+{
+	const char *a = *gov_sinks[i]->address;
+
+	return a != NULL && a[0] != '\0' ? a : NULL;
+}
+
 Size
 governance_ship_shmem_size(void)
 {
@@ -123,7 +132,7 @@ governance_ship_acked_seq(bool *enabled)
 	*enabled = false;
 	for (int i = 0; i < GOV_SHIP_SINKS; i++)
 	{
-		if (gov_sinks[i]->destination() == NULL)
+		if (gov_destination(i) == NULL)
 			continue;
 		*enabled = true;
 		if (gov_ship == NULL)
@@ -466,7 +475,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	}
 	resetStringInfo(buf);
 	last = st->positioned ?
-		gov_gather(&st->pos, st->acked, written, sink->batch(), buf,
+		gov_gather(&st->pos, st->acked, written, *sink->batch, buf,
 				   &bad_line) : 0;
 	if (last == 0 && !bad_line)
 	{
@@ -598,7 +607,7 @@ governance_audit_shipper_main(Datum arg)
 		for (int i = 0; i < GOV_SHIP_SINKS && !ShutdownRequestPending; i++)
 		{
 			GovShipState *st = &state[i];
-			bool		configured = gov_sinks[i]->destination() != NULL;
+			bool		configured = gov_destination(i) != NULL;
 
 			/* A sink configured anew starts from its own cursor. */
 			if (configured && !st->configured)
@@ -649,7 +658,7 @@ governance_audit_delivery_1_0(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	for (int i = 0; i < GOV_SHIP_SINKS; i++)
 	{
-		const char *dest = gov_sinks[i]->destination();
+		const char *dest = gov_destination(i);
 		GovShipSlot s;
 		bool		running;
 		int			pid;

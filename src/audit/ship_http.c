@@ -17,7 +17,6 @@
  */
 #include "postgres.h"
 
-#include <sys/stat.h>
 
 #include "governance/audit.h"
 #include "governance/common.h"
@@ -77,41 +76,6 @@ governance_audit_http_url_check(char **newval, void **extra, GucSource source)
 	return false;
 }
 
-/*
- * governance.audit_http_headers_file: lines "Name: value"; it holds
- * credentials, so it must be readable by its owner only.
- */
-static bool
-gov_headers_file_ok(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-	{
-		snprintf(err, errlen, "\"%s\" is not a readable file", path);
-		return false;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-	{
-		snprintf(err, errlen, "\"%s\" must not be accessible by group or others (chmod 0600)", path);
-		return false;
-	}
-	return true;
-}
-
-bool
-governance_audit_http_headers_check(char **newval, void **extra, GucSource source)
-{
-	char		err[512];
-
-	if (*newval == NULL || (*newval)[0] == '\0')
-		return true;
-	if (gov_headers_file_ok(*newval, err, sizeof(err)))
-		return true;
-	GUC_check_errdetail("%s.", err);
-	return false;
-}
-
 /* The headers, as libcurl takes them; NULL with a reason on failure. */
 static struct curl_slist *
 gov_read_headers(char *err, size_t errlen, bool *ok)
@@ -127,7 +91,7 @@ gov_read_headers(char *err, size_t errlen, bool *ok)
 	if (governance_audit_http_headers_file == NULL ||
 		governance_audit_http_headers_file[0] == '\0')
 		return list;
-	if (!gov_headers_file_ok(governance_audit_http_headers_file, err, errlen) ||
+	if (!governance_file_private(governance_audit_http_headers_file, err, errlen) ||
 		(f = fopen(governance_audit_http_headers_file, "r")) == NULL)
 	{
 		if (err[0] == '\0')
@@ -243,20 +207,6 @@ static bool gov_headers_read = false;
 static bool gov_headers_ok = false;
 static char gov_headers_err[512];
 
-static const char *
-gov_http_destination(void)
-{
-	if (governance_audit_http_url == NULL || governance_audit_http_url[0] == '\0')
-		return NULL;
-	return governance_audit_http_url;
-}
-
-static int
-gov_http_batch(void)
-{
-	return governance_audit_http_batch;
-}
-
 static void
 gov_http_reload(void)
 {
@@ -301,8 +251,8 @@ gov_http_stop(void)
 const GovShipSink governance_ship_http = {
 	.name = "http",
 	.start = gov_http_start,
-	.destination = gov_http_destination,
-	.batch = gov_http_batch,
+	.address = &governance_audit_http_url,
+	.batch = &governance_audit_http_batch,
 	.reload = gov_http_reload,
 	.deliver = gov_http_deliver,
 	.stop = gov_http_stop,

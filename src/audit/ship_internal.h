@@ -23,10 +23,10 @@ typedef struct GovShipSink
 	const char *name;			/* "http", "syslog": the cursor is <name>.cursor */
 	/* The shipper is starting. */
 	void		(*start) (void);
-	/* Where it delivers (a setting's value), or NULL if not configured. */
-	const char *(*destination) (void);
+	/* The setting that says where it delivers; empty: not configured. */
+	char	  **address;
 	/* Most events in one batch. */
-	int			(*batch) (void);
+	const int  *batch;
 	/* The settings may have changed: read them again, drop connections. */
 	void		(*reload) (void);
 	/*

@@ -45,7 +45,6 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -65,7 +64,7 @@
 #define GOV_SYSLOG_SDID "event@32473"
 
 /* Events per batch: each batch waits for the server's acknowledgement. */
-#define GOV_SYSLOG_BATCH 1000
+static const int gov_syslog_batch = 1000;
 
 /* Poll in slices this long, so a shutdown is never kept waiting. */
 #define GOV_SYSLOG_SLICE_MS 200
@@ -154,30 +153,6 @@ governance_audit_syslog_address_check(char **newval, void **extra, GucSource sou
 		return true;
 	GUC_check_errdetail("\"%.200s\" is not host:port: %s.", *newval, why);
 	return false;
-}
-
-/*
- * A file of secrets (the client key) must be readable by its owner only,
- * like the headers file.
- */
-bool
-governance_audit_syslog_key_check(char **newval, void **extra, GucSource source)
-{
-	struct stat st;
-
-	if (*newval == NULL || (*newval)[0] == '\0')
-		return true;
-	if (stat(*newval, &st) != 0 || !S_ISREG(st.st_mode))
-	{
-		GUC_check_errdetail("\"%.200s\" is not a readable file.", *newval);
-		return false;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-	{
-		GUC_check_errdetail("\"%.200s\" must not be accessible by group or others (chmod 0600).", *newval);
-		return false;
-	}
-	return true;
 }
 
 /* --- the connection ----------------------------------------------------- */
@@ -655,20 +630,6 @@ gov_syslog_start(void)
 	initStringInfo(&gov_frames);
 }
 
-static const char *
-gov_syslog_destination(void)
-{
-	if (governance_audit_syslog_address == NULL || governance_audit_syslog_address[0] == '\0')
-		return NULL;
-	return governance_audit_syslog_address;
-}
-
-static int
-gov_syslog_batch(void)
-{
-	return GOV_SYSLOG_BATCH;
-}
-
 static void
 gov_syslog_reload(void)
 {
@@ -722,8 +683,8 @@ gov_syslog_stop(void)
 const GovShipSink governance_ship_syslog = {
 	.name = "syslog",
 	.start = gov_syslog_start,
-	.destination = gov_syslog_destination,
-	.batch = gov_syslog_batch,
+	.address = &governance_audit_syslog_address,
+	.batch = &gov_syslog_batch,
 	.reload = gov_syslog_reload,
 	.deliver = gov_syslog_deliver,
 	.stop = gov_syslog_stop,

@@ -368,7 +368,6 @@ extern Size governance_ship_shmem_size(void);
 extern void governance_ship_shmem_init(void);
 extern void governance_audit_shipper_register(void);
 extern bool governance_audit_http_url_check(char **newval, void **extra, GucSource source);
-extern bool governance_audit_http_headers_check(char **newval, void **extra, GucSource source);
 
 /* Shipping to a syslog server (src/audit/ship_syslog.c). */
 typedef enum GovSyslogProtocol
@@ -377,6 +376,5 @@ typedef enum GovSyslogProtocol
 	GOV_SYSLOG_TLS
 } GovSyslogProtocol;
 extern bool governance_audit_syslog_address_check(char **newval, void **extra, GucSource source);
-extern bool governance_audit_syslog_key_check(char **newval, void **extra, GucSource source);
 
 #endif							/* GOVERNANCE_AUDIT_H */

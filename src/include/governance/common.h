@@ -19,6 +19,7 @@
 #include "access/attnum.h"
 #include "fmgr.h"
 #include "parser/scanner.h"
+#include "utils/guc.h"
 
 /* Identity (src/identity). */
 extern char *governance_token;
@@ -80,6 +81,10 @@ extern int	governance_audit_chain_simd;	/* GOV_CHAIN_SIMD_* */
  * writing its tables through SPI): the guard and the audit leave them be.
  */
 extern int	governance_inhibit;
+
+/* Files that hold secrets: regular, readable by their owner only (files.c). */
+extern bool governance_file_private(const char *path, char *err, size_t errlen);
+extern bool governance_private_file_check(char **newval, void **extra, GucSource source);
 
 /* The extension's catalog (src/common/catalog.c). */
 extern void governance_common_init(void);

@@ -10,8 +10,10 @@
  * numbers run on without a gap.  A trail whose first file is named for
  * sequence number 1 must start from the genesis hash; one that starts
  * later, from the anchor beside its files.  The keys given are tried for
- * the first line (or the anchor), and the walk follows each key_rolled
- * event to the key it proves.  Prints "ok: N events, ending under key ID"
+ * the first line, and the walk follows each key_rolled event to the key it
+ * proves; the trail must end under the first key given, the one in force,
+ * which must also be the key that sealed the anchor.  Prints "ok: N
+ * events, ending under key ID"
  * and exits 0, or the first sequence number at which the chain breaks and
  * why, and exits 1.  Needs no server: it links only
  * src/audit/record.c, src/audit/line_check.c and libcrypto.  "make"
@@ -40,11 +42,12 @@ usage(FILE *out, const char *progname)
 			"sort that way).  Every line's hash and its link to the line before it are\n"
 			"checked, and sequence numbers must run on without a gap.\n"
 			"\n"
-			"  --key FILE  a chain key (governance.audit_hmac_key_file): without it a\n"
-			"              trail chained with a key does not verify.  Give it again for\n"
-			"              each key the trail was chained with (the retired keys of\n"
-			"              governance.audit_hmac_old_key_files too), in any order: the\n"
-			"              trail crosses each key_rolled event to the key it proves\n"
+			"  --key FILE  a chain key: first the one in force\n"
+			"              (governance.audit_hmac_key_file), which the trail must end\n"
+			"              under; without it a trail chained with a key does not verify.\n"
+			"              Give it again for each retired key the trail was chained with\n"
+			"              (governance.audit_hmac_old_key_files): the walk crosses each\n"
+			"              key_rolled event to the key it proves\n"
 			"  --help      show this help and exit\n"
 			"\n"
 			"Prints \"ok: N events, ending under key ID\" and exits 0, or the first\n"
@@ -166,6 +169,22 @@ main(int argc, char **argv)
 			}
 		}
 		fclose(f);
+	}
+	if (!gov_audit_walk_end(&walk, why, sizeof(why)))
+	{
+		printf("broken: %s\n", why);
+		return 1;
+	}
+	/*
+	 * The first key given is the one in force now: a trail that ends under
+	 * another was cut after a roll and continued with a retired key (or
+	 * the worker has not rolled it yet).
+	 */
+	if (walk.key > 0)
+	{
+		printf("broken at sequence number %llu: the trail ends under key %s, not under key %s, the first --key given (the one in force): from there on it is chained with a retired key\n",
+			   (unsigned long long) walk.key_since, ring.keys[walk.key].id, ring.keys[0].id);
+		return 1;
 	}
 	if (walk.key >= 0)
 		printf("ok: %llu events, ending under key %s\n", (unsigned long long) walk.events,

@@ -277,7 +277,12 @@ governance_verify_audit_1_0(PG_FUNCTION_ARGS)
 	 * worker, or lines were cut after the roll and forged with the
 	 * retired key, which whoever held it could do.
 	 */
-	if (bad_file == NULL && walk.key > 0)
+	if (bad_file == NULL && !gov_audit_walk_end(&walk, why, sizeof(why)))
+	{
+		bad_file = linitial(files);
+		bad_seq = walk.key_since;
+	}
+	else if (bad_file == NULL && walk.key > 0)
 	{
 		bad_file = llast(files);
 		bad_seq = walk.key_since;

@@ -416,6 +416,7 @@ gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq,
 	walk->expect = first_seq;
 	walk->ring = ring;
 	walk->key = -1;
+	walk->anchor_seal_key = -1;
 	if (first_seq == 1)
 	{
 		gov_audit_heads_genesis(&walk->heads);
@@ -435,6 +436,7 @@ gov_audit_walk_start_anchored(GovAuditWalk *walk, uint64_t next_seq,
 	walk->ring = ring;
 	walk->key = key;
 	walk->key_since = next_seq;
+	walk->anchor_seal_key = -1;
 }
 
 /*
@@ -466,7 +468,7 @@ gov_explain_other_key(const GovAuditWalk *walk, const char *line, size_t len,
 		s = seq;
 		if (gov_line_member(line, len, "old_key", old_id, sizeof(old_id)) &&
 			strcmp(old_id, GOV_AUDIT_KEY_UNKNOWN) == 0)
-			snprintf(why, whylen, "line %llu rolls the chain key from a key the audit worker did not hold (old_key \"unknown\"): it is chained under key %s, the lines before it under key %s; the key changed while the server was down and the old key was not in governance.audit_hmac_old_key_files",
+			snprintf(why, whylen, "line %llu rolls the chain key from a key the audit worker could not vouch for (old_key \"unknown\"): it is chained under key %s, the lines before it under key %s; the key changed while the server was not running, or the end of the trail was altered before a restart",
 					 s, ring->keys[k].id, in_force);
 		else
 			snprintf(why, whylen, "line %llu is chained under key %s, not under key %s, which is in force there (no key_rolled event leads to it)",
@@ -536,20 +538,21 @@ gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
 }
 
 /*
- * The anchor is text: "governance-anchor 1", "next_seq N", one "head"
- * line per strand, then "seal" and the hash of everything before it.
+ * The anchor is text: "governance-anchor 1", "next_seq N", "key <id>"
+ * (the key in force at N), one "head" line per strand, then "seal" and
+ * the hash of everything before it with the key the trail ends under.
  */
 size_t
 gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *heads,
-						const unsigned char *key, size_t keylen,
-						char *out, size_t outlen)
+						const char *key_in_force, const unsigned char *key,
+						size_t keylen, char *out, size_t outlen)
 {
 	size_t		used;
 	int			n;
 	char		seal[GOV_AUDIT_HASH_HEX];
 
-	n = snprintf(out, outlen, "governance-anchor 1\nnext_seq %llu\n",
-				 (unsigned long long) next_seq);
+	n = snprintf(out, outlen, "governance-anchor 1\nnext_seq %llu\nkey %s\n",
+				 (unsigned long long) next_seq, key_in_force);
 	if (n < 0 || (size_t) n >= outlen)
 		return 0;
 	used = (size_t) n;
@@ -570,12 +573,13 @@ gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *heads,
 bool
 gov_audit_anchor_parse(const char *buf, size_t len, const GovAuditKeyring *ring,
 					   uint64_t *next_seq, GovAuditHeads *heads, int *key_out,
-					   char *why, size_t whylen)
+					   int *seal_key_out, char *why, size_t whylen)
 {
 	static const char magic[] = "governance-anchor 1\nnext_seq ";
 	const char *p = buf;
 	const char *end = buf + len;
 	uint64_t	seq = 0;
+	char		in_force[GOV_AUDIT_KEY_ID_LEN];
 
 	if (len < sizeof(magic) - 1 || memcmp(buf, magic, sizeof(magic) - 1) != 0)
 	{
@@ -593,6 +597,20 @@ gov_audit_anchor_parse(const char *buf, size_t len, const GovAuditKeyring *ring,
 	{
 		snprintf(why, whylen, "the anchor's sequence number is not valid");
 		return false;
+	}
+	{
+		/* "key <id>\n": the key in force at seq. */
+		const char *nl = memchr(p, '\n', end - p);
+
+		if (end - p < 5 || memcmp(p, "key ", 4) != 0 || nl == NULL ||
+			nl - (p + 4) >= GOV_AUDIT_KEY_ID_LEN)
+		{
+			snprintf(why, whylen, "the anchor does not name the key in force where it stands");
+			return false;
+		}
+		memcpy(in_force, p + 4, nl - (p + 4));
+		in_force[nl - (p + 4)] = '\0';
+		p = nl + 1;
 	}
 	for (int i = 0; i < GOV_AUDIT_STRANDS; i++)
 	{
@@ -616,7 +634,10 @@ gov_audit_anchor_parse(const char *buf, size_t len, const GovAuditKeyring *ring,
 		snprintf(why, whylen, "the anchor's seal does not match (altered, or sealed with another key)");
 		return false;
 	}
-	/* Sealed with the key in force where it stands: whichever of the ring. */
+	/*
+	 * Sealed with the key the trail ends under: which one is told here and
+	 * checked once the walk has reached the end (gov_audit_walk_end).
+	 */
 	for (int k = 0; k < ring->nkeys; k++)
 	{
 		char		seal[GOV_AUDIT_HASH_HEX];
@@ -625,8 +646,15 @@ gov_audit_anchor_parse(const char *buf, size_t len, const GovAuditKeyring *ring,
 					   (size_t) (p - buf), seal);
 		if (CRYPTO_memcmp(p + 5, seal, 64) == 0)
 		{
+			*key_out = gov_audit_keyring_find(ring, in_force);
+			if (*key_out < 0)
+			{
+				snprintf(why, whylen, "the anchor names key %s in force at sequence number %llu, which is not among the keys given",
+						 in_force, (unsigned long long) seq);
+				return false;
+			}
 			*next_seq = seq;
-			*key_out = k;
+			*seal_key_out = k;
 			return true;
 		}
 	}
@@ -643,6 +671,7 @@ gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
 	GovAuditHeads heads;
 	uint64_t	anchor_seq = 0;
 	int			key = -1;
+	int			seal_key = -1;
 
 	gov_audit_walk_start(walk, first_seq, ring);
 	if (first_seq <= 1)
@@ -659,7 +688,7 @@ gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
 		return false;
 	}
 	if (!gov_audit_anchor_parse(anchor, anchor_len, ring, &anchor_seq, &heads,
-								&key, why, whylen))
+								&key, &seal_key, why, whylen))
 		return false;
 	if (anchor_seq < first_seq)
 	{
@@ -670,6 +699,20 @@ gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
 	}
 	/* Past the first file: removing it was cut short, walk it on its own. */
 	if (anchor_seq == first_seq)
+	{
 		gov_audit_walk_start_anchored(walk, anchor_seq, &heads, ring, key);
+		walk->anchor_seal_key = seal_key;
+	}
 	return true;
+}
+
+bool
+gov_audit_walk_end(const GovAuditWalk *walk, char *why, size_t whylen)
+{
+	if (walk->anchor_seal_key < 0 || walk->key < 0 ||
+		walk->anchor_seal_key == walk->key)
+		return true;
+	snprintf(why, whylen, "the anchor is sealed with key %s, not with key %s, under which the trail ends: it was not written by the server (a retired key sealed it)",
+			 walk->ring->keys[walk->anchor_seal_key].id, walk->ring->keys[walk->key].id);
+	return false;
 }

@@ -120,6 +120,54 @@ governance_anchor_read(char *buf, size_t cap)
 }
 
 /*
+ * The chain key was rotated (a reload): the anchor, sealed with the key in
+ * force until now, is sealed again with the new one.  Only the server,
+ * which holds both keys at this moment, can do this; afterwards an anchor
+ * sealed with the retired key is not believed (gov_audit_walk_end), so
+ * whoever holds that key cannot write one that passes.
+ */
+void
+governance_anchor_reseal(const unsigned char *oldkey, size_t oldlen,
+						 const unsigned char *newkey, size_t newlen)
+{
+	char		buf[GOV_AUDIT_ANCHOR_MAX];
+	char		sealed[GOV_AUDIT_ANCHOR_MAX];
+	char		path[MAXPGPATH];
+	char		why[512];
+	int			len = governance_anchor_read(buf, sizeof(buf));
+	GovAuditKeyring ring;
+	GovAuditHeads heads;
+	uint64_t	next_seq;
+	int			key,
+				seal_key;
+	size_t		n;
+
+	if (len < 0)
+		return;					/* no anchor: nothing was removed yet */
+	gov_audit_keyring_init(&ring);
+	gov_audit_keyring_add(&ring, oldkey, oldlen);
+	gov_audit_keyring_add(&ring, newkey, newlen);
+	(void) governance_sink_add_old_keys(&ring, why, sizeof(why));
+	if (!gov_audit_anchor_parse(buf, len, &ring, &next_seq, &heads, &key, &seal_key,
+								why, sizeof(why)) || seal_key != 0)
+	{
+		ereport(WARNING,
+				(errmsg("governance could not seal the audit anchor with the new chain key: it is not sealed with the key in force until now"),
+				 errdetail("%s", why[0] ? why : "It is sealed with another key."),
+				 errhint("governance.verify_audit() will report the anchor.")));
+		gov_audit_keyring_free(&ring);
+		return;
+	}
+	n = gov_audit_anchor_render(next_seq, &heads, ring.keys[key].id, newkey, newlen,
+								sealed, sizeof(sealed));
+	gov_anchor_path(path, sizeof(path));
+	if (n == 0 || !governance_write_durably(path, sealed, n, why, sizeof(why)))
+		ereport(WARNING,
+				(errmsg("governance could not seal the audit anchor with the new chain key: %s", why)));
+	gov_audit_keyring_free(&ring);
+}
+
+/*
  * Verify the file to be removed, continuing the walk from the anchor (or
  * from the genesis hash if it is the trail's first), and learn the heads
  * and the key in force after it.  Nothing is sealed into the anchor that
@@ -233,7 +281,7 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 					too_big;
 		uint64		last_in_file;
 		GovAuditHeads heads;
-		const GovAuditKey *seal_key;
+		const char *key_in_force;
 		char		aw[512];
 		char		sealed[GOV_AUDIT_ANCHOR_MAX];
 		size_t		n;
@@ -270,7 +318,7 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 		/*
 		 * The file must continue the trail from the anchor (or start it),
 		 * and verify; then the anchor moves past it, sealed with the key in
-		 * force there, and it goes.
+		 * force now, and it goes.
 		 */
 		{
 			GovAuditWalk walk;
@@ -282,6 +330,17 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 											alen >= 0 ? anchor : NULL, Max(alen, 0),
 											&ring, &bad, aw, sizeof(aw)))
 			{
+				snprintf(why, sizeof(why), "the trail cannot be verified from \"%s\": %s", path, aw);
+				break;
+			}
+			/*
+			 * Only an anchor the server sealed with the key in force now
+			 * is extended: one sealed with a retired key was written by
+			 * whoever held it, not by the server.
+			 */
+			if (walk.anchor_seal_key > 0)
+			{
+				(void) gov_audit_walk_end(&walk, aw, sizeof(aw));
 				snprintf(why, sizeof(why), "the trail cannot be verified from \"%s\": %s", path, aw);
 				break;
 			}
@@ -300,7 +359,7 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 				break;
 			}
 			heads = walk.heads;
-			seal_key = &ring.keys[walk.key];
+			key_in_force = ring.keys[walk.key].id;
 		}
 
 		/*
@@ -312,8 +371,10 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			governance_audit_archive_command[0] != '\0' &&
 			!gov_archive(path, why, sizeof(why)))
 			break;
-		n = gov_audit_anchor_render(last_in_file + 1, &heads, seal_key->key,
-									seal_key->keylen, sealed, sizeof(sealed));
+		/* Sealed with the key in force now, naming the one in force there. */
+		n = gov_audit_anchor_render(last_in_file + 1, &heads, key_in_force,
+									ring.keys[0].key, ring.keys[0].keylen,
+									sealed, sizeof(sealed));
 		gov_anchor_path(apath, sizeof(apath));
 		if (n == 0 || !governance_write_durably(apath, sealed, n, why, sizeof(why)))
 			break;

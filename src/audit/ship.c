@@ -33,6 +33,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "access/xlog.h"
 #include "funcapi.h"
 #include "governance/audit.h"
 #include "governance/audit_record.h"
@@ -154,28 +157,34 @@ gov_cursor_path(const GovShipSink *sink, char *path, size_t len)
 }
 
 /*
- * A cursor is sealed like the anchor, with the chain's key, over the
- * sink's name and the sequence number: a cursor written by anything but
- * the shipper (moved ahead to pass over events not delivered, or copied
- * from another sink) is not believed.
+ * A cursor is "N <hash> <seal>": the last event delivered, the hash of its
+ * line, and a seal with the chain's key over the sink's name, both and
+ * the server's system identifier.  A cursor written by anything but the
+ * shipper (moved ahead to pass over events not delivered) does not seal;
+ * one copied from another sink, or from another server sharing the key
+ * (a standby shares the system identifier), does not name this trail's
+ * line N: neither is believed.
  */
 static void
-gov_cursor_seal(const GovShipSink *sink, uint64 seq, const unsigned char *key,
-				size_t keylen, char *seal)
+gov_cursor_seal(const GovShipSink *sink, uint64 seq, const char *line_hash,
+				const unsigned char *key, size_t keylen, char *seal)
 {
-	char		text[96];
-	int			n = snprintf(text, sizeof(text), "governance-cursor %s " UINT64_FORMAT,
-							 sink->name, seq);
+	char		text[192];
+	int			n = snprintf(text, sizeof(text), "governance-cursor %s " UINT64_FORMAT " " UINT64_FORMAT " %.64s",
+							 sink->name, GetSystemIdentifier(), seq, line_hash);
 
 	gov_audit_hash(key, keylen, text, (size_t) n, seal);
 }
 
 static uint64
-gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen)
+gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen,
+				char *hash_out)
 {
 	char		path[MAXPGPATH];
-	char		buf[128] = "";
+	char		buf[256] = "";
 	char		seal[GOV_AUDIT_HASH_HEX];
+	char		hash[GOV_AUDIT_HASH_HEX];
+	char		trail_hash[GOV_AUDIT_HASH_HEX];
 	FILE	   *f;
 	uint64		seq;
 	char	   *end;
@@ -187,33 +196,39 @@ gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
-	/* "N <seal>", or it is not a cursor: deliver from the start. */
 	seq = strtou64(buf, &end, 10);
-	gov_cursor_seal(sink, seq, key, keylen, seal);
-	if (buf[0] < '0' || buf[0] > '9' || *end != ' ' ||
-		strncmp(end + 1, seal, GOV_AUDIT_HASH_HEX - 1) != 0 ||
-		end[GOV_AUDIT_HASH_HEX] != '\n')
+	if (buf[0] >= '0' && buf[0] <= '9' && *end == ' ' &&
+		strspn(end + 1, "0123456789abcdef") == 64 && end[65] == ' ')
 	{
-		ereport(LOG,
-				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote; the trail is delivered again from its start",
-						path)));
-		return 0;
+		memcpy(hash, end + 1, 64);
+		hash[64] = '\0';
+		gov_cursor_seal(sink, seq, hash, key, keylen, seal);
+		if (CRYPTO_memcmp(end + 66, seal, 64) == 0 && end[130] == '\n' &&
+			(!governance_sink_line_hash(seq, trail_hash) ||
+			 memcmp(trail_hash, hash, 64) == 0))
+		{
+			memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
+			return seq;
+		}
 	}
-	return seq;
+	ereport(LOG,
+			(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote for this trail; the trail is delivered again from its start",
+					path)));
+	return 0;
 }
 
 /* A cursor moves durably: written whole, flushed, renamed over. */
 static bool
-gov_cursor_write(const GovShipSink *sink, uint64 seq, const unsigned char *key,
-				 size_t keylen, char *err, size_t errlen)
+gov_cursor_write(const GovShipSink *sink, uint64 seq, const char *line_hash,
+				 const unsigned char *key, size_t keylen, char *err, size_t errlen)
 {
 	char		path[MAXPGPATH];
-	char		buf[128];
+	char		buf[256];
 	char		seal[GOV_AUDIT_HASH_HEX];
 	int			n;
 
-	gov_cursor_seal(sink, seq, key, keylen, seal);
-	n = snprintf(buf, sizeof(buf), UINT64_FORMAT " %s\n", seq, seal);
+	gov_cursor_seal(sink, seq, line_hash, key, keylen, seal);
+	n = snprintf(buf, sizeof(buf), UINT64_FORMAT " %.64s %s\n", seq, line_hash, seal);
 	gov_cursor_path(sink, path, sizeof(path));
 	return governance_write_durably(path, buf, n, err, errlen);
 }
@@ -371,6 +386,7 @@ typedef struct GovShipState
 	bool		configured;		/* as of the last round */
 	bool		checked;		/* acked checked against the trail's end */
 	uint64		acked;
+	char		acked_hash[GOV_AUDIT_HASH_HEX];	/* of the line acked */
 	GovShipPos	pos;
 	bool		positioned;
 	long		backoff_ms;
@@ -432,6 +448,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	bool		bad_line = false;
 	uint64		last;
 	int			events = 0;
+	char		hash[GOV_AUDIT_HASH_HEX];
 
 	if (st->next_try != 0 && GetCurrentTimestamp() < st->next_try)
 	{
@@ -497,10 +514,22 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	}
 	for (int j = 0; j < buf->len; j++)
 		events += buf->data[j] == '\n';
+	{
+		/* The hash of the last line gathered, for the cursor. */
+		const char *l = buf->data + buf->len - 1;
+		uint64_t	s;
+
+		while (l > buf->data && l[-1] != '\n')
+			l--;
+		if (!gov_audit_line_tail(l, buf->data + buf->len - l, &s, hash))
+			memset(hash, '0', 64);
+		hash[64] = '\0';
+	}
 	if (sink->deliver(buf->data, buf->len, err, sizeof(err)) &&
-		gov_cursor_write(sink, last, key, keylen, err, sizeof(err)))
+		gov_cursor_write(sink, last, hash, key, keylen, err, sizeof(err)))
 	{
 		st->acked = last;
+		memcpy(st->acked_hash, hash, GOV_AUDIT_HASH_HEX);
 		gov_note(i, true, last, events, NULL);
 		st->backoff_ms = 0;
 		st->next_try = 0;
@@ -580,19 +609,38 @@ governance_audit_shipper_main(Datum arg)
 				state[i].backoff_ms = 0;
 				state[i].next_try = 0;
 			}
-			governance_sink_free_key(key, keylen);
-			err[0] = '\0';
-			key = governance_sink_read_key(&keylen, err, sizeof(err));
-			key_ok = key != NULL || err[0] == '\0';
+			{
+				unsigned char *old = key;
+				size_t		oldlen = keylen;
+
+				err[0] = '\0';
+				key = governance_sink_read_key(&keylen, err, sizeof(err));
+				key_ok = key != NULL || err[0] == '\0';
+				/* Rotated: the anchor is sealed with the new key at once. */
+				if (!key_ok)
+				{
+					/* Unreadable now: keep the key in force. */
+					governance_sink_free_key(key, keylen);
+					key = old;
+					keylen = oldlen;
+					key_ok = true;
+				}
+				else
+				{
+					if (keylen != oldlen || (keylen > 0 && memcmp(key, old, keylen) != 0))
+						governance_anchor_reseal(old, oldlen, key, keylen);
+					governance_sink_free_key(old, oldlen);
+				}
+			}
 			/*
 			 * The chain key may have been rotated: seal the cursors with
 			 * the key in force now, or the next start would not believe
 			 * them (and deliver the whole trail again).
 			 */
 			for (int i = 0; i < GOV_SHIP_SINKS; i++)
-				if (state[i].configured && state[i].checked && key_ok &&
-					!gov_cursor_write(gov_sinks[i], state[i].acked, key, keylen,
-									  err, sizeof(err)))
+				if (state[i].configured && state[i].checked && state[i].acked > 0 &&
+					!gov_cursor_write(gov_sinks[i], state[i].acked, state[i].acked_hash,
+									  key, keylen, err, sizeof(err)))
 					ereport(LOG,
 							(errmsg("governance audit shipper: could not write the %s delivery cursor: %s",
 									gov_sinks[i]->name, err)));
@@ -613,7 +661,7 @@ governance_audit_shipper_main(Datum arg)
 			if (configured && !st->configured)
 			{
 				memset(st, 0, sizeof(*st));
-				st->acked = gov_cursor_read(gov_sinks[i], key, keylen);
+				st->acked = gov_cursor_read(gov_sinks[i], key, keylen, st->acked_hash);
 				SpinLockAcquire(&gov_ship->mutex);
 				gov_ship->slot[i].checked = false;
 				SpinLockRelease(&gov_ship->mutex);

@@ -99,12 +99,13 @@ static bool gov_roll_requested = false;
  * SHA-256, if the setting is empty) and the widest SIMD to hash with,
  * logged when it changes.
  */
-static void
+static bool
 gov_load_chain_settings(void)
 {
 	static int	last_simd = -1;
 	int			simd = gov_audit_chain_simd(governance_audit_chain_simd);
 	char		err[1024];
+	GovAuditKeyring keys;
 
 	if (simd != last_simd)
 		ereport(LOG,
@@ -113,12 +114,29 @@ gov_load_chain_settings(void)
 						simd == GOV_CHAIN_SIMD_AVX2 ? "8 lines at a time with AVX2" :
 						"one line at a time, without SIMD instructions")));
 	last_simd = simd;
+	if (!governance_sink_read_keyring(&keys, err, sizeof(err)))
+	{
+		/*
+		 * A configured key that cannot be read is never taken for "no key":
+		 * that would roll the chain to plain SHA-256, which anyone can
+		 * forge.  The key in force stays; at start, the worker waits.
+		 */
+		if (keys.keys[0].key == NULL && governance_audit_hmac_key_file[0] != '\0')
+		{
+			ereport(WARNING,
+					(errmsg("%s", err),
+					 errdetail(gov_keys.nkeys > 0 ?
+							   "The audit trail goes on with the chain key in force until the configured one can be read." :
+							   "Events wait in the ring until the chain key can be read.")));
+			gov_audit_keyring_free(&keys);
+			return gov_keys.nkeys > 0;
+		}
+		/* A retired key that cannot be read matters only to verifiers. */
+		ereport(WARNING, (errmsg("%s", err)));
+	}
 	gov_audit_keyring_free(&gov_keys);
-	if (!governance_sink_read_keyring(&gov_keys, err, sizeof(err)))
-		ereport(WARNING,
-				(errmsg("%s", err),
-				 gov_keys.keys[0].key == NULL && governance_audit_hmac_key_file[0] != '\0' ?
-				 errdetail("The audit trail is chained with plain SHA-256 until the key can be read.") : 0));
+	gov_keys = keys;
+	return true;
 }
 
 /* The key the trail ends under: key of gov_keys, or -1 for none it holds. */
@@ -307,7 +325,20 @@ governance_audit_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	governance_ring_worker_attach(MyLatch);
-	gov_load_chain_settings();
+	while (!gov_load_chain_settings())
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 5000, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (ShutdownRequestPending)
+			proc_exit(1);
+	}
 
 	memset(&b, 0, sizeof(b));
 	b.buf = MemoryContextAlloc(TopMemoryContext, GOV_BATCH_BYTES);
@@ -317,7 +348,14 @@ governance_audit_worker_main(Datum arg)
 
 	while (!governance_sink_open(&sink, &gov_keys, err, sizeof(err)))
 	{
-		ereport(WARNING, (errmsg("governance audit sink unavailable: %s", err)));
+		static TimestampTz last_warning = 0;
+
+		/* Backends waiting for room set the latch: say it once a minute. */
+		if (TimestampDifferenceExceeds(last_warning, GetCurrentTimestamp(), 60000))
+		{
+			ereport(WARNING, (errmsg("governance audit sink unavailable: %s", err)));
+			last_warning = GetCurrentTimestamp();
+		}
 		governance_ring_note_sink_error();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 5000, PG_WAIT_EXTENSION);
@@ -333,17 +371,21 @@ governance_audit_worker_main(Datum arg)
 					(unsigned long long) sink.last_seq)));
 
 	/*
-	 * The trail goes on under the key its last line is under; if that is
-	 * not the configured key (it changed while the server was down), the
-	 * key is rolled now.
+	 * The trail goes on under the configured key.  If its last line is not
+	 * chained with it, the key changed while the server was not running,
+	 * or lines were cut and forged: the files cannot tell which, and
+	 * whoever holds a retired key can make the end of the trail verify
+	 * under it.  So a roll is bound to both keys only when the worker
+	 * makes it at a reload, holding the key it was chaining with; here it
+	 * rolls from an unknown key, which verifiers report.
 	 */
-	gov_set_trail_key(sink.end_key);
-	if (sink.end_key < 0)
+	gov_set_trail_key(sink.end_key == 0 ? 0 : -1);
+	if (sink.end_key != 0)
 		ereport(WARNING,
-				(errmsg("the last line of the audit trail (sequence number %llu) verifies under none of the audit chain keys configured",
+				(errmsg("the last line of the audit trail (sequence number %llu) is not chained with the configured audit chain key",
 						(unsigned long long) sink.last_seq),
-				 errdetail("The key was changed while the server was down, or the line was altered.  A key_rolled event chained with the configured key follows it."),
-				 errhint("Verification will break at that event unless the key the trail was chained with is added to governance.audit_hmac_old_key_files.")));
+				 errdetail("The key was changed while the server was not running, or the end of the trail was altered.  A key_rolled event from an unknown key follows; verifiers report the chain broken there."),
+				 errhint("Rotate the chain key with a reload while the server runs: the roll is then bound to both keys.")));
 	gov_request_roll();
 
 	for (;;)
@@ -356,7 +398,7 @@ governance_audit_worker_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			gov_load_chain_settings();
+			(void) gov_load_chain_settings();
 			governance_sink_apply_mode();
 		}
 		/* After a reload that changed the key, or a ring that was full. */

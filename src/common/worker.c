@@ -43,7 +43,12 @@ governance_write_durably(const char *path, const char *data, size_t len,
 	int			fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	/*
+	 * A fresh file, never one found there: whoever may create entries in
+	 * the directory could have put a link to another file in its place.
+	 */
+	(void) unlink(tmp);
+	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | PG_BINARY);
 	if (fd < 0)
 	{
 		snprintf(err, errlen, "could not create \"%s\": %m", tmp);

@@ -18,6 +18,7 @@ use warnings;
 
 use lib 'test/t';
 use GovernanceTest;
+use Digest::SHA;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -233,9 +234,9 @@ $node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 10;
 $node->stop;
 {
 	my $cursor = slurp_file("$data/pg_governance/http.cursor");
-	$cursor =~ /^(\d+) ([0-9a-f]{64})\n$/ or die "unexpected cursor: $cursor";
+	$cursor =~ /^(\d+) ([0-9a-f]{64}) ([0-9a-f]{64})\n$/ or die "unexpected cursor: $cursor";
 	open(my $fh, '>', "$data/pg_governance/http.cursor") or die $!;
-	print $fh ($1 + 1000) . " $2\n";
+	print $fh ($1 + 1000) . " $2 $3\n";
 	close $fh;
 }
 set_mode('ack');
@@ -246,6 +247,36 @@ ok($node->wait_for_log(qr/is not a delivery cursor it wrote/, $log_at),
 caught_up('after the moved cursor, delivery catches up');
 cmp_ok(received()->{1}, '>', $ones, 'the trail is delivered again from its start');
 all_delivered('after a moved cursor');
+
+# Attack: a cursor from another server sharing the chain key (a standby
+# shares the system identifier too), sealed correctly, naming a sequence
+# number this trail has not delivered.  Defence: the cursor names the hash
+# of the line it stops at, which must be this trail's line.
+{
+	my $sysid = $node->safe_psql('postgres', 'SELECT system_identifier FROM pg_control_system()');
+	set_mode('fail');
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 10;
+	my $n = written_seq();
+	$node->stop;
+	my $theirs = 'ab' x 32;
+	my $seal = Digest::SHA::sha256_hex("governance-cursor http $sysid $n $theirs");
+	open(my $ch, '>', "$data/pg_governance/http.cursor") or die $!;
+	print $ch "$n $theirs $seal\n";
+	close $ch;
+	# Attack, too: the cursor's temporary file made a link to another file.
+	symlink("$data/victim.conf", "$data/pg_governance/http.cursor.tmp") or die $!;
+	PostgreSQL::Test::Utils::append_to_file("$data/victim.conf", "# untouched\n");
+	my $ones_before = received()->{1};
+	set_mode('ack');
+	$log_at = -s $node->logfile;
+	$node->start;
+	ok($node->wait_for_log(qr/is not a delivery cursor it wrote for this trail/, $log_at),
+		"another server's cursor is not believed");
+	caught_up('after it, delivery catches up');
+	cmp_ok(received()->{1}, '>', $ones_before, 'the trail is delivered again from its start');
+	is(slurp_file("$data/victim.conf"), "# untouched\n", 'a link in place of the temporary file is not followed');
+	ok(!-l "$data/pg_governance/http.cursor", 'and the cursor is a file of its own');
+}
 
 # Attack: a line claiming a later sequence number, put where the next
 # undelivered event is, to make the shipper pass over the events between.

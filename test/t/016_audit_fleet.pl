@@ -115,7 +115,8 @@ my $key = $primary->data_dir . '/chain.key';
 sub verify_stream
 {
 	my ($name, %lines) = @_;
-	my $path = "$dir/$name-audit-" . sprintf('%020d', 1) . '.jsonl';
+	mkdir "$dir/$name";
+	my $path = "$dir/$name/audit-" . sprintf('%020d', 1) . '.jsonl';
 	open(my $fh, '>', $path) or die $!;
 	print $fh "$lines{$_}\n" for sort { $a <=> $b } keys %lines;
 	close $fh;

@@ -163,36 +163,31 @@ set_keys($node, 2, 1);
 $node->reload;
 $node->poll_query_until('postgres', q{SELECT current_setting('governance.audit_hmac_old_key_files') = 'k1.key'});
 
-# Property: the tool crosses the roll with both keys, in either order.
+# Property: the tool crosses the roll with both keys, the one in force first.
 like(run_tool($node, 2, 1), qr/^ok: \d+ events, ending under key ${\ key_id(2) }$/m,
 	'governance-verify-audit with both keys crosses the roll and names the key the trail ends under');
-like(run_tool($node, 1, 2), qr/^ok: \d+ events, ending under key ${\ key_id(2) }$/m, 'in any order');
+like(run_tool($node, 1, 2), qr/the trail ends under key ${\ key_id(2) }, not under key ${\ key_id(1) }, the first --key given/,
+	'the trail must end under the first key given, the one in force');
 like(run_tool($node, 1), qr/broken at sequence number $roll_seq .*rolls the chain key to key ${\ key_id(2) }, which is not among the keys given/,
 	'with the old key alone it stops at the roll, naming the key it lacks');
 
-# Property: a key changed while the server is down, with the old key
-# configured, is rolled when the worker starts.
-$node->stop;
+# Crash: the worker SIGKILLed once the reload has rolled the key.  The
+# restarted worker finds the trail ending under the configured key and
+# goes on under it.  (Killed before the roll was written, it would find
+# the trail ending under a retired key and roll from "unknown", which the
+# verifiers report: see the end of this file.)
 set_keys($node, 3, 1, 2);
-$node->start;
-ok(wait_for_rolls($node, 2), 'a key changed while the server was down is rolled at start');
-like((rolls_of($node))[1], qr/"old_key":"${\ key_id(2) }","new_key":"${\ key_id(3) }"/, 'from the key the trail ended under');
-like(verify($node), qr/^t\|\|$/, 'and the trail verifies across both rolls');
-
-# Crash: the worker SIGKILLed just after the reload that rolls the key
-# (before or after the key_rolled record was reserved or written).  The
-# restarted worker learns the key from the trail's end: the trail still
-# verifies, and it ends under the configured key.
-my $pid = $node->safe_psql('postgres', 'SELECT worker_pid FROM governance.audit_stats()');
-set_keys($node, 4, 1, 2, 3);
 $node->reload;
+ok(wait_for_rolls($node, 2), 'a second rotation rolls the key');
+my $pid = $node->safe_psql('postgres', 'SELECT worker_pid FROM governance.audit_stats()');
 kill 'KILL', $pid;
 $node->poll_query_until('postgres', qq{SELECT worker_pid <> $pid FROM governance.audit_stats()});
-ok(wait_for_rolls($node, 3), 'after the worker is killed during the roll, the key is rolled');
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
 my @rolls = rolls_of($node);
-like($rolls[2], qr/"old_key":"${\ key_id(3) }","new_key":"${\ key_id(4) }"/, 'once, from the key the trail ended under');
-like(verify($node), qr/^t\|\|$/, 'the trail verifies across the crash');
-like(run_tool($node, 4, 3, 2, 1), qr/^ok: \d+ events, ending under key ${\ key_id(4) }$/m, 'and ends under the configured key');
+is(scalar(@rolls), 2, 'the restarted worker does not roll again');
+like($rolls[1], qr/"old_key":"${\ key_id(2) }","new_key":"${\ key_id(3) }"/, 'the roll names the key the trail ended under');
+like(verify($node), qr/^t\|\|$/, 'the trail verifies across both rolls and the crash');
+like(run_tool($node, 3, 2, 1), qr/^ok: \d+ events, ending under key ${\ key_id(3) }$/m, 'and ends under the configured key');
 
 # Retention across the rolls: the files removed are chained with the
 # retired keys; the anchor past them is sealed with the key in force
@@ -212,12 +207,64 @@ for (1 .. 200)
 ok($removed > 0, "retention removed files chained with the retired keys ($removed)");
 my $anchor = slurp_file("$data/pg_governance/anchor");
 my ($sealed, $seal) = $anchor =~ /^(.*\n)seal ([0-9a-f]{64})\n$/s;
-is($seal, hmac_sha256_hex($sealed, $key{4}), 'the anchor past the rolls is sealed with the key in force there');
+is($seal, hmac_sha256_hex($sealed, $key{3}), 'the anchor past the rolls is sealed with the key in force now');
+like($anchor, qr/^key ${\ key_id(3) }$/m, 'and names the key in force where it stands');
 like(verify($node), qr/^t\|\|$/, 'verify_audit() verifies from that anchor');
-like(run_tool($node, 1, 2, 3, 4), qr/^ok: \d+ events, ending under key ${\ key_id(4) }$/m,
-	'and so does the tool, trying the keys on the anchor');
+like(run_tool($node, 3, 2, 1), qr/^ok: \d+ events, ending under key ${\ key_id(3) }$/m,
+	'and so does the tool');
 $node->append_conf('postgresql.conf', "governance.audit_max_size = 0\n");
 $node->reload;
+
+# Property: a rotation seals the anchor again with the new key, at once.
+my $rolls_now = () = rolls_of($node);	# retention removed the first ones
+set_keys($node, 4, 1, 2, 3);
+$node->reload;
+ok(wait_for_rolls($node, $rolls_now + 1), 'a third rotation rolls the key');
+my $resealed = 0;
+for (1 .. 100)
+{
+	my ($body, $s) = slurp_file("$data/pg_governance/anchor") =~ /^(.*\n)seal ([0-9a-f]{64})\n$/s;
+	$resealed = 1, last if $s eq hmac_sha256_hex($body, $key{4});
+	sleep 0.1;
+}
+ok($resealed, 'the anchor is sealed again with the new key');
+like(verify($node), qr/^t\|\|$/, 'and the trail verifies from it');
+
+# Attack: the oldest files removed by someone holding a retired key, who
+# writes the anchor past them and seals it with that key.  Defence: an
+# anchor must be sealed with the key the trail ends under, which only the
+# server holds.
+{
+	my $good = slurp_file("$data/pg_governance/anchor");
+	my ($body) = $good =~ /^(.*\n)seal [0-9a-f]{64}\n$/s;
+	open(my $ah, '>', "$data/pg_governance/anchor") or die $!;
+	print $ah $body . 'seal ' . hmac_sha256_hex($body, $key{3}) . "\n";
+	close $ah;
+	like(verify($node), qr/^f\|\d+\|the anchor is sealed with key ${\ key_id(3) }, not with key ${\ key_id(4) }, under which the trail ends/,
+		'an anchor sealed with a retired key is refused by verify_audit()');
+	like(run_tool($node, 4, 3, 2, 1), qr/broken: the anchor is sealed with key ${\ key_id(3) }/,
+		'and by the tool');
+	open($ah, '>', "$data/pg_governance/anchor") or die $!;
+	print $ah $good;
+	close $ah;
+	like(verify($node), qr/^t\|\|$/, 'the genuine anchor verifies again');
+}
+
+# Attack: the configured key made unreadable, then a reload.  Defence:
+# the chain never falls back to plain SHA-256 (which anyone could forge):
+# the key in force stays, and no key_rolled event names "none".
+chmod 0000, "$data/k4.key";
+my $log_at = -s $node->logfile;
+$node->reload;
+ok($node->wait_for_log(qr/goes on with the chain key in force until the configured one can be read/, $log_at),
+	'an unreadable key at a reload is reported');
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
+chmod 0600, "$data/k4.key";
+$node->reload;
+$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
+is(scalar(rolls_of($node)), $rolls_now + 1, 'no key_rolled event follows');
+unlike(join("\n", rolls_of($node)), qr/"new_key":"none"/, 'nothing rolls to plain SHA-256');
+like(verify($node), qr/^t\|\|$/, 'the trail still verifies under the key in force');
 
 # Attack: after the roll, a line appended chained with a retired key (an
 # intruder holding only the old key).  Defence: lines after the roll must
@@ -228,26 +275,29 @@ my $saved = slurp_file($files[-1]);
 my $forged = forge_after(3, lines_of($node));
 my ($forged_seq) = $forged =~ /^\{"seq":(\d+),/;
 PostgreSQL::Test::Utils::append_to_file($files[-1], "$forged\n");
-like(run_tool($node, 1, 2, 3, 4),
+like(run_tool($node, 4, 3, 2, 1),
 	qr/broken at sequence number $forged_seq .*is chained under key ${\ key_id(3) }, not under key ${\ key_id(4) }/,
 	'a line forged with the retired key after the roll is refused at its sequence number');
 open(my $fh, '>', $files[-1]) or die $!;
 print $fh $saved;
 close $fh;
-like(run_tool($node, 1, 2, 3, 4), qr/^ok: /, 'the trail is whole again without it');
+like(run_tool($node, 4, 3, 2, 1), qr/^ok: /, 'the trail is whole again without it');
 
 # Property: a key changed while the server is down, with the old key not
 # configured.  The worker cannot chain with it: it writes a key_rolled
 # event from "unknown", chained with the new key, and warns; verifiers
 # report that line, even with the old key given later.
-set_keys($node, 1);
-my $log_at = -s $node->logfile;
+# The same with the old key configured: the worker rolls from "unknown"
+# too, since the files alone cannot tell this from a trail whose end was
+# cut and forged with that key (see the attack below).
+set_keys($node, 1, 4);
+$log_at = -s $node->logfile;
 my $rolls_before = () = rolls_of($node);	# retention removed the first ones
 $node->start;
-ok($node->wait_for_log(qr/verifies under none of the audit chain keys configured/, $log_at),
-	'the worker warns that the trail ends under a key it does not hold');
-ok($node->wait_for_log(qr/Verification will break at sequence number \d+ unless that key is added to governance.audit_hmac_old_key_files/, $log_at),
-	'and that verification will break at the roll unless the old key is configured');
+ok($node->wait_for_log(qr/is not chained with the configured audit chain key/, $log_at),
+	'the worker warns that the trail does not end under the configured key');
+ok($node->wait_for_log(qr/Rotate the chain key with a reload while the server runs/, $log_at),
+	'and says how to rotate so that the roll is bound to both keys');
 ok(wait_for_rolls($node, $rolls_before + 1), 'a key_rolled event is written');
 my $unknown = (rolls_of($node))[-1];
 my ($unknown_seq) = $unknown =~ /^\{"seq":(\d+),/;
@@ -255,9 +305,9 @@ like($unknown, qr/"old_key":"unknown","new_key":"${\ key_id(1) }"/, 'it says the
 set_keys($node, 1, 2, 3, 4);
 $node->reload;
 $node->poll_query_until('postgres', q{SELECT current_setting('governance.audit_hmac_old_key_files') <> ''});
-like(verify($node), qr/^f\|$unknown_seq\|line $unknown_seq rolls the chain key from a key the audit worker did not hold/,
+like(verify($node), qr/^f\|$unknown_seq\|line $unknown_seq rolls the chain key from a key the audit worker could not vouch for/,
 	'verify_audit() reports that line clearly');
-like(run_tool($node, 1, 2, 3, 4), qr/broken at sequence number $unknown_seq .*did not hold/,
+like(run_tool($node, 1, 2, 3, 4), qr/broken at sequence number $unknown_seq .*could not vouch for/,
 	'and so does the tool');
 $node->stop;
 
@@ -292,6 +342,23 @@ my $cut_verify = $session->query_safe('SELECT ok, reason FROM governance.verify_
 like($cut_verify, qr/^f\|the trail ends under key ${\ key_id(1) }, not under the configured key ${\ key_id(2) }/,
 	'a trail cut before the roll and continued with the retired key is refused');
 $session->quit;
+# ... and a restart must not launder it: the worker does not roll from
+# the retired key the forged end verifies under, it rolls from "unknown",
+# which the verifiers report.  (Done again with the server stopped, so
+# that the trail's end is the forged line.)
+$other->stop('immediate');
+@other_files = files_of($other);
+unlink @other_files[1 .. $#other_files];
+open($fh, '>', $other_files[0]) or die $!;
+print $fh join("\n", @cut) . "\n";
+close $fh;
+$other->start;
+ok(wait_for_rolls($other, 1), 'after a restart, the worker writes a key_rolled event');
+like((rolls_of($other))[-1], qr/"old_key":"unknown"/, 'from an unknown key, not from the retired one');
+# (The events the server numbered after the cut also leave a gap there.)
+like($other->safe_psql('postgres', 'SELECT ok, reason FROM governance.verify_audit()'),
+	qr/^f\|(line \d+ rolls the chain key from a key the audit worker could not vouch for|expected sequence number \d+, found \d+)/,
+	'verify_audit() still refuses the forged trail');
 $other->stop('immediate');
 
 done_testing();

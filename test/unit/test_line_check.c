@@ -366,7 +366,7 @@ test_key_roll(void)
 	}
 	check(gov_audit_keyring_end_key(&both, t.line[ROLL_AT], t.len[ROLL_AT]) == 1,
 		  "the worker resumes under the new key after a roll from an unknown key", NULL);
-	expect_stop(&t, &both, ROLL_AT + 1, "did not hold",
+	expect_stop(&t, &both, ROLL_AT + 1, "could not vouch for",
 				"a verifier reports a roll from an unknown key at its line");
 	free_trail(&t);
 
@@ -377,8 +377,10 @@ test_key_roll(void)
 	free_trail(&t);
 
 	/*
-	 * The anchor past the roll is sealed with the new key: the walk from
-	 * it finds the key by trying the ring's, and goes on under it.
+	 * The anchor past the roll names the key in force there and is sealed
+	 * with the key the trail ends under, the new one: the walk from it
+	 * goes on under the key it names, and at the end the seal's key must
+	 * be the key the trail ends under.
 	 */
 	make_roll_trail(&t, K(key), K(new_key), K(new_key), K(new_key));
 	{
@@ -390,7 +392,14 @@ test_key_roll(void)
 
 		order[cut] = -1;
 		bad = walk_ring(&t, order, 1, &both, &w, why, sizeof(why));
-		n = gov_audit_anchor_render(cut + 1, &w.heads, K(new_key), anchor, sizeof(anchor));
+		char		new_id[GOV_AUDIT_KEY_ID_LEN];
+		char		forged[GOV_AUDIT_ANCHOR_MAX];
+		size_t		fn;
+
+		gov_audit_key_id(K(new_key), new_id);
+		n = gov_audit_anchor_render(cut + 1, &w.heads, new_id, K(new_key), anchor, sizeof(anchor));
+		/* The same anchor, sealed with the retired key: what its holder can write. */
+		fn = gov_audit_anchor_render(cut + 1, &w.heads, new_id, K(key), forged, sizeof(forged));
 		for (int i = cut; i < NLINES; i++)
 			rest[k++] = i;
 		rest[k] = -1;
@@ -401,12 +410,26 @@ test_key_roll(void)
 			  "%s", why);
 		check(gov_audit_walk_start_trail(&w, cut + 1, anchor, n, &both, &bad, why, sizeof(why)) &&
 			  w.key == 1,
-			  "the key that sealed the anchor is in force after it", "%s", why);
+			  "the key the anchor names is in force after it", "%s", why);
 		for (int i = 0; rest[i] >= 0; i++)
 			if (!gov_audit_walk_line(&w, t.line[rest[i]], t.len[rest[i]], &bad, why, sizeof(why)))
 				break;
-		check(w.expect == NLINES + 1, "the trail verifies from that anchor",
-			  "stopped at %llu: %s", (unsigned long long) bad, why);
+		check(w.expect == NLINES + 1 && gov_audit_walk_end(&w, why, sizeof(why)),
+			  "the trail verifies from that anchor", "stopped at %llu: %s",
+			  (unsigned long long) bad, why);
+		/*
+		 * Attack: files removed after the roll, and an anchor written and
+		 * sealed with the retired key.  Defence: it starts the walk, but
+		 * the trail ends under the new key, so the walk's end refuses it.
+		 */
+		check(gov_audit_walk_start_trail(&w, cut + 1, forged, fn, &both, &bad, why, sizeof(why)),
+			  "an anchor sealed with a retired key parses", "%s", why);
+		for (int i = 0; rest[i] >= 0; i++)
+			if (!gov_audit_walk_line(&w, t.line[rest[i]], t.len[rest[i]], &bad, why, sizeof(why)))
+				break;
+		check(w.expect == NLINES + 1 && !gov_audit_walk_end(&w, why, sizeof(why)) &&
+			  strstr(why, "retired key sealed it") != NULL,
+			  "an anchor sealed with a retired key is refused at the end of the walk", "%s", why);
 		check(!gov_audit_walk_start_trail(&w, cut + 1, anchor, n, &old_only, &bad, why, sizeof(why)) &&
 			  bad == (uint64_t) cut && strstr(why, "seal") != NULL,
 			  "without the key that sealed it, the anchor is refused", "%s", why);
@@ -622,30 +645,40 @@ main(void)
 		gov_audit_keyring_add(&kr, key, sizeof(key) - 1);
 		gov_audit_keyring_init(&otr);
 		gov_audit_keyring_add(&otr, other, sizeof(other) - 1);
+		int			sealer = -1;
+
 		gov_audit_heads_genesis(&heads);
 		heads.hash[3][0] = 'a';
 		heads.hash[15][63] = 'f';
-		n = gov_audit_anchor_render(4242, &heads, key, sizeof(key) - 1, buf, sizeof(buf));
-		check(n > 0 && gov_audit_anchor_parse(buf, n, &kr, &next, &back, &which,
+		n = gov_audit_anchor_render(4242, &heads, kr.keys[0].id, key, sizeof(key) - 1,
+									buf, sizeof(buf));
+		check(n > 0 && gov_audit_anchor_parse(buf, n, &kr, &next, &back, &which, &sealer,
 											  why, sizeof(why)) &&
-			  next == 4242 && memcmp(&back, &heads, sizeof(heads)) == 0,
+			  next == 4242 && memcmp(&back, &heads, sizeof(heads)) == 0 &&
+			  which == 0 && sealer == 0,
 			  "an anchor reads back as written", "%s", why);
-		check(!gov_audit_anchor_parse(buf, n, &otr, &next, &back, &which,
+		check(!gov_audit_anchor_parse(buf, n, &otr, &next, &back, &which, &sealer,
 									  why, sizeof(why)) && strstr(why, "seal") != NULL,
 			  "an anchor sealed with another key is refused", "accepted");
 		buf[29] = buf[29] == '4' ? '5' : '4';	/* the first digit of next_seq */
-		check(!gov_audit_anchor_parse(buf, n, &kr, &next, &back, &which,
+		check(!gov_audit_anchor_parse(buf, n, &kr, &next, &back, &which, &sealer,
 									  why, sizeof(why)),
 			  "an altered anchor is refused", "accepted");
 		buf[29] = buf[29] == '4' ? '5' : '4';
-		check(!gov_audit_anchor_parse(buf, n - 10, &kr, &next, &back, &which,
+		check(!gov_audit_anchor_parse(buf, n - 10, &kr, &next, &back, &which, &sealer,
 									  why, sizeof(why)),
 			  "an anchor cut short is refused", "accepted");
-		check(!gov_audit_anchor_parse("hello\n", 6, &kr, &next, &back, &which,
+		check(!gov_audit_anchor_parse("hello\n", 6, &kr, &next, &back, &which, &sealer,
 									  why, sizeof(why)),
 			  "a file that is not an anchor is refused", "accepted");
-		check(gov_audit_anchor_render(1, &heads, key, sizeof(key) - 1, buf, 64) == 0,
+		check(gov_audit_anchor_render(1, &heads, kr.keys[0].id, key, sizeof(key) - 1, buf, 64) == 0,
 			  "an anchor does not overflow a small buffer", "rendered");
+		/* An anchor naming a key in force that is not given. */
+		n = gov_audit_anchor_render(4242, &heads, "0123456789abcdef", key, sizeof(key) - 1,
+									buf, sizeof(buf));
+		check(!gov_audit_anchor_parse(buf, n, &kr, &next, &back, &which, &sealer,
+									  why, sizeof(why)) && strstr(why, "not among the keys given") != NULL,
+			  "an anchor naming a key in force not given is refused", "%s", why);
 		gov_audit_keyring_free(&kr);
 		gov_audit_keyring_free(&otr);
 	}

@@ -343,6 +343,9 @@ extern bool governance_sink_read_keyring(GovAuditKeyring *ring, char *err,
 extern bool governance_sink_add_old_keys(GovAuditKeyring *ring, char *err,
 										 size_t errlen);
 
+/* The hash of the line with sequence number seq, if the trail holds it. */
+extern bool governance_sink_line_hash(uint64 seq, char *hash_out);
+
 /* The trail's files, oldest first (palloc'd list of palloc'd paths). */
 extern List *governance_sink_files(void);
 
@@ -353,6 +356,8 @@ extern void governance_audit_worker_register(void);
 extern Size governance_retention_shmem_size(void);
 extern void governance_retention_shmem_init(void);
 extern void governance_retention_run(const unsigned char *key, size_t keylen);
+extern void governance_anchor_reseal(const unsigned char *oldkey, size_t oldlen,
+									 const unsigned char *newkey, size_t newlen);
 extern void governance_retention_status(uint64 *removed, TimestampTz *last,
 										char *blocked, size_t len);
 /*

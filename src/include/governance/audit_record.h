@@ -308,6 +308,8 @@ typedef struct GovAuditWalk
 	const GovAuditKeyring *ring;
 	int			key;			/* the key in force (in ring), -1: not yet known */
 	uint64_t	key_since;		/* the first line chained under it */
+	int			anchor_seal_key;	/* the key that sealed the anchor it
+									 * started from, -1: none */
 } GovAuditWalk;
 
 extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq,
@@ -336,19 +338,26 @@ extern bool gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len
 #define GOV_AUDIT_ANCHOR_FILE "anchor"
 #define GOV_AUDIT_ANCHOR_MAX 2048
 
-/* Render an anchor into out; returns its length (0 if out is too small). */
+/*
+ * Render an anchor into out, naming the key in force at next_seq and
+ * sealed with key, which must be the one the trail ends under; returns
+ * its length (0 if out is too small).
+ */
 extern size_t gov_audit_anchor_render(uint64_t next_seq, const GovAuditHeads *heads,
+									  const char *key_in_force,
 									  const unsigned char *key, size_t keylen,
 									  char *out, size_t outlen);
 
 /*
  * Read and check an anchor against every key of the ring; false with a
- * reason if it is not intact, else *key_out is the key that sealed it.
+ * reason if it is not intact or names a key in force the ring does not
+ * hold, else *key_out is that key and *seal_key_out the key that sealed it.
  */
 extern bool gov_audit_anchor_parse(const char *buf, size_t len,
 								   const GovAuditKeyring *ring,
 								   uint64_t *next_seq, GovAuditHeads *heads,
-								   int *key_out, char *why, size_t whylen);
+								   int *key_out, int *seal_key_out,
+								   char *why, size_t whylen);
 
 /*
  * Start the walk of a whole trail as it stands: its first file starts at
@@ -363,5 +372,14 @@ extern bool gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
 									   const char *anchor, size_t anchor_len,
 									   const GovAuditKeyring *ring,
 									   uint64_t *bad_seq, char *why, size_t whylen);
+
+/*
+ * The walk has reached the trail's end: an anchor it started from must be
+ * sealed with the key the trail ends under.  Anchors are sealed with the
+ * key in force at the end of the trail and sealed again at each roll, by
+ * the server, which holds both keys then: a holder of a retired key cannot
+ * write one that passes.  False with why if it is not.
+ */
+extern bool gov_audit_walk_end(const GovAuditWalk *walk, char *why, size_t whylen);
 
 #endif							/* GOVERNANCE_AUDIT_RECORD_H */

@@ -417,6 +417,7 @@ gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq,
 	walk->ring = ring;
 	walk->key = -1;
 	walk->anchor_seal_key = -1;
+	walk->anchor_key = -1;
 	if (first_seq == 1)
 	{
 		gov_audit_heads_genesis(&walk->heads);
@@ -437,6 +438,7 @@ gov_audit_walk_start_anchored(GovAuditWalk *walk, uint64_t next_seq,
 	walk->key = key;
 	walk->key_since = next_seq;
 	walk->anchor_seal_key = -1;
+	walk->anchor_key = -1;
 }
 
 /*
@@ -534,6 +536,37 @@ gov_audit_walk_line(GovAuditWalk *walk, const char *line, size_t len,
 	walk->known |= 1u << GOV_AUDIT_STRAND(seq);
 	walk->expect = seq + 1;
 	walk->events++;
+
+	/*
+	 * The walk reaches the anchor (a file before it was left, a removal
+	 * cut short): the trail must go on from exactly what it records.
+	 */
+	if (walk->anchor_seq != 0 && walk->expect == walk->anchor_seq)
+	{
+		bool		match = walk->key == walk->anchor_key;
+
+		/*
+		 * Every strand walked so far must end where the anchor says; the
+		 * others (a short first file) take the anchor's heads, which the
+		 * lines after it must chain to.
+		 */
+		for (int i = 0; i < GOV_AUDIT_STRANDS && match; i++)
+		{
+			if (walk->known & (1u << i))
+				match = memcmp(walk->heads.hash[i], walk->anchor_heads.hash[i], 64) == 0;
+			else
+				memcpy(walk->heads.hash[i], walk->anchor_heads.hash[i], GOV_AUDIT_HASH_HEX);
+		}
+		if (!match)
+		{
+			*bad_seq = walk->anchor_seq;
+			snprintf(why, whylen, "the trail before sequence number %llu does not lead to the anchor (its hashes or its key differ from what the anchor records)",
+					 (unsigned long long) walk->anchor_seq);
+			return false;
+		}
+		walk->known = (1u << GOV_AUDIT_STRANDS) - 1;
+		walk->anchor_passed = true;
+	}
 	return true;
 }
 
@@ -697,18 +730,32 @@ gov_audit_walk_start_trail(GovAuditWalk *walk, uint64_t first_seq,
 				 (unsigned long long) anchor_seq);
 		return false;
 	}
-	/* Past the first file: removing it was cut short, walk it on its own. */
+	/*
+	 * At the first file, the walk starts from the anchor; past it (a
+	 * removal cut short), the first file is walked from its own first line
+	 * and must lead to the anchor.
+	 */
 	if (anchor_seq == first_seq)
 	{
 		gov_audit_walk_start_anchored(walk, anchor_seq, &heads, ring, key);
-		walk->anchor_seal_key = seal_key;
+		walk->anchor_passed = true;
 	}
+	walk->anchor_seq = anchor_seq;
+	walk->anchor_heads = heads;
+	walk->anchor_key = key;
+	walk->anchor_seal_key = seal_key;
 	return true;
 }
 
 bool
 gov_audit_walk_end(const GovAuditWalk *walk, char *why, size_t whylen)
 {
+	if (walk->anchor_seq != 0 && !walk->anchor_passed)
+	{
+		snprintf(why, whylen, "the trail ends before the anchor (sequence number %llu): the anchor is not this trail's",
+				 (unsigned long long) walk->anchor_seq);
+		return false;
+	}
 	if (walk->anchor_seal_key < 0 || walk->key < 0 ||
 		walk->anchor_seal_key == walk->key)
 		return true;

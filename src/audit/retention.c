@@ -340,11 +340,16 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			 */
 			if (walk.anchor_seal_key > 0)
 			{
-				(void) gov_audit_walk_end(&walk, aw, sizeof(aw));
-				snprintf(why, sizeof(why), "the trail cannot be verified from \"%s\": %s", path, aw);
+				snprintf(why, sizeof(why), "the anchor is sealed with key %s, not with the configured chain key %s: it was not written by the server",
+						 ring.keys[walk.anchor_seal_key].id, ring.keys[0].id);
 				break;
 			}
-			if (walk.known == 0)
+			/*
+			 * The first file starts at the anchor, or (a removal cut short)
+			 * leads to it within itself.
+			 */
+			if (walk.known == 0 &&
+				(walk.anchor_seq == 0 || walk.anchor_seq > last_in_file + 1))
 			{
 				snprintf(why, sizeof(why), "\"%s\" does not start where the anchor says the trail goes on",
 						 path);
@@ -352,6 +357,11 @@ governance_retention_run(const unsigned char *key, size_t keylen)
 			}
 			if (!gov_verify_file(path, &walk, why, sizeof(why)))
 				break;
+			if (walk.anchor_seq != 0 && !walk.anchor_passed)
+			{
+				snprintf(why, sizeof(why), "\"%s\" does not lead to the anchor", path);
+				break;
+			}
 			if (walk.expect != last_in_file + 1)
 			{
 				snprintf(why, sizeof(why), "\"%s\" ends at %llu, not where the next file begins",

@@ -176,6 +176,39 @@ gov_cursor_seal(const GovShipSink *sink, uint64 seq, const char *line_hash,
 	gov_audit_hash(key, keylen, text, (size_t) n, seal);
 }
 
+/*
+ * Is seq gone from the trail because retention removed it: before the
+ * first file, and before the anchor the server sealed?  Only then may a
+ * cursor's line be missing.
+ */
+static bool
+gov_seq_removed(uint64 seq, const unsigned char *key, size_t keylen)
+{
+	List	   *files = governance_sink_files();
+	uint64		first = files != NIL ? gov_audit_file_first_seq(linitial(files)) : 0;
+	char		buf[GOV_AUDIT_ANCHOR_MAX];
+	int			len;
+	GovAuditKeyring ring;
+	GovAuditHeads heads;
+	uint64_t	next_seq = 0;
+	int			k,
+				sealer;
+	char		why[256];
+	bool		removed = false;
+
+	list_free_deep(files);
+	if (first == 0 || seq >= first || (len = governance_anchor_read(buf, sizeof(buf))) < 0)
+		return false;
+	gov_audit_keyring_init(&ring);
+	gov_audit_keyring_add(&ring, key, keylen);
+	(void) governance_sink_add_old_keys(&ring, why, sizeof(why));
+	removed = gov_audit_anchor_parse(buf, len, &ring, &next_seq, &heads, &k, &sealer,
+									 why, sizeof(why)) &&
+		sealer == 0 && seq < next_seq;
+	gov_audit_keyring_free(&ring);
+	return removed;
+}
+
 static uint64
 gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen,
 				char *hash_out)
@@ -203,9 +236,15 @@ gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen
 		memcpy(hash, end + 1, 64);
 		hash[64] = '\0';
 		gov_cursor_seal(sink, seq, hash, key, keylen, seal);
+		/*
+		 * The line it names must be this trail's; a line not found is
+		 * believed gone only if retention provably removed it (a file
+		 * planted under another name must not make it "not found").
+		 */
 		if (CRYPTO_memcmp(end + 66, seal, 64) == 0 && end[130] == '\n' &&
-			(!governance_sink_line_hash(seq, trail_hash) ||
-			 memcmp(trail_hash, hash, 64) == 0))
+			(governance_sink_line_hash(seq, trail_hash) ?
+			 memcmp(trail_hash, hash, 64) == 0 :
+			 gov_seq_removed(seq, key, keylen)))
 		{
 			memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
 			return seq;

@@ -257,7 +257,17 @@ all_delivered('after a moved cursor');
 	set_mode('fail');
 	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 10;
 	my $n = written_seq();
+	# The trail goes on into a new file, so that one can be planted
+	# between two of its files.
+	$node->safe_psql('postgres', "ALTER SYSTEM SET governance.audit_file_size = '64kB'; SELECT pg_reload_conf()");
+	$node->safe_psql('postgres', "INSERT INTO t SELECT 1 /* " . ('z' x 2000) . " */") for 1 .. 40;
 	$node->stop;
+	# Attack, too: an empty file named for the cursor's line, so that the
+	# line is "not found" where the shipper looks.
+	my @now = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+	ok(@now >= 2, 'the trail spans files');
+	my $planted = sprintf("$data/pg_governance/audit-%020d.jsonl", $n);
+	PostgreSQL::Test::Utils::append_to_file($planted, '') unless -e $planted;
 	my $theirs = 'ab' x 32;
 	my $seal = Digest::SHA::sha256_hex("governance-cursor http $sysid $n $theirs");
 	open(my $ch, '>', "$data/pg_governance/http.cursor") or die $!;
@@ -276,6 +286,8 @@ all_delivered('after a moved cursor');
 	cmp_ok(received()->{1}, '>', $ones_before, 'the trail is delivered again from its start');
 	is(slurp_file("$data/victim.conf"), "# untouched\n", 'a link in place of the temporary file is not followed');
 	ok(!-l "$data/pg_governance/http.cursor", 'and the cursor is a file of its own');
+	unlink $planted if -z $planted;
+	$node->safe_psql('postgres', "ALTER SYSTEM RESET governance.audit_file_size; SELECT pg_reload_conf()");
 }
 
 # Attack: a line claiming a later sequence number, put where the next

@@ -244,6 +244,20 @@ like(verify($node), qr/^t\|\|$/, 'and the trail verifies from it');
 		'an anchor sealed with a retired key is refused by verify_audit()');
 	like(run_tool($node, 4, 3, 2, 1), qr/broken: the anchor is sealed with key ${\ key_id(3) }/,
 		'and by the tool');
+	# The same, with the anchor put further on than the first file that
+	# remains (or past the trail's end), which the walk once ignored.
+	my $far = $body;
+	$far =~ s/^next_seq \d+$/next_seq 999999999/m;
+	open($ah, '>', "$data/pg_governance/anchor") or die $!;
+	print $ah $far . 'seal ' . hmac_sha256_hex($far, $key{3}) . "\n";
+	close $ah;
+	like(verify($node), qr/^f\|/, 'an anchor further on, sealed with a retired key, is refused');
+	like(run_tool($node, 4, 3, 2, 1), qr/broken/, 'and by the tool');
+	open($ah, '>', "$data/pg_governance/anchor") or die $!;
+	print $ah $far . 'seal ' . hmac_sha256_hex($far, $key{4}) . "\n";
+	close $ah;
+	like(verify($node), qr/^f\|\d+\|the trail ends before the anchor/,
+		'an anchor past the trail\'s end is refused, whatever sealed it');
 	open($ah, '>', "$data/pg_governance/anchor") or die $!;
 	print $ah $good;
 	close $ah;

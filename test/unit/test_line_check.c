@@ -396,7 +396,10 @@ test_key_roll(void)
 		char		forged[GOV_AUDIT_ANCHOR_MAX];
 		size_t		fn;
 
+		GovAuditHeads at_cut;
+
 		gov_audit_key_id(K(new_key), new_id);
+		at_cut = w.heads;
 		n = gov_audit_anchor_render(cut + 1, &w.heads, new_id, K(new_key), anchor, sizeof(anchor));
 		/* The same anchor, sealed with the retired key: what its holder can write. */
 		fn = gov_audit_anchor_render(cut + 1, &w.heads, new_id, K(key), forged, sizeof(forged));
@@ -442,6 +445,48 @@ test_key_roll(void)
 		check(gov_audit_walk_start_trail(&w, cut - 2, anchor, n, &both, &bad, why, sizeof(why)) &&
 			  w.known == 0,
 			  "a first file before the anchor is walked from its own first line", "%s", why);
+		{
+			GovAuditHeads other = at_cut;
+			char		alien[GOV_AUDIT_ANCHOR_MAX];
+			size_t		an;
+			bool		ok;
+
+			/* ... and must lead to it: then the trail verifies. */
+			ok = gov_audit_walk_start_trail(&w, cut - 2, anchor, n, &both, &bad, why, sizeof(why));
+			for (int i = cut - 3; ok && i < NLINES; i++)
+				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			check(ok && w.anchor_passed && gov_audit_walk_end(&w, why, sizeof(why)),
+				  "a first file before the anchor leads to it, and the trail verifies", "%s", why);
+
+			/*
+			 * Attack: the oldest files removed, and an anchor further on
+			 * put beside the rest: one from another trail sharing the key
+			 * (its hashes are not this trail's), or one far past the end.
+			 * Defence: the walk must reach the anchor with its hashes.
+			 */
+			for (int i = 0; i < GOV_AUDIT_STRANDS; i++)
+				other.hash[i][0] = other.hash[i][0] == 'a' ? 'b' : 'a';
+			an = gov_audit_anchor_render(cut + 1, &other, new_id, K(new_key), alien, sizeof(alien));
+			ok = gov_audit_walk_start_trail(&w, cut - 2, alien, an, &both, &bad, why, sizeof(why));
+			for (int i = cut - 3; ok && i < NLINES; i++)
+				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			check(!ok && bad == (uint64_t) cut + 1 && strstr(why, "does not lead to the anchor") != NULL,
+				  "another trail's anchor further on is refused where the walk reaches it", "%s", why);
+			an = gov_audit_anchor_render(999999999, &at_cut, new_id, K(new_key), alien, sizeof(alien));
+			ok = gov_audit_walk_start_trail(&w, cut - 2, alien, an, &both, &bad, why, sizeof(why));
+			for (int i = cut - 3; ok && i < NLINES; i++)
+				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			check(ok && !gov_audit_walk_end(&w, why, sizeof(why)) &&
+				  strstr(why, "ends before the anchor") != NULL,
+				  "an anchor past the end of the trail is refused", "%s", why);
+			/* Sealed with the retired key, further on: refused at the end too. */
+			ok = gov_audit_walk_start_trail(&w, cut - 2, forged, fn, &both, &bad, why, sizeof(why));
+			for (int i = cut - 3; ok && i < NLINES; i++)
+				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			check(ok && !gov_audit_walk_end(&w, why, sizeof(why)) &&
+				  strstr(why, "retired key sealed it") != NULL,
+				  "an anchor further on sealed with a retired key is refused", "%s", why);
+		}
 	}
 	free_trail(&t);
 	gov_audit_keyring_free(&both);

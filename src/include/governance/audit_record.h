@@ -308,8 +308,18 @@ typedef struct GovAuditWalk
 	const GovAuditKeyring *ring;
 	int			key;			/* the key in force (in ring), -1: not yet known */
 	uint64_t	key_since;		/* the first line chained under it */
-	int			anchor_seal_key;	/* the key that sealed the anchor it
-									 * started from, -1: none */
+	/*
+	 * The anchor beside the files, if any.  The walk must pass through
+	 * its sequence number with exactly its heads and under the key it
+	 * names (checked as it gets there), and the anchor must be sealed with
+	 * the key the trail ends under (checked at the end): an anchor is
+	 * never just taken, whichever file it stands at.
+	 */
+	uint64_t	anchor_seq;		/* 0: no anchor */
+	GovAuditHeads anchor_heads;
+	int			anchor_key;		/* the key it names in force there */
+	int			anchor_seal_key;	/* the key that sealed it */
+	bool		anchor_passed;	/* the walk reached it, matching */
 } GovAuditWalk;
 
 extern void gov_audit_walk_start(GovAuditWalk *walk, uint64_t first_seq,

@@ -242,6 +242,22 @@ expect_stop(const Trail *t, const GovAuditKeyring *ring, uint64_t seq,
 		  (unsigned long long) bad, why);
 }
 
+/*
+ * Start a walk of trail t at first_seq beside an anchor, and walk its
+ * lines from that sequence number to the end; false at the first failure.
+ */
+static bool
+walk_from_anchor(GovAuditWalk *w, const Trail *t, uint64_t first_seq,
+				 const char *anchor, size_t n, const GovAuditKeyring *ring,
+				 uint64_t *bad, char *why, size_t whylen)
+{
+	bool		ok = gov_audit_walk_start_trail(w, first_seq, anchor, n, ring, bad, why, whylen);
+
+	for (int i = (int) first_seq - 1; ok && i < NLINES; i++)
+		ok = gov_audit_walk_line(w, t->line[i], t->len[i], bad, why, whylen);
+	return ok;
+}
+
 static void
 test_key_roll(void)
 {
@@ -452,9 +468,7 @@ test_key_roll(void)
 			bool		ok;
 
 			/* ... and must lead to it: then the trail verifies. */
-			ok = gov_audit_walk_start_trail(&w, cut - 2, anchor, n, &both, &bad, why, sizeof(why));
-			for (int i = cut - 3; ok && i < NLINES; i++)
-				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			ok = walk_from_anchor(&w, &t, cut - 2, anchor, n, &both, &bad, why, sizeof(why));
 			check(ok && w.anchor_passed && gov_audit_walk_end(&w, why, sizeof(why)),
 				  "a first file before the anchor leads to it, and the trail verifies", "%s", why);
 
@@ -467,22 +481,16 @@ test_key_roll(void)
 			for (int i = 0; i < GOV_AUDIT_STRANDS; i++)
 				other.hash[i][0] = other.hash[i][0] == 'a' ? 'b' : 'a';
 			an = gov_audit_anchor_render(cut + 1, &other, new_id, K(new_key), alien, sizeof(alien));
-			ok = gov_audit_walk_start_trail(&w, cut - 2, alien, an, &both, &bad, why, sizeof(why));
-			for (int i = cut - 3; ok && i < NLINES; i++)
-				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			ok = walk_from_anchor(&w, &t, cut - 2, alien, an, &both, &bad, why, sizeof(why));
 			check(!ok && bad == (uint64_t) cut + 1 && strstr(why, "does not lead to the anchor") != NULL,
 				  "another trail's anchor further on is refused where the walk reaches it", "%s", why);
 			an = gov_audit_anchor_render(999999999, &at_cut, new_id, K(new_key), alien, sizeof(alien));
-			ok = gov_audit_walk_start_trail(&w, cut - 2, alien, an, &both, &bad, why, sizeof(why));
-			for (int i = cut - 3; ok && i < NLINES; i++)
-				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			ok = walk_from_anchor(&w, &t, cut - 2, alien, an, &both, &bad, why, sizeof(why));
 			check(ok && !gov_audit_walk_end(&w, why, sizeof(why)) &&
 				  strstr(why, "ends before the anchor") != NULL,
 				  "an anchor past the end of the trail is refused", "%s", why);
 			/* Sealed with the retired key, further on: refused at the end too. */
-			ok = gov_audit_walk_start_trail(&w, cut - 2, forged, fn, &both, &bad, why, sizeof(why));
-			for (int i = cut - 3; ok && i < NLINES; i++)
-				ok = gov_audit_walk_line(&w, t.line[i], t.len[i], &bad, why, sizeof(why));
+			ok = walk_from_anchor(&w, &t, cut - 2, forged, fn, &both, &bad, why, sizeof(why));
 			check(ok && !gov_audit_walk_end(&w, why, sizeof(why)) &&
 				  strstr(why, "retired key sealed it") != NULL,
 				  "an anchor further on sealed with a retired key is refused", "%s", why);

@@ -177,36 +177,94 @@ gov_cursor_seal(const GovShipSink *sink, uint64 seq, const char *line_hash,
 }
 
 /*
- * Is seq gone from the trail because retention removed it: before the
- * first file, and before the anchor the server sealed?  Only then may a
- * cursor's line be missing.
+ * Where delivery may start, proved by walking this trail: the walk from
+ * its first file (or the anchor the server sealed, which the first file
+ * must continue) up to the line a cursor names, whose hash must be the
+ * one the cursor recorded.  Returns that sequence number; or, if the
+ * cursor is not proved (no cursor, another trail's, a line forged or
+ * planted), the last event before the trail's verified start: everything
+ * it holds is delivered.  Nothing here is taken from a file's name or a
+ * line's own word: only the chain, under the keys, moves the position.
  */
-static bool
-gov_seq_removed(uint64 seq, const unsigned char *key, size_t keylen)
+static uint64
+gov_proved_position(uint64 claimed, const char *claimed_hash,
+					const unsigned char *key, size_t keylen, bool *proved)
 {
 	List	   *files = governance_sink_files();
-	uint64		first = files != NIL ? gov_audit_file_first_seq(linitial(files)) : 0;
-	char		buf[GOV_AUDIT_ANCHOR_MAX];
-	int			len;
 	GovAuditKeyring ring;
-	GovAuditHeads heads;
-	uint64_t	next_seq = 0;
-	int			k,
-				sealer;
-	char		why[256];
-	bool		removed = false;
+	GovAuditWalk walk;
+	char		anchor[GOV_AUDIT_ANCHOR_MAX];
+	int			alen = governance_anchor_read(anchor, sizeof(anchor));
+	char		why[512];
+	uint64_t	bad;
+	uint64		start = 0;
+	ListCell   *lc;
+	bool		ok;
 
-	list_free_deep(files);
-	if (first == 0 || seq >= first || (len = governance_anchor_read(buf, sizeof(buf))) < 0)
-		return false;
+	*proved = false;
 	gov_audit_keyring_init(&ring);
 	gov_audit_keyring_add(&ring, key, keylen);
 	(void) governance_sink_add_old_keys(&ring, why, sizeof(why));
-	removed = gov_audit_anchor_parse(buf, len, &ring, &next_seq, &heads, &k, &sealer,
-									 why, sizeof(why)) &&
-		sealer == 0 && seq < next_seq;
+	/*
+	 * A trail chained without a key before one was set: its lines before
+	 * the roll are as forgeable as they always were, and the roll to the
+	 * key is proved by the key.
+	 */
+	gov_audit_keyring_add(&ring, NULL, 0);
+	ok = gov_audit_walk_start_trail(&walk, files != NIL ? gov_audit_file_first_seq(linitial(files)) : 0,
+									alen >= 0 ? anchor : NULL, Max(alen, 0), &ring,
+									&bad, why, sizeof(why)) &&
+		(walk.anchor_seq == 0 || walk.anchor_seal_key == 0);
+	if (ok)
+		start = walk.anchor_seq != 0 ? walk.anchor_seq : Max(walk.expect, 1);
+	/* Events the anchor says were removed were delivered, or are gone. */
+	if (ok && claimed > 0 && claimed < start && walk.anchor_seq != 0)
+		*proved = true;
+	foreach(lc, files)
+	{
+		FILE	   *f;
+		char	   *line = NULL;
+		size_t		cap = 0;
+		ssize_t		len;
+
+		if (!ok || *proved || walk.expect > claimed)
+			break;
+		if ((f = fopen(lfirst(lc), "r")) == NULL)
+		{
+			ok = false;
+			break;
+		}
+		while (ok && !*proved && (len = getline(&line, &cap, f)) > 0)
+		{
+			uint64_t	seq;
+			char		hash[GOV_AUDIT_HASH_HEX];
+
+			ok = gov_audit_walk_line(&walk, line, (size_t) len, &bad, why, sizeof(why));
+			if (ok && gov_audit_line_tail(line, (size_t) len, &seq, hash) && seq == claimed)
+				*proved = memcmp(hash, claimed_hash, 64) == 0;
+		}
+		free(line);
+		fclose(f);
+	}
+	list_free_deep(files);
 	gov_audit_keyring_free(&ring);
-	return removed;
+	if (*proved)
+		return claimed;
+	if (!ok)
+	{
+		/*
+		 * A trail that does not verify proves nothing: what it holds is
+		 * delivered again, from its first file (retention, which verifies
+		 * before it removes, stays blocked meanwhile).
+		 */
+		List	   *now = governance_sink_files();
+
+		start = now != NIL ? gov_audit_file_first_seq(linitial(now)) : 1;
+		list_free_deep(now);
+		ereport(LOG,
+				(errmsg("governance audit shipper: the trail does not verify (%s); delivery starts at its first file", why)));
+	}
+	return start > 0 ? start - 1 : 0;
 }
 
 static uint64
@@ -217,43 +275,44 @@ gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen
 	char		buf[256] = "";
 	char		seal[GOV_AUDIT_HASH_HEX];
 	char		hash[GOV_AUDIT_HASH_HEX];
-	char		trail_hash[GOV_AUDIT_HASH_HEX];
 	FILE	   *f;
-	uint64		seq;
+	uint64		seq = 0;
 	char	   *end;
+	bool		sealed = false;
+	bool		proved;
+	uint64		at;
 
+	memset(hash_out, '0', 64);
+	hash_out[64] = '\0';
 	gov_cursor_path(sink, path, sizeof(path));
 	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	seq = strtou64(buf, &end, 10);
-	if (buf[0] >= '0' && buf[0] <= '9' && *end == ' ' &&
-		strspn(end + 1, "0123456789abcdef") == 64 && end[65] == ' ')
+	if (f != NULL)
 	{
-		memcpy(hash, end + 1, 64);
-		hash[64] = '\0';
-		gov_cursor_seal(sink, seq, hash, key, keylen, seal);
-		/*
-		 * The line it names must be this trail's; a line not found is
-		 * believed gone only if retention provably removed it (a file
-		 * planted under another name must not make it "not found").
-		 */
-		if (CRYPTO_memcmp(end + 66, seal, 64) == 0 && end[130] == '\n' &&
-			(governance_sink_line_hash(seq, trail_hash) ?
-			 memcmp(trail_hash, hash, 64) == 0 :
-			 gov_seq_removed(seq, key, keylen)))
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+		seq = strtou64(buf, &end, 10);
+		if (buf[0] >= '0' && buf[0] <= '9' && *end == ' ' &&
+			strspn(end + 1, "0123456789abcdef") == 64 && end[65] == ' ')
 		{
-			memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
-			return seq;
+			memcpy(hash, end + 1, 64);
+			hash[64] = '\0';
+			gov_cursor_seal(sink, seq, hash, key, keylen, seal);
+			sealed = CRYPTO_memcmp(end + 66, seal, 64) == 0 && end[130] == '\n';
 		}
 	}
-	ereport(LOG,
-			(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote for this trail; the trail is delivered again from its start",
-					path)));
-	return 0;
+	/* Sealed, it must still be proved to name this trail's line. */
+	at = gov_proved_position(sealed ? seq : 0, sealed ? hash : "", key, keylen, &proved);
+	if (proved)
+	{
+		memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
+		return at;
+	}
+	if (f != NULL)
+		ereport(LOG,
+				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote for this trail; the trail is delivered again from its start",
+						path)));
+	return at;
 }
 
 /* A cursor moves durably: written whole, flushed, renamed over. */
@@ -283,14 +342,14 @@ typedef struct GovShipPos
 } GovShipPos;
 
 /*
- * Position pos at the line after *acked: in the newest file whose first
- * sequence number is at most *acked + 1, scanning from its start.  If
- * retention removed the files holding the events after *acked (they were
- * removed while this sink was not configured), delivery starts at the
- * first event that remains, and says so.
+ * Position pos at the line after acked: in the newest file whose first
+ * sequence number is at most acked + 1, scanning from its start.  False
+ * if no file holds it: the position never moves past events because
+ * their files are missing (gov_gather then finds the gap, and delivery
+ * stops there with the error).
  */
 static bool
-gov_seek(GovShipPos *pos, uint64 *acked, const char *sink)
+gov_seek(GovShipPos *pos, uint64 acked)
 {
 	List	   *files = governance_sink_files();
 	ListCell   *lc;
@@ -300,19 +359,14 @@ gov_seek(GovShipPos *pos, uint64 *acked, const char *sink)
 	{
 		const char *path = lfirst(lc);
 
-		if (gov_audit_file_first_seq(path) <= *acked + 1)
+		if (gov_audit_file_first_seq(path) <= acked + 1)
 			best = path;
 	}
-	if (best == NULL && files != NIL)
-	{
-		best = linitial(files);
-		ereport(LOG,
-				(errmsg("governance audit shipper: the events after sequence number " UINT64_FORMAT " were removed before the %s sink delivered them; it delivers from sequence number " UINT64_FORMAT,
-						*acked, sink, gov_audit_file_first_seq(best))));
-		*acked = gov_audit_file_first_seq(best) - 1;
-	}
 	if (best == NULL)
+	{
+		list_free_deep(files);
 		return false;
+	}
 	strlcpy(pos->path, best, sizeof(pos->path));
 	pos->offset = 0;
 	pos->next_seq = 0;
@@ -518,16 +572,16 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	}
 	if (written <= st->acked)
 		return GOV_SHIP_POLL_MS;
-	if (!st->positioned)
+	if (!st->positioned && !(st->positioned = gov_seek(&st->pos, st->acked)))
 	{
-		uint64		acked = st->acked;
-
-		st->positioned = gov_seek(&st->pos, &acked, sink->name);
-		if (acked != st->acked)
-		{
-			st->acked = acked;
-			gov_note(i, true, acked, 0, NULL);
-		}
+		snprintf(err, sizeof(err), "no file of the trail holds the event after sequence number " UINT64_FORMAT,
+				 st->acked);
+		gov_note(i, false, st->acked, 0, err);
+		snprintf(msg, sizeof(msg), "governance cannot ship the audit trail to the %s sink: %s",
+				 sink->name, err);
+		gov_complain(st, LOG, msg, NULL,
+					 "governance.verify_audit() says where the trail is damaged.");
+		return 5000;
 	}
 	resetStringInfo(buf);
 	last = st->positioned ?
@@ -635,8 +689,10 @@ governance_audit_shipper_main(Datum arg)
 		long		sleep_ms = 5000;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ShutdownRequestPending)
-			break;
+		/*
+		 * A reload before a shutdown: a rotated key's anchor is sealed
+		 * again before the shipper stops.
+		 */
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -684,6 +740,8 @@ governance_audit_shipper_main(Datum arg)
 							(errmsg("governance audit shipper: could not write the %s delivery cursor: %s",
 									gov_sinks[i]->name, err)));
 		}
+		if (ShutdownRequestPending)
+			break;
 		/* Now and then: may the oldest files go?  (Not without the key.) */
 		if (key_ok && TimestampDifferenceExceeds(last_retention, GetCurrentTimestamp(), 5000))
 		{

@@ -329,7 +329,14 @@ gov_tls_connect(const char *host, TimestampTz deadline, char *err, size_t errlen
 		gov_ssl_reason("could not start TLS", err, errlen);
 		return false;
 	}
+	/*
+	 * TLS 1.2: a server that refuses the client's certificate (or wants
+	 * one and gets none) says so in the handshake.  With TLS 1.3 it says
+	 * so after the handshake, by which time its host may have acknowledged
+	 * events it then drops: delivery could not be known.
+	 */
 	SSL_CTX_set_min_proto_version(gov_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(gov_ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(gov_ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(gov_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 					 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

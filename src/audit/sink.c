@@ -68,40 +68,6 @@ governance_sink_files(void)
 }
 
 /*
- * The hash of the line with sequence number seq, if the trail holds it:
- * in the newest file named for a sequence number not past it.
- */
-bool
-governance_sink_line_hash(uint64 seq, char *hash_out)
-{
-	List	   *files = governance_sink_files();
-	ListCell   *lc;
-	const char *path = NULL;
-	FILE	   *f;
-	char	   *line = NULL;
-	size_t		cap = 0;
-	ssize_t		len;
-	bool		found = false;
-
-	foreach(lc, files)
-		if (gov_audit_file_first_seq(lfirst(lc)) <= seq)
-			path = lfirst(lc);
-	if (path != NULL && (f = fopen(path, "r")) != NULL)
-	{
-		while (!found && (len = getline(&line, &cap, f)) > 0)
-		{
-			uint64_t	s;
-
-			found = gov_audit_line_tail(line, (size_t) len, &s, hash_out) && s == seq;
-		}
-		free(line);
-		fclose(f);
-	}
-	list_free_deep(files);
-	return found;
-}
-
-/*
  * The last GOV_SINK_TAIL bytes (or fewer) of an open file's first end
  * bytes, palloc'd and NUL-terminated, with where they start; NULL if they
  * cannot be read.

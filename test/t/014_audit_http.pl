@@ -262,13 +262,15 @@ all_delivered('after a moved cursor');
 	$node->safe_psql('postgres', "ALTER SYSTEM SET governance.audit_file_size = '64kB'; SELECT pg_reload_conf()");
 	$node->safe_psql('postgres', "INSERT INTO t SELECT 1 /* " . ('z' x 2000) . " */") for 1 .. 40;
 	$node->stop;
-	# Attack, too: an empty file named for the cursor's line, so that the
-	# line is "not found" where the shipper looks.
+	# Attack, too: a file named for the cursor's line, holding a made-up
+	# line with the hash the cursor names, where the shipper might look.
 	my @now = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
 	ok(@now >= 2, 'the trail spans files');
-	my $planted = sprintf("$data/pg_governance/audit-%020d.jsonl", $n);
-	PostgreSQL::Test::Utils::append_to_file($planted, '') unless -e $planted;
 	my $theirs = 'ab' x 32;
+	my $planted = sprintf("$data/pg_governance/audit-%020d.jsonl", $n);
+	PostgreSQL::Test::Utils::append_to_file($planted,
+		qq({"seq":$n,"type":"statement","prev_hash":"${\ ('0' x 64) }","hash":"$theirs"}\n))
+	  unless -e $planted;
 	my $seal = Digest::SHA::sha256_hex("governance-cursor http $sysid $n $theirs");
 	open(my $ch, '>', "$data/pg_governance/http.cursor") or die $!;
 	print $ch "$n $theirs $seal\n";
@@ -286,8 +288,26 @@ all_delivered('after a moved cursor');
 	cmp_ok(received()->{1}, '>', $ones_before, 'the trail is delivered again from its start');
 	is(slurp_file("$data/victim.conf"), "# untouched\n", 'a link in place of the temporary file is not followed');
 	ok(!-l "$data/pg_governance/http.cursor", 'and the cursor is a file of its own');
-	unlink $planted if -z $planted;
+	unlink $planted;
 	$node->safe_psql('postgres', "ALTER SYSTEM RESET governance.audit_file_size; SELECT pg_reload_conf()");
+}
+
+# Attack: while a backlog waits (the collector is down), its files are
+# moved aside for a while and put back, so that the shipper finds nothing
+# where it stands.  Defence: the position moves only by deliveries; a
+# missing file stops delivery, it does not make the shipper pass over it.
+{
+	set_mode('fail');
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 30;
+	my @backlog = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+	my @aside = @backlog[0 .. $#backlog - 1];
+	rename($_, "$_.aside") or die $! for @aside;
+	set_mode('ack');
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 5;
+	sleep 4;
+	rename("$_.aside", $_) or die $! for @aside;
+	caught_up('once the files are back, delivery catches up');
+	all_delivered('after files were hidden');
 }
 
 # Attack: a line claiming a later sequence number, put where the next

@@ -343,9 +343,6 @@ extern bool governance_sink_read_keyring(GovAuditKeyring *ring, char *err,
 extern bool governance_sink_add_old_keys(GovAuditKeyring *ring, char *err,
 										 size_t errlen);
 
-/* The hash of the line with sequence number seq, if the trail holds it. */
-extern bool governance_sink_line_hash(uint64 seq, char *hash_out);
-
 /* The trail's files, oldest first (palloc'd list of palloc'd paths). */
 extern List *governance_sink_files(void);
 

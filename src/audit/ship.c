@@ -528,6 +528,27 @@ gov_complain(GovShipState *st, int elevel, const char *msg, const char *detail,
 }
 
 /*
+ * Delivery stops where it stands, at a trail that does not go on as it
+ * should there: said in audit_delivery() and the log, and looked at again
+ * in a while.
+ */
+static long
+gov_ship_stopped(int i, GovShipState *st, const char *what)
+{
+	char		err[256];
+	char		msg[512];
+
+	snprintf(err, sizeof(err), "%s the event after sequence number " UINT64_FORMAT,
+			 what, st->acked);
+	gov_note(i, false, st->acked, 0, err);
+	snprintf(msg, sizeof(msg), "governance cannot ship the audit trail to the %s sink: %s",
+			 gov_sinks[i]->name, err);
+	gov_complain(st, LOG, msg, NULL,
+				 "governance.verify_audit() says where the trail is damaged.");
+	return 5000;
+}
+
+/*
  * One round for one sink: deliver the next batch if there is one.
  * Returns how long the sink can wait before its next round (0: at once).
  */
@@ -573,16 +594,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	if (written <= st->acked)
 		return GOV_SHIP_POLL_MS;
 	if (!st->positioned && !(st->positioned = gov_seek(&st->pos, st->acked)))
-	{
-		snprintf(err, sizeof(err), "no file of the trail holds the event after sequence number " UINT64_FORMAT,
-				 st->acked);
-		gov_note(i, false, st->acked, 0, err);
-		snprintf(msg, sizeof(msg), "governance cannot ship the audit trail to the %s sink: %s",
-				 sink->name, err);
-		gov_complain(st, LOG, msg, NULL,
-					 "governance.verify_audit() says where the trail is damaged.");
-		return 5000;
-	}
+		return gov_ship_stopped(i, st, "no file of the trail holds");
 	resetStringInfo(buf);
 	last = st->positioned ?
 		gov_gather(&st->pos, st->acked, written, *sink->batch, buf,
@@ -596,14 +608,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	if (last == 0)
 	{
 		st->positioned = false;
-		snprintf(err, sizeof(err), "the trail holds a line that is not the event after sequence number " UINT64_FORMAT,
-				 st->acked);
-		gov_note(i, false, st->acked, 0, err);
-		snprintf(msg, sizeof(msg), "governance cannot ship the audit trail to the %s sink: %s",
-				 sink->name, err);
-		gov_complain(st, LOG, msg, NULL,
-					 "governance.verify_audit() says where the trail is damaged.");
-		return 5000;
+		return gov_ship_stopped(i, st, "the trail holds a line that is not");
 	}
 	for (int j = 0; j < buf->len; j++)
 		events += buf->data[j] == '\n';

@@ -188,7 +188,8 @@ gov_cursor_seal(const GovShipSink *sink, uint64 seq, const char *line_hash,
  */
 static uint64
 gov_proved_position(uint64 claimed, const char *claimed_hash,
-					const unsigned char *key, size_t keylen, bool *proved)
+					const unsigned char *key, size_t keylen, bool *proved,
+					bool *verified)
 {
 	List	   *files = governance_sink_files();
 	GovAuditKeyring ring;
@@ -248,28 +249,72 @@ gov_proved_position(uint64 claimed, const char *claimed_hash,
 	}
 	list_free_deep(files);
 	gov_audit_keyring_free(&ring);
+	*verified = ok;
 	if (*proved)
 		return claimed;
 	if (!ok)
 	{
 		/*
-		 * A trail that does not verify proves nothing: what it holds is
-		 * delivered again, from its first file (retention, which verifies
-		 * before it removes, stays blocked meanwhile).
+		 * A trail that does not verify from its start proves nothing, not
+		 * even where it starts (its first files may be missing for a
+		 * while): no position is taken from it.  Delivery waits, and
+		 * retention with it, until it verifies.
 		 */
-		List	   *now = governance_sink_files();
-
-		start = now != NIL ? gov_audit_file_first_seq(linitial(now)) : 1;
-		list_free_deep(now);
 		ereport(LOG,
-				(errmsg("governance audit shipper: the trail does not verify (%s); delivery starts at its first file", why)));
+				(errmsg("governance audit shipper: the trail does not verify (%s); delivery waits until it does", why)));
+		return 0;
 	}
 	return start > 0 ? start - 1 : 0;
 }
 
+/*
+ * Is the line at seq, as the files hold it now, the one with this hash?
+ * True too when seq is before the trail's first file: retention can then
+ * remove nothing up to it.  (Looked up by name only, so it can be fooled
+ * into "no": that only makes the shipper prove its position again.)
+ */
+static bool
+gov_still_delivered(uint64 seq, const char *hash)
+{
+	List	   *files = governance_sink_files();
+	ListCell   *lc;
+	const char *path = NULL;
+	bool		same = false;
+
+	foreach(lc, files)
+		if (gov_audit_file_first_seq(lfirst(lc)) <= seq)
+			path = lfirst(lc);
+	if (path == NULL)
+		same = true;
+	else
+	{
+		FILE	   *f = fopen(path, "r");
+		char	   *line = NULL;
+		size_t		cap = 0;
+		ssize_t		len;
+
+		while (f != NULL && (len = getline(&line, &cap, f)) > 0)
+		{
+			uint64_t	s;
+			char		h[GOV_AUDIT_HASH_HEX];
+
+			if (gov_audit_line_tail(line, (size_t) len, &s, h) && s == seq)
+			{
+				same = memcmp(h, hash, 64) == 0;
+				break;
+			}
+		}
+		free(line);
+		if (f != NULL)
+			fclose(f);
+	}
+	list_free_deep(files);
+	return same;
+}
+
 static uint64
 gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen,
-				char *hash_out)
+				char *hash_out, bool *verified)
 {
 	char		path[MAXPGPATH];
 	char		buf[256] = "";
@@ -302,13 +347,14 @@ gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen
 		}
 	}
 	/* Sealed, it must still be proved to name this trail's line. */
-	at = gov_proved_position(sealed ? seq : 0, sealed ? hash : "", key, keylen, &proved);
+	at = gov_proved_position(sealed ? seq : 0, sealed ? hash : "", key, keylen, &proved,
+							 verified);
 	if (proved)
 	{
 		memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
 		return at;
 	}
-	if (f != NULL)
+	if (f != NULL && *verified)
 		ereport(LOG,
 				(errmsg("governance audit shipper: \"%s\" is not a delivery cursor it wrote for this trail; the trail is delivered again from its start",
 						path)));
@@ -480,6 +526,8 @@ typedef struct GovShipState
 	bool		checked;		/* acked checked against the trail's end */
 	uint64		acked;
 	char		acked_hash[GOV_AUDIT_HASH_HEX];	/* of the line acked */
+	bool		unproved;		/* the trail did not verify: wait, prove again */
+	TimestampTz proved_at;
 	GovShipPos	pos;
 	bool		positioned;
 	long		backoff_ms;
@@ -571,6 +619,27 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 
 		TimestampDifference(GetCurrentTimestamp(), st->next_try, &secs, &usecs);
 		return secs * 1000 + usecs / 1000 + 1;
+	}
+	/*
+	 * A trail that did not verify from its start gave no position: prove
+	 * it again now and then; meanwhile nothing is delivered, and the slot
+	 * stays unchecked, so retention waits too.
+	 */
+	if (st->unproved)
+	{
+		bool		verified;
+
+		if (!TimestampDifferenceExceeds(st->proved_at, GetCurrentTimestamp(), 5000))
+			return 1000;
+		st->acked = gov_cursor_read(sink, key, keylen, st->acked_hash, &verified);
+		st->proved_at = GetCurrentTimestamp();
+		if (!verified)
+		{
+			gov_note(i, false, st->acked, 0, "the trail does not verify from its start; delivery waits until it does");
+			return 5000;
+		}
+		st->unproved = false;
+		st->positioned = false;
 	}
 	/*
 	 * A cursor past the trail's end (once the audit worker has said where
@@ -750,6 +819,26 @@ governance_audit_shipper_main(Datum arg)
 		/* Now and then: may the oldest files go?  (Not without the key.) */
 		if (key_ok && TimestampDifferenceExceeds(last_retention, GetCurrentTimestamp(), 5000))
 		{
+			/*
+			 * Before retention trusts the positions: the line each sink
+			 * delivered up to must still be the one it delivered (files put
+			 * in place of others since are not).  If not, the sink proves
+			 * its position again, and waits unchecked meanwhile.
+			 */
+			for (int i = 0; i < GOV_SHIP_SINKS; i++)
+				if (state[i].configured && !state[i].unproved && state[i].acked > 0 &&
+					!gov_still_delivered(state[i].acked, state[i].acked_hash))
+				{
+					ereport(LOG,
+							(errmsg("governance audit shipper: the %s sink's line " UINT64_FORMAT " is not the one it delivered; its position is proved again",
+									gov_sinks[i]->name, state[i].acked)));
+					state[i].unproved = true;
+					state[i].proved_at = 0;
+					state[i].checked = false;
+					SpinLockAcquire(&gov_ship->mutex);
+					gov_ship->slot[i].checked = false;
+					SpinLockRelease(&gov_ship->mutex);
+				}
 			governance_retention_run(key, keylen);
 			last_retention = GetCurrentTimestamp();
 		}
@@ -763,7 +852,10 @@ governance_audit_shipper_main(Datum arg)
 			if (configured && !st->configured)
 			{
 				memset(st, 0, sizeof(*st));
-				st->acked = gov_cursor_read(gov_sinks[i], key, keylen, st->acked_hash);
+				st->acked = gov_cursor_read(gov_sinks[i], key, keylen, st->acked_hash,
+											&st->unproved);
+				st->unproved = !st->unproved;
+				st->proved_at = GetCurrentTimestamp();
 				SpinLockAcquire(&gov_ship->mutex);
 				gov_ship->slot[i].checked = false;
 				SpinLockRelease(&gov_ship->mutex);

@@ -310,6 +310,28 @@ all_delivered('after a moved cursor');
 	all_delivered('after files were hidden');
 }
 
+# Attack: the same, across a restart: with the oldest files moved aside
+# the trail does not verify from its start, which once made the shipper
+# start at the first file present.  Defence: a trail that does not verify
+# gives no position; delivery (and retention) wait until it does.
+{
+	set_mode('fail');
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 30;
+	my $before = $node->safe_psql('postgres', 'SELECT acked_seq FROM governance.audit_delivery()');
+	$node->stop;
+	my @files = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+	my @aside = @files[0 .. $#files - 2];
+	rename($_, "$_.aside") or die $! for @aside;
+	set_mode('ack');
+	$node->start;
+	sleep 3;
+	cmp_ok($node->safe_psql('postgres', 'SELECT acked_seq FROM governance.audit_delivery()'), '<=', $before,
+		'with the first files hidden at a restart, the delivered position does not move');
+	rename("$_.aside", $_) or die $! for @aside;
+	caught_up('once they are back, the position is proved and delivery catches up');
+	all_delivered('after files were hidden across a restart');
+}
+
 # Attack: a line claiming a later sequence number, put where the next
 # undelivered event is, to make the shipper pass over the events between.
 # Defence: after the cursor, sequence numbers must follow on one by one.

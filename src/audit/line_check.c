@@ -164,6 +164,28 @@ gov_audit_line_tail(const char *line, size_t len, uint64_t *seq,
 	return true;
 }
 
+bool
+gov_audit_line_links(const char *line, size_t len, uint64_t *seq, char *prev_out,
+					 char *hash_out)
+{
+	static const char prev_key[] = ",\"prev_hash\":\"";
+	static const char hash_key[] = "\",\"hash\":\"";
+	size_t		pl = sizeof(prev_key) - 1;
+	size_t		hl = sizeof(hash_key) - 1;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	/* ...,"prev_hash":"<64>","hash":"<64>"} */
+	if (len < 7 + pl + 64 + hl + 64 + 2 ||
+		memcmp(line + len - 2 - 64 - hl - 64 - pl, prev_key, pl) != 0 ||
+		memcmp(line + len - 2 - 64 - hl, hash_key, hl) != 0 ||
+		!gov_audit_line_tail(line, len, seq, hash_out))
+		return false;
+	memcpy(prev_out, line + len - 2 - 64 - hl - 64, 64);
+	prev_out[64] = '\0';
+	return true;
+}
+
 void
 gov_audit_heads_genesis(GovAuditHeads *heads)
 {

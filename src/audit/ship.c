@@ -95,6 +95,14 @@ typedef struct GovShipShared
 
 static GovShipShared *gov_ship = NULL;
 
+/* The chain where delivery stands: the last hash of each strand known. */
+typedef struct GovAuditChainAt
+{
+	GovAuditHeads heads;
+	uint32		known;			/* strands whose head is known */
+} GovAuditChainAt;
+
+
 /* Where sink i delivers, or NULL if it is not configured. */
 static const char *
 gov_destination(int i)
@@ -189,7 +197,7 @@ gov_cursor_seal(const GovShipSink *sink, uint64 seq, const char *line_hash,
 static uint64
 gov_proved_position(uint64 claimed, const char *claimed_hash,
 					const unsigned char *key, size_t keylen, bool *proved,
-					bool *verified)
+					bool *verified, GovAuditChainAt *chain)
 {
 	List	   *files = governance_sink_files();
 	GovAuditKeyring ring;
@@ -250,8 +258,17 @@ gov_proved_position(uint64 claimed, const char *claimed_hash,
 	list_free_deep(files);
 	gov_audit_keyring_free(&ring);
 	*verified = ok;
+	memset(chain, 0, sizeof(*chain));
 	if (*proved)
+	{
+		/* Where the walk stood: at the line proved (nothing known if gone). */
+		if (walk.expect == claimed + 1)
+		{
+			chain->heads = walk.heads;
+			chain->known = walk.known;
+		}
 		return claimed;
+	}
 	if (!ok)
 	{
 		/*
@@ -263,6 +280,17 @@ gov_proved_position(uint64 claimed, const char *claimed_hash,
 		ereport(LOG,
 				(errmsg("governance audit shipper: the trail does not verify (%s); delivery waits until it does", why)));
 		return 0;
+	}
+	/* At the trail's start: the anchor's heads, or the genesis hashes. */
+	if (walk.anchor_seq != 0)
+	{
+		chain->heads = walk.anchor_heads;
+		chain->known = (1u << GOV_AUDIT_STRANDS) - 1;
+	}
+	else if (start == 1)
+	{
+		gov_audit_heads_genesis(&chain->heads);
+		chain->known = (1u << GOV_AUDIT_STRANDS) - 1;
 	}
 	return start > 0 ? start - 1 : 0;
 }
@@ -314,7 +342,7 @@ gov_still_delivered(uint64 seq, const char *hash)
 
 static uint64
 gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen,
-				char *hash_out, bool *verified)
+				char *hash_out, bool *verified, GovAuditChainAt *chain)
 {
 	char		path[MAXPGPATH];
 	char		buf[256] = "";
@@ -348,7 +376,7 @@ gov_cursor_read(const GovShipSink *sink, const unsigned char *key, size_t keylen
 	}
 	/* Sealed, it must still be proved to name this trail's line. */
 	at = gov_proved_position(sealed ? seq : 0, sealed ? hash : "", key, keylen, &proved,
-							 verified);
+							 verified, chain);
 	if (proved)
 	{
 		memcpy(hash_out, hash, GOV_AUDIT_HASH_HEX);
@@ -429,7 +457,7 @@ gov_seek(GovShipPos *pos, uint64 acked)
  */
 static uint64
 gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
-		   StringInfo buf, bool *bad_line)
+		   StringInfo buf, bool *bad_line, GovAuditChainAt *chain)
 {
 	uint64		last = 0;
 	int			n = 0;
@@ -476,6 +504,27 @@ gov_gather(GovShipPos *pos, uint64 acked, uint64 written_seq, int max,
 			}
 			if (seq > written_seq)
 				break;			/* the next event, not yet durable */
+			/*
+			 * And each line must chain to the one delivered sixteen before
+			 * it: delivery follows the chain, so lines put in place of
+			 * others (another trail's, under the same key) stop it.
+			 */
+			{
+				uint64_t	s;
+				char		prev[GOV_AUDIT_HASH_HEX];
+				char		hash[GOV_AUDIT_HASH_HEX];
+				int			strand = GOV_AUDIT_STRAND(seq);
+
+				if (!gov_audit_line_links(line, (size_t) len, &s, prev, hash) ||
+					((chain->known & (1u << strand)) &&
+					 memcmp(prev, chain->heads.hash[strand], 64) != 0))
+				{
+					*bad_line = true;
+					break;
+				}
+				memcpy(chain->heads.hash[strand], hash, GOV_AUDIT_HASH_HEX);
+				chain->known |= 1u << strand;
+			}
 			pos->offset += len;
 			appendBinaryStringInfo(buf, line, (int) len);
 			last = seq;
@@ -527,6 +576,7 @@ typedef struct GovShipState
 	uint64		acked;
 	char		acked_hash[GOV_AUDIT_HASH_HEX];	/* of the line acked */
 	bool		unproved;		/* the trail did not verify: wait, prove again */
+	GovAuditChainAt chain;		/* at acked */
 	TimestampTz proved_at;
 	GovShipPos	pos;
 	bool		positioned;
@@ -611,6 +661,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	uint64		last;
 	int			events = 0;
 	char		hash[GOV_AUDIT_HASH_HEX];
+	GovAuditChainAt chain = st->chain;	/* moves only with a delivery */
 
 	if (st->next_try != 0 && GetCurrentTimestamp() < st->next_try)
 	{
@@ -631,7 +682,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 
 		if (!TimestampDifferenceExceeds(st->proved_at, GetCurrentTimestamp(), 5000))
 			return 1000;
-		st->acked = gov_cursor_read(sink, key, keylen, st->acked_hash, &verified);
+		st->acked = gov_cursor_read(sink, key, keylen, st->acked_hash, &verified, &st->chain);
 		st->proved_at = GetCurrentTimestamp();
 		if (!verified)
 		{
@@ -667,7 +718,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	resetStringInfo(buf);
 	last = st->positioned ?
 		gov_gather(&st->pos, st->acked, written, *sink->batch, buf,
-				   &bad_line) : 0;
+				   &bad_line, &chain) : 0;
 	if (last == 0 && !bad_line)
 	{
 		/* Nothing complete to send: look again from the cursor later. */
@@ -676,7 +727,14 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	}
 	if (last == 0)
 	{
+		/*
+		 * The trail does not go on as delivered: lines changed under the
+		 * shipper, or put in place of others.  Its position is proved
+		 * again (delivering again what that cannot prove).
+		 */
 		st->positioned = false;
+		st->unproved = true;
+		st->proved_at = GetCurrentTimestamp();
 		return gov_ship_stopped(i, st, "the trail holds a line that is not");
 	}
 	for (int j = 0; j < buf->len; j++)
@@ -697,6 +755,7 @@ gov_ship_round(int i, GovShipState *st, uint64 written, StringInfo buf,
 	{
 		st->acked = last;
 		memcpy(st->acked_hash, hash, GOV_AUDIT_HASH_HEX);
+		st->chain = chain;
 		gov_note(i, true, last, events, NULL);
 		st->backoff_ms = 0;
 		st->next_try = 0;
@@ -853,7 +912,7 @@ governance_audit_shipper_main(Datum arg)
 			{
 				memset(st, 0, sizeof(*st));
 				st->acked = gov_cursor_read(gov_sinks[i], key, keylen, st->acked_hash,
-											&st->unproved);
+											&st->unproved, &st->chain);
 				st->unproved = !st->unproved;
 				st->proved_at = GetCurrentTimestamp();
 				SpinLockAcquire(&gov_ship->mutex);

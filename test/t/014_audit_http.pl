@@ -332,6 +332,45 @@ all_delivered('after a moved cursor');
 	all_delivered('after files were hidden across a restart');
 }
 
+# Attack: a line of the backlog put in place of this trail's (another
+# trail's line, which verifies under a shared key, but does not chain to
+# this trail's).  Defence: delivery follows the chain: a line whose
+# prev_hash is not the hash of the line delivered sixteen before it stops
+# delivery there, and the position is proved again.
+{
+	set_mode('fail');
+	$node->safe_psql('postgres', "INSERT INTO t VALUES ($_)") for 1 .. 40;
+	$node->stop;
+	my @files = sort { $a cmp $b } glob("$data/pg_governance/audit-*.jsonl");
+	my $text = slurp_file($files[-1]);
+	my @lines = split /\n/, $text;
+	my $victim = $lines[-20];
+	my ($vseq) = $victim =~ /^\{"seq":(\d+),/;
+	(my $swapped = $victim) =~ s/"prev_hash":"([0-9a-f])/'"prev_hash":"' . ($1 eq 'a' ? 'b' : 'a')/e;
+	$lines[-20] = $swapped;
+	open(my $fh, '>', $files[-1]) or die $!;
+	print $fh join("\n", @lines) . "\n";
+	close $fh;
+	set_mode('ack');
+	$node->start;
+	ok($node->poll_query_until('postgres',
+			"SELECT error ~ 'not the event after|does not verify' FROM governance.audit_delivery()"),
+		'a line that does not chain to the trail stops delivery');
+	cmp_ok($node->safe_psql('postgres', 'SELECT acked_seq FROM governance.audit_delivery()'), '<', $vseq,
+		'before it');
+	unlike(slurp_file("$dir/received.ndjson"), qr/\Q$swapped\E/, 'and it is not delivered');
+	$node->stop;
+	# Put the line back, in the file as it is now.
+	$text = slurp_file($files[-1]);
+	$text =~ s/\Q$swapped\E/$victim/;
+	open($fh, '>', $files[-1]) or die $!;
+	print $fh $text;
+	close $fh;
+	$node->start;
+	caught_up('the trail whole again, delivery catches up');
+	all_delivered('after a line that did not chain');
+}
+
 # Attack: a line claiming a later sequence number, put where the next
 # undelivered event is, to make the shipper pass over the events between.
 # Defence: after the cursor, sequence numbers must follow on one by one.

@@ -166,6 +166,12 @@ typedef struct GovAuditHeads
 } GovAuditHeads;
 
 /* Every strand at the genesis hash: a trail with no line yet. */
+/*
+ * A line's sequence number, prev_hash and hash, as it says (not checked):
+ * false if it does not end as a chained line does.
+ */
+extern bool gov_audit_line_links(const char *line, size_t len, uint64_t *seq,
+								 char *prev_out, char *hash_out);
 extern void gov_audit_heads_genesis(GovAuditHeads *heads);
 
 /*

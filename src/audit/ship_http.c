@@ -208,23 +208,38 @@ static bool gov_headers_ok = false;
 static char gov_headers_err[512];
 
 static void
+gov_http_load_headers(void)
+{
+	if (gov_headers != NULL)
+		governance_curl.slist_free_all(gov_headers);
+	gov_headers_err[0] = '\0';
+	gov_headers = gov_read_headers(gov_headers_err, sizeof(gov_headers_err),
+								   &gov_headers_ok);
+	gov_headers_read = true;
+}
+
+/*
+ * The headers file is read again at once, so a mistake in it is in the log
+ * when the reload that made it is, not only when an event next waits.
+ */
+static void
 gov_http_reload(void)
 {
 	gov_headers_read = false;
+	if (governance_audit_http_url == NULL || governance_audit_http_url[0] == '\0')
+		return;
+	gov_http_load_headers();
+	if (!gov_headers_ok)
+		ereport(LOG,
+				(errmsg("governance audit shipper: the http sink cannot deliver: %s",
+						gov_headers_err)));
 }
 
 static bool
 gov_http_deliver(const char *lines, size_t len, char *err, size_t errlen)
 {
 	if (!gov_headers_read)
-	{
-		if (gov_headers != NULL)
-			governance_curl.slist_free_all(gov_headers);
-		gov_headers_err[0] = '\0';
-		gov_headers = gov_read_headers(gov_headers_err, sizeof(gov_headers_err),
-									   &gov_headers_ok);
-		gov_headers_read = true;
-	}
+		gov_http_load_headers();
 	if (!gov_headers_ok)
 	{
 		snprintf(err, errlen, "%s", gov_headers_err);

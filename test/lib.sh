@@ -11,7 +11,10 @@
 #
 
 GOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# GOV_PG_CONFIG names another (relocated) PostgreSQL 15 to build against,
+# install into and test with; by default, Debian's.
+GOV_PG_CONFIG=${GOV_PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_BIN=$(dirname "$GOV_PG_CONFIG")
 
 # Debian packages the project needs to build and run (all that the demo
 # needs), and those only its tests and benchmarks need.
@@ -86,8 +89,8 @@ gov_jose_install()
 gov_build_install()
 {
 	gov_say "building governance"
-	make -C "$GOV_REPO" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null &&
-		gov_as_root make -C "$GOV_REPO" -s install PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null
+	make -C "$GOV_REPO" -s PG_CONFIG="$GOV_PG_CONFIG" >/dev/null &&
+		gov_as_root make -C "$GOV_REPO" -s install PG_CONFIG="$GOV_PG_CONFIG" >/dev/null
 }
 
 # The user PostgreSQL runs as: never root.

@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * common_detect.h
+ *	  Detectors of sensitive data in values and in column names,
+ *	  independent of the server.
+ *
+ * Plain C with no backend headers (src/common/detect*.c), so the unit
+ * tests and a fuzzer link them alone; discovery (src/discover) and the
+ * output scan (src/mask) both use them.  No function here allocates,
+ * keeps state, or reads past the length it is given; none expects its
+ * input to be NUL-terminated or valid UTF-8.
+ *
+ * src/include/governance/common_detect.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GOVERNANCE_COMMON_DETECT_H
+#define GOVERNANCE_COMMON_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The detectors, each with its own precise rule (see detect*.c). */
+typedef enum GovDetector
+{
+	GOV_DETECT_NONE = 0,
+	GOV_DETECT_EMAIL,			/* e-mail address */
+	GOV_DETECT_PHONE,			/* E.164 and common national forms */
+	GOV_DETECT_SSN,				/* US social security number */
+	GOV_DETECT_CARD,			/* payment card number, Luhn */
+	GOV_DETECT_IBAN,			/* IBAN, mod-97 */
+	GOV_DETECT_IP,				/* IPv4 or IPv6 address */
+	GOV_DETECT_JWT,				/* a JSON web token */
+	GOV_DETECT_PRIVATE_KEY,		/* a PEM private key */
+	GOV_DETECT_AWS_KEY,			/* AWS access key id or secret key */
+	GOV_DETECT_GCP_KEY,			/* GCP API key or service account key */
+	GOV_DETECT_AZURE_KEY,		/* Azure storage key / connection string */
+	GOV_DETECT_TOKEN,			/* other high-entropy token */
+	GOV_DETECT_PASSWORD_HASH,	/* bcrypt, argon2, scram, crypt(3) hashes */
+	GOV_DETECT_COUNT
+} GovDetector;
+
+/* "email", "phone", ...: the detector's name as SQL and audit show it. */
+extern const char *governance_detector_name(GovDetector d);
+
+/* The label a detector proposes: "secret", "email" or "pii". */
+extern const char *governance_detector_label(GovDetector d);
+
+/*
+ * Whole-value detection, for discovery's samples: the detector that
+ * accepts the value as a whole (surrounding blanks ignored), or
+ * GOV_DETECT_NONE.
+ */
+extern GovDetector governance_detect_value(const char *s, size_t len);
+
+/*
+ * Secret search, for the output scan: is there, anywhere in s, a secret
+ * (a private key, a JWT, a cloud key, a card number passing Luhn with
+ * blanks or dashes between digit groups), also where s is JSON text or a
+ * JSON string's contents (escaped line breaks, \uXXXX escapes)?  Returns
+ * the first detector that fires, GOV_DETECT_NONE if none.  Cheap when
+ * nothing matches: a pre-filter passes over the bytes once and only a
+ * candidate gets a full check.
+ */
+extern GovDetector governance_detect_secret(const char *s, size_t len);
+
+/*
+ * Column-name rules in several conventions (snake_case, camelCase,
+ * kebab, prefixes and suffixes: customer_mail, emailAddress, e_mail) and
+ * languages (correo, telefone, geburtsdatum, ...).  Returns the label the
+ * name proposes ("secret", "email", "pii") or NULL, with the rule's
+ * confidence in [0,1] and a short evidence text ("name: email") in
+ * *evidence (static).  Names that look sensitive but are not
+ * (email_sent, card_count, password_changed_at, ip_allowlist_enabled)
+ * propose nothing: a word naming a flag, count, time or state after the
+ * sensitive word cancels it.
+ */
+extern const char *governance_detect_name(const char *name, size_t len,
+										  float *confidence,
+										  const char **evidence);
+
+#endif							/* GOVERNANCE_COMMON_DETECT_H */

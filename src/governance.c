@@ -77,6 +77,7 @@ int			governance_audit_syslog_facility = 16;
 int			governance_audit_syslog_timeout = 30;
 int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
+int			governance_auto_label = GOV_AUTO_LABEL_SUGGEST;
 char	   *governance_environment = NULL;
 int			governance_approval_ttl = 3600;
 char	   *governance_approver_role = NULL;
@@ -126,6 +127,13 @@ static const struct config_enum_entry gov_audit_statement_options[] = {
 static const struct config_enum_entry gov_audit_on_full_options[] = {
 	{"block", GOV_AUDIT_FULL_BLOCK, false},
 	{"drop", GOV_AUDIT_FULL_DROP, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry gov_auto_label_options[] = {
+	{"off", GOV_AUTO_LABEL_OFF, false},
+	{"suggest", GOV_AUTO_LABEL_SUGGEST, false},
+	{"apply", GOV_AUTO_LABEL_APPLY, false},
 	{NULL, 0, false}
 };
 
@@ -642,6 +650,20 @@ gov_define_settings(void)
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+
+	/*
+	 * Superuser-only, so that an identity whose reads are masked cannot
+	 * turn it off to create columns that no label protects.
+	 */
+	DefineCustomEnumVariable("governance.auto_label",
+							 "What creating a column whose name or type looks sensitive does: off, suggest or apply.",
+							 "suggest: a NOTICE and a row in governance.label_suggestions; apply: the column is labelled at once when the proposal's confidence is at least 0.8, suggested otherwise.",
+							 &governance_auto_label,
+							 GOV_AUTO_LABEL_SUGGEST,
+							 gov_auto_label_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("governance");
 }

@@ -17,7 +17,9 @@
  *				  budget counts its rows (src/guard, src/policy)
  *	  approval	  a statement held for approval runs only by using one
  *				  (src/approval)
- *	  mask		  what a masked identity reads or reshapes (src/mask)
+ *	  mask		  what a masked identity reads or reshapes (src/mask); with
+ *				  it, discovery proposes labels for the columns a
+ *				  statement created, once it succeeded (src/discover)
  *	  audit		  last: it receives the statement's outcome, the decision
  *				  described and the delivered columns named, and reads no
  *				  other concern but identity, whose acting identity every
@@ -59,6 +61,7 @@
 #include "governance/approval.h"
 #include "governance/audit.h"
 #include "governance/common.h"
+#include "governance/discover.h"
 #include "governance/guard.h"
 #include "governance/hooks.h"
 #include "governance/identity.h"
@@ -546,6 +549,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *stmt = pstmt->utilityStmt;
 	GovAuditUtility audit;
 	GovMaskUtility mask;
+	GovAutoLabel autolabel;
 	GovDecision d;
 	List	   *actions = NIL;
 	volatile bool ran = false;
@@ -572,6 +576,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 		/* mask: refuses, or turns COPY of a labelled table into a query */
 		governance_mask_utility_begin(&run, &readOnlyTree, &mask);
+		/* discovery: what the statement will create, noted before it runs */
+		governance_auto_label_begin(stmt, &autolabel);
 		/* secrecy: the utility hooks before ours see no token */
 		if (prev_ProcessUtility)
 			governance_secrecy_utility_text(&run, &text);
@@ -588,6 +594,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		ran = false;
 
 		governance_mask_utility_end(stmt, context, &mask);
+		/* discovery: labels for what it created; an error fails it */
+		governance_auto_label_end(&autolabel);
 		if (judged)
 			governance_guard_utility_done(pstmt, &d, qc);
 	}

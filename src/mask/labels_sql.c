@@ -60,7 +60,7 @@ gov_require_admin(const char *what)
 /* Record a label change; it is written when the transaction commits. */
 static void
 gov_label_event(const char *action, const char *label, const char *mask,
-				const char *principal, const char *column)
+				const char *principal, const char *column, const char *detail)
 {
 	char		buf[2048];
 	GovAuditRecord r;
@@ -74,6 +74,8 @@ gov_label_event(const char *action, const char *label, const char *mask,
 		gov_audit_put_str(&r, GOV_AF_PRINCIPAL, principal);
 	if (column)
 		gov_audit_put_strs(&r, GOV_AF_COLUMNS, &column, 1);
+	if (detail)
+		gov_audit_put_str(&r, GOV_AF_DETAIL, detail);
 	governance_audit_at_commit(&r);
 }
 
@@ -113,7 +115,8 @@ gov_find_label(const char *label, GovMaskKind *kind)
 
 /*
  * May this column carry this label (NULL: lose its label)?  Errors out
- * with the reason if not.
+ * with the reason if not.  Whether the caller may change labels at all
+ * is the caller's to check first.
  */
 static void
 gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
@@ -124,7 +127,6 @@ gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
 	Form_pg_attribute att;
 	GovMaskKind kind;
 
-	gov_require_admin(label ? "label columns" : "remove column labels");
 	if (relkind == RELKIND_VIEW)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -198,10 +200,13 @@ gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
 	ReleaseSysCache(atttup);
 }
 
-/* After a column label changed: invalidate, and record it. */
+/*
+ * After a column label changed: invalidate, and record it (with why, if
+ * the extension itself made the change).
+ */
 static void
 gov_column_label_changed(Oid relid, AttrNumber attnum, const char *label,
-						 const char *old)
+						 const char *old, const char *why)
 {
 	char	   *rel = get_rel_name(relid);
 	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
@@ -212,7 +217,7 @@ gov_column_label_changed(Oid relid, AttrNumber attnum, const char *label,
 	if (label != NULL)
 		governance_warn_attached_code(relid, attnum);
 	gov_label_event(label ? "column_labelled" : "column_unlabelled",
-					label ? label : old, NULL, NULL, qualified);
+					label ? label : old, NULL, NULL, qualified, why);
 }
 
 /* The provider hook: SECURITY LABEL FOR governance ON COLUMN ... */
@@ -226,9 +231,11 @@ gov_seclabel_hook(const ObjectAddress *object, const char *seclabel)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("governance labels are put on columns only"),
 				 errhint("Use SECURITY LABEL FOR governance ON COLUMN table.column IS 'label'.")));
+	gov_require_admin(seclabel ? "label columns" : "remove column labels");
 	gov_check_column_label(object->objectId, object->objectSubId, seclabel, true);
 	old = GetSecurityLabel(object, GOV_LABEL_PROVIDER);
-	gov_column_label_changed(object->objectId, object->objectSubId, seclabel, old);
+	gov_column_label_changed(object->objectId, object->objectSubId, seclabel, old,
+							 NULL);
 }
 
 void
@@ -280,7 +287,7 @@ governance_label_column_1_0(PG_FUNCTION_ARGS)
 	ObjectAddressSubSet(addr, RelationRelationId, relid, attnum);
 	old = GetSecurityLabel(&addr, GOV_LABEL_PROVIDER);
 	SetSecurityLabel(&addr, GOV_LABEL_PROVIDER, label);
-	gov_column_label_changed(relid, attnum, label, old);
+	gov_column_label_changed(relid, attnum, label, old, NULL);
 	PG_RETURN_VOID();
 }
 
@@ -314,8 +321,54 @@ governance_unlabel_column_1_0(PG_FUNCTION_ARGS)
 				 errmsg("column \"%s\" of relation \"%s\" has no label",
 						NameStr(*PG_GETARG_NAME(1)), get_rel_name(relid))));
 	SetSecurityLabel(&addr, GOV_LABEL_PROVIDER, NULL);
-	gov_column_label_changed(relid, attnum, NULL, old);
+	gov_column_label_changed(relid, attnum, NULL, old, NULL);
 	PG_RETURN_VOID();
+}
+
+/*
+ * Put a label on a column for the extension itself (discovery and
+ * auto_label): the column is checked as label_column() checks it, but
+ * not the caller, who need not administer governance (a table's creator
+ * under governance.auto_label = apply).  The change is invalidated and
+ * audited exactly as label_column()'s, with why in the event's detail.
+ */
+void
+governance_set_column_label(Oid relid, AttrNumber attnum, const char *label,
+							const char *why)
+{
+	ObjectAddress addr;
+	char	   *old;
+
+	LockRelationOid(relid, ShareUpdateExclusiveLock);
+	gov_check_column_label(relid, attnum, label, false);
+	ObjectAddressSubSet(addr, RelationRelationId, relid, attnum);
+	old = GetSecurityLabel(&addr, GOV_LABEL_PROVIDER);
+	SetSecurityLabel(&addr, GOV_LABEL_PROVIDER, label);
+	gov_column_label_changed(relid, attnum, label, old, why);
+}
+
+/*
+ * The label a column carries itself (not through a parent), or NULL.
+ */
+char *
+governance_column_own_label(Oid relid, AttrNumber attnum)
+{
+	ObjectAddress addr;
+
+	ObjectAddressSubSet(addr, RelationRelationId, relid, attnum);
+	return GetSecurityLabel(&addr, GOV_LABEL_PROVIDER);
+}
+
+/*
+ * Is the label defined, and can its mask produce a value of this type?
+ * Discovery asks before it proposes a label it could not put on.
+ */
+bool
+governance_label_serves(const char *label, Oid typid)
+{
+	GovMaskKind kind;
+
+	return gov_find_label(label, &kind) && governance_mask_supports(kind, typid);
 }
 
 typedef struct GovLabelUses
@@ -483,7 +536,7 @@ governance_labels_changed_1_0(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
 	{
 		gov_label_event(grants ? "unmask_grants_truncated" : "labels_truncated",
-						NULL, NULL, NULL, NULL);
+						NULL, NULL, NULL, NULL, NULL);
 		return PointerGetDatum(NULL);
 	}
 	desc = RelationGetDescr(trig->tg_relation);
@@ -496,7 +549,7 @@ governance_labels_changed_1_0(PG_FUNCTION_ARGS)
 		action = grants ? "unmask_revoked" : "label_dropped";
 	gov_label_event(action, gov_tuple_text(tup, desc, 1),
 					grants ? NULL : gov_tuple_text(tup, desc, 2),
-					grants ? gov_tuple_text(tup, desc, 2) : NULL, NULL);
+					grants ? gov_tuple_text(tup, desc, 2) : NULL, NULL, NULL);
 	return PointerGetDatum(NULL);
 }
 

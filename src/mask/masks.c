@@ -71,9 +71,9 @@ static const char *const gov_function_names[GOV_MASK_NKINDS] = {
 
 /* For the error that refuses a type; keep in step with gov_kind_supports. */
 static const char *const gov_kind_types[GOV_MASK_NKINDS] = {
-	"text, character varying, character, name, smallint, integer, bigint, numeric, real, double precision, date, timestamp, timestamptz, time, uuid, jsonb and bytea",
+	"text, character varying, character, name, smallint, integer, bigint, numeric, real, double precision, date, timestamp, timestamptz, time, uuid, jsonb, bytea, inet and cidr",
 	"text, character varying and character",
-	"those of mask \"partial\" and boolean, interval and inet",
+	"those of mask \"partial\" and boolean and interval",
 	"text, character varying, character, name, smallint, integer, bigint, numeric, uuid, bytea, jsonb and date",
 	"every type"
 };
@@ -137,10 +137,10 @@ gov_kind_supports(GovMaskKind kind, Oid base)
 	static const Oid partial[] = {
 		INT2OID, INT4OID, INT8OID, NUMERICOID, FLOAT4OID, FLOAT8OID,
 		DATEOID, TIMESTAMPOID, TIMESTAMPTZOID, TIMEOID, UUIDOID, JSONBOID,
-		BYTEAOID, InvalidOid
+		BYTEAOID, INETOID, CIDROID, InvalidOid
 	};
 	static const Oid redact_more[] = {
-		BOOLOID, INTERVALOID, INETOID, InvalidOid
+		BOOLOID, INTERVALOID, InvalidOid
 	};
 	static const Oid pseudonym[] = {
 		INT2OID, INT4OID, INT8OID, NUMERICOID, UUIDOID, BYTEAOID, JSONBOID,
@@ -652,6 +652,24 @@ governance_mask_partial_1_0(PG_FUNCTION_ARGS)
 			}
 		case JSONBOID:
 			PG_RETURN_JSONB_P(gov_partial_jsonb(PG_GETARG_JSONB_P(0)));
+		case INETOID:
+		case CIDROID:
+			{
+				inet	   *v = PG_GETARG_INET_PP(0);
+				inet	   *r = palloc0(sizeof(inet));
+				int			keep = ip_family(v) == PGSQL_AF_INET ? 1 : 2;
+
+				/*
+				 * The first byte of an IPv4 address, the first two of an
+				 * IPv6 one, with the value's own prefix length: a cidr's
+				 * host bits stay zero.
+				 */
+				ip_family(r) = ip_family(v);
+				ip_bits(r) = ip_bits(v);
+				memcpy(ip_addr(r), ip_addr(v), keep);
+				SET_INET_VARSIZE(r);
+				PG_RETURN_INET_P(r);
+			}
 	}
 	elog(ERROR, "mask \"partial\" has no rule for type %u", call->base);
 	PG_RETURN_NULL();
@@ -724,6 +742,7 @@ governance_mask_redact_1_0(PG_FUNCTION_ARGS)
 		case JSONBOID:
 			PG_RETURN_JSONB_P(gov_jsonb_string(GOV_REDACTED, strlen(GOV_REDACTED)));
 		case INETOID:
+		case CIDROID:
 			{
 				inet	   *r = palloc0(sizeof(inet));
 

@@ -818,3 +818,85 @@ GRANT EXECUTE ON FUNCTION governance.audit_retention() TO governance_admin;
 
 COMMENT ON FUNCTION governance.audit_retention() IS
 'The audit files as they stand (how many, their size, the first event kept), how many were removed, and what keeps the oldest from going, if anything.';
+
+-- Discovery: which columns hold sensitive data, and the labels they
+-- should carry.
+
+CREATE FUNCTION governance.detect(value pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_detect_1_0';
+
+COMMENT ON FUNCTION governance.detect(pg_catalog.text) IS
+'The detector whose whole-value rule accepts the value (email, phone, ssn, card, iban, ip, jwt, private_key, aws_key, ...), or NULL.';
+
+CREATE FUNCTION governance.detect_column(
+	column_name pg_catalog.text,
+	column_type pg_catalog.regtype DEFAULT NULL,
+	OUT label pg_catalog.text,
+	OUT confidence pg_catalog.float4,
+	OUT evidence pg_catalog.text)
+RETURNS record
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'governance_detect_column_1_0';
+
+COMMENT ON FUNCTION governance.detect_column(pg_catalog.text, pg_catalog.regtype) IS
+'The label the name rules propose for a column of this name and type (no type: the name alone), with its confidence and evidence, as governance.auto_label proposes it; NULLs when none.';
+
+CREATE FUNCTION governance.discover(
+	schema_filter pg_catalog.text DEFAULT NULL,
+	sample_rows pg_catalog.int4 DEFAULT 1000)
+RETURNS TABLE (relation pg_catalog.regclass, column_name pg_catalog.name,
+			   label pg_catalog.text, confidence pg_catalog.float4,
+			   evidence pg_catalog.text)
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'governance_discover_1_0';
+
+COMMENT ON FUNCTION governance.discover(pg_catalog.text, pg_catalog.int4) IS
+'The label each column of the tables the caller may read should carry, from its name, its type and a bounded sample of its values read with the caller''s privileges; labelled columns with their label.  schema_filter is a LIKE pattern on schema names (NULL: every schema but the system''s).';
+
+CREATE FUNCTION governance.apply_discovery(
+	min_confidence pg_catalog.float4 DEFAULT 0.8,
+	schema_filter pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.int4
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'governance_apply_discovery_1_0';
+
+COMMENT ON FUNCTION governance.apply_discovery(pg_catalog.float4, pg_catalog.text) IS
+'Label what governance.discover() proposes at or above min_confidence on columns without a label; returns how many columns it labelled.  Each label is audited as one set by governance.label_column().';
+
+REVOKE ALL ON FUNCTION governance.apply_discovery(pg_catalog.float4, pg_catalog.text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION governance.apply_discovery(pg_catalog.float4, pg_catalog.text) TO governance_admin;
+
+-- What governance.auto_label = suggest proposed as columns were created.
+CREATE TABLE governance.label_suggestions (
+	relation pg_catalog.regclass NOT NULL,
+	column_name pg_catalog.name NOT NULL,
+	label pg_catalog.text NOT NULL,
+	confidence pg_catalog.float4 NOT NULL,
+	evidence pg_catalog.text NOT NULL,
+	suggested_by pg_catalog.text NOT NULL,
+	actor pg_catalog.text,
+	suggested_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE INDEX label_suggestions_column
+	ON governance.label_suggestions (relation, column_name);
+
+COMMENT ON TABLE governance.label_suggestions IS
+'Labels governance.auto_label proposed for columns as they were created: the column, the label, its confidence and evidence, who created the column (sub: or db:, and the actor) and when.';
+
+REVOKE ALL ON governance.label_suggestions FROM PUBLIC;
+GRANT SELECT, DELETE ON governance.label_suggestions TO governance_admin;
+SELECT pg_catalog.pg_extension_config_dump('governance.label_suggestions', '');
+
+-- Suggestions go with the relation or column they are about.
+CREATE FUNCTION governance.forget_suggestions()
+RETURNS event_trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'governance_forget_suggestions_1_0';
+
+REVOKE ALL ON FUNCTION governance.forget_suggestions() FROM PUBLIC;
+
+CREATE EVENT TRIGGER governance_forget_suggestions ON sql_drop
+	EXECUTE FUNCTION governance.forget_suggestions();

@@ -44,6 +44,15 @@ extern char *governance_approver_role;
 /* Masks (src/mask). */
 extern char *governance_pseudonym_key_file;
 
+/* Discovery (src/discover): what a column's creation does. */
+typedef enum GovAutoLabelMode
+{
+	GOV_AUTO_LABEL_OFF,			/* nothing */
+	GOV_AUTO_LABEL_SUGGEST,		/* a NOTICE and a row in label_suggestions */
+	GOV_AUTO_LABEL_APPLY		/* labelled at once when sure enough */
+} GovAutoLabelMode;
+extern int	governance_auto_label;
+
 /* Audit (src/audit). */
 extern int	governance_audit_level;
 extern int	governance_audit_statement;

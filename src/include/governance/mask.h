@@ -96,6 +96,17 @@ extern bool governance_mask_identity_event(GovIdentityEvent event,
 extern void governance_labels_changed(Oid relid);
 extern bool governance_mask_state_masked_any(void);
 
+/*
+ * labels_sql.c: labels put by the extension itself (discovery), checked
+ * and audited as governance.label_column()'s, without the check of the
+ * caller; the label a column carries itself; whether a label is defined
+ * and its mask can produce a type.
+ */
+extern void governance_set_column_label(Oid relid, AttrNumber attnum,
+										const char *label, const char *why);
+extern char *governance_column_own_label(Oid relid, AttrNumber attnum);
+extern bool governance_label_serves(const char *label, Oid typid);
+
 typedef bool (*GovColumnLabelVisitor) (Oid relid, AttrNumber attnum,
 									   const char *label, void *arg);
 extern bool governance_scan_column_labels(GovColumnLabelVisitor visit, void *arg);

@@ -314,6 +314,32 @@ governance_discover_run(const char *schema_filter, int sample_rows)
 	return out;
 }
 
+/*
+ * The schema filter a caller gave (NULL: every schema), checked: LIKE
+ * itself finds a dangling escape only when matching gets to it.
+ */
+static char *
+gov_schema_filter_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *filter;
+	size_t		len;
+	size_t		escapes = 0;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	filter = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	len = strlen(filter);
+	while (escapes < len && filter[len - 1 - escapes] == '\\')
+		escapes++;
+	if (escapes % 2 == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ESCAPE_SEQUENCE),
+				 errmsg("schema_filter must not end with an escape character"),
+				 errdetail("It is a LIKE pattern, in which a backslash makes the next character stand for itself."),
+				 errhint("Write \\\\ for a backslash.")));
+	return filter;
+}
+
 /* The sample size a caller asked for, checked. */
 static int
 gov_sample_rows_arg(FunctionCallInfo fcinfo, int argno)
@@ -344,7 +370,7 @@ Datum
 governance_discover_1_0(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *filter = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *filter = gov_schema_filter_arg(fcinfo, 0);
 	int			sample_rows = gov_sample_rows_arg(fcinfo, 1);
 	List	   *found;
 	ListCell   *lc;
@@ -379,7 +405,7 @@ Datum
 governance_apply_discovery_1_0(PG_FUNCTION_ARGS)
 {
 	float4		min_confidence;
-	char	   *filter = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *filter;
 	List	   *found;
 	ListCell   *lc;
 	int			n = 0;
@@ -399,6 +425,7 @@ governance_apply_discovery_1_0(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_confidence must be between 0 and 1, not %g", min_confidence)));
+	filter = gov_schema_filter_arg(fcinfo, 1);
 
 	found = governance_discover_run(filter, 1000);
 	foreach(lc, found)

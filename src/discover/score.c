@@ -276,12 +276,13 @@ governance_score_column(const char *name, Oid typid, const GovValueStats *vs,
 		int			i = gov_label_index(name_label);
 
 		/*
-		 * A date holds a date of birth, never an address or a key; a number
-		 * may hold a card or account number but not an address; the rest
-		 * is as its name says.
+		 * A date is personal only as a date of birth; a number may hold a
+		 * card or account number but not an e-mail address; the rest is
+		 * as its name says.
 		 */
 		if (i < 0 ||
-			(tc == GOV_TYPE_DATE && strcmp(name_label, "pii") != 0) ||
+			(tc == GOV_TYPE_DATE &&
+			 (name_evidence == NULL || strcmp(name_evidence, "name: date of birth") != 0)) ||
 			((tc == GOV_TYPE_NUMBER || tc == GOV_TYPE_INET ||
 			  tc == GOV_TYPE_CIDR) && strcmp(name_label, "email") == 0))
 			name_label = NULL;

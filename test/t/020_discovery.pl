@@ -21,8 +21,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 # The bars discover() must clear on the fixture at the default 0.8.
-my $min_precision = 0.95;
-my $min_recall = 0.90;
+my $min_precision = 0.97;
+my $min_recall = 0.92;
 
 my $node = governance_node('discovery', conf => "autovacuum = off\n");
 
@@ -164,9 +164,16 @@ is($node->safe_psql('fixture', q{
 #
 ($rc, $out, $err) = $node->psql('fixture', "\\set VERBOSITY verbose\nSELECT governance.apply_discovery()",
 	extra_params => [ '-U', 'intern' ]);
-like($err, qr/ERROR:  42501: permission denied to apply discovery/, 'a non-administrator cannot apply discovery (42501)');
-($rc, $out, $err) = $node->psql('fixture', "\\set VERBOSITY verbose\nSET ROLE intern; SELECT governance.apply_discovery()");
-like($err, qr/ERROR:  42501:/, 'nor a superuser acting as one');
+like($err, qr/ERROR:  42501: permission denied for function apply_discovery/,
+	'a non-administrator cannot apply discovery (42501)');
+# Attack: a DBA grants EXECUTE on it to a role, hoping to delegate.
+# Defence: only administrators of governance label columns.
+$node->safe_psql('fixture', 'GRANT EXECUTE ON FUNCTION governance.apply_discovery(real, text) TO intern');
+($rc, $out, $err) = $node->psql('fixture', "\\set VERBOSITY verbose\nSELECT governance.apply_discovery(0.5)",
+	extra_params => [ '-U', 'intern' ]);
+like($err, qr/ERROR:  42501: permission denied to apply discovery/,
+	'EXECUTE granted does not make an administrator (42501)');
+$node->safe_psql('fixture', 'REVOKE EXECUTE ON FUNCTION governance.apply_discovery(real, text) FROM intern');
 is($node->safe_psql('fixture', q{SELECT count(*) FROM governance.column_labels}), '0',
 	'and nothing was labelled');
 
@@ -174,9 +181,7 @@ my $proposed = $node->safe_psql('fixture', q{
 	SELECT count(*) FROM governance.discover() WHERE confidence >= 0.8},
 	extra_params => [ '-U', 'disc_admin' ]);
 my $seq = $node->safe_psql('fixture', q{SELECT coalesce(max(seq), 0) FROM governance.audit_log});
-my $applied = $node->safe_psql('fixture', q{
-	SET governance.audit_sync = on;
-	SELECT governance.apply_discovery()},
+my $applied = $node->safe_psql('fixture', q{SELECT governance.apply_discovery()},
 	extra_params => [ '-U', 'disc_admin' ]);
 is($applied, $proposed, "apply_discovery() labels each column proposed at 0.8 or more ($applied)");
 is($node->safe_psql('fixture', q{
@@ -187,12 +192,12 @@ is($node->safe_psql('fixture', q{
 	   AND l.column_name = j.column_name
 	 WHERE j.predicted IS NOT NULL}),
 	't', 'each fixture column proposed at 0.8 or more carries the label proposed');
-is($node->safe_psql('fixture', qq{
-	SELECT count(*) FROM governance.audit_log
+ok($node->poll_query_until('fixture', qq{
+	SELECT count(*) = $applied FROM governance.audit_log
 	 WHERE seq > $seq AND type = 'label' AND action = 'column_labelled'
 	   AND sub IS NULL AND db_role = 'disc_admin'
 	   AND event->>'detail' LIKE 'apply_discovery: %'}),
-	$applied, 'each label put is a column_labelled audit event of the administrator');
+	'each label put is a column_labelled audit event of the administrator');
 is($node->safe_psql('fixture', q{SELECT governance.apply_discovery()}), '0',
 	'applied again, it labels nothing more');
 
@@ -245,7 +250,7 @@ my $intern = $node->safe_psql('fixture', q{
 	  FROM pg_stat_user_tables
 	 WHERE schemaname = 'crm' AND relname IN ('accounts', 'customers', 'contact_points')},
 	extra_params => [ '-U', 'intern' ]);
-my ($intern_found, $intern_scans) = split /\n/, $intern;
+my ($intern_found, undef, $intern_scans) = split /\n/, $intern;
 is($intern_found, 'crm.accounts.password_hash=secret',
 	'without SELECT on crm.customers nothing of it is reported; of crm.accounts only a column it may read');
 is($intern_scans, 'accounts=1,contact_points=0,customers=0',
@@ -276,7 +281,7 @@ for my $table (qw(visits unanalyzed))
 {
 	my $pages = $node->safe_psql('fixture', "SELECT pg_relation_size('big.$table') / 8192");
 	reset_stats();
-	my ($found, $touched, $seqscans) = split /\n/, $node->safe_psql('fixture', qq{
+	my ($found, undef, $touched, $seqscans) = split /\n/, $node->safe_psql('fixture', qq{
 		SET governance.audit_sync = on;
 		SELECT label || ' ' || evidence FROM governance.discover('big', 500)
 		 WHERE relation = 'big.$table'::regclass AND column_name = 'visitor_email';

@@ -341,7 +341,7 @@ gov_card_number_ok(const char *d, size_t n)
 /*
  * Card number, whole value: 13-19 digits, bare or in groups separated
  * by one space or one dash, the same separator throughout; the first
- * group has four digits, every group but the last three to six, the
+ * group has four digits, every group but the last four to six, the
  * last one to six (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 4-4-4-1); then
  * gov_card_number_ok().
  */
@@ -379,7 +379,7 @@ gov_is_card(const char *s, size_t n)
 			return false;
 		if (ngroups == 0 && i < n && group != 4)
 			return false;
-		if (ngroups > 0 && i < n && group < 3)
+		if (ngroups > 0 && i < n && group < 4)
 			return false;
 		ngroups++;
 		group = 0;

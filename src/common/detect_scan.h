@@ -32,8 +32,8 @@
 static GOV_SCAN_ATTR GovDetector
 GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 {
-	size_t		p = 0;
-	const char *base = s;		/* blk is base + p */
+	size_t		p = 0,
+				pad_at = 0;		/* the offset pad[0] stands for */
 	char		pad[4 * GOV_SCAN_WIDTH];
 	bool		in_pad = false;
 
@@ -67,10 +67,10 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 			 */
 			memcpy(pad, s + p, len - p);
 			memset(pad + (len - p), 0, sizeof(pad) - (len - p));
-			base = pad - p;
+			pad_at = p;
 			in_pad = true;
 		}
-		blk = base + p;
+		blk = in_pad ? pad + (p - pad_at) : s + p;
 
 		v0 = GOV_LOAD(blk);
 		v1 = GOV_LOAD(blk + 1);

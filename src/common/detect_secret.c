@@ -172,9 +172,10 @@ gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
  * run is digits with single spaces or dashes between them; it must
  * stand alone (gov_card_left_ok, gov_card_right_ok).  Its groups are cut
  * where the separator changes kind (a card uses one kind throughout),
- * and each stretch is tried whole and without a first or last group it
- * shares with a neighbouring stretch ("2024-01-15 4111 1111 1111 1111"
- * finds the card after the date).  Sets *resume to the end of the run:
+ * and each stretch is tried whole, without its first group, without its
+ * last, and without both ("2024-01-15 4111 1111 1111 1111" finds the
+ * card after the date, "4111 1111 1111 1111 12" the card before an
+ * expiry date).  Sets *resume to the end of the run:
  * nothing inside it is tried again.  At most GOV_CARD_MAX_GROUPS groups
  * are considered; a longer run is a list of numbers, not a card.
  */
@@ -222,13 +223,9 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 		/* the stretch a..b: groups joined by the separator after a */
 		while (b + 1 < ngroups && (b == a || sep[b + 1] == sep[a + 1]))
 			b++;
-		if (gov_card_groups_ok(s, start, len, a, b))
-			return true;
-		if (a > 0 && gov_card_groups_ok(s, start, len, a + 1, b))
-			return true;
-		if (b + 1 < ngroups && gov_card_groups_ok(s, start, len, a, b - 1))
-			return true;
-		if (a > 0 && b + 1 < ngroups &&
+		if (gov_card_groups_ok(s, start, len, a, b) ||
+			gov_card_groups_ok(s, start, len, a + 1, b) ||
+			gov_card_groups_ok(s, start, len, a, b - 1) ||
 			gov_card_groups_ok(s, start, len, a + 1, b - 1))
 			return true;
 		a = (b > a) ? b : b + 1;

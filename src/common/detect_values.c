@@ -115,8 +115,8 @@ gov_is_email(const char *s, size_t n)
  * bare run of digits is an id or an amount, not a phone.  Dots are used
  * alone (never mixed with dashes), and groups of three after the first
  * separated by dots are an amount ("1.234.567.890"); date shapes (4-2-2,
- * 2-2-4) and the SSN shape (3-2-4) are refused, and no group is longer
- * than 8 digits.
+ * 2-2-4) and the SSN shape (3-2-4) are refused, and when there are
+ * separators no group is longer than 8 digits.
  */
 bool
 gov_is_phone(const char *s, size_t n)
@@ -162,7 +162,7 @@ gov_is_phone(const char *s, size_t n)
 		/* any other byte, or the end, closes the group under way */
 		if (group > 0)
 		{
-			if (ngroups == 16 || group > 8)
+			if (ngroups == 16)
 				return false;
 			groups[ngroups++] = (int) group;
 			group = 0;
@@ -202,6 +202,9 @@ gov_is_phone(const char *s, size_t n)
 	if (plus ? (digits < 8 || digits > 15) :
 		(digits < 9 || digits > 12 || ngroups < 2))
 		return false;
+	for (size_t g = 0; g < ngroups && ngroups > 1; g++)
+		if (groups[g] > 8)
+			return false;
 
 	if (ngroups == 3 &&
 		((groups[0] == 4 && groups[1] == 2 && groups[2] == 2) ||

@@ -412,7 +412,7 @@ governance_detect_secret(const char *s, size_t len)
 	if (s == NULL)
 		return GOV_DETECT_NONE;
 #if defined(GOV_HAVE_AVX2_SCAN)
-	if (gov_have_avx2())
+	if (len >= 64 && gov_have_avx2())
 		return gov_scan_avx2(s, len, &resume);
 #endif
 #if defined(__SSE2__)

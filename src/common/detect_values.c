@@ -115,8 +115,9 @@ gov_is_email(const char *s, size_t n)
  * bare run of digits is an id or an amount, not a phone.  Dots are used
  * alone (never mixed with dashes), and groups of three after the first
  * separated by dots are an amount ("1.234.567.890"); date shapes (4-2-2,
- * 2-2-4) and the SSN shape (3-2-4) are refused, and when there are
- * separators no group is longer than 8 digits.
+ * 2-2-4, and a first group that reads as a year before a group of two),
+ * the SSN shape (3-2-4) and a ZIP+4 code (5-4) are refused, and when
+ * there are separators no group is longer than 8 digits.
  */
 bool
 gov_is_phone(const char *s, size_t n)
@@ -211,6 +212,11 @@ gov_is_phone(const char *s, size_t n)
 		 (groups[0] == 2 && groups[1] == 2 && groups[2] == 4) ||
 		 (!plus && groups[0] == 3 && groups[1] == 2 && groups[2] == 4)))
 		return false;
+	if (!plus && ngroups == 2 && groups[0] == 5 && groups[1] == 4)
+		return false;			/* a ZIP+4 code */
+	if (!plus && ngroups >= 3 && groups[0] == 4 && groups[1] == 2 &&
+		(GOV_PREFIX(s, n, "19") || GOV_PREFIX(s, n, "20")))
+		return false;			/* a date and time: 2024 01 15 10 30 */
 	if (dot && ngroups >= 3 && groups[0] <= 3)
 	{
 		bool		thousands = true;
@@ -239,6 +245,30 @@ gov_ssn_digits_ok(const char *a, const char *g, const char *sn)
 	if (sn[0] == '0' && sn[1] == '0' && sn[2] == '0' && sn[3] == '0')
 		return false;
 	return true;
+}
+
+/*
+ * Nine bare digits, blanks around them ignored, in the SSN ranges (see
+ * common_detect.h).
+ */
+bool
+governance_detect_ssn_digits(const char *s, size_t len)
+{
+	if (s == NULL)
+		return false;
+	while (len > 0 && gov_cc((unsigned char) s[0], GOV_CC_BLANK))
+	{
+		s++;
+		len--;
+	}
+	while (len > 0 && gov_cc((unsigned char) s[len - 1], GOV_CC_BLANK))
+		len--;
+	if (len != 9)
+		return false;
+	for (size_t i = 0; i < 9; i++)
+		if (!gov_isdigit((unsigned char) s[i]))
+			return false;
+	return gov_ssn_digits_ok(s, s + 3, s + 5);
 }
 
 /*

@@ -57,7 +57,8 @@ test_phone(void)
 		"555--123-4567", "555 - 123 - 4567", "555-123.4567", "(555)(123) 4567",
 		"555-123-4567-", "-555-123-4567", "555-123-4567 ext 9", "phone: 555-123-4567",
 		"+1 555 123 4567 890 1234", "ORD-555-123-4567", "555-12-3456",
-		"127.0.0.1", "10.100.200.250", "v1.2.3", "3.14159",
+		"127.0.0.1", "10.100.200.250", "v1.2.3", "3.14159", "12345-6789",
+		"2024 01 15 10 30", "1999 12 31 23 59",
 	};
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
@@ -88,6 +89,18 @@ test_ssn(void)
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		expect_value(yes[i], GOV_DETECT_SSN);
+	check(governance_detect_ssn_digits("123456789", 9) &&
+		  governance_detect_ssn_digits(" 078051120 ", 11) &&
+		  !governance_detect_ssn_digits("666123456", 9) &&
+		  !governance_detect_ssn_digits("900123456", 9) &&
+		  !governance_detect_ssn_digits("000123456", 9) &&
+		  !governance_detect_ssn_digits("123004567", 9) &&
+		  !governance_detect_ssn_digits("123450000", 9) &&
+		  !governance_detect_ssn_digits("12345678", 8) &&
+		  !governance_detect_ssn_digits("1234567890", 10) &&
+		  !governance_detect_ssn_digits("123-45-6789", 11) &&
+		  !governance_detect_ssn_digits(NULL, 0),
+		  "nine bare digits as an SSN, with a name's support", NULL);
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 	{
 		char		name[120];

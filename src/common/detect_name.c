@@ -77,7 +77,6 @@ static const GovNameTerm gov_name_terms[] = {
 	{"correo", GK_EMAIL, 0.9f}, {"correoelectronico", GK_EMAIL, 0.95f},
 	{"courriel", GK_EMAIL, 0.95f}, {"adressemail", GK_EMAIL, 0.9f},
 	{"adresseemail", GK_EMAIL, 0.9f}, {"mailadres", GK_EMAIL, 0.9f},
-	{"emailid", GK_EMAIL, 0.7f},
 
 	/* phone */
 	{"phone", GK_PHONE, 0.9f}, {"phonenumber", GK_PHONE, 0.95f},

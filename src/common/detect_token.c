@@ -166,7 +166,7 @@ gov_is_password_hash(const char *s, size_t n)
 		return gov_all_in(s + 3, 32, GOV_CC_DIGIT, "abcdef");
 	if (GOV_PREFIX(s, n, "pbkdf2_sha256$") || GOV_PREFIX(s, n, "pbkdf2_sha1$"))
 	{
-		size_t		j = (s[11] == '2') ? 14 : 12,
+		size_t		j = (s[10] == '2') ? 14 : 12,
 					k;
 
 		k = gov_span(s + j, n - j, GOV_CC_DIGIT, "");

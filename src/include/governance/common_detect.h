@@ -54,6 +54,14 @@ extern const char *governance_detector_label(GovDetector d);
 extern GovDetector governance_detect_value(const char *s, size_t len);
 
 /*
+ * Nine bare digits as a US social security number (the ranges of the
+ * "ssn" detector): for a caller whose column name already says SSN.
+ * governance_detect_value() accepts only the dashed form, since nine
+ * digits alone are as likely an id.
+ */
+extern bool governance_detect_ssn_digits(const char *s, size_t len);
+
+/*
  * Secret search, for the output scan: is there, anywhere in s, a secret
  * (a private key, a JWT, a cloud key, a card number passing Luhn with
  * blanks or dashes between digit groups), also where s is JSON text or a

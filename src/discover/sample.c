@@ -130,6 +130,7 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	BlockNumber pages;
 	double		density;
 	char		kind = get_rel_relkind(relid);
+	bool	   *ssn;
 	int			rc;
 
 	*unsampled = NULL;
@@ -171,6 +172,9 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "sampling relation %u failed: %s", relid,
 			 SPI_result_code_string(rc));
+	ssn = palloc(sizeof(bool) * ncols);
+	for (int i = 0; i < ncols; i++)
+		ssn[i] = governance_name_says_ssn(get_attname(relid, attnums[i], false));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
@@ -185,7 +189,7 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 				continue;
 			t = DatumGetTextPP(d);
 			governance_value_stats_add(&stats[i], VARDATA_ANY(t),
-									   VARSIZE_ANY_EXHDR(t), classes[i]);
+									   VARSIZE_ANY_EXHDR(t), classes[i], ssn[i]);
 		}
 	}
 	SPI_freetuptable(SPI_tuptable);

@@ -97,6 +97,17 @@ governance_type_class(Oid typid)
  * confirm what their name proposes (a card number in a bigint); other
  * types never: their type or their name says all that can be said.
  */
+/* Does a name rule's evidence say the column holds national ids? */
+bool
+governance_name_says_ssn(const char *name)
+{
+	float		c;
+	const char *ev = NULL;
+
+	return governance_detect_name(name, strlen(name), &c, &ev) != NULL &&
+		ev != NULL && strcmp(ev, "name: national id") == 0;
+}
+
 bool
 governance_type_sampled(GovTypeClass tc, const char *name_label)
 {
@@ -106,12 +117,13 @@ governance_type_sampled(GovTypeClass tc, const char *name_label)
 
 /*
  * Count one sampled, non-null value: whole-value detectors for strings
- * and numbers, then, for text that is not a whole match, a search for a
+ * and numbers (and nine bare digits, when the column's name says it
+ * holds SSNs), then, for text that is not a whole match, a search for a
  * secret pasted into it.
  */
 void
 governance_value_stats_add(GovValueStats *vs, const char *s, size_t len,
-						   GovTypeClass tc)
+						   GovTypeClass tc, bool ssn_name)
 {
 	GovDetector d;
 
@@ -119,6 +131,9 @@ governance_value_stats_add(GovValueStats *vs, const char *s, size_t len,
 	if (tc == GOV_TYPE_TEXT || tc == GOV_TYPE_NUMBER)
 	{
 		d = governance_detect_value(s, len);
+		/* nine bare digits are an SSN where the name says so */
+		if (d == GOV_DETECT_NONE && ssn_name && governance_detect_ssn_digits(s, len))
+			d = GOV_DETECT_SSN;
 		if (d > GOV_DETECT_NONE && d < GOV_DETECT_COUNT)
 		{
 			vs->accepted++;

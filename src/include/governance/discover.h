@@ -61,8 +61,10 @@ typedef struct GovProposal
 /* score.c */
 extern GovTypeClass governance_type_class(Oid typid);
 extern bool governance_type_sampled(GovTypeClass tc, const char *name_label);
+extern bool governance_name_says_ssn(const char *name);
 extern void governance_value_stats_add(GovValueStats *vs, const char *s,
-									   size_t len, GovTypeClass tc);
+									   size_t len, GovTypeClass tc,
+									   bool ssn_name);
 extern void governance_score_column(const char *name, Oid typid,
 									const GovValueStats *vs,
 									const char *unsampled, GovProposal *out);

@@ -178,6 +178,12 @@ gov_share_confidence(double share, int n)
 	return (float) c;
 }
 
+static bool
+gov_evidence_is(const char *evidence, const char *what)
+{
+	return evidence != NULL && strcmp(evidence, what) == 0;
+}
+
 /* Evidence for one label, gathered from the sources that propose it. */
 typedef struct GovCandidate
 {
@@ -217,11 +223,13 @@ gov_propose(GovCandidate *cands, const char *label, float confidence)
 }
 
 /*
- * "96% accepted (480/500: email 300, phone 180)", the detectors in
- * decreasing count; with one detector, "97% email (485/500)".
+ * Whole values: "values: 97% email (485/500)" for one detector,
+ * "values: 96% accepted (480/500: email 300, phone 180)" for several;
+ * secrets inside text: "values: 2% contain a secret (29/1000: jwt 19,
+ * private_key 10)".  Detectors in decreasing count.
  */
 static void
-gov_describe_counts(char *buf, size_t len, const char *what, int hits, int n,
+gov_describe_counts(char *buf, size_t len, bool inside, int hits, int n,
 					const int *by)
 {
 	int			order[GOV_DETECT_COUNT];
@@ -240,14 +248,14 @@ gov_describe_counts(char *buf, size_t len, const char *what, int hits, int n,
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
-	if (k == 1)
+	if (k == 1 && !inside)
 	{
-		snprintf(buf, len, "values: %d%% %s%s (%d/%d)", pct, what,
+		snprintf(buf, len, "values: %d%% %s (%d/%d)", pct,
 				 governance_detector_name((GovDetector) order[0]), hits, n);
 		return;
 	}
-	snprintf(buf, len, "values: %d%% %s(%d/%d:", pct,
-			 what[0] ? what : "accepted ", hits, n);
+	snprintf(buf, len, "values: %d%% %s (%d/%d:", pct,
+			 inside ? "contain a secret" : "accepted", hits, n);
 	used = strlen(buf);
 	for (int i = 0; i < k && used + 2 < len; i++)
 	{
@@ -292,14 +300,16 @@ governance_score_column(const char *name, Oid typid, const GovValueStats *vs,
 
 		/*
 		 * A date is personal only as a date of birth; a number may hold a
-		 * card or account number but not an e-mail address; the rest is
-		 * as its name says.
+		 * card, account or phone number but never an e-mail address or a
+		 * name ("failed_logins" counts logins); the rest is as its name
+		 * says.
 		 */
 		if (i < 0 ||
-			(tc == GOV_TYPE_DATE &&
-			 (name_evidence == NULL || strcmp(name_evidence, "name: date of birth") != 0)) ||
-			((tc == GOV_TYPE_NUMBER || tc == GOV_TYPE_INET ||
-			  tc == GOV_TYPE_CIDR) && strcmp(name_label, "email") == 0))
+			(tc == GOV_TYPE_DATE && !gov_evidence_is(name_evidence, "name: date of birth")) ||
+			((tc == GOV_TYPE_NUMBER || tc == GOV_TYPE_INET || tc == GOV_TYPE_CIDR) &&
+			 (strcmp(name_label, "email") == 0 ||
+			  gov_evidence_is(name_evidence, "name: person name") ||
+			  gov_evidence_is(name_evidence, "name: user name"))))
 			name_label = NULL;
 	}
 	if (name_label != NULL)
@@ -356,7 +366,7 @@ governance_score_column(const char *name, Oid typid, const GovValueStats *vs,
 				g = i;
 		if (g >= 0 && (share >= GOV_MIN_SHARE || g == 0))
 		{
-			gov_describe_counts(text, sizeof(text), "", vs->accepted,
+			gov_describe_counts(text, sizeof(text), false, vs->accepted,
 								vs->nonnull, vs->by);
 			gov_propose(cands, gov_labels[g],
 						gov_share_confidence(share, vs->nonnull));
@@ -376,7 +386,7 @@ governance_score_column(const char *name, Oid typid, const GovValueStats *vs,
 		float		c = share >= 0.5 ? gov_share_confidence(share, vs->nonnull) :
 			(float) Min(0.75, 0.45 + share);
 
-		gov_describe_counts(text, sizeof(text), "contain ", vs->containing,
+		gov_describe_counts(text, sizeof(text), true, vs->containing,
 							vs->nonnull, vs->contains);
 		gov_propose(cands, "secret", c);
 		gov_append(cands[0].parts, "%s", text);

@@ -158,6 +158,10 @@ void
 governance_auto_label_begin(Node *stmt, GovAutoLabel *state)
 {
 	memset(state, 0, sizeof(*state));
+	if (!IsA(stmt, CreateStmt) && !IsA(stmt, CreateForeignTableStmt) &&
+		!IsA(stmt, CreateTableAsStmt) && !IsA(stmt, AlterTableStmt) &&
+		!IsA(stmt, RenameStmt))
+		return;
 	if (governance_auto_label == GOV_AUTO_LABEL_OFF || governance_inhibit > 0 ||
 		creating_extension || IsBinaryUpgrade || IsParallelWorker() ||
 		!IsTransactionState() || !OidIsValid(governance_schema_oid()))

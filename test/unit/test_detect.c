@@ -51,6 +51,7 @@ exact(const char *s, size_t len)
 	return c;
 }
 
+/* Whole-value detection of s, from an exact copy. */
 static GovDetector
 value_of(const char *s)
 {
@@ -80,6 +81,7 @@ secret_of(const char *s, size_t n)
 	return d;
 }
 
+/* One case: s as a whole is want. */
 static void
 expect_value(const char *s, GovDetector want)
 {
@@ -90,6 +92,7 @@ expect_value(const char *s, GovDetector want)
 	check(d == want, name, "got %s", governance_detector_name(d));
 }
 
+/* One case: the scan of s finds want first. */
 static void
 expect_secret(const char *what, const char *s, GovDetector want)
 {
@@ -195,6 +198,7 @@ spaced(char *out, const char *iban)
 	out[o] = '\0';
 }
 
+/* base64url without padding, written for the test. */
 static void
 b64url(const char *in, char *out)
 {
@@ -221,6 +225,7 @@ b64url(const char *in, char *out)
 	out[o] = '\0';
 }
 
+/* A token from its header and payload JSON and a signature text. */
 static void
 make_jwt(char *out, const char *header, const char *payload, const char *sig)
 {

@@ -186,6 +186,7 @@ static const NameCase cases[] = {
 	NONE(""), NONE("___"), NONE("123"),
 };
 
+/* Every case of the table, then the out-parameters and a long name. */
 int
 main(void)
 {

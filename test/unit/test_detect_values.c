@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 
+/* E-mail: RFC-ish addresses, and what is only near one. */
 static void
 test_email(void)
 {
@@ -37,6 +38,7 @@ test_email(void)
 		expect_value(no[i], GOV_DETECT_NONE);
 }
 
+/* Phones: international and national forms; dates, amounts, ids. */
 static void
 test_phone(void)
 {
@@ -73,6 +75,7 @@ test_phone(void)
 	}
 }
 
+/* SSNs: the dashed form and its forbidden ranges. */
 static void
 test_ssn(void)
 {
@@ -123,6 +126,7 @@ static const struct
 	{"50", 16}, {"56", 13}, {"69", 18},
 };
 
+/* Cards: every issuer at its lengths, Luhn off by one, groupings. */
 static void
 test_card(void)
 {
@@ -178,6 +182,7 @@ test_card(void)
 	expect_value(card, GOV_DETECT_NONE);
 }
 
+/* IBANs: computed check digits, then each one wrong. */
 static void
 test_iban(void)
 {
@@ -231,6 +236,7 @@ test_iban(void)
 	expect_value("US64SVBKUS6S3300958879", GOV_DETECT_NONE);
 }
 
+/* IP addresses: v4 ranges and zeros, v6 compression and embedding. */
 static void
 test_ip(void)
 {
@@ -275,6 +281,7 @@ expect_not_jwt(const char *s)
 	check(value_of(s) != GOV_DETECT_JWT, name, "got jwt");
 }
 
+/* JWTs: decoded headers and payloads, and JSON that is not. */
 static void
 test_jwt(void)
 {
@@ -339,6 +346,7 @@ test_jwt(void)
 	}
 }
 
+/* Password hashes: each scheme and a near miss of it. */
 static void
 test_password_hash(void)
 {
@@ -384,6 +392,7 @@ test_password_hash(void)
 	}
 }
 
+/* Keys and tokens as whole values, and values that only look random. */
 static void
 test_tokens(void)
 {
@@ -460,6 +469,7 @@ test_tokens(void)
 	}
 }
 
+/* Names and labels of the detectors, and empty input. */
 static void
 test_labels(void)
 {

@@ -410,6 +410,9 @@ test_tokens(void)
 		"d41d8cd98f00b204e9800998ecf8427", /* 31 hex: too short */
 		"sk_test_abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPL",
 		"xAKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE1", "AKIAiosfodnn7example",
+		"https://shop.example.com/p/12345-blue-shirt-v2?ref=home3",
+		"{\"id\":12345,\"name\":\"Bob\",\"x\":[1,2]}", "/srv/app-v2/releases/20240115103045",
+		"IMG_20240115_103045.jpg", "report-2024-q3-final-v2.pdf",
 	};
 
 	expect_value("AKIAIOSFODNN7EXAMPLE", GOV_DETECT_AWS_KEY);

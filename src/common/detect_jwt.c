@@ -75,6 +75,7 @@ gov_b64_advance(GovB64Reader *r)
 	r->cur = (int) ((r->bits >> r->nbits) & 0xFF);
 }
 
+/* Blanks between JSON tokens (RFC 8259 allows four). */
 static void
 gov_json_ws(GovB64Reader *r)
 {

@@ -52,7 +52,8 @@ typedef enum GovNameKind
 	GK_IP,
 	GK_BANK,
 	GK_DOCUMENT,				/* passport, driving licence */
-	GK_LOGIN
+	GK_LOGIN,
+	GK_NOT_SENSITIVE			/* a compound that only contains a term */
 } GovNameKind;
 
 typedef struct GovNameTerm
@@ -177,7 +178,7 @@ static const GovNameTerm gov_name_terms[] = {
 	{"nome", GK_GENERIC_NAME, 0.5f}, {"nom", GK_GENERIC_NAME, 0.5f},
 	{"naam", GK_GENERIC_NAME, 0.5f},
 	{"username", GK_LOGIN, 0.6f}, {"login", GK_LOGIN, 0.6f},
-	{"loginname", GK_LOGIN, 0.6f}, {"userid", GK_LOGIN, 0.0f},
+	{"loginname", GK_LOGIN, 0.6f}, {"userid", GK_NOT_SENSITIVE, 0.0f},
 
 	/* postal addresses */
 	{"address", GK_ADDRESS_WORD, 0.85f}, {"addr", GK_ADDRESS_WORD, 0.7f},
@@ -197,7 +198,7 @@ static const GovNameTerm gov_name_terms[] = {
 	{"cep", GK_ADDRESS, 0.85f}, {"codigopostal", GK_ADDRESS, 0.9f},
 	{"c\xc3\xb3" "digopostal", GK_ADDRESS, 0.9f}, {"calle", GK_ADDRESS, 0.85f},
 	{"rua", GK_ADDRESS, 0.8f}, {"rue", GK_ADDRESS, 0.8f},
-	{"codepostal", GK_ADDRESS, 0.9f}, {"via", GK_ADDRESS, 0.5f},
+	{"codepostal", GK_ADDRESS, 0.9f},
 	{"straat", GK_ADDRESS, 0.85f}, {"postcodenl", GK_ADDRESS, 0.9f},
 	{"huisnummer", GK_ADDRESS, 0.8f}, {"logradouro", GK_ADDRESS, 0.9f},
 
@@ -321,6 +322,11 @@ static const char *const gov_ip_words[] = {
 /* A word after a card term meaning "only its last digits". */
 static const char *const gov_last_digits_words[] = {
 	"last4", "lastfour", "last", "suffix", "ending", "tail", "masked",
+};
+
+/* Words before "login" that make it an event, not a user name. */
+static const char *const gov_event_words[] = {
+	"last", "first", "prev", "previous", "recent", "latest", "failed",
 };
 
 /* Words meaning "number", joined to the term before them. */
@@ -515,6 +521,8 @@ gov_kind_label(GovNameKind kind, const char **evidence)
 		case GK_LOGIN:
 			*evidence = "name: user name";
 			return "pii";
+		case GK_NOT_SENSITIVE:
+			break;
 	}
 	return NULL;
 }
@@ -583,17 +591,21 @@ governance_detect_name(const char *name, size_t len, float *confidence,
 		return NULL;
 	kind = last->kind;
 	conf = last->confidence;
-	if (kind == GK_LOGIN && conf == 0.0f)
-		return NULL;			/* "user_id": an id, not a name */
+	if (kind == GK_NOT_SENSITIVE)
+		return NULL;			/* "userid": an id, not a name */
+	if (kind == GK_LOGIN && start > 0 && GOV_IN(&ws, start - 1, gov_event_words))
+		return NULL;			/* "last_login": when, not who */
 
 	/* what follows the term */
 	for (int k = end; k < ws.n; k++)
 	{
-		if ((kind == GK_CARD) && (GOV_IN(&ws, k, gov_last_digits_words)))
+		if ((kind == GK_CARD || kind == GK_NATIONAL_ID) &&
+			GOV_IN(&ws, k, gov_last_digits_words))
 		{
-			/* "card_last4": four digits identify little */
+			/* "card_last4", "ssn_last4": four digits identify little */
 			*confidence = 0.4f;
-			*evidence = "name: last digits of a card";
+			*evidence = kind == GK_CARD ? "name: last digits of a card" :
+				"name: last digits of a national id";
 			return "pii";
 		}
 		if (kind == GK_GENERIC_NAME && k == end &&

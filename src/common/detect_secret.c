@@ -12,11 +12,13 @@
  * does (gov_trigger_at() is the exact rule), 16 or 32 positions at a
  * time with SSE2 or AVX2 (detect_scan.h; AVX2 is used when the CPU has
  * it, decided once).  Only at a trigger does a full check run
- * (gov_candidate()), and every full check reads a bounded number of
- * bytes (detect_keys.c) or consumes what it reads: a JWT check that
- * fails and a card check, the only ones whose reading is not bounded,
- * move the scan's resume point past the run they read, so no byte is
- * read by them more than a fixed number of times.  The scan is therefore
+ * (gov_candidate()).  Every full check reads a bounded number of bytes
+ * (detect_keys.c), except two whose reading is not bounded, and these
+ * read each byte a fixed number of times: a JWT check starts only where
+ * a run of base64url starts and reads three runs, so a byte is read by
+ * at most three of them; a card check reads a run of digit groups and
+ * moves the scan's resume point past it (nothing a check looks for can
+ * begin inside such a run, so nothing is missed).  The scan is therefore
  * linear in the text whatever it holds, and costs the pre-filter alone
  * on text that holds no trigger.
  *
@@ -264,10 +266,13 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c1 == 'J' && p >= 1 && s[p - 1] == 'e' &&
 				gov_boundary_before(s, p - 1, true))
 			{
+				/*
+				 * No resume past a failed header: a run of base64url can
+				 * hold "-----BEGIN" or "_secret_access_key", whose checks
+				 * must still run.
+				 */
 				if (gov_jwt_at(s + p - 1, n - p + 1, &len))
 					return GOV_DETECT_JWT;
-				if (p - 1 + len > *resume)
-					*resume = p - 1 + len;
 			}
 			if (c1 == '=' && gov_azure_key_at(s, n, p + 1))
 				return GOV_DETECT_AZURE_KEY;

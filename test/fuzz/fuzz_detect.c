@@ -34,6 +34,7 @@
 
 extern GovDetector gov_detect_secret_scalar(const char *s, size_t len);
 
+/* One of the three labels the detectors propose? */
 static int
 fuzz_known_label(const char *label)
 {
@@ -41,6 +42,7 @@ fuzz_known_label(const char *label)
 							 strcmp(label, "email") == 0 || strcmp(label, "pii") == 0);
 }
 
+/* Property 3: a detector in range, with a known label. */
 static void
 fuzz_detector_ok(GovDetector d, const char *what)
 {
@@ -52,6 +54,7 @@ fuzz_detector_ok(GovDetector d, const char *what)
 	}
 }
 
+/* The properties of the file header, for one input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -18,7 +18,10 @@
  * times, not sixteen.
  *
  * Test data (card numbers, IBANs, tokens) is built here, with check
- * digits computed by code written for the test.
+ * digits computed by code written for the test.  The cases are in three
+ * files this one includes, so one set of counts covers them:
+ * test_detect_values.c (whole values), test_detect_scan.c (the scan) and
+ * test_detect_keys.c (keys and tokens, every variant of each rule).
  *
  * Each case prints one line; the last line is "N passed, N failed".
  *
@@ -51,6 +54,7 @@ exact(const char *s, size_t len)
 	return c;
 }
 
+/* Whole-value detection of s, from an exact copy. */
 static GovDetector
 value_of(const char *s)
 {
@@ -80,6 +84,7 @@ secret_of(const char *s, size_t n)
 	return d;
 }
 
+/* One case: s as a whole is want. */
 static void
 expect_value(const char *s, GovDetector want)
 {
@@ -87,9 +92,13 @@ expect_value(const char *s, GovDetector want)
 	char		name[160];
 
 	snprintf(name, sizeof(name), "value %s: %.90s", governance_detector_name(want), s);
+	for (char *p = name; *p; p++)
+		if ((unsigned char) *p < ' ')
+			*p = '.';
 	check(d == want, name, "got %s", governance_detector_name(d));
 }
 
+/* One case: the scan of s finds want first. */
 static void
 expect_secret(const char *what, const char *s, GovDetector want)
 {
@@ -195,6 +204,7 @@ spaced(char *out, const char *iban)
 	out[o] = '\0';
 }
 
+/* base64url without padding, written for the test. */
 static void
 b64url(const char *in, char *out)
 {
@@ -221,6 +231,7 @@ b64url(const char *in, char *out)
 	out[o] = '\0';
 }
 
+/* A token from its header and payload JSON and a signature text. */
 static void
 make_jwt(char *out, const char *header, const char *payload, const char *sig)
 {
@@ -256,6 +267,7 @@ random_run(char *out, size_t n, const char *a, unsigned seed)
 
 #include "test_detect_values.c"
 #include "test_detect_scan.c"
+#include "test_detect_keys.c"
 
 /* The timing took too long: a scan that is not linear never ends. */
 static void
@@ -300,5 +312,11 @@ main(int argc, char **argv)
 	test_labels();
 	test_scan_finds();
 	test_scan_quiet();
+	test_aws();
+	test_gcp();
+	test_azure();
+	test_pem();
+	test_jwt_scan();
+	test_ssn_ranges();
 	return check_summary();
 }

@@ -48,6 +48,7 @@ replace_all(char *out, const char *s, const char *from, const char *to)
 	out[o] = '\0';
 }
 
+/* Secrets wherever text carries them, and their near misses. */
 static void
 test_scan_finds(void)
 {
@@ -124,6 +125,11 @@ test_scan_finds(void)
 	expect_secret("JWT after a failed candidate and a blank", t, GOV_DETECT_JWT);
 	make_jwt(jwt, "{\"typ\":\"JWT\"}", "{\"sub\":\"1\"}", "abcd");
 	expect_secret("JWT-shaped without alg", jwt, GOV_DETECT_NONE);
+	make_pem(pem, "RSA ", "\n", 9);
+	snprintf(t, sizeof(t), "eyJ%s", pem);
+	expect_secret("PEM after eyJ, inside one base64url run", t, GOV_DETECT_PRIVATE_KEY);
+	snprintf(t, sizeof(t), "eyJhbGciOi_aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+	expect_secret("AWS secret after eyJ, inside one base64url run", t, GOV_DETECT_AWS_KEY);
 
 	/* cloud keys */
 	expect_secret("AWS key id in prose", "the key AKIAIOSFODNN7EXAMPLE was leaked", GOV_DETECT_AWS_KEY);
@@ -232,6 +238,7 @@ test_scan_finds(void)
 	expect_secret("card inside 17 digits", t, GOV_DETECT_NONE);
 }
 
+/* Ordinary text, ids, amounts, dates: the scan must stay quiet. */
 static void
 test_scan_quiet(void)
 {
@@ -316,12 +323,16 @@ time_scan(const char *pattern, size_t n, GovDetector *got)
 	return best;
 }
 
+/*
+ * The scan's time on adversarial input: every trigger repeated to 4 MB
+ * and to 16 MB must take about four times as long, not sixteen.
+ */
 static void
 test_scan_linear(void)
 {
 	static const char *const patterns[] = {
 		"-----BEGIN ", "-----BEGIN PRIVATE KEY-----", "eyJ", "eyJhbGciOiJub25lIn0..",
-		"eyJ.", "0123456789", "4111 ", "4111-", "AKIA", "AKIAAKIAAKIAAKIAAKI ",
+		"eyJ.", "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEyMzQ1Njc4OTAifQ.AAAA.", "0123456789", "4111 ", "4111-", "AKIA", "AKIAAKIAAKIAAKIAAKI ",
 		"AIza", "ya29.", "AccountKey=", "SharedAccessKey=", "sig=", "&sig=abcd%2B",
 		"sv=1&", "ghp_", "github_pat_!", "xoxb-", "sk_live_", "sk-", "glpat-!",
 		"secret_access_key=", "aws_secret ", "SecretAccessKey ", "crat",

@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 
+/* E-mail: RFC-ish addresses, and what is only near one. */
 static void
 test_email(void)
 {
@@ -37,6 +38,7 @@ test_email(void)
 		expect_value(no[i], GOV_DETECT_NONE);
 }
 
+/* Phones: international and national forms; dates, amounts, ids. */
 static void
 test_phone(void)
 {
@@ -73,6 +75,7 @@ test_phone(void)
 	}
 }
 
+/* SSNs: the dashed form and its forbidden ranges. */
 static void
 test_ssn(void)
 {
@@ -123,6 +126,7 @@ static const struct
 	{"50", 16}, {"56", 13}, {"69", 18},
 };
 
+/* Cards: every issuer at its lengths, Luhn off by one, groupings. */
 static void
 test_card(void)
 {
@@ -178,6 +182,7 @@ test_card(void)
 	expect_value(card, GOV_DETECT_NONE);
 }
 
+/* IBANs: computed check digits, then each one wrong. */
 static void
 test_iban(void)
 {
@@ -231,6 +236,7 @@ test_iban(void)
 	expect_value("US64SVBKUS6S3300958879", GOV_DETECT_NONE);
 }
 
+/* IP addresses: v4 ranges and zeros, v6 compression and embedding. */
 static void
 test_ip(void)
 {
@@ -275,6 +281,7 @@ expect_not_jwt(const char *s)
 	check(value_of(s) != GOV_DETECT_JWT, name, "got jwt");
 }
 
+/* JWTs: decoded headers and payloads, and JSON that is not. */
 static void
 test_jwt(void)
 {
@@ -339,6 +346,7 @@ test_jwt(void)
 	}
 }
 
+/* Password hashes: each scheme and a near miss of it. */
 static void
 test_password_hash(void)
 {
@@ -384,6 +392,7 @@ test_password_hash(void)
 	}
 }
 
+/* Keys and tokens as whole values, and values that only look random. */
 static void
 test_tokens(void)
 {
@@ -401,6 +410,10 @@ test_tokens(void)
 		"d41d8cd98f00b204e9800998ecf8427", /* 31 hex: too short */
 		"sk_test_abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPL",
 		"xAKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE1", "AKIAiosfodnn7example",
+		"https://shop.example.com/p/12345-blue-shirt-v2?ref=home3",
+		"{\"id\":12345,\"name\":\"Bob\",\"x\":[1,2]}", "/srv/app-v2/releases/20240115103045",
+		"IMG_20240115_103045.jpg", "report-2024-q3-final-v2.pdf",
+		"550e8400e29b41d4a716446655440000", "123e4567e89b12d3a456426614174000",
 	};
 
 	expect_value("AKIAIOSFODNN7EXAMPLE", GOV_DETECT_AWS_KEY);
@@ -450,6 +463,15 @@ test_tokens(void)
 	expect_value(r, GOV_DETECT_TOKEN);
 	random_run(r, 64, B64URL, 19);
 	expect_value(r, GOV_DETECT_TOKEN);
+	/* two classes and not hex: below the rule, however random */
+	random_run(r, 64, "abcdefghijklmnopqrstuvwxyz0123456789", 29);
+	expect_value(r, GOV_DETECT_NONE);
+	random_run(r, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 29);
+	expect_value(r, GOV_DETECT_TOKEN);
+	random_run(r, 48, HEX, 31);
+	expect_value(r, GOV_DETECT_TOKEN);
+	random_run(r, 40, B62 "!@#$%^&*", 37);
+	expect_value(r, GOV_DETECT_TOKEN);
 	for (size_t i = 0; i < sizeof(not_tokens) / sizeof(not_tokens[0]); i++)
 	{
 		char		name[160];
@@ -460,6 +482,7 @@ test_tokens(void)
 	}
 }
 
+/* Names and labels of the detectors, and empty input. */
 static void
 test_labels(void)
 {

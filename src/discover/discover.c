@@ -46,6 +46,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -133,9 +134,13 @@ gov_relations(const char *filter)
 }
 
 /*
- * Sample a relation in a subtransaction of its own: a read the policy
- * refuses (42501) or cuts short (a row budget, 54000) skips the table,
- * with a NOTICE saying why; any other error is the statement's.
+ * Sample a relation in a subtransaction of its own, with row_security off
+ * (sample.c: discovery never evaluates a policy another role wrote; the
+ * server refuses a table whose policies would apply instead).  A read
+ * refused (42501: a policy would apply, or the guard's policy denies it)
+ * or cut short (a row budget, 54000) leaves the table's values unread,
+ * with a NOTICE saying why, and *unsampled set; any other error is the
+ * statement's.
  */
 static bool
 gov_sample_guarded(Oid relid, const AttrNumber *attnums,
@@ -150,8 +155,13 @@ gov_sample_guarded(Oid relid, const AttrNumber *attnums,
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("row_security", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) governance_sample_relation(relid, attnums, classes, ncols,
 										  sample_rows, stats, unsampled);
+		AtEOXact_GUC(true, nestlevel);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -170,10 +180,13 @@ gov_sample_guarded(Oid relid, const AttrNumber *attnums,
 			edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
 			ReThrowError(edata);
 		ereport(NOTICE,
-				(errmsg("relation \"%s\" was not sampled: %s",
+				(errmsg("values of relation \"%s\" were not sampled: %s",
 						get_rel_name(relid), edata->message),
-				 errdetail("Discovery reads with the caller's privileges and under the policy; the relation is left out.")));
+				 errdetail("Discovery reads with the caller's privileges and under the policy, and evaluates no row-level security policy; the relation is scored by its column names and types only.")));
+		*unsampled = edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED ?
+			"refused: row budget" : "refused";
 		FreeErrorData(edata);
+		memset(stats, 0, sizeof(GovValueStats) * ncols);
 		ok = false;
 	}
 	PG_END_TRY();
@@ -198,11 +211,22 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 	AttrNumber *sampled;
 	GovTypeClass *classes;
 	GovValueStats *stats;
+	bool	   *unreadable;
 	int			nreadable = 0,
 				nsampled = 0;
 	const char *unsampled = NULL;
 
+	/* The lock is kept: the kind, columns and policies cannot change now. */
 	rel = relation_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW &&
+		rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE)
+	{
+		/* made a view since it was listed: not discovery's to read */
+		relation_close(rel, NoLock);
+		return out;
+	}
 	desc = RelationGetDescr(rel);
 	natts = desc->natts;
 	readable = palloc(sizeof(AttrNumber) * Max(natts, 1));
@@ -210,6 +234,7 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 	sampled = palloc(sizeof(AttrNumber) * Max(natts, 1));
 	classes = palloc(sizeof(GovTypeClass) * Max(natts, 1));
 	stats = palloc0(sizeof(GovValueStats) * Max(natts, 1));
+	unreadable = palloc0(sizeof(bool) * Max(natts, 1));
 
 	for (int i = 0; i < natts; i++)
 	{
@@ -228,9 +253,11 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 		if (labels[nreadable - 1] != NULL)
 			continue;
 		tc = governance_type_class(att->atttypid);
-		if (governance_type_sampled(tc, governance_detect_name(NameStr(att->attname),
-																strlen(NameStr(att->attname)),
-																&c, &ev)))
+		if (!governance_type_readable(att->atttypid))
+			unreadable[nreadable - 1] = true;
+		else if (governance_type_sampled(tc, governance_detect_name(NameStr(att->attname),
+																	 strlen(NameStr(att->attname)),
+																	 &c, &ev)))
 		{
 			classes[nsampled] = tc;
 			sampled[nsampled++] = att->attnum;
@@ -241,10 +268,10 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 	/* Not a column the caller may read: not reported at all. */
 	if (nreadable == 0)
 		return out;
-	if (nsampled > 0 &&
-		!gov_sample_guarded(relid, sampled, classes, nsampled, sample_rows,
-							stats, &unsampled))
-		return out;
+	/* A read refused: the names and types are still scored. */
+	if (nsampled > 0)
+		(void) gov_sample_guarded(relid, sampled, classes, nsampled, sample_rows,
+								  stats, &unsampled);
 
 	for (int i = 0, s = 0; i < nreadable; i++)
 	{
@@ -259,8 +286,9 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 		{
 			if (s < nsampled && sampled[s] == attnum)
 				vs = &stats[s++];
-			governance_score_column(column, get_atttype(relid, attnum),
-									vs, unsampled, &p);
+			governance_score_column(column, get_atttype(relid, attnum), vs,
+									unreadable[i] ? "type not built in" : unsampled,
+									&p);
 			if (p.label == NULL)
 				continue;
 		}
@@ -288,6 +316,7 @@ List *
 governance_discover_run(const char *schema_filter, int sample_rows)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext per_rel;
 	List	   *rels;
 	List	   *out = NIL;
 	ListCell   *lc;
@@ -300,16 +329,28 @@ governance_discover_run(const char *schema_filter, int sample_rows)
 	rels = gov_relations(schema_filter);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * What one relation needs (its columns, their counts, the sample's
+	 * text) lives in a context reset after it; only the proposals are kept.
+	 */
+	per_rel = AllocSetContextCreate(CurrentMemoryContext, "governance discover relation",
+									ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, rels)
 	{
 		GovRelEntry *e = lfirst(lc);
+		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
 		/* Dropped since the list was made: nothing to say of it. */
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(e->relid)))
 			continue;
+		old = MemoryContextSwitchTo(per_rel);
 		out = gov_discover_relation(e->relid, sample_rows, cxt, out);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_rel);
 	}
+	MemoryContextDelete(per_rel);
 	SPI_finish();
 	return out;
 }

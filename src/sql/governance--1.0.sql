@@ -850,6 +850,7 @@ RETURNS TABLE (relation pg_catalog.regclass, column_name pg_catalog.name,
 			   label pg_catalog.text, confidence pg_catalog.float4,
 			   evidence pg_catalog.text)
 LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'governance_discover_1_0';
 
 COMMENT ON FUNCTION governance.discover(pg_catalog.text, pg_catalog.int4) IS
@@ -860,6 +861,7 @@ CREATE FUNCTION governance.apply_discovery(
 	schema_filter pg_catalog.text DEFAULT NULL)
 RETURNS pg_catalog.int4
 LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'governance_apply_discovery_1_0';
 
 COMMENT ON FUNCTION governance.apply_discovery(pg_catalog.float4, pg_catalog.text) IS

@@ -70,6 +70,7 @@ extern void governance_score_column(const char *name, Oid typid,
 									const char *unsampled, GovProposal *out);
 
 /* sample.c: sample a relation's columns (attnums) into stats[] */
+extern bool governance_type_readable(Oid typid);
 extern bool governance_sample_relation(Oid relid, const AttrNumber *attnums,
 									   const GovTypeClass *classes, int ncols,
 									   int sample_rows, GovValueStats *stats,

@@ -4,12 +4,35 @@
  *	  governance.auto_label: the names of columns are checked as they are
  *	  created, and a label is suggested or put on at once.
  *
- * CREATE TABLE, CREATE FOREIGN TABLE, CREATE TABLE AS, SELECT INTO,
- * CREATE MATERIALIZED VIEW, ALTER TABLE ... ADD COLUMN (in any
- * multi-command ALTER) and ALTER TABLE ... RENAME COLUMN are looked at,
- * at any nesting level (a function or DO block creating a table is
- * covered too), once the statement has succeeded.  Only names and types
- * are scored, no value is read; a column of CREATE TABLE AS copied from a
+ * The rule: auto_label learns what a statement created or renamed from
+ * the server itself, by object id, never by parsing the statement and
+ * looking a name up again.  A second lookup is a different question: a
+ * temporary table of the same name answers it first, and every DDL form
+ * the parser knows but the list of statements here forgets (ALTER TYPE
+ * ... ADD or RENAME ATTRIBUTE ... CASCADE on typed tables, tables a
+ * function creates) goes unscored.  So the object-access hook reports
+ * (hooks.c calls governance_auto_label_object_access()):
+ *
+ *	- OAT_POST_CREATE of a relation (subId 0, not internal: no toast table
+ *	  and no rewrite's transient heap): each of its columns is new;
+ *	- OAT_POST_CREATE of a column (subId > 0): ALTER TABLE ... ADD COLUMN,
+ *	  also for each typed table ALTER TYPE ... ADD ATTRIBUTE ... CASCADE
+ *	  reaches and each child an added column recurses to;
+ *	- OAT_POST_ALTER of a column while the statement at this nesting level
+ *	  is a RENAME of a column or attribute (renameatt calls it for each
+ *	  relation it renames in, typed tables and children included).
+ *
+ * The (relation oid, attnum) pairs are kept, with the nesting level of
+ * the utility statement they were seen under, and scored when that
+ * statement ends: CREATE TABLE AS creates its table in the executor it
+ * runs, inside the statement.  What is scored is decided then, from the
+ * catalog by oid: a relation dropped or rolled back since is gone; a
+ * temporary one (relpersistence), a partition, a view, an index or a
+ * composite type is skipped; a column a parent gave (attinhcount > 0)
+ * carries the parent's label and is skipped, while a column of an
+ * inheritance child its parents lack (attinhcount = 0) is scored, at
+ * CREATE, ADD COLUMN and RENAME COLUMN alike.  Only names and types are
+ * scored, no value is read; a column of CREATE TABLE AS copied from a
  * labelled column is proposed its label.  Under "suggest" each proposal
  * is a NOTICE and a row of governance.label_suggestions; under "apply" a
  * proposal of confidence 0.8 or more labels the column at once (audited
@@ -18,10 +41,14 @@
  *
  * Left alone: temporary relations (they end with the session, and what a
  * masked identity copies into one was read masked), partitions and
- * inheritance children (labelled through their parents), the extension's
+ * inherited columns (labelled through their parents), the extension's
  * own statements and every extension script, binary upgrade, parallel
  * workers (which run no utility statement), databases without the
  * extension.
+ *
+ * Memory: the pairs live in TopTransactionContext, stamped with the
+ * transaction's local id, so a list a COMMIT inside a procedure freed is
+ * never read; a statement that fails drops the pairs of its level.
  *
  * Everything happens in the statement's transaction: a rollback takes the
  * label or the suggestion with it.  An error here fails the statement,
@@ -34,10 +61,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/partition.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
@@ -50,9 +81,12 @@
 #include "governance/mask.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 /* The label a column of CREATE TABLE AS copies from a labelled column. */
 typedef struct GovOrigin
@@ -62,15 +96,21 @@ typedef struct GovOrigin
 	char	   *source;			/* "schema.table.column" */
 } GovOrigin;
 
-/*
- * Is the relation a statement names temporary?  Only a first look: the
- * relation itself is looked at once it exists (CREATE TABLE pg_temp.t).
- */
-static bool
-gov_temporary(RangeVar *rv)
+/* A column (attnum > 0) or every column (0) of a relation seen created. */
+typedef struct GovNewColumn
 {
-	return rv->relpersistence == RELPERSISTENCE_TEMP;
-}
+	Oid			relid;
+	AttrNumber	attnum;
+	int			level;			/* the utility statement's nesting level */
+} GovNewColumn;
+
+/* The pairs seen, in TopTransactionContext of transaction gov_new_lxid. */
+static List *gov_new = NIL;
+static LocalTransactionId gov_new_lxid = InvalidLocalTransactionId;
+
+/* Utility statements under way, and the level of a RENAME among them. */
+static int	gov_level = 0;
+static int	gov_rename_level = 0;
 
 /*
  * The label a column carries, itself or, for a partition, through its
@@ -150,107 +190,125 @@ gov_origins(IntoClause *into, Node *query)
 }
 
 /*
- * Before a utility statement runs: is it one that creates columns, and
- * which?  Notes what must be known before it runs (whether IF NOT EXISTS
- * will find the relation, which added columns exist already).
+ * Before a utility statement runs: count its nesting level, note whether
+ * it renames columns, and for CREATE TABLE AS the labels of the columns
+ * its query copies.  What it creates is learned from the object-access
+ * hook as it runs.  Every call is matched by governance_auto_label_end()
+ * or, if the statement fails, governance_auto_label_abort().
  */
 void
 governance_auto_label_begin(Node *stmt, GovAutoLabel *state)
 {
 	memset(state, 0, sizeof(*state));
-	if (!IsA(stmt, CreateStmt) && !IsA(stmt, CreateForeignTableStmt) &&
-		!IsA(stmt, CreateTableAsStmt) && !IsA(stmt, AlterTableStmt) &&
-		!IsA(stmt, RenameStmt))
-		return;
+	state->level = ++gov_level;
+	state->saved_rename_level = gov_rename_level;
+	state->active = true;
 	if (governance_auto_label == GOV_AUTO_LABEL_OFF || governance_inhibit > 0 ||
 		creating_extension || IsBinaryUpgrade || IsParallelWorker() ||
-		!IsTransactionState() || !OidIsValid(governance_schema_oid()))
+		!IsTransactionState())
 		return;
-
-	switch (nodeTag(stmt))
+	if (IsA(stmt, RenameStmt) &&
+		(((RenameStmt *) stmt)->renameType == OBJECT_COLUMN ||
+		 ((RenameStmt *) stmt)->renameType == OBJECT_ATTRIBUTE))
+		gov_rename_level = state->level;
+	else if (IsA(stmt, CreateTableAsStmt) &&
+			 ((CreateTableAsStmt *) stmt)->into->rel->relpersistence != RELPERSISTENCE_TEMP &&
+			 OidIsValid(governance_schema_oid()))
 	{
-		case T_CreateStmt:
-		case T_CreateForeignTableStmt:
-			{
-				CreateStmt *cs = (CreateStmt *) stmt;
+		CreateTableAsStmt *ctas = (CreateTableAsStmt *) stmt;
 
-				/* Partitions and children carry their parents' labels. */
-				if (cs->partbound != NULL || cs->inhRelations != NIL ||
-					gov_temporary(cs->relation))
-					return;
-				state->rel = copyObject(cs->relation);
-				if (cs->if_not_exists)
-					state->existing = RangeVarGetRelid(cs->relation, NoLock, true);
-				state->all_columns = true;
-				break;
-			}
-		case T_CreateTableAsStmt:
-			{
-				CreateTableAsStmt *ctas = (CreateTableAsStmt *) stmt;
+		state->into_name = pstrdup(ctas->into->rel->relname);
+		state->origins = gov_origins(ctas->into, ctas->query);
+	}
+}
 
-				if ((ctas->objtype != OBJECT_TABLE && ctas->objtype != OBJECT_MATVIEW) ||
-					gov_temporary(ctas->into->rel))
-					return;
-				state->rel = copyObject(ctas->into->rel);
-				if (ctas->if_not_exists)
-					state->existing = RangeVarGetRelid(ctas->into->rel, NoLock, true);
-				state->all_columns = true;
-				state->origins = gov_origins(ctas->into, ctas->query);
-				break;
-			}
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *ats = (AlterTableStmt *) stmt;
-				Oid			relid;
-				ListCell   *lc;
+/* The pairs seen in this transaction (a list of an earlier one is gone). */
+static List *
+gov_new_columns(void)
+{
+	if (gov_new_lxid != MyProc->lxid)
+	{
+		gov_new = NIL;
+		gov_new_lxid = MyProc->lxid;
+	}
+	return gov_new;
+}
 
-				if (ats->objtype != OBJECT_TABLE && ats->objtype != OBJECT_MATVIEW &&
-					ats->objtype != OBJECT_FOREIGN_TABLE)
-					return;
-				relid = RangeVarGetRelid(ats->relation, NoLock, true);
-				if (!OidIsValid(relid) || has_superclass(relid) ||
-					get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
-					return;
-				foreach(lc, ats->cmds)
-				{
-					AlterTableCmd *cmd = lfirst(lc);
-					ColumnDef  *def;
+/*
+ * The object-access hook's part: note a relation created, a column
+ * added, or a column renamed by a RENAME at the current level.
+ */
+void
+governance_auto_label_object_access(ObjectAccessType access, Oid classId,
+									Oid objectId, int subId, void *arg)
+{
+	MemoryContext old;
+	GovNewColumn *c;
 
-					if (cmd->subtype != AT_AddColumn || cmd->def == NULL ||
-						!IsA(cmd->def, ColumnDef))
-						continue;
-					def = (ColumnDef *) cmd->def;
-					/* ADD COLUMN IF NOT EXISTS of a column there already */
-					if (get_attnum(relid, def->colname) == InvalidAttrNumber)
-						state->columns = lappend(state->columns, pstrdup(def->colname));
-				}
-				if (state->columns == NIL)
-					return;
-				state->rel = copyObject(ats->relation);
-				break;
-			}
-		case T_RenameStmt:
-			{
-				RenameStmt *rs = (RenameStmt *) stmt;
-				Oid			relid;
+	if (classId != RelationRelationId || gov_level == 0 ||
+		governance_auto_label == GOV_AUTO_LABEL_OFF || governance_inhibit > 0 ||
+		creating_extension || IsBinaryUpgrade || IsParallelWorker())
+		return;
+	if (access == OAT_POST_CREATE)
+	{
+		ObjectAccessPostCreate *pc = arg;
 
-				if (rs->renameType != OBJECT_COLUMN ||
-					(rs->relationType != OBJECT_TABLE &&
-					 rs->relationType != OBJECT_MATVIEW &&
-					 rs->relationType != OBJECT_FOREIGN_TABLE))
-					return;
-				relid = RangeVarGetRelid(rs->relation, NoLock, true);
-				if (!OidIsValid(relid) || has_superclass(relid) ||
-					get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
-					return;
-				state->rel = copyObject(rs->relation);
-				state->columns = list_make1(pstrdup(rs->newname));
-				break;
-			}
-		default:
+		if (subId == 0 && pc != NULL && pc->is_internal)
+			return;				/* a toast table, a rewrite's new heap */
+	}
+	else if (access == OAT_POST_ALTER)
+	{
+		ObjectAccessPostAlter *pa = arg;
+
+		if (subId <= 0 || gov_rename_level != gov_level ||
+			(pa != NULL && pa->is_internal))
 			return;
 	}
-	state->active = true;
+	else
+		return;
+
+	(void) gov_new_columns();
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	c = palloc(sizeof(GovNewColumn));
+	c->relid = objectId;
+	c->attnum = (AttrNumber) subId;
+	c->level = gov_level;
+	gov_new = lappend(gov_new, c);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The pairs seen at level or deeper, taken off the list (a copy in the
+ * current context).
+ */
+static List *
+gov_take(int level)
+{
+	List	   *taken = NIL;
+	ListCell   *lc;
+
+	foreach(lc, gov_new_columns())
+	{
+		GovNewColumn *c = lfirst(lc);
+
+		if (c->level < level)
+			continue;
+		taken = lappend(taken, c);
+		gov_new = foreach_delete_current(gov_new, lc);
+	}
+	return taken;
+}
+
+/* The statement failed: forget what it created (its level and deeper). */
+void
+governance_auto_label_abort(GovAutoLabel *state)
+{
+	if (!state->active)
+		return;
+	state->active = false;
+	gov_level = state->level - 1;
+	gov_rename_level = state->saved_rename_level;
+	(void) gov_take(state->level);
 }
 
 /* "sub:alice" for a token identity, "db:bob" for a database role. */
@@ -366,43 +424,96 @@ gov_auto_label_column(Oid relid, AttrNumber attnum, List *origins)
 }
 
 /*
- * After the statement succeeded: propose a label for each column it
- * created (or renamed), and suggest or apply it.
+ * Should a column seen created be scored?  Decided from the catalog by
+ * oid: it and its relation still exist, the relation is a table,
+ * partitioned table, materialized view or foreign table, neither
+ * temporary nor a partition, and no parent gave the column.
+ */
+static bool
+gov_scored(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup;
+	bool		ok;
+
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	ok = !((Form_pg_attribute) GETSTRUCT(tup))->attisdropped &&
+		((Form_pg_attribute) GETSTRUCT(tup))->attinhcount == 0;
+	ReleaseSysCache(tup);
+	return ok;
+}
+
+static bool
+gov_relation_scored(Oid relid, int *natts)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class c;
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	c = (Form_pg_class) GETSTRUCT(tup);
+	*natts = c->relnatts;
+	ok = (c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE ||
+		  c->relkind == RELKIND_MATVIEW || c->relkind == RELKIND_FOREIGN_TABLE) &&
+		c->relpersistence != RELPERSISTENCE_TEMP && !c->relispartition;
+	ReleaseSysCache(tup);
+	return ok;
+}
+
+/*
+ * After the statement succeeded: propose a label for each column it (or a
+ * statement it ran) created or renamed, and suggest or apply it.
  */
 void
 governance_auto_label_end(GovAutoLabel *state)
 {
-	Oid			relid;
+	List	   *taken;
+	List	   *done = NIL;
 	ListCell   *lc;
 
 	if (!state->active)
 		return;
-	relid = RangeVarGetRelid(state->rel, NoLock, true);
-	if (!OidIsValid(relid) || relid == state->existing ||
-		get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+	/* first: an error below is the statement's, and abort() a no-op */
+	state->active = false;
+	gov_level = state->level - 1;
+	gov_rename_level = state->saved_rename_level;
+	taken = gov_take(state->level);
+	if (taken == NIL || governance_auto_label == GOV_AUTO_LABEL_OFF ||
+		!OidIsValid(governance_schema_oid()))
 		return;
-	if (state->all_columns)
+	CommandCounterIncrement();
+	foreach(lc, taken)
 	{
-		Relation	rel = relation_open(relid, AccessShareLock);
-		TupleDesc	desc = RelationGetDescr(rel);
-		int			natts = desc->natts;
-		AttrNumber *attnums = palloc(sizeof(AttrNumber) * Max(natts, 1));
-		int			n = 0;
+		GovNewColumn *c = lfirst(lc);
+		List	   *origins = NIL;
+		int			natts;
 
-		for (int i = 0; i < natts; i++)
-			if (!TupleDescAttr(desc, i)->attisdropped)
-				attnums[n++] = TupleDescAttr(desc, i)->attnum;
-		relation_close(rel, NoLock);
-		for (int i = 0; i < n; i++)
-			gov_auto_label_column(relid, attnums[i], state->origins);
-		return;
-	}
-	foreach(lc, state->columns)
-	{
-		AttrNumber	attnum = get_attnum(relid, lfirst(lc));
-
-		if (attnum > 0)
-			gov_auto_label_column(relid, attnum, NIL);
+		if (!gov_relation_scored(c->relid, &natts))
+			continue;
+		if (c->attnum > 0)
+		{
+			if (gov_scored(c->relid, c->attnum) &&
+				!list_member(done, list_make2_oid(c->relid, c->attnum)))
+			{
+				done = lappend(done, list_make2_oid(c->relid, c->attnum));
+				gov_auto_label_column(c->relid, c->attnum, NIL);
+			}
+			continue;
+		}
+		/* The table CREATE TABLE AS made: its copied columns' labels. */
+		if (state->into_name != NULL && c->level == state->level &&
+			strcmp(get_rel_name(c->relid), state->into_name) == 0)
+			origins = state->origins;
+		for (AttrNumber a = 1; a <= natts; a++)
+		{
+			if (!gov_scored(c->relid, a) ||
+				list_member(done, list_make2_oid(c->relid, a)))
+				continue;
+			done = lappend(done, list_make2_oid(c->relid, a));
+			gov_auto_label_column(c->relid, a, origins);
+		}
 	}
 }
 

@@ -554,6 +554,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	List	   *actions = NIL;
 	volatile bool ran = false;
 
+	memset(&autolabel, 0, sizeof(autolabel));
 	/* audit: copies the statement's text first (a ROLLBACK may free it) */
 	governance_audit_utility_begin(&audit, pstmt, queryString);
 	if (audit.top_level)
@@ -576,7 +577,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 		/* mask: refuses, or turns COPY of a labelled table into a query */
 		governance_mask_utility_begin(&run, &readOnlyTree, &mask);
-		/* discovery: what the statement will create, noted before it runs */
+		/* discovery: its nesting level; what it creates is reported below */
 		governance_auto_label_begin(stmt, &autolabel);
 		/* secrecy: the utility hooks before ours see no token */
 		if (prev_ProcessUtility)
@@ -605,6 +606,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		if (ran)
 			gov_depth--;
+		/* discovery: what a failed statement created is forgotten */
+		governance_auto_label_abort(&autolabel);
 		gov_describe_blocking(&blocking);
 		if (governance_audit_utility_failed(&audit, pstmt, queryString, &blocking))
 			governance_decisions_reset();
@@ -636,7 +639,9 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 /*
  * guard: a fastpath function call is decided and recorded as a statement
  * of its own (src/guard/enforce.c).  mask: the session's temporary
- * objects are tracked (src/mask/namepath.c).
+ * objects are tracked (src/mask/namepath.c).  discovery: the relations
+ * and columns a statement creates or renames are noted by oid, for
+ * auto_label to score when the statement ends (src/discover/auto_label.c).
  */
 static void
 gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
@@ -645,6 +650,8 @@ gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	governance_namepath_object_access(access, classId, objectId, subId);
+	/* discovery: relations created, columns added or renamed, by oid */
+	governance_auto_label_object_access(access, classId, objectId, subId, arg);
 	if (access == OAT_FUNCTION_EXECUTE && governance_guard_is_fastpath(gov_depth > 0))
 	{
 		GovDecision d;

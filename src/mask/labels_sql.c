@@ -138,12 +138,6 @@ gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table, materialized view or foreign table",
 						get_rel_name(relid))));
-	if (label != NULL && has_superclass(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot label a column of \"%s\", which inherits from another table",
-						get_rel_name(relid)),
-				 errhint("Label the column of its parent: partitions and children carry their parents' labels.")));
 	if (attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
@@ -162,6 +156,28 @@ gov_check_column_label(Oid relid, AttrNumber attnum, const char *label,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column %d of relation \"%s\" has been dropped", attnum,
 						get_rel_name(relid))));
+	}
+
+	/*
+	 * A column a parent gives (attinhcount > 0: every column of a
+	 * partition) carries the parent's label: reads through the parent
+	 * deliver it under the parent's column, which only the parent's label
+	 * masks, and a label of its own would make the two disagree.  A column
+	 * an inheritance child has and its parents lack (attinhcount = 0) is
+	 * another matter: no read of a parent ever delivers it (the parent's
+	 * scan of the child projects the parent's columns only), and a read of
+	 * the child masks it by the child's own labels.  It may be labelled;
+	 * what would make a parent deliver it later (ALTER TABLE parent ADD
+	 * COLUMN of its name, merged into it) is refused (src/mask/utility.c).
+	 */
+	if (label != NULL && att->attinhcount > 0)
+	{
+		ReleaseSysCache(atttup);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot label column \"%s\" of \"%s\", which it inherits from another table",
+						get_attname(relid, attnum, false), get_rel_name(relid)),
+				 errhint("Label the column of its parent: partitions and children carry their parents' labels.")));
 	}
 	if (label != NULL)
 	{

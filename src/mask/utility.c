@@ -33,7 +33,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/parallel.h"
+#include "access/table.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/namespace.h"
 #include "access/relation.h"
 #include "access/sysattr.h"
@@ -428,6 +431,60 @@ gov_reaches_masked(Node *stmt)
 }
 
 /*
+ * A column an inheritance child has and its parents lack may carry a label
+ * of its own (src/mask/labels_sql.c), because no read of a parent delivers
+ * it.  Adding a column of its name to a parent would merge the two, and
+ * reads of the parent would deliver the child's values under the parent's
+ * unlabelled column: refused, for everyone.  rels are the relations the
+ * column is added to (a table, or the typed tables of a type); each of
+ * their descendants is checked.
+ */
+static void
+gov_refuse_merge_into_labelled(List *rels, const char *colname)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		Oid			relid = lfirst_oid(lc);
+		ListCell   *c;
+
+		if (!OidIsValid(relid) || !has_subclass(relid))
+			continue;
+		foreach(c, find_all_inheritors(relid, AccessShareLock, NULL))
+		{
+			Oid			child = lfirst_oid(c);
+			AttrNumber	att = child == relid ? InvalidAttrNumber : get_attnum(child, colname);
+
+			if (att > 0 && governance_column_own_label(child, att) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("cannot add column \"%s\" to \"%s\": child \"%s\" has a labelled column of that name",
+								colname, get_rel_name(relid), get_rel_name(child)),
+						 errdetail("The two would be merged, and reads of the parent would deliver the child's values under an unlabelled column."),
+						 errhint("Rename the child's column, or remove its label with governance.unlabel_column() and label the parent's column once added.")));
+		}
+	}
+}
+
+/* The typed tables of a composite type (CREATE TABLE ... OF type). */
+static List *
+gov_typed_tables(Oid typid)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tup;
+	List	   *out = NIL;
+
+	while (OidIsValid(typid) && HeapTupleIsValid(tup = systable_getnext(scan)))
+		if (((Form_pg_class) GETSTRUCT(tup))->reloftype == typid)
+			out = lappend_oid(out, ((Form_pg_class) GETSTRUCT(tup))->oid);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return out;
+}
+
+/*
  * Labels flow from a parent to its partitions and children, never up: a
  * table with labels of its own may not become a partition or a child, or
  * reads through its new parent would not be masked.  For everyone.
@@ -461,6 +518,19 @@ gov_refuse_labelled_child(Node *stmt)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 		RangeVar   *child = NULL;
 		int			n;
+
+		if (cmd->subtype == AT_AddColumn && cmd->def != NULL && IsA(cmd->def, ColumnDef))
+		{
+			List	   *rels = NIL;
+
+			/* ALTER TYPE names the composite type's relation */
+			if (at->objtype == OBJECT_TYPE)
+				rels = gov_typed_tables(get_rel_type_id(gov_rangevar_relid(at->relation)));
+			else
+				rels = list_make1_oid(gov_rangevar_relid(at->relation));
+			gov_refuse_merge_into_labelled(rels, ((ColumnDef *) cmd->def)->colname);
+			continue;
+		}
 
 		if (cmd->subtype == AT_AttachPartition && cmd->def != NULL &&
 			IsA(cmd->def, PartitionCmd))

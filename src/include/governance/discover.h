@@ -19,6 +19,7 @@
 #ifndef GOVERNANCE_DISCOVER_H
 #define GOVERNANCE_DISCOVER_H
 
+#include "catalog/objectaccess.h"
 #include "governance/common_detect.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
@@ -91,21 +92,26 @@ typedef struct GovDiscovered
 extern List *governance_discover_run(const char *schema_filter, int sample_rows);
 
 /*
- * auto_label.c: the utility hook's part.  Before the statement runs,
- * begin() notes what it will create (and what existed already); after it
- * succeeded, end() proposes labels for the new columns' names.
+ * auto_label.c: the utility hook's and the object-access hook's part.
+ * begin() counts the statement's nesting level before it runs; the
+ * object-access hook reports each relation created, column added and
+ * column renamed, by oid; end() scores them once the statement succeeded,
+ * abort() forgets them if it failed.
  */
 typedef struct GovAutoLabel
 {
-	bool		active;			/* a statement that creates columns */
-	RangeVar   *rel;			/* the relation, a copy */
-	Oid			existing;		/* IF NOT EXISTS found it: nothing new */
-	bool		all_columns;	/* a new relation: each of its columns */
-	List	   *columns;		/* else the names added (or renamed to) */
+	bool		active;			/* begin() ran; end() or abort() not yet */
+	int			level;			/* the statement's nesting level */
+	int			saved_rename_level; /* the enclosing statement's, restored */
+	char	   *into_name;		/* CREATE TABLE AS: the new relation's name */
 	List	   *origins;		/* CREATE TABLE AS: labels copied columns had */
 } GovAutoLabel;
 
 extern void governance_auto_label_begin(Node *stmt, GovAutoLabel *state);
+extern void governance_auto_label_object_access(ObjectAccessType access,
+												Oid classId, Oid objectId,
+												int subId, void *arg);
 extern void governance_auto_label_end(GovAutoLabel *state);
+extern void governance_auto_label_abort(GovAutoLabel *state);
 
 #endif							/* GOVERNANCE_DISCOVER_H */

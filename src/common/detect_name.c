@@ -201,6 +201,8 @@ static const GovNameTerm gov_name_terms[] = {
 	{"codepostal", GK_ADDRESS, 0.9f},
 	{"straat", GK_ADDRESS, 0.85f}, {"postcodenl", GK_ADDRESS, 0.9f},
 	{"huisnummer", GK_ADDRESS, 0.8f}, {"logradouro", GK_ADDRESS, 0.9f},
+	{"anschrift", GK_ADDRESS, 0.9f}, {"postanschrift", GK_ADDRESS, 0.95f},
+	{"adressepostale", GK_ADDRESS, 0.95f}, {"direccionpostal", GK_ADDRESS, 0.95f},
 
 	/* date of birth */
 	{"dob", GK_BIRTH, 0.9f}, {"birthdate", GK_BIRTH, 0.95f},

@@ -235,7 +235,7 @@ test_scan_finds(void)
 	snprintf(t, sizeof(t), "+%s", card);
 	expect_secret("16 card digits after + (no phone has 16)", t, GOV_DETECT_CARD);
 	make_card(u, "37", 15);
-	snprintf(t, sizeof(t), "tel +%s", u);
+	snprintf(t, sizeof(t), "tel +%.20s", u);
 	expect_secret("15 digits after +: an E.164 phone", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "%s7", card);
 	expect_secret("card inside 17 digits", t, GOV_DETECT_NONE);

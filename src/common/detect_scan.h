@@ -15,8 +15,8 @@
  * block of positions, exactly gov_trigger_at() of each (the bit mask of
  * the positions with a trigger) and runs gov_candidate() at each one at
  * or after *resume.  It reads s[p .. p + 2 * WIDTH) for a block at p:
- * the digit rule looks twelve bytes ahead, and two loads are cheaper than
- * one unaligned load per offset.  All macros it uses are undefined at
+ * the digit rule looks fourteen bytes ahead, and two loads are cheaper
+ * than one unaligned load per offset.  All macros it uses are undefined at
  * its end.
  *
  * src/common/detect_scan.h
@@ -41,7 +41,8 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 	{
 		const char *blk;
 		uint64_t	mask,
-					d;
+					d,
+					q;
 		GOV_V		v0,
 					v1,
 					v2,
@@ -50,6 +51,10 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 					vw,
 					m,
 					t,
+					e1,
+					e3,
+					eI,
+					eC,
 					f0,
 					f1,
 					f3;
@@ -80,32 +85,57 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 		vw = GOV_LOAD(blk + GOV_SCAN_WIDTH);
 
 		/*
-		 * Card numbers: digits at 0-3, 5-8 and 12, a digit, space or dash
-		 * at 4.  '0'..'9' are moved to the bottom of the signed range, so
-		 * one signed compare tells them.
+		 * Card numbers: four digits at 0-3, then either a bare run
+		 * (digits at 4-12) or, after a separator, four digits beginning
+		 * at 5 to 11 (one to seven bytes of separators: a space, a
+		 * no-break space in UTF-8, "&nbsp;", "\u00a0" ...).  '0'..'9'
+		 * are moved to the bottom of the signed range, so one signed
+		 * compare tells them.
 		 */
 		d = (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_LT(GOV_ADD(v0, GOV_SET1(0x80 - '0')),
 													 GOV_SET1(0x80 + 10 - 256))) |
 			((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_LT(GOV_ADD(vw, GOV_SET1(0x80 - '0')),
 													  GOV_SET1(0x80 + 10 - 256))) << GOV_SCAN_WIDTH);
-		mask = d & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 5) & (d >> 6) & (d >> 7) &
-			(d >> 8) & (d >> 12) &
-			((d >> 4) | (uint32_t) GOV_MOVEMASK(GOV_OR(GOV_EQ(v4, GOV_SET1(' ')),
-													   GOV_EQ(v4, GOV_SET1('-')))));
+		q = d & (d >> 1) & (d >> 2) & (d >> 3);
+		mask = q & (((d >> 4) & (q >> 4) & (q >> 8) & (d >> 12)) |
+					(~(d >> 4) & ((q >> 5) | (q >> 6) | (q >> 7) | (q >> 8) |
+								  (q >> 9) | (q >> 10) | (q >> 11))));
 
 		/* the byte patterns of gov_trigger_at() */
-		m = GOV_AND(GOV_EQ(v0, GOV_SET1('-')), GOV_EQ(v1, GOV_SET1('B')));
+		e1 = GOV_EQ(v1, GOV_SET1('y'));
+		t = GOV_AND(e1, GOV_OR(GOV_LT(GOV_ADD(v2, GOV_SET1(0x80 - 'I')),
+									  GOV_SET1(0x80 + 4 - 256)),
+							   GOV_EQ(v2, GOV_SET1('A'))));
+		t = GOV_OR(t, GOV_AND(GOV_EQ(v1, GOV_SET1('w')),
+							  GOV_OR(GOV_OR(GOV_EQ(v2, GOV_SET1('k')),
+											GOV_EQ(v2, GOV_SET1('o'))),
+									 GOV_EQ(v2, GOV_SET1('0')))));
+		m = GOV_AND(GOV_EQ(v0, GOV_SET1('e')), t);
+		m = GOV_OR(m, GOV_AND(GOV_EQ(v0, GOV_SET1('-')), GOV_EQ(v1, GOV_SET1('B'))));
+		eI = GOV_EQ(v0, GOV_SET1('I'));
+		eC = GOV_EQ(v0, GOV_SET1('C'));
+		m = GOV_OR(m, GOV_AND(eI, GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('C')),
+												GOV_EQ(v1, GOV_SET1('A'))),
+										 GOV_OR(GOV_EQ(v1, GOV_SET1('H')),
+												GOV_EQ(v1, GOV_SET1('z'))))));
+		m = GOV_OR(m, GOV_AND(GOV_OR(eC, GOV_EQ(v0, GOV_SET1('D'))),
+							  GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('S')),
+											GOV_EQ(v1, GOV_SET1('Q'))),
+									 GOV_EQ(v1, GOV_SET1('X')))));
+		m = GOV_OR(m, GOV_AND(eC, GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('i')),
+												GOV_EQ(v1, GOV_SET1('g'))),
+										 GOV_EQ(v1, GOV_SET1('n')))));
 		t = GOV_EQ(v0, GOV_SET1('y'));
-		m = GOV_OR(m, GOV_AND(t, GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('J')),
-											   GOV_EQ(v1, GOV_SET1('='))),
-										GOV_EQ(v2, GOV_SET1('2')))));
-		m = GOV_OR(m, GOV_AND(GOV_EQ(v0, GOV_SET1('I')), GOV_EQ(v1, GOV_SET1('z'))));
+		m = GOV_OR(m, GOV_AND(t, GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('=')),
+											   GOV_EQ(v1, GOV_SET1('%'))),
+										GOV_OR(GOV_OR(GOV_EQ(v1, GOV_SET1('\\')),
+													  GOV_EQ(v1, GOV_SET1('&'))),
+											   GOV_EQ(v2, GOV_SET1('2'))))));
+		e3 = GOV_EQ(v3, GOV_SET1('_'));
 		m = GOV_OR(m, GOV_AND(GOV_EQ(v0, GOV_SET1('g')),
-							  GOV_OR(GOV_EQ(v1, GOV_SET1('=')),
-									 GOV_EQ(v3, GOV_SET1('_')))));
+							  GOV_OR(GOV_EQ(v1, GOV_SET1('=')), e3)));
 		t = GOV_EQ(v0, GOV_SET1('p'));
-		m = GOV_OR(m, GOV_AND(t, GOV_OR(GOV_EQ(v3, GOV_SET1('_')),
-										GOV_EQ(v3, GOV_SET1('-')))));
+		m = GOV_OR(m, GOV_AND(t, GOV_OR(e3, GOV_EQ(v3, GOV_SET1('-')))));
 		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v1, GOV_SET1('k')),
 									  GOV_OR(GOV_EQ(v0, GOV_SET1('s')),
 											 GOV_EQ(v0, GOV_SET1('r')))),
@@ -113,6 +143,16 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 									 GOV_EQ(v2, GOV_SET1('-')))));
 		m = GOV_OR(m, GOV_AND(GOV_EQ(v0, GOV_SET1('x')), GOV_EQ(v4, GOV_SET1('-'))));
 		m = GOV_OR(m, GOV_AND(GOV_EQ(v0, GOV_SET1('A')), GOV_EQ(v3, GOV_SET1('A'))));
+		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v0, GOV_SET1('a')), GOV_EQ(v3, GOV_SET1('a'))),
+							  GOV_OR(GOV_EQ(v1, GOV_SET1('k')), GOV_EQ(v1, GOV_SET1('s')))));
+		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v0, GOV_SET1('k')), GOV_EQ(v1, GOV_SET1('.'))),
+							  GOV_EQ(v2, GOV_SET1('c'))));
+		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v0, GOV_SET1('w')), GOV_EQ(v1, GOV_SET1('h'))),
+							  GOV_EQ(v3, GOV_SET1('e'))));
+		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v0, GOV_SET1('n')), GOV_EQ(v1, GOV_SET1('p'))),
+							  e3));
+		m = GOV_OR(m, GOV_AND(GOV_AND(GOV_EQ(v0, GOV_SET1('S')), GOV_EQ(v1, GOV_SET1('G'))),
+							  GOV_EQ(v2, GOV_SET1('.'))));
 		f0 = GOV_OR(v0, GOV_SET1(0x20));
 		f1 = GOV_OR(v1, GOV_SET1(0x20));
 		f3 = GOV_OR(v3, GOV_SET1(0x20));

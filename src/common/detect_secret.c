@@ -59,9 +59,6 @@
 
 #include "detect_internal.h"
 
-/* At most this many digit groups are remembered in a run. */
-#define GOV_CARD_MAX_GROUPS 8
-
 /* Is c, in either case, the lower-case letter want? */
 static inline bool
 gov_lower_is(unsigned char c, char want)
@@ -74,6 +71,16 @@ static inline unsigned char
 gov_at(const char *s, size_t n, size_t p, size_t k)
 {
 	return p + k < n ? (unsigned char) s[p + k] : 0;
+}
+
+/* Are s[p..p+4) four digits (bytes past the end being NUL)? */
+static inline bool
+gov_digits4(const char *s, size_t n, size_t p)
+{
+	for (size_t k = 0; k < 4; k++)
+		if (!gov_isdigit(gov_at(s, n, p, k)))
+			return false;
+	return true;
 }
 
 /*
@@ -93,150 +100,37 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 
 	if (gov_isdigit(c0))
 	{
-		static const int card[] = {1, 2, 3, 5, 6, 7, 8, 12};
-
-		for (int k = 0; k < 8; k++)
-			if (!gov_isdigit(gov_at(s, n, p, card[k])))
-				return false;
-		return gov_isdigit(c4) || c4 == ' ' || c4 == '-';
+		if (!gov_digits4(s, n, p))
+			return false;
+		if (gov_isdigit(c4))
+			return gov_digits4(s, n, p + 4) && gov_digits4(s, n, p + 8) &&
+				gov_isdigit(gov_at(s, n, p, 12));
+		for (size_t k = 5; k <= 11; k++)
+			if (gov_digits4(s, n, p + k))
+				return true;
+		return false;
 	}
 	return (c0 == '-' && c1 == 'B') ||
-		(c0 == 'y' && (c1 == 'J' || c1 == '=' || c2 == '2')) ||
+		(c0 == 'e' && ((c1 == 'y' && ((c2 >= 'I' && c2 <= 'L') || c2 == 'A')) ||
+					   (c1 == 'w' && (c2 == 'k' || c2 == 'o' || c2 == '0')))) ||
+		(c0 == 'I' && (c1 == 'C' || c1 == 'A' || c1 == 'H')) ||
+		((c0 == 'C' || c0 == 'D') && (c1 == 'S' || c1 == 'Q' || c1 == 'X')) ||
+		(c0 == 'C' && (c1 == 'i' || c1 == 'g' || c1 == 'n')) ||
+		(c0 == 'y' && (c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&' ||
+					   c2 == '2')) ||
 		(c0 == 'I' && c1 == 'z') ||
 		(c0 == 'g' && (c1 == '=' || c3 == '_')) ||
 		(c0 == 'p' && (c3 == '_' || c3 == '-')) ||
 		((c0 == 's' || c0 == 'r') && c1 == 'k' && (c2 == '_' || c2 == '-')) ||
 		(c0 == 'x' && c4 == '-') ||
 		(c0 == 'A' && c3 == 'A') ||
+		(c0 == 'a' && c3 == 'a' && (c1 == 'k' || c1 == 's')) ||
+		(c0 == 'k' && c1 == '.' && c2 == 'c') ||
+		(c0 == 'w' && c1 == 'h' && c3 == 'e') ||
+		(c0 == 'n' && c1 == 'p' && c3 == '_') ||
+		(c0 == 'S' && c1 == 'G' && c2 == '.') ||
 		(gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't'));
 }
-
-/* The left edge of a card number's run of digits at p. */
-static bool
-gov_card_left_ok(const char *s, size_t p)
-{
-	unsigned char c;
-
-	if (p == 0)
-		return true;
-	c = (unsigned char) s[p - 1];
-	if (c == '.' || c == ',' || c == '+' || c == '/' || c == '_' ||
-		c == '-' || c == '\\' || c == '%')
-		return false;
-	return gov_boundary_before(s, p, false);
-}
-
-/* The right edge of a card number's run ending at e. */
-static bool
-gov_card_right_ok(const char *s, size_t n, size_t e)
-{
-	unsigned char c;
-
-	if (e >= n)
-		return true;
-	c = (unsigned char) s[e];
-	if (gov_isalnum(c) || c == '_')
-		return false;
-	if ((c == '.' || c == ',') && e + 1 < n && gov_isdigit((unsigned char) s[e + 1]))
-		return false;
-	return true;
-}
-
-/*
- * Groups a..b of a run as one card number: digits grouped like
- * gov_is_card() (the first of several groups has four digits, all but
- * the last 4-6, the last 1-6), then gov_card_number_ok().
- */
-static bool
-gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
-				   int a, int b)
-{
-	char		digits[19];
-	size_t		nd = 0;
-
-	if (a > b)
-		return false;
-	if (a < b && len[a] != 4)
-		return false;
-	for (int g = a; g <= b; g++)
-	{
-		if ((g < b && (len[g] < 4 || len[g] > 6)) || (a < b && len[g] > 6) ||
-			nd + len[g] > 19)
-			return false;
-		memcpy(digits + nd, s + start[g], len[g]);
-		nd += len[g];
-	}
-	return gov_card_number_ok(digits, nd);
-}
-
-/*
- * Card numbers in the run of digits at p (p begins four digits): the
- * run is digits with single spaces or dashes between them; it must
- * stand alone (gov_card_left_ok, gov_card_right_ok).  Its groups are cut
- * where the separator changes kind (a card uses one kind throughout),
- * and each stretch is tried whole, without its first group, without its
- * last, and without both ("2024-01-15 4111 1111 1111 1111" finds the
- * card after the date, "4111 1111 1111 1111 12" the card before an
- * expiry date).  Sets *resume to the end of the run:
- * nothing inside it is tried again.  At most GOV_CARD_MAX_GROUPS groups
- * are considered; a longer run is a list of numbers, not a card.
- */
-static bool
-gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
-{
-	size_t		start[GOV_CARD_MAX_GROUPS],
-				len[GOV_CARD_MAX_GROUPS];
-	char		sep[GOV_CARD_MAX_GROUPS];	/* the byte before group g */
-	int			ngroups = 0;
-	bool		overflow = false;
-	size_t		i = p;
-
-	for (;;)
-	{
-		size_t		g = i;
-
-		while (i < n && gov_isdigit((unsigned char) s[i]))
-			i++;
-		if (ngroups < GOV_CARD_MAX_GROUPS)
-		{
-			start[ngroups] = g;
-			len[ngroups] = i - g;
-			sep[ngroups] = (g == p) ? 0 : s[g - 1];
-			ngroups++;
-		}
-		else
-			overflow = true;
-		if (i + 1 < n && (s[i] == ' ' || s[i] == '-') &&
-			gov_isdigit((unsigned char) s[i + 1]))
-		{
-			i++;
-			continue;
-		}
-		break;
-	}
-	*resume = i;
-	if (overflow || !gov_card_left_ok(s, p) || !gov_card_right_ok(s, n, i))
-		return false;
-
-	for (int a = 0; a < ngroups;)
-	{
-		int			b = a;
-
-		/* the stretch a..b: groups joined by the separator after a */
-		while (b + 1 < ngroups && (b == a || sep[b + 1] == sep[a + 1]))
-			b++;
-		if (gov_card_groups_ok(s, start, len, a, b) ||
-			gov_card_groups_ok(s, start, len, a + 1, b) ||
-			gov_card_groups_ok(s, start, len, a, b - 1) ||
-			gov_card_groups_ok(s, start, len, a + 1, b - 1))
-			return true;
-		a = (b > a) ? b : b + 1;
-		if (b + 1 >= ngroups)
-			break;
-	}
-	return false;
-}
-
 
 /*
  * The full checks for the trigger at p (several triggers may share a
@@ -249,8 +143,7 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 	unsigned char c0 = gov_at(s, n, p, 0),
 				c1 = gov_at(s, n, p, 1),
 				c2 = gov_at(s, n, p, 2),
-				c3 = gov_at(s, n, p, 3),
-				c4 = gov_at(s, n, p, 4);
+				c3 = gov_at(s, n, p, 3);
 	size_t		len;
 
 	if (gov_isdigit(c0))
@@ -262,25 +155,29 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c1 == 'B' && p >= 4 && gov_pem_private_at(s, n, p - 4))
 				return GOV_DETECT_PRIVATE_KEY;
 			break;
-		case 'y':
-			if (c1 == 'J' && p >= 1 && s[p - 1] == 'e' &&
-				gov_boundary_before(s, p - 1, true))
-			{
-				/*
-				 * No resume past a failed header: a run of base64url can
-				 * hold "-----BEGIN" or "_secret_access_key", whose checks
-				 * must still run.
-				 */
-				if (gov_jwt_at(s + p - 1, n - p + 1, &len))
-					return GOV_DETECT_JWT;
-			}
-			if (c1 == '=' && gov_azure_key_at(s, n, p + 1))
-				return GOV_DETECT_AZURE_KEY;
-			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
+		case 'e':
+		case 'I':
+		case 'C':
+		case 'D':
+
+			/*
+			 * A JWT's header: the pre-filter saw the first characters of
+			 * base64url of a JSON object, after optional blanks.  No
+			 * resume past a failed header: a run of base64url can hold
+			 * "-----BEGIN" or "_secret_access_key", whose checks must
+			 * still run.
+			 */
+			if (!(c0 == 'I' && c1 == 'z') && gov_boundary_before(s, p, true) &&
+				gov_jwt_at(s + p, n - p, &len))
+				return GOV_DETECT_JWT;
+			if (c0 == 'I' && c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
 				return GOV_DETECT_GCP_KEY;
 			break;
-		case 'I':
-			if (c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
+		case 'y':
+			if ((c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&') &&
+				gov_azure_key_at(s, n, p + 1))
+				return GOV_DETECT_AZURE_KEY;
+			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
 				return GOV_DETECT_GCP_KEY;
 			break;
 		case 'g':
@@ -302,11 +199,19 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'x':
-			if (c4 == '-' && gov_known_token_at(s, n, p))
+		case 'w':
+		case 'n':
+		case 'S':
+			if (gov_known_token_at(s, n, p))
+				return GOV_DETECT_TOKEN;
+			break;
+		case 'k':
+			if (c1 == '.' && gov_slack_webhook_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'A':
-			if (c3 == 'A' && gov_aws_key_id_at(s, n, p))
+		case 'a':
+			if (gov_aws_key_id_at(s, n, p))
 				return GOV_DETECT_AWS_KEY;
 			break;
 		default:

@@ -225,7 +225,7 @@ test_scan_finds(void)
 	group(g, card, g4444, ' ');
 	g[9] = '-';
 	snprintf(t, sizeof(t), "card %s", g);
-	expect_secret("card with mixed separators", t, GOV_DETECT_NONE);
+	expect_secret("card with mixed separators", t, GOV_DETECT_CARD);
 	snprintf(t, sizeof(t), "x%s", card);
 	expect_secret("card digits after a letter", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "0.%s", card);
@@ -233,7 +233,10 @@ test_scan_finds(void)
 	snprintf(t, sizeof(t), "%s.50 EUR", card);
 	expect_secret("card digits as an amount", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "+%s", card);
-	expect_secret("card digits after +", t, GOV_DETECT_NONE);
+	expect_secret("16 card digits after + (no phone has 16)", t, GOV_DETECT_CARD);
+	make_card(u, "37", 15);
+	snprintf(t, sizeof(t), "tel +%.20s", u);
+	expect_secret("15 digits after +: an E.164 phone", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "%s7", card);
 	expect_secret("card inside 17 digits", t, GOV_DETECT_NONE);
 }

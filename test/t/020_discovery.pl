@@ -259,10 +259,12 @@ like($node->safe_psql('fixture', q{
 	SELECT label || ' ' || evidence FROM governance.discover('crm')
 	 WHERE relation = 'crm.tenant_notes'::regclass}),
 	qr/^email .*values: 50% email \(\d+\/\d+\)/, 'the superuser sees the other tenant\'s addresses');
-is($node->safe_psql('fixture', q{
+($rc, $out, $err) = $node->psql('fixture', q{
 	SELECT count(*) FROM governance.discover('crm') WHERE relation = 'crm.tenant_notes'::regclass},
-	extra_params => [ '-U', 'intern' ]),
-	'0', 'row-level security hides them from the intern\'s sample');
+	extra_params => [ '-U', 'intern' ]);
+is($out, '0', 'row-level security: the intern\'s sample evaluates no policy, and the names propose nothing');
+like($err, qr/NOTICE:  values of relation "tenant_notes" were not sampled: query would be affected by row-level security policy/,
+	'row-level security: the values are not read, and a NOTICE says why');
 
 #
 # A huge table is sampled, never read whole, analyzed or not.
@@ -298,8 +300,8 @@ for my $table (qw(visits unanalyzed))
 }
 like($node->safe_psql('fixture', q{
 	SELECT statement FROM governance.audit_log
-	 WHERE statement LIKE '%FROM big.visits TABLESAMPLE SYSTEM%' ORDER BY seq DESC LIMIT 1}),
-	qr/TABLESAMPLE SYSTEM \([0-9.]+\) REPEATABLE \(0\) LIMIT 500/, 'the sample is a TABLESAMPLE, recorded in the audit trail');
+	 WHERE statement LIKE '%FROM big.visits TABLESAMPLE pg_catalog.system%' ORDER BY seq DESC LIMIT 1}),
+	qr/TABLESAMPLE pg_catalog.system \([0-9.]+\) REPEATABLE \(0\) LIMIT 500/, 'the sample is a TABLESAMPLE, recorded in the audit trail');
 
 #
 # governance.auto_label.
@@ -354,6 +356,237 @@ is($node->safe_psql('fixture', q{
 	SELECT (SELECT count(*) FROM governance.column_labels WHERE relation = 'app.quiet'::regclass) +
 		   (SELECT count(*) FROM governance.label_suggestions WHERE relation = 'app.quiet'::regclass)}),
 	'0', 'off: no label, no suggestion');
+
+#
+# F10, and its class: discovery never evaluates code another role wrote
+# while it reads.  An administrator who is not a superuser runs discover()
+# and apply_discovery() over tables other roles own.
+#
+$node->safe_psql('fixture', q{
+	ALTER SYSTEM SET governance.auto_label = suggest; SELECT pg_reload_conf();
+	CREATE EXTENSION citext;
+	CREATE SCHEMA trap;
+	CREATE ROLE gadmin LOGIN IN ROLE governance_admin;
+	CREATE ROLE mallory LOGIN;
+	GRANT USAGE, CREATE ON SCHEMA trap TO mallory;
+	GRANT USAGE ON SCHEMA trap TO gadmin;
+	CREATE TABLE trap.customers (id int, email text);
+	INSERT INTO trap.customers VALUES (1, 'a@example.com');
+	GRANT SELECT ON trap.customers TO gadmin;
+	SELECT governance.label_column('trap.customers', 'email', 'email');
+	-- mallory owns a type whose cast to text it may replace
+	ALTER TYPE citext OWNER TO mallory;
+});
+$node->safe_psql('fixture', q{
+	SET ROLE mallory;
+	CREATE TABLE trap.ran (who name, how text);
+	GRANT INSERT ON trap.ran TO PUBLIC;
+	-- the finding's trap: run as anyone else, it unmasks and unlabels
+	CREATE FUNCTION trap.trap() RETURNS boolean LANGUAGE plpgsql AS $$
+	BEGIN
+	  INSERT INTO trap.ran VALUES (current_user, 'policy');
+	  IF current_user <> 'mallory' THEN
+	    PERFORM governance.grant_unmasked('email', 'db:mallory');
+	    PERFORM governance.unlabel_column('trap.customers', 'email');
+	  END IF;
+	  RETURN true;
+	END $$;
+	CREATE TABLE trap.aaa_bait (contact_email text, note text);
+	INSERT INTO trap.aaa_bait SELECT 'x' || i || '@example.com', 'hello' FROM generate_series(1, 50) AS i;
+	ALTER TABLE trap.aaa_bait ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY p ON trap.aaa_bait USING (trap.trap());
+	GRANT SELECT ON trap.aaa_bait TO PUBLIC;
+	-- the same through a partitioned table's policy, and a FORCEd one
+	CREATE TABLE trap.parted (email text) PARTITION BY LIST (email);
+	CREATE TABLE trap.parted_all PARTITION OF trap.parted DEFAULT;
+	INSERT INTO trap.parted VALUES ('p@example.com');
+	ALTER TABLE trap.parted ENABLE ROW LEVEL SECURITY;
+	ALTER TABLE trap.parted FORCE ROW LEVEL SECURITY;
+	CREATE POLICY p ON trap.parted USING (trap.trap());
+	GRANT SELECT ON trap.parted TO PUBLIC;
+	-- a cast to text of a type mallory owns
+	CREATE FUNCTION trap.cast_trap(citext) RETURNS text LANGUAGE plpgsql AS $$
+	BEGIN
+	  INSERT INTO trap.ran VALUES (current_user, 'cast');
+	  RETURN $1::varchar;
+	END $$;
+	DROP CAST (citext AS text);
+	CREATE CAST (citext AS text) WITH FUNCTION trap.cast_trap(citext);
+	CREATE TABLE trap.ci (email citext);
+	INSERT INTO trap.ci SELECT 'c' || i || '@example.com' FROM generate_series(1, 50) AS i;
+	GRANT SELECT ON trap.ci TO PUBLIC;
+	-- a view over the trap is not sampled either
+	CREATE VIEW trap.v AS SELECT * FROM trap.aaa_bait WHERE trap.trap();
+	GRANT SELECT ON trap.v TO PUBLIC;
+});
+is($node->safe_psql('fixture', q{SELECT count(*) FROM trap.ran}), '0', 'F10: the traps are set and have not run');
+
+($rc, $out, $err) = $node->psql('fixture', q{
+	SELECT string_agg(c.relname || '.' || d.column_name || '=' || d.label || ' ' || d.evidence, E'\n' ORDER BY 1)
+	  FROM governance.discover('trap') AS d JOIN pg_class AS c ON c.oid = d.relation},
+	extra_params => [ '-U', 'gadmin' ]);
+is($rc, 0, 'F10: discover() as a governance_admin member succeeds') or diag($err);
+like($err, qr/values of relation "aaa_bait" were not sampled: query would be affected by row-level security policy/,
+	'F10: a table whose policies would apply is refused, not evaluated, with a NOTICE');
+like($err, qr/values of relation "parted" were not sampled/, 'F10: so is a partitioned table with a policy');
+like($out, qr/^aaa_bait\.contact_email=email name: email.*values: not read \(refused\)/m,
+	'F10: the refused table is still reported by its names');
+like($out, qr/^ci\.email=email name: email.*values: not read \(type not built in\)/m,
+	'F10: a column of a type not built in is scored by name, its values not read');
+($rc, $out, $err) = $node->psql('fixture', q{SELECT governance.apply_discovery(0.5, 'trap')},
+	extra_params => [ '-U', 'gadmin' ]);
+is($rc, 0, 'F10: apply_discovery() as a governance_admin member succeeds') or diag($err);
+is($node->safe_psql('fixture', q{SELECT coalesce(string_agg(who || ':' || how, ','), 'none') FROM trap.ran}),
+	'none', 'F10: neither the policy nor the cast ran');
+is($node->safe_psql('fixture', q{
+	SELECT count(*) FROM governance.unmask_grants WHERE principal LIKE '%mallory%'}),
+	'0', 'F10: mallory got no unmask grant');
+is($node->safe_psql('fixture', q{
+	SELECT label FROM governance.column_labels
+	 WHERE relation = 'trap.customers'::regclass AND column_name = 'email'}),
+	'email', 'F10: the labelled column kept its label');
+is($node->safe_psql('fixture', q{
+	SELECT string_agg(c.relname || '.' || l.column_name, ',' ORDER BY 1)
+	  FROM governance.column_labels AS l JOIN pg_class AS c ON c.oid = l.relation
+	 WHERE c.relnamespace = 'trap'::regnamespace AND c.relname <> 'customers'}),
+	'aaa_bait.contact_email,ci.email,parted.email', 'F10: the refused tables were labelled by their names');
+$node->safe_psql('fixture', q{
+	SET ROLE mallory; DROP VIEW trap.v; DROP CAST (citext AS text); RESET ROLE;
+	SELECT governance.unlabel_column('trap.ci', 'email');
+	SELECT governance.unlabel_column('trap.aaa_bait', 'contact_email');
+	SELECT governance.unlabel_column('trap.parted', 'email');
+	ALTER TYPE citext OWNER TO CURRENT_USER;
+	CREATE CAST (citext AS text) WITHOUT FUNCTION AS IMPLICIT;
+});
+
+#
+# F11: an inheritance child's own columns (attinhcount = 0) are scored at
+# CREATE, ADD COLUMN and RENAME COLUMN, and may be labelled; a parent may
+# not merge a column into a labelled one.
+#
+$node->safe_psql('fixture', q{GRANT CREATE ON SCHEMA public TO agent});
+($rc, $out, $err) = $node->psql('fixture', q{
+	CREATE TABLE al_parent (id int, note text);
+	CREATE TABLE al_child (ssn text, card_number text, email text) INHERITS (al_parent);
+	ALTER TABLE al_child ADD COLUMN password text;
+	ALTER TABLE al_child RENAME COLUMN ssn TO social_security_number;
+	ALTER TABLE al_parent ADD COLUMN phone text;
+	CREATE TABLE al_grandchild (home_address text) INHERITS (al_child)},
+	extra_params => [ '-U', 'agent', '-v', 'ON_ERROR_STOP=1' ]);
+is($rc, 0, 'F11: the child is created') or diag($err);
+is($node->safe_psql('fixture', q{
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	  FROM governance.label_suggestions
+	 WHERE relation IN ('al_parent'::regclass, 'al_child'::regclass, 'al_grandchild'::regclass)}),
+	'al_child.card_number=secret,al_child.email=email,al_child.password=secret,al_child.social_security_number=secret,al_child.ssn=secret,al_grandchild.home_address=pii,al_parent.phone=pii',
+	'F11: the child\'s own columns are suggested at CREATE, ADD and RENAME; inherited ones are not');
+is($node->safe_psql('fixture', q{
+	SELECT governance.label_column('al_child', 'email', 'email');
+	SELECT governance.label_column('al_parent', 'phone', 'pii');
+	INSERT INTO al_child (id, note, email, phone) VALUES (1, 'n', 'kid@example.com', '555-123-4567');
+	GRANT SELECT ON al_parent, al_child TO agent}), '', 'F11: a child\'s own column can be labelled');
+is($node->safe_psql('fixture', q{SELECT email, phone FROM al_child}, extra_params => [ '-U', 'agent' ]),
+	'k**@e******.com|***-***-4567', 'F11: reading the child masks its own column and the inherited one');
+is($node->safe_psql('fixture', q{SELECT * FROM al_parent}, extra_params => [ '-U', 'agent' ]),
+	'1|n|***-***-4567', 'F11: reading the parent never delivers the child\'s own column');
+($rc, $out, $err) = $node->psql('fixture', q{SELECT governance.label_column('al_child', 'note', 'pii')});
+like($err, qr/cannot label column "note" of "al_child", which it inherits from another table/,
+	'F11: an inherited column still cannot be labelled apart');
+($rc, $out, $err) = $node->psql('fixture', q{ALTER TABLE al_parent ADD COLUMN email text});
+like($err, qr/cannot add column "email" to "al_parent": child "al_child" has a labelled column of that name/,
+	'F11: the parent may not merge a column into the child\'s labelled one');
+($rc, $out, $err) = $node->psql('fixture', q{
+	CREATE TYPE al_ct2 AS (id int); CREATE TABLE al_typed2 OF al_ct2; CREATE TABLE al_typed2_kid (email text) INHERITS (al_typed2);
+	SELECT governance.label_column('al_typed2_kid', 'email', 'email');
+	ALTER TYPE al_ct2 ADD ATTRIBUTE email text CASCADE});
+like($err, qr/cannot add column "email" to "al_typed2": child "al_typed2_kid"/,
+	'F11: nor through ALTER TYPE ... ADD ATTRIBUTE ... CASCADE');
+
+#
+# F12, F13 and their class: auto_label learns what a statement created or
+# renamed from the server, by oid, never by looking a name up again.
+#
+($rc, $out, $err) = $node->psql('fixture', q{
+	SET search_path = public;
+	CREATE TYPE al_ct AS (id int);
+	CREATE TABLE al_typed OF al_ct;
+	ALTER TYPE al_ct ADD ATTRIBUTE email text CASCADE;
+	ALTER TYPE al_ct RENAME ATTRIBUTE email TO credit_card_number CASCADE;
+	CREATE TEMP TABLE leads (x int);
+	CREATE TABLE leads (id int, email text, ssn text);
+	CREATE TEMP TABLE shadowed (x int);
+	CREATE TABLE IF NOT EXISTS public.shadowed (passport_number text);
+	CREATE TABLE public.renamed (id int);
+	CREATE TEMP TABLE renamed (id int);
+	ALTER TABLE public.renamed ADD COLUMN tax_id text;
+	ALTER TABLE public.renamed RENAME COLUMN id TO date_of_birth;
+	DO $$ BEGIN EXECUTE 'CREATE TABLE public.made_by_do (api_key text)'; END $$;
+	DO $$ BEGIN CREATE TABLE public.rolled_back (iban text); RAISE EXCEPTION 'no';
+	   EXCEPTION WHEN raise_exception THEN NULL; END $$;
+	SELECT 1 AS cvv INTO public.selected_into;
+	CREATE TABLE public.like_leads (LIKE public.leads);
+	CREATE TEMP TABLE temp_only (email text);
+	ALTER TABLE public.leads ADD COLUMN IF NOT EXISTS email text},
+	extra_params => [ '-U', 'agent', '-v', 'ON_ERROR_STOP=1' ]);
+is($rc, 0, 'F12/F13: the statements run') or diag($err);
+is($node->safe_psql('fixture', q{
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	  FROM governance.label_suggestions
+	 WHERE relation::text IN ('al_typed', 'leads', 'shadowed', 'renamed', 'made_by_do',
+							  'rolled_back', 'selected_into', 'like_leads', 'temp_only')}),
+	'al_typed.credit_card_number=secret,al_typed.email=email,leads.email=email,leads.ssn=secret,'
+	. 'like_leads.email=email,like_leads.ssn=secret,made_by_do.api_key=secret,'
+	. 'renamed.date_of_birth=pii,renamed.tax_id=secret,selected_into.cvv=secret,shadowed.passport_number=secret',
+	'F12/F13: typed tables through ALTER TYPE CASCADE, tables a temporary one shadows, a DO block\'s; not a rolled back or temporary one');
+is(() = $err =~ /NOTICE:  column "email" of relation "leads"/g, 1,
+	'F13: ADD COLUMN IF NOT EXISTS of a column there proposes nothing again');
+
+# A copy of a labelled column still inherits its label, under apply too,
+# while a temporary table of the same name exists.
+$node->safe_psql('fixture', q{ALTER SYSTEM SET governance.auto_label = apply; SELECT pg_reload_conf()});
+($rc, $out, $err) = $node->psql('fixture', q{
+	SET search_path = public;
+	CREATE TEMP TABLE copied (x int);
+	CREATE TABLE public.copied AS SELECT id, email AS contact FROM trap.customers;
+	CREATE TEMP TABLE applied (x int);
+	CREATE TABLE public.applied (email text)});
+is($rc, 0, 'apply: the statements run') or diag($err);
+is($node->safe_psql('fixture', q{
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	  FROM governance.column_labels WHERE relation::text IN ('copied', 'applied')}),
+	'applied.email=email,copied.contact=email',
+	'apply: the new table is labelled, not the temporary one its name finds first; a copy carries its source\'s label');
+$node->safe_psql('fixture', q{ALTER SYSTEM SET governance.auto_label = off; SELECT pg_reload_conf()});
+
+#
+# F16: discover() holds a bounded number of sampled values at once, not
+# sample_rows of them.  10,000 rows of two 8 kB values would be 160 MB.
+#
+$node->safe_psql('fixture', q{
+	CREATE TABLE public.wide (a text, b text);
+	INSERT INTO public.wide SELECT repeat(md5(i::text), 300), repeat(md5((-i)::text), 300)
+	  FROM generate_series(1, 10000) AS i;
+	ANALYZE public.wide});
+my $pid_and_hwm = $node->safe_psql('fixture', q{
+	SELECT pg_backend_pid();
+	SELECT count(*) FROM governance.discover('public', 1000000) WHERE relation = 'public.wide'::regclass;
+	SELECT pg_sleep(60)}, timeout => 5, on_error_stop => 0) if 0;
+{
+	my $h = $node->background_psql('fixture');
+	my $pid = $h->query_safe('SELECT pg_backend_pid()');
+	chomp $pid;
+	my $hwm = sub {
+		open my $f, '<', "/proc/$pid/status" or return -1;
+		while (<$f>) { return $1 if /^VmHWM:\s+(\d+) kB/ }
+		return -1;
+	};
+	$h->query_safe('SELECT 1');
+	my $before = $hwm->();
+	$h->query_safe(q{SELECT count(*) FROM governance.discover('public', 1000000)});
+	my $grew = $hwm->() - $before;
+	cmp_ok($grew, '<', 40 * 1024, "F16: discover(NULL, 1000000) over 160 MB of samples grew the backend by $grew kB, under 40 MB");
+	$h->quit;
+}
 
 $node->stop;
 done_testing();

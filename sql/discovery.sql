@@ -121,7 +121,9 @@ SET ROLE disc_user;
 SELECT relation, column_name, label FROM governance.discover('shop');
 RESET ROLE;
 
--- Row-level security: the sample sees only the caller's rows.
+-- Row-level security: no policy is evaluated by a sample (another role
+-- wrote it); a table whose policies apply to the caller is refused, its
+-- values not read, and it is scored by its names only.
 CREATE TABLE shop.messages (owner name, body text);
 INSERT INTO shop.messages
 SELECT CASE WHEN i % 2 = 0 THEN 'disc_user' ELSE 'someone_else' END,
@@ -135,14 +137,15 @@ SELECT column_name, label, evidence FROM governance.discover('shop')
 SET ROLE disc_user;
 SELECT column_name, label, evidence FROM governance.discover('shop')
  WHERE relation = 'shop.messages'::regclass;
--- With row security off, the read is refused, and the table skipped.
+-- With row security off in the session, the same.
 SET row_security = off;
 SELECT column_name, label FROM governance.discover('shop')
  WHERE relation = 'shop.messages'::regclass;
 RESET row_security;
 RESET ROLE;
 
--- The policy applies to the samples too: a denied read skips the table.
+-- The policy applies to the samples too: a denied read leaves the
+-- table's values unread.
 SELECT governance.add_rule('no-orders-for-disc-user', '{select}', 'deny',
 						   '{db:disc_user}', '{shop.orders}');
 GRANT SELECT ON shop.orders TO disc_user;

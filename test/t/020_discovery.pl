@@ -374,7 +374,10 @@ $node->safe_psql('fixture', q{
 	INSERT INTO trap.customers VALUES (1, 'a@example.com');
 	GRANT SELECT ON trap.customers TO gadmin;
 	SELECT governance.label_column('trap.customers', 'email', 'email');
-	-- mallory owns a type whose cast to text it may replace
+	-- mallory owns a string type, and so may replace its cast to text
+	-- (a type of an extension a superuser installed stands in for one)
+	ALTER EXTENSION citext DROP CAST (citext AS text);
+	ALTER EXTENSION citext DROP TYPE citext;
 	ALTER TYPE citext OWNER TO mallory;
 });
 $node->safe_psql('fixture', q{
@@ -446,13 +449,13 @@ is($node->safe_psql('fixture', q{
 	 WHERE relation = 'trap.customers'::regclass AND column_name = 'email'}),
 	'email', 'F10: the labelled column kept its label');
 is($node->safe_psql('fixture', q{
-	SELECT string_agg(c.relname || '.' || l.column_name, ',' ORDER BY 1)
+	SELECT string_agg(c.relname || '.' || l.column_name, ',' ORDER BY c.relname, l.column_name)
 	  FROM governance.column_labels AS l JOIN pg_class AS c ON c.oid = l.relation
 	 WHERE c.relnamespace = 'trap'::regnamespace AND c.relname <> 'customers'}),
-	'aaa_bait.contact_email,ci.email,parted.email', 'F10: the refused tables were labelled by their names');
+	'aaa_bait.contact_email,parted.email',
+	'F10: the refused tables were labelled by their names (not ci.email: the email mask cannot produce a citext)');
 $node->safe_psql('fixture', q{
 	SET ROLE mallory; DROP VIEW trap.v; DROP CAST (citext AS text); RESET ROLE;
-	SELECT governance.unlabel_column('trap.ci', 'email');
 	SELECT governance.unlabel_column('trap.aaa_bait', 'contact_email');
 	SELECT governance.unlabel_column('trap.parted', 'email');
 	ALTER TYPE citext OWNER TO CURRENT_USER;
@@ -475,20 +478,21 @@ $node->safe_psql('fixture', q{GRANT CREATE ON SCHEMA public TO agent});
 	extra_params => [ '-U', 'agent', '-v', 'ON_ERROR_STOP=1' ]);
 is($rc, 0, 'F11: the child is created') or diag($err);
 is($node->safe_psql('fixture', q{
-	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY relation::text, column_name)
 	  FROM governance.label_suggestions
 	 WHERE relation IN ('al_parent'::regclass, 'al_child'::regclass, 'al_grandchild'::regclass)}),
 	'al_child.card_number=secret,al_child.email=email,al_child.password=secret,al_child.social_security_number=secret,al_child.ssn=secret,al_grandchild.home_address=pii,al_parent.phone=pii',
 	'F11: the child\'s own columns are suggested at CREATE, ADD and RENAME; inherited ones are not');
-is($node->safe_psql('fixture', q{
+($rc, $out, $err) = $node->psql('fixture', q{
 	SELECT governance.label_column('al_child', 'email', 'email');
 	SELECT governance.label_column('al_parent', 'phone', 'pii');
 	INSERT INTO al_child (id, note, email, phone) VALUES (1, 'n', 'kid@example.com', '555-123-4567');
-	GRANT SELECT ON al_parent, al_child TO agent}), '', 'F11: a child\'s own column can be labelled');
+	GRANT SELECT ON al_parent, al_child TO agent}, extra_params => [ '-v', 'ON_ERROR_STOP=1' ]);
+is($rc, 0, 'F11: a child\'s own column can be labelled') or diag($err);
 is($node->safe_psql('fixture', q{SELECT email, phone FROM al_child}, extra_params => [ '-U', 'agent' ]),
-	'k**@e******.com|***-***-4567', 'F11: reading the child masks its own column and the inherited one');
+	'k**@e******.com|5**********7', 'F11: reading the child masks its own column and the inherited one');
 is($node->safe_psql('fixture', q{SELECT * FROM al_parent}, extra_params => [ '-U', 'agent' ]),
-	'1|n|***-***-4567', 'F11: reading the parent never delivers the child\'s own column');
+	'1|n|5**********7', 'F11: reading the parent never delivers the child\'s own column');
 ($rc, $out, $err) = $node->psql('fixture', q{SELECT governance.label_column('al_child', 'note', 'pii')});
 like($err, qr/cannot label column "note" of "al_child", which it inherits from another table/,
 	'F11: an inherited column still cannot be labelled apart');
@@ -530,7 +534,7 @@ like($err, qr/cannot add column "email" to "al_typed2": child "al_typed2_kid"/,
 	extra_params => [ '-U', 'agent', '-v', 'ON_ERROR_STOP=1' ]);
 is($rc, 0, 'F12/F13: the statements run') or diag($err);
 is($node->safe_psql('fixture', q{
-	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY relation::text, column_name)
 	  FROM governance.label_suggestions
 	 WHERE relation::text IN ('al_typed', 'leads', 'shadowed', 'renamed', 'made_by_do',
 							  'rolled_back', 'selected_into', 'like_leads', 'temp_only')}),
@@ -538,7 +542,8 @@ is($node->safe_psql('fixture', q{
 	. 'like_leads.email=email,like_leads.ssn=secret,made_by_do.api_key=secret,'
 	. 'renamed.date_of_birth=pii,renamed.tax_id=secret,selected_into.cvv=secret,shadowed.passport_number=secret',
 	'F12/F13: typed tables through ALTER TYPE CASCADE, tables a temporary one shadows, a DO block\'s; not a rolled back or temporary one');
-is(() = $err =~ /NOTICE:  column "email" of relation "leads"/g, 1,
+my $leads_notices = () = $err =~ /NOTICE:  column "email" of relation "leads"/g;
+is($leads_notices, 1,
 	'F13: ADD COLUMN IF NOT EXISTS of a column there proposes nothing again');
 
 # A copy of a labelled column still inherits its label, under apply too,
@@ -552,7 +557,7 @@ $node->safe_psql('fixture', q{ALTER SYSTEM SET governance.auto_label = apply; SE
 	CREATE TABLE public.applied (email text)});
 is($rc, 0, 'apply: the statements run') or diag($err);
 is($node->safe_psql('fixture', q{
-	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY 1)
+	SELECT string_agg(relation::text || '.' || column_name || '=' || label, ',' ORDER BY relation::text, column_name)
 	  FROM governance.column_labels WHERE relation::text IN ('copied', 'applied')}),
 	'applied.email=email,copied.contact=email',
 	'apply: the new table is labelled, not the temporary one its name finds first; a copy carries its source\'s label');

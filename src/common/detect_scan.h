@@ -25,6 +25,17 @@
  */
 
 /*
+ * a card's ASCII separator bytes (see gov_card_sep_byte), and the bytes
+ * that begin another separator: an escape or a UTF-8 sequence
+ */
+#define GOV_SEPCLASS(v) \
+	GOV_OR(GOV_LT(GOV_ADD((v), GOV_SET1(0x80 - '-')), GOV_SET1(0x80 + 3 - 256)), \
+		   GOV_OR(GOV_EQ((v), GOV_SET1(' ')), GOV_EQ((v), GOV_SET1('\t'))))
+#define GOV_ESCCLASS(v) \
+	GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1('\\')), GOV_EQ((v), GOV_SET1('%'))), \
+		   GOV_OR(GOV_EQ((v), GOV_SET1('&')), (v)))
+
+/*
  * Scan s[0, len) block by block (see above); the last bytes, fewer than
  * two blocks, from a copy padded with NULs.  Returns the first detector
  * that fires.
@@ -86,20 +97,35 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 
 		/*
 		 * Card numbers: four digits at 0-3, then either a bare run
-		 * (digits at 4-12) or, after a separator, four digits beginning
-		 * at 5 to 11 (one to seven bytes of separators: a space, a
-		 * no-break space in UTF-8, "&nbsp;", "\u00a0" ...).  '0'..'9'
-		 * are moved to the bottom of the signed range, so one signed
-		 * compare tells them.
+		 * (digits at 4-12) or one to three ASCII separator bytes (R:
+		 * blank, tab, '-', '.', '/': a double space, " - ") followed by
+		 * four digits, or up to two of them and a byte that begins
+		 * another separator (E: '\', '%', '&', a UTF-8 sequence: U+00A0,
+		 * U+202F, "&nbsp;", "\u00a0", "%C2%A0").  '0'..'9'
+		 * and '-'..'/' are moved to the bottom of the signed range, so
+		 * one signed compare tells each.
 		 */
 		d = (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_LT(GOV_ADD(v0, GOV_SET1(0x80 - '0')),
 													 GOV_SET1(0x80 + 10 - 256))) |
 			((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_LT(GOV_ADD(vw, GOV_SET1(0x80 - '0')),
 													  GOV_SET1(0x80 + 10 - 256))) << GOV_SCAN_WIDTH);
 		q = d & (d >> 1) & (d >> 2) & (d >> 3);
-		mask = q & (((d >> 4) & (q >> 4) & (q >> 8) & (d >> 12)) |
-					(~(d >> 4) & ((q >> 5) | (q >> 6) | (q >> 7) | (q >> 8) |
-								  (q >> 9) | (q >> 10) | (q >> 11))));
+		mask = q & (d >> 4) & (q >> 4) & (q >> 8) & (d >> 12);
+		if (q & ~(d >> 4))
+		{
+			uint64_t	r,
+						e,
+						g;
+
+			r = (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_SEPCLASS(v0)) |
+				((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_SEPCLASS(vw)) << GOV_SCAN_WIDTH);
+			e = (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCCLASS(v0)) |
+				((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCCLASS(vw)) << GOV_SCAN_WIDTH);
+			g = (r >> 6) & (q >> 7);
+			g = (r >> 5) & ((e >> 6) | (q >> 6) | g);
+			g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
+			mask |= q & ((e >> 4) | g);
+		}
 
 		/* the byte patterns of gov_trigger_at() */
 		e1 = GOV_EQ(v1, GOV_SET1('y'));
@@ -179,6 +205,8 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 	return GOV_DETECT_NONE;
 }
 
+#undef GOV_SEPCLASS
+#undef GOV_ESCCLASS
 #undef GOV_SCAN_NAME
 #undef GOV_SCAN_ATTR
 #undef GOV_SCAN_WIDTH

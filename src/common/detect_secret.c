@@ -84,6 +84,18 @@ gov_digits4(const char *s, size_t n, size_t p)
 }
 
 /*
+ * An ASCII byte that may stand between the digit groups of a card: a
+ * blank, a tab, '-', '.', '/'.  (Other separators, Unicode spaces and
+ * escapes, begin with a byte >= 0x80, '\\', '%' or '&', which the
+ * pre-filter takes as a trigger by itself after four digits.)
+ */
+static inline bool
+gov_card_sep_byte(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/';
+}
+
+/*
  * The pre-filter's rule at position p: is there a trigger (see the file
  * header)?  Bytes past the end count as NUL.  The vector loop
  * (detect_scan.h) computes exactly this for a block of positions; this
@@ -105,9 +117,17 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		if (gov_isdigit(c4))
 			return gov_digits4(s, n, p + 4) && gov_digits4(s, n, p + 8) &&
 				gov_isdigit(gov_at(s, n, p, 12));
-		for (size_t k = 5; k <= 11; k++)
-			if (gov_digits4(s, n, p + k))
+		for (size_t k = 4; k <= 6; k++)
+		{
+			unsigned char c = gov_at(s, n, p, k);
+
+			if (c == '\\' || c == '%' || c == '&' || c >= 0x80)
 				return true;
+			if (!gov_card_sep_byte(c))
+				return false;
+			if (gov_digits4(s, n, p + k + 1))
+				return true;
+		}
 		return false;
 	}
 	return (c0 == '-' && c1 == 'B') ||

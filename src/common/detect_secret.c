@@ -24,23 +24,39 @@
  *
  * The triggers (p is the position the pre-filter reports):
  *	"-B"		the last dash of "-----BEGIN": a PEM private key at p - 4;
- *	"yJ"		"eyJ" ('{"' in base64url): a JWT at p - 1;
- *	"y="		"AccountKey=", "SharedAccessKey=": an Azure key after p + 1;
+ *	"ey[AI-L]", "ew[ko0]"	base64url of '{' then a blank or a quote: a
+ *				JWT at p;
+ *	"I[CAH]", "[CD][SQX]", "C[ign]"	base64url of blanks then '{': a JWT
+ *				whose JSON begins with blanks, at p.  (The rule: a JWT is
+ *				found by its structure, three runs of base64url whose
+ *				first decodes to a JSON object; the first two or three
+ *				characters of base64url of a JSON object after any
+ *				blanks are one of these, so no spelling of its first
+ *				bytes escapes the pre-filter.)
+ *	"y=", "y%", "y\", "y&"	"AccountKey=", "SharedAccessKey=", the '='
+ *				also escaped: an Azure key after p + 1;
  *	"y.2"		"ya29.": a GCP OAuth token at p;
  *	"Iz"		"AIza": a GCP API key at p - 1;
  *	"g="		"sig=": an Azure shared access signature at p - 2;
  *	"g.._"		"ghp_" and its siblings at p; "p.._" "github_pat_" at p - 7;
  *	"sk_", "rk_", "sk-", "rk-": Stripe and OpenAI style keys at p;
- *	"x...-"		"xoxb-" and its siblings: Slack tokens at p;
+ *	"x...-"		"xoxb-", "xapp-" and their siblings: Slack tokens at p;
  *	"p..-"		"glpat-": a GitLab token at p - 2;
+ *	"wh.e", "np._", "SG."	"whsec_", "npm_", "SG.": Stripe webhook
+ *				secrets, npm and SendGrid keys at p;
+ *	"k.c"		"hooks.slack.com": a Slack webhook URL;
  *	"cr.t"		"secret" in any case: an AWS secret key after its name;
- *	"A..A"		AKIA, ASIA, AROA, ...: an AWS access key id at p;
- *	"dddd?dddd...d"	digits at 0-3, 5-8 and 12, a digit, space or dash at
- *				4: the start of a card number (bare, or a group of four,
- *				a separator, then groups of four to six digits: 4-4-4-4,
- *				4-6-5, 4-5-..., 4-4-4-1).
- * ('.' stands for any byte.)  SSNs, phone numbers and e-mail addresses
- * are not secrets for this scan.
+ *	"A..A", "ak.a", "as.a"	AKIA, ASIA, AROA, ... and akia, asia in
+ *				lower case: an AWS access key id at p;
+ *	"dddd"		four digits followed by more digits (a bare run: digits
+ *				at 4-12), or by one to three of blank, tab, '-', '.', '/'
+ *				and four digits, or by up to two of them and a byte that
+ *				begins an escape or a UTF-8 sequence ('\', '%', '&',
+ *				>= 0x80: a Unicode space): the start of a card number.
+ * ('.' stands for any byte.)  Triggers are made of letters and digits,
+ * which no encoder a client decodes ever escapes; the checks read what
+ * follows through those decodings (detect_decode.c).  SSNs, phone
+ * numbers and e-mail addresses are not secrets for this scan.
  *
  * src/common/detect_secret.c
  *

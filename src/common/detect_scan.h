@@ -10,6 +10,7 @@
  *	GOV_V, GOV_LOAD(p), GOV_TABLE(t) (a 16-byte table in every lane),
  *	GOV_SET1(c), GOV_EQ(a,b), GOV_GT(a,b) (signed bytes), GOV_AND(a,b),
  *	GOV_OR(a,b), GOV_SRL4(v) (16-bit lanes shifted right by 4),
+ *	GOV_SHIFTZ(v,k) (v's bytes from k on, then k NULs),
  *	GOV_SHUFFLE(t,i) (byte i & 15 of t's lane, 0 where i >= 0x80),
  *	GOV_MOVEMASK(v)	the vector type and operations
  *
@@ -74,8 +75,8 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 				card_lo = GOV_TABLE(tb->card_lo),
 				card_hi = GOV_TABLE(tb->card_hi);
 	const uint64_t width = (GOV_SCAN_WIDTH == 32) ? 0xFFFFFFFFu : 0xFFFFu;
+	const char *base = s;
 	size_t		p = 0,
-				pad_at = 0,		/* the offset pad[0] stands for */
 				kept_at = SIZE_MAX; /* the block the kept masks are of */
 	uint64_t	d0 = 0,
 				r0 = 0,
@@ -83,11 +84,18 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 	GOV_V		lo0 = zero,
 				hi0 = zero;
 	char		pad[4 * GOV_SCAN_WIDTH];
-	bool		in_pad = false;
+
+	if (len < 2 * GOV_SCAN_WIDTH)
+	{
+		/* a short text: read from a copy padded with NULs */
+		memset(pad, 0, sizeof(pad));
+		memcpy(pad, s, len);
+		base = pad;
+	}
 
 	for (;;)
 	{
-		const char *blk;
+		size_t		from;		/* the block's first position */
 		uint64_t	dw,
 					rw,
 					ew,
@@ -98,7 +106,11 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 					g,
 					exact,
 					all;
-		GOV_V		v,
+		GOV_V		v0,
+					v1,
+					v2,
+					v3,
+					vw,
 					lo,
 					hi,
 					low,
@@ -110,31 +122,45 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 			p = *resume;
 		if (p >= len)
 			break;
-		if (!in_pad && len - p < 2 * GOV_SCAN_WIDTH)
+
+		/*
+		 * The block's bytes.  A block reads two blocks' worth; near the
+		 * end of a long text, the block is moved back to end at the end
+		 * of the text (the positions before p masked off below), and the
+		 * last one is read once and shifted, NULs coming in, which is
+		 * what gov_trigger_at() reads past the end.
+		 */
+		from = p;
+		if (__builtin_expect(len - p < 2 * GOV_SCAN_WIDTH && base == s, 0))
+			from = len - (len - p <= GOV_SCAN_WIDTH ? 1 : 2) * GOV_SCAN_WIDTH;
+		if (__builtin_expect(from + GOV_SCAN_WIDTH == len && base == s, 0))
 		{
-			/*
-			 * The last bytes: from here on, blocks are read from a copy
-			 * padded with NULs, which is what gov_trigger_at() reads past
-			 * the end.
-			 */
-			memcpy(pad, s + p, len - p);
-			memset(pad + (len - p), 0, sizeof(pad) - (len - p));
-			pad_at = p;
-			in_pad = true;
+			v0 = GOV_LOAD(s + from);
+			v1 = GOV_SHIFTZ(v0, 1);
+			v2 = GOV_SHIFTZ(v0, 2);
+			v3 = GOV_SHIFTZ(v0, 3);
+			vw = zero;
 		}
-		blk = in_pad ? pad + (p - pad_at) : s + p;
+		else
+		{
+			const char *blk = base + from;
+
+			v0 = GOV_LOAD(blk);
+			v1 = GOV_LOAD(blk + 1);
+			v2 = GOV_LOAD(blk + 2);
+			v3 = GOV_LOAD(blk + 3);
+			vw = GOV_LOAD(blk + GOV_SCAN_WIDTH);
+		}
 
 		/* the nibbles and card masks of this block, unless kept */
-		if (p != kept_at)
+		if (from != kept_at)
 		{
-			v = GOV_LOAD(blk);
-			lo0 = GOV_AND(v, nib);
-			hi0 = GOV_AND(GOV_SRL4(v), nib);
+			lo0 = GOV_AND(v0, nib);
+			hi0 = GOV_AND(GOV_SRL4(v0), nib);
 			GOV_CARD_MASKS(lo0, hi0, d0, r0, e0);
 		}
-		v = GOV_LOAD(blk + GOV_SCAN_WIDTH);
-		low = GOV_AND(v, nib);
-		hiw = GOV_AND(GOV_SRL4(v), nib);
+		low = GOV_AND(vw, nib);
+		hiw = GOV_AND(GOV_SRL4(vw), nib);
 		GOV_CARD_MASKS(low, hiw, dw, rw, ew);
 		d = d0 | (dw << GOV_SCAN_WIDTH);
 		r = r0 | (rw << GOV_SCAN_WIDTH);
@@ -156,21 +182,21 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 		g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
 		exact = (exact | (q & ((e >> 4) | g))) & width;
 
-		/* the letter buckets at p, p + 1, p + 2 (A) and p + 3 (B) */
+		/*
+		 * The letter buckets at p, p + 1, p + 2 (A) and p + 3 (B); the
+		 * bucket of GOV_BUCKET_X with a separator byte at p + 4.
+		 */
 		ca = GOV_LOOK(GOV_TABLE(tb->a_lo[0]), GOV_TABLE(tb->a_hi[0]), lo0, hi0);
 		cb = GOV_LOOK(GOV_TABLE(tb->b_lo[0]), GOV_TABLE(tb->b_hi[0]), lo0, hi0);
-		v = GOV_LOAD(blk + 1);
-		lo = GOV_AND(v, nib);
-		hi = GOV_AND(GOV_SRL4(v), nib);
+		lo = GOV_AND(v1, nib);
+		hi = GOV_AND(GOV_SRL4(v1), nib);
 		ca = GOV_AND(ca, GOV_LOOK(GOV_TABLE(tb->a_lo[1]), GOV_TABLE(tb->a_hi[1]), lo, hi));
 		cb = GOV_AND(cb, GOV_LOOK(GOV_TABLE(tb->b_lo[1]), GOV_TABLE(tb->b_hi[1]), lo, hi));
-		v = GOV_LOAD(blk + 2);
-		lo = GOV_AND(v, nib);
-		hi = GOV_AND(GOV_SRL4(v), nib);
+		lo = GOV_AND(v2, nib);
+		hi = GOV_AND(GOV_SRL4(v2), nib);
 		ca = GOV_AND(ca, GOV_LOOK(GOV_TABLE(tb->a_lo[2]), GOV_TABLE(tb->a_hi[2]), lo, hi));
-		v = GOV_LOAD(blk + 3);
-		lo = GOV_AND(v, nib);
-		hi = GOV_AND(GOV_SRL4(v), nib);
+		lo = GOV_AND(v3, nib);
+		hi = GOV_AND(GOV_SRL4(v3), nib);
 		cb = GOV_AND(cb, GOV_LOOK(GOV_TABLE(tb->b_lo[2]), GOV_TABLE(tb->b_hi[2]), lo, hi));
 		all = ((~(uint64_t) (uint32_t) GOV_MOVEMASK(GOV_EQ(GOV_OR(ca, GOV_AND(cb, notx)), zero)) |
 				((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_HAS(cb, GOV_BUCKET_X)) & (r >> 4))) &
@@ -182,16 +208,16 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 		d0 = dw;
 		r0 = rw;
 		e0 = ew;
-		kept_at = p + GOV_SCAN_WIDTH;
+		kept_at = from + GOV_SCAN_WIDTH;
 
 		while (all != 0)
 		{
 			uint64_t	bit = all & (~all + 1);
-			size_t		at = p + (size_t) __builtin_ctzll(all);
+			size_t		at = from + (size_t) __builtin_ctzll(all);
 			GovDetector det;
 
 			all &= all - 1;
-			if (at < *resume || at >= len)
+			if (at < p || at < *resume || at >= len)
 				continue;
 			if (!(exact & bit) && !gov_trigger_at(s, len, at))
 				continue;
@@ -199,7 +225,7 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 			if (det != GOV_DETECT_NONE)
 				return det;
 		}
-		p += GOV_SCAN_WIDTH;
+		p = from + GOV_SCAN_WIDTH;
 	}
 	return GOV_DETECT_NONE;
 }
@@ -219,5 +245,6 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 #undef GOV_AND
 #undef GOV_OR
 #undef GOV_SRL4
+#undef GOV_SHIFTZ
 #undef GOV_SHUFFLE
 #undef GOV_MOVEMASK

@@ -38,8 +38,13 @@
  * gov_trigger_at() before its full checks, so the positions that reach
  * gov_candidate() are exactly the scalar rule's.
  *
- * A block at p reads s[p .. p + 2 * WIDTH); the last bytes, fewer than
- * two blocks, are read from a copy padded with NULs.
+ * A block at p reads s[p .. p + 2 * WIDTH).  Near the end of a text the
+ * block is moved back so that it ends at the text's end (its positions
+ * before p were scanned already and are skipped), and the last block is
+ * loaded once and shifted in its register with NULs coming in, which is
+ * what gov_trigger_at() reads past the end: nothing is read outside the
+ * text.  Only a text shorter than two blocks is copied, into a buffer
+ * padded with NULs.
  *
  * src/common/detect_scan.h
  *
@@ -124,11 +129,9 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 			break;
 
 		/*
-		 * The block's bytes.  A block reads two blocks' worth; near the
-		 * end of a long text, the block is moved back to end at the end
-		 * of the text (the positions before p masked off below), and the
-		 * last one is read once and shifted, NULs coming in, which is
-		 * what gov_trigger_at() reads past the end.
+		 * The block's bytes (see above): near the end of a long text, a
+		 * block moved back to end at its end, or the last block shifted
+		 * with NULs coming in.
 		 */
 		from = p;
 		if (__builtin_expect(len - p < 2 * GOV_SCAN_WIDTH && base == s, 0))

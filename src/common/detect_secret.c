@@ -10,8 +10,13 @@
  * The pre-filter looks, at each position p, for one of a few byte
  * patterns that every secret it knows contains and ordinary text rarely
  * does (gov_trigger_at() is the exact rule), 16 or 32 positions at a
- * time with SSE2 or AVX2 (detect_scan.h; AVX2 is used when the CPU has
- * it, decided once).  Only at a trigger does a full check run
+ * time with SSSE3 or AVX2 (detect_scan.h; the widest the CPU runs,
+ * decided once; a CPU without SSSE3 gets the scalar scan).  The vector
+ * loop classifies each byte by table lookups on its two nibbles: the
+ * card rule exactly, the letter triggers through sixteen buckets that
+ * let through a few more positions than the rule, each of which then
+ * gets gov_trigger_at(); its cost does not grow with the number of
+ * letter triggers.  Only at a trigger does a full check run
  * (gov_candidate()).  Every full check reads a bounded number of bytes
  * (detect_keys.c), except two whose reading is not bounded, and these
  * read each byte a fixed number of times: a JWT check starts only where
@@ -111,8 +116,11 @@ gov_card_sep_byte(unsigned char c)
 /*
  * The pre-filter's rule at position p: is there a trigger (see the file
  * header)?  Bytes past the end count as NUL.  The vector loop
- * (detect_scan.h) computes exactly this for a block of positions; this
- * scalar form is the reference the tests compare it with.
+ * (detect_scan.h) computes the card rule exactly for a block of
+ * positions and calls this at each position a letter bucket lets through
+ * (gov_bucket_a, gov_bucket_b: a letter trigger added here must be added
+ * to a bucket too); this scalar form is also the reference the tests
+ * compare the vector loops with.
  */
 static bool
 gov_trigger_at(const char *s, size_t n, size_t p)
@@ -229,10 +237,10 @@ typedef struct GovScanTables
 } GovScanTables;
 
 static GovScanTables gov_scan_tables = {
-	/* low nibble: 0 blank, 9 tab, 5 6 % &, c \\, d e f - . /, all >= 0x80 */
+	/* by low nibble: digits 0-9, blank 0, tab 9, % & 5 6, \ c, - . / d-f, >= 0x80 all */
 	.card_lo = {0xC4, 0x84, 0x84, 0x84, 0x84, 0x8C, 0x8C, 0x84,
 	0x84, 0xA4, 0x04, 0x04, 0x14, 0x44, 0x44, 0x44},
-	/* high nibble: 0 tab, 2 blank - . / % &, 3 digits, 5 \\, 8-f */
+	/* by high nibble: tab 0, blank - . / % & 2, digits 3, \ 5, >= 0x80 8-f */
 	.card_hi = {0x20, 0x00, 0x48, 0x80, 0x00, 0x10, 0x00, 0x00,
 	0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04},
 };
@@ -357,8 +365,8 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 
 /*
  * The scan position by position with gov_trigger_at(): the whole scan
- * where no vector loop is compiled, the reference the tests compare the
- * vector loops with otherwise.
+ * where no vector loop is compiled or the CPU runs none, the reference
+ * the tests compare the vector loops with otherwise.
  */
 GovDetector
 gov_detect_secret_scalar(const char *s, size_t len)
@@ -423,14 +431,15 @@ static int	gov_scan_level = -1;
 /*
  * The widest vector loop the CPU runs, AVX2 only with the OS saving its
  * registers (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2
- * for CRC-32C), and the bucket tables built: once.  Two threads racing
- * at first use both build the same tables; the level is published after
- * them.
+ * for CRC-32C), and the bucket tables built: once.  The tables are built
+ * aside and copied in, so two threads racing at first use only write
+ * the same bytes; the level is published after them.
  */
 static int
 gov_scan_setup(void)
 {
 	int			level = __atomic_load_n(&gov_scan_level, __ATOMIC_ACQUIRE);
+	GovScanTables tables;
 	unsigned int a,
 				b,
 				c,
@@ -438,8 +447,10 @@ gov_scan_setup(void)
 
 	if (level >= 0)
 		return level;
-	gov_bucket_tables(gov_bucket_a, gov_scan_tables.a_lo, gov_scan_tables.a_hi);
-	gov_bucket_tables(gov_bucket_b, gov_scan_tables.b_lo, gov_scan_tables.b_hi);
+	tables = gov_scan_tables;
+	gov_bucket_tables(gov_bucket_a, tables.a_lo, tables.a_hi);
+	gov_bucket_tables(gov_bucket_b, tables.b_lo, tables.b_hi);
+	memcpy(&gov_scan_tables, &tables, sizeof(tables));
 	level = GOV_SCAN_NONE;
 	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3))
 	{

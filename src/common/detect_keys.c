@@ -144,21 +144,31 @@ gov_eat(const char *s, size_t n, size_t *j, const char *word)
 }
 
 /*
- * A markup tag at s[j] ("<p>", "</div>", "<br/>", "<span class=x>"):
- * '<', a letter or '/', then a '>' within GOV_PEM_TAG_MAX bytes with no
- * '<' before it.  Its length, 0 if none.
+ * A markup tag at s[j] ("<p>", "</div>", "<br/>", "<span class=x>"),
+ * read as a client decodes it (also "&lt;br&gt;", "\u003cbr\u003e",
+ * "%3Cbr%3E"): '<', a letter or '/', then a '>' within GOV_PEM_TAG_MAX
+ * bytes with no '<' before it.  Its raw length, 0 if none.
  */
 static size_t
 gov_markup_tag(const char *s, size_t n, size_t j)
 {
-	if (j + 2 >= n || s[j] != '<' ||
-		!(s[j + 1] == '/' || gov_cc((unsigned char) s[j + 1], GOV_CC_ALPHA)))
+	size_t		k = j;
+	uint32_t	cp;
+
+	if (s[j] != '<' && s[j] != '&' && s[j] != '\\' && s[j] != '%')
 		return 0;
-	for (size_t k = j + 2; k < n && k - j < GOV_PEM_TAG_MAX; k++)
+	k += gov_unit(s, n, k, &cp);
+	if (cp != '<' || k >= n)
+		return 0;
+	k += gov_unit(s, n, k, &cp);
+	if (!(cp == '/' || (cp < 128 && gov_cc((unsigned char) cp, GOV_CC_ALPHA))))
+		return 0;
+	while (k < n && k - j < GOV_PEM_TAG_MAX)
 	{
-		if (s[k] == '>')
-			return k + 1 - j;
-		if (s[k] == '<')
+		k += gov_unit(s, n, k, &cp);
+		if (cp == '>')
+			return k - j;
+		if (cp == '<')
 			return 0;
 	}
 	return 0;
@@ -479,7 +489,7 @@ gov_azure_key_at(const char *s, size_t n, size_t eq)
 	}
 	else
 		return false;
-	if (start > 0 && gov_isalnum((unsigned char) s[start - 1]))
+	if (!gov_boundary_before(s, start, false))
 		return false;
 	if (eq >= n)
 		return false;

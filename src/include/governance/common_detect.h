@@ -63,15 +63,20 @@ extern bool governance_detect_ssn_digits(const char *s, size_t len);
 
 /*
  * Secret search, for the output scan: is there, anywhere in s, a secret
- * (a private key, a JWT, an AWS, GCP or Azure key, a token with a
- * vendor's prefix, a card number passing Luhn, bare or with blanks or
- * dashes between digit groups), also where s is JSON text or a JSON
- * string's contents (escaped line breaks, \/ and \uXXXX escapes) or
- * percent-encoded?  Returns the first detector that fires, GOV_DETECT_NONE
- * if none; SSNs, phone numbers, e-mail addresses and tokens without a
- * prefix are not looked for.  Cheap when nothing matches: a vector
- * pre-filter passes over the bytes once and only a candidate gets a full
- * check; linear in len whatever s holds.
+ * -- a PEM private key of any kind, its body in any layout; a JWT, found
+ * by its structure; an AWS key id (also in lower case) or secret key; a
+ * GCP or Azure key; a token with a vendor's prefix (GitHub, GitLab,
+ * Slack tokens and webhooks, Stripe keys and webhook secrets, OpenAI,
+ * npm, SendGrid); a card number passing Luhn, bare or in digit groups
+ * with any spaces (Unicode ones too), dashes, dots or slashes between
+ * them -- read as a client decodes the text: JSON string escapes,
+ * percent-encoding, HTML and XML character references, <br>?  Returns the
+ * first detector that fires, GOV_DETECT_NONE if none; SSNs, phone
+ * numbers, e-mail addresses and tokens without a prefix are not looked
+ * for.  Cheap when nothing matches: a vector pre-filter (nibble-table
+ * byte classes, 32 bytes at a time with AVX2, 16 with SSSE3) passes over
+ * the bytes once and only a candidate gets a full check, about 0.25-0.4
+ * ns a byte of ordinary text; linear in len whatever s holds.
  */
 extern GovDetector governance_detect_secret(const char *s, size_t len);
 

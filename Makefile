@@ -56,6 +56,8 @@ OBJS = \
 	src/mask/labels_sql.o \
 	src/mask/masks.o \
 	src/mask/namepath.o \
+	src/mask/outscan.o \
+	src/mask/outscan_values.o \
 	src/mask/planning.o \
 	src/mask/pseudonym.o \
 	src/mask/rewrite.o \

@@ -205,14 +205,15 @@ governance_audit_query_output(QueryDesc *queryDesc, const GovAuditOutput *out)
 }
 
 /*
- * What the output scan saw: the bytes delivered and, when it replaced
- * values, how many and which detectors fired; rows too when the statement
- * counts none of its own (the output parameters of a CALL).
+ * What the output scan saw, when it saw rows: the bytes delivered and,
+ * when it replaced values, how many and which detectors fired; rows too
+ * when the statement counts none of its own (the output parameters of a
+ * CALL).
  */
 static void
 gov_put_output(GovAuditRecord *r, const GovAuditOutput *out, bool has_rows)
 {
-	if (out == NULL || !out->scanned)
+	if (out == NULL || !out->scanned || (out->rows == 0 && out->redacted == 0))
 		return;
 	if (!has_rows && out->rows > 0)
 		gov_audit_put_int(r, GOV_AF_ROWS, (int64) out->rows);

@@ -27,6 +27,14 @@ OBJS = \
 	src/audit/worker.o \
 	src/common/catalog.o \
 	src/common/curl.o \
+	src/common/detect.o \
+	src/common/detect_jwt.o \
+	src/common/detect_keys.o \
+	src/common/detect_name.o \
+	src/common/detect_net.o \
+	src/common/detect_secret.o \
+	src/common/detect_token.o \
+	src/common/detect_values.o \
 	src/common/files.o \
 	src/common/lex.o \
 	src/common/names.o \

@@ -177,9 +177,9 @@ sub fastpath
 like(fastpath('agent', 'pg_catalog.textin(cstring)', "t:$jwt"),
 	qr/^error: 42501 fastpath call of function textin is not allowed while the output scan is on/,
 	'fastpath call returning text: refused to a masked identity');
-like(fastpath('agent', 'pg_catalog.int4abs(integer)', 'i4:-7'), qr/^result: 00000007/,
+like(fastpath('agent', 'pg_catalog.int4abs(integer)', 'i4:-7'), qr/^result: ?00000007/,
 	'fastpath call returning an integer: runs');
-like(fastpath('postgres', 'pg_catalog.textin(cstring)', "t:$jwt"), qr/^result: /,
+like(fastpath('postgres', 'pg_catalog.textin(cstring)', "t:$jwt"), qr/^result:/,
 	'fastpath call returning text: runs for the superuser');
 
 # The superuser reads clear, in binary too.
@@ -194,11 +194,12 @@ $m = mark();
 $c->extended('SELECT body, tags FROM notes ORDER BY id', binary => 1);
 $c->close;
 is( $node->safe_psql('postgres', qq{
-		SELECT event->>'rows' || ' ' || ((event->>'bytes')::int > 0) || ' ' ||
-			   (event->>'redacted') || ' ' || (event->'redacted_by')::text
+		SELECT string_agg(concat_ws(' ', event->>'rows', (event->>'bytes')::int > 0,
+									event->>'redacted', event->'redacted_by'), E'\n' ORDER BY seq)
 		  FROM governance.audit_log
-		 WHERE seq > $m AND command_tag = 'SELECT' AND NOT (event->>'nested')::boolean}),
-	'3 true 3 ["card", "jwt"]',
+		 WHERE seq > $m AND command_tag = 'SELECT' AND db_role = 'agent'
+		   AND NOT (event->>'nested')::boolean}),
+	'3 t 3 ["card", "jwt"]',
 	'the statement\'s event counts rows, bytes, redactions and detectors');
 
 done_testing();

@@ -212,6 +212,16 @@ SET osc.stash = :'jwt';
 SHOW osc.stash;
 RESET osc.stash;
 
+-- Attack: a function raises a WARNING quoting the value; a cast fails
+-- with an error quoting it.
+-- Defence: a field of a message in which a detector fires is replaced.
+DO $$ BEGIN RAISE WARNING 'the title is %', (SELECT title FROM osc.notes WHERE id = 2); END $$;
+SELECT title::int FROM osc.notes WHERE id = 2;
+-- Stated limit: a message the server does not log (a NOTICE, with the
+-- default log_min_messages) reaches the client unscanned: PostgreSQL calls
+-- no hook for it.
+DO $$ BEGIN RAISE NOTICE 'the title is %', (SELECT title FROM osc.notes WHERE id = 2); END $$;
+
 -- Attack: a secret at the end of a 16 MB value.
 SELECT repeat('lorem ipsum ', 1400000) || :'jwt' AS v;
 

@@ -755,7 +755,8 @@ gov_fmgr(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 
 /*
  * secrecy: no token in any field; mask: no row contents in the detail of
- * a masked identity's errors; then the hooks before ours; then the audit
+ * a masked identity's errors, no secret in any field of a message it is
+ * sent (the output scan); then the hooks before ours; then the audit
  * records a statement whose failure no PG_CATCH recorded.
  */
 static void
@@ -763,6 +764,7 @@ gov_emit_log(ErrorData *edata)
 {
 	governance_secrecy_emit_log(edata);
 	governance_mask_scrub_log(edata);
+	governance_outscan_scrub_message(edata);
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 	if (governance_audit_wants_error(edata))

@@ -48,8 +48,13 @@
  * A fastpath function call sends its result with no receiver at all: for
  * a masked identity, one whose result type is scanned is refused.
  *
- * What is not a row is out of scope: messages (NOTICE, errors), NOTIFY
- * payloads, the replication protocol, the server log (docs/masking.md).
+ * Messages are not rows, but a NOTICE a function raises or an error that
+ * quotes a value carries data too: for a masked identity under the scan,
+ * each field of a message sent to the client in which a detector fires is
+ * replaced (governance_outscan_scrub_message()), as far as the identity
+ * was found masked at the last receiver the scan considered.  Out of
+ * scope: NOTIFY payloads, the replication protocol, the server log of
+ * other sessions' work (docs/masking.md).
  *
  * Columns that the plan shows to be a labelled column read as such (its
  * mask, or the column itself read clear by an identity granted it) are not
@@ -103,14 +108,22 @@ typedef struct GovOutScan
 /* The receiver of the utility statement under way that scans (FETCH, ...). */
 static GovOutScan *gov_utility_scan = NULL;
 
+/*
+ * Whether the scan was in force when it was last asked (at the last
+ * receiver it considered), for messages: they are reported where the
+ * catalogs cannot be read.
+ */
+static bool gov_last_active = false;
+
 static bool gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self);
 
 /* Is the output scan in force for who acts now? */
 bool
 governance_outscan_active(void)
 {
-	return governance_output_scan && !IsParallelWorker() &&
+	gov_last_active = governance_output_scan && !IsParallelWorker() &&
 		governance_inhibit == 0 && governance_identity_masked();
+	return gov_last_active;
 }
 
 /*
@@ -403,6 +416,37 @@ governance_outscan_detector_names(uint32 detectors, const char **names, int max)
 		if (detectors & (1U << d))
 			names[n++] = governance_detector_name((GovDetector) d);
 	return n;
+}
+
+static void
+gov_scrub_field(char **field)
+{
+	GovDetector d;
+
+	if (*field == NULL ||
+		(d = governance_detect_secret(*field, strlen(*field))) == GOV_DETECT_NONE)
+		return;
+	*field = pstrdup(gov_out_redaction(1U << d));
+}
+
+/*
+ * A message is about to be sent to the client (a NOTICE a function
+ * raises, an error quoting a value, its context): for a masked identity
+ * under the scan, each of its fields in which a detector fires is
+ * replaced by the redaction, in the server log too.  Whether the identity
+ * is masked is what the scan last found, at the last receiver of this
+ * session it considered: this runs where the catalogs cannot be read.
+ */
+void
+governance_outscan_scrub_message(ErrorData *edata)
+{
+	if (!governance_output_scan || !gov_last_active || !edata->output_to_client ||
+		IsParallelWorker())
+		return;
+	gov_scrub_field(&edata->message);
+	gov_scrub_field(&edata->detail);
+	gov_scrub_field(&edata->hint);
+	gov_scrub_field(&edata->context);
 }
 
 /*

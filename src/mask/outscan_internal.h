@@ -21,7 +21,7 @@ typedef enum GovOutKind
 	GOV_OUT_SKIP,				/* a fixed format: not scanned */
 	GOV_OUT_TEXT,				/* text, varchar, bpchar, xml: its bytes */
 	GOV_OUT_JSON,				/* json: its text */
-	GOV_OUT_JSONB,				/* jsonb: its keys, strings, long numbers */
+	GOV_OUT_JSONB,				/* jsonb: its keys and strings */
 	GOV_OUT_NAME,				/* name */
 	GOV_OUT_ARRAY,				/* element by element */
 	GOV_OUT_ROW,				/* composite or record: field by field */

@@ -8,8 +8,8 @@
  * The rule: every value whose text form can carry arbitrary characters is
  * scanned, as the text a client would receive or as the strings that text
  * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
- * name, json (its text), jsonb (its keys, its strings, and numbers long
- * enough to be a card number), arrays of any scanned type element by
+ * name, json (its text), jsonb (its keys and strings, read in place),
+ * arrays of any scanned type element by
  * element, composite and record values field by field, domains as their
  * base type, and every type this file does not know (extension types such
  * as citext, hstore or ltree, ranges over scanned types, tsvector): the
@@ -59,7 +59,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/resowner.h"
 #include "utils/typcache.h"
 
@@ -74,10 +73,6 @@ typedef struct GovInputAccepts
 } GovInputAccepts;
 
 static HTAB *gov_input_accepts = NULL;
-
-/* +-10^12: a JSON number with fewer digits cannot be a card number. */
-static Numeric gov_num_low = NULL;
-static Numeric gov_num_high = NULL;
 
 /*
  * The built-in types whose text form has a fixed format, or names a
@@ -375,58 +370,40 @@ gov_detect(const char *s, size_t len, GovOutFound *found)
 	return governance_detect_secret(s, len);
 }
 
-/* Is a JSON number long enough to be a card number? */
-static bool
-gov_long_number(Numeric n)
-{
-	if (gov_num_high == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		gov_num_high = int64_to_numeric(INT64CONST(1000000000000));
-		gov_num_low = int64_to_numeric(-INT64CONST(1000000000000));
-		MemoryContextSwitchTo(old);
-	}
-	if (numeric_is_nan(n))
-		return false;
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
-											 NumericGetDatum(gov_num_high))) >= 0 ||
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
-										  NumericGetDatum(gov_num_low))) <= 0;
-}
-
 /*
- * A jsonb value: each key, string and long number, as the client would
- * read it once unescaped.  Stops at the first that fires: the whole value
- * is replaced.
+ * A jsonb container: each key and each string at any depth, read where
+ * jsonb keeps it, unescaped and in one piece (the layout of
+ * utils/jsonb.h: the container's JEntry array, then its children's data,
+ * each child container aligned to 4 bytes).  Numbers are not scanned, as
+ * numeric columns are not.  Stops at the first detector that fires: the
+ * whole value is replaced.
  */
 static GovDetector
-gov_scan_jsonb(Jsonb *jb, GovOutFound *found)
+gov_scan_jsonb(const JsonbContainer *jc, GovOutFound *found)
 {
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	GovDetector d = GOV_DETECT_NONE;
-	int			n = 0;
+	uint32		n = JsonContainerSize(jc);
+	uint32		nchildren = JsonContainerIsObject(jc) ? n * 2 : n;
+	const char *data = (const char *) &jc->children[nchildren];
+	uint32		offset = 0;
 
-	while (d == GOV_DETECT_NONE &&
-		   (tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	check_stack_depth();
+	for (uint32 i = 0; i < nchildren; i++)
 	{
-		if (tok != WJB_KEY && tok != WJB_VALUE && tok != WJB_ELEM)
-			continue;
-		if ((++n & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (v.type == jbvString)
-			d = gov_detect(v.val.string.val, v.val.string.len, found);
-		else if (v.type == jbvNumeric && gov_long_number(v.val.numeric))
-		{
-			char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
-																NumericGetDatum(v.val.numeric)));
+		JEntry		je = jc->children[i];
+		uint32		start = offset;
+		GovDetector d = GOV_DETECT_NONE;
 
-			d = gov_detect(s, strlen(s), found);
-		}
+		JBE_ADVANCE_OFFSET(offset, je);
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
+		if (JBE_ISSTRING(je))
+			d = gov_detect(data + start, offset - start, found);
+		else if (JBE_ISCONTAINER(je))
+			d = gov_scan_jsonb((const JsonbContainer *) (data + INTALIGN(start)), found);
+		if (d != GOV_DETECT_NONE)
+			return d;
 	}
-	return d;
+	return GOV_DETECT_NONE;
 }
 
 /* The redaction of a value of type t whose scan fired detectors. */
@@ -561,7 +538,7 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 			}
 			break;
 		case GOV_OUT_JSONB:
-			d = gov_scan_jsonb(DatumGetJsonbP(value), found);
+			d = gov_scan_jsonb(&DatumGetJsonbP(value)->root, found);
 			break;
 		case GOV_OUT_NAME:
 			{

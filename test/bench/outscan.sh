@@ -47,7 +47,7 @@
 # and not for scan_off.
 #
 # Usage: test/bench/outscan.sh [--rounds N] [--duration S] [--reads N]
-#                              [--quick] [--no-instructions] [--keep]
+#                              [--quick] [--no-instructions] [--no-time] [--keep]
 #
 # Environment: PGBIN, the PostgreSQL binaries (default
 # /usr/lib/postgresql/15/bin; PG_CONFIG, if set and PGBIN is not, names
@@ -72,8 +72,9 @@ rounds=3
 duration=10
 reads=3
 instructions=1
+timing=1
 keep=0
-usage="usage: $0 [--rounds N] [--duration S] [--reads N] [--quick] [--no-instructions] [--keep]"
+usage="usage: $0 [--rounds N] [--duration S] [--reads N] [--quick] [--no-instructions] [--no-time] [--keep]"
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--rounds) rounds=$2; shift 2 ;;
@@ -81,6 +82,7 @@ while [ $# -gt 0 ]; do
 		--reads) reads=$2; shift 2 ;;
 		--quick) rounds=1; duration=3; shift ;;
 		--no-instructions) instructions=0; shift ;;
+		--no-time) timing=0; shift ;;
 		--keep) keep=1; shift ;;
 		-h | --help) echo "$usage"; exit 0 ;;
 		*) echo "$usage" >&2; exit 2 ;;
@@ -198,8 +200,9 @@ gov_as_pg "$PG_BIN/psql" -X -q -h "$work/sock" -p "$port" -U postgres -d postgre
 	-c "CREATE DATABASE bench" >/dev/null || die "CREATE DATABASE failed"
 q postgres -f "$work/schema.sql" >"$work/out/setup.log" 2>&1 || die "setup failed" "$work/out/setup.log"
 token=$("$GOV_REPO/test/tools/token" sub=bench)
-q postgres -v token="$token" -c "INSERT INTO pasted SELECT id, title, author, body || ' ' || :'token', tags FROM docs WHERE id = 1" \
-	-c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+echo "INSERT INTO pasted SELECT id, title, author, body || ' ' || :'token', tags FROM docs WHERE id = 1;" |
+	q postgres -v token="$token" >/dev/null || die "the pasted row could not be made"
+q postgres -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
 
 # --- each configuration does what its name says ------------------------
 
@@ -329,22 +332,28 @@ cpu_busy()
 	' "$a" "$b"
 }
 
-busy_before=$(cpu_busy)
-nw=${#order[@]}
-echo "outscan benchmark: $nw workloads, ${duration}s x $rounds rounds, about $(((nw * (rounds * duration + 2) + 59) / 60)) min" >&2
-for w in "${order[@]}"; do
-	tps "$w" 2 >/dev/null
-done
 declare -A got
-for r in $(seq 1 "$rounds"); do
-	for k in $(seq 0 $((nw - 1))); do
-		w=${order[$(((r - 1 + k) % nw))]}
-		t=$(tps "$w" "$duration")
-		got[$w]="${got[$w]:-} $t"
-		printf '  round %d/%d  %-13s %9.3f tps\n' "$r" "$rounds" "$w" "$t" >&2
+measure_time()
+{
+	busy_before=$(cpu_busy)
+	nw=${#order[@]}
+	echo "outscan benchmark: $nw workloads, ${duration}s x $rounds rounds, about $(((nw * (rounds * duration + 2) + 59) / 60)) min" >&2
+	for w in "${order[@]}"; do
+		tps "$w" 2 >/dev/null
 	done
-done
-busy_after=$(cpu_busy)
+	for r in $(seq 1 "$rounds"); do
+		for k in $(seq 0 $((nw - 1))); do
+			w=${order[$(((r - 1 + k) % nw))]}
+			t=$(tps "$w" "$duration")
+			got[$w]="${got[$w]:-} $t"
+			printf '  round %d/%d  %-13s %9.3f tps\n' "$r" "$rounds" "$w" "$t" >&2
+		done
+	done
+	busy_after=$(cpu_busy)
+}
+busy_before=0
+busy_after=0
+[ "$timing" = 0 ] || measure_time
 
 # --- report -------------------------------------------------------------
 
@@ -375,6 +384,7 @@ commit=$(git -C "$GOV_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 stamp=$(date -u '+%Y-%m-%d %H:%M UTC')
 reproduce="test/bench/outscan.sh --rounds $rounds --duration $duration --reads $reads"
 [ "$instructions" = 1 ] || reproduce="$reproduce --no-instructions"
+[ "$timing" = 1 ] || reproduce="$reproduce --no-time"
 [ "$PG_BIN" = /usr/lib/postgresql/15/bin ] || reproduce="PGBIN=$PG_BIN $reproduce"
 
 report()
@@ -386,11 +396,22 @@ report()
 	echo "  setup:   one cluster, shared_buffers 256MB, governance.audit_level = 'none'"
 	echo "  data:    docs 100,000 rows, 4 text columns, $bytes_docs bytes as text;"
 	echo "           mixed 100,000 rows (text, jsonb of 10 keys, int, bigint, timestamptz), $bytes_mixed bytes as text"
-	echo "  pgbench: -n -M simple, 1 client, ${duration}s x $rounds rounds, interleaved, order rotating"
-	echo "  load:    CPU ${busy_before}% busy before the rounds, ${busy_after}% after"
-	if [ "$busy_before" -gt 10 ] || [ "$busy_after" -gt 10 ]; then
+	if [ "$timing" = 1 ]; then
+		echo "  pgbench: -n -M simple, 1 client, ${duration}s x $rounds rounds, interleaved, order rotating"
+		echo "  load:    CPU ${busy_before}% busy before the rounds, ${busy_after}% after"
+	fi
+	if [ "$timing" = 1 ] && { [ "$busy_before" -gt 10 ] || [ "$busy_after" -gt 10 ]; }; then
 		echo "  WARNING: other work kept the CPUs busy; the timings are unreliable"
 	fi
+	[ "$timing" = 1 ] && report_time
+	[ "$instructions" = 1 ] || { echo; echo "  reproduce (repository root, as root): $reproduce"; return; }
+	report_instructions
+}
+
+report_time()
+{
+	local w med min max list label num den budget rs role table
+
 	echo
 	printf '  %-13s %-10s %-6s %10s %10s %10s   %s\n' workload role table "median tps" min max "per round"
 	for w in "${order[@]}"; do
@@ -418,7 +439,12 @@ mixed: output_scan on / off|mixed_on|mixed_off|1.10
 mixed: off again / off|mixed_off2|mixed_off|-
 mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-
 EOF
-	[ "$instructions" = 1 ] || { echo; echo "  reproduce (repository root, as root): $reproduce"; return; }
+}
+
+report_instructions()
+{
+	local label num den budget row
+
 	echo
 	echo "  instructions per 100,000-row read (callgrind, single-user mode, COPY (SELECT * ...) TO '/dev/null', set-up subtracted)"
 	printf '  %-52s %14s %14s %8s %8s  %s\n' measure measured baseline ratio budget verdict

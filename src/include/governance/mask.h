@@ -216,6 +216,7 @@ extern void governance_outscan_utility_end(GovOutScanRun *run,
 extern int	governance_outscan_detector_names(uint32 detectors,
 											  const char **names, int max);
 extern void governance_outscan_fastpath(Oid fn);
+extern void governance_outscan_scrub_message(ErrorData *edata);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

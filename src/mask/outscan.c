@@ -206,10 +206,27 @@ gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self)
 			continue;
 		if (s->cols[i] == NULL)
 		{
-			s->tally.bytes += gov_out_size(s->attlen[i], slot->tts_values[i]);
+			s->tally.bytes += s->attlen[i] > 0 ? (uint64) s->attlen[i] :
+				gov_out_size(s->attlen[i], slot->tts_values[i]);
 			continue;
 		}
 		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * The common case inline: text stored in line, in which no detector
+		 * fires.
+		 */
+		if (s->cols[i]->kind == GOV_OUT_TEXT || s->cols[i]->kind == GOV_OUT_JSON)
+		{
+			struct varlena *p = (struct varlena *) DatumGetPointer(slot->tts_values[i]);
+
+			if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p) &&
+				governance_detect_secret(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p)) == GOV_DETECT_NONE)
+			{
+				s->tally.bytes += VARSIZE_ANY_EXHDR(p);
+				continue;
+			}
+		}
 		if (gov_out_scan(&s->types, s->cols[i], slot->tts_values[i], &found,
 						 &repl, &replnull))
 		{

@@ -284,7 +284,6 @@ count_instructions()
 		per "${t}_reader" "SET governance.output_scan = on; SET ROLE reader;" "$t"
 	done
 	for t in docs mixed; do
-		ins[${t}_receive]=$(inclusive "${t}_on" gov_outscan_receive)
 		ins[${t}_detect]=$(inclusive "${t}_on" governance_detect_secret)
 	done
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$work/out/server.log" -w start >/dev/null ||
@@ -465,11 +464,17 @@ mixed: off again / off|mixed_off2|mixed_off|-
 mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-
 EOF
 	echo
-	echo "  where the scan's instructions go, per read (callgrind_annotate --inclusive, scan on):"
+	echo "  where the scan's instructions go, per read (scan on - scan off; the detectors'"
+	echo "  part from callgrind_annotate --inclusive of governance_detect_secret):"
 	for t in docs mixed; do
-		perl -e 'printf "    %-6s the receiver (gov_outscan_receive) %.0f, %.1f%% of the read with the scan off,\n           of which the detectors (governance_detect_secret) %.0f, %.1f%%\n",
-			$ARGV[0], $ARGV[1], 100 * $ARGV[1] / $ARGV[3], $ARGV[2], 100 * $ARGV[2] / $ARGV[3]' \
-			"$t:" "${ins[${t}_receive]}" "${ins[${t}_detect]}" "${ins[${t}_off]}"
+		perl -e '
+			my ($t, $on, $off, $det, $rows) = @ARGV;
+			my $extra = $on - $off;
+			printf "    %-6s %11.0f (+%.1f%% of the read; %.0f per row), of which the detectors %11.0f (%.1f%%; %.0f per row),\n",
+				"$t:", $extra, 100 * $extra / $off, $extra / $rows, $det, 100 * $det / $off, $det / $rows;
+			printf "           the receiver and the types (outscan*.c, detoasting, the slot) %11.0f (%.1f%%; %.0f per row)\n",
+				$extra - $det, 100 * ($extra - $det) / $off, ($extra - $det) / $rows;
+		' "$t" "${ins[${t}_on]}" "${ins[${t}_off]}" "${ins[${t}_detect]}" 100000
 	done
 	echo
 	echo "  reproduce (repository root, as root): $reproduce"

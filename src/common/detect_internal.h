@@ -112,4 +112,7 @@ extern bool gov_gcp_service_account(const char *s, size_t n);
 extern bool gov_is_password_hash(const char *s, size_t n);
 extern bool gov_is_token(const char *s, size_t n);
 
+/* detect_secret.c: the scan without its vector loops, for the tests */
+extern GovDetector gov_detect_secret_scalar(const char *s, size_t len);
+
 #endif							/* GOVERNANCE_DETECT_INTERNAL_H */

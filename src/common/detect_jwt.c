@@ -75,6 +75,7 @@ gov_b64_advance(GovB64Reader *r)
 	r->cur = (int) ((r->bits >> r->nbits) & 0xFF);
 }
 
+/* Blanks between JSON tokens (RFC 8259 allows four). */
 static void
 gov_json_ws(GovB64Reader *r)
 {
@@ -320,7 +321,7 @@ gov_jwt_at(const char *s, size_t n, size_t *len)
 	if (h < 4 || h == n || s[h] != '.')
 		return false;
 	p = gov_b64url_run(s + h + 1, n - h - 1);
-	if (p < 4 || h + 1 + p == n || s[h + 1 + p] != '.')
+	if (p < 3 || h + 1 + p == n || s[h + 1 + p] != '.')
 		return false;
 	sig = gov_b64url_run(s + h + p + 2, n - h - p - 2);
 	if (sig % 4 == 1)

@@ -143,6 +143,26 @@ gov_eat(const char *s, size_t n, size_t *j, const char *word)
 }
 
 /*
+ * The length of a line break at s[j] (LF, CR, "\n", "\r", "%0A",
+ * "%0D"), 0 if there is none.
+ */
+static size_t
+gov_pem_line_break(const char *s, size_t n, size_t j)
+{
+	if (j >= n)
+		return 0;
+	if (s[j] == '\n' || s[j] == '\r')
+		return 1;
+	if (s[j] == '\\' && j + 1 < n && (s[j + 1] == 'n' || s[j + 1] == 'r'))
+		return 2;
+	if (s[j] == '%' && j + 2 < n && s[j + 1] == '0' &&
+		(gov_lower((unsigned char) s[j + 2]) == 'a' ||
+		 gov_lower((unsigned char) s[j + 2]) == 'd'))
+		return 3;
+	return 0;
+}
+
+/*
  * One unit of a PEM body at s[*j], decoded through the escapes a key
  * meets on its way into JSON or a URL: sets *b64 for a base64 byte
  * (also written "\/", "\u002B", "%2B", ...), *brk for a line break
@@ -274,14 +294,10 @@ gov_pem_private_at(const char *s, size_t n, size_t i)
 						   gov_eat(s, limit, &j, "Version:") ||
 						   gov_eat(s, limit, &j, "Comment:")))
 		{
-			/* a header line: step to its end */
-			while (j < limit && !gov_pem_unit(s, limit, &j, &b64, &brk))
+			/* a header line: step to its line break */
+			while (j < limit && gov_pem_line_break(s, limit, j) == 0)
 				j++;
-			while (j < limit && !brk)
-			{
-				if (!gov_pem_unit(s, limit, &j, &b64, &brk))
-					j++;
-			}
+			j += gov_pem_line_break(s, limit, j);
 			line_start = true;
 			continue;
 		}
@@ -462,11 +478,11 @@ gov_azure_key_at(const char *s, size_t n, size_t eq)
 	{
 		storage = true;
 		start = eq - 10;
-		if (start >= 6 && gov_has_prefix(s + start - 6, 6, "Shared", 6))
-		{
-			storage = false;
-			start -= 6;
-		}
+	}
+	else if (eq >= 15 && gov_has_prefix(s + eq - 15, 15, "SharedAccessKey", 15))
+	{
+		storage = false;
+		start = eq - 15;
 	}
 	else
 		return false;

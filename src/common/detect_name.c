@@ -52,7 +52,8 @@ typedef enum GovNameKind
 	GK_IP,
 	GK_BANK,
 	GK_DOCUMENT,				/* passport, driving licence */
-	GK_LOGIN
+	GK_LOGIN,
+	GK_NOT_SENSITIVE			/* a compound that only contains a term */
 } GovNameKind;
 
 typedef struct GovNameTerm
@@ -77,7 +78,6 @@ static const GovNameTerm gov_name_terms[] = {
 	{"correo", GK_EMAIL, 0.9f}, {"correoelectronico", GK_EMAIL, 0.95f},
 	{"courriel", GK_EMAIL, 0.95f}, {"adressemail", GK_EMAIL, 0.9f},
 	{"adresseemail", GK_EMAIL, 0.9f}, {"mailadres", GK_EMAIL, 0.9f},
-	{"emailid", GK_EMAIL, 0.7f},
 
 	/* phone */
 	{"phone", GK_PHONE, 0.9f}, {"phonenumber", GK_PHONE, 0.95f},
@@ -178,7 +178,7 @@ static const GovNameTerm gov_name_terms[] = {
 	{"nome", GK_GENERIC_NAME, 0.5f}, {"nom", GK_GENERIC_NAME, 0.5f},
 	{"naam", GK_GENERIC_NAME, 0.5f},
 	{"username", GK_LOGIN, 0.6f}, {"login", GK_LOGIN, 0.6f},
-	{"loginname", GK_LOGIN, 0.6f}, {"userid", GK_LOGIN, 0.0f},
+	{"loginname", GK_LOGIN, 0.6f}, {"userid", GK_NOT_SENSITIVE, 0.0f},
 
 	/* postal addresses */
 	{"address", GK_ADDRESS_WORD, 0.85f}, {"addr", GK_ADDRESS_WORD, 0.7f},
@@ -198,7 +198,7 @@ static const GovNameTerm gov_name_terms[] = {
 	{"cep", GK_ADDRESS, 0.85f}, {"codigopostal", GK_ADDRESS, 0.9f},
 	{"c\xc3\xb3" "digopostal", GK_ADDRESS, 0.9f}, {"calle", GK_ADDRESS, 0.85f},
 	{"rua", GK_ADDRESS, 0.8f}, {"rue", GK_ADDRESS, 0.8f},
-	{"codepostal", GK_ADDRESS, 0.9f}, {"via", GK_ADDRESS, 0.5f},
+	{"codepostal", GK_ADDRESS, 0.9f},
 	{"straat", GK_ADDRESS, 0.85f}, {"postcodenl", GK_ADDRESS, 0.9f},
 	{"huisnummer", GK_ADDRESS, 0.8f}, {"logradouro", GK_ADDRESS, 0.9f},
 
@@ -516,6 +516,8 @@ gov_kind_label(GovNameKind kind, const char **evidence)
 		case GK_LOGIN:
 			*evidence = "name: user name";
 			return "pii";
+		case GK_NOT_SENSITIVE:
+			break;
 	}
 	return NULL;
 }
@@ -584,8 +586,8 @@ governance_detect_name(const char *name, size_t len, float *confidence,
 		return NULL;
 	kind = last->kind;
 	conf = last->confidence;
-	if (kind == GK_LOGIN && conf == 0.0f)
-		return NULL;			/* "user_id": an id, not a name */
+	if (kind == GK_NOT_SENSITIVE)
+		return NULL;			/* "userid": an id, not a name */
 
 	/* what follows the term */
 	for (int k = end; k < ws.n; k++)

@@ -5,35 +5,42 @@
  *	  governance_detect_secret().
  *
  * Plain C, no server headers.  The scan runs over every text value a
- * masked identity receives, so it is built as a pre-filter and checks:
+ * masked identity receives, so it is built as a pre-filter and checks.
  *
- * The pre-filter looks, at each position p, for one of a few byte pairs
- * that every secret it knows contains and ordinary text rarely does
- * (gov_trigger_at() is the exact rule), 16 positions at a time with SSE2
- * where the compiler targets it.  Only at a trigger does a full check
- * run (gov_candidate()), and every full check reads a bounded number of
- * bytes (detect_keys.c) or consumes what it reads: a JWT check that
- * fails and a card check, the only ones whose reading is not bounded,
- * move the scan's resume point past the run they read, so no byte is
- * read by them more than a fixed number of times.  The scan is therefore
+ * The pre-filter looks, at each position p, for one of a few byte
+ * patterns that every secret it knows contains and ordinary text rarely
+ * does (gov_trigger_at() is the exact rule), 16 or 32 positions at a
+ * time with SSE2 or AVX2 (detect_scan.h; AVX2 is used when the CPU has
+ * it, decided once).  Only at a trigger does a full check run
+ * (gov_candidate()).  Every full check reads a bounded number of bytes
+ * (detect_keys.c), except two whose reading is not bounded, and these
+ * read each byte a fixed number of times: a JWT check starts only where
+ * a run of base64url starts and reads three runs, so a byte is read by
+ * at most three of them; a card check reads a run of digit groups and
+ * moves the scan's resume point past it (nothing a check looks for can
+ * begin inside such a run, so nothing is missed).  The scan is therefore
  * linear in the text whatever it holds, and costs the pre-filter alone
  * on text that holds no trigger.
  *
  * The triggers (p is the position the pre-filter reports):
- *	"-B"	the last dash of "-----BEGIN": a PEM private key at p - 4;
- *	"yJ"	"eyJ" ('{"' in base64url): a JWT at p - 1;
- *	"A..A"	AKIA, ASIA, AROA, ...: an AWS access key id at p;
- *	"Iz"	"AIza": a GCP API key at p - 1;
- *	"a2"	"ya29.": a GCP OAuth token at p - 1;
- *	"y="	"AccountKey=", "SharedAccessKey=": an Azure key after p + 1;
- *	"g="	"sig=": an Azure shared access signature at p - 2;
- *	"g.._"	"ghp_" and its siblings, "b_" "github_pat_", "xo" "xoxb-",
- *	"k_" "sk_live_", "k-" "sk-", "p..-" "glpat-": vendor tokens;
- *	"cr"	"secret" in any case: an AWS secret key after its name;
- *	dddd	four digits: a card number at p.
- * (Triggers on a later byte of their secret cost a look back, which is
- * bounded too.)  SSNs, phone numbers and e-mail addresses are not
- * secrets for this scan.
+ *	"-B"		the last dash of "-----BEGIN": a PEM private key at p - 4;
+ *	"yJ"		"eyJ" ('{"' in base64url): a JWT at p - 1;
+ *	"y="		"AccountKey=", "SharedAccessKey=": an Azure key after p + 1;
+ *	"y.2"		"ya29.": a GCP OAuth token at p;
+ *	"Iz"		"AIza": a GCP API key at p - 1;
+ *	"g="		"sig=": an Azure shared access signature at p - 2;
+ *	"g.._"		"ghp_" and its siblings at p; "p.._" "github_pat_" at p - 7;
+ *	"sk_", "rk_", "sk-", "rk-": Stripe and OpenAI style keys at p;
+ *	"x...-"		"xoxb-" and its siblings: Slack tokens at p;
+ *	"p..-"		"glpat-": a GitLab token at p - 2;
+ *	"cr.t"		"secret" in any case: an AWS secret key after its name;
+ *	"A..A"		AKIA, ASIA, AROA, ...: an AWS access key id at p;
+ *	"dddd?dddd...d"	digits at 0-3, 5-8 and 12, a digit, space or dash at
+ *				4: the start of a card number (bare, or a group of four,
+ *				a separator, then groups of four to six digits: 4-4-4-4,
+ *				4-6-5, 4-5-..., 4-4-4-1).
+ * ('.' stands for any byte.)  SSNs, phone numbers and e-mail addresses
+ * are not secrets for this scan.
  *
  * src/common/detect_secret.c
  *
@@ -44,127 +51,65 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define GOV_HAVE_AVX2_SCAN 1
+#endif
 
 #include "detect_internal.h"
 
 /* At most this many digit groups are remembered in a run. */
 #define GOV_CARD_MAX_GROUPS 8
 
+/* Is c, in either case, the lower-case letter want? */
 static inline bool
 gov_lower_is(unsigned char c, char want)
 {
 	return (c | 0x20) == (unsigned char) want;
 }
 
+/* The byte at s[p + k], NUL past the end. */
+static inline unsigned char
+gov_at(const char *s, size_t n, size_t p, size_t k)
+{
+	return p + k < n ? (unsigned char) s[p + k] : 0;
+}
+
 /*
  * The pre-filter's rule at position p: is there a trigger (see the file
- * header)?  Bytes past the end count as NUL.  The SSE2 block filter
- * computes exactly this for sixteen positions at once.
+ * header)?  Bytes past the end count as NUL.  The vector loop
+ * (detect_scan.h) computes exactly this for a block of positions; this
+ * scalar form is the reference the tests compare it with.
  */
-static inline bool
+static bool
 gov_trigger_at(const char *s, size_t n, size_t p)
 {
-	unsigned char c0 = (unsigned char) s[p];
-	unsigned char c1 = p + 1 < n ? (unsigned char) s[p + 1] : 0;
-	unsigned char c2 = p + 2 < n ? (unsigned char) s[p + 2] : 0;
-	unsigned char c3 = p + 3 < n ? (unsigned char) s[p + 3] : 0;
+	unsigned char c0 = gov_at(s, n, p, 0),
+				c1 = gov_at(s, n, p, 1),
+				c2 = gov_at(s, n, p, 2),
+				c3 = gov_at(s, n, p, 3),
+				c4 = gov_at(s, n, p, 4);
 
-	if (gov_isdigit(c0) && gov_isdigit(c1) && gov_isdigit(c2) && gov_isdigit(c3))
-		return true;
-	switch (c1)
+	if (gov_isdigit(c0))
 	{
-		case 'B':
-			if (c0 == '-')
-				return true;
-			break;
-		case 'J':
-			if (c0 == 'y')
-				return true;
-			break;
-		case 'z':
-			if (c0 == 'I')
-				return true;
-			break;
-		case '2':
-			if (c0 == 'a')
-				return true;
-			break;
-		case '=':
-			if (c0 == 'y' || c0 == 'g')
-				return true;
-			break;
-		case '_':
-			if (c0 == 'b' || c0 == 'k')
-				return true;
-			break;
-		case '-':
-			if (c0 == 'k')
-				return true;
-			break;
-		case 'o':
-			if (c0 == 'x')
-				return true;
-			break;
-		default:
-			break;
+		static const int card[] = {1, 2, 3, 5, 6, 7, 8, 12};
+
+		for (int k = 0; k < 8; k++)
+			if (!gov_isdigit(gov_at(s, n, p, card[k])))
+				return false;
+		return gov_isdigit(c4) || c4 == ' ' || c4 == '-';
 	}
-	if (gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r'))
-		return true;
-	return (c3 == 'A' && c0 == 'A') || (c3 == '_' && c0 == 'g') ||
-		(c3 == '-' && c0 == 'p');
+	return (c0 == '-' && c1 == 'B') ||
+		(c0 == 'y' && (c1 == 'J' || c1 == '=' || c2 == '2')) ||
+		(c0 == 'I' && c1 == 'z') ||
+		(c0 == 'g' && (c1 == '=' || c3 == '_')) ||
+		(c0 == 'p' && (c3 == '_' || c3 == '-')) ||
+		((c0 == 's' || c0 == 'r') && c1 == 'k' && (c2 == '_' || c2 == '-')) ||
+		(c0 == 'x' && c4 == '-') ||
+		(c0 == 'A' && c3 == 'A') ||
+		(gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't'));
 }
-
-#if defined(__SSE2__)
-/*
- * gov_trigger_at() for the sixteen positions p..p+15, as a bit mask;
- * reads p[0..32).
- */
-static inline uint32_t
-gov_block_mask(const char *p)
-{
-	const __m128i v0 = _mm_loadu_si128((const __m128i *) p);
-	const __m128i v1 = _mm_loadu_si128((const __m128i *) (p + 1));
-	const __m128i v3 = _mm_loadu_si128((const __m128i *) (p + 3));
-	const __m128i v16 = _mm_loadu_si128((const __m128i *) (p + 16));
-	const __m128i fold = _mm_set1_epi8(0x20);
-	const __m128i shift = _mm_set1_epi8((char) (0x80 - '0'));
-	const __m128i ten = _mm_set1_epi8((char) (0x80 + 10));
-	__m128i		m,
-				t;
-	uint32_t	d,
-				run4;
-
-#define GOV_EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char) (c)))
-
-	/* digits: '0'..'9' moved to -128..-119, then a signed compare */
-	d = (uint32_t) _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(v0, shift), ten)) |
-		((uint32_t) _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(v16, shift), ten)) << 16);
-	run4 = d & (d >> 1) & (d >> 2) & (d >> 3);
-
-	m = _mm_and_si128(GOV_EQ(v1, 'B'), GOV_EQ(v0, '-'));
-	t = GOV_EQ(v0, 'y');
-	m = _mm_or_si128(m, _mm_and_si128(t, _mm_or_si128(GOV_EQ(v1, 'J'),
-													   GOV_EQ(v1, '='))));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(v1, 'z'), GOV_EQ(v0, 'I')));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(v1, '2'), GOV_EQ(v0, 'a')));
-	t = GOV_EQ(v0, 'g');
-	m = _mm_or_si128(m, _mm_and_si128(t, _mm_or_si128(GOV_EQ(v1, '='),
-													   GOV_EQ(v3, '_'))));
-	t = GOV_EQ(v0, 'k');
-	m = _mm_or_si128(m, _mm_and_si128(_mm_or_si128(t, GOV_EQ(v0, 'b')),
-									  GOV_EQ(v1, '_')));
-	m = _mm_or_si128(m, _mm_and_si128(t, GOV_EQ(v1, '-')));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(v1, 'o'), GOV_EQ(v0, 'x')));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(_mm_or_si128(v0, fold), 'c'),
-									  GOV_EQ(_mm_or_si128(v1, fold), 'r')));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(v3, 'A'), GOV_EQ(v0, 'A')));
-	m = _mm_or_si128(m, _mm_and_si128(GOV_EQ(v3, '-'), GOV_EQ(v0, 'p')));
-
-#undef GOV_EQ
-
-	return ((uint32_t) _mm_movemask_epi8(m) | run4) & 0xFFFF;
-}
-#endif
 
 /* The left edge of a card number's run of digits at p. */
 static bool
@@ -200,7 +145,7 @@ gov_card_right_ok(const char *s, size_t n, size_t e)
 /*
  * Groups a..b of a run as one card number: digits grouped like
  * gov_is_card() (the first of several groups has four digits, all but
- * the last 3-6), then gov_card_number_ok().
+ * the last 4-6, the last 1-6), then gov_card_number_ok().
  */
 static bool
 gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
@@ -215,7 +160,7 @@ gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
 		return false;
 	for (int g = a; g <= b; g++)
 	{
-		if ((g < b && (len[g] < 3 || len[g] > 6)) || (a < b && len[g] > 6) ||
+		if ((g < b && (len[g] < 4 || len[g] > 6)) || (a < b && len[g] > 6) ||
 			nd + len[g] > 19)
 			return false;
 		memcpy(digits + nd, s + start[g], len[g]);
@@ -229,9 +174,10 @@ gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
  * run is digits with single spaces or dashes between them; it must
  * stand alone (gov_card_left_ok, gov_card_right_ok).  Its groups are cut
  * where the separator changes kind (a card uses one kind throughout),
- * and each stretch is tried whole and without a first or last group it
- * shares with a neighbouring stretch ("2024-01-15 4111 1111 1111 1111"
- * finds the card after the date).  Sets *resume to the end of the run:
+ * and each stretch is tried whole, without its first group, without its
+ * last, and without both ("2024-01-15 4111 1111 1111 1111" finds the
+ * card after the date, "4111 1111 1111 1111 12" the card before an
+ * expiry date).  Sets *resume to the end of the run:
  * nothing inside it is tried again.  At most GOV_CARD_MAX_GROUPS groups
  * are considered; a longer run is a list of numbers, not a card.
  */
@@ -279,13 +225,9 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 		/* the stretch a..b: groups joined by the separator after a */
 		while (b + 1 < ngroups && (b == a || sep[b + 1] == sep[a + 1]))
 			b++;
-		if (gov_card_groups_ok(s, start, len, a, b))
-			return true;
-		if (a > 0 && gov_card_groups_ok(s, start, len, a + 1, b))
-			return true;
-		if (b + 1 < ngroups && gov_card_groups_ok(s, start, len, a, b - 1))
-			return true;
-		if (a > 0 && b + 1 < ngroups &&
+		if (gov_card_groups_ok(s, start, len, a, b) ||
+			gov_card_groups_ok(s, start, len, a + 1, b) ||
+			gov_card_groups_ok(s, start, len, a, b - 1) ||
 			gov_card_groups_ok(s, start, len, a + 1, b - 1))
 			return true;
 		a = (b > a) ? b : b + 1;
@@ -295,16 +237,20 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 	return false;
 }
 
+
 /*
- * The full checks for the trigger at p.  *resume may be moved forward
- * past bytes a check has consumed.
+ * The full checks for the trigger at p (several triggers may share a
+ * position, so each is tested again here).  *resume may be moved
+ * forward past bytes a check has consumed.
  */
 static GovDetector
 gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 {
-	unsigned char c0 = (unsigned char) s[p];
-	unsigned char c1 = p + 1 < n ? (unsigned char) s[p + 1] : 0;
-	unsigned char c3 = p + 3 < n ? (unsigned char) s[p + 3] : 0;
+	unsigned char c0 = gov_at(s, n, p, 0),
+				c1 = gov_at(s, n, p, 1),
+				c2 = gov_at(s, n, p, 2),
+				c3 = gov_at(s, n, p, 3),
+				c4 = gov_at(s, n, p, 4);
 	size_t		len;
 
 	if (gov_isdigit(c0))
@@ -320,24 +266,21 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c1 == 'J' && p >= 1 && s[p - 1] == 'e' &&
 				gov_boundary_before(s, p - 1, true))
 			{
+				/*
+				 * No resume past a failed header: a run of base64url can
+				 * hold "-----BEGIN" or "_secret_access_key", whose checks
+				 * must still run.
+				 */
 				if (gov_jwt_at(s + p - 1, n - p + 1, &len))
 					return GOV_DETECT_JWT;
-				if (p - 1 + len > *resume)
-					*resume = p - 1 + len;
 			}
 			if (c1 == '=' && gov_azure_key_at(s, n, p + 1))
 				return GOV_DETECT_AZURE_KEY;
-			break;
-		case 'A':
-			if (c3 == 'A' && gov_aws_key_id_at(s, n, p))
-				return GOV_DETECT_AWS_KEY;
+			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
+				return GOV_DETECT_GCP_KEY;
 			break;
 		case 'I':
 			if (c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
-				return GOV_DETECT_GCP_KEY;
-			break;
-		case 'a':
-			if (c1 == '2' && p >= 1 && gov_gcp_oauth_at(s, n, p - 1))
 				return GOV_DETECT_GCP_KEY;
 			break;
 		case 'g':
@@ -346,71 +289,49 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c3 == '_' && gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
-		case 'b':
-			if (c1 == '_' && p >= 5 && gov_known_token_at(s, n, p - 5))
+		case 'p':
+			if (c3 == '_' && p >= 7 && gov_known_token_at(s, n, p - 7))
+				return GOV_DETECT_TOKEN;
+			if (c3 == '-' && p >= 2 && gov_known_token_at(s, n, p - 2))
+				return GOV_DETECT_TOKEN;
+			break;
+		case 's':
+		case 'r':
+			if (c1 == 'k' && (c2 == '_' || c2 == '-') &&
+				gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'x':
-			if (c1 == 'o' && gov_known_token_at(s, n, p))
+			if (c4 == '-' && gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
-		case 'k':
-			if ((c1 == '_' || c1 == '-') && p >= 1 &&
-				gov_known_token_at(s, n, p - 1))
-				return GOV_DETECT_TOKEN;
-			break;
-		case 'p':
-			if (c3 == '-' && p >= 2 && gov_known_token_at(s, n, p - 2))
-				return GOV_DETECT_TOKEN;
+		case 'A':
+			if (c3 == 'A' && gov_aws_key_id_at(s, n, p))
+				return GOV_DETECT_AWS_KEY;
 			break;
 		default:
 			break;
 	}
-	if (gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && p >= 2 &&
-		gov_aws_secret_at(s, n, p - 2))
+	if (gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't') &&
+		p >= 2 && gov_aws_secret_at(s, n, p - 2))
 		return GOV_DETECT_AWS_KEY;
 	return GOV_DETECT_NONE;
 }
 
 /*
- * The output scan (see common_detect.h): the pre-filter over the whole
- * text, a full check at each trigger at or after the resume point.
+ * The scan position by position with gov_trigger_at(): the whole scan
+ * where no vector loop is compiled, the reference the tests compare the
+ * vector loops with otherwise.
  */
 GovDetector
-governance_detect_secret(const char *s, size_t len)
+gov_detect_secret_scalar(const char *s, size_t len)
 {
-	size_t		p = 0,
-				resume = 0;
+	size_t		resume = 0;
 	GovDetector d;
 
 	if (s == NULL)
 		return GOV_DETECT_NONE;
-#if defined(__SSE2__)
-	while (len >= 32 && p <= len - 32)
-	{
-		uint32_t	mask;
-
-		if (resume > p)
-		{
-			p = resume;
-			continue;
-		}
-		mask = gov_block_mask(s + p);
-		while (mask != 0)
-		{
-			size_t		q = p + (size_t) __builtin_ctz(mask);
-
-			mask &= mask - 1;
-			if (q < resume)
-				continue;
-			d = gov_candidate(s, len, q, &resume);
-			if (d != GOV_DETECT_NONE)
-				return d;
-		}
-		p += 16;
-	}
-#endif
-	for (; p < len; p++)
+	for (size_t p = 0; p < len; p++)
 	{
 		if (p < resume || !gov_trigger_at(s, len, p))
 			continue;
@@ -419,4 +340,89 @@ governance_detect_secret(const char *s, size_t len)
 			return d;
 	}
 	return GOV_DETECT_NONE;
+}
+
+#if defined(__SSE2__)
+#define GOV_SCAN_NAME gov_scan_sse2
+#define GOV_SCAN_ATTR
+#define GOV_SCAN_WIDTH 16
+#define GOV_V __m128i
+#define GOV_LOAD(p) _mm_loadu_si128((const __m128i *) (p))
+#define GOV_SET1(c) _mm_set1_epi8((char) (c))
+#define GOV_EQ(a, b) _mm_cmpeq_epi8((a), (b))
+#define GOV_AND(a, b) _mm_and_si128((a), (b))
+#define GOV_OR(a, b) _mm_or_si128((a), (b))
+#define GOV_ADD(a, b) _mm_add_epi8((a), (b))
+#define GOV_LT(a, b) _mm_cmplt_epi8((a), (b))
+#define GOV_MOVEMASK(v) _mm_movemask_epi8(v)
+#include "detect_scan.h"
+#endif
+
+#if defined(GOV_HAVE_AVX2_SCAN)
+#define GOV_SCAN_NAME gov_scan_avx2
+#define GOV_SCAN_ATTR __attribute__((target("avx2")))
+#define GOV_SCAN_WIDTH 32
+#define GOV_V __m256i
+#define GOV_LOAD(p) _mm256_loadu_si256((const __m256i *) (p))
+#define GOV_SET1(c) _mm256_set1_epi8((char) (c))
+#define GOV_EQ(a, b) _mm256_cmpeq_epi8((a), (b))
+#define GOV_AND(a, b) _mm256_and_si256((a), (b))
+#define GOV_OR(a, b) _mm256_or_si256((a), (b))
+#define GOV_ADD(a, b) _mm256_add_epi8((a), (b))
+#define GOV_LT(a, b) _mm256_cmpgt_epi8((b), (a))
+#define GOV_MOVEMASK(v) _mm256_movemask_epi8(v)
+#include "detect_scan.h"
+
+/*
+ * Does the CPU run AVX2, with the OS saving its registers?  Asked once
+ * (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2 for
+ * CRC-32C); two backends' threads racing at first use only ask twice.
+ */
+static bool
+gov_have_avx2(void)
+{
+	static int	known = -1;
+	unsigned int a,
+				b,
+				c,
+				d;
+
+	if (known >= 0)
+		return known == 1;
+	known = 0;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
+		__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+	{
+		unsigned int lo,
+					hi;
+
+		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		if ((lo & 0x6) == 0x6)	/* the OS saves XMM and YMM state */
+			known = 1;
+	}
+	return known == 1;
+}
+#endif
+
+/*
+ * The output scan (see common_detect.h): the widest vector loop the CPU
+ * runs, which runs a full check at every trigger at or after the resume
+ * point.
+ */
+GovDetector
+governance_detect_secret(const char *s, size_t len)
+{
+	size_t		resume = 0;
+
+	if (s == NULL)
+		return GOV_DETECT_NONE;
+#if defined(GOV_HAVE_AVX2_SCAN)
+	if (len >= 64 && gov_have_avx2())
+		return gov_scan_avx2(s, len, &resume);
+#endif
+#if defined(__SSE2__)
+	return gov_scan_sse2(s, len, &resume);
+#else
+	return gov_detect_secret_scalar(s, len);
+#endif
 }

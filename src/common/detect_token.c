@@ -166,7 +166,7 @@ gov_is_password_hash(const char *s, size_t n)
 		return gov_all_in(s + 3, 32, GOV_CC_DIGIT, "abcdef");
 	if (GOV_PREFIX(s, n, "pbkdf2_sha256$") || GOV_PREFIX(s, n, "pbkdf2_sha1$"))
 	{
-		size_t		j = (s[11] == '2') ? 14 : 12,
+		size_t		j = (s[10] == '2') ? 14 : 12,
 					k;
 
 		k = gov_span(s + j, n - j, GOV_CC_DIGIT, "");
@@ -225,14 +225,15 @@ gov_is_date_like(const char *s, size_t n)
 
 /*
  * A path, URL or compound of words: split on / . - _ : @ ? = & + ~ and
- * each piece is all letters or all digits (or empty).  Random tokens
- * mix classes inside their pieces; "/usr/local/lib/x86" and
- * "customer-profile-settings-2024" do not.
+ * each piece is all letters or all digits, or at most four bytes ("v2",
+ * "x86", "h264").  Random tokens mix classes inside long pieces;
+ * "/usr/local/lib/x86" and "customer-profile-settings-v2" do not.
  */
 static bool
 gov_is_words(const char *s, size_t n)
 {
 	uint8_t		piece = 0;
+	size_t		piece_len = 0;
 
 	for (size_t i = 0; i <= n; i++)
 	{
@@ -240,11 +241,14 @@ gov_is_words(const char *s, size_t n)
 
 		if (strchr("/.-_:@?=&+~", c) != NULL && c != '\0')
 		{
-			if ((piece & GOV_CC_ALPHA) && (piece & GOV_CC_DIGIT))
+			if ((piece & GOV_CC_ALPHA) && (piece & GOV_CC_DIGIT) &&
+				piece_len > 4)
 				return false;
 			piece = 0;
+			piece_len = 0;
 			continue;
 		}
+		piece_len++;
 		piece |= gov_detect_class[c] & GOV_CC_ALNUM;
 		if (!gov_cc(c, GOV_CC_ALNUM))
 			piece |= GOV_CC_ALPHA | GOV_CC_DIGIT;	/* other symbol: mixed */
@@ -297,8 +301,10 @@ gov_word_fraction(const char *s, size_t n)
 /*
  * An opaque token, whole value:
  *	- 20 to 4096 bytes of printable ASCII without blanks;
- *	- not a UUID, not starting like a date, not a path or compound of
- *	  words (gov_is_words), less than half words (gov_word_fraction);
+ *	- not a UUID, not starting like a date, not a URL ("://"), not JSON
+ *	  or markup (a first byte of { [ < or a quote), not a path or
+ *	  compound of words (gov_is_words), less than half words
+ *	  (gov_word_fraction);
  *	- either three or more of the classes upper case, lower case,
  *	  digits, symbols, or 32 or more hex digits (a digest or a key);
  *	- Shannon entropy per byte of at least 0.8 * log2(min(n, A)), with A
@@ -320,7 +326,8 @@ gov_is_token(const char *s, size_t n)
 				alphabet,
 				bound;
 
-	if (n < 20 || n > 4096)
+	if (n < 20 || n > 4096 || s[0] == '{' || s[0] == '[' || s[0] == '<' ||
+		s[0] == '"' || s[0] == '\'' || gov_find(s, n, "://", 3) != NULL)
 		return false;
 	memset(counts, 0, sizeof(counts));
 	for (size_t i = 0; i < n; i++)

@@ -115,8 +115,9 @@ gov_is_email(const char *s, size_t n)
  * bare run of digits is an id or an amount, not a phone.  Dots are used
  * alone (never mixed with dashes), and groups of three after the first
  * separated by dots are an amount ("1.234.567.890"); date shapes (4-2-2,
- * 2-2-4) and the SSN shape (3-2-4) are refused, and no group is longer
- * than 8 digits.
+ * 2-2-4, and a first group that reads as a year before a group of two),
+ * the SSN shape (3-2-4) and a ZIP+4 code (5-4) are refused, and when
+ * there are separators no group is longer than 8 digits.
  */
 bool
 gov_is_phone(const char *s, size_t n)
@@ -162,7 +163,7 @@ gov_is_phone(const char *s, size_t n)
 		/* any other byte, or the end, closes the group under way */
 		if (group > 0)
 		{
-			if (ngroups == 16 || group > 8)
+			if (ngroups == 16)
 				return false;
 			groups[ngroups++] = (int) group;
 			group = 0;
@@ -202,12 +203,20 @@ gov_is_phone(const char *s, size_t n)
 	if (plus ? (digits < 8 || digits > 15) :
 		(digits < 9 || digits > 12 || ngroups < 2))
 		return false;
+	for (size_t g = 0; g < ngroups && ngroups > 1; g++)
+		if (groups[g] > 8)
+			return false;
 
 	if (ngroups == 3 &&
 		((groups[0] == 4 && groups[1] == 2 && groups[2] == 2) ||
 		 (groups[0] == 2 && groups[1] == 2 && groups[2] == 4) ||
 		 (!plus && groups[0] == 3 && groups[1] == 2 && groups[2] == 4)))
 		return false;
+	if (!plus && ngroups == 2 && groups[0] == 5 && groups[1] == 4)
+		return false;			/* a ZIP+4 code */
+	if (!plus && ngroups >= 3 && groups[0] == 4 && groups[1] == 2 &&
+		(GOV_PREFIX(s, n, "19") || GOV_PREFIX(s, n, "20")))
+		return false;			/* a date and time: 2024 01 15 10 30 */
 	if (dot && ngroups >= 3 && groups[0] <= 3)
 	{
 		bool		thousands = true;
@@ -236,6 +245,30 @@ gov_ssn_digits_ok(const char *a, const char *g, const char *sn)
 	if (sn[0] == '0' && sn[1] == '0' && sn[2] == '0' && sn[3] == '0')
 		return false;
 	return true;
+}
+
+/*
+ * Nine bare digits, blanks around them ignored, in the SSN ranges (see
+ * common_detect.h).
+ */
+bool
+governance_detect_ssn_digits(const char *s, size_t len)
+{
+	if (s == NULL)
+		return false;
+	while (len > 0 && gov_cc((unsigned char) s[0], GOV_CC_BLANK))
+	{
+		s++;
+		len--;
+	}
+	while (len > 0 && gov_cc((unsigned char) s[len - 1], GOV_CC_BLANK))
+		len--;
+	if (len != 9)
+		return false;
+	for (size_t i = 0; i < 9; i++)
+		if (!gov_isdigit((unsigned char) s[i]))
+			return false;
+	return gov_ssn_digits_ok(s, s + 3, s + 5);
 }
 
 /*
@@ -341,7 +374,7 @@ gov_card_number_ok(const char *d, size_t n)
 /*
  * Card number, whole value: 13-19 digits, bare or in groups separated
  * by one space or one dash, the same separator throughout; the first
- * group has four digits, every group but the last three to six, the
+ * group has four digits, every group but the last four to six, the
  * last one to six (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 4-4-4-1); then
  * gov_card_number_ok().
  */
@@ -379,7 +412,7 @@ gov_is_card(const char *s, size_t n)
 			return false;
 		if (ngroups == 0 && i < n && group != 4)
 			return false;
-		if (ngroups > 0 && i < n && group < 3)
+		if (ngroups > 0 && i < n && group < 4)
 			return false;
 		ngroups++;
 		group = 0;

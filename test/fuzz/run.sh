@@ -2,8 +2,9 @@
 #
 # run.sh
 #	  Build the fuzz targets and run each for a while: the JWT verifier and
-#	  key loader, the token redactor, and the audit trail's line checker --
-#	  the plain-C code that reads untrusted input.
+#	  key loader, the token redactor, the audit trail's line checker and
+#	  the sensitive-data detectors -- the plain-C code that reads
+#	  untrusted input.
 #
 # Usage: test/fuzz/run.sh [SECONDS]     (per target; default 60)
 #
@@ -46,7 +47,7 @@ then
 	if ! env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
 		install -y -qq libclang-rt-14-dev >&2; then
 		echo "fuzz: cannot install libclang-rt-14-dev" >&2
-		echo "0 passed, 3 failed"
+		echo "0 passed, 4 failed"
 		exit 1
 	fi
 fi
@@ -102,6 +103,7 @@ fuzz redact 8000 src/identity/redact.c src/identity/redact_lex.c src/identity/jw
 	-ljansson -lcrypto
 fuzz line_check 20000 src/audit/record.c src/audit/line_check.c \
 	src/audit/chain.c -- -lcrypto
+fuzz detect 4096 src/common/detect*.c -- -lm
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -54,13 +54,24 @@ extern const char *governance_detector_label(GovDetector d);
 extern GovDetector governance_detect_value(const char *s, size_t len);
 
 /*
+ * Nine bare digits as a US social security number (the ranges of the
+ * "ssn" detector): for a caller whose column name already says SSN.
+ * governance_detect_value() accepts only the dashed form, since nine
+ * digits alone are as likely an id.
+ */
+extern bool governance_detect_ssn_digits(const char *s, size_t len);
+
+/*
  * Secret search, for the output scan: is there, anywhere in s, a secret
- * (a private key, a JWT, a cloud key, a card number passing Luhn with
- * blanks or dashes between digit groups), also where s is JSON text or a
- * JSON string's contents (escaped line breaks, \uXXXX escapes)?  Returns
- * the first detector that fires, GOV_DETECT_NONE if none.  Cheap when
- * nothing matches: a pre-filter passes over the bytes once and only a
- * candidate gets a full check.
+ * (a private key, a JWT, an AWS, GCP or Azure key, a token with a
+ * vendor's prefix, a card number passing Luhn, bare or with blanks or
+ * dashes between digit groups), also where s is JSON text or a JSON
+ * string's contents (escaped line breaks, \/ and \uXXXX escapes) or
+ * percent-encoded?  Returns the first detector that fires, GOV_DETECT_NONE
+ * if none; SSNs, phone numbers, e-mail addresses and tokens without a
+ * prefix are not looked for.  Cheap when nothing matches: a vector
+ * pre-filter passes over the bytes once and only a candidate gets a full
+ * check; linear in len whatever s holds.
  */
 extern GovDetector governance_detect_secret(const char *s, size_t len);
 

@@ -95,6 +95,9 @@ SELECT memo FROM osc.notes WHERE id = 2;
 -- Attack: card numbers with dashes (varchar) and with spaces (char(n)).
 -- Defence: redacted whatever the declared length (see docs/masking.md).
 SELECT title, code FROM osc.notes WHERE id = 2;
+-- The shortest secret, a 13-digit card number, alone in a value.
+SELECT '4222222222222'::text AS card13, '{4222222222222}'::text[] AS in_array,
+	   '["4222222222222"]'::jsonb AS in_jsonb;
 -- Attack: a private key inside JSON, its line breaks escaped as \n (json)
 -- or stored as JSON strings (jsonb).
 -- Defence: the value becomes a JSON string holding the redaction.

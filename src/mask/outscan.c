@@ -221,7 +221,8 @@ gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self)
 			struct varlena *p = (struct varlena *) DatumGetPointer(slot->tts_values[i]);
 
 			if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p) &&
-				governance_detect_secret(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p)) == GOV_DETECT_NONE)
+				(VARSIZE_ANY_EXHDR(p) < GOV_OUT_MIN_SECRET ||
+				 governance_detect_secret(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p)) == GOV_DETECT_NONE))
 			{
 				s->tally.bytes += VARSIZE_ANY_EXHDR(p);
 				continue;

@@ -15,6 +15,14 @@
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 
+/*
+ * The shortest secret the detectors find: a card number of 13 digits
+ * (keys and tokens are longer).  A shorter string is not searched: most
+ * of the strings of a row (a status, a city, a JSON key) are shorter, and
+ * a call costs more than its bytes.
+ */
+#define GOV_OUT_MIN_SECRET 13
+
 /* How the values of a type are scanned. */
 typedef enum GovOutKind
 {

@@ -367,6 +367,8 @@ static GovDetector
 gov_detect(const char *s, size_t len, GovOutFound *found)
 {
 	found->bytes += len;
+	if (len < GOV_OUT_MIN_SECRET)
+		return GOV_DETECT_NONE;
 	return governance_detect_secret(s, len);
 }
 

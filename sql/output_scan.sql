@@ -197,6 +197,18 @@ WITH w AS (INSERT INTO osc.inbox VALUES (2, :'card_spaces') RETURNING msg) SELEC
 PREPARE ins(int, text) AS INSERT INTO osc.inbox VALUES ($1, $2) RETURNING msg;
 EXECUTE ins(3, 'card ' || :'card_dashes');
 DEALLOCATE ins;
+-- A function that runs a prepared INSERT ... RETURNING by EXECUTE reads
+-- what it returns unchanged: only what reaches the client is scanned.
+PREPARE osc_ins(int, text) AS INSERT INTO osc.inbox VALUES ($1, $2) RETURNING msg;
+CREATE FUNCTION osc.f_exec() RETURNS boolean LANGUAGE plpgsql AS $$
+	DECLARE v text; b text;
+	BEGIN
+		SELECT body INTO b FROM osc.notes WHERE id = 2;
+		EXECUTE format('EXECUTE osc_ins(4, %L)', b) INTO v;
+		RETURN v = b;
+	END $$;
+SELECT osc.f_exec() AS function_read_clear;
+DEALLOCATE osc_ins;
 -- The rows stored are what was written: RETURNING changed what was shown.
 RESET ROLE;
 SELECT id, msg LIKE 'new key AKIA%' OR msg LIKE '4111%' OR msg LIKE 'card 5555%' AS stored_clear

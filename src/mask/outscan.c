@@ -31,8 +31,11 @@
  *		 portal's hold store exists: FillPortalStore, and
  *		 PersistHoldablePortal when a WITH HOLD cursor is held at commit) is
  *		 wrapped, so rows are scanned on their way into the store; except
- *		 for pinned portals, which are the internal cursors of PL/pgSQL FOR
- *		 loops: they never outlive the loop, and what such a loop reads
+ *		 for the portals that never reach a client by themselves: pinned
+ *		 ones, the internal cursors of PL/pgSQL FOR loops, which never
+ *		 outlive the loop, and the hidden portal in which EXECUTE runs a
+ *		 prepared statement, dropped before EXECUTE returns (its rows go to
+ *		 EXECUTE's receiver, rule 1): what a function reads through them
  *		 must not be changed;
  *	  3. COPY table TO, which reads the table without the executor, is
  *		 turned into COPY (SELECT columns FROM ONLY table) TO
@@ -107,6 +110,9 @@ typedef struct GovOutScan
 
 /* The receiver of the utility statement under way that scans (FETCH, ...). */
 static GovOutScan *gov_utility_scan = NULL;
+
+/* Utility statements under way (kept in step by utility_begin and _end). */
+static int	gov_utility_depth = 0;
 
 /*
  * Whether the scan was in force when it was last asked (at the last
@@ -350,8 +356,22 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
 		gov_outscan_plan((GovOutScan *) dest, queryDesc->plannedstmt);
 		return;
 	}
-	if (!gov_reaches_client(dest, queryDesc->plannedstmt, &fill) ||
-		!governance_outscan_active())
+	if (!gov_reaches_client(dest, queryDesc->plannedstmt, &fill))
+		return;
+
+	/*
+	 * The portal EXECUTE runs a prepared statement in is hidden from
+	 * pg_cursors and dropped before EXECUTE returns: its store's rows go
+	 * to EXECUTE's receiver alone, scanned there if they reach a client,
+	 * and a function running EXECUTE reads them unchanged.
+	 */
+	if (fill && !ActivePortal->visible && gov_utility_depth > 0)
+	{
+		if (gov_utility_scan != NULL && governance_outscan_active())
+			gov_outscan_plan(gov_utility_scan, queryDesc->plannedstmt);
+		return;
+	}
+	if (!governance_outscan_active())
 		return;
 
 	/*
@@ -398,6 +418,7 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 	memset(run, 0, sizeof(*run));
 	run->outer = gov_utility_scan;
 	run->begun = true;
+	gov_utility_depth++;
 	if (dest == NULL || dest->receiveSlot == gov_outscan_receive ||
 		!gov_reaches_client(dest, pstmt, &fill) ||
 		!governance_outscan_active())
@@ -417,6 +438,7 @@ governance_outscan_utility_end(GovOutScanRun *run, GovOutScanTally *tally)
 	if (!run->begun)
 		return;
 	run->begun = false;
+	gov_utility_depth--;
 	gov_utility_scan = (GovOutScan *) run->outer;
 	if (run->scan == NULL)
 		return;

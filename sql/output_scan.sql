@@ -118,6 +118,20 @@ SELECT row_to_json(t) AS j FROM osc.notes t WHERE id = 2;
 -- refuses it, is NULL.
 \pset null '(null)'
 SELECT x, nm, ci, hs FROM osc.notes WHERE id = 2;
+-- Attack: data turned into DDL: an enum label and a table name written
+-- from a value read, then read back as the enum and as a regclass.
+-- Defence: their text is scanned; their input refuses the redaction: NULL.
+CREATE FUNCTION osc.f_ddl() RETURNS void LANGUAGE plpgsql AS $$
+	DECLARE t text;
+	BEGIN
+		SELECT title INTO t FROM osc.notes WHERE id = 2;
+		EXECUTE format('CREATE TYPE osc.stash AS ENUM (%L)', t);
+		EXECUTE format('CREATE TABLE osc.%I ()', t);
+	END $$;
+SELECT osc.f_ddl();
+SELECT e AS enum_label, (SELECT c.oid::regclass FROM pg_class c
+						 WHERE c.relnamespace = 'osc'::regnamespace AND c.relname LIKE '5555%') AS table_name
+  FROM unnest(enum_range(NULL::osc.stash)) e;
 -- Attack: a value of a type made up on the spot (a range over text).
 -- Defence: its text is scanned; its input refuses the redaction: NULL.
 CREATE TYPE osc.textrange AS RANGE (subtype = text);

@@ -385,7 +385,6 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
 	gov_outscan_plan(s, queryDesc->plannedstmt);
 	run->saved = dest;
 	run->scan = &s->pub;
-	run->copy = dest->mydest == DestCopyOut;
 	queryDesc->dest = &s->pub;
 }
 

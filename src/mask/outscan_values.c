@@ -12,16 +12,15 @@
  * arrays of any scanned type element by
  * element, composite and record values field by field, domains as their
  * base type, and every type this file does not know (extension types such
- * as citext, hstore or ltree, ranges over scanned types, tsvector): the
- * text their output function gives.  Skipped are the built-in types with a
- * fixed format, whose text form is made of digits, signs and a few
- * punctuation marks (bool, "char", the integers, oid and the other
- * identifiers, float, numeric, money, dates and times, uuid, network
- * addresses, bit strings, geometric types, lsn, snapshots), the types
- * whose text names a catalog object (reg*, aclitem: defined by DDL, not
- * data), enums (their labels are the type's own, fixed by DDL), bytea (an
- * encoding of bytes, not text: see docs/masking.md), and arrays, ranges
- * and rows made only of skipped types.
+ * as citext, hstore or ltree, ranges over scanned types, tsvector, enums,
+ * the reg* types and aclitem, whose text is a name or a label of up to 63
+ * bytes of any characters): the text their output function gives.
+ * Skipped are the built-in types with a fixed format, whose text form is
+ * made of digits, signs and a few punctuation marks (bool, "char", the
+ * integers, oid, xid, cid, tid, float, numeric, money, dates and times,
+ * uuid, network addresses, bit strings, geometric types, lsn, snapshots),
+ * bytea (an encoding of bytes, not text: see docs/masking.md), and
+ * arrays, ranges and rows made only of skipped types.
  *
  * A value in which a detector fires is replaced, keeping its type:
  * text-like types by the text "[redacted: <detector>]"; json and jsonb by
@@ -74,10 +73,7 @@ typedef struct GovInputAccepts
 
 static HTAB *gov_input_accepts = NULL;
 
-/*
- * The built-in types whose text form has a fixed format, or names a
- * catalog object: never scanned.
- */
+/* The built-in types whose text form has a fixed format: never scanned. */
 static bool
 gov_fixed_format(Oid base)
 {
@@ -124,18 +120,6 @@ gov_fixed_format(Oid base)
 		case PG_SNAPSHOTOID:
 		case BYTEAOID:
 		case VOIDOID:
-		case ACLITEMOID:
-		case REGPROCOID:
-		case REGPROCEDUREOID:
-		case REGOPEROID:
-		case REGOPERATOROID:
-		case REGCLASSOID:
-		case REGCOLLATIONOID:
-		case REGTYPEOID:
-		case REGROLEOID:
-		case REGNAMESPACEOID:
-		case REGCONFIGOID:
-		case REGDICTIONARYOID:
 			return true;
 		default:
 			return false;
@@ -288,7 +272,7 @@ gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod, int depth)
 		t->kind = GOV_OUT_JSONB;
 	else if (base == NAMEOID)
 		t->kind = GOV_OUT_NAME;
-	else if (gov_fixed_format(base) || typtype == TYPTYPE_ENUM)
+	else if (gov_fixed_format(base))
 		t->kind = GOV_OUT_SKIP;
 	else if (typtype == TYPTYPE_COMPOSITE ||
 			 (base == RECORDOID && basemod >= 0))

@@ -199,7 +199,6 @@ typedef struct GovOutScanRun
 {
 	DestReceiver *saved;		/* the receiver wrapped */
 	DestReceiver *scan;			/* the scan's receiver; NULL: none */
-	bool		copy;			/* the rows go to COPY TO */
 	bool		begun;			/* a utility statement's: outer is set */
 	void	   *outer;			/* the utility statement's scan it is under */
 } GovOutScanRun;

@@ -202,4 +202,27 @@ is( $node->safe_psql('postgres', qq{
 	'3 t 3 ["card", "jwt"]',
 	'the statement\'s event counts rows, bytes, redactions and detectors');
 
+# Secrets the detectors miss today (reported to their owners): each is
+# asserted as it should be, in a TODO block, so that the day a detector
+# finds it the test says so.
+$c = agent();
+(my $pem_escaped = $pem) =~ s/-/\\u002d/g;
+$pem_escaped =~ s/\n/\\n/g;
+TODO:
+{
+	local $TODO = 'detector miss, reported to the detectors';
+	for my $case (
+		[ 'a card with its groups on separate lines', "4111\n1111\n1111\n1111", '[redacted: card]' ],
+		[ 'a card with two blanks between groups', '4111  1111  1111  1111', '[redacted: card]' ],
+		[ 'a card with " - " between groups', '4111 - 1111 - 1111 - 1111', '[redacted: card]' ],
+		[ 'a private key in JSON, its dashes escaped as \u002d',
+			qq({"key": "$pem_escaped"}), '[redacted: private_key]' ])
+	{
+		my ($what, $value, $want) = @$case;
+		$r = $c->extended('SELECT $1::text', params => [$value]);
+		is(flat($r), $want, "$what is redacted");
+	}
+}
+$c->close;
+
 done_testing();

@@ -64,13 +64,10 @@
  */
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #include <immintrin.h>
-#define GOV_HAVE_AVX2_SCAN 1
+#define GOV_HAVE_VECTOR_SCAN 1
 #endif
 
 #include "detect_internal.h"
@@ -167,6 +164,105 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		(c0 == 'S' && c1 == 'G' && c2 == '.') ||
 		(gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't'));
 }
+
+#if defined(GOV_HAVE_VECTOR_SCAN)
+
+/*
+ * The vector pre-filter's byte classes (detect_scan.h), each a set of
+ * bytes {low nibble in L, high nibble in H}, looked up in two 16-byte
+ * tables, one per nibble.
+ *
+ * The card classes are exact: the bit's bytes are the class.  A digit is
+ * the top bit, so that a movemask gives the digits.
+ */
+#define GOV_K_DIGIT		0x80	/* 0-9 */
+#define GOV_K_SEP		0x40	/* blank - . / */
+#define GOV_K_TAB		0x20	/* tab */
+#define GOV_K_ESCAPE	0x1c	/* \ (0x10), % & (0x08), >= 0x80 (0x04) */
+
+/*
+ * The letter buckets: every letter trigger of gov_trigger_at() is in one
+ * bucket, whose bytes at each offset include the trigger's (NULL: any
+ * byte; "": no byte, a bucket not used).  A bucket lets through the
+ * bytes whose low nibble is one of its bytes' and whose high nibble is
+ * one of its bytes', a superset; gov_trigger_at() decides.  Set A looks
+ * at p, p + 1 and p + 2, set B at p, p + 1 and p + 3.  Buckets are
+ * chosen so that ordinary text rarely passes: a trigger added to a
+ * bucket costs nothing per byte, only its false passes.
+ */
+static const char *const gov_bucket_a[8][3] = {
+	{"-S", "BG", NULL},			/* "-B"; "SG." */
+	{"e", "yw", "AIJKLko0"},	/* "ey[AI-L]", "ew[ko0]" */
+	{"ICD", "CAHSQXz", NULL},	/* "I[CAH]", "Iz", "[CD][SQX]" */
+	{"C", "ign", NULL},			/* "C[ign]" */
+	{"y", "=%&", NULL},			/* "y=", "y%", "y&" */
+	{"y", NULL, "2"},			/* "y.2" */
+	{"sr", "k", "_-"},			/* "[sr]k[_-]" */
+	{"k", ".", "c"},			/* "k.c" */
+};
+static const char *const gov_bucket_b[8][3] = {
+	{"gpn", NULL, "_-"},		/* "g.._", "p.._", "p..-", "np._" */
+	{"gy", "=\\", NULL},		/* "g="; "y\" */
+	{"x", NULL, NULL},			/* "x...-": see GOV_BUCKET_X */
+	{"A", NULL, "A"},			/* "A..A" */
+	{"a", "k", "a"},			/* "ak.a" */
+	{"a", "s", "a"},			/* "as.a" */
+	{"w", "h", "e"},			/* "wh.e" */
+	{"cC", "rR", "tT"},			/* "cr.t" in any case */
+};
+
+/*
+ * The bucket of set B whose trigger ends at p + 4, which no set looks
+ * at: its positions pass only with a card separator byte at p + 4 (a
+ * superset of '-'), from the card masks.
+ */
+#define GOV_BUCKET_X	0x04
+
+typedef struct GovScanTables
+{
+	uint8_t		card_lo[16];
+	uint8_t		card_hi[16];
+	uint8_t		a_lo[3][16];	/* set A, offsets 0, 1, 2 */
+	uint8_t		a_hi[3][16];
+	uint8_t		b_lo[3][16];	/* set B, offsets 0, 1, 3 */
+	uint8_t		b_hi[3][16];
+} GovScanTables;
+
+static GovScanTables gov_scan_tables = {
+	/* low nibble: 0 blank, 9 tab, 5 6 % &, c \\, d e f - . /, all >= 0x80 */
+	.card_lo = {0xC4, 0x84, 0x84, 0x84, 0x84, 0x8C, 0x8C, 0x84,
+	0x84, 0xA4, 0x04, 0x04, 0x14, 0x44, 0x44, 0x44},
+	/* high nibble: 0 tab, 2 blank - . / % &, 3 digits, 5 \\, 8-f */
+	.card_hi = {0x20, 0x00, 0x48, 0x80, 0x00, 0x10, 0x00, 0x00,
+	0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04},
+};
+
+/* One set of bucket tables from its list (see above). */
+static void
+gov_bucket_tables(const char *const spec[8][3], uint8_t lo[3][16], uint8_t hi[3][16])
+{
+	memset(lo, 0, 3 * 16);
+	memset(hi, 0, 3 * 16);
+	for (int b = 0; b < 8; b++)
+		for (int k = 0; k < 3; k++)
+		{
+			uint8_t		bit = (uint8_t) (1u << b);
+
+			if (spec[b][k] == NULL)
+				for (int n = 0; n < 16; n++)
+				{
+					lo[k][n] |= bit;
+					hi[k][n] |= bit;
+				}
+			else
+				for (const unsigned char *c = (const unsigned char *) spec[b][k]; *c; c++)
+				{
+					lo[k][*c & 15] |= bit;
+					hi[k][*c >> 4] |= bit;
+				}
+		}
+}
+#endif							/* GOV_HAVE_VECTOR_SCAN */
 
 /*
  * The full checks for the trigger at p (several triggers may share a
@@ -283,67 +379,84 @@ gov_detect_secret_scalar(const char *s, size_t len)
 	return GOV_DETECT_NONE;
 }
 
-#if defined(__SSE2__)
-#define GOV_SCAN_NAME gov_scan_sse2
-#define GOV_SCAN_ATTR
+#if defined(GOV_HAVE_VECTOR_SCAN)
+#define GOV_SCAN_NAME gov_scan_ssse3
+#define GOV_SCAN_ATTR __attribute__((target("ssse3")))
 #define GOV_SCAN_WIDTH 16
 #define GOV_V __m128i
 #define GOV_LOAD(p) _mm_loadu_si128((const __m128i *) (p))
+#define GOV_TABLE(t) _mm_loadu_si128((const __m128i *) (t))
 #define GOV_SET1(c) _mm_set1_epi8((char) (c))
 #define GOV_EQ(a, b) _mm_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm_cmpgt_epi8((a), (b))
 #define GOV_AND(a, b) _mm_and_si128((a), (b))
 #define GOV_OR(a, b) _mm_or_si128((a), (b))
-#define GOV_ADD(a, b) _mm_add_epi8((a), (b))
-#define GOV_LT(a, b) _mm_cmplt_epi8((a), (b))
+#define GOV_SRL4(v) _mm_srli_epi16((v), 4)
+#define GOV_SHUFFLE(t, i) _mm_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm_movemask_epi8(v)
 #include "detect_scan.h"
-#endif
 
-#if defined(GOV_HAVE_AVX2_SCAN)
 #define GOV_SCAN_NAME gov_scan_avx2
 #define GOV_SCAN_ATTR __attribute__((target("avx2")))
 #define GOV_SCAN_WIDTH 32
 #define GOV_V __m256i
 #define GOV_LOAD(p) _mm256_loadu_si256((const __m256i *) (p))
+#define GOV_TABLE(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (t)))
 #define GOV_SET1(c) _mm256_set1_epi8((char) (c))
 #define GOV_EQ(a, b) _mm256_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm256_cmpgt_epi8((a), (b))
 #define GOV_AND(a, b) _mm256_and_si256((a), (b))
 #define GOV_OR(a, b) _mm256_or_si256((a), (b))
-#define GOV_ADD(a, b) _mm256_add_epi8((a), (b))
-#define GOV_LT(a, b) _mm256_cmpgt_epi8((b), (a))
+#define GOV_SRL4(v) _mm256_srli_epi16((v), 4)
+#define GOV_SHUFFLE(t, i) _mm256_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm256_movemask_epi8(v)
 #include "detect_scan.h"
 
+/* What the CPU runs: unknown (-1), neither loop, SSSE3, AVX2 as well. */
+#define GOV_SCAN_NONE	0
+#define GOV_SCAN_SSSE3	1
+#define GOV_SCAN_AVX2	2
+static int	gov_scan_level = -1;
+
 /*
- * Does the CPU run AVX2, with the OS saving its registers?  Asked once
- * (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2 for
- * CRC-32C); two backends' threads racing at first use only ask twice.
+ * The widest vector loop the CPU runs, AVX2 only with the OS saving its
+ * registers (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2
+ * for CRC-32C), and the bucket tables built: once.  Two threads racing
+ * at first use both build the same tables; the level is published after
+ * them.
  */
-static bool
-gov_have_avx2(void)
+static int
+gov_scan_setup(void)
 {
-	static int	known = -1;
+	int			level = __atomic_load_n(&gov_scan_level, __ATOMIC_ACQUIRE);
 	unsigned int a,
 				b,
 				c,
 				d;
 
-	if (known >= 0)
-		return known == 1;
-	known = 0;
-	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
-		__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+	if (level >= 0)
+		return level;
+	gov_bucket_tables(gov_bucket_a, gov_scan_tables.a_lo, gov_scan_tables.a_hi);
+	gov_bucket_tables(gov_bucket_b, gov_scan_tables.b_lo, gov_scan_tables.b_hi);
+	level = GOV_SCAN_NONE;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3))
 	{
-		unsigned int lo,
-					hi;
+		level = GOV_SCAN_SSSE3;
+		if ((c & bit_OSXSAVE) &&
+			__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+		{
+			unsigned int lo,
+						hi;
 
-		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		if ((lo & 0x6) == 0x6)	/* the OS saves XMM and YMM state */
-			known = 1;
+			__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+			if ((lo & 0x6) == 0x6)	/* the OS saves XMM and YMM state */
+				level = GOV_SCAN_AVX2;
+		}
 	}
-	return known == 1;
+	__atomic_store_n(&gov_scan_level, level, __ATOMIC_RELEASE);
+	return level;
 }
-#endif
+#endif							/* GOV_HAVE_VECTOR_SCAN */
 
 /*
  * The output scan (see common_detect.h): the widest vector loop the CPU
@@ -353,17 +466,22 @@ gov_have_avx2(void)
 GovDetector
 governance_detect_secret(const char *s, size_t len)
 {
-	size_t		resume = 0;
-
 	if (s == NULL)
 		return GOV_DETECT_NONE;
-#if defined(GOV_HAVE_AVX2_SCAN)
-	if (len >= 64 && gov_have_avx2())
-		return gov_scan_avx2(s, len, &resume);
+#if defined(GOV_HAVE_VECTOR_SCAN)
+	size_t		resume = 0;
+
+	switch (gov_scan_setup())
+	{
+		case GOV_SCAN_AVX2:
+			if (len >= 64)
+				return gov_scan_avx2(s, len, &resume);
+			/* FALLTHROUGH */
+		case GOV_SCAN_SSSE3:
+			return gov_scan_ssse3(s, len, &resume);
+		default:
+			break;
+	}
 #endif
-#if defined(__SSE2__)
-	return gov_scan_sse2(s, len, &resume);
-#else
 	return gov_detect_secret_scalar(s, len);
-#endif
 }

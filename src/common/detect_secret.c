@@ -466,11 +466,13 @@ gov_scan_setup(void)
 GovDetector
 governance_detect_secret(const char *s, size_t len)
 {
+#if defined(GOV_HAVE_VECTOR_SCAN)
+	size_t		resume = 0;
+#endif
+
 	if (s == NULL)
 		return GOV_DETECT_NONE;
 #if defined(GOV_HAVE_VECTOR_SCAN)
-	size_t		resume = 0;
-
 	switch (gov_scan_setup())
 	{
 		case GOV_SCAN_AVX2:

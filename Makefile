@@ -28,6 +28,8 @@ OBJS = \
 	src/common/catalog.o \
 	src/common/curl.o \
 	src/common/detect.o \
+	src/common/detect_card.o \
+	src/common/detect_decode.o \
 	src/common/detect_jwt.o \
 	src/common/detect_keys.o \
 	src/common/detect_name.o \

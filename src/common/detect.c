@@ -185,9 +185,14 @@ gov_secret_value(const char *s, size_t n)
 				return GOV_DETECT_PRIVATE_KEY;
 			break;
 		case 'e':
+		case 'I':
+		case 'C':
+		case 'D':
+			/* base64url of a JSON object, perhaps after blanks */
 			if (gov_jwt_at(s, n, &len) && len == n)
 				return GOV_DETECT_JWT;
 			break;
+		case 'a':
 		case 'A':
 			if (n == 20 && gov_aws_key_id_at(s, n, 0))
 				return GOV_DETECT_AWS_KEY;
@@ -214,6 +219,10 @@ gov_secret_value(const char *s, size_t n)
 		(gov_find(s, n, "AccountKey=", 11) || gov_find(s, n, "sig=", 4)) &&
 		governance_detect_secret(s, n) == GOV_DETECT_AZURE_KEY)
 		return GOV_DETECT_AZURE_KEY;
+	/* Slack webhook URLs: the URL is the credential */
+	if (n >= 60 && !gov_has_blank(s, n) && gov_find(s, n, "hooks.slack.com", 15) &&
+		governance_detect_secret(s, n) == GOV_DETECT_TOKEN)
+		return GOV_DETECT_TOKEN;
 	return GOV_DETECT_NONE;
 }
 

@@ -83,6 +83,13 @@ extern bool gov_has_prefix_ci(const char *s, size_t n, const char *lit);
 extern const char *gov_find(const char *s, size_t n, const char *lit,
 							size_t litlen);
 
+/* detect_decode.c: text as a client decodes it */
+#define GOV_UNIT_MAX	26		/* raw bytes of one unit at most */
+extern int	gov_hexval(unsigned char c);
+extern size_t gov_unit(const char *s, size_t n, size_t j, uint32_t *cp);
+extern bool gov_is_space_cp(uint32_t cp);
+extern bool gov_is_blank_cp(uint32_t cp);
+
 /* detect_values.c: whole values */
 extern bool gov_is_email(const char *s, size_t n);
 extern bool gov_is_phone(const char *s, size_t n);
@@ -106,7 +113,11 @@ extern bool gov_gcp_oauth_at(const char *s, size_t n, size_t i);
 extern bool gov_azure_key_at(const char *s, size_t n, size_t eq);
 extern bool gov_azure_sas_at(const char *s, size_t n, size_t i);
 extern bool gov_known_token_at(const char *s, size_t n, size_t i);
+extern bool gov_slack_webhook_at(const char *s, size_t n, size_t i);
 extern bool gov_gcp_service_account(const char *s, size_t n);
+
+/* detect_card.c: card numbers in a text */
+extern bool gov_card_run(const char *s, size_t n, size_t p, size_t *resume);
 
 /* detect_token.c: whole values */
 extern bool gov_is_password_hash(const char *s, size_t n);

@@ -9,10 +9,16 @@
  * nothing of the same alphabet precedes it) and reads a bounded number of
  * bytes from there, whatever the text holds: that bound is what keeps
  * governance_detect_secret() linear in the text when an attacker writes
- * the same prefix a million times.  Texts may be JSON (escaped line
- * breaks, \/ and \uXXXX escapes) or percent-encoded; the PEM check reads
- * through both, the others need no decoding because their alphabets
- * need no escaping.
+ * the same prefix a million times.
+ *
+ * Every check sees the text as a client decodes it (detect_decode.c):
+ * the names and prefixes that trigger a check are letters and digits,
+ * which no encoder escapes, and are matched raw; what follows them --
+ * separators, quotes, '=' and padding, '/' and '+' inside base64, line
+ * breaks -- is read unit by unit through gov_unit(), so "\/", "%2F",
+ * "&#47;", "\u002F" are all '/', and "&#13;", "<br>", "\n", "%0A" are
+ * all line breaks.  The alphabets of the other keys (AWS key ids, GCP
+ * keys, vendor tokens: letters, digits, '-', '_') need no decoding.
  *
  * src/common/detect_keys.c
  *
@@ -20,22 +26,12 @@
  */
 #include "detect_internal.h"
 
-/* How far a PEM body is read looking for enough base64. */
-#define GOV_PEM_BODY_SCAN	512
+/* How far a PEM body is read looking for enough base64 (raw bytes). */
+#define GOV_PEM_BODY_SCAN	1024
+/* A markup tag inside a PEM body is at most this long. */
+#define GOV_PEM_TAG_MAX		64
 /* A PEM body holds at least this much base64 (RSA-512 is ~470). */
 #define GOV_PEM_MIN_B64		40
-
-/* Value of a hex digit, or -1. */
-static int
-gov_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = gov_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /*
  * Is s[i] preceded by a token boundary, for a token whose alphabet is
@@ -107,23 +103,28 @@ gov_run(const char *s, size_t n, size_t i, uint8_t classes, const char *extra,
 }
 
 /*
- * A separator inside a PEM header at s[*j]: a space, "%20" or '+'
- * (percent and form encoding).  Advances *j past it.
+ * A space inside a PEM header at s[*j]: a space of any kind as a client
+ * decodes it (also "%20", "&nbsp;", "\u0020"), or '+' (form encoding).
+ * Advances *j past it.
  */
 static bool
 gov_pem_space(const char *s, size_t n, size_t *j)
 {
-	if (*j < n && (s[*j] == ' ' || s[*j] == '+'))
+	uint32_t	cp;
+	size_t		len;
+
+	if (*j >= n)
+		return false;
+	if (s[*j] == '+')
 	{
 		(*j)++;
 		return true;
 	}
-	if (*j + 3 <= n && s[*j] == '%' && s[*j + 1] == '2' && s[*j + 2] == '0')
-	{
-		*j += 3;
-		return true;
-	}
-	return false;
+	len = gov_unit(s, n, *j, &cp);
+	if (!gov_is_space_cp(cp))
+		return false;
+	*j += len;
+	return true;
 }
 
 /* Does s[*j..n) begin with word?  Advances *j past it if so. */
@@ -143,169 +144,133 @@ gov_eat(const char *s, size_t n, size_t *j, const char *word)
 }
 
 /*
- * The length of a line break at s[j] (LF, CR, "\n", "\r", "%0A",
- * "%0D"), 0 if there is none.
+ * A markup tag at s[j] ("<p>", "</div>", "<br/>", "<span class=x>"),
+ * read as a client decodes it (also "&lt;br&gt;", "\u003cbr\u003e",
+ * "%3Cbr%3E"): '<', a letter or '/', then a '>' within GOV_PEM_TAG_MAX
+ * bytes with no '<' before it.  Its raw length, 0 if none.
  */
 static size_t
-gov_pem_line_break(const char *s, size_t n, size_t j)
+gov_markup_tag(const char *s, size_t n, size_t j)
 {
-	if (j >= n)
+	size_t		k = j;
+	uint32_t	cp;
+
+	if (s[j] != '<' && s[j] != '&' && s[j] != '\\' && s[j] != '%')
 		return 0;
-	if (s[j] == '\n' || s[j] == '\r')
-		return 1;
-	if (s[j] == '\\' && j + 1 < n && (s[j + 1] == 'n' || s[j + 1] == 'r'))
-		return 2;
-	if (s[j] == '%' && j + 2 < n && s[j + 1] == '0' &&
-		(gov_lower((unsigned char) s[j + 2]) == 'a' ||
-		 gov_lower((unsigned char) s[j + 2]) == 'd'))
-		return 3;
+	k += gov_unit(s, n, k, &cp);
+	if (cp != '<' || k >= n)
+		return 0;
+	k += gov_unit(s, n, k, &cp);
+	if (!(cp == '/' || (cp < 128 && gov_cc((unsigned char) cp, GOV_CC_ALPHA))))
+		return 0;
+	while (k < n && k - j < GOV_PEM_TAG_MAX)
+	{
+		k += gov_unit(s, n, k, &cp);
+		if (cp == '>')
+			return k - j;
+		if (cp == '<')
+			return 0;
+	}
 	return 0;
 }
 
 /*
- * One unit of a PEM body at s[*j], decoded through the escapes a key
- * meets on its way into JSON or a URL: sets *b64 for a base64 byte
- * (also written "\/", "\u002B", "%2B", ...), *brk for a line break
- * (LF, CR, "\n", "\r", "\u000A", "%0A", and blanks); returns false for
- * anything else.  Advances *j past the unit.
- */
-static bool
-gov_pem_unit(const char *s, size_t n, size_t *j, bool *b64, bool *brk)
-{
-	unsigned char c = (unsigned char) s[*j];
-	int			v = -1;
-
-	*b64 = *brk = false;
-	if (gov_isalnum(c) || c == '+' || c == '/' || c == '=')
-	{
-		*b64 = true;
-		(*j)++;
-		return true;
-	}
-	if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-	{
-		*brk = true;
-		(*j)++;
-		return true;
-	}
-	if (c == '\\')
-	{
-		size_t		k = *j;
-
-		/* one or more backslashes (JSON inside JSON doubles them) */
-		while (k < n && s[k] == '\\' && k - *j < 8)
-			k++;
-		if (k >= n)
-			return false;
-		if (s[k] == 'n' || s[k] == 'r' || s[k] == 't')
-		{
-			*brk = true;
-			*j = k + 1;
-			return true;
-		}
-		if (s[k] == '/')
-		{
-			*b64 = true;
-			*j = k + 1;
-			return true;
-		}
-		if (s[k] == 'u' && k + 5 <= n && s[k + 1] == '0' && s[k + 2] == '0' &&
-			gov_hexval((unsigned char) s[k + 3]) >= 0 &&
-			gov_hexval((unsigned char) s[k + 4]) >= 0)
-			v = gov_hexval((unsigned char) s[k + 3]) * 16 +
-				gov_hexval((unsigned char) s[k + 4]);
-		if (v < 0)
-			return false;
-		*j = k + 5;
-	}
-	else if (c == '%')
-	{
-		if (*j + 3 > n || gov_hexval((unsigned char) s[*j + 1]) < 0 ||
-			gov_hexval((unsigned char) s[*j + 2]) < 0)
-			return false;
-		v = gov_hexval((unsigned char) s[*j + 1]) * 16 +
-			gov_hexval((unsigned char) s[*j + 2]);
-		*j += 3;
-	}
-	else
-		return false;
-
-	/* an escaped byte */
-	if (v == '\n' || v == '\r' || v == ' ' || v == '\t')
-		*brk = true;
-	else if (v == '+' || v == '/' || v == '=' || gov_isalnum((unsigned char) v))
-		*b64 = true;
-	else
-		return false;
-	return true;
-}
-
-/*
- * PEM private key at s[i], which begins "-----BEGIN": then a space,
- * optionally one of RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP and a space,
- * "PRIVATE KEY" (" BLOCK" after PGP), "-----" -- spaces also written
- * "%20" or '+' -- then a body holding at least GOV_PEM_MIN_B64 base64
- * bytes before anything that is neither base64 nor a line break, both
- * read through JSON and percent escapes (gov_pem_unit).  Encrypted keys'
- * "Proc-Type:" and "DEK-Info:" header lines are stepped over.  A public
- * key or certificate does not match: its header says so.  Reads at most
- * GOV_PEM_BODY_SCAN bytes of body.
+ * PEM private key at s[i], which begins "-----BEGIN": then a space, up
+ * to three words of capital letters and digits naming its kind, each
+ * followed by a space (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP, SSH2
+ * ENCRYPTED, ...), "PRIVATE KEY", optionally " BLOCK" (PGP), "-----".
+ * A private key is a secret whatever its kind and however its body is
+ * laid out, so the header fires by itself when, within
+ * GOV_PEM_BODY_SCAN bytes, at least GOV_PEM_MIN_B64 base64 characters
+ * follow it with nothing between them but line breaks and blanks of any
+ * kind and markup tags, all read as a client decodes them (gov_unit:
+ * "\n", "\\n", "%0A", "&#x0d;", "&#13;&#10;", "<br>", "</p><p>", "\/",
+ * "%2B", ...).  Encrypted keys' "Proc-Type:" and "DEK-Info:" header lines
+ * (and PGP's "Version:" and "Comment:") are stepped over.  A public key
+ * or certificate does not match: its header says so.
  */
 bool
 gov_pem_private_at(const char *s, size_t n, size_t i)
 {
-	static const char *const types[] = {"RSA", "EC", "DSA", "OPENSSH",
-	"ENCRYPTED", "PGP"};
 	size_t		j = i,
 				limit;
-	int			count = 0;
-	bool		pgp = false,
-				line_start = true;
+	int			count = 0,
+				words = 0;
+	bool		line_start = true;
 
 	if (!gov_eat(s, n, &j, "-----BEGIN") || !gov_pem_space(s, n, &j))
 		return false;
-	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+	for (;;)
+	{
+		size_t		k = j,
+					w = 0;
+
+		if (gov_eat(s, n, &k, "PRIVATE") && gov_pem_space(s, n, &k) &&
+			gov_eat(s, n, &k, "KEY"))
+		{
+			j = k;
+			break;
+		}
+		if (words == 3)
+			return false;
+		k = j;
+		while (k < n && w < 16 && (gov_cc((unsigned char) s[k], GOV_CC_UPPER) ||
+								   gov_isdigit((unsigned char) s[k])))
+			k++, w++;
+		if (w == 0 || !gov_pem_space(s, n, &k))
+			return false;
+		j = k;
+		words++;
+	}
 	{
 		size_t		k = j;
 
-		if (gov_eat(s, n, &k, types[t]) && gov_pem_space(s, n, &k))
-		{
+		if (gov_pem_space(s, n, &k) && gov_eat(s, n, &k, "BLOCK"))
 			j = k;
-			pgp = (t == 5);
-			break;
-		}
 	}
-	if (!gov_eat(s, n, &j, "PRIVATE") || !gov_pem_space(s, n, &j) ||
-		!gov_eat(s, n, &j, "KEY"))
-		return false;
-	if (pgp && (!gov_pem_space(s, n, &j) || !gov_eat(s, n, &j, "BLOCK")))
-		return false;
 	if (!gov_eat(s, n, &j, "-----"))
 		return false;
 
 	limit = (n - j > GOV_PEM_BODY_SCAN) ? j + GOV_PEM_BODY_SCAN : n;
 	while (j < limit)
 	{
-		bool		b64,
-					brk;
+		uint32_t	cp;
+		size_t		len;
 
 		if (line_start && (gov_eat(s, limit, &j, "Proc-Type:") ||
 						   gov_eat(s, limit, &j, "DEK-Info:") ||
 						   gov_eat(s, limit, &j, "Version:") ||
 						   gov_eat(s, limit, &j, "Comment:")))
 		{
-			/* a header line: step to its line break */
-			while (j < limit && gov_pem_line_break(s, limit, j) == 0)
-				j++;
-			j += gov_pem_line_break(s, limit, j);
+			/* a header line: step past its line break */
+			while (j < limit)
+			{
+				j += gov_unit(s, limit, j, &cp);
+				if (cp == '\n' || cp == '\r')
+					break;
+			}
+			continue;
+		}
+		len = gov_markup_tag(s, limit, j);
+		if (len > 0)
+		{
+			j += len;
 			line_start = true;
 			continue;
 		}
-		if (!gov_pem_unit(s, limit, &j, &b64, &brk))
+		len = gov_unit(s, limit, j, &cp);
+		j += len;
+		if (cp < 128 && (gov_isalnum((unsigned char) cp) || cp == '+' ||
+						 cp == '/' || cp == '='))
+		{
+			if (++count >= GOV_PEM_MIN_B64)
+				return true;
+			line_start = false;
+		}
+		else if (gov_is_blank_cp(cp))
+			line_start = true;
+		else
 			return false;
-		if (b64 && ++count >= GOV_PEM_MIN_B64)
-			return true;
-		line_start = brk;
 	}
 	return false;
 }
@@ -315,17 +280,26 @@ gov_pem_private_at(const char *s, size_t n, size_t i)
  * (temporary), AROA, AIDA, AGPA, ANPA, ANVA, AIPA (role, user, group,
  * policy and instance profile ids) and 16 bytes of base32 [A-Z2-7], as a
  * token: no letter or digit right before or after (a longer alphanumeric
- * run is something else).
+ * run is something else).  Also the same in lower case for the two key
+ * kinds that are credentials, "akia" and "asia" and 16 bytes of [a-z2-7]
+ * holding a digit (a text search column folds case; the digit keeps out
+ * compound words such as "asiapacificcustomer", and a key without one,
+ * one in twenty-eight, is lost only in its folded copy).
  */
 bool
 gov_aws_key_id_at(const char *s, size_t n, size_t i)
 {
 	static const char prefixes[][5] = {"AKIA", "ASIA", "AROA", "AIDA",
 	"AGPA", "ANPA", "ANVA", "AIPA"};
-	bool		known = false;
+	bool		known = false,
+				lower = false,
+				digit = false;
 
 	if (n - i < 20 || !gov_boundary_before(s, i, false))
 		return false;
+	if (s[i] == 'a' && s[i + 3] == 'a' && s[i + 2] == 'i' &&
+		(s[i + 1] == 'k' || s[i + 1] == 's'))
+		known = lower = true;
 	for (size_t p = 0; p < 8 && !known; p++)
 		known = (s[i + 1] == prefixes[p][1] && s[i + 2] == prefixes[p][2] &&
 				 s[i] == 'A' && s[i + 3] == 'A');
@@ -335,35 +309,50 @@ gov_aws_key_id_at(const char *s, size_t n, size_t i)
 	{
 		unsigned char c = (unsigned char) s[i + k];
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')))
+		if (c >= '2' && c <= '7')
+			digit = true;
+		else if (!(lower ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')))
 			return false;
 	}
-	return gov_boundary_after(s, n, i + 20, false);
+	return (digit || !lower) && gov_boundary_after(s, n, i + 20, false);
+}
+
+/* Is cp in the alphabet of an AWS secret key or a base64 key? */
+static inline bool
+gov_b64_cp(uint32_t cp)
+{
+	return cp < 128 && (gov_isalnum((unsigned char) cp) || cp == '/' || cp == '+');
 }
 
 /*
- * A 40-byte AWS secret access key at s[i]: exactly 40 bytes of
+ * A 40-byte AWS secret access key at s[i], read as a client decodes it
+ * (gov_unit: "\/" and "%2F" are '/'): exactly 40 characters of
  * [A-Za-z0-9/+] between boundaries, holding upper case, lower case and a
  * digit or '/' or '+' (a random key lacks one of them about once in a
- * thousand; a word, a hex digest or a number lacks them always).
+ * thousand; a word, a hex digest or a number lacks them always).  Sets
+ * *end past the characters read.
  */
 static bool
-gov_aws_secret_value(const char *s, size_t n, size_t i)
+gov_aws_secret_value(const char *s, size_t n, size_t i, size_t *end)
 {
 	uint8_t		seen = 0;
-	size_t		k;
+	size_t		k,
+				j = i;
 
-	for (k = 0; k < 41 && i + k < n; k++)
+	for (k = 0; k < 41 && j < n; k++)
 	{
-		unsigned char c = (unsigned char) s[i + k];
+		uint32_t	cp;
+		size_t		len = gov_unit(s, n, j, &cp);
 
-		if (gov_isalnum(c))
-			seen |= gov_detect_class[c] & GOV_CC_ALNUM;
-		else if (c == '/' || c == '+')
-			seen |= GOV_CC_B64;
-		else
+		if (!gov_b64_cp(cp))
 			break;
+		if (gov_isalnum((unsigned char) cp))
+			seen |= gov_detect_class[cp] & GOV_CC_ALNUM;
+		else
+			seen |= GOV_CC_B64;
+		j += len;
 	}
+	*end = j;
 	return k == 40 && (seen & GOV_CC_UPPER) && (seen & GOV_CC_LOWER) &&
 		(seen & (GOV_CC_DIGIT | GOV_CC_B64));
 }
@@ -407,28 +396,38 @@ gov_aws_context_end(const char *s, size_t n, size_t i)
 
 /*
  * AWS secret access key after a context word at s[i] ("secret", see
- * gov_aws_context_end): a 40-byte key (gov_aws_secret_value) beginning
- * within 40 bytes after the context word, at a boundary.  Reads at most
- * 40 + 41 bytes past the context.
+ * gov_aws_context_end): a 40-character key (gov_aws_secret_value)
+ * beginning at a boundary within 40 characters after the context word,
+ * whatever stands between them, all read as a client decodes them --
+ * so every way of writing a name and its value holds: "key": "value",
+ * key=value, key: value, KEY='value', YAML, env files, the same inside
+ * JSON strings (\"key\": \"value\") or HTML (&quot;).  Reads at most
+ * 40 + 41 units past the context.
  */
 bool
 gov_aws_secret_at(const char *s, size_t n, size_t i)
 {
-	size_t		end = gov_aws_context_end(s, n, i);
+	size_t		end = gov_aws_context_end(s, n, i),
+				j;
+	bool		prev_in = true; /* the context word's last letter */
 
 	if (end == 0)
 		return false;
-	for (size_t j = end; j < n && j <= end + 40; j++)
+	j = end;
+	for (int units = 0; j < n && units <= 40; units++)
 	{
-		unsigned char c = (unsigned char) s[j];
-		unsigned char prev = (unsigned char) s[j - 1];
+		uint32_t	cp;
+		size_t		len = gov_unit(s, n, j, &cp),
+					vend;
+		bool		in = gov_b64_cp(cp);
 
-		if ((gov_isalnum(c) || c == '/' || c == '+') &&
-			!(gov_isalnum(prev) || prev == '/' || prev == '+'))
+		if (in && !prev_in)
 		{
-			if (gov_aws_secret_value(s, n, j))
+			if (gov_aws_secret_value(s, n, j, &vend))
 				return true;
 		}
+		prev_in = in;
+		j += len;
 	}
 	return false;
 }
@@ -460,18 +459,22 @@ gov_gcp_oauth_at(const char *s, size_t n, size_t i)
 }
 
 /*
- * Azure keys after "AccountKey=" or "SharedAccessKey=" ending with the
- * '=' at s[eq]: a storage account key is 86-88 bytes of base64 ending
- * "==" (64 bytes encoded), a shared access key 44 to 88 bytes of base64
- * ending '=' and a whole number of base64 quads.  The name must begin a
- * parameter (after ';', '?', '&', a quote, a blank or the start).
+ * Azure keys after "AccountKey=" or "SharedAccessKey=", whose '=' (also
+ * written "%3D", "\u003d", "&#61;") begins at s[eq]: a storage account
+ * key is 86-88 characters of base64 ending "==" (64 bytes encoded), a
+ * shared access key 44 to 88 characters of base64 ending '=' and a
+ * whole number of base64 quads, all read as a client decodes them
+ * ("\/", "%2B", "%3D%3D").  The name must begin a parameter (after ';',
+ * '?', '&', a quote, a blank or the start).  Reads at most 92 units.
  */
 bool
 gov_azure_key_at(const char *s, size_t n, size_t eq)
 {
 	size_t		start,
-				len,
-				pad = 0;
+				len = 0,
+				pad = 0,
+				j;
+	uint32_t	cp;
 	bool		storage;
 
 	if (eq >= 10 && gov_has_prefix(s + eq - 10, 10, "AccountKey", 10))
@@ -486,11 +489,31 @@ gov_azure_key_at(const char *s, size_t n, size_t eq)
 	}
 	else
 		return false;
-	if (start > 0 && gov_isalnum((unsigned char) s[start - 1]))
+	if (!gov_boundary_before(s, start, false))
 		return false;
-	len = gov_run(s, n, eq + 1, GOV_CC_ALNUM, "+/", 89);
-	while (eq + 1 + len + pad < n && pad < 3 && s[eq + 1 + len + pad] == '=')
+	if (eq >= n)
+		return false;
+	j = eq + gov_unit(s, n, eq, &cp);
+	if (cp != '=')
+		return false;
+	while (j < n && len < 89)
+	{
+		size_t		u = gov_unit(s, n, j, &cp);
+
+		if (!gov_b64_cp(cp))
+			break;
+		len++;
+		j += u;
+	}
+	while (j < n && pad < 3)
+	{
+		size_t		u = gov_unit(s, n, j, &cp);
+
+		if (cp != '=')
+			break;
 		pad++;
+		j += u;
+	}
 	if (storage)
 		return pad == 2 && len + pad >= 86 && len + pad <= 88;
 	return pad >= 1 && pad <= 2 && len + pad >= 44 && len + pad <= 88 &&
@@ -522,8 +545,8 @@ gov_sas_context(const char *s, size_t n, size_t from, size_t to)
 /*
  * Azure shared access signature at s[i], which begins "sig=": a query
  * parameter (at the start or after '?', '&' or ';') whose value is
- * base64, usually percent-encoded (%2B, %2F, %3D), of 43 to 88 bytes
- * decoded and ending '=' (an HMAC-SHA256 is 44 with its '='), in a query
+ * base64, usually percent-encoded (%2B, %2F, %3D; read through
+ * gov_unit like every other escape), of 43 to 88 bytes decoded and ending '=' (an HMAC-SHA256 is 44 with its '='), in a query
  * that also has "sv=" or "se=" (the version or expiry every SAS token
  * carries).  Reads at most 88 * 3 bytes of value and 512 bytes around.
  */
@@ -539,26 +562,12 @@ gov_azure_sas_at(const char *s, size_t n, size_t i)
 		return false;
 	for (j = i + 4; j < n && decoded <= 88;)
 	{
-		unsigned char c = (unsigned char) s[j];
-		int			v = -1;
+		uint32_t	v;
+		size_t		u = gov_unit(s, n, j, &v);
 
-		if (gov_isalnum(c) || c == '+' || c == '/' || c == '=')
-		{
-			v = c;
-			j++;
-		}
-		else if (c == '%' && j + 3 <= n &&
-				 gov_hexval((unsigned char) s[j + 1]) >= 0 &&
-				 gov_hexval((unsigned char) s[j + 2]) >= 0)
-		{
-			v = gov_hexval((unsigned char) s[j + 1]) * 16 +
-				gov_hexval((unsigned char) s[j + 2]);
-			if (v != '+' && v != '/' && v != '=')
-				break;
-			j += 3;
-		}
-		else
+		if (!(gov_b64_cp(v) || v == '='))
 			break;
+		j += u;
 		if (last_pad && v != '=')
 			return false;		/* data after padding */
 		last_pad = (v == '=');
@@ -570,16 +579,22 @@ gov_azure_sas_at(const char *s, size_t n, size_t i)
 }
 
 /*
- * Tokens with a vendor's prefix at s[i], at a boundary:
+ * Tokens with a vendor's prefix at s[i], at a boundary; only shapes
+ * whose prefix says "secret" and nothing else:
  *	GitHub: ghp_, gho_, ghu_, ghs_, ghr_ + 36 or more [A-Za-z0-9];
  *	  github_pat_ + 36 or more [A-Za-z0-9_];
- *	Slack: xoxb-, xoxa-, xoxp-, xoxr-, xoxs- + 20 or more [A-Za-z0-9-]
- *	  holding a digit;
- *	Stripe: sk_live_, rk_live_ + 20 or more [A-Za-z0-9];
+ *	Slack: xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xapp- + 20 or more
+ *	  [A-Za-z0-9-] holding a digit;
+ *	Stripe: sk_live_, rk_live_ + 20 or more [A-Za-z0-9]; whsec_ + 24 or
+ *	  more [A-Za-z0-9] (webhook signing secrets);
  *	OpenAI style: sk- + 40 or more [A-Za-z0-9_-] holding a digit and a
  *	  letter;
- *	GitLab: glpat- + 20 or more [A-Za-z0-9_-].
- * Test keys (sk_test_) are not secrets.  Reads at most 60 bytes.
+ *	GitLab: glpat- + 20 or more [A-Za-z0-9_-];
+ *	npm: npm_ + 36 or more [A-Za-z0-9];
+ *	SendGrid: SG. + 22 [A-Za-z0-9_-] + '.' + 43 [A-Za-z0-9_-].
+ * Not secrets, so not here: Stripe test keys (sk_test_) and publishable
+ * keys (pk_live_), Twilio SK and AC ids (identifiers; the secret beside
+ * them has no prefix), Heroku API keys (UUIDs).  Reads at most 69 bytes.
  */
 bool
 gov_known_token_at(const char *s, size_t n, size_t i)
@@ -604,9 +619,10 @@ gov_known_token_at(const char *s, size_t n, size_t i)
 				return gov_run(s, n, i + 6, GOV_CC_ALNUM, "_-", 20) == 20;
 			return false;
 		case 'x':
-			if (!GOV_PREFIX(p, rest, "xox") || p[4] != '-' ||
-				!(p[3] == 'b' || p[3] == 'a' || p[3] == 'p' || p[3] == 'r' ||
-				  p[3] == 's'))
+			if (!(GOV_PREFIX(p, rest, "xapp-") ||
+				  (GOV_PREFIX(p, rest, "xox") && p[4] == '-' &&
+				   (p[3] == 'b' || p[3] == 'a' || p[3] == 'p' || p[3] == 'r' ||
+					p[3] == 's'))))
 				return false;
 			while (i + 5 + len < n && len < 60 &&
 				   (gov_isalnum((unsigned char) p[5 + len]) || p[5 + len] == '-'))
@@ -623,9 +639,74 @@ gov_known_token_at(const char *s, size_t n, size_t i)
 					p[3 + len] == '-' || p[3 + len] == '_'))
 				seen |= gov_detect_class[(unsigned char) p[3 + len++]];
 			return len >= 40 && (seen & GOV_CC_DIGIT) && (seen & GOV_CC_ALPHA);
+		case 'w':
+			return GOV_PREFIX(p, rest, "whsec_") &&
+				gov_run(s, n, i + 6, GOV_CC_ALNUM, "", 24) == 24;
+		case 'n':
+			return GOV_PREFIX(p, rest, "npm_") &&
+				gov_run(s, n, i + 4, GOV_CC_ALNUM, "", 36) == 36;
+		case 'S':
+			return GOV_PREFIX(p, rest, "SG.") && rest >= 69 &&
+				gov_run(s, n, i + 3, GOV_CC_ALNUM, "_-", 23) == 22 &&
+				p[25] == '.' &&
+				gov_run(s, n, i + 26, GOV_CC_ALNUM, "_-", 44) == 43;
 		default:
 			return false;
 	}
+}
+
+/*
+ * A Slack incoming-webhook URL, whose "k.com" of "hooks.slack.com"
+ * begins at s[i]: then "/services/", 'T' and 8-12 [A-Z0-9], '/', 'B' and
+ * 8-12 [A-Z0-9], '/', 24 [A-Za-z0-9] -- the slashes read as a client
+ * decodes them ("\/" in JSON, "%2F").  The URL is the credential.
+ * Reads at most about 80 units.
+ */
+bool
+gov_slack_webhook_at(const char *s, size_t n, size_t i)
+{
+	static const char path[] = "/services/";
+	size_t		j,
+				k;
+	uint32_t	cp;
+
+	if (i < 10 || !gov_has_prefix(s + i - 10, n - (i - 10), "hooks.slack.com", 15))
+		return false;
+	j = i + 5;
+	for (k = 0; path[k] != '\0'; k++)
+	{
+		if (j >= n)
+			return false;
+		j += gov_unit(s, n, j, &cp);
+		if (cp != (unsigned char) path[k])
+			return false;
+	}
+	for (int part = 0; part < 3; part++)
+	{
+		size_t		len = 0,
+					want_min = part < 2 ? 9 : 24,
+					want_max = part < 2 ? 13 : 24;
+
+		if (part < 2 && (j >= n || s[j] != (part == 0 ? 'T' : 'B')))
+			return false;
+		while (j + len < n && len <= want_max &&
+			   (part < 2 ? (gov_cc((unsigned char) s[j + len], GOV_CC_UPPER) ||
+							gov_isdigit((unsigned char) s[j + len])) :
+				gov_isalnum((unsigned char) s[j + len])))
+			len++;
+		if (len < want_min || len > want_max)
+			return false;
+		j += len;
+		if (part < 2)
+		{
+			if (j >= n)
+				return false;
+			j += gov_unit(s, n, j, &cp);
+			if (cp != '/')
+				return false;
+		}
+	}
+	return true;
 }
 
 /*

@@ -324,6 +324,11 @@ static const char *const gov_last_digits_words[] = {
 	"last4", "lastfour", "last", "suffix", "ending", "tail", "masked",
 };
 
+/* Words before "login" that make it an event, not a user name. */
+static const char *const gov_event_words[] = {
+	"last", "first", "prev", "previous", "recent", "latest", "failed",
+};
+
 /* Words meaning "number", joined to the term before them. */
 static const char *const gov_number_words[] = {
 	"number", "num", "no", "nr", "nbr", "nummer", "numero", "n\xc3\xbamero",
@@ -588,15 +593,19 @@ governance_detect_name(const char *name, size_t len, float *confidence,
 	conf = last->confidence;
 	if (kind == GK_NOT_SENSITIVE)
 		return NULL;			/* "userid": an id, not a name */
+	if (kind == GK_LOGIN && start > 0 && GOV_IN(&ws, start - 1, gov_event_words))
+		return NULL;			/* "last_login": when, not who */
 
 	/* what follows the term */
 	for (int k = end; k < ws.n; k++)
 	{
-		if ((kind == GK_CARD) && (GOV_IN(&ws, k, gov_last_digits_words)))
+		if ((kind == GK_CARD || kind == GK_NATIONAL_ID) &&
+			GOV_IN(&ws, k, gov_last_digits_words))
 		{
-			/* "card_last4": four digits identify little */
+			/* "card_last4", "ssn_last4": four digits identify little */
 			*confidence = 0.4f;
-			*evidence = "name: last digits of a card";
+			*evidence = kind == GK_CARD ? "name: last digits of a card" :
+				"name: last digits of a national id";
 			return "pii";
 		}
 		if (kind == GK_GENERIC_NAME && k == end &&

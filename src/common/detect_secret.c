@@ -24,23 +24,39 @@
  *
  * The triggers (p is the position the pre-filter reports):
  *	"-B"		the last dash of "-----BEGIN": a PEM private key at p - 4;
- *	"yJ"		"eyJ" ('{"' in base64url): a JWT at p - 1;
- *	"y="		"AccountKey=", "SharedAccessKey=": an Azure key after p + 1;
+ *	"ey[AI-L]", "ew[ko0]"	base64url of '{' then a blank or a quote: a
+ *				JWT at p;
+ *	"I[CAH]", "[CD][SQX]", "C[ign]"	base64url of blanks then '{': a JWT
+ *				whose JSON begins with blanks, at p.  (The rule: a JWT is
+ *				found by its structure, three runs of base64url whose
+ *				first decodes to a JSON object; the first two or three
+ *				characters of base64url of a JSON object after any
+ *				blanks are one of these, so no spelling of its first
+ *				bytes escapes the pre-filter.)
+ *	"y=", "y%", "y\", "y&"	"AccountKey=", "SharedAccessKey=", the '='
+ *				also escaped: an Azure key after p + 1;
  *	"y.2"		"ya29.": a GCP OAuth token at p;
  *	"Iz"		"AIza": a GCP API key at p - 1;
  *	"g="		"sig=": an Azure shared access signature at p - 2;
  *	"g.._"		"ghp_" and its siblings at p; "p.._" "github_pat_" at p - 7;
  *	"sk_", "rk_", "sk-", "rk-": Stripe and OpenAI style keys at p;
- *	"x...-"		"xoxb-" and its siblings: Slack tokens at p;
+ *	"x...-"		"xoxb-", "xapp-" and their siblings: Slack tokens at p;
  *	"p..-"		"glpat-": a GitLab token at p - 2;
+ *	"wh.e", "np._", "SG."	"whsec_", "npm_", "SG.": Stripe webhook
+ *				secrets, npm and SendGrid keys at p;
+ *	"k.c"		"hooks.slack.com": a Slack webhook URL;
  *	"cr.t"		"secret" in any case: an AWS secret key after its name;
- *	"A..A"		AKIA, ASIA, AROA, ...: an AWS access key id at p;
- *	"dddd?dddd...d"	digits at 0-3, 5-8 and 12, a digit, space or dash at
- *				4: the start of a card number (bare, or a group of four,
- *				a separator, then groups of four to six digits: 4-4-4-4,
- *				4-6-5, 4-5-..., 4-4-4-1).
- * ('.' stands for any byte.)  SSNs, phone numbers and e-mail addresses
- * are not secrets for this scan.
+ *	"A..A", "ak.a", "as.a"	AKIA, ASIA, AROA, ... and akia, asia in
+ *				lower case: an AWS access key id at p;
+ *	"dddd"		four digits followed by more digits (a bare run: digits
+ *				at 4-12), or by one to three of blank, tab, '-', '.', '/'
+ *				and four digits, or by up to two of them and a byte that
+ *				begins an escape or a UTF-8 sequence ('\', '%', '&',
+ *				>= 0x80: a Unicode space): the start of a card number.
+ * ('.' stands for any byte.)  Triggers are made of letters and digits,
+ * which no encoder a client decodes ever escapes; the checks read what
+ * follows through those decodings (detect_decode.c).  SSNs, phone
+ * numbers and e-mail addresses are not secrets for this scan.
  *
  * src/common/detect_secret.c
  *
@@ -48,19 +64,13 @@
  */
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #include <immintrin.h>
-#define GOV_HAVE_AVX2_SCAN 1
+#define GOV_HAVE_VECTOR_SCAN 1
 #endif
 
 #include "detect_internal.h"
-
-/* At most this many digit groups are remembered in a run. */
-#define GOV_CARD_MAX_GROUPS 8
 
 /* Is c, in either case, the lower-case letter want? */
 static inline bool
@@ -74,6 +84,28 @@ static inline unsigned char
 gov_at(const char *s, size_t n, size_t p, size_t k)
 {
 	return p + k < n ? (unsigned char) s[p + k] : 0;
+}
+
+/* Are s[p..p+4) four digits (bytes past the end being NUL)? */
+static inline bool
+gov_digits4(const char *s, size_t n, size_t p)
+{
+	for (size_t k = 0; k < 4; k++)
+		if (!gov_isdigit(gov_at(s, n, p, k)))
+			return false;
+	return true;
+}
+
+/*
+ * An ASCII byte that may stand between the digit groups of a card: a
+ * blank, a tab, '-', '.', '/'.  (Other separators, Unicode spaces and
+ * escapes, begin with a byte >= 0x80, '\\', '%' or '&', which the
+ * pre-filter takes as a trigger by itself after four digits.)
+ */
+static inline bool
+gov_card_sep_byte(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/';
 }
 
 /*
@@ -93,150 +125,144 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 
 	if (gov_isdigit(c0))
 	{
-		static const int card[] = {1, 2, 3, 5, 6, 7, 8, 12};
+		if (!gov_digits4(s, n, p))
+			return false;
+		if (gov_isdigit(c4))
+			return gov_digits4(s, n, p + 4) && gov_digits4(s, n, p + 8) &&
+				gov_isdigit(gov_at(s, n, p, 12));
+		for (size_t k = 4; k <= 6; k++)
+		{
+			unsigned char c = gov_at(s, n, p, k);
 
-		for (int k = 0; k < 8; k++)
-			if (!gov_isdigit(gov_at(s, n, p, card[k])))
+			if (c == '\\' || c == '%' || c == '&' || c >= 0x80)
+				return true;
+			if (!gov_card_sep_byte(c))
 				return false;
-		return gov_isdigit(c4) || c4 == ' ' || c4 == '-';
+			if (gov_digits4(s, n, p + k + 1))
+				return true;
+		}
+		return false;
 	}
 	return (c0 == '-' && c1 == 'B') ||
-		(c0 == 'y' && (c1 == 'J' || c1 == '=' || c2 == '2')) ||
+		(c0 == 'e' && ((c1 == 'y' && ((c2 >= 'I' && c2 <= 'L') || c2 == 'A')) ||
+					   (c1 == 'w' && (c2 == 'k' || c2 == 'o' || c2 == '0')))) ||
+		(c0 == 'I' && (c1 == 'C' || c1 == 'A' || c1 == 'H')) ||
+		((c0 == 'C' || c0 == 'D') && (c1 == 'S' || c1 == 'Q' || c1 == 'X')) ||
+		(c0 == 'C' && (c1 == 'i' || c1 == 'g' || c1 == 'n')) ||
+		(c0 == 'y' && (c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&' ||
+					   c2 == '2')) ||
 		(c0 == 'I' && c1 == 'z') ||
 		(c0 == 'g' && (c1 == '=' || c3 == '_')) ||
 		(c0 == 'p' && (c3 == '_' || c3 == '-')) ||
 		((c0 == 's' || c0 == 'r') && c1 == 'k' && (c2 == '_' || c2 == '-')) ||
 		(c0 == 'x' && c4 == '-') ||
 		(c0 == 'A' && c3 == 'A') ||
+		(c0 == 'a' && c3 == 'a' && (c1 == 'k' || c1 == 's')) ||
+		(c0 == 'k' && c1 == '.' && c2 == 'c') ||
+		(c0 == 'w' && c1 == 'h' && c3 == 'e') ||
+		(c0 == 'n' && c1 == 'p' && c3 == '_') ||
+		(c0 == 'S' && c1 == 'G' && c2 == '.') ||
 		(gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't'));
 }
 
-/* The left edge of a card number's run of digits at p. */
-static bool
-gov_card_left_ok(const char *s, size_t p)
-{
-	unsigned char c;
-
-	if (p == 0)
-		return true;
-	c = (unsigned char) s[p - 1];
-	if (c == '.' || c == ',' || c == '+' || c == '/' || c == '_' ||
-		c == '-' || c == '\\' || c == '%')
-		return false;
-	return gov_boundary_before(s, p, false);
-}
-
-/* The right edge of a card number's run ending at e. */
-static bool
-gov_card_right_ok(const char *s, size_t n, size_t e)
-{
-	unsigned char c;
-
-	if (e >= n)
-		return true;
-	c = (unsigned char) s[e];
-	if (gov_isalnum(c) || c == '_')
-		return false;
-	if ((c == '.' || c == ',') && e + 1 < n && gov_isdigit((unsigned char) s[e + 1]))
-		return false;
-	return true;
-}
+#if defined(GOV_HAVE_VECTOR_SCAN)
 
 /*
- * Groups a..b of a run as one card number: digits grouped like
- * gov_is_card() (the first of several groups has four digits, all but
- * the last 4-6, the last 1-6), then gov_card_number_ok().
+ * The vector pre-filter's byte classes (detect_scan.h), each a set of
+ * bytes {low nibble in L, high nibble in H}, looked up in two 16-byte
+ * tables, one per nibble.
+ *
+ * The card classes are exact: the bit's bytes are the class.  A digit is
+ * the top bit, so that a movemask gives the digits.
  */
-static bool
-gov_card_groups_ok(const char *s, const size_t *start, const size_t *len,
-				   int a, int b)
-{
-	char		digits[19];
-	size_t		nd = 0;
-
-	if (a > b)
-		return false;
-	if (a < b && len[a] != 4)
-		return false;
-	for (int g = a; g <= b; g++)
-	{
-		if ((g < b && (len[g] < 4 || len[g] > 6)) || (a < b && len[g] > 6) ||
-			nd + len[g] > 19)
-			return false;
-		memcpy(digits + nd, s + start[g], len[g]);
-		nd += len[g];
-	}
-	return gov_card_number_ok(digits, nd);
-}
+#define GOV_K_DIGIT		0x80	/* 0-9 */
+#define GOV_K_SEP		0x40	/* blank - . / */
+#define GOV_K_TAB		0x20	/* tab */
+#define GOV_K_ESCAPE	0x1c	/* \ (0x10), % & (0x08), >= 0x80 (0x04) */
 
 /*
- * Card numbers in the run of digits at p (p begins four digits): the
- * run is digits with single spaces or dashes between them; it must
- * stand alone (gov_card_left_ok, gov_card_right_ok).  Its groups are cut
- * where the separator changes kind (a card uses one kind throughout),
- * and each stretch is tried whole, without its first group, without its
- * last, and without both ("2024-01-15 4111 1111 1111 1111" finds the
- * card after the date, "4111 1111 1111 1111 12" the card before an
- * expiry date).  Sets *resume to the end of the run:
- * nothing inside it is tried again.  At most GOV_CARD_MAX_GROUPS groups
- * are considered; a longer run is a list of numbers, not a card.
+ * The letter buckets: every letter trigger of gov_trigger_at() is in one
+ * bucket, whose bytes at each offset include the trigger's (NULL: any
+ * byte; "": no byte, a bucket not used).  A bucket lets through the
+ * bytes whose low nibble is one of its bytes' and whose high nibble is
+ * one of its bytes', a superset; gov_trigger_at() decides.  Set A looks
+ * at p, p + 1 and p + 2, set B at p, p + 1 and p + 3.  Buckets are
+ * chosen so that ordinary text rarely passes: a trigger added to a
+ * bucket costs nothing per byte, only its false passes.
  */
-static bool
-gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
+static const char *const gov_bucket_a[8][3] = {
+	{"-S", "BG", NULL},			/* "-B"; "SG." */
+	{"e", "yw", "AIJKLko0"},	/* "ey[AI-L]", "ew[ko0]" */
+	{"ICD", "CAHSQXz", NULL},	/* "I[CAH]", "Iz", "[CD][SQX]" */
+	{"C", "ign", NULL},			/* "C[ign]" */
+	{"y", "=%&", NULL},			/* "y=", "y%", "y&" */
+	{"y", NULL, "2"},			/* "y.2" */
+	{"sr", "k", "_-"},			/* "[sr]k[_-]" */
+	{"k", ".", "c"},			/* "k.c" */
+};
+static const char *const gov_bucket_b[8][3] = {
+	{"gpn", NULL, "_-"},		/* "g.._", "p.._", "p..-", "np._" */
+	{"gy", "=\\", NULL},		/* "g="; "y\" */
+	{"x", NULL, NULL},			/* "x...-": see GOV_BUCKET_X */
+	{"A", NULL, "A"},			/* "A..A" */
+	{"a", "k", "a"},			/* "ak.a" */
+	{"a", "s", "a"},			/* "as.a" */
+	{"w", "h", "e"},			/* "wh.e" */
+	{"cC", "rR", "tT"},			/* "cr.t" in any case */
+};
+
+/*
+ * The bucket of set B whose trigger ends at p + 4, which no set looks
+ * at: its positions pass only with a card separator byte at p + 4 (a
+ * superset of '-'), from the card masks.
+ */
+#define GOV_BUCKET_X	0x04
+
+typedef struct GovScanTables
 {
-	size_t		start[GOV_CARD_MAX_GROUPS],
-				len[GOV_CARD_MAX_GROUPS];
-	char		sep[GOV_CARD_MAX_GROUPS];	/* the byte before group g */
-	int			ngroups = 0;
-	bool		overflow = false;
-	size_t		i = p;
+	uint8_t		card_lo[16];
+	uint8_t		card_hi[16];
+	uint8_t		a_lo[3][16];	/* set A, offsets 0, 1, 2 */
+	uint8_t		a_hi[3][16];
+	uint8_t		b_lo[3][16];	/* set B, offsets 0, 1, 3 */
+	uint8_t		b_hi[3][16];
+} GovScanTables;
 
-	for (;;)
-	{
-		size_t		g = i;
+static GovScanTables gov_scan_tables = {
+	/* low nibble: 0 blank, 9 tab, 5 6 % &, c \\, d e f - . /, all >= 0x80 */
+	.card_lo = {0xC4, 0x84, 0x84, 0x84, 0x84, 0x8C, 0x8C, 0x84,
+	0x84, 0xA4, 0x04, 0x04, 0x14, 0x44, 0x44, 0x44},
+	/* high nibble: 0 tab, 2 blank - . / % &, 3 digits, 5 \\, 8-f */
+	.card_hi = {0x20, 0x00, 0x48, 0x80, 0x00, 0x10, 0x00, 0x00,
+	0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04},
+};
 
-		while (i < n && gov_isdigit((unsigned char) s[i]))
-			i++;
-		if (ngroups < GOV_CARD_MAX_GROUPS)
+/* One set of bucket tables from its list (see above). */
+static void
+gov_bucket_tables(const char *const spec[8][3], uint8_t lo[3][16], uint8_t hi[3][16])
+{
+	memset(lo, 0, 3 * 16);
+	memset(hi, 0, 3 * 16);
+	for (int b = 0; b < 8; b++)
+		for (int k = 0; k < 3; k++)
 		{
-			start[ngroups] = g;
-			len[ngroups] = i - g;
-			sep[ngroups] = (g == p) ? 0 : s[g - 1];
-			ngroups++;
-		}
-		else
-			overflow = true;
-		if (i + 1 < n && (s[i] == ' ' || s[i] == '-') &&
-			gov_isdigit((unsigned char) s[i + 1]))
-		{
-			i++;
-			continue;
-		}
-		break;
-	}
-	*resume = i;
-	if (overflow || !gov_card_left_ok(s, p) || !gov_card_right_ok(s, n, i))
-		return false;
+			uint8_t		bit = (uint8_t) (1u << b);
 
-	for (int a = 0; a < ngroups;)
-	{
-		int			b = a;
-
-		/* the stretch a..b: groups joined by the separator after a */
-		while (b + 1 < ngroups && (b == a || sep[b + 1] == sep[a + 1]))
-			b++;
-		if (gov_card_groups_ok(s, start, len, a, b) ||
-			gov_card_groups_ok(s, start, len, a + 1, b) ||
-			gov_card_groups_ok(s, start, len, a, b - 1) ||
-			gov_card_groups_ok(s, start, len, a + 1, b - 1))
-			return true;
-		a = (b > a) ? b : b + 1;
-		if (b + 1 >= ngroups)
-			break;
-	}
-	return false;
+			if (spec[b][k] == NULL)
+				for (int n = 0; n < 16; n++)
+				{
+					lo[k][n] |= bit;
+					hi[k][n] |= bit;
+				}
+			else
+				for (const unsigned char *c = (const unsigned char *) spec[b][k]; *c; c++)
+				{
+					lo[k][*c & 15] |= bit;
+					hi[k][*c >> 4] |= bit;
+				}
+		}
 }
-
+#endif							/* GOV_HAVE_VECTOR_SCAN */
 
 /*
  * The full checks for the trigger at p (several triggers may share a
@@ -249,8 +275,7 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 	unsigned char c0 = gov_at(s, n, p, 0),
 				c1 = gov_at(s, n, p, 1),
 				c2 = gov_at(s, n, p, 2),
-				c3 = gov_at(s, n, p, 3),
-				c4 = gov_at(s, n, p, 4);
+				c3 = gov_at(s, n, p, 3);
 	size_t		len;
 
 	if (gov_isdigit(c0))
@@ -262,25 +287,29 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c1 == 'B' && p >= 4 && gov_pem_private_at(s, n, p - 4))
 				return GOV_DETECT_PRIVATE_KEY;
 			break;
-		case 'y':
-			if (c1 == 'J' && p >= 1 && s[p - 1] == 'e' &&
-				gov_boundary_before(s, p - 1, true))
-			{
-				/*
-				 * No resume past a failed header: a run of base64url can
-				 * hold "-----BEGIN" or "_secret_access_key", whose checks
-				 * must still run.
-				 */
-				if (gov_jwt_at(s + p - 1, n - p + 1, &len))
-					return GOV_DETECT_JWT;
-			}
-			if (c1 == '=' && gov_azure_key_at(s, n, p + 1))
-				return GOV_DETECT_AZURE_KEY;
-			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
+		case 'e':
+		case 'I':
+		case 'C':
+		case 'D':
+
+			/*
+			 * A JWT's header: the pre-filter saw the first characters of
+			 * base64url of a JSON object, after optional blanks.  No
+			 * resume past a failed header: a run of base64url can hold
+			 * "-----BEGIN" or "_secret_access_key", whose checks must
+			 * still run.
+			 */
+			if (!(c0 == 'I' && c1 == 'z') && gov_boundary_before(s, p, true) &&
+				gov_jwt_at(s + p, n - p, &len))
+				return GOV_DETECT_JWT;
+			if (c0 == 'I' && c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
 				return GOV_DETECT_GCP_KEY;
 			break;
-		case 'I':
-			if (c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
+		case 'y':
+			if ((c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&') &&
+				gov_azure_key_at(s, n, p + 1))
+				return GOV_DETECT_AZURE_KEY;
+			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
 				return GOV_DETECT_GCP_KEY;
 			break;
 		case 'g':
@@ -302,11 +331,19 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'x':
-			if (c4 == '-' && gov_known_token_at(s, n, p))
+		case 'w':
+		case 'n':
+		case 'S':
+			if (gov_known_token_at(s, n, p))
+				return GOV_DETECT_TOKEN;
+			break;
+		case 'k':
+			if (c1 == '.' && gov_slack_webhook_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'A':
-			if (c3 == 'A' && gov_aws_key_id_at(s, n, p))
+		case 'a':
+			if (gov_aws_key_id_at(s, n, p))
 				return GOV_DETECT_AWS_KEY;
 			break;
 		default:
@@ -342,67 +379,84 @@ gov_detect_secret_scalar(const char *s, size_t len)
 	return GOV_DETECT_NONE;
 }
 
-#if defined(__SSE2__)
-#define GOV_SCAN_NAME gov_scan_sse2
-#define GOV_SCAN_ATTR
+#if defined(GOV_HAVE_VECTOR_SCAN)
+#define GOV_SCAN_NAME gov_scan_ssse3
+#define GOV_SCAN_ATTR __attribute__((target("ssse3")))
 #define GOV_SCAN_WIDTH 16
 #define GOV_V __m128i
 #define GOV_LOAD(p) _mm_loadu_si128((const __m128i *) (p))
+#define GOV_TABLE(t) _mm_loadu_si128((const __m128i *) (t))
 #define GOV_SET1(c) _mm_set1_epi8((char) (c))
 #define GOV_EQ(a, b) _mm_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm_cmpgt_epi8((a), (b))
 #define GOV_AND(a, b) _mm_and_si128((a), (b))
 #define GOV_OR(a, b) _mm_or_si128((a), (b))
-#define GOV_ADD(a, b) _mm_add_epi8((a), (b))
-#define GOV_LT(a, b) _mm_cmplt_epi8((a), (b))
+#define GOV_SRL4(v) _mm_srli_epi16((v), 4)
+#define GOV_SHUFFLE(t, i) _mm_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm_movemask_epi8(v)
 #include "detect_scan.h"
-#endif
 
-#if defined(GOV_HAVE_AVX2_SCAN)
 #define GOV_SCAN_NAME gov_scan_avx2
 #define GOV_SCAN_ATTR __attribute__((target("avx2")))
 #define GOV_SCAN_WIDTH 32
 #define GOV_V __m256i
 #define GOV_LOAD(p) _mm256_loadu_si256((const __m256i *) (p))
+#define GOV_TABLE(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (t)))
 #define GOV_SET1(c) _mm256_set1_epi8((char) (c))
 #define GOV_EQ(a, b) _mm256_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm256_cmpgt_epi8((a), (b))
 #define GOV_AND(a, b) _mm256_and_si256((a), (b))
 #define GOV_OR(a, b) _mm256_or_si256((a), (b))
-#define GOV_ADD(a, b) _mm256_add_epi8((a), (b))
-#define GOV_LT(a, b) _mm256_cmpgt_epi8((b), (a))
+#define GOV_SRL4(v) _mm256_srli_epi16((v), 4)
+#define GOV_SHUFFLE(t, i) _mm256_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm256_movemask_epi8(v)
 #include "detect_scan.h"
 
+/* What the CPU runs: unknown (-1), neither loop, SSSE3, AVX2 as well. */
+#define GOV_SCAN_NONE	0
+#define GOV_SCAN_SSSE3	1
+#define GOV_SCAN_AVX2	2
+static int	gov_scan_level = -1;
+
 /*
- * Does the CPU run AVX2, with the OS saving its registers?  Asked once
- * (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2 for
- * CRC-32C); two backends' threads racing at first use only ask twice.
+ * The widest vector loop the CPU runs, AVX2 only with the OS saving its
+ * registers (CPUID and XGETBV, as PostgreSQL asks before using SSE 4.2
+ * for CRC-32C), and the bucket tables built: once.  Two threads racing
+ * at first use both build the same tables; the level is published after
+ * them.
  */
-static bool
-gov_have_avx2(void)
+static int
+gov_scan_setup(void)
 {
-	static int	known = -1;
+	int			level = __atomic_load_n(&gov_scan_level, __ATOMIC_ACQUIRE);
 	unsigned int a,
 				b,
 				c,
 				d;
 
-	if (known >= 0)
-		return known == 1;
-	known = 0;
-	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
-		__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+	if (level >= 0)
+		return level;
+	gov_bucket_tables(gov_bucket_a, gov_scan_tables.a_lo, gov_scan_tables.a_hi);
+	gov_bucket_tables(gov_bucket_b, gov_scan_tables.b_lo, gov_scan_tables.b_hi);
+	level = GOV_SCAN_NONE;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3))
 	{
-		unsigned int lo,
-					hi;
+		level = GOV_SCAN_SSSE3;
+		if ((c & bit_OSXSAVE) &&
+			__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+		{
+			unsigned int lo,
+						hi;
 
-		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		if ((lo & 0x6) == 0x6)	/* the OS saves XMM and YMM state */
-			known = 1;
+			__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+			if ((lo & 0x6) == 0x6)	/* the OS saves XMM and YMM state */
+				level = GOV_SCAN_AVX2;
+		}
 	}
-	return known == 1;
+	__atomic_store_n(&gov_scan_level, level, __ATOMIC_RELEASE);
+	return level;
 }
-#endif
+#endif							/* GOV_HAVE_VECTOR_SCAN */
 
 /*
  * The output scan (see common_detect.h): the widest vector loop the CPU
@@ -412,17 +466,24 @@ gov_have_avx2(void)
 GovDetector
 governance_detect_secret(const char *s, size_t len)
 {
+#if defined(GOV_HAVE_VECTOR_SCAN)
 	size_t		resume = 0;
+#endif
 
 	if (s == NULL)
 		return GOV_DETECT_NONE;
-#if defined(GOV_HAVE_AVX2_SCAN)
-	if (len >= 64 && gov_have_avx2())
-		return gov_scan_avx2(s, len, &resume);
+#if defined(GOV_HAVE_VECTOR_SCAN)
+	switch (gov_scan_setup())
+	{
+		case GOV_SCAN_AVX2:
+			if (len >= 64)
+				return gov_scan_avx2(s, len, &resume);
+			/* FALLTHROUGH */
+		case GOV_SCAN_SSSE3:
+			return gov_scan_ssse3(s, len, &resume);
+		default:
+			break;
+	}
 #endif
-#if defined(__SSE2__)
-	return gov_scan_sse2(s, len, &resume);
-#else
 	return gov_detect_secret_scalar(s, len);
-#endif
 }

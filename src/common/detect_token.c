@@ -182,10 +182,23 @@ gov_is_password_hash(const char *s, size_t n)
 	return false;
 }
 
-/* Is s[0..n) a UUID, 8-4-4-4-12 hex digits (or 32 bare hex digits)? */
+/*
+ * Is s[0..n) a UUID: 8-4-4-4-12 hex digits, or 32 bare hex digits whose
+ * version (the 13th) is 1-8 and variant (the 17th) 8, 9, a or b, as
+ * RFC 4122 writes them?  (A random 32-digit key has that shape one time
+ * in eight, and is then taken for a UUID.)
+ */
 static bool
 gov_is_uuid(const char *s, size_t n)
 {
+	if (n == 32)
+	{
+		for (size_t i = 0; i < 32; i++)
+			if (!gov_cc((unsigned char) s[i], GOV_CC_HEX))
+				return false;
+		return s[12] >= '1' && s[12] <= '8' &&
+			strchr("89abAB", s[16]) != NULL;
+	}
 	if (n == 36)
 	{
 		for (size_t i = 0; i < 36; i++)
@@ -307,13 +320,16 @@ gov_word_fraction(const char *s, size_t n)
  *	  (gov_word_fraction);
  *	- either three or more of the classes upper case, lower case,
  *	  digits, symbols, or 32 or more hex digits (a digest or a key);
- *	- Shannon entropy per byte of at least 0.8 * log2(min(n, A)), with A
- *	  16 for hex and 64 otherwise.  The empirical entropy of n random
+ *	- Shannon entropy per byte of at least 0.8 * log2(min(n, A)), A being
+ *	  the size of the alphabet the value draws from: 16 for hex,
+ *	  otherwise 26 for each case of letters present, 10 for digits and
+ *	  the number of distinct symbols.  The empirical entropy of n random
  *	  draws from an alphabet of A symbols is close to log2(min(n, A))
  *	  (about 4.0 bits for 20 base62 bytes against a bound of 4.32, 3.7
- *	  for 32 hex digits against 4), while anything made by a person
- *	  repeats its bytes and falls well below 80% of it ("Password123!"
- *	  style values, repeated or sequential digits).
+ *	  for 32 hex digits against 4, 5.0 for 64 base36 bytes against
+ *	  5.17), while anything made by a person repeats its bytes and falls
+ *	  well below 80% of it ("Password123!" style values, repeated or
+ *	  sequential digits).
  */
 bool
 gov_is_token(const char *s, size_t n)
@@ -361,7 +377,21 @@ gov_is_token(const char *s, size_t n)
 			h -= p * log2(p);
 		}
 	}
-	alphabet = hex ? 16.0 : 64.0;
+	if (hex)
+		alphabet = 16.0;
+	else
+	{
+		alphabet = 0.0;
+		if (seen & GOV_CC_UPPER)
+			alphabet += 26.0;
+		if (seen & GOV_CC_LOWER)
+			alphabet += 26.0;
+		if (seen & GOV_CC_DIGIT)
+			alphabet += 10.0;
+		for (int c = 33; c < 127; c++)
+			if (counts[c] > 0 && !gov_cc((unsigned char) c, GOV_CC_ALNUM))
+				alphabet += 1.0;
+	}
 	bound = 0.8 * log2((double) n < alphabet ? (double) n : alphabet);
 	return h >= bound;
 }

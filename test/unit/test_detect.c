@@ -20,8 +20,10 @@
  * Test data (card numbers, IBANs, tokens) is built here, with check
  * digits computed by code written for the test.  The cases are in three
  * files this one includes, so one set of counts covers them:
- * test_detect_values.c (whole values), test_detect_scan.c (the scan) and
- * test_detect_keys.c (keys and tokens, every variant of each rule).
+ * test_detect_values.c (whole values), test_detect_scan.c (the scan),
+ * test_detect_keys.c (keys and tokens, every variant of each rule) and
+ * test_detect_decode.c (secrets written through escapes and layouts a
+ * client decodes, the classes of attack 15).
  *
  * Each case prints one line; the last line is "N passed, N failed".
  *
@@ -268,6 +270,7 @@ random_run(char *out, size_t n, const char *a, unsigned seed)
 #include "test_detect_values.c"
 #include "test_detect_scan.c"
 #include "test_detect_keys.c"
+#include "test_detect_decode.c"
 
 /* The timing took too long: a scan that is not linear never ends. */
 static void
@@ -318,5 +321,10 @@ main(int argc, char **argv)
 	test_pem();
 	test_jwt_scan();
 	test_ssn_ranges();
+	test_jwt_blanks();
+	test_escaped_keys();
+	test_card_layouts();
+	test_pem_markup();
+	test_more_shapes();
 	return check_summary();
 }

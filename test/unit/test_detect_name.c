@@ -86,6 +86,7 @@ static const NameCase cases[] = {
 	PART("numero_tarjeta", "secret"), PART("payment_card_number", "secret"),
 	EXACT("cvv", "secret"), EXACT("cvc", "secret"), EXACT("CVV2", "secret"), EXACT("card_cvv", "secret"),
 	LOW("card_last4", "pii"), LOW("cardLast4", "pii"), LOW("credit_card_last_four", "pii"),
+	LOW("ssn_last4", "pii"), LOW("ssn_last_four", "pii"),
 
 	/* passwords: secret */
 	EXACT("password", "secret"), EXACT("Password", "secret"), EXACT("passwd", "secret"),
@@ -168,7 +169,7 @@ static const NameCase cases[] = {
 	NONE("phone_verified"), NONE("phone_country_code"), NONE("phone_type"),
 	NONE("address_type"), NONE("address_id"), NONE("address_count"), NONE("ssn_verified"),
 	NONE("iban_valid"), NONE("birth_date_verified"), NONE("login_count"), NONE("last_login_at"),
-	NONE("login_attempts"), NONE("secret_rotation_at"), NONE("api_key_id"), NONE("card_id"),
+	NONE("login_attempts"), NONE("last_login"), NONE("first_login"), NONE("previous_login"), NONE("secret_rotation_at"), NONE("api_key_id"), NONE("card_id"),
 	NONE("email_id"), NONE("user_id"), NONE("customer_id"), NONE("passport_expiry"),
 	NONE("phone_flag"), NONE("email_enabled"), NONE("name_length"), NONE("zip_file"),
 	/* cancelled: flag and count prefixes */

@@ -225,7 +225,7 @@ test_scan_finds(void)
 	group(g, card, g4444, ' ');
 	g[9] = '-';
 	snprintf(t, sizeof(t), "card %s", g);
-	expect_secret("card with mixed separators", t, GOV_DETECT_NONE);
+	expect_secret("card with mixed separators", t, GOV_DETECT_CARD);
 	snprintf(t, sizeof(t), "x%s", card);
 	expect_secret("card digits after a letter", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "0.%s", card);
@@ -233,7 +233,10 @@ test_scan_finds(void)
 	snprintf(t, sizeof(t), "%s.50 EUR", card);
 	expect_secret("card digits as an amount", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "+%s", card);
-	expect_secret("card digits after +", t, GOV_DETECT_NONE);
+	expect_secret("16 card digits after + (no phone has 16)", t, GOV_DETECT_CARD);
+	make_card(u, "37", 15);
+	snprintf(t, sizeof(t), "tel +%.20s", u);
+	expect_secret("15 digits after +: an E.164 phone", t, GOV_DETECT_NONE);
 	snprintf(t, sizeof(t), "%s7", card);
 	expect_secret("card inside 17 digits", t, GOV_DETECT_NONE);
 }
@@ -337,6 +340,17 @@ test_scan_linear(void)
 		"sv=1&", "ghp_", "github_pat_!", "xoxb-", "sk_live_", "sk-", "glpat-!",
 		"secret_access_key=", "aws_secret ", "SecretAccessKey ", "crat",
 		"-----BEGIN PRIVATE KEY-----\\n", "\\u002B", "%2F",
+		/* the triggers and decodings added for attack 15 */
+		"&#", "&#13;", "&#x0d;", "&nbsp;", "\\u", "\\u00a0", "\\uD83D", "\\\\\\\\", "%2",
+		"%C2%A0", "<br>", "<br/>", "&lt;br&gt;", "e y", "eyA", "ewo", "ICB", "CSQ", "DQp",
+		"eyAiYWxnIjoi", "IHsiYWxnIjoiUlMyNTYifQ.x.", "4111&nbsp;", "4111\\u00a0", "4111\xc2\xa0",
+		"4111 ", "4111.", "4111 - ", "ref-4111", "1234 5678 ",
+		"-----BEGIN PRIVATE KEY-----<br>", "-----BEGIN PRIVATE KEY-----&#x0d;",
+		"-----BEGIN A B C ", "-----BEGIN PRIVATE KEY-----</p><p>",
+		"aws_secret\\/", "aws_secret_access_key\\u002F", "secret&#47;",
+		"AccountKey%3D", "AccountKey\\u003d", "AccountKey&#61;", "sig=%2B",
+		"hooks.slack.com/services/", "hooks.slack.com\\/services\\/T", "akia", "akiaq3zp7wxkd2lm4t6",
+		"SG.", "whsec_", "npm_", "xapp-",
 	};
 
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)

@@ -413,6 +413,7 @@ test_tokens(void)
 		"https://shop.example.com/p/12345-blue-shirt-v2?ref=home3",
 		"{\"id\":12345,\"name\":\"Bob\",\"x\":[1,2]}", "/srv/app-v2/releases/20240115103045",
 		"IMG_20240115_103045.jpg", "report-2024-q3-final-v2.pdf",
+		"550e8400e29b41d4a716446655440000", "123e4567e89b12d3a456426614174000",
 	};
 
 	expect_value("AKIAIOSFODNN7EXAMPLE", GOV_DETECT_AWS_KEY);
@@ -461,6 +462,15 @@ test_tokens(void)
 	random_run(r, 24, B62, 17);
 	expect_value(r, GOV_DETECT_TOKEN);
 	random_run(r, 64, B64URL, 19);
+	expect_value(r, GOV_DETECT_TOKEN);
+	/* two classes and not hex: below the rule, however random */
+	random_run(r, 64, "abcdefghijklmnopqrstuvwxyz0123456789", 29);
+	expect_value(r, GOV_DETECT_NONE);
+	random_run(r, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", 29);
+	expect_value(r, GOV_DETECT_TOKEN);
+	random_run(r, 48, HEX, 31);
+	expect_value(r, GOV_DETECT_TOKEN);
+	random_run(r, 40, B62 "!@#$%^&*", 37);
 	expect_value(r, GOV_DETECT_TOKEN);
 	for (size_t i = 0; i < sizeof(not_tokens) / sizeof(not_tokens[0]); i++)
 	{

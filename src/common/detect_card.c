@@ -1,0 +1,198 @@
+/*-------------------------------------------------------------------------
+ *
+ * detect_card.c
+ *	  Payment card numbers inside a text, for governance_detect_secret().
+ *
+ * Plain C, no server headers.  The rule, written so that no way of
+ * laying out the digits hides them: a card is 13-19 digits (an issuer's
+ * prefix at one of its lengths and the Luhn check, gov_card_number_ok)
+ * in groups, the first of several groups four digits, the middle ones
+ * four to six, the last one to six; between two groups at most
+ * GOV_CARD_SEP_UNITS separators, each a space of any kind (space, tab,
+ * no-break, figure, thin, narrow no-break ... see gov_is_space_cp), a
+ * dash, a dot or a slash, also when written as an escape a client
+ * decodes (gov_unit: "\u00a0", "&nbsp;", "%C2%A0", "&#8239;"); the kinds
+ * may change from one gap to the next.  A line break is not a
+ * separator: digits on separate lines are separate values.  Whatever
+ * precedes the digits does not hide them -- a word joined by a dash or
+ * an underscore ("ref-4111..."), a date, a list of other numbers --
+ * except what makes them part of something else: a letter or digit
+ * right before or after (an identifier or a longer number), a decimal
+ * point between the run and other digits ("0.4111...", "4111....50",
+ * a fraction or an amount), and a '+' before at most 15 digits (an
+ * E.164 phone number).
+ *
+ * The run of digit groups is read once, left to right; at each group
+ * the card shapes ending there (at most five groups: 4+4+4+4+3 is 19
+ * digits) are tried, so the work per group is bounded and the scan can
+ * resume after the run: nothing a check looks for begins inside it.
+ *
+ * src/common/detect_card.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "detect_internal.h"
+
+/* Separator units between two groups, at most. */
+#define GOV_CARD_SEP_UNITS	3
+/* Groups remembered (a card has at most five). */
+#define GOV_CARD_RING		8
+
+typedef struct GovCardGroup
+{
+	size_t		start;
+	size_t		len;
+	bool		can_start;		/* may a card begin with this group? */
+} GovCardGroup;
+
+/*
+ * Is p inside an escape that ends with digits ("\u00a0", "%20"), which
+ * the scan reached because the escape's last hex digits and the
+ * digits after it made four in a row?  Returns the escape's end, 0 if
+ * not.
+ */
+static size_t
+gov_card_in_escape(const char *s, size_t n, size_t p)
+{
+	for (size_t k = 2; k <= 5 && k + 1 <= p; k++)
+		if (s[p - k] == 'u' && s[p - k - 1] == '\\' && p - k + 5 <= n)
+			return p - k + 5;
+	if (p >= 1 && s[p - 1] == '%' && p + 2 <= n)
+		return p + 2;
+	if (p >= 2 && s[p - 2] == '%' && gov_hexval((unsigned char) s[p - 1]) >= 0)
+		return p + 1;
+	return 0;
+}
+
+/*
+ * The separators after a group ending at i: up to GOV_CARD_SEP_UNITS
+ * units, each a space of any kind, '-', '.' or '/', then a digit.
+ * Returns the offset of that digit, 0 if there is no next group; sets
+ * *decimal when the separator is a single '.' (a decimal point).
+ */
+static size_t
+gov_card_separator(const char *s, size_t n, size_t i, bool *decimal)
+{
+	size_t		j = i;
+	int			units = 0;
+	uint32_t	cp = 0;
+
+	*decimal = false;
+	while (j < n && units < GOV_CARD_SEP_UNITS)
+	{
+		size_t		len = gov_unit(s, n, j, &cp);
+
+		if (!(gov_is_space_cp(cp) || cp == '-' || cp == '.' || cp == '/'))
+			break;
+		j += len;
+		units++;
+		if (j < n && gov_isdigit((unsigned char) s[j]))
+		{
+			*decimal = (units == 1 && cp == '.' && len == 1);
+			return j;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Try the card shapes made of groups a..b of the ring (indices counted
+ * from the run's start; b is the newest): see the file header.
+ */
+static bool
+gov_card_range(const char *s, const GovCardGroup *ring, size_t a, size_t b,
+			   bool plus)
+{
+	char		digits[19];
+	size_t		nd = 0;
+
+	if (!ring[a % GOV_CARD_RING].can_start)
+		return false;
+	for (size_t g = a; g <= b; g++)
+	{
+		const GovCardGroup *gr = &ring[g % GOV_CARD_RING];
+
+		if (a < b && ((g == a && gr->len != 4) ||
+					  (g > a && g < b && (gr->len < 4 || gr->len > 6)) ||
+					  (g == b && gr->len > 6)))
+			return false;
+		if (nd + gr->len > 19)
+			return false;
+		memcpy(digits + nd, s + gr->start, gr->len);
+		nd += gr->len;
+	}
+	if (plus && a == 0 && nd <= 15)
+		return false;			/* +CC...: an E.164 phone number */
+	return gov_card_number_ok(digits, nd);
+}
+
+/*
+ * Card numbers in the run of digit groups at p, where the pre-filter saw
+ * four digits (see the file header).  Sets *resume to the end of the
+ * run, or past the escape p is inside.
+ */
+bool
+gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
+{
+	GovCardGroup ring[GOV_CARD_RING];
+	size_t		i = p,
+				ngroups = 0,
+				esc;
+	bool		plus = false,
+				first_ok = true;
+
+	esc = gov_card_in_escape(s, n, p);
+	if (esc > p)
+	{
+		*resume = esc;
+		return false;
+	}
+	if (p > 0)
+	{
+		unsigned char c = (unsigned char) s[p - 1];
+
+		if (gov_isalnum(c) && !gov_boundary_before(s, p, false))
+			first_ok = false;	/* an identifier or a longer number */
+		else if ((c == '.' || c == ',') && p >= 2 &&
+				 gov_isdigit((unsigned char) s[p - 2]))
+			first_ok = false;	/* a fraction */
+		plus = (c == '+');
+	}
+
+	for (;;)
+	{
+		GovCardGroup *g = &ring[ngroups % GOV_CARD_RING];
+		size_t		next;
+		bool		decimal = false,
+					right_ok;
+
+		g->start = i;
+		while (i < n && gov_isdigit((unsigned char) s[i]))
+			i++;
+		g->len = i - g->start;
+		g->can_start = first_ok;
+		next = gov_card_separator(s, n, i, &decimal);
+		if (next != 0)
+			right_ok = !decimal;
+		else
+			right_ok = !(i < n && gov_isalnum((unsigned char) s[i])) &&
+				!(i + 1 < n && (s[i] == '.' || s[i] == ',') &&
+				  gov_isdigit((unsigned char) s[i + 1]));
+		for (size_t k = 0; right_ok && k < 5 && k <= ngroups; k++)
+			if (gov_card_range(s, ring, ngroups - k, ngroups, plus))
+			{
+				*resume = i;
+				return true;
+			}
+		ngroups++;
+		if (next == 0)
+			break;
+		/* a group after a decimal point does not begin a card */
+		first_ok = !decimal;
+		i = next;
+	}
+	*resume = i;
+	return false;
+}

@@ -202,6 +202,17 @@ is( $node->safe_psql('postgres', qq{
 	'3 t 3 ["card", "jwt"]',
 	'the statement\'s event counts rows, bytes, redactions and detectors');
 
+# Attack: card numbers with their groups apart by more than one blank,
+# or by a dash between blanks.
+$c = agent();
+for my $case ([ 'two blanks', '4111  1111  1111  1111' ],
+	[ '" - "', '4111 - 1111 - 1111 - 1111' ])
+{
+	$r = $c->extended('SELECT $1::text', params => [ "pay with " . $case->[1] ]);
+	is(flat($r), '[redacted: card]', "a card with $case->[0] between groups is redacted");
+}
+$c->close;
+
 # Secrets the detectors miss today (reported to their owners): each is
 # asserted as it should be, in a TODO block, so that the day a detector
 # finds it the test says so.
@@ -213,8 +224,6 @@ TODO:
 	local $TODO = 'detector miss, reported to the detectors';
 	for my $case (
 		[ 'a card with its groups on separate lines', "4111\n1111\n1111\n1111", '[redacted: card]' ],
-		[ 'a card with two blanks between groups', '4111  1111  1111  1111', '[redacted: card]' ],
-		[ 'a card with " - " between groups', '4111 - 1111 - 1111 - 1111', '[redacted: card]' ],
 		[ 'a private key in JSON, its dashes escaped as \u002d',
 			qq({"key": "$pem_escaped"}), '[redacted: private_key]' ])
 	{

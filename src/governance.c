@@ -78,6 +78,7 @@ int			governance_audit_syslog_timeout = 30;
 int			governance_audit_chain_simd = GOV_CHAIN_SIMD_AVX512;
 char	   *governance_pseudonym_key_file = NULL;
 int			governance_auto_label = GOV_AUTO_LABEL_SUGGEST;
+bool		governance_output_scan = true;
 char	   *governance_environment = NULL;
 int			governance_approval_ttl = 3600;
 char	   *governance_approver_role = NULL;
@@ -661,6 +662,17 @@ gov_define_settings(void)
 							 &governance_auto_label,
 							 GOV_AUTO_LABEL_SUGGEST,
 							 gov_auto_label_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("governance.output_scan",
+							 "Redacts secrets found in unlabelled values delivered to masked identities.",
+							 "Private keys, JSON web tokens, cloud keys and card numbers in the text, "
+							 "json and other text-like values a masked identity is handed are replaced "
+							 "by a redaction, and the statement's audit event counts them.",
+							 &governance_output_scan,
+							 true,
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);

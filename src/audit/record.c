@@ -108,6 +108,9 @@ static const GovFieldKey gov_field_keys[GOV_AF_NFIELDS] = {
 	[GOV_AF_OLD_KEY] = GOV_KEY("old_key"),
 	[GOV_AF_NEW_KEY] = GOV_KEY("new_key"),
 	[GOV_AF_NEW_KEY_PROOF] = GOV_KEY("new_key_proof"),
+	[GOV_AF_BYTES] = GOV_KEY("bytes"),
+	[GOV_AF_REDACTED] = GOV_KEY("redacted"),
+	[GOV_AF_REDACTED_BY] = GOV_KEY("redacted_by"),
 };
 
 const char	gov_audit_genesis_hash[GOV_AUDIT_HASH_HEX] =

@@ -76,6 +76,7 @@ struct GovAuditQuery
 	const char **clear;
 	int			nmasked;
 	int			nclear;
+	GovAuditOutput output;		/* what the output scan saw it deliver */
 };
 
 typedef struct GovAuditQuery GovQueryState;
@@ -105,6 +106,8 @@ gov_top_level_start(void)
 static uint64 gov_failure_seq = 0;
 
 static MemoryContext gov_audit_cxt = NULL;
+
+static GovQueryState *gov_find_query(QueryDesc *query);
 
 /* The audit level a plannable statement belongs to. */
 static GovAuditLevel
@@ -168,6 +171,59 @@ governance_audit_query_delivered(GovAuditQuery *q, const char **masked,
 	q->nmasked = nmasked;
 	q->clear = clear;
 	q->nclear = nclear;
+}
+
+void
+governance_audit_output_add(GovAuditOutput *into, const GovAuditOutput *out)
+{
+	if (!out->scanned)
+		return;
+	into->scanned = true;
+	into->rows += out->rows;
+	into->bytes += out->bytes;
+	into->redacted += out->redacted;
+	for (int i = 0; i < out->nredacted_by; i++)
+	{
+		int			k;
+
+		for (k = 0; k < into->nredacted_by; k++)
+			if (strcmp(into->redacted_by[k], out->redacted_by[i]) == 0)
+				break;
+		if (k == into->nredacted_by && k < GOV_AUDIT_MAX_REDACTORS)
+			into->redacted_by[into->nredacted_by++] = out->redacted_by[i];
+	}
+}
+
+/* The query's slot, if it is being recorded, gets what was delivered. */
+void
+governance_audit_query_output(QueryDesc *queryDesc, const GovAuditOutput *out)
+{
+	GovQueryState *slot = gov_find_query(queryDesc);
+
+	if (slot != NULL)
+		governance_audit_output_add(&slot->output, out);
+}
+
+/*
+ * What the output scan saw, when it saw rows: the bytes delivered and,
+ * when it replaced values, how many and which detectors fired; rows too
+ * when the statement counts none of its own (the output parameters of a
+ * CALL).
+ */
+static void
+gov_put_output(GovAuditRecord *r, const GovAuditOutput *out, bool has_rows)
+{
+	if (out == NULL || !out->scanned || (out->rows == 0 && out->redacted == 0))
+		return;
+	if (!has_rows && out->rows > 0)
+		gov_audit_put_int(r, GOV_AF_ROWS, (int64) out->rows);
+	gov_audit_put_int(r, GOV_AF_BYTES, (int64) out->bytes);
+	if (out->redacted > 0)
+	{
+		gov_audit_put_int(r, GOV_AF_REDACTED, (int64) out->redacted);
+		gov_audit_put_strs(r, GOV_AF_REDACTED_BY, out->redacted_by,
+						   out->nredacted_by);
+	}
 }
 
 /*
@@ -259,7 +315,8 @@ gov_statement_header(GovAuditRecord *r, const char *action, int level,
 static bool
 gov_record_failure(const char *source, int location, int len, const char *tag,
 				   TimestampTz start, int level, QueryDesc *query,
-				   const GovQueryState *slot, const GovAuditDecision *blocking)
+				   const GovQueryState *slot, const GovAuditOutput *output,
+				   const GovAuditDecision *blocking)
 {
 	MemoryContext old;
 	ErrorData  *edata;
@@ -277,6 +334,7 @@ gov_record_failure(const char *source, int location, int len, const char *tag,
 	/* What a nested statement read: a caught error leaves no other trace. */
 	if (level > 0 && query != NULL && slot != NULL)
 		gov_put_objects(&r, query->plannedstmt, slot);
+	gov_put_output(&r, output, false);
 	if (start != 0)
 		gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - start));
 	gov_put_decision(&r, blocking);
@@ -377,6 +435,7 @@ governance_audit_query_started(QueryDesc *queryDesc, int eflags)
 	slot->subxid = GetCurrentSubTransactionId();
 	slot->wal = XactLastRecEnd;
 	slot->nmasked = slot->nclear = 0;
+	memset(&slot->output, 0, sizeof(slot->output));
 	return slot;
 }
 
@@ -402,7 +461,7 @@ governance_audit_start_failed(QueryDesc *queryDesc, int eflags,
 	(void) gov_record_failure(queryDesc->sourceText, pstmt->stmt_location,
 							  pstmt->stmt_len,
 							  GetCommandTagName(CreateCommandTag((Node *) pstmt)),
-							  0, gov_nesting, queryDesc, &none, blocking);
+							  0, gov_nesting, queryDesc, &none, NULL, blocking);
 }
 
 /*
@@ -451,7 +510,7 @@ governance_audit_query_failed(QueryDesc *queryDesc, int level, bool finishing,
 								 queryDesc->plannedstmt->stmt_len,
 								 GetCommandTagName(CreateCommandTag((Node *) queryDesc->plannedstmt)),
 								 slot ? slot->start : 0, level, queryDesc, slot,
-								 blocking);
+								 slot ? &slot->output : NULL, blocking);
 	if (slot != NULL)
 	{
 		slot->query = NULL;
@@ -501,6 +560,7 @@ governance_audit_query_end(GovAuditQuery *slot, QueryDesc *queryDesc,
 	gov_put_decision(&r, decision);
 	if (queryDesc->estate != NULL)
 		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) queryDesc->estate->es_processed);
+	gov_put_output(&r, &slot->output, queryDesc->estate != NULL);
 	gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - slot->start));
 	slot->query = NULL;
 	gov_queries_used--;
@@ -528,6 +588,7 @@ governance_audit_utility_begin(GovAuditUtility *u, PlannedStmt *pstmt,
 	u->len = pstmt->stmt_len;
 	u->source = NULL;
 	u->top_level = u->level == 0 && governance_inhibit == 0;
+	memset(&u->output, 0, sizeof(u->output));
 
 	if (u->top_level)
 		gov_top_level_start();
@@ -570,7 +631,7 @@ governance_audit_utility_failed(GovAuditUtility *u, PlannedStmt *pstmt,
 								  u->source ? 0 : pstmt->stmt_location,
 								  u->source ? u->len : pstmt->stmt_len,
 								  GetCommandTagName(u->tag), u->start,
-								  u->level, NULL, NULL, blocking);
+								  u->level, NULL, NULL, &u->output, blocking);
 	return false;
 }
 
@@ -595,6 +656,7 @@ governance_audit_utility_done(GovAuditUtility *u, Node *stmt,
 	gov_put_decision(&r, decision);
 	if (qc != NULL && qc->nprocessed > 0)
 		gov_audit_put_int(&r, GOV_AF_ROWS, (int64) qc->nprocessed);
+	gov_put_output(&r, &u->output, qc != NULL && qc->nprocessed > 0);
 	gov_audit_put_int(&r, GOV_AF_DURATION_US, (int64) (now - u->start));
 	if (u->level == 0)
 		governance_audit_put_nested_unrecorded(&r);

@@ -17,9 +17,11 @@
  *				  budget counts its rows (src/guard, src/policy)
  *	  approval	  a statement held for approval runs only by using one
  *				  (src/approval)
- *	  mask		  what a masked identity reads or reshapes (src/mask); with
- *				  it, discovery proposes labels for the columns a
- *				  statement created, once it succeeded (src/discover)
+ *	  mask		  what a masked identity reads or reshapes (src/mask), the
+ *				  output scan around the receiver of its rows
+ *				  (src/mask/outscan.c); with it, discovery proposes labels
+ *				  for the columns a statement created, once it succeeded
+ *				  (src/discover)
  *	  audit		  last: it receives the statement's outcome, the decision
  *				  described and the delivered columns named, and reads no
  *				  other concern but identity, whose acting identity every
@@ -108,6 +110,14 @@ static bool gov_others_execute = false;
  * around each call.
  */
 static int	gov_depth = 0;
+
+/*
+ * The output of the utility statement under way that the rows delivered
+ * within it are counted for: one that hands rows to the client through a
+ * receiver of the output scan (FETCH, EXECUTE, CALL, ...), or COPY TO.
+ * NULL: rows are counted for the query that delivers them.
+ */
+static GovAuditOutput *gov_output_collector = NULL;
 
 /* The blocking decision, described for the audit. */
 static void
@@ -309,6 +319,41 @@ gov_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
 
 /* --- the executor ------------------------------------------------------- */
 
+/* mask -> audit: what the output scan counted, as the audit records it. */
+static void
+gov_output_of(const GovOutScanTally *t, GovAuditOutput *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->scanned = t->scanned;
+	out->rows = t->rows;
+	out->bytes = t->bytes;
+	out->redacted = t->redacted;
+	out->nredacted_by = governance_outscan_detector_names(t->detectors,
+														  out->redacted_by,
+														  GOV_AUDIT_MAX_REDACTORS);
+}
+
+/*
+ * The output scan's receiver of a run of the executor is taken away: what
+ * it counted goes to the utility statement the run serves (COPY TO, a
+ * FETCH), or else to the query's own event.
+ */
+static void
+gov_outscan_run_done(QueryDesc *queryDesc, GovOutScanRun *run)
+{
+	GovOutScanTally tally;
+	GovAuditOutput out;
+
+	governance_outscan_run_end(queryDesc, run, &tally);
+	if (!tally.scanned)
+		return;
+	gov_output_of(&tally, &out);
+	if (gov_output_collector != NULL)
+		governance_audit_output_add(gov_output_collector, &out);
+	else
+		governance_audit_query_output(queryDesc, &out);
+}
+
 /* The labelled columns a query hands its client, for its audit event. */
 static void
 gov_audit_delivered(GovAuditQuery *q, QueryDesc *queryDesc)
@@ -424,7 +469,9 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 	volatile bool framed = false;
 	volatile bool saved_frame = false;
 	const char *volatile orig = NULL;
+	GovOutScanRun scan;
 
+	memset(&scan, 0, sizeof(scan));
 	gov_depth++;
 	PG_TRY();
 	{
@@ -435,6 +482,9 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 			governance_mask_run_check(queryDesc);
 		saved_frame = governance_mask_frame_enter();
 		framed = true;
+		/* mask: rows for the client of a masked identity are scanned */
+		if (!finishing)
+			governance_outscan_run_begin(queryDesc, &scan);
 		if (gov_others_execute)
 			orig = governance_secrecy_hide(queryDesc);
 		if (finishing)
@@ -456,6 +506,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		gov_depth--;
 		if (orig != NULL)
 			governance_secrecy_show(queryDesc, orig);
+		gov_outscan_run_done(queryDesc, &scan);
 		if (framed)
 			governance_mask_frame_leave(saved_frame);
 		if (budgeted)
@@ -474,6 +525,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	gov_outscan_run_done(queryDesc, &scan);
 	gov_executor_left(queryDesc, orig, saved_frame);
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);
@@ -539,6 +591,20 @@ gov_ExecutorEnd(QueryDesc *queryDesc)
 
 /* --- utility statements ------------------------------------------------- */
 
+/* The output scan's receiver of a utility statement is taken away. */
+static void
+gov_outscan_utility_done(GovOutScanRun *scan, GovAuditUtility *audit)
+{
+	GovOutScanTally tally;
+	GovAuditOutput out;
+
+	governance_outscan_utility_end(scan, &tally);
+	if (!tally.scanned)
+		return;
+	gov_output_of(&tally, &out);
+	governance_audit_output_add(&audit->output, &out);
+}
+
 static void
 gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				   bool readOnlyTree, ProcessUtilityContext context,
@@ -553,6 +619,10 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	GovDecision d;
 	List	   *actions = NIL;
 	volatile bool ran = false;
+	GovOutScanRun scan;
+	GovAuditOutput *saved_collector = gov_output_collector;
+
+	memset(&scan, 0, sizeof(scan));
 
 	memset(&autolabel, 0, sizeof(autolabel));
 	/* audit: copies the statement's text first (a ROLLBACK may free it) */
@@ -565,6 +635,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PlannedStmt *run = pstmt;
 		const char *text = queryString;
 		bool		judged = false;
+		DestReceiver *udest;
 
 		/* identity: under the transaction scope, SET without LOCAL */
 		governance_token_scope_check_set(stmt);
@@ -575,10 +646,15 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						pstmt->stmt_len, actions, params);
 			judged = true;
 		}
-		/* mask: refuses, or turns COPY of a labelled table into a query */
+		/* mask: refuses, or turns COPY of a table into a query */
 		governance_mask_utility_begin(&run, &readOnlyTree, &mask);
 		/* discovery: its nesting level; what it creates is reported below */
 		governance_auto_label_begin(stmt, &autolabel);
+		/* mask: rows for the client of a masked identity are scanned */
+		udest = governance_outscan_utility_begin(run, dest, &scan);
+		if (scan.scan != NULL ||
+			(IsA(run->utilityStmt, CopyStmt) && !((CopyStmt *) run->utilityStmt)->is_from))
+			gov_output_collector = &audit.output;
 		/* secrecy: the utility hooks before ours see no token */
 		if (prev_ProcessUtility)
 			governance_secrecy_utility_text(&run, &text);
@@ -587,12 +663,14 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		gov_depth++;
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(run, text, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+								params, queryEnv, udest, qc);
 		else
 			standard_ProcessUtility(run, text, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+									params, queryEnv, udest, qc);
 		gov_depth--;
 		ran = false;
+		gov_output_collector = saved_collector;
+		gov_outscan_utility_done(&scan, &audit);
 
 		governance_mask_utility_end(stmt, context, &mask);
 		/* discovery: labels for what it created; an error fails it */
@@ -608,6 +686,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			gov_depth--;
 		/* discovery: what a failed statement created is forgotten */
 		governance_auto_label_abort(&autolabel);
+		gov_output_collector = saved_collector;
+		gov_outscan_utility_done(&scan, &audit);
 		gov_describe_blocking(&blocking);
 		if (governance_audit_utility_failed(&audit, pstmt, queryString, &blocking))
 			governance_decisions_reset();
@@ -661,6 +741,8 @@ gov_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 		if (governance_guard_judge_fastpath(objectId, &text, &d, &actions))
 			gov_enforce(text, &d, text, 0, -1, actions, NULL);
+		/* mask: a result no receiver scans */
+		governance_outscan_fastpath(objectId);
 		governance_decision_describe(governance_decision_for(text), &decision);
 		governance_audit_fastpath(text, &decision);
 		governance_decision_forget(text);
@@ -688,7 +770,8 @@ gov_fmgr(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 
 /*
  * secrecy: no token in any field; mask: no row contents in the detail of
- * a masked identity's errors; then the hooks before ours; then the audit
+ * a masked identity's errors, no secret in any field of a message it is
+ * sent (the output scan); then the hooks before ours; then the audit
  * records a statement whose failure no PG_CATCH recorded.
  */
 static void
@@ -696,6 +779,7 @@ gov_emit_log(ErrorData *edata)
 {
 	governance_secrecy_emit_log(edata);
 	governance_mask_scrub_log(edata);
+	governance_outscan_scrub_message(edata);
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 	if (governance_audit_wants_error(edata))

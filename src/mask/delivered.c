@@ -309,3 +309,171 @@ governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
 	}
 	MemoryContextSwitchTo(old);
 }
+
+/*
+ * Is expr, an expression of plan node plan, a labelled column read as
+ * such: the mask call the rewrite made, or, through nodes that pass their
+ * input's columns on (joins, sorts, subqueries, CTEs, every branch of a
+ * UNION ALL), a plain reference to a labelled table column?  The output
+ * scan leaves such columns alone: masked they hold no secret, and read
+ * clear they are what the identity is allowed to see.  Anything else (an
+ * expression, a function's result, a node not known here) is not.
+ */
+static bool
+gov_plain_labelled(PlannedStmt *pstmt, Plan *plan, Node *expr, int depth)
+{
+	Var		   *var;
+	RangeTblEntry *rte;
+
+	while (expr != NULL && IsA(expr, RelabelType))
+		expr = (Node *) ((RelabelType *) expr)->arg;
+	if (expr == NULL || plan == NULL || depth > 64)
+		return false;
+	if (IsA(expr, FuncExpr))
+		return ((FuncExpr *) expr)->location == GOV_MASK_REWRITE_LOCATION;
+	if (!IsA(expr, Var) || ((Var *) expr)->varlevelsup != 0)
+		return false;
+	var = (Var *) expr;
+	if (var->varno == OUTER_VAR || var->varno == INNER_VAR)
+	{
+		List	   *children = NIL;
+		ListCell   *lc;
+
+		if (IsA(plan, Append))
+			children = ((Append *) plan)->appendplans;
+		else if (IsA(plan, MergeAppend))
+			children = ((MergeAppend *) plan)->mergeplans;
+		else
+			switch (nodeTag(plan))
+			{
+				case T_Result:
+				case T_Sort:
+				case T_IncrementalSort:
+				case T_Material:
+				case T_Memoize:
+				case T_Unique:
+				case T_Limit:
+				case T_LockRows:
+				case T_Agg:
+				case T_Group:
+				case T_WindowAgg:
+				case T_Hash:
+				case T_Gather:
+				case T_GatherMerge:
+				case T_NestLoop:
+				case T_MergeJoin:
+				case T_HashJoin:
+				case T_ModifyTable:
+					children = list_make1(gov_child(plan, var->varno == OUTER_VAR));
+					break;
+				default:
+					return false;
+			}
+		if (children == NIL)
+			return false;
+		foreach(lc, children)
+		{
+			Plan	   *child = lfirst(lc);
+
+			if (child == NULL || var->varattno < 1 ||
+				var->varattno > list_length(child->targetlist) ||
+				!gov_plain_labelled(pstmt, child,
+									(Node *) list_nth_node(TargetEntry, child->targetlist,
+														   var->varattno - 1)->expr,
+									depth + 1))
+				return false;
+		}
+		return true;
+	}
+	if (var->varno == INDEX_VAR)
+		return IsA(plan, IndexOnlyScan) && var->varattno >= 1 &&
+			var->varattno <= list_length(((IndexOnlyScan *) plan)->indextlist) &&
+			gov_plain_labelled(pstmt, plan,
+							   (Node *) list_nth_node(TargetEntry, ((IndexOnlyScan *) plan)->indextlist,
+													  var->varattno - 1)->expr,
+							   depth + 1);
+	if (IS_SPECIAL_VARNO(var->varno) || var->varno < 1 ||
+		var->varno > list_length(pstmt->rtable) || var->varattno < 1)
+		return false;
+	if (IsA(plan, SubqueryScan) && (int) ((Scan *) plan)->scanrelid == var->varno)
+	{
+		Plan	   *sub = ((SubqueryScan *) plan)->subplan;
+
+		return sub != NULL && var->varattno <= list_length(sub->targetlist) &&
+			gov_plain_labelled(pstmt, sub,
+							   (Node *) list_nth_node(TargetEntry, sub->targetlist,
+													  var->varattno - 1)->expr,
+							   depth + 1);
+	}
+	if (IsA(plan, CteScan) && (int) ((Scan *) plan)->scanrelid == var->varno)
+	{
+		int			id = ((CteScan *) plan)->ctePlanId;
+		Plan	   *sub = id >= 1 && id <= list_length(pstmt->subplans) ?
+			list_nth(pstmt->subplans, id - 1) : NULL;
+
+		return sub != NULL && var->varattno <= list_length(sub->targetlist) &&
+			gov_plain_labelled(pstmt, sub,
+							   (Node *) list_nth_node(TargetEntry, sub->targetlist,
+													  var->varattno - 1)->expr,
+							   depth + 1);
+	}
+	rte = rt_fetch(var->varno, pstmt->rtable);
+	return rte->rtekind == RTE_RELATION &&
+		governance_column_label_of(rte->relid, var->varattno) != GOV_NO_LABEL;
+}
+
+/*
+ * For the output scan: which of the n columns a plan delivers (its select
+ * list, or its RETURNING list) are labelled columns read as such (see
+ * gov_plain_labelled), palloc'd in the current memory context; NULL when
+ * none is, or when the plan delivers another number of columns.
+ */
+bool *
+governance_mask_labelled_outputs(PlannedStmt *pstmt, int n)
+{
+	Plan	   *top = pstmt->planTree;
+	bool	   *out = NULL;
+	int			i = 0;
+	ListCell   *lc;
+
+	if (top == NULL || n <= 0 || !governance_labels_exist())
+		return NULL;
+	if (IsA(top, ModifyTable))
+	{
+		ModifyTable *mt = (ModifyTable *) top;
+
+		/* A column is labelled only if it is so for every result relation. */
+		foreach(lc, mt->returningLists)
+		{
+			List	   *rl = lfirst(lc);
+			ListCell   *tc;
+
+			if (list_length(rl) != n)
+				return NULL;
+			if (out == NULL)
+				out = palloc(sizeof(bool) * n);
+			i = 0;
+			foreach(tc, rl)
+			{
+				bool		labelled = gov_plain_labelled(pstmt, top,
+														  (Node *) lfirst_node(TargetEntry, tc)->expr, 0);
+
+				out[i] = (foreach_current_index(lc) == 0 ? labelled : out[i] && labelled);
+				i++;
+			}
+		}
+		return out;
+	}
+	out = palloc0(sizeof(bool) * n);
+	foreach(lc, top->targetlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		if (i >= n)
+			return NULL;
+		out[i++] = gov_plain_labelled(pstmt, top, (Node *) tle->expr, 0);
+	}
+	return i == n ? out : NULL;
+}

@@ -442,6 +442,24 @@ governance_masking_possible(void)
 	return gov_masked_any;
 }
 
+/*
+ * Is the acting principal a masked identity: does it read some label of
+ * the taxonomy masked, whether or not a column carries that label yet?
+ * The output scan (outscan.c) applies to such identities only.  False
+ * where the extension is not created.
+ */
+bool
+governance_identity_masked(void)
+{
+	if (!IsTransactionState())
+		return false;
+	governance_labels_refresh();
+	if (gov_nlabels == 0 || gov_masked == NULL)
+		return false;
+	gov_refresh_masked();
+	return gov_masked_any;
+}
+
 /* Does any column of this database carry a label? */
 bool
 governance_labels_exist(void)

@@ -6,7 +6,9 @@
  *
  * COPY table TO reads the heap directly: for a masked identity it becomes
  * COPY (SELECT columns FROM ONLY table) TO, which the planner hook masks,
- * the way PostgreSQL itself turns it into a query under row-level security.
+ * the way PostgreSQL itself turns it into a query under row-level security;
+ * and so it does for any table while the output scan is in force, so that
+ * its rows pass the scan's receiver (src/mask/outscan.c).
  *
  * A masked identity that owns a labelled table could attach code that
  * runs on clear values: a trigger copying OLD.email elsewhere, an index or
@@ -56,6 +58,7 @@
 #include "tcop/utility.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/relcache.h"
 
 /*
@@ -257,9 +260,28 @@ gov_reshaped_relation(Node *stmt, const char **what)
 	}
 }
 
-/* COPY rel [(cols)] TO ...  ->  COPY (SELECT cols FROM ONLY rel) TO ... */
+/* A column reference to name, for a select list. */
+static ResTarget *
+gov_column_target(const char *name)
+{
+	ColumnRef  *col = makeNode(ColumnRef);
+	ResTarget  *rt = makeNode(ResTarget);
+
+	col->fields = list_make1(makeString(pstrdup(name)));
+	col->location = -1;
+	rt->val = (Node *) col;
+	rt->name = pstrdup(name);
+	rt->location = -1;
+	return rt;
+}
+
+/*
+ * COPY rel [(cols)] TO ...  ->  COPY (SELECT cols FROM ONLY rel) TO ...
+ * Without a column list, COPY TO writes every column but dropped and
+ * generated ones, in order: so does the query.
+ */
 static CopyStmt *
-gov_copy_as_query(CopyStmt *copy)
+gov_copy_as_query(CopyStmt *copy, Oid relid)
 {
 	CopyStmt   *q = copyObject(copy);
 	SelectStmt *select = makeNode(SelectStmt);
@@ -269,33 +291,55 @@ gov_copy_as_query(CopyStmt *copy)
 	from->inh = false;			/* COPY table TO reads the table alone */
 	if (copy->attlist == NIL)
 	{
-		ColumnRef  *star = makeNode(ColumnRef);
-		ResTarget  *rt = makeNode(ResTarget);
+		Relation	rel = relation_open(relid, AccessShareLock);
+		TupleDesc	desc = RelationGetDescr(rel);
 
-		star->fields = list_make1(makeNode(A_Star));
-		star->location = -1;
-		rt->val = (Node *) star;
-		rt->location = -1;
-		select->targetList = list_make1(rt);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && !att->attgenerated)
+				select->targetList = lappend(select->targetList,
+											 gov_column_target(NameStr(att->attname)));
+		}
+		relation_close(rel, NoLock);
 	}
 	else
 		foreach(lc, copy->attlist)
-		{
-			ColumnRef  *col = makeNode(ColumnRef);
-			ResTarget  *rt = makeNode(ResTarget);
-
-			col->fields = list_make1(makeString(pstrdup(strVal(lfirst(lc)))));
-			col->location = -1;
-			rt->val = (Node *) col;
-			rt->name = pstrdup(strVal(lfirst(lc)));
-			rt->location = -1;
-			select->targetList = lappend(select->targetList, rt);
-		}
+			select->targetList = lappend(select->targetList,
+										 gov_column_target(strVal(lfirst(lc))));
 	select->fromClause = list_make1(from);
 	q->relation = NULL;
 	q->attlist = NIL;
 	q->query = (Node *) select;
 	return q;
+}
+
+/*
+ * COPY table TO reads the heap directly: turned into COPY (query) TO when
+ * masking or the output scan must see its rows (*pstmtp is then a copy).
+ * Other relation kinds PostgreSQL itself refuses to COPY TO.
+ */
+static void
+gov_copy_through_query(PlannedStmt **pstmtp, bool *readOnlyTree, bool masked)
+{
+	PlannedStmt *pstmt = *pstmtp;
+	CopyStmt   *copy = (CopyStmt *) pstmt->utilityStmt;
+	Oid			relid;
+	PlannedStmt *p;
+
+	if (copy->is_from || copy->relation == NULL)
+		return;
+	relid = gov_rangevar_relid(copy->relation);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		return;
+	if (!(masked && gov_reads_masked(relid)) && !governance_outscan_active())
+		return;
+	p = makeNode(PlannedStmt);
+	memcpy(p, pstmt, sizeof(PlannedStmt));
+	p->utilityStmt = (Node *) gov_copy_as_query(copy, relid);
+	*pstmtp = p;
+	*readOnlyTree = false;
 }
 
 /* Does the acting principal read this column masked? */
@@ -628,26 +672,14 @@ governance_mask_utility_begin(PlannedStmt **pstmtp, bool *readOnlyTree,
 		if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->is_from &&
 			((CopyStmt *) stmt)->relation != NULL)
 			gov_refuse_copy_pseudonyms((CopyStmt *) stmt);
-
-		if (IsA(stmt, CopyStmt))
-		{
-			CopyStmt   *copy = (CopyStmt *) stmt;
-
-			Oid			relid = copy->relation ? gov_rangevar_relid(copy->relation) : InvalidOid;
-
-			/* Other relation kinds PostgreSQL itself refuses to COPY TO. */
-			if (!copy->is_from && OidIsValid(relid) &&
-				get_rel_relkind(relid) == RELKIND_RELATION && gov_reads_masked(relid))
-			{
-				PlannedStmt *p = makeNode(PlannedStmt);
-
-				memcpy(p, pstmt, sizeof(PlannedStmt));
-				p->utilityStmt = (Node *) gov_copy_as_query(copy);
-				*pstmtp = p;
-				*readOnlyTree = false;
-			}
-		}
 	}
+
+	/*
+	 * COPY table TO: masked reads of its labelled columns, and its rows
+	 * through the output scan (outscan.c).
+	 */
+	if (!IsParallelWorker() && IsA(stmt, CopyStmt))
+		gov_copy_through_query(pstmtp, readOnlyTree, governance_masking_possible());
 }
 
 /* After a utility statement ran. */

@@ -152,6 +152,27 @@ typedef struct GovAuditDecision
 	int64		request_id;		/* the approval used, 0 if none */
 } GovAuditDecision;
 
+/*
+ * What the output scan saw a statement deliver (the hook layer hands it
+ * over; detectors are named by static strings).  scanned: a receiver of
+ * the scan was in place, so rows and bytes were counted.
+ */
+#define GOV_AUDIT_MAX_REDACTORS 16
+
+typedef struct GovAuditOutput
+{
+	bool		scanned;
+	uint64		rows;
+	uint64		bytes;
+	uint64		redacted;
+	int			nredacted_by;
+	const char *redacted_by[GOV_AUDIT_MAX_REDACTORS];
+} GovAuditOutput;
+
+/* Add what out says to into (rows, bytes and redactions summed). */
+extern void governance_audit_output_add(GovAuditOutput *into,
+										const GovAuditOutput *out);
+
 /* A plannable statement being recorded (opaque). */
 typedef struct GovAuditQuery GovAuditQuery;
 
@@ -172,6 +193,10 @@ extern GovAuditQuery *governance_audit_query_started(QueryDesc *queryDesc,
 extern void governance_audit_query_delivered(GovAuditQuery *q,
 											 const char **masked, int nmasked,
 											 const char **clear, int nclear);
+
+/* What the output scan saw the query deliver, added to its event. */
+extern void governance_audit_query_output(QueryDesc *queryDesc,
+										  const GovAuditOutput *out);
 
 /* A nested statement failed in ExecutorStart. */
 extern void governance_audit_start_failed(QueryDesc *queryDesc, int eflags,
@@ -213,6 +238,7 @@ typedef struct GovAuditUtility
 	const char *source;			/* its own text, copied, or NULL */
 	int			location;
 	int			len;
+	GovAuditOutput output;		/* what the output scan saw it deliver */
 } GovAuditUtility;
 
 /* Copy what is needed before it runs, and nest. */

@@ -82,6 +82,9 @@ typedef enum GovAuditField
 	GOV_AF_OLD_KEY,				/* str: key_rolled: the id of the key before */
 	GOV_AF_NEW_KEY,				/* str: key_rolled: the id of the key after */
 	GOV_AF_NEW_KEY_PROOF,		/* str: key_rolled: HMAC with the new key */
+	GOV_AF_BYTES,				/* int: bytes of the values delivered */
+	GOV_AF_REDACTED,			/* int: values the output scan replaced */
+	GOV_AF_REDACTED_BY,			/* array of str: the detectors that fired */
 	GOV_AF_NFIELDS
 } GovAuditField;
 

@@ -43,6 +43,7 @@ extern char *governance_approver_role;
 
 /* Masks (src/mask). */
 extern char *governance_pseudonym_key_file;
+extern bool governance_output_scan;
 
 /* Discovery (src/discover): what a column's creation does. */
 typedef enum GovAutoLabelMode

@@ -81,6 +81,8 @@ extern bool governance_labels_cached(void);
 extern void governance_mask_delivered_names(PlannedStmt *pstmt, MemoryContext cxt,
 											const char ***masked, int *nmasked,
 											const char ***clear, int *nclear);
+/* The output scan: which output columns are labelled columns read as such. */
+extern bool *governance_mask_labelled_outputs(PlannedStmt *pstmt, int n);
 extern const char *governance_label_name(int label);
 extern GovMaskKind governance_label_kind(int label);
 extern bool governance_label_masked(int label);
@@ -95,6 +97,7 @@ extern bool governance_mask_identity_event(GovIdentityEvent event,
 										   const char *reason);
 extern void governance_labels_changed(Oid relid);
 extern bool governance_mask_state_masked_any(void);
+extern bool governance_identity_masked(void);
 
 /*
  * labels_sql.c: labels put by the extension itself (discovery), checked
@@ -187,6 +190,43 @@ extern void governance_mask_xact_end(XactEvent event);
  */
 extern void governance_mask_cursors_identity_changed(void);
 extern void governance_mask_pre_commit(void);
+
+/*
+ * outscan.c: the output scan, a receiver around the client's that redacts
+ * secrets in the unlabelled values a masked identity is handed, and counts
+ * what it delivers.
+ */
+typedef struct GovOutScanTally
+{
+	bool		scanned;		/* a receiver of the scan was in place */
+	uint64		rows;			/* rows delivered */
+	uint64		bytes;			/* bytes of the values delivered */
+	uint64		redacted;		/* values replaced */
+	uint32		detectors;		/* bit (1 << GovDetector) of each that fired */
+} GovOutScanTally;
+
+/* What one hook call installed, to be put back (on the caller's stack). */
+typedef struct GovOutScanRun
+{
+	DestReceiver *saved;		/* the receiver wrapped */
+	DestReceiver *scan;			/* the scan's receiver; NULL: none */
+	bool		begun;			/* a utility statement's: outer is set */
+	void	   *outer;			/* the utility statement's scan it is under */
+} GovOutScanRun;
+
+extern bool governance_outscan_active(void);
+extern void governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run);
+extern void governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
+									   GovOutScanTally *tally);
+extern DestReceiver *governance_outscan_utility_begin(PlannedStmt *pstmt,
+													  DestReceiver *dest,
+													  GovOutScanRun *run);
+extern void governance_outscan_utility_end(GovOutScanRun *run,
+										   GovOutScanTally *tally);
+extern int	governance_outscan_detector_names(uint32 detectors,
+											  const char **names, int max);
+extern void governance_outscan_fastpath(Oid fn);
+extern void governance_outscan_scrub_message(ErrorData *edata);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

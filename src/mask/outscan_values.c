@@ -1,0 +1,574 @@
+/*-------------------------------------------------------------------------
+ *
+ * outscan_values.c
+ *	  The output scan's values: which types are scanned, how a value of
+ *	  each is searched for secrets, and what is delivered instead of one
+ *	  in which a detector fires.
+ *
+ * The rule: every value whose text form can carry arbitrary characters is
+ * scanned, as the text a client would receive or as the strings that text
+ * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
+ * name, json (its text), jsonb (its keys and strings, read in place),
+ * arrays of any scanned type element by
+ * element, composite and record values field by field, domains as their
+ * base type, and every type this file does not know (extension types such
+ * as citext, hstore or ltree, ranges over scanned types, tsvector, enums,
+ * the reg* types and aclitem, whose text is a name or a label of up to 63
+ * bytes of any characters): the text their output function gives.
+ * Skipped are the built-in types with a fixed format, whose text form is
+ * made of digits, signs and a few punctuation marks (bool, "char", the
+ * integers, oid, xid, cid, tid, float, numeric, money, dates and times,
+ * uuid, network addresses, bit strings, geometric types, lsn, snapshots),
+ * bytea (an encoding of bytes, not text: see docs/masking.md), and
+ * arrays, ranges and rows made only of skipped types.
+ *
+ * A value in which a detector fires is replaced, keeping its type:
+ * text-like types by the text "[redacted: <detector>]"; json and jsonb by
+ * a JSON string holding that text; an array by the same array with the
+ * elements that fired replaced; a row by the same row with the fields that
+ * fired replaced; any other type by its input function applied to the
+ * redaction text if that function accepts it (citext does), else NULL.
+ * Whether an input function accepts it is tried once per type and backend,
+ * in a subtransaction, when the type is first met (never during a parallel
+ * operation, where a type not yet tried is replaced by NULL).
+ *
+ * Memory: the types a receiver met live in its own context (GovOutTypes);
+ * everything a scan allocates is in the caller's current context, which
+ * the receiver resets after each row.  Whether input functions accept a
+ * redaction is kept for the backend's life in TopMemoryContext.
+ *
+ * src/mask/outscan_values.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "governance/common_detect.h"
+#include "miscadmin.h"
+#include "outscan_internal.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/typcache.h"
+
+/* Arrays of rows of arrays ...: deeper than this, scanned as text. */
+#define GOV_OUT_MAX_DEPTH 16
+
+/* Whether a type's input function takes a redaction, per backend. */
+typedef struct GovInputAccepts
+{
+	Oid			typid;			/* hash key: a base type */
+	bool		accepts;
+} GovInputAccepts;
+
+static HTAB *gov_input_accepts = NULL;
+
+/* The built-in types whose text form has a fixed format: never scanned. */
+static bool
+gov_fixed_format(Oid base)
+{
+	switch (base)
+	{
+		case BOOLOID:
+		case CHAROID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case XIDOID:
+		case XID8OID:
+		case CIDOID:
+		case TIDOID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+		case MONEYOID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case INTERVALOID:
+		case UUIDOID:
+		case INETOID:
+		case CIDROID:
+		case MACADDROID:
+		case MACADDR8OID:
+		case BITOID:
+		case VARBITOID:
+		case PG_LSNOID:
+		case POINTOID:
+		case LSEGOID:
+		case PATHOID:
+		case BOXOID:
+		case POLYGONOID:
+		case LINEOID:
+		case CIRCLEOID:
+		case INT2VECTOROID:
+		case OIDVECTOROID:
+		case TXID_SNAPSHOTOID:
+		case PG_SNAPSHOTOID:
+		case BYTEAOID:
+		case VOIDOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Does the input function of base type typid accept the longest redaction
+ * text?  Tried once per backend in a subtransaction, where one can be
+ * started; an error that is not about the value (a cancel, a shutdown, no
+ * memory) is raised again.
+ */
+static bool
+gov_input_takes_redaction(GovOutType *t, Oid typid)
+{
+	GovInputAccepts *e;
+	bool		found;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool accepts = false;
+
+	if (gov_input_accepts == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GovInputAccepts);
+		gov_input_accepts = hash_create("governance output scan inputs", 32,
+										&ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	e = hash_search(gov_input_accepts, &typid, HASH_FIND, &found);
+	if (e != NULL)
+		return e->accepts;
+	if (IsInParallelMode() || !IsTransactionState())
+		return false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		(void) InputFunctionCall(&t->in,
+								 (char *) gov_out_redaction(1U << GOV_DETECT_PASSWORD_HASH),
+								 t->ioparam, -1);
+		accepts = true;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (category == ERRCODE_OPERATOR_INTERVENTION ||
+			category == ERRCODE_INSUFFICIENT_RESOURCES ||
+			category == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	e = hash_search(gov_input_accepts, &typid, HASH_ENTER, &found);
+	e->accepts = accepts;
+	return accepts;
+}
+
+/* Set up what scanning a value of base type base with its text needs. */
+static void
+gov_out_other(GovOutTypes *types, GovOutType *t, Oid base)
+{
+	Oid			fn;
+	bool		isvarlena;
+
+	t->kind = GOV_OUT_OTHER;
+	getTypeOutputInfo(base, &fn, &isvarlena);
+	fmgr_info_cxt(fn, &t->out, types->cxt);
+	getTypeInputInfo(base, &fn, &t->ioparam);
+	fmgr_info_cxt(fn, &t->in, types->cxt);
+	t->in_accepts = gov_input_takes_redaction(t, base);
+}
+
+static GovOutType *gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod,
+								   int depth);
+
+/* A row type: its descriptor, and its fields' kinds; SKIP if none scans. */
+static void
+gov_out_row(GovOutTypes *types, GovOutType *t, Oid base, int32 typmod,
+			int depth)
+{
+	bool		any = false;
+
+	t->tupdesc = lookup_rowtype_tupdesc_copy(base, typmod);
+	t->fields = palloc0(sizeof(GovOutType *) * Max(t->tupdesc->natts, 1));
+	for (int i = 0; i < t->tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(t->tupdesc, i);
+
+		if (att->attisdropped)
+			continue;
+		t->fields[i] = gov_out_type_at(types, att->atttypid, att->atttypmod,
+									   depth + 1);
+		if (t->fields[i]->kind == GOV_OUT_SKIP)
+			t->fields[i] = NULL;
+		else
+			any = true;
+	}
+	t->kind = any ? GOV_OUT_ROW : GOV_OUT_SKIP;
+}
+
+static GovOutType *
+gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod, int depth)
+{
+	GovOutType *t;
+	ListCell   *lc;
+	MemoryContext old;
+	Oid			base;
+	int32		basemod = typmod;
+	char		typtype;
+
+	foreach(lc, types->types)
+	{
+		t = lfirst(lc);
+		if (t->typid == typid && t->typmod == typmod)
+			return t;
+	}
+
+	old = MemoryContextSwitchTo(types->cxt);
+	t = palloc0(sizeof(GovOutType));
+	t->typid = typid;
+	t->typmod = typmod;
+	base = getBaseTypeAndTypmod(typid, &basemod);
+	get_typlenbyvalalign(base, &t->typlen, &t->typbyval, &t->typalign);
+	typtype = get_typtype(base);
+
+	if (depth > GOV_OUT_MAX_DEPTH)
+		gov_out_other(types, t, base);
+	else if (base == TEXTOID || base == VARCHAROID || base == BPCHAROID ||
+			 base == XMLOID || base == REFCURSOROID)
+		t->kind = GOV_OUT_TEXT;
+	else if (base == JSONOID)
+		t->kind = GOV_OUT_JSON;
+	else if (base == JSONBOID)
+		t->kind = GOV_OUT_JSONB;
+	else if (base == NAMEOID)
+		t->kind = GOV_OUT_NAME;
+	else if (gov_fixed_format(base))
+		t->kind = GOV_OUT_SKIP;
+	else if (typtype == TYPTYPE_COMPOSITE ||
+			 (base == RECORDOID && basemod >= 0))
+		gov_out_row(types, t, base, basemod, depth);
+	else if (base == RECORDOID)
+	{
+		/* Each value names its row type: looked up value by value. */
+		t->kind = GOV_OUT_ROW;
+	}
+	else if (typtype == TYPTYPE_RANGE || typtype == TYPTYPE_MULTIRANGE)
+	{
+		Oid			range = typtype == TYPTYPE_RANGE ? base : get_multirange_range(base);
+		Oid			sub = OidIsValid(range) ? get_range_subtype(range) : InvalidOid;
+
+		if (OidIsValid(sub) &&
+			gov_out_type_at(types, sub, -1, depth + 1)->kind == GOV_OUT_SKIP)
+			t->kind = GOV_OUT_SKIP;
+		else
+			gov_out_other(types, t, base);
+	}
+	else if (OidIsValid(t->elemid = get_element_type(base)) && t->typlen == -1)
+	{
+		t->elem = gov_out_type_at(types, t->elemid, basemod, depth + 1);
+		t->kind = t->elem->kind == GOV_OUT_SKIP ? GOV_OUT_SKIP : GOV_OUT_ARRAY;
+	}
+	else
+		gov_out_other(types, t, base);
+
+	types->types = lappend(types->types, t);
+	MemoryContextSwitchTo(old);
+	return t;
+}
+
+/* How values of this type (a column's, an element's, a field's) are scanned. */
+GovOutType *
+gov_out_type(GovOutTypes *types, Oid typid, int32 typmod)
+{
+	return gov_out_type_at(types, typid, typmod, 0);
+}
+
+/* Bytes of a value not scanned: its width, its length as stored. */
+uint64
+gov_out_size(int16 typlen, Datum value)
+{
+	if (typlen > 0)
+		return typlen;
+	if (typlen == -1)
+	{
+		struct varlena *p = (struct varlena *) DatumGetPointer(value);
+
+		if (VARATT_IS_EXTERNAL(p) || VARATT_IS_COMPRESSED(p))
+			return toast_raw_datum_size(value) - VARHDRSZ;
+		return VARSIZE_ANY_EXHDR(p);
+	}
+	return strlen(DatumGetCString(value));
+}
+
+/* The first detector among those fired (a bit mask). */
+static GovDetector
+gov_first(uint32 detectors)
+{
+	for (int d = 1; d < GOV_DETECT_COUNT; d++)
+		if (detectors & (1U << d))
+			return (GovDetector) d;
+	return GOV_DETECT_NONE;
+}
+
+/* "[redacted: <detector>]", for the first of the detectors that fired. */
+const char *
+gov_out_redaction(uint32 detectors)
+{
+	return psprintf("[redacted: %s]", governance_detector_name(gov_first(detectors)));
+}
+
+static GovDetector
+gov_detect(const char *s, size_t len, GovOutFound *found)
+{
+	found->bytes += len;
+	if (len < GOV_OUT_MIN_SECRET)
+		return GOV_DETECT_NONE;
+	return governance_detect_secret(s, len);
+}
+
+/*
+ * A jsonb container: each key and each string at any depth, read where
+ * jsonb keeps it, unescaped and in one piece (the layout of
+ * utils/jsonb.h: the container's JEntry array, then its children's data,
+ * each child container aligned to 4 bytes).  Numbers are not scanned, as
+ * numeric columns are not.  Stops at the first detector that fires: the
+ * whole value is replaced.
+ */
+static GovDetector
+gov_scan_jsonb(const JsonbContainer *jc, GovOutFound *found)
+{
+	uint32		n = JsonContainerSize(jc);
+	uint32		nchildren = JsonContainerIsObject(jc) ? n * 2 : n;
+	const char *data = (const char *) &jc->children[nchildren];
+	uint32		offset = 0;
+
+	check_stack_depth();
+	for (uint32 i = 0; i < nchildren; i++)
+	{
+		JEntry		je = jc->children[i];
+		uint32		start = offset;
+		GovDetector d = GOV_DETECT_NONE;
+
+		JBE_ADVANCE_OFFSET(offset, je);
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
+		if (JBE_ISSTRING(je))
+			d = gov_detect(data + start, offset - start, found);
+		else if (JBE_ISCONTAINER(je))
+			d = gov_scan_jsonb((const JsonbContainer *) (data + INTALIGN(start)), found);
+		if (d != GOV_DETECT_NONE)
+			return d;
+	}
+	return GOV_DETECT_NONE;
+}
+
+/* The redaction of a value of type t whose scan fired detectors. */
+static void
+gov_redact(GovOutType *t, uint32 detectors, Datum *out, bool *outnull)
+{
+	const char *r = gov_out_redaction(detectors);
+
+	*outnull = false;
+	switch (t->kind)
+	{
+		case GOV_OUT_TEXT:
+			*out = PointerGetDatum(cstring_to_text(r));
+			break;
+		case GOV_OUT_JSON:
+			*out = PointerGetDatum(cstring_to_text(psprintf("\"%s\"", r)));
+			break;
+		case GOV_OUT_JSONB:
+			*out = DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("\"%s\"", r)));
+			break;
+		case GOV_OUT_NAME:
+			{
+				Name		n = palloc0(NAMEDATALEN);
+
+				namestrcpy(n, r);
+				*out = NameGetDatum(n);
+			}
+			break;
+		case GOV_OUT_OTHER:
+			if (t->in_accepts)
+				*out = InputFunctionCall(&t->in, (char *) r, t->ioparam, t->typmod);
+			else
+				*outnull = true;
+			break;
+		default:
+			*outnull = true;
+			break;
+	}
+}
+
+static bool gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
+							GovOutFound *found, Datum *out, bool *outnull,
+							int depth);
+
+/* An array: the elements that fire are replaced. */
+static bool
+gov_scan_array(GovOutTypes *types, GovOutType *t, Datum value,
+			   GovOutFound *found, Datum *out, int depth)
+{
+	ArrayType  *a = DatumGetArrayTypeP(value);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	bool		changed = false;
+
+	deconstruct_array(a, t->elemid, t->elem->typlen, t->elem->typbyval,
+					  t->elem->typalign, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		changed |= gov_out_scan_at(types, t->elem, elems[i], found,
+								   &elems[i], &nulls[i], depth + 1);
+	}
+	if (changed)
+		*out = PointerGetDatum(construct_md_array(elems, nulls, ARR_NDIM(a),
+												  ARR_DIMS(a), ARR_LBOUND(a),
+												  t->elemid, t->elem->typlen,
+												  t->elem->typbyval,
+												  t->elem->typalign));
+	return changed;
+}
+
+/* A row: the fields that fire are replaced. */
+static bool
+gov_scan_row(GovOutTypes *types, GovOutType *t, Datum value,
+			 GovOutFound *found, Datum *out, int depth)
+{
+	HeapTupleHeader td = DatumGetHeapTupleHeader(value);
+	Oid			id = HeapTupleHeaderGetTypeId(td);
+	int32		mod = HeapTupleHeaderGetTypMod(td);
+	GovOutType *rt = t;
+	HeapTupleData tuple;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		changed = false;
+	int			natts;
+
+	if (rt->tupdesc == NULL || rt->tupdesc->tdtypeid != id ||
+		rt->tupdesc->tdtypmod != mod)
+		rt = gov_out_type_at(types, id, mod, depth);
+	if (rt->kind != GOV_OUT_ROW || rt->tupdesc == NULL)
+		return false;
+	natts = rt->tupdesc->natts;
+	tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = td;
+	values = palloc(sizeof(Datum) * Max(natts, 1));
+	nulls = palloc(sizeof(bool) * Max(natts, 1));
+	heap_deform_tuple(&tuple, rt->tupdesc, values, nulls);
+	for (int i = 0; i < natts; i++)
+	{
+		if (rt->fields[i] == NULL || nulls[i])
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		changed |= gov_out_scan_at(types, rt->fields[i], values[i], found,
+								   &values[i], &nulls[i], depth + 1);
+	}
+	if (changed)
+		*out = HeapTupleGetDatum(heap_form_tuple(rt->tupdesc, values, nulls));
+	return changed;
+}
+
+static bool
+gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
+				GovOutFound *found, Datum *out, bool *outnull, int depth)
+{
+	GovDetector d = GOV_DETECT_NONE;
+
+	switch (t->kind)
+	{
+		case GOV_OUT_SKIP:
+			return false;
+		case GOV_OUT_TEXT:
+		case GOV_OUT_JSON:
+			{
+				struct varlena *p = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+				d = gov_detect(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p), found);
+			}
+			break;
+		case GOV_OUT_JSONB:
+			d = gov_scan_jsonb(&DatumGetJsonbP(value)->root, found);
+			break;
+		case GOV_OUT_NAME:
+			{
+				const char *s = NameStr(*DatumGetName(value));
+
+				d = gov_detect(s, strnlen(s, NAMEDATALEN), found);
+			}
+			break;
+		case GOV_OUT_OTHER:
+			{
+				char	   *s = OutputFunctionCall(&t->out, value);
+
+				d = gov_detect(s, strlen(s), found);
+			}
+			break;
+		case GOV_OUT_ARRAY:
+			if (gov_scan_array(types, t, value, found, out, depth))
+			{
+				*outnull = false;
+				return true;
+			}
+			return false;
+		case GOV_OUT_ROW:
+			if (gov_scan_row(types, t, value, found, out, depth))
+			{
+				*outnull = false;
+				return true;
+			}
+			return false;
+	}
+	if (d == GOV_DETECT_NONE)
+		return false;
+	found->detectors |= 1U << d;
+	gov_redact(t, 1U << d, out, outnull);
+	return true;
+}
+
+/*
+ * Scan a value of type t.  True if a detector fired in it: *out and
+ * *outnull are then what to deliver instead, and found says which fired.
+ */
+bool
+gov_out_scan(GovOutTypes *types, GovOutType *t, Datum value,
+			 GovOutFound *found, Datum *out, bool *outnull)
+{
+	return gov_out_scan_at(types, t, value, found, out, outnull, 0);
+}

@@ -1,0 +1,237 @@
+#
+# 021_output_scan.pl
+#	  The output scan at the protocol level, where a regression suite
+#	  (sql/output_scan.sql) cannot reach: results in binary format, a
+#	  portal run by Execute with a row limit, cursors and refcursors run by
+#	  name through the protocol (a WITH HOLD cursor's rows read from its
+#	  store with no statement around them), COPY in binary, and fastpath
+#	  calls, which hand a result over with no receiver at all.
+#
+#	  agent reads every label masked (a masked identity); the superuser
+#	  reads clear.  Each attack is stated above its test.
+#
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use GovernanceTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use WireClient;
+
+my $node = governance_node('outscan', conf => "governance.audit_sync = on\n");
+my $jwt = mint_token('sub=alice');
+my $pem = slurp_file(repo_path('test/keys/rsa_private.pem'));
+my $card = '4111 1111 1111 1111';
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION governance;
+	CREATE ROLE agent LOGIN;
+	CREATE TABLE notes (id int PRIMARY KEY, body text, meta jsonb, tags text[]);
+	CREATE TABLE inbox (id int, msg text);
+	GRANT SELECT, INSERT ON notes, inbox TO agent;
+	GRANT CREATE ON SCHEMA public TO agent;
+});
+$node->safe_psql('postgres', qq{
+	INSERT INTO notes VALUES
+		(1, 'nothing to see', '{"a": 1}', '{x}'),
+		(2, 'use $jwt please', jsonb_build_object('key', \$pem\$$pem\$pem\$), ARRAY['ok', 'card $card']),
+		(3, 'pay with $card', NULL, NULL);
+});
+
+sub agent { return WireClient->connect($node, 'postgres', user => 'agent'); }
+
+sub mark
+{
+	return $node->safe_psql('postgres',
+		'SELECT coalesce(max(seq), 0) FROM governance.audit_log');
+}
+
+# The clear values must not be in what the client got.
+sub no_secret
+{
+	my ($got, $what) = @_;
+	ok( $got !~ /eyJ/ && $got !~ /4111/ && $got !~ /PRIVATE KEY/,
+		"$what: no secret reaches the client");
+}
+
+sub flat
+{
+	my ($r) = @_;
+	return join('|', map { join(',', map { $_ // 'NULL' } @$_) } @{ $r->{rows} }) . $r->{copy};
+}
+
+my $c = agent();
+
+# Attack: the extended protocol, results in text.
+my $r = $c->extended('SELECT body FROM notes ORDER BY id');
+is(flat($r), 'nothing to see|[redacted: jwt]|[redacted: card]',
+	'extended protocol, text results: redacted');
+
+# Attack: the extended protocol, results in binary (text, jsonb, text[]):
+# the client decodes the type's send format itself.
+$r = $c->extended('SELECT body, meta, tags FROM notes WHERE id = $1',
+	params => ['2'], binary => 1);
+is($r->{error}, undef, 'binary results: no error');
+my ($body, $meta, $tags) = @{ $r->{rows}[0] };
+is($body, '[redacted: jwt]', 'binary text: the redaction');
+is($meta, "\x01\"[redacted: private_key]\"", 'binary jsonb: a JSON string holding the redaction');
+like($tags, qr/\[redacted: card\]/, 'binary text[]: the element is redacted');
+no_secret(flat($r), 'binary results');
+
+# Attack: a parameter echoed back: the secret comes from the client itself.
+# Defence: what is delivered is scanned, wherever it came from.
+$r = $c->extended('SELECT $1::text AS echo', params => ["x $jwt"], binary => 1);
+is(flat($r), '[redacted: jwt]', 'a parameter echoed back is redacted too');
+
+# Attack: a portal run by Execute with a row limit, a row at a time.
+$c->query('BEGIN');
+$r = $c->extended('SELECT body FROM notes ORDER BY id', portal => 'p1', max_rows => 1);
+ok($r->{suspended}, 'the portal is suspended after one row');
+my $rows = flat($r);
+$rows .= '|' . flat($c->execute_portal('p1', 1)) for 1 .. 2;
+is($rows, 'nothing to see|[redacted: jwt]|[redacted: card]',
+	'Execute with a row limit: each batch is redacted');
+$c->query('COMMIT');
+
+# Attack: a cursor declared in SQL, run by name with the protocol's
+# Execute instead of FETCH.
+$c->query('BEGIN');
+$c->query('DECLARE c CURSOR FOR SELECT body FROM notes ORDER BY id');
+$r = $c->execute_portal('c', 2);
+is(flat($r), 'nothing to see|[redacted: jwt]', 'a SQL cursor run by Execute: redacted');
+$c->query('COMMIT');
+
+# Attack: a WITH HOLD cursor: at commit its rows are read into a store,
+# and Execute by name sends them from it with no statement around them.
+# Defence: the rows are scanned on their way into the store.
+my $m = mark();
+$c->query('BEGIN');
+$c->query('DECLARE h CURSOR WITH HOLD FOR SELECT id, body FROM notes ORDER BY id');
+$c->query('COMMIT');
+$r = $c->execute_portal('h', 0);
+is(flat($r), '1,nothing to see|2,[redacted: jwt]|3,[redacted: card]',
+	'a WITH HOLD cursor run by Execute after its commit: redacted');
+$c->query('CLOSE h');
+is( $node->safe_psql('postgres', qq{
+		SELECT event->>'redacted' || ' ' || (event->'redacted_by')::text
+		  FROM governance.audit_log
+		 WHERE seq > $m AND statement LIKE 'DECLARE h%' AND command_tag = 'SELECT'}),
+	'2 ["card", "jwt"]',
+	'the redactions made as the cursor was held are in its query\'s event');
+
+# Attack: a function opens a refcursor over INSERT ... RETURNING, reads a
+# row of it (which fills its store), and hands it back; the client runs
+# it by name.
+$c->query(q{CREATE FUNCTION public.copy_out() RETURNS refcursor LANGUAGE plpgsql AS $$
+	DECLARE r refcursor := 'rr'; v text;
+	BEGIN
+		OPEN r FOR EXECUTE 'INSERT INTO inbox SELECT id, body FROM notes ORDER BY id RETURNING msg';
+		FETCH r INTO v;
+		RETURN r;
+	END $$});
+$c->query('BEGIN');
+$r = $c->query('SELECT public.copy_out()');
+is(flat($r), 'rr', 'the function hands back its cursor');
+$r = $c->execute_portal('rr', 0);
+is(flat($r), '[redacted: jwt]|[redacted: card]',
+	'a refcursor over RETURNING run by Execute: redacted');
+$c->query('COMMIT');
+
+# Attack: COPY TO STDOUT in binary format, of a table and of a query.
+$r = $c->query('COPY notes (body) TO STDOUT (FORMAT binary)');
+like($r->{copy}, qr/\[redacted: jwt\].*\[redacted: card\]/s, 'binary COPY of a table: redacted');
+no_secret($r->{copy}, 'binary COPY of a table');
+$r = $c->query('COPY (SELECT tags FROM notes) TO STDOUT (FORMAT binary)');
+no_secret($r->{copy}, 'binary COPY of a query');
+
+# Attack: the simple protocol, several statements in one message.
+$r = $c->query('SELECT 1; SELECT body FROM notes WHERE id = 3; SELECT 2');
+is(flat($r), '1|[redacted: card]|2', 'statements of one simple message: redacted');
+$c->close;
+
+# Attack: a fastpath call (as libpq's PQfn makes) of a function returning
+# text sends its result with no receiver.
+# Defence: refused to a masked identity; one returning an integer runs.
+my $bindir = $node->config_data('--bindir');
+my $incdir = `$bindir/pg_config --includedir`;
+my $libdir = `$bindir/pg_config --libdir`;
+chomp($incdir, $libdir);
+my $client = PostgreSQL::Test::Utils::tempdir() . '/fastpath';
+system('cc', '-o', $client, repo_path('test/tools/fastpath.c'),
+	"-I$incdir", "-L$libdir", '-lpq') == 0
+  or die 'could not build the fastpath client';
+sub fastpath
+{
+	my ($user, @call) = @_;
+	my ($out, $err);
+	IPC::Run::run([ $client, $node->connstr('postgres') . " user=$user", '', @call ],
+		'>', \$out, '2>', \$err)
+	  or die "fastpath client failed: $err";
+	chomp $out;
+	return $out;
+}
+like(fastpath('agent', 'pg_catalog.textin(cstring)', "t:$jwt"),
+	qr/^error: 42501 fastpath call of function textin is not allowed while the output scan is on/,
+	'fastpath call returning text: refused to a masked identity');
+like(fastpath('agent', 'pg_catalog.int4abs(integer)', 'i4:-7'), qr/^result: ?00000007/,
+	'fastpath call returning an integer: runs');
+like(fastpath('postgres', 'pg_catalog.textin(cstring)', "t:$jwt"), qr/^result:/,
+	'fastpath call returning text: runs for the superuser');
+
+# The superuser reads clear, in binary too.
+my $su = WireClient->connect($node, 'postgres');
+$r = $su->extended('SELECT body FROM notes WHERE id = 2', binary => 1);
+is(flat($r), "use $jwt please", 'the superuser reads the clear value');
+$su->close;
+
+# The audit: the binary SELECT's event has the redaction and the bytes.
+$c = agent();
+$m = mark();
+$c->extended('SELECT body, tags FROM notes ORDER BY id', binary => 1);
+$c->close;
+is( $node->safe_psql('postgres', qq{
+		SELECT string_agg(concat_ws(' ', event->>'rows', (event->>'bytes')::int > 0,
+									event->>'redacted', event->'redacted_by'), E'\n' ORDER BY seq)
+		  FROM governance.audit_log
+		 WHERE seq > $m AND command_tag = 'SELECT' AND db_role = 'agent'
+		   AND NOT (event->>'nested')::boolean}),
+	'3 t 3 ["card", "jwt"]',
+	'the statement\'s event counts rows, bytes, redactions and detectors');
+
+# Attack: card numbers with their groups apart by more than one blank,
+# or by a dash between blanks.
+$c = agent();
+for my $case ([ 'two blanks', '4111  1111  1111  1111' ],
+	[ '" - "', '4111 - 1111 - 1111 - 1111' ])
+{
+	$r = $c->extended('SELECT $1::text', params => [ "pay with " . $case->[1] ]);
+	is(flat($r), '[redacted: card]', "a card with $case->[0] between groups is redacted");
+}
+$c->close;
+
+# Secrets the detectors miss today (reported to their owners): each is
+# asserted as it should be, in a TODO block, so that the day a detector
+# finds it the test says so.
+$c = agent();
+(my $pem_escaped = $pem) =~ s/-/\\u002d/g;
+$pem_escaped =~ s/\n/\\n/g;
+TODO:
+{
+	local $TODO = 'detector miss, reported to the detectors';
+	for my $case (
+		[ 'a card with its groups on separate lines', "4111\n1111\n1111\n1111", '[redacted: card]' ],
+		[ 'a private key in JSON, its dashes escaped as \u002d',
+			qq({"key": "$pem_escaped"}), '[redacted: private_key]' ])
+	{
+		my ($what, $value, $want) = @$case;
+		$r = $c->extended('SELECT $1::text', params => [$value]);
+		is(flat($r), $want, "$what is redacted");
+	}
+}
+$c->close;
+
+done_testing();

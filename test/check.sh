@@ -102,7 +102,14 @@ if [ $rc != 0 ]; then
 		grep -q 'not ok\|Tests were run but no plan\|died\|Bailout' "$f" && { echo "--- $f"; tail -40 "$f"; }
 	done
 fi
-gov_record tap $rc "$(grep -cE '^ *ok [0-9]+' "$work/tap.out")" "$(grep -cE '^ *not ok [0-9]+' "$work/tap.out")"
+# A "not ok ... # TODO" is a miss the test names and does not count as a
+# failure (as prove reads it); it is listed so it is not forgotten.
+if grep -qE '^ *not ok [0-9]+.*# TODO' "$work/tap.out"; then
+	echo "known misses (TODO):"
+	grep -E '^ *not ok [0-9]+.*# TODO' "$work/tap.out"
+fi
+gov_record tap $rc "$(grep -cE '^ *ok [0-9]+' "$work/tap.out")" \
+	"$(grep -E '^ *not ok [0-9]+' "$work/tap.out" | grep -cvE '# TODO')"
 
 gov_say "fuzzing the token verifier, the redactor and the line checker for ${fuzz_seconds}s each"
 gov_as_pg test/fuzz/run.sh "$fuzz_seconds" > "$work/fuzz.out" 2>&1

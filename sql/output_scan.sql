@@ -103,6 +103,14 @@ SELECT '4222222222222'::text AS card13, '{4222222222222}'::text[] AS in_array,
 -- Defence: the value becomes a JSON string holding the redaction.
 SELECT doc, meta FROM osc.notes WHERE id = 2;
 SELECT doc::text LIKE '%\\n%' AS escaped_line_breaks FROM osc.notes WHERE id = 2;
+-- Attack: a cloud secret as a jsonb object's value, the name that marks
+-- it as one only in its key (jsonb keeps keys apart from values).
+-- Defence: an object's value is searched with its key, as the value's
+-- text writes them; the same 40 characters under another key pass.
+SELECT '{"aws_access_key_id": "see vault", "aws_secret_access_key": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}'::jsonb AS aws,
+	   jsonb_build_object('deep', jsonb_build_object('cfg',
+		   'aws_secret_access_key=wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY')) AS nested,
+	   '{"note": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}'::jsonb AS no_context;
 -- Attack: a card number in one element of an array.
 -- Defence: that element alone is redacted.
 SELECT tags FROM osc.notes WHERE id = 2;

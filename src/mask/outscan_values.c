@@ -8,8 +8,8 @@
  * The rule: every value whose text form can carry arbitrary characters is
  * scanned, as the text a client would receive or as the strings that text
  * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
- * name, json (its text), jsonb (its keys and strings, read in place),
- * arrays of any scanned type element by
+ * name, json (its text), jsonb (its keys and strings, read in place,
+ * an object's value with its key), arrays of any scanned type element by
  * element, composite and record values field by field, domains as their
  * base type, and every type this file does not know (extension types such
  * as citext, hstore or ltree, ranges over scanned types, tsvector, enums,
@@ -357,35 +357,82 @@ gov_detect(const char *s, size_t len, GovOutFound *found)
 }
 
 /*
+ * An object's string value is searched together with its key, as the
+ * value's text form writes them ("key": "value"): some secrets are known
+ * only by the name beside them (an AWS secret key under
+ * "aws_secret_access_key"), and a jsonb keeps the two apart.  The pair is
+ * put together in buf (made at first use, in the row's memory context) only for values long enough to
+ * hold a secret; a shorter one is counted and its key searched alone.
+ */
+static GovDetector
+gov_detect_pair(const char *key, uint32 keylen, const char *val, uint32 vallen,
+				StringInfo buf, GovOutFound *found)
+{
+	GovDetector d;
+
+	if (vallen < GOV_OUT_MIN_SECRET)
+	{
+		found->bytes += vallen;
+		return gov_detect(key, keylen, found);
+	}
+	if (buf->data == NULL)
+		initStringInfo(buf);
+	resetStringInfo(buf);
+	appendStringInfoChar(buf, '"');
+	appendBinaryStringInfo(buf, key, keylen);
+	appendBinaryStringInfo(buf, "\": \"", 4);
+	appendBinaryStringInfo(buf, val, vallen);
+	appendStringInfoChar(buf, '"');
+	d = governance_detect_secret(buf->data, buf->len);
+	found->bytes += keylen + vallen;
+	return d;
+}
+
+/*
  * A jsonb container: each key and each string at any depth, read where
  * jsonb keeps it, unescaped and in one piece (the layout of
  * utils/jsonb.h: the container's JEntry array, then its children's data,
- * each child container aligned to 4 bytes).  Numbers are not scanned, as
- * numeric columns are not.  Stops at the first detector that fires: the
- * whole value is replaced.
+ * each child container aligned to 4 bytes; an object's n keys come
+ * before its n values, the i-th key naming the i-th value).  A string
+ * value of an object is searched with its key (gov_detect_pair).  Numbers
+ * are not scanned, as numeric columns are not.  Stops at the first
+ * detector that fires: the whole value is replaced.
  */
 static GovDetector
-gov_scan_jsonb(const JsonbContainer *jc, GovOutFound *found)
+gov_scan_jsonb(const JsonbContainer *jc, GovOutFound *found, StringInfo buf)
 {
 	uint32		n = JsonContainerSize(jc);
-	uint32		nchildren = JsonContainerIsObject(jc) ? n * 2 : n;
+	bool		object = JsonContainerIsObject(jc);
+	uint32		nchildren = object ? n * 2 : n;
 	const char *data = (const char *) &jc->children[nchildren];
-	uint32		offset = 0;
+	uint32		koffset = 0;	/* where the i-th key starts */
+	uint32		offset = object ? getJsonbOffset(jc, n) : 0;	/* the i-th value */
 
 	check_stack_depth();
-	for (uint32 i = 0; i < nchildren; i++)
+	for (uint32 i = 0; i < n; i++)
 	{
-		JEntry		je = jc->children[i];
+		JEntry		je = jc->children[object ? n + i : i];
 		uint32		start = offset;
 		GovDetector d = GOV_DETECT_NONE;
 
 		JBE_ADVANCE_OFFSET(offset, je);
 		if ((i & 1023) == 1023)
 			CHECK_FOR_INTERRUPTS();
-		if (JBE_ISSTRING(je))
+		if (object)
+		{
+			uint32		kstart = koffset;
+
+			JBE_ADVANCE_OFFSET(koffset, jc->children[i]);
+			if (JBE_ISSTRING(je))
+				d = gov_detect_pair(data + kstart, koffset - kstart,
+									data + start, offset - start, buf, found);
+			else
+				d = gov_detect(data + kstart, koffset - kstart, found);
+		}
+		else if (JBE_ISSTRING(je))
 			d = gov_detect(data + start, offset - start, found);
-		else if (JBE_ISCONTAINER(je))
-			d = gov_scan_jsonb((const JsonbContainer *) (data + INTALIGN(start)), found);
+		if (d == GOV_DETECT_NONE && JBE_ISCONTAINER(je))
+			d = gov_scan_jsonb((const JsonbContainer *) (data + INTALIGN(start)), found, buf);
 		if (d != GOV_DETECT_NONE)
 			return d;
 	}
@@ -524,7 +571,11 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 			}
 			break;
 		case GOV_OUT_JSONB:
-			d = gov_scan_jsonb(&DatumGetJsonbP(value)->root, found);
+			{
+				StringInfoData pair = {0};	/* made when first needed */
+
+				d = gov_scan_jsonb(&DatumGetJsonbP(value)->root, found, &pair);
+			}
 			break;
 		case GOV_OUT_NAME:
 			{

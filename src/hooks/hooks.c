@@ -339,12 +339,12 @@ gov_output_of(const GovOutScanTally *t, GovAuditOutput *out)
  * FETCH), or else to the query's own event.
  */
 static void
-gov_outscan_run_done(QueryDesc *queryDesc, GovOutScanRun *run)
+gov_outscan_run_done(QueryDesc *queryDesc, GovOutScanRun *run, bool failed)
 {
 	GovOutScanTally tally;
 	GovAuditOutput out;
 
-	governance_outscan_run_end(queryDesc, run, &tally);
+	governance_outscan_run_end(queryDesc, run, failed, &tally);
 	if (!tally.scanned)
 		return;
 	gov_output_of(&tally, &out);
@@ -506,7 +506,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		gov_depth--;
 		if (orig != NULL)
 			governance_secrecy_show(queryDesc, orig);
-		gov_outscan_run_done(queryDesc, &scan);
+		gov_outscan_run_done(queryDesc, &scan, true);
 		if (framed)
 			governance_mask_frame_leave(saved_frame);
 		if (budgeted)
@@ -525,7 +525,7 @@ gov_execute(QueryDesc *queryDesc, bool finishing, ScanDirection direction,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	gov_outscan_run_done(queryDesc, &scan);
+	gov_outscan_run_done(queryDesc, &scan, false);
 	gov_executor_left(queryDesc, orig, saved_frame);
 	if (budgeted)
 		governance_budget_run_leave(queryDesc);

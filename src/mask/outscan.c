@@ -62,7 +62,15 @@
  * Columns that the plan shows to be a labelled column read as such (its
  * mask, or the column itself read clear by an identity granted it) are not
  * scanned: masked they carry no secret, clear they are what the identity
- * may see.  Values are scanned as described in outscan_values.c.
+ * may see.  Values are scanned as described in outscan_values.c.  A
+ * receiver learns which of its columns those are only from the plan whose
+ * rows it is handed: the plan the executor runs into it, or, for a
+ * utility statement's receiver, the plan that filled the hold store of
+ * the portal active when it starts up, recorded when that plan's run ends
+ * (gov_fill).  So nothing a nested statement runs (a function executing
+ * another prepared statement inside CALL, EXECUTE or EXPLAIN) can change
+ * which columns another statement's receiver leaves unscanned; a receiver
+ * told nothing scans every column.
  *
  * Failing closed: an error while scanning (no memory, a cancel, a type
  * whose output function fails) fails the statement; a value is never
@@ -99,6 +107,7 @@ typedef struct GovOutScan
 	MemoryContext rowcxt;		/* one row's scanning, reset after it */
 	GovOutTypes types;
 	bool		count_rows;		/* rows and bytes are counted here */
+	bool		from_store;		/* a utility statement's: see gov_fill */
 	bool	   *labelled;		/* output columns not to scan, or NULL */
 	int			nlabelled;
 	int			natts;			/* at startup */
@@ -115,6 +124,21 @@ static GovOutScan *gov_utility_scan = NULL;
 static int	gov_utility_depth = 0;
 
 /*
+ * Which output columns of the rows a portal's hold store holds are
+ * labelled, from the plan that last filled a store (see
+ * gov_outscan_plan_fill()): a utility statement's receiver takes it when
+ * it starts up while that portal is the active one, which is when the
+ * store's rows are what it is handed (RunFromStore).  In
+ * TopMemoryContext; NULL labelled: none.
+ */
+static struct
+{
+	Portal		portal;			/* NULL: none recorded */
+	bool	   *labelled;
+	int			nlabelled;
+}			gov_fill;
+
+/*
  * Whether the scan was in force when it was last asked (at the last
  * receiver it considered), for messages: they are reported where the
  * catalogs cannot be read.
@@ -122,6 +146,7 @@ static int	gov_utility_depth = 0;
 static bool gov_last_active = false;
 
 static bool gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self);
+static void gov_outscan_take_fill(GovOutScan *s);
 
 /* Is the output scan in force for who acts now? */
 bool
@@ -166,6 +191,8 @@ gov_outscan_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 
 	if (s->slot != NULL)
 		ExecDropSingleTupleTableSlot(s->slot);
+	if (s->from_store)
+		gov_outscan_take_fill(s);
 	s->natts = typeinfo->natts;
 	s->cols = palloc0(sizeof(GovOutType *) * Max(s->natts, 1));
 	s->attlen = palloc0(sizeof(int16) * Max(s->natts, 1));
@@ -319,6 +346,73 @@ gov_outscan_plan(GovOutScan *s, PlannedStmt *pstmt)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * A plan filled the hold store of portal (rule 2, or the hidden portal of
+ * EXECUTE), and has returned: record which of its output columns are
+ * labelled, for the receiver the store's rows will be handed to.  Only
+ * when the run ends, so that what ran inside it (a function running
+ * EXECUTE of another prepared statement, which fills a store of its own)
+ * cannot leave its columns in place of these.
+ */
+static void
+gov_outscan_plan_fill(Portal portal, PlannedStmt *pstmt, bool active)
+{
+	int			n = ExecCleanTargetListLength(pstmt->planTree->targetlist);
+	bool	   *labelled = NULL;
+
+	if (gov_fill.labelled != NULL)
+		pfree(gov_fill.labelled);
+	gov_fill.portal = NULL;
+	gov_fill.labelled = NULL;
+	if (IsA(pstmt->planTree, ModifyTable))
+		n = ((ModifyTable *) pstmt->planTree)->returningLists != NIL ?
+			list_length(linitial(((ModifyTable *) pstmt->planTree)->returningLists)) : 0;
+	if (active && pstmt->dependsOnRole)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		labelled = governance_mask_labelled_outputs(pstmt, n);
+		MemoryContextSwitchTo(old);
+	}
+	gov_fill.portal = portal;
+	gov_fill.labelled = labelled;
+	gov_fill.nlabelled = n;
+}
+
+/* Forget the record of the last store filled. */
+static void
+gov_outscan_forget_fill(void)
+{
+	if (gov_fill.labelled != NULL)
+		pfree(gov_fill.labelled);
+	gov_fill.portal = NULL;
+	gov_fill.labelled = NULL;
+	gov_fill.nlabelled = 0;
+}
+
+/*
+ * A utility statement's receiver starts up: if the active portal is the
+ * one whose store was last filled, the rows it is about to be handed are
+ * that store's, and the record says which columns are labelled.  Any
+ * other portal (CALL's output parameters, EXPLAIN's lines, SHOW) leaves
+ * the receiver's columns as the plan that writes into it said, or all
+ * scanned.  The record is used once.
+ */
+static void
+gov_outscan_take_fill(GovOutScan *s)
+{
+	if (gov_fill.portal != NULL && gov_fill.portal == ActivePortal)
+	{
+		s->labelled = NULL;
+		if (gov_fill.labelled != NULL)
+			s->labelled = (bool *) MemoryContextAlloc(s->cxt, sizeof(bool) * gov_fill.nlabelled);
+		if (s->labelled != NULL)
+			memcpy(s->labelled, gov_fill.labelled, sizeof(bool) * gov_fill.nlabelled);
+		s->nlabelled = gov_fill.nlabelled;
+	}
+	gov_outscan_forget_fill();
+}
+
 static void
 gov_outscan_finish(GovOutScan *s, GovOutScanTally *tally)
 {
@@ -365,22 +459,19 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
 	 * to EXECUTE's receiver alone, scanned there if they reach a client,
 	 * and a function running EXECUTE reads them unchanged.
 	 */
+	if (fill)
+		run->fill_portal = ActivePortal;
 	if (fill && !ActivePortal->visible && gov_utility_depth > 0)
-	{
-		if (gov_utility_scan != NULL && governance_outscan_active())
-			gov_outscan_plan(gov_utility_scan, queryDesc->plannedstmt);
 		return;
-	}
 	if (!governance_outscan_active())
 		return;
 
 	/*
 	 * A store filled under a FETCH or EXECUTE (a cursor over INSERT ...
 	 * RETURNING, say) is scanned here and again as that statement hands
-	 * the rows on: its receiver counts them, and learns which are labelled.
+	 * the rows on: its receiver counts them, and learns which are labelled
+	 * from the record made when this run ends.
 	 */
-	if (fill && gov_utility_scan != NULL)
-		gov_outscan_plan(gov_utility_scan, queryDesc->plannedstmt);
 	s = gov_outscan_create(dest, !(fill && gov_utility_scan != NULL));
 	gov_outscan_plan(s, queryDesc->plannedstmt);
 	run->saved = dest;
@@ -391,9 +482,18 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
 /* ExecutorRun returned, or failed: the receiver put back, its counts. */
 void
 governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
-						   GovOutScanTally *tally)
+						   bool failed, GovOutScanTally *tally)
 {
 	memset(tally, 0, sizeof(*tally));
+	if (run->fill_portal != NULL)
+	{
+		if (failed)
+			gov_outscan_forget_fill();
+		else
+			gov_outscan_plan_fill((Portal) run->fill_portal, queryDesc->plannedstmt,
+								  governance_outscan_active());
+		run->fill_portal = NULL;
+	}
 	if (run->scan == NULL)
 		return;
 	queryDesc->dest = run->saved;
@@ -423,6 +523,8 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 		!governance_outscan_active())
 		return dest;
 	s = gov_outscan_create(dest, true);
+	s->from_store = true;
+	gov_outscan_forget_fill();
 	run->saved = dest;
 	run->scan = &s->pub;
 	gov_utility_scan = s;

@@ -212,12 +212,13 @@ typedef struct GovOutScanRun
 	DestReceiver *scan;			/* the scan's receiver; NULL: none */
 	bool		begun;			/* a utility statement's: outer is set */
 	void	   *outer;			/* the utility statement's scan it is under */
+	void	   *fill_portal;	/* the portal whose hold store the run fills */
 } GovOutScanRun;
 
 extern bool governance_outscan_active(void);
 extern void governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run);
 extern void governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
-									   GovOutScanTally *tally);
+									   bool failed, GovOutScanTally *tally);
 extern DestReceiver *governance_outscan_utility_begin(PlannedStmt *pstmt,
 													  DestReceiver *dest,
 													  GovOutScanRun *run);

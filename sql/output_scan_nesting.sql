@@ -1,0 +1,134 @@
+--
+-- output_scan_nesting: what a nested statement runs cannot change which
+-- columns the receiver of the statement around it leaves unscanned.
+--
+-- A utility statement's receiver (EXECUTE, FETCH, CALL, EXPLAIN) leaves a
+-- labelled column unscanned (its mask carries no secret).  It learns which
+-- columns are labelled only from the plan whose rows it is handed: the
+-- plan that writes into it, or the plan that filled the hold store of the
+-- portal active when it starts up.  A prepared statement executed by a
+-- function inside CALL, EXECUTE or EXPLAIN fills a store of its own,
+-- whose plan has a labelled column; these attacks used that to have the
+-- outer statement's values delivered unscanned.  Each attack is stated
+-- above it; the defence is the redaction in the output.
+--
+\set pem `cat test/keys/rsa_private.pem`
+\set aws 'AKIAQ3ZP7WXKD2LM4T6B'
+
+SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'governance') AS own_extension \gset
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS governance;
+RESET client_min_messages;
+
+CREATE ROLE osn_agent LOGIN;
+CREATE SCHEMA osn;
+GRANT USAGE ON SCHEMA osn TO osn_agent;
+CREATE TABLE osn.customers (id int, email text);
+INSERT INTO osn.customers VALUES (1, 'alice@example.com');
+SELECT governance.label_column('osn.customers', 'email', 'email');
+CREATE TABLE osn.s (id int PRIMARY KEY, body text);
+INSERT INTO osn.s VALUES (1, :'aws'), (2, :'pem');
+GRANT SELECT ON osn.customers, osn.s TO osn_agent;
+GRANT CREATE ON SCHEMA osn TO osn_agent;
+
+SET ROLE osn_agent;
+CREATE TABLE osn.scratch (x int);
+-- Prepared statements whose one or two output columns are the labelled
+-- email, run through a store (a data-modifying CTE).
+PREPARE q1 AS WITH w AS (INSERT INTO osn.scratch VALUES (1) RETURNING x)
+	SELECT email FROM osn.customers;
+PREPARE q2 AS WITH w AS (INSERT INTO osn.scratch VALUES (1) RETURNING x)
+	SELECT email, email FROM osn.customers;
+
+-- The plans themselves: the email is masked, not redacted.
+EXECUTE q1;
+
+-- Control: CALL hands its output parameters on scanned.
+CREATE PROCEDURE osn.ctl(INOUT a text, INOUT b text) LANGUAGE plpgsql AS $$
+BEGIN
+	SELECT body INTO a FROM osn.s WHERE id = 1;
+	SELECT body INTO b FROM osn.s WHERE id = 2;
+END $$;
+CALL osn.ctl(NULL, NULL);
+
+-- Attack: the procedure also runs EXECUTE q2, whose two columns are
+-- labelled, before CALL hands on its two output parameters.
+-- Defence: both parameters are redacted.
+CREATE PROCEDURE osn.leak(INOUT a text, INOUT b text) LANGUAGE plpgsql AS $$
+BEGIN
+	SELECT body INTO a FROM osn.s WHERE id = 1;
+	SELECT body INTO b FROM osn.s WHERE id = 2;
+	EXECUTE 'EXECUTE q2';
+END $$;
+CALL osn.leak(NULL, NULL);
+
+-- Attack: a top-level EXECUTE of a statement that calls a function which
+-- runs EXECUTE q1.
+-- Defence: the outer statement's column is redacted.
+CREATE FUNCTION osn.f() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+BEGIN
+	SELECT body INTO a FROM osn.s WHERE id = 1;
+	EXECUTE 'EXECUTE q1';
+	RETURN a;
+END $$;
+PREPARE outer_q AS WITH w AS (INSERT INTO osn.scratch VALUES (2) RETURNING x)
+	SELECT osn.f();
+EXECUTE outer_q;
+
+-- Attack: the same, the inner statement run after the outer one has
+-- started handing rows on (a function in the select list of each row).
+CREATE FUNCTION osn.g(i int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+BEGIN
+	EXECUTE 'EXECUTE q1';
+	SELECT body INTO a FROM osn.s WHERE id = i;
+	RETURN a;
+END $$;
+PREPARE outer_q2 AS WITH w AS (INSERT INTO osn.scratch VALUES (3) RETURNING x)
+	SELECT osn.g(1) FROM generate_series(1, 2) i;
+EXECUTE outer_q2;
+
+-- Attack: EXPLAIN ANALYZE VERBOSE of a query whose constant was folded
+-- from data (an IMMUTABLE function reading the secret), beside a function
+-- that runs EXECUTE q1.
+-- Defence: EXPLAIN's line quoting the constant is redacted.
+CREATE FUNCTION osn.imm() RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+BEGIN
+	SELECT body INTO a FROM osn.s WHERE id = 1;
+	RETURN a;
+END $$;
+CREATE FUNCTION osn.h() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE 'EXECUTE q1';
+	RETURN 1;
+END $$;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT osn.imm(), osn.h();
+
+-- Attack: a cursor whose query runs EXECUTE q1 in each row, fetched;
+-- and the same cursor held past its transaction (its rows put in a
+-- store at COMMIT) and fetched after.
+-- (A WITH HOLD cursor may not read a labelled column itself.)
+-- Defence: FETCH hands on the body redacted and the email masked.
+BEGIN;
+DECLARE c CURSOR FOR SELECT osn.g(1) AS body, email FROM osn.customers;
+FETCH ALL FROM c;
+DECLARE d CURSOR WITH HOLD FOR SELECT osn.g(1) AS body FROM generate_series(1, 2);
+COMMIT;
+FETCH ALL FROM d;
+CLOSE d;
+RESET ROLE;
+
+-- Cleanup
+DEALLOCATE ALL;
+SET client_min_messages = warning;
+DROP SCHEMA osn CASCADE;
+RESET client_min_messages;
+\if :own_extension
+DROP EXTENSION governance;
+\endif
+DROP ROLE osn_agent;

@@ -93,7 +93,7 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # libcurl is opened by the key set fetcher alone (src/identity/jwks_worker.c)
 SHLIB_LINK = -ljansson -lssl -lcrypto
 
-REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 output_scan output_scan_nesting fail_closed fail_closed2 discovery
+REGRESS = identity identity_attacks audit policy approval policy_attacks mask_functions mask mask_attacks mask_attacks2 output_scan output_scan_attacks fail_closed fail_closed2 discovery
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/regress.conf
 
 PG_CONFIG ?= pg_config

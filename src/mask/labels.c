@@ -499,6 +499,23 @@ governance_mask_state_masked_any(void)
 	return gov_outer_masked_any;
 }
 
+/*
+ * For messages, which may be reported in an aborted transaction, before
+ * the first statement, or while planning: is the statement's own role a
+ * masked identity (governance_identity_masked()), as last computed,
+ * without catalog access?  Unknown (nothing computed yet, or computed for
+ * another role or identity since invalidated) counts as masked.
+ */
+bool
+governance_identity_masked_last(void)
+{
+	if (!gov_outer_valid ||
+		(!InLocalUserIdChange() && !InSecurityRestrictedOperation() &&
+		 GetUserId() != gov_outer_role))
+		return true;
+	return gov_outer_masked_any;
+}
+
 const char *
 governance_label_name(int label)
 {

@@ -54,8 +54,10 @@
  * Messages are not rows, but a NOTICE a function raises or an error that
  * quotes a value carries data too: for a masked identity under the scan,
  * each field of a message sent to the client in which a detector fires is
- * replaced (governance_outscan_scrub_message()), as far as the identity
- * was found masked at the last receiver the scan considered.  Out of
+ * replaced (governance_outscan_scrub_message()), the internal query too,
+ * whenever the statement's own role is a masked identity or is not known
+ * not to be one (governance_identity_masked_last(): a message may be
+ * reported where the catalogs cannot be read).  Out of
  * scope: NOTIFY payloads, the replication protocol, the server log of
  * other sessions' work (docs/masking.md).
  *
@@ -138,12 +140,6 @@ static struct
 	int			nlabelled;
 }			gov_fill;
 
-/*
- * Whether the scan was in force when it was last asked (at the last
- * receiver it considered), for messages: they are reported where the
- * catalogs cannot be read.
- */
-static bool gov_last_active = false;
 
 static bool gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self);
 static void gov_outscan_take_fill(GovOutScan *s);
@@ -152,9 +148,8 @@ static void gov_outscan_take_fill(GovOutScan *s);
 bool
 governance_outscan_active(void)
 {
-	gov_last_active = governance_output_scan && !IsParallelWorker() &&
+	return governance_output_scan && !IsParallelWorker() &&
 		governance_inhibit == 0 && governance_identity_masked();
-	return gov_last_active;
 }
 
 /*
@@ -559,15 +554,17 @@ governance_outscan_detector_names(uint32 detectors, const char **names, int max)
 	return n;
 }
 
-static void
+/* Replace a message's field in which a detector fires; true if it did. */
+static bool
 gov_scrub_field(char **field)
 {
 	GovDetector d;
 
 	if (*field == NULL ||
 		(d = governance_detect_secret(*field, strlen(*field))) == GOV_DETECT_NONE)
-		return;
+		return false;
 	*field = pstrdup(gov_out_redaction(1U << d));
+	return true;
 }
 
 /*
@@ -581,13 +578,15 @@ gov_scrub_field(char **field)
 void
 governance_outscan_scrub_message(ErrorData *edata)
 {
-	if (!governance_output_scan || !gov_last_active || !edata->output_to_client ||
-		IsParallelWorker())
+	if (!governance_output_scan || !edata->output_to_client || IsParallelWorker() ||
+		!governance_identity_masked_last())
 		return;
 	gov_scrub_field(&edata->message);
 	gov_scrub_field(&edata->detail);
 	gov_scrub_field(&edata->hint);
 	gov_scrub_field(&edata->context);
+	if (gov_scrub_field(&edata->internalquery))
+		edata->internalpos = 0;	/* its excerpt would point into the redaction */
 }
 
 /*

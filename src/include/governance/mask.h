@@ -97,6 +97,7 @@ extern bool governance_mask_identity_event(GovIdentityEvent event,
 										   const char *reason);
 extern void governance_labels_changed(Oid relid);
 extern bool governance_mask_state_masked_any(void);
+extern bool governance_identity_masked_last(void);
 extern bool governance_identity_masked(void);
 
 /*

@@ -1,6 +1,9 @@
 --
--- output_scan_nesting: what a nested statement runs cannot change which
--- columns the receiver of the statement around it leaves unscanned.
+-- output_scan_attacks: attacks on the output scan's bookkeeping rather
+-- than on its detectors.
+--
+-- 1. What a nested statement runs cannot change which columns the
+-- receiver of the statement around it leaves unscanned.
 --
 -- A utility statement's receiver (EXECUTE, FETCH, CALL, EXPLAIN) leaves a
 -- labelled column unscanned (its mask carries no secret).  It learns which
@@ -121,6 +124,52 @@ DECLARE d CURSOR WITH HOLD FOR SELECT osn.g(1) AS body FROM generate_series(1, 2
 COMMIT;
 FETCH ALL FROM d;
 CLOSE d;
+
+-- 2. A message is scrubbed whatever state the session is in when it is
+-- raised: the scan does not wait for a statement to hand rows on to know
+-- that the identity is masked.
+CREATE FUNCTION osn.imm_int() RETURNS int IMMUTABLE LANGUAGE sql AS
+	$$ SELECT body::int FROM osn.s WHERE id = 1 $$;
+CREATE FUNCTION osn.imm_warn() RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+DECLARE
+	v text;
+BEGIN
+	SELECT body INTO v FROM osn.s WHERE id = 1;
+	RAISE WARNING 'w: %', v;
+	RETURN 1;
+END $$;
+-- Control: an error quoting the value, raised while planning.
+SELECT osn.imm_int();
+-- Attack: the same right after the ROLLBACK of an aborted transaction,
+-- where the catalogs could not be read.
+-- Defence: the error and the warning are scrubbed.
+BEGIN;
+SELECT 1 / 0;
+ROLLBACK;
+SELECT osn.imm_int();
+BEGIN;
+SELECT 1 / 0;
+ROLLBACK;
+SELECT osn.imm_warn();
+-- Attack: the secret in the internal query of an error (QUERY:, and the
+-- excerpt under it).
+-- Defence: that field is scrubbed as well.
+DO $$
+DECLARE
+	v text;
+BEGIN
+	SELECT body INTO v FROM osn.s WHERE id = 1;
+	EXECUTE 'SELECT 1 WHERE ' || quote_literal(v) || ' = 1 +';
+END $$;
+RESET ROLE;
+
+-- Attack: SET ROLE to the masked role from an unmasked login (a pooler's
+-- way), and the error raised while planning the first statement after.
+-- Defence: scrubbed: the state computed for the login is not taken for
+-- the role set.
+SELECT 1 AS as_superuser;
+SET ROLE osn_agent;
+SELECT osn.imm_int();
 RESET ROLE;
 
 -- Cleanup

@@ -73,6 +73,7 @@ OBJS = \
 	src/mask/namepath.o \
 	src/mask/outscan.o \
 	src/mask/outscan_values.o \
+	src/mask/outscan_nodetree.o \
 	src/mask/planning.o \
 	src/mask/pseudonym.o \
 	src/mask/rewrite.o \

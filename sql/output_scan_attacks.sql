@@ -172,6 +172,26 @@ SET ROLE osn_agent;
 SELECT osn.imm_int();
 RESET ROLE;
 
+-- 3. A secret written into DDL is stored in the catalogs as a node tree,
+-- which writes a constant as its bytes in decimal.
+-- Attack: read the raw node trees of a column default and of a SQL
+-- function's body.
+-- Defence: the bytes of each constant are searched: both are redacted;
+-- pg_get_expr() gives the text, also redacted; a node tree holding no
+-- secret is delivered.
+CREATE TABLE osn.hooks (id int, auth text DEFAULT 'Bearer sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+	note text DEFAULT 'nothing secret here');
+CREATE FUNCTION osn.stripe_key() RETURNS text LANGUAGE sql
+	BEGIN ATOMIC SELECT 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'; END;
+GRANT SELECT ON osn.hooks TO osn_agent;
+SET ROLE osn_agent;
+SELECT adnum, adbin FROM pg_attrdef WHERE adrelid = 'osn.hooks'::regclass AND adnum = 2;
+SELECT adnum, pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'osn.hooks'::regclass ORDER BY adnum;
+SELECT adbin AS clean_tree FROM pg_attrdef WHERE adrelid = 'osn.hooks'::regclass AND adnum = 3 \gset
+SELECT :'clean_tree' LIKE '{CONST %:constvalue 23 [ 92 0 0 0 110 111 116 %' AS clean_tree_delivered;
+SELECT prosqlbody FROM pg_proc WHERE oid = 'osn.stripe_key'::regproc;
+RESET ROLE;
+
 -- Cleanup
 DEALLOCATE ALL;
 SET client_min_messages = warning;

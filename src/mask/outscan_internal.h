@@ -13,6 +13,7 @@
 
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "governance/common_detect.h"
 #include "nodes/pg_list.h"
 
 /*
@@ -78,5 +79,8 @@ extern bool gov_out_scan(GovOutTypes *types, GovOutType *t, Datum value,
 						 GovOutFound *found, Datum *out, bool *outnull);
 extern uint64 gov_out_size(int16 typlen, Datum value);
 extern const char *gov_out_redaction(uint32 detectors);
+
+/* outscan_nodetree.c */
+extern GovDetector gov_out_node_tree_detect(const char *s, size_t len);
 
 #endif							/* GOVERNANCE_OUTSCAN_INTERNAL_H */

@@ -589,6 +589,8 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 				char	   *s = OutputFunctionCall(&t->out, value);
 
 				d = gov_detect(s, strlen(s), found);
+				if (d == GOV_DETECT_NONE && t->typid == PG_NODE_TREEOID)
+					d = gov_out_node_tree_detect(s, strlen(s));
 			}
 			break;
 		case GOV_OUT_ARRAY:

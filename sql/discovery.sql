@@ -292,6 +292,65 @@ RESET governance.auto_label;
 RESET governance.audit_sync;
 DROP SCHEMA shop CASCADE;
 DROP TABLE scratch;
+
+--
+-- What the planner runs of a table's definition runs as the table's
+-- owner, in a security-restricted operation, never as the caller.
+-- Attack: disc_mallory owns a table with an index on an expression and a
+-- partial index, each holding a constant call to a function of its own
+-- that it declared IMMUTABLE.  Planning a read of the table simplifies
+-- both, so the function runs; run as anyone else, it makes disc_mallory
+-- a superuser and grants it an unmask.  A superuser, then a
+-- governance_admin member, each in a new session, discover and apply.
+-- Defence: the function runs as disc_mallory (its NOTICE says so), which
+-- may do neither; the tables are still sampled.
+--
+SELECT current_user AS superuser \gset
+CREATE ROLE disc_mallory LOGIN;
+CREATE SCHEMA bait AUTHORIZATION disc_mallory;
+GRANT USAGE ON SCHEMA bait TO disc_admin;
+\c - disc_mallory
+CREATE FUNCTION bait.evil() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_user <> 'disc_mallory' THEN
+    BEGIN
+      EXECUTE 'ALTER ROLE disc_mallory SUPERUSER';
+    EXCEPTION WHEN insufficient_privilege THEN NULL;
+    END;
+    BEGIN
+      PERFORM governance.grant_unmasked('email', 'db:disc_mallory');
+    EXCEPTION WHEN insufficient_privilege THEN NULL;
+    END;
+  END IF;
+END $$;
+CREATE FUNCTION bait.trap(site text) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE '% runs as %', site, current_user;
+  PERFORM bait.evil();
+  RETURN 1;
+END $$;
+CREATE TABLE bait.people (id int, email text);
+INSERT INTO bait.people SELECT i, 'person' || i || '@example.com' FROM generate_series(1, 40) AS i;
+CREATE INDEX ON bait.people ((id + bait.trap('index expression')));
+CREATE INDEX ON bait.people (id) WHERE bait.trap('index predicate') > 0;
+GRANT SELECT ON bait.people TO PUBLIC;
+\c - :superuser
+SELECT relation, column_name, label, evidence FROM governance.discover('bait');
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'disc_mallory';
+\c - disc_admin
+SELECT governance.apply_discovery(0.8, 'bait');
+SELECT current_user AS after_apply;
+\c - :superuser
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'disc_mallory';
+SELECT count(*) AS mallory_unmask_grants FROM governance.unmask_grants
+ WHERE principal LIKE '%disc_mallory%';
+SELECT relation, column_name, label FROM governance.column_labels
+ WHERE relation::text LIKE 'bait.%';
+ALTER ROLE disc_mallory NOSUPERUSER;
+DELETE FROM governance.unmask_grants WHERE principal = 'db:disc_mallory';
+DROP SCHEMA bait CASCADE;
+DROP ROLE disc_mallory;
+
 \if :own_extension
 DROP EXTENSION governance;
 \endif

@@ -7,8 +7,11 @@
  *
  * discover() is SECURITY INVOKER and reads as the caller: a table the
  * caller may not SELECT is neither read nor reported, a column without
- * column privilege neither, row-level security filters what the sample
- * sees, and a read the policy refuses skips its table with a NOTICE.
+ * column privilege neither, a table whose row-level security policies
+ * apply to the caller is scored by its names only, and a read the policy
+ * refuses skips its table with a NOTICE.  Only the planning of a sample
+ * is its table owner's (sample.c): what the planner runs of a table's
+ * definition runs with its owner's rights, never the caller's.
  * System schemas, the governance schema, temporary tables, partitions and
  * inheritance children (sampled and labelled through their parents) are
  * left out.  A column that carries a label already is reported with it
@@ -38,7 +41,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_inherits.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "governance/common.h"
 #include "governance/discover.h"
@@ -139,8 +141,11 @@ gov_relations(const char *filter)
  * server refuses a table whose policies would apply instead).  A read
  * refused (42501: a policy would apply, or the guard's policy denies it)
  * or cut short (a row budget, 54000) leaves the table's values unread,
- * with a NOTICE saying why, and *unsampled set; any other error is the
- * statement's.
+ * with a NOTICE saying why, and *unsampled set; so does an error of the
+ * owner's code while the sample is planned (sample.c says so itself);
+ * any other error is the statement's.  The rollback of the subtransaction
+ * also gives back the caller's user id should the error come while the
+ * sample is planned as the owner.
  */
 static bool
 gov_sample_guarded(Oid relid, const AttrNumber *attnums,
@@ -282,10 +287,18 @@ gov_discover_relation(Oid relid, int sample_rows, MemoryContext cxt, List *out)
 		const GovValueStats *vs = NULL;
 		MemoryContext old;
 
+		if (labels[i] == NULL && s < nsampled && sampled[s] == attnum)
+		{
+			vs = &stats[s++];
+			/*
+			 * Labelled while it was sampled: the plan was made as the
+			 * owner, whose masks are not the caller's, so what was read
+			 * of it is dropped and it is reported with its label.
+			 */
+			labels[i] = governance_column_own_label(relid, attnum);
+		}
 		if (labels[i] == NULL)
 		{
-			if (s < nsampled && sampled[s] == attnum)
-				vs = &stats[s++];
 			governance_score_column(column, get_atttype(relid, attnum), vs,
 									unreadable[i] ? "type not built in" : unsampled,
 									&p);
@@ -327,8 +340,6 @@ governance_discover_run(const char *schema_filter, int sample_rows)
 				 errmsg("extension \"governance\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION governance first.")));
 	rels = gov_relations(schema_filter);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 
 	/*
 	 * What one relation needs (its columns, their counts, the sample's
@@ -351,7 +362,6 @@ governance_discover_run(const char *schema_filter, int sample_rows)
 		MemoryContextReset(per_rel);
 	}
 	MemoryContextDelete(per_rel);
-	SPI_finish();
 	return out;
 }
 

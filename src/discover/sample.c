@@ -4,26 +4,28 @@
  *	  Reading a bounded sample of a relation's values, with the caller's
  *	  privileges, for discovery.
  *
- * A sample is one SELECT through SPI, run as the caller: privileges, the
- * policy and the masks apply to it as to any of the caller's statements,
- * and the audit records it.  It never reads a whole large table: a table
- * whose rows (estimated from its statistics and its size now) are more
- * than twice the sample is read with TABLESAMPLE SYSTEM at the percentage
- * of its pages that holds about one and a half samples, REPEATABLE so
- * that the same table gives the same proposals, and LIMIT; a small table,
- * or an unanalyzed one of at most GOV_SMALL_PAGES pages, with LIMIT alone.
- * Each value is read cut to GOV_SAMPLE_BYTES bytes.
+ * A sample is one SELECT, parsed, rewritten and run as the caller:
+ * privileges, the policy and the masks apply to it as to any of the
+ * caller's statements, and the audit records it.  It never reads a whole
+ * large table: a table whose rows (estimated from its statistics and its
+ * size now) are more than twice the sample is read with TABLESAMPLE
+ * SYSTEM at the percentage of its pages that holds about one and a half
+ * samples, REPEATABLE so that the same table gives the same proposals,
+ * and LIMIT; a small table, or an unanalyzed one of at most
+ * GOV_SMALL_PAGES pages, with LIMIT alone.  Each value is read cut to
+ * GOV_SAMPLE_BYTES bytes.
  *
- * The rule: discovery never evaluates code another role wrote while it
- * reads.  An administrator runs discover() over tables other roles own;
- * whatever of theirs the read evaluated would run with the
- * administrator's rights.  A plain SELECT can run such code in these
- * ways, and each is closed here:
+ * The rule: discovery never runs code another role wrote with the
+ * caller's rights.  An administrator runs discover() over tables other
+ * roles own; whatever of theirs ran in its read would run with the
+ * administrator's rights.  Code reaches a plain SELECT in two ways:
  *
- *	- row-level security policies: the sample runs with row_security = off,
- *	  so the server refuses (42501), rather than evaluates, a table whose
- *	  policies would apply to the caller; the table is then scored by its
- *	  names and types only (discover.c);
+ * 1. Through what the query reads and evaluates, which the query is made
+ *	  to hold none of:
+ *	- row-level security policies: the sample is rewritten with
+ *	  row_security = off, so the server refuses (42501), rather than
+ *	  evaluates, a table whose policies would apply to the caller; the
+ *	  table is then scored by its names and types only (discover.c);
  *	- casts to text: only columns whose type, after domains, is a built-in
  *	  type (created at initdb, OID below FirstNormalObjectId) are read.
  *	  CREATE CAST needs to own its source or target type, so every cast
@@ -39,20 +41,41 @@
  *	  sampling method are schema-qualified, the query uses no operator,
  *	  and discover() and apply_discovery() run with search_path pg_catalog,
  *	  pg_temp.
+ *	  With no qual, no view and no policy, the plan evaluates nothing but
+ *	  the query's own expressions; triggers, defaults and generated
+ *	  columns do not run on a read.
  *
- * Triggers, defaults, generated columns and index expressions do not run
- * on a read; the planner calls no function of a query without quals.
- * Running the sample as the table's owner under
- * SECURITY_RESTRICTED_OPERATION, as ANALYZE does, was not chosen: it
- * would still run the owner's code (which may fail, loop or write the
- * owner's tables), and the read would no longer be the caller's, so the
- * caller's privileges, the policy and the masks would not apply to it.
+ * 2. Through the relation's definition, which the planner reads: it loads
+ *	  each index's expressions and predicate, the expressions of extended
+ *	  statistics and the partition key (and the partition constraint made
+ *	  from it), and simplifies them, so a constant call in one of them to
+ *	  a function its author declared IMMUTABLE runs while the query is
+ *	  planned, also through a domain's check constraint an index
+ *	  expression reaches.  Which of these the planner reads is its own
+ *	  affair, and a new index can be made under the lock a read holds; so
+ *	  the sample is planned as the relation's owner, in a
+ *	  security-restricted operation with search_path pg_catalog, pg_temp
+ *	  and a GUC nest level that is rolled back, the way ANALYZE, VACUUM and
+ *	  CREATE INDEX run a table's expressions.  Whatever of the definition
+ *	  runs, runs with its owner's rights and cannot change the session:
+ *	  its owner gains nothing it did not have.  Only the planning: the
+ *	  plan is run as the caller, whose privileges the executor checks and
+ *	  whose policy and audit apply.  An error the owner's code raises
+ *	  while the sample is planned leaves the relation unsampled, with a
+ *	  NOTICE, and discovery goes on (its owner could otherwise stop
+ *	  everyone's discover()); an interrupt (a cancel, a timeout) is the
+ *	  statement's.
  *
- * Memory: rows are fetched through a cursor GOV_FETCH_ROWS at a time and
- * each batch is freed once its values have been counted, so a sample holds
- * at most GOV_FETCH_ROWS rows of GOV_SAMPLE_BYTES per column at once,
- * whatever sample_rows is.  Values go no further than the detectors: only
- * their counts are kept.
+ * Skipping every relation whose definition holds code that is not built
+ * in was considered and not chosen: CREATE INDEX and CREATE STATISTICS
+ * take locks a read does not block, so what was checked is not what the
+ * planner reads, and the list of what the planner simplifies would be
+ * ours to keep complete.
+ *
+ * Memory: the executor hands rows one at a time to a receiver that counts
+ * their values in a context reset after each row, so a sample holds one
+ * row of GOV_SAMPLE_BYTES per column at once, whatever sample_rows is.
+ * Values go no further than the detectors: only their counts are kept.
  *
  * src/discover/sample.c
  *
@@ -63,17 +86,22 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
-#include "executor/spi.h"
+#include "executor/executor.h"
 #include "governance/discover.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 /* An unanalyzed table this small is read with LIMIT alone. */
 #define GOV_SMALL_PAGES		128
@@ -81,8 +109,17 @@
 #define GOV_ASSUMED_DENSITY 40.0
 /* The bytes of each value the detectors see. */
 #define GOV_SAMPLE_BYTES	8192
-/* Rows fetched, and held, at once. */
-#define GOV_FETCH_ROWS		64
+
+/* The receiver of a sample's rows: it counts their values. */
+typedef struct GovSampleReceiver
+{
+	DestReceiver pub;			/* first: what the executor calls */
+	int			ncols;
+	const GovTypeClass *classes;
+	const bool *ssn;			/* the column's name says SSN */
+	GovValueStats *stats;
+	MemoryContext row;			/* what one row's values need; reset */
+} GovSampleReceiver;
 
 /*
  * The pages a relation and its partitions or children have now, and the
@@ -172,11 +209,194 @@ governance_type_readable(Oid typid)
 }
 
 /*
+ * The receiver's work: count the values of one row, in a context reset
+ * after it, so a sample holds one row of values at a time.
+ */
+static bool
+gov_sample_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	GovSampleReceiver *r = (GovSampleReceiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(r->row);
+
+	slot_getallattrs(slot);
+	for (int i = 0; i < r->ncols; i++)
+	{
+		text	   *t;
+
+		if (slot->tts_isnull[i])
+			continue;
+		t = DatumGetTextPP(slot->tts_values[i]);
+		governance_value_stats_add(&r->stats[i], VARDATA_ANY(t),
+								   VARSIZE_ANY_EXHDR(t), r->classes[i], r->ssn[i]);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(r->row);
+	return true;
+}
+
+static void
+gov_sample_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+gov_sample_shutdown(DestReceiver *self)
+{
+}
+
+static void
+gov_sample_destroy(DestReceiver *self)
+{
+}
+
+/*
+ * The sample's text parsed, analyzed and rewritten as the caller: the
+ * rewriter refuses a relation whose row-level security policies apply to
+ * it (row_security is off), and records the caller's privileges for the
+ * executor to check.
+ */
+static Query *
+gov_sample_query(const char *sql)
+{
+	List	   *raw = pg_parse_query(sql);
+	List	   *queries;
+	Query	   *query;
+
+	if (list_length(raw) != 1)
+		elog(ERROR, "a discovery sample is one statement");
+	queries = pg_analyze_and_rewrite_fixedparams(linitial_node(RawStmt, raw),
+												 sql, NULL, 0, NULL);
+	if (list_length(queries) != 1)
+		elog(ERROR, "a discovery sample is rewritten into one query");
+	query = linitial_node(Query, queries);
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		elog(ERROR, "a discovery sample is a SELECT");
+	return query;
+}
+
+/*
+ * Did the server stop the statement (a cancel request, statement_timeout,
+ * lock_timeout, a conflict with recovery)?  Those are raised only by
+ * ProcessInterrupts(); the owner's code can raise the same SQLSTATEs
+ * itself, and that must not stop discovery.
+ */
+static bool
+gov_interrupted(const ErrorData *edata)
+{
+	return edata->funcname != NULL &&
+		strcmp(edata->funcname, "ProcessInterrupts") == 0;
+}
+
+/*
+ * Plan the sample of relid as the relation's owner (the rule above, 2):
+ * in a subtransaction of its own, in a security-restricted operation,
+ * with search_path pg_catalog, pg_temp, in a GUC nest level rolled back
+ * after it, so that whatever of the relation's definition the planner
+ * runs has its owner's rights only and leaves the session as it was.
+ * NULL, with a NOTICE, if that code failed; an interrupt is re-thrown.
+ * The plan is made in the caller's memory context.
+ */
+static PlannedStmt *
+gov_plan_as_owner(Query *query, const char *sql, Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner resowner = CurrentResourceOwner;
+	PlannedStmt *volatile pstmt = NULL;
+	Relation	rel = table_open(relid, AccessShareLock);
+	Oid			owner = rel->rd_rel->relowner;
+
+	table_close(rel, AccessShareLock);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		Oid			save_user;
+		int			save_sec;
+		int			nestlevel;
+
+		GetUserIdAndSecContext(&save_user, &save_sec);
+		SetUserIdAndSecContext(owner, save_sec | SECURITY_RESTRICTED_OPERATION);
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+		pstmt = pg_plan_query(query, sql, 0, NULL);
+		/* What the owner's code set is undone, as ANALYZE undoes it. */
+		AtEOXact_GUC(false, nestlevel);
+		SetUserIdAndSecContext(save_user, save_sec);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = resowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* The rollback restores the user, its context and the settings. */
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = resowner;
+		if (gov_interrupted(edata))
+			ReThrowError(edata);
+		ereport(NOTICE,
+				(errmsg("values of relation \"%s\" were not sampled: %s",
+						get_rel_name(relid), edata->message),
+				 errdetail("The error was raised by code of the relation's definition, which runs as its owner while a read of it is planned; the relation is scored by its column names and types only.")));
+		FreeErrorData(edata);
+		pstmt = NULL;
+	}
+	PG_END_TRY();
+	return pstmt;
+}
+
+/*
+ * Run the planned sample as the caller, its rows counted into stats: the
+ * executor checks the caller's privileges, and the policy, masks and
+ * audit see the caller's statement.
+ */
+static void
+gov_sample_run(PlannedStmt *pstmt, const char *sql, int ncols,
+			   const GovTypeClass *classes, const bool *ssn,
+			   GovValueStats *stats)
+{
+	GovSampleReceiver recv;
+	QueryDesc  *qd;
+
+	if (!ActiveSnapshotSet())
+		elog(ERROR, "a discovery sample needs an active snapshot");
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = gov_sample_receive;
+	recv.pub.rStartup = gov_sample_startup;
+	recv.pub.rShutdown = gov_sample_shutdown;
+	recv.pub.rDestroy = gov_sample_destroy;
+	recv.pub.mydest = DestNone;
+	recv.ncols = ncols;
+	recv.classes = classes;
+	recv.ssn = ssn;
+	recv.stats = stats;
+	recv.row = AllocSetContextCreate(CurrentMemoryContext, "governance sample row",
+									 ALLOCSET_DEFAULT_SIZES);
+	qd = CreateQueryDesc(pstmt, sql, GetActiveSnapshot(), InvalidSnapshot,
+						 &recv.pub, NULL, NULL, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+	MemoryContextDelete(recv.row);
+}
+
+/*
  * Sample the columns attnums (of classes) of a relation the caller may
  * read, adding what their values show to stats.  False, with why in
  * *unsampled, if it cannot be sampled (a foreign table, a view, a
- * materialized view never populated).  The caller has connected SPI,
- * locks the relation (AccessShareLock, kept) and sets row_security off.
+ * materialized view never populated, its owner's code failed while the
+ * sample was planned).  The caller locks the relation (AccessShareLock,
+ * kept), sets row_security off and runs this in a subtransaction: an
+ * error here (the server refusing the read) is the caller's to handle.
  */
 bool
 governance_sample_relation(Oid relid, const AttrNumber *attnums,
@@ -189,10 +409,8 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	double		density;
 	char		kind;
 	bool	   *ssn;
-	SPIPlanPtr	plan;
-	Portal		portal;
-	MemoryContext batch;
-	MemoryContext old;
+	Query	   *query;
+	PlannedStmt *pstmt;
 
 	*unsampled = NULL;
 	if (ncols == 0)
@@ -252,47 +470,14 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	for (int i = 0; i < ncols; i++)
 		ssn[i] = governance_name_says_ssn(get_attname(relid, attnums[i], false));
 
-	plan = SPI_prepare(sql.data, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "sampling relation %u failed: %s", relid,
-			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	batch = AllocSetContextCreate(CurrentMemoryContext, "governance sample batch",
-								  ALLOCSET_DEFAULT_SIZES);
-	for (;;)
+	query = gov_sample_query(sql.data);
+	pstmt = gov_plan_as_owner(query, sql.data, relid);
+	if (pstmt == NULL)
 	{
-		SPI_cursor_fetch(portal, true, GOV_FETCH_ROWS);
-		if (SPI_processed == 0)
-		{
-			SPI_freetuptable(SPI_tuptable);
-			break;
-		}
-		old = MemoryContextSwitchTo(batch);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-
-			for (int i = 0; i < ncols; i++)
-			{
-				bool		isnull;
-				Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, i + 1, &isnull);
-				text	   *t;
-
-				if (isnull)
-					continue;
-				t = DatumGetTextPP(d);
-				governance_value_stats_add(&stats[i], VARDATA_ANY(t),
-										   VARSIZE_ANY_EXHDR(t), classes[i], ssn[i]);
-			}
-			CHECK_FOR_INTERRUPTS();
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(batch);
-		SPI_freetuptable(SPI_tuptable);
+		*unsampled = "its owner's code failed";
+		return false;
 	}
-	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
-	MemoryContextDelete(batch);
+	gov_sample_run(pstmt, sql.data, ncols, classes, ssn, stats);
 	pfree(sql.data);
 	pfree(ssn);
 	return true;

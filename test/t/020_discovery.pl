@@ -463,6 +463,164 @@ $node->safe_psql('fixture', q{
 });
 
 #
+# G2, and its class: what the planner runs of a table's definition runs as
+# the table's owner, never as the caller.  Planning a sample loads each
+# index's expressions and predicate, the expressions of the extended
+# statistics and the partition key, and simplifies them: a constant call
+# in one of them, to a function its author declared IMMUTABLE, runs then.
+# mallory owns the tables and the trap; a superuser and a governance_admin
+# member discover and apply over them.  Whenever the trap runs as someone
+# else it tries to make mallory a superuser and to grant it an unmask;
+# wherever it runs it sets a parameter of the session it runs in.
+#
+$node->safe_psql('fixture', q{
+	CREATE SCHEMA owned;
+	CREATE SCHEMA owned_failing;
+	GRANT USAGE, CREATE ON SCHEMA owned, owned_failing TO mallory;
+	GRANT USAGE ON SCHEMA owned, owned_failing TO gadmin;
+	SET governance.auto_label = off;
+	SET ROLE mallory;
+	CREATE TABLE owned.ran (who name, site text);
+	GRANT INSERT ON owned.ran TO PUBLIC;
+	CREATE FUNCTION owned.evil(site text) RETURNS void LANGUAGE plpgsql AS $$
+	BEGIN
+	  INSERT INTO owned.ran VALUES (current_user, site);
+	  PERFORM set_config('application_name', 'set by the trap', false);
+	  IF current_user <> 'mallory' THEN
+	    BEGIN
+	      EXECUTE 'ALTER ROLE mallory SUPERUSER';
+	    EXCEPTION WHEN insufficient_privilege THEN NULL;
+	    END;
+	    BEGIN
+	      PERFORM governance.grant_unmasked('email', 'db:mallory');
+	    EXCEPTION WHEN insufficient_privilege THEN NULL;
+	    END;
+	  END IF;
+	END $$;
+	CREATE FUNCTION owned.trap(site text) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+	BEGIN PERFORM owned.evil(site); RETURN 1; END $$;
+	CREATE DOMAIN owned.checked AS int CHECK (VALUE > owned.trap('domain constraint') - 1000000);
+
+	CREATE TABLE owned.by_index (id int, email text);
+	CREATE INDEX ON owned.by_index ((id + owned.trap('index expression')));
+	CREATE TABLE owned.by_predicate (id int, email text);
+	CREATE INDEX ON owned.by_predicate (id) WHERE owned.trap('index predicate') > 0;
+	CREATE TABLE owned.by_statistics (id int, email text);
+	CREATE STATISTICS owned.st ON (id + owned.trap('statistics expression')), email
+	  FROM owned.by_statistics;
+	CREATE TABLE owned.by_key (id int, email text)
+	  PARTITION BY RANGE ((id + owned.trap('partition key')));
+	CREATE TABLE owned.by_key_all PARTITION OF owned.by_key FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+	CREATE TABLE owned.by_partition (id int, email text) PARTITION BY LIST (id);
+	CREATE TABLE owned.by_partition_all PARTITION OF owned.by_partition DEFAULT;
+	CREATE INDEX ON owned.by_partition_all ((id + owned.trap('a partition''s index expression')));
+	CREATE TABLE owned.by_domain (id int, email text);
+	CREATE INDEX ON owned.by_domain ((id::owned.checked));
+	CREATE TABLE owned.plain (id int, email text);
+
+	-- the owner's code that fails once armed: a plain error, and one that
+	-- claims to be a cancel
+	CREATE TABLE owned_failing.armed (on_ boolean);
+	GRANT SELECT ON owned_failing.armed TO PUBLIC;
+	CREATE FUNCTION owned_failing.fail(code text) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF EXISTS (SELECT FROM owned_failing.armed) THEN
+	    RAISE EXCEPTION 'the owner''s code fails' USING ERRCODE = code;
+	  END IF;
+	  RETURN 1;
+	END $$;
+	CREATE TABLE owned_failing.fails (id int, email text);
+	CREATE INDEX ON owned_failing.fails ((id + owned_failing.fail('P0001')));
+	CREATE TABLE owned_failing.fails_as_cancel (id int, email text);
+	CREATE INDEX ON owned_failing.fails_as_cancel ((id + owned_failing.fail('57014')));
+	CREATE TABLE owned_failing.works (id int, email text);
+
+	DO $$
+	DECLARE t text;
+	BEGIN
+	  FOR t IN SELECT c.oid::regclass::text FROM pg_class AS c
+	            WHERE c.relnamespace IN ('owned'::regnamespace, 'owned_failing'::regnamespace)
+	              AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+	              AND c.relname NOT IN ('ran', 'armed')
+	  LOOP
+	    EXECUTE format('INSERT INTO %s SELECT i, %L || i || %L FROM generate_series(1, 60) AS i',
+	                   t, 'person', '@example.com');
+	    EXECUTE format('GRANT SELECT ON %s TO PUBLIC', t);
+	  END LOOP;
+	END $$;
+	INSERT INTO owned_failing.armed VALUES (true);
+	TRUNCATE owned.ran;
+});
+my @g2_sites = ('a partition\'s index expression', 'domain constraint', 'index expression',
+	'index predicate', 'partition key', 'statistics expression');
+my $g2_who = q{SELECT coalesce(string_agg(DISTINCT who, ','), 'nobody') FROM owned.ran};
+my $g2_sites = q{SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM owned.ran};
+my $g2_discover = q{
+	SELECT string_agg(c.relname || '.' || d.column_name || '=' || d.label || ' ' || d.evidence, E'\n' ORDER BY 1)
+	  FROM governance.discover(%s) AS d JOIN pg_class AS c ON c.oid = d.relation;
+	SELECT current_user || ' ' || current_setting('application_name');
+};
+my $g2_super = $node->safe_psql('fixture', q{SELECT current_user});
+
+# A superuser runs discover().
+($rc, $out, $err) = $node->psql('fixture', sprintf($g2_discover, q{'owned'}));
+is($rc, 0, 'G2: discover() as a superuser succeeds') or diag($err);
+is($node->safe_psql('fixture', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'}), 'f',
+	'G2: discover() by a superuser does not make the table owner a superuser');
+is($node->safe_psql('fixture', $g2_who), 'mallory',
+	'G2: the owner\'s expressions ran as the owner, never as the superuser');
+is($node->safe_psql('fixture', $g2_sites), join(',', @g2_sites),
+	'G2: index expressions and predicates, statistics, a partition key, a partition\'s index and a domain an index reaches all ran while the samples were planned');
+like($out, qr/^\Q$g2_super\E \S+$/m, 'G2: after discover() the caller is the caller again');
+unlike($out, qr/set by the trap/, 'G2: and the owner\'s code set nothing in the caller\'s session');
+for my $t (qw(by_domain by_index by_key by_partition by_predicate by_statistics plain))
+{
+	like($out, qr/^$t\.email=email .*values: 100% email \(60\/60\)/m,
+		"G2: $t is sampled, planned as its owner");
+}
+
+# The owner's code fails while a sample is planned: discovery goes on.
+($rc, $out, $err) = $node->psql('fixture', sprintf($g2_discover, q{'owned_failing'}),
+	extra_params => [ '-U', 'gadmin' ]);
+is($rc, 0, 'G2: discover() goes on when the owner\'s code fails') or diag($err);
+like($out, qr/^fails\.email=email name: email.*values: not read \(its owner's code failed\)/m,
+	'G2: a table whose owner\'s code fails while its sample is planned is scored by name');
+like($out, qr/^fails_as_cancel\.email=email name: email.*values: not read \(its owner's code failed\)/m,
+	'G2: so is one whose owner\'s code raises a cancel of its own');
+like($out, qr/^works\.email=email .*values: 100% email \(60\/60\)/m,
+	'G2: the next table is sampled');
+like($out, qr/^gadmin \S+$/m, 'G2: the caller is the caller again');
+like($err, qr/NOTICE:  values of relation "fails" were not sampled: the owner's code fails/,
+	'G2: a NOTICE says why');
+
+# A governance_admin member runs apply_discovery().
+$node->safe_psql('fixture', q{TRUNCATE owned.ran});
+($rc, $out, $err) = $node->psql('fixture', q{
+	SELECT governance.apply_discovery(0.8, 'owned');
+	SELECT current_user || ' ' || current_setting('application_name');},
+	extra_params => [ '-U', 'gadmin' ]);
+is($rc, 0, 'G2: apply_discovery() as a governance_admin member succeeds') or diag($err);
+is($node->safe_psql('fixture', q{
+	SELECT count(*) FROM governance.unmask_grants WHERE principal LIKE '%mallory%'}),
+	'0', 'G2: apply_discovery() by a governance_admin member grants the table owner no unmask');
+is($node->safe_psql('fixture', $g2_who), 'mallory',
+	'G2: the owner\'s expressions ran as the owner, never as the administrator');
+is($node->safe_psql('fixture', $g2_sites), join(',', @g2_sites),
+	'G2: each of them ran while the samples were planned');
+like($out, qr/^7\ngadmin \S+$/, 'G2: it labelled the seven tables; the administrator is itself again, its settings untouched');
+is($node->safe_psql('fixture', q{
+	SELECT string_agg(c.relname || '.' || l.column_name || '=' || l.label, ',' ORDER BY c.relname)
+	  FROM governance.column_labels AS l JOIN pg_class AS c ON c.oid = l.relation
+	 WHERE c.relnamespace = 'owned'::regnamespace}),
+	'by_domain.email=email,by_index.email=email,by_key.email=email,by_partition.email=email,by_predicate.email=email,by_statistics.email=email,plain.email=email',
+	'G2: the labels are on');
+$node->safe_psql('fixture', q{
+	SELECT governance.unlabel_column(l.relation, l.column_name)
+	  FROM governance.column_labels AS l
+	 WHERE l.relation::text LIKE 'owned.%';
+});
+
+#
 # F11: an inheritance child's own columns (attinhcount = 0) are scored at
 # CREATE, ADD COLUMN and RENAME COLUMN, and may be labelled; a parent may
 # not merge a column into a labelled one.

@@ -323,6 +323,11 @@ BEGIN
     END;
   END IF;
 END $$;
+CREATE FUNCTION bait.evil_int() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM bait.evil();
+  RETURN 1;
+END $$;
 CREATE FUNCTION bait.trap(site text) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
 BEGIN
   RAISE NOTICE '% runs as %', site, current_user;
@@ -346,6 +351,41 @@ SELECT count(*) AS mallory_unmask_grants FROM governance.unmask_grants
  WHERE principal LIKE '%disc_mallory%';
 SELECT relation, column_name, label FROM governance.column_labels
  WHERE relation::text LIKE 'bait.%';
+
+-- Attack: the sample of a table another role owns is planned as that
+-- owner, in the caller's session.  The superuser owns a table whose index
+-- expression calls its function, which reads a table it names without a
+-- schema.  disc_mallory makes a temporary view of that name, which calls
+-- its function, and runs discover() on the table: the view would be
+-- found in its temporary schema and run with the superuser's rights.
+-- Defence: a table another role owns is not sampled in a session that
+-- made temporary relations or types; it is scored by name, with a NOTICE.
+CREATE SCHEMA ledger;
+CREATE TABLE ledger.ledger_config (k text);
+SET search_path = ledger, public;
+CREATE FUNCTION ledger.cfg(i int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN i + (SELECT count(*) FROM ledger_config);
+END $$;
+CREATE TABLE ledger.entries (id int, payer_email text);
+INSERT INTO ledger.entries SELECT i, 'payer' || i || '@example.com' FROM generate_series(1, 40) AS i;
+CREATE INDEX ON ledger.entries ((id + ledger.cfg(1)));
+RESET search_path;
+GRANT USAGE ON SCHEMA ledger TO PUBLIC;
+GRANT SELECT ON ledger.entries TO PUBLIC;
+\c - disc_mallory
+CREATE TEMP VIEW ledger_config AS SELECT bait.evil_int() AS k;
+SELECT relation, column_name, label, evidence FROM governance.discover('ledger');
+\c - :superuser
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'disc_mallory';
+-- In a session without temporary objects the table is sampled (its
+-- owner's function, run as the owner, finds no ledger_config: scored by
+-- name, with a NOTICE), and nothing of disc_mallory's runs.
+\c - disc_mallory
+SELECT relation, column_name, label, evidence FROM governance.discover('ledger');
+\c - :superuser
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'disc_mallory';
+DROP SCHEMA ledger CASCADE;
 ALTER ROLE disc_mallory NOSUPERUSER;
 DELETE FROM governance.unmask_grants WHERE principal = 'db:disc_mallory';
 DROP SCHEMA bait CASCADE;

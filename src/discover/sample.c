@@ -83,12 +83,15 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "governance/discover.h"
 #include "lib/stringinfo.h"
@@ -96,12 +99,14 @@
 #include "storage/bufmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 /* An unanalyzed table this small is read with LIMIT alone. */
 #define GOV_SMALL_PAGES		128
@@ -287,6 +292,67 @@ gov_interrupted(const ErrorData *edata)
 		strcmp(edata->funcname, "ProcessInterrupts") == 0;
 }
 
+/* The owner of a relation the caller has locked. */
+static Oid
+gov_rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Does the session's temporary schema hold a relation or a type?  The
+ * owner's code runs in the caller's session, and names it does not
+ * qualify are looked up in pg_catalog, then in the session's temporary
+ * schema (PostgreSQL searches it for relations and types whatever
+ * search_path says, only later when it is listed): a temporary view or
+ * domain named like a table or type the owner's function reads would run
+ * the caller's code with the owner's rights.  So a relation another role
+ * owns is sampled only in a session that made no temporary relation or
+ * type (functions and operators are never looked up there).  Read from
+ * the catalogs, not from what was cached: another statement of the
+ * session may have made or dropped one.
+ */
+static bool
+gov_session_has_temp_objects(void)
+{
+	Oid			temp_ns,
+				temp_toast_ns;
+	bool		found = false;
+	const struct
+	{
+		Oid			catalog;
+		AttrNumber	nsattr;
+	}			catalogs[] = {
+		{RelationRelationId, Anum_pg_class_relnamespace},
+		{TypeRelationId, Anum_pg_type_typnamespace},
+	};
+
+	GetTempNamespaceState(&temp_ns, &temp_toast_ns);
+	if (!OidIsValid(temp_ns))
+		return false;
+	for (size_t c = 0; c < lengthof(catalogs) && !found; c++)
+	{
+		Relation	rel = table_open(catalogs[c].catalog, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, catalogs[c].nsattr, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(temp_ns));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return found;
+}
+
 /*
  * Plan the sample of relid as the relation's owner (the rule above, 2):
  * in a subtransaction of its own, in a security-restricted operation,
@@ -470,6 +536,16 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	for (int i = 0; i < ncols; i++)
 		ssn[i] = governance_name_says_ssn(get_attname(relid, attnums[i], false));
 
+	if (gov_rel_owner(relid) != GetUserId() && gov_session_has_temp_objects())
+	{
+		ereport(NOTICE,
+				(errmsg("values of relation \"%s\" were not sampled: the session has temporary objects",
+						get_rel_name(relid)),
+				 errdetail("The relation's definition is planned as its owner, and names the owner's code does not qualify could find this session's temporary relations and types."),
+				 errhint("Run discover() in a session that has made no temporary table or type.")));
+		*unsampled = "the session has temporary objects";
+		return false;
+	}
 	query = gov_sample_query(sql.data);
 	pstmt = gov_plan_as_owner(query, sql.data, relid);
 	if (pstmt == NULL)

@@ -97,7 +97,11 @@ INSERT INTO osc.blobs (id, b, bs, f, d) VALUES
 		|| convert_to('a caption with no secret in it, order 4111 1111', 'UTF8')
 		|| '\xff00fe'::bytea, NULL, NULL, NULL),
 	-- no secret: text
-	(6, convert_to('order 1234 left at the back door, thank you', 'UTF8'), NULL, NULL, NULL);
+	(6, convert_to('order 1234 left at the back door, thank you', 'UTF8'), NULL, NULL, NULL),
+	-- UTF-8 text: "Karte " then a card number with no-break spaces (c2a0)
+	-- between its groups, then " für"
+	(7, '\x4b6172746520'::bytea || '\x34313131c2a031313131c2a031313131c2a031313131'::bytea
+		|| '\x2066c3bc72'::bytea, NULL, NULL, NULL);
 GRANT SELECT ON osc.blobs TO osc_agent;
 \set lo 871001
 SELECT lo_from_bytea(:lo, convert_to('key: ' || :'pem', 'UTF8')) = :lo AS lo_made;
@@ -188,10 +192,10 @@ SELECT b FROM osc.blobs WHERE id = 1;
 SET bytea_output = 'escape';
 -- Attack: an AWS key in bytea; a key file among binary bytes (NULs and
 -- bytes >= 0x80 around it, as in an archive); a key after text in
--- Latin-1 (not UTF-8).
--- Defence: bytes that are not UTF-8 are searched by their runs of ASCII
--- text, where a secret is written.
-SELECT id, b FROM osc.blobs WHERE id BETWEEN 1 AND 4 ORDER BY id;
+-- Latin-1 (not UTF-8); a card number with no-break spaces in UTF-8 text.
+-- Defence: UTF-8 text is searched as text is; bytes that are not UTF-8
+-- are searched by their runs of ASCII text, where a secret is written.
+SELECT id, b FROM osc.blobs WHERE id IN (1, 2, 3, 4, 7) ORDER BY id;
 -- Attack: bytea in an array, in a composite, in a domain, in a row made
 -- up on the spot.
 -- Defence: as text in the same places: the element, the field, the value.

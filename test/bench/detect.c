@@ -335,7 +335,7 @@ bench(Corpus *c)
 			best_mem = t0;
 	}
 	printf("%-6s%s %6.2f MB %7zu values  scan %.3f ns/byte  memchr %.3f ns/byte  ratio %.2f\n",
-		   c->name, c->runs ? " runs " : "       ", c->len / 1e6, c->nvalues, best_scan / c->len, best_mem / c->len,
+		   c->name, c->runs ? " runs" : "     ", c->len / 1e6, c->nvalues, best_scan / c->len, best_mem / c->len,
 		   best_scan / best_mem);
 	return 0;
 }

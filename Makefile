@@ -28,6 +28,7 @@ OBJS = \
 	src/common/catalog.o \
 	src/common/curl.o \
 	src/common/detect.o \
+	src/common/detect_bytes.o \
 	src/common/detect_card.o \
 	src/common/detect_decode.o \
 	src/common/detect_jwt.o \

@@ -76,6 +76,36 @@ INSERT INTO osc.inbox VALUES (0, 'welcome'), (10, 'key: ' || :'pem');
 GRANT SELECT, INSERT, UPDATE ON osc.inbox TO osc_agent;
 CREATE VIEW osc.notes_view AS SELECT id, body FROM osc.notes;
 GRANT SELECT ON osc.notes_view TO osc_agent;
+-- Bytes: a key file kept as bytea, in a column, an array, a row, a
+-- domain, inside other bytes, in a large object.
+CREATE DOMAIN osc.blob AS bytea;
+CREATE TYPE osc.file AS (name text, data bytea);
+CREATE TABLE osc.blobs (id int PRIMARY KEY, b bytea, bs bytea[], f osc.file, d osc.blob);
+INSERT INTO osc.blobs (id, b, bs, f, d) VALUES
+	(1, convert_to(:'pem', 'UTF8'), NULL,
+	 ROW('key.pem', convert_to(:'pem', 'UTF8')), NULL),
+	(2, convert_to('aws_access_key_id = ' || :'aws', 'UTF8'),
+	 ARRAY['\x0102'::bytea, convert_to(:'aws', 'UTF8'), convert_to('fine', 'UTF8')],
+	 NULL, convert_to(:'card_spaces', 'UTF8')),
+	-- a key file among other bytes, as in an archive: NULs, bytes >= 0x80
+	(3, '\x0000ff9c'::bytea || convert_to('key.pem', 'UTF8') || '\x000000'::bytea
+		|| convert_to(:'pem', 'UTF8') || '\x00ff'::bytea, NULL, NULL, NULL),
+	-- text in another encoding (Latin-1 "Schlüssel: "), not UTF-8
+	(4, '\x5363686cfc7373656c3a20'::bytea || convert_to(:'aws', 'UTF8'), NULL, NULL, NULL),
+	-- no secret: binary bytes (a PNG's header), then ordinary text
+	(5, '\x89504e470d0a1a0a0000000d494844520000'::bytea
+		|| convert_to('a caption with no secret in it, order 4111 1111', 'UTF8')
+		|| '\xff00fe'::bytea, NULL, NULL, NULL),
+	-- no secret: text
+	(6, convert_to('order 1234 left at the back door, thank you', 'UTF8'), NULL, NULL, NULL),
+	-- UTF-8 text: "Karte " then a card number with no-break spaces (c2a0)
+	-- between its groups, then " für"
+	(7, '\x4b6172746520'::bytea || '\x34313131c2a031313131c2a031313131c2a031313131'::bytea
+		|| '\x2066c3bc72'::bytea, NULL, NULL, NULL);
+GRANT SELECT ON osc.blobs TO osc_agent;
+\set lo 871001
+SELECT lo_from_bytea(:lo, convert_to('key: ' || :'pem', 'UTF8')) = :lo AS lo_made;
+GRANT SELECT ON LARGE OBJECT :lo TO osc_agent;
 
 -- The superuser reads everything clear: nothing is scanned.
 SELECT id, length(body) AS body_length, body LIKE '%eyJ%' AS body_has_token FROM osc.notes ORDER BY id;
@@ -152,6 +182,44 @@ SELECT body FROM osc.notes WHERE id = 2 UNION ALL SELECT 'x';
 SELECT (SELECT body FROM osc.notes WHERE id = 2) AS sub;
 -- Attack: casting and concatenating keep the secret in the text.
 SELECT body || '' AS b, body::varchar AS v, ARRAY[body] AS a FROM osc.notes WHERE id = 2;
+
+-- Attack: a private key stored as bytea: the client gets its hex
+-- (\x2d2d2d2d2d424547494e...) and decodes it back to the key.
+-- Defence: the bytes are searched, not their hex; the value is replaced
+-- by a bytea holding the redaction text ("[redacted: private_key]").
+SELECT b FROM osc.blobs WHERE id = 1;
+-- From here on in escape format, where the redaction reads as text.
+SET bytea_output = 'escape';
+-- Attack: an AWS key in bytea; a key file among binary bytes (NULs and
+-- bytes >= 0x80 around it, as in an archive); a key after text in
+-- Latin-1 (not UTF-8); a card number with no-break spaces in UTF-8 text.
+-- Defence: UTF-8 text is searched as text is; bytes that are not UTF-8
+-- are searched by their runs of ASCII text, where a secret is written.
+SELECT id, b FROM osc.blobs WHERE id IN (1, 2, 3, 4, 7) ORDER BY id;
+-- Attack: bytea in an array, in a composite, in a domain, in a row made
+-- up on the spot.
+-- Defence: as text in the same places: the element, the field, the value.
+SELECT bs, f, d FROM osc.blobs WHERE id IN (1, 2) ORDER BY id;
+SELECT ROW(id, b) AS r FROM osc.blobs WHERE id = 2;
+-- Attack: a key in a large object, read with lo_get() and with loread().
+-- Defence: both return bytea, scanned as above.
+SELECT lo_get(:lo) AS lo_get;
+BEGIN;
+SELECT lo_open(:lo, 262144) AS fd \gset
+SELECT loread(:fd, 100000) AS loread;
+COMMIT;
+RESET bytea_output;
+-- Attack: COPY of a bytea column to STDOUT (of the table, which runs as
+-- a query).
+COPY osc.blobs (id, b) TO STDOUT;
+-- bytea with no secret, binary or text, is delivered byte for byte: the
+-- client's copy (\gset) equals what is stored.
+SELECT b AS binary_clean FROM osc.blobs WHERE id = 5 \gset
+SELECT b AS text_clean FROM osc.blobs WHERE id = 6 \gset
+RESET ROLE;
+SELECT b = :'binary_clean'::bytea AS binary_unchanged FROM osc.blobs WHERE id = 5;
+SELECT b = :'text_clean'::bytea AS text_unchanged FROM osc.blobs WHERE id = 6;
+SET ROLE osc_agent;
 
 -- Attack: functions: SQL, PL/pgSQL, set-returning, RETURNS TABLE.
 -- Defence: scanned where the outer query delivers their result.
@@ -271,6 +339,7 @@ SELECT set_config('governance.output_scan', 'off', false);
 -- (reversed, encoded, split) is not redacted; the scan stops accidental
 -- delivery of pasted secrets, not an identity set on extracting them.
 SELECT reverse(body) LIKE '%Jye%' AS reversed_passes FROM osc.notes WHERE id = 2;
+SELECT encode(b, 'hex') LIKE '2d2d2d2d2d424547494e%' AS hex_passes FROM osc.blobs WHERE id = 1;
 RESET ROLE;
 
 -- osc_clear is granted "secret": the labelled column api_key is read
@@ -302,6 +371,7 @@ SELECT command_tag, left(statement, 44) AS statement,
  ORDER BY seq;
 
 -- Cleanup
+SELECT lo_unlink(:lo);
 SET client_min_messages = warning;
 DROP SCHEMA osc CASCADE;
 RESET client_min_messages;

@@ -4,9 +4,11 @@
 #	  Show governance working end to end on a throwaway cluster: install
 #	  what is missing, build, install, start a cluster with the extension
 #	  preloaded and a signing key configured, create a small shop
-#	  database, act in it as an agent with a verified token, read back
-#	  and verify the audit trail of what it did, ship it to a collector
-#	  and rotate its chain key.
+#	  database, act in it as an agent with a verified token, let
+#	  discovery label the columns nobody labelled and see a secret pasted
+#	  into free text redacted on its way to the agent, read back and
+#	  verify the audit trail of what it did, ship it to a collector and
+#	  rotate its chain key.
 #
 # Usage: test/demo.sh [start]   build, start the cluster and run the scenes
 #        test/demo.sh stop      stop the cluster and delete it
@@ -104,7 +106,19 @@ INSERT INTO customers VALUES
 	(3, 'Grace Hopper', 'grace@example.com', 'alice@shop.example');
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, total numeric);
 INSERT INTO orders VALUES (10, 1, 120.00), (11, 2, 75.50), (12, 3, 310.25);
+-- The support desk's tickets: free text, where people paste things.
+CREATE TABLE tickets (id int PRIMARY KEY, customer_id int REFERENCES customers,
+	subject text, contact_phone text, support_notes text);
+INSERT INTO tickets VALUES
+	(100, 1, 'Invoice copy', '+44 20 7946 0958', 'Sent a PDF of invoice 10 by e-mail.'),
+	(101, 2, 'API access failing', '+44 20 7946 0321',
+	 'Their script uses key AKIAQ3ZP7WXKD2LM4T6B, pasted here while debugging.'),
+	(102, 3, 'Card declined', '+1 202 555 0173',
+	 'Card 4111 1111 1111 1111 declined twice; asked to retry tomorrow.'),
+	(103, 1, 'Address change', '+44 20 7946 0777', 'Moved office in March.'),
+	(104, 2, 'Late delivery', '+44 20 7946 0112', 'Courier lost the parcel; resent.');
 GRANT SELECT, INSERT, UPDATE ON customers, orders TO agent;
+GRANT SELECT ON tickets TO agent;
 GRANT CREATE ON SCHEMA public TO agent;
 -- Account managers see their own customers: the verified sub drives RLS.
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
@@ -251,7 +265,32 @@ psql_as postgres shop <<'SQL'
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
 SQL
 
-gov_say "scene 4: audit — every statement, decision and identity change, hash-chained"
+gov_say "scene 4: discovery and the output scan — what nobody labelled"
+scene "discovery reads names, types and a sample of values, and proposes labels with its evidence"
+psql_as postgres shop <<'SQL'
+SELECT relation, column_name, label, round(confidence::numeric, 2) AS confidence, evidence
+  FROM governance.discover('public')
+ WHERE (relation, column_name) NOT IN (SELECT relation, column_name FROM governance.column_labels)
+ ORDER BY relation::text, column_name;
+-- label what it is sure of (0.8 or more); pastes in free text stay below
+SELECT governance.apply_discovery() AS labelled;
+SELECT relation, column_name, label FROM governance.column_labels ORDER BY 1, 2;
+SQL
+scene "the agent reads the tickets: phones masked, pasted secrets redacted, the rest clear"
+PGOPTIONS="-c governance.token=$TOKEN" psql_as agent shop <<'SQL'
+SELECT id, subject, contact_phone, support_notes FROM tickets ORDER BY id;
+SQL
+scene "the statement's audit event counts what was redacted, and by which detector"
+psql_as postgres shop <<'SQL'
+-- (the audit worker writes events a moment after the statement)
+SELECT pg_sleep(0.5) \gset
+SELECT seq, left(statement, 30) AS statement, event->>'rows' AS rows,
+	   event->>'redacted' AS redacted, event->'redacted_by' AS redacted_by
+  FROM governance.audit_log
+ WHERE statement LIKE 'SELECT id, subject%' AND sub = 'alice@shop.example';
+SQL
+
+gov_say "scene 5: audit — every statement, decision and identity change, hash-chained"
 scene "what the agent did, read back by the DBA from the trail"
 psql_as postgres shop <<'SQL'
 SELECT seq, action, left(statement, 30) AS statement,
@@ -269,7 +308,7 @@ echo "one line of it:"
 grep -m1 '"type":"statement","action":"failed"' "$DEMO"/data/pg_governance/audit-*.jsonl | cut -c1-400
 echo "…"
 
-gov_say "scene 5: the trail leaves the server — shipped to a collector, the chain key rotated"
+gov_say "scene 6: the trail leaves the server — shipped to a collector, the chain key rotated"
 # A collector on this host (test/tools/http-receiver, acknowledging each
 # batch); in production, Splunk HEC, Vector, Fluent Bit or a syslog server.
 mkdir -p "$DEMO/collector"

@@ -592,8 +592,9 @@ governance_outscan_scrub_message(ErrorData *edata)
 /*
  * A fastpath function call sends its result to the client with no
  * receiver: for a masked identity under the output scan, a function whose
- * result would be scanned is refused.  (The large-object functions libpq
- * calls this way return integers, oids and bytea.)
+ * result would be scanned is refused.  (Of the large-object functions
+ * libpq calls this way, loread, which lo_read() calls, returns bytea and
+ * is refused; the others return integers and oids.)
  */
 void
 governance_outscan_fastpath(Oid fn)

@@ -29,6 +29,7 @@ typedef enum GovOutKind
 {
 	GOV_OUT_SKIP,				/* a fixed format: not scanned */
 	GOV_OUT_TEXT,				/* text, varchar, bpchar, xml: its bytes */
+	GOV_OUT_BYTES,				/* bytea: its bytes, as text or binary */
 	GOV_OUT_JSON,				/* json: its text */
 	GOV_OUT_JSONB,				/* jsonb: its keys and strings */
 	GOV_OUT_NAME,				/* name */

@@ -8,29 +8,33 @@
  * The rule: every value whose text form can carry arbitrary characters is
  * scanned, as the text a client would receive or as the strings that text
  * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
- * name, json (its text), jsonb (its keys and strings, read in place,
- * an object's value with its key), arrays of any scanned type element by
- * element, composite and record values field by field, domains as their
- * base type, and every type this file does not know (extension types such
- * as citext, hstore or ltree, ranges over scanned types, tsvector, enums,
- * the reg* types and aclitem, whose text is a name or a label of up to 63
- * bytes of any characters): the text their output function gives.
+ * bytea (its bytes, not their hex: as text if they are UTF-8, else their
+ * runs of ASCII text: gov_detect_bytes()), name, json (its text),
+ * jsonb (its keys and strings, read in place, an object's value with its
+ * key), arrays of any scanned type element by element, composite and
+ * record values field by field, domains as their base type, and every
+ * type this file does not know (extension types such as citext, hstore or
+ * ltree, ranges over scanned types, tsvector, enums, the reg* types and
+ * aclitem, whose text is a name or a label of up to 63 bytes of any
+ * characters): the text their output function gives.  (A bytea in such a
+ * text, in a range over bytea or nested deeper than GOV_OUT_MAX_DEPTH, is
+ * its hex there, which no detector reads, as it does not read encode().)
  * Skipped are the built-in types with a fixed format, whose text form is
  * made of digits, signs and a few punctuation marks (bool, "char", the
  * integers, oid, xid, cid, tid, float, numeric, money, dates and times,
  * uuid, network addresses, bit strings, geometric types, lsn, snapshots),
- * bytea (an encoding of bytes, not text: see docs/masking.md), and
- * arrays, ranges and rows made only of skipped types.
+ * and arrays, ranges and rows made only of skipped types.
  *
  * A value in which a detector fires is replaced, keeping its type:
- * text-like types by the text "[redacted: <detector>]"; json and jsonb by
- * a JSON string holding that text; an array by the same array with the
- * elements that fired replaced; a row by the same row with the fields that
- * fired replaced; any other type by its input function applied to the
- * redaction text if that function accepts it (citext does), else NULL.
- * Whether an input function accepts it is tried once per type and backend,
- * in a subtransaction, when the type is first met (never during a parallel
- * operation, where a type not yet tried is replaced by NULL).
+ * text-like types by the text "[redacted: <detector>]"; bytea by the bytes
+ * of that text; json and jsonb by a JSON string holding that text; an
+ * array by the same array with the elements that fired replaced; a row by
+ * the same row with the fields that fired replaced; any other type by its
+ * input function applied to the redaction text if that function accepts
+ * it (citext does), else NULL.  Whether an input function accepts it is
+ * tried once per type and backend, in a subtransaction, when the type is
+ * first met (never during a parallel operation, where a type not yet
+ * tried is replaced by NULL).
  *
  * Memory: the types a receiver met live in its own context (GovOutTypes);
  * everything a scan allocates is in the caller's current context, which
@@ -49,6 +53,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "governance/common_detect.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "outscan_internal.h"
 #include "utils/array.h"
@@ -118,7 +123,6 @@ gov_fixed_format(Oid base)
 		case OIDVECTOROID:
 		case TXID_SNAPSHOTOID:
 		case PG_SNAPSHOTOID:
-		case BYTEAOID:
 		case VOIDOID:
 			return true;
 		default:
@@ -266,6 +270,8 @@ gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod, int depth)
 	else if (base == TEXTOID || base == VARCHAROID || base == BPCHAROID ||
 			 base == XMLOID || base == REFCURSOROID)
 		t->kind = GOV_OUT_TEXT;
+	else if (base == BYTEAOID)
+		t->kind = GOV_OUT_BYTES;
 	else if (base == JSONOID)
 		t->kind = GOV_OUT_JSON;
 	else if (base == JSONBOID)
@@ -354,6 +360,83 @@ gov_detect(const char *s, size_t len, GovOutFound *found)
 	if (len < GOV_OUT_MIN_SECRET)
 		return GOV_DETECT_NONE;
 	return governance_detect_secret(s, len);
+}
+
+/*
+ * Are these bytes UTF-8 text: well-formed, with no NUL?  Stops at the
+ * first byte that is not, which in binary bytes comes early
+ * (pg_encoding_verifymbstr() reads a value to its end before it reports
+ * an error, which on binary bytes costs more than the search of text).
+ * ASCII is passed over sixteen bytes at a time.
+ */
+static bool
+gov_utf8_text(const char *s, size_t len)
+{
+	const uint64 high = UINT64CONST(0x8080808080808080);
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	size_t		i = 0;
+
+	for (;;)
+	{
+		unsigned char c;
+		int			l;
+
+		while (len - i >= 2 * sizeof(uint64))
+		{
+			uint64		a;
+			uint64		b;
+
+			memcpy(&a, s + i, sizeof(a));
+			memcpy(&b, s + i + sizeof(a), sizeof(b));
+			/* a byte >= 0x80, or a NUL (a zero byte borrows): stop */
+			if (((a | b | ((a - ones) & ~a) | ((b - ones) & ~b)) & high) != 0)
+				break;
+			i += 2 * sizeof(uint64);
+		}
+		if (i >= len)
+			return true;
+		c = (unsigned char) s[i];
+		if (c == '\0')
+			return false;
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		l = pg_utf_mblen((const unsigned char *) s + i);
+		if ((size_t) l > len - i ||
+			!pg_utf8_islegal((const unsigned char *) s + i, l))
+			return false;
+		i += l;
+	}
+}
+
+/*
+ * A bytea's bytes.  Bytes that are UTF-8 text are what a client may
+ * decode as text: searched as a text value is.  Other bytes are binary
+ * (an image, an archive, text in another encoding): their runs of ASCII
+ * text are searched, where a secret among them is written
+ * (governance_detect_text_runs()), as searching the bytes whole would cost
+ * more than searching text of their length.
+ */
+static GovDetector
+gov_detect_bytes(bytea *b, GovOutFound *found)
+{
+	const char *s = VARDATA_ANY(b);
+	size_t		len = VARSIZE_ANY_EXHDR(b);
+	char	   *runs;
+	size_t		n;
+	GovDetector d = GOV_DETECT_NONE;
+
+	if (len < GOV_OUT_MIN_SECRET || gov_utf8_text(s, len))
+		return gov_detect(s, len, found);
+	found->bytes += len;
+	runs = palloc(len + 1);
+	n = governance_detect_text_runs(s, len, runs);
+	if (n > 0)
+		d = governance_detect_secret(runs, n);
+	pfree(runs);
+	return d;
 }
 
 /*
@@ -449,6 +532,8 @@ gov_redact(GovOutType *t, uint32 detectors, Datum *out, bool *outnull)
 	switch (t->kind)
 	{
 		case GOV_OUT_TEXT:
+		case GOV_OUT_BYTES:
+			/* a bytea holding the text's bytes: the two share their layout */
 			*out = PointerGetDatum(cstring_to_text(r));
 			break;
 		case GOV_OUT_JSON:
@@ -569,6 +654,9 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 
 				d = gov_detect(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p), found);
 			}
+			break;
+		case GOV_OUT_BYTES:
+			d = gov_detect_bytes(DatumGetByteaPP(value), found);
 			break;
 		case GOV_OUT_JSONB:
 			{

@@ -4,8 +4,9 @@
 #	  (sql/output_scan.sql) cannot reach: results in binary format, a
 #	  portal run by Execute with a row limit, cursors and refcursors run by
 #	  name through the protocol (a WITH HOLD cursor's rows read from its
-#	  store with no statement around them), COPY in binary, and fastpath
-#	  calls, which hand a result over with no receiver at all.
+#	  store with no statement around them), COPY in binary, bytea in
+#	  binary format, and fastpath calls, which hand a result over with no
+#	  receiver at all (libpq's lo_read() of a large object is one).
 #
 #	  agent reads every label masked (a masked identity); the superuser
 #	  reads clear.  Each attack is stated above its test.
@@ -34,12 +35,19 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE inbox (id int, msg text);
 	GRANT SELECT, INSERT ON notes, inbox TO agent;
 	GRANT CREATE ON SCHEMA public TO agent;
+	CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+	GRANT SELECT ON blobs TO agent;
 });
 $node->safe_psql('postgres', qq{
 	INSERT INTO notes VALUES
 		(1, 'nothing to see', '{"a": 1}', '{x}'),
 		(2, 'use $jwt please', jsonb_build_object('key', \$pem\$$pem\$pem\$), ARRAY['ok', 'card $card']),
 		(3, 'pay with $card', NULL, NULL);
+	INSERT INTO blobs VALUES
+		(1, convert_to(\$pem\$$pem\$pem\$, 'UTF8')),
+		(2, '\\x00ff'::bytea || convert_to('no secret here, just bytes', 'UTF8'));
+	SELECT lo_from_bytea(871002, convert_to(\$pem\$$pem\$pem\$, 'UTF8'));
+	GRANT SELECT ON LARGE OBJECT 871002 TO agent;
 });
 
 sub agent { return WireClient->connect($node, 'postgres', user => 'agent'); }
@@ -81,6 +89,17 @@ is($body, '[redacted: jwt]', 'binary text: the redaction');
 is($meta, "\x01\"[redacted: private_key]\"", 'binary jsonb: a JSON string holding the redaction');
 like($tags, qr/\[redacted: card\]/, 'binary text[]: the element is redacted');
 no_secret(flat($r), 'binary results');
+
+# Attack: a private key stored as bytea, read in binary format (its raw
+# bytes) and in text (hex, which the client decodes).
+# Defence: its bytes are searched; the value becomes the bytes of the
+# redaction text.  A bytea with no secret arrives unchanged.
+$r = $c->extended('SELECT b FROM blobs ORDER BY id', binary => 1);
+is($r->{error}, undef, 'binary bytea: no error');
+is($r->{rows}[0][0], '[redacted: private_key]', 'binary bytea: the redaction\'s bytes');
+is($r->{rows}[1][0], "\x00\xffno secret here, just bytes", 'binary bytea with no secret: unchanged');
+$r = $c->extended('SELECT b FROM blobs WHERE id = 1');
+is(flat($r), '\x' . unpack('H*', '[redacted: private_key]'), 'text bytea: the redaction\'s bytes in hex');
 
 # Attack: a parameter echoed back: the secret comes from the client itself.
 # Defence: what is delivered is scanned, wherever it came from.
@@ -147,6 +166,9 @@ like($r->{copy}, qr/\[redacted: jwt\].*\[redacted: card\]/s, 'binary COPY of a t
 no_secret($r->{copy}, 'binary COPY of a table');
 $r = $c->query('COPY (SELECT tags FROM notes) TO STDOUT (FORMAT binary)');
 no_secret($r->{copy}, 'binary COPY of a query');
+$r = $c->query('COPY blobs (b) TO STDOUT (FORMAT binary)');
+like($r->{copy}, qr/\[redacted: private_key\]/, 'binary COPY of bytea: redacted');
+no_secret($r->{copy}, 'binary COPY of bytea');
 
 # Attack: the simple protocol, several statements in one message.
 $r = $c->query('SELECT 1; SELECT body FROM notes WHERE id = 3; SELECT 2');
@@ -164,16 +186,19 @@ my $client = PostgreSQL::Test::Utils::tempdir() . '/fastpath';
 system('cc', '-o', $client, repo_path('test/tools/fastpath.c'),
 	"-I$incdir", "-L$libdir", '-lpq') == 0
   or die 'could not build the fastpath client';
-sub fastpath
+# A fastpath call as user, after the setup (fastpath.c); in list context
+# also what the setup's own calls printed.
+sub fastpath_after
 {
-	my ($user, @call) = @_;
+	my ($user, $setup, @call) = @_;
 	my ($out, $err);
-	IPC::Run::run([ $client, $node->connstr('postgres') . " user=$user", '', @call ],
+	IPC::Run::run([ $client, $node->connstr('postgres') . " user=$user", $setup, @call ],
 		'>', \$out, '2>', \$err)
 	  or die "fastpath client failed: $err";
 	chomp $out;
-	return $out;
+	return wantarray ? ($out, $err) : $out;
 }
+sub fastpath { my ($user, @call) = @_; return fastpath_after($user, '', @call); }
 like(fastpath('agent', 'pg_catalog.textin(cstring)', "t:$jwt"),
 	qr/^error: 42501 fastpath call of function textin is not allowed while the output scan is on/,
 	'fastpath call returning text: refused to a masked identity');
@@ -181,6 +206,21 @@ like(fastpath('agent', 'pg_catalog.int4abs(integer)', 'i4:-7'), qr/^result: ?000
 	'fastpath call returning an integer: runs');
 like(fastpath('postgres', 'pg_catalog.textin(cstring)', "t:$jwt"), qr/^result:/,
 	'fastpath call returning text: runs for the superuser');
+
+# Attack: libpq's lo_open() and lo_read() of a large object holding a key:
+# both are fastpath calls, of lo_open (an integer) and loread (bytea).
+# Defence: bytea is scanned, so loread is refused; lo_open runs.
+my $lo_open = "BEGIN\n\\fn pg_catalog.lo_open(oid,integer) i4:871002 i4:262144";
+my ($out, $err) = fastpath_after('agent', $lo_open,
+	'pg_catalog.loread(integer,integer)', 'i4:0', 'i4:64');
+like($err, qr/lo_open\(oid,integer\): result: ?00000000/,
+	'fastpath lo_open: runs for a masked identity');
+like($out,
+	qr/^error: 42501 fastpath call of function loread is not allowed while the output scan is on/,
+	'fastpath loread (libpq lo_read): refused to a masked identity');
+like(fastpath_after('postgres', $lo_open, 'pg_catalog.loread(integer,integer)', 'i4:0', 'i4:64'),
+	qr/^result: ?2d2d2d2d2d424547494e2050524956415445204b4559/,
+	'fastpath loread: the superuser reads the key');
 
 # The superuser reads clear, in binary too.
 my $su = WireClient->connect($node, 'postgres');

@@ -80,7 +80,7 @@ build_detect()
 }
 
 detect_rc=0
-for t in detect detect_name; do
+for t in detect detect_name detect_bytes; do
 	if build_detect "test_$t" "test/unit/test_$t.c" -g \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	then
@@ -102,7 +102,8 @@ cat "$build/detect_linear.out"
 
 # One total for all.
 cat "$build/jwt.out" "$build/redact.out" "$build/line_check.out" \
-	"$build/detect.out" "$build/detect_name.out" "$build/detect_linear.out" | awk '
+	"$build/detect.out" "$build/detect_name.out" "$build/detect_bytes.out" \
+	"$build/detect_linear.out" | awk '
 	/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
 	END { printf "%d passed, %d failed\n", p, f }'
 [ $jwt_rc = 0 ] && [ $redact_rc = 0 ] && [ $line_check_rc = 0 ] && [ $detect_rc = 0 ]

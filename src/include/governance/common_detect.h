@@ -81,6 +81,19 @@ extern bool governance_detect_ssn_digits(const char *s, size_t len);
 extern GovDetector governance_detect_secret(const char *s, size_t len);
 
 /*
+ * The text in binary bytes, for the output scan's search of a bytea that
+ * is not UTF-8: each run of s[0, len) made of ASCII text (tab to carriage
+ * return, blank to '~') at least as long as the shortest secret
+ * governance_detect_secret() finds (13 bytes), followed by a NUL, copied
+ * into buf (len + 1 bytes, the caller's).  Returns the bytes written, 0 if
+ * there is no such run.  Searching them finds a secret written in ASCII
+ * among other bytes (a key file in an archive) for a fraction of what the
+ * search of the bytes whole costs; non-ASCII text among them (a card
+ * number with Unicode spaces) is not kept.  Linear in len.
+ */
+extern size_t governance_detect_text_runs(const char *s, size_t len, char *buf);
+
+/*
  * Column-name rules in several conventions (snake_case, camelCase,
  * kebab, prefixes and suffixes: customer_mail, emailAddress, e_mail) and
  * languages (correo, telefone, geburtsdatum, ...).  Returns the label the

@@ -192,6 +192,41 @@ SELECT :'clean_tree' LIKE '{CONST %:constvalue 23 [ 92 0 0 0 110 111 116 %' AS c
 SELECT prosqlbody FROM pg_proc WHERE oid = 'osn.stripe_key'::regproc;
 RESET ROLE;
 
+-- 4. A value is searched as the text the client receives, not only piece
+-- by piece: a secret that is whole only in that text is found.
+CREATE TABLE osn.jb (k text, j jsonb);
+INSERT INTO osn.jb VALUES
+	('ecs_env', '{"environment": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}]}'),
+	('array_under_key', '{"aws_secret_access_key": ["wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"]}'),
+	('nested_value', '{"aws_secret_access_key": {"value": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}}'),
+	('kv_pairs', '[["aws_secret_access_key", "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"]]'),
+	('other_key', '{"build_id": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}'),
+	('clean', '{"name": "AWS_REGION", "value": "eu-west-1"}');
+CREATE TABLE osn.lines (id int, a text[], j jsonb, jt json);
+INSERT INTO osn.lines VALUES
+	(1, string_to_array(:'pem', E'\n'), to_jsonb(string_to_array(:'pem', E'\n')),
+	 to_json(string_to_array(:'pem', E'\n'))),
+	(2, ARRAY['plain', 'lines'], '["plain", "lines"]', '["plain", "lines"]');
+CREATE TYPE osn.kv AS (k text, v text);
+GRANT SELECT ON osn.jb, osn.lines TO osn_agent;
+SET ROLE osn_agent;
+-- Attack: a cloud secret in jsonb whose name is not its own key: the
+-- name/value shape of a container's environment, an array under the
+-- key, a nested object, [key, value] pairs.
+-- Defence: the jsonb's text is searched: each is the JSON string of the
+-- redaction; the same 40 characters under another name, and a clean
+-- document, are delivered.
+SELECT k, j FROM osn.jb ORDER BY k;
+-- Attack: a private key stored as an array of its lines (text[], jsonb,
+-- json); a row whose two fields are the name and the key.
+-- Defence: the array's text is searched whole: the text[] becomes NULL
+-- (no element alone holds the key), the json and jsonb the redaction;
+-- arrays with nothing in them are delivered.
+SELECT id, a, j, jt FROM osn.lines ORDER BY id;
+SELECT ROW('aws_secret_access_key', 'wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY')::osn.kv AS r,
+	   ROW('region', 'eu-west-1')::osn.kv AS clean;
+RESET ROLE;
+
 -- Cleanup
 DEALLOCATE ALL;
 SET client_min_messages = warning;

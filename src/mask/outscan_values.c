@@ -9,16 +9,17 @@
  * scanned, as the text a client would receive or as the strings that text
  * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
  * bytea (its bytes, not their hex: as text if they are UTF-8, else their
- * runs of ASCII text: gov_detect_bytes()), name, json (its text),
- * jsonb (its keys and strings, read in place, an object's value with its
- * key), arrays of any scanned type element by element, composite and
- * record values field by field, domains as their base type, and every
- * type this file does not know (extension types such as citext, hstore or
- * ltree, ranges over scanned types, tsvector, enums, the reg* types and
- * aclitem, whose text is a name or a label of up to 63 bytes of any
- * characters): the text their output function gives.  (A bytea in such a
- * text, in a range over bytea or nested deeper than GOV_OUT_MAX_DEPTH, is
- * its hex there, which no detector reads, as it does not read encode().)
+ * runs of ASCII text: gov_detect_bytes()), name, json and jsonb (their
+ * text), arrays of any scanned type element by element and then, if none
+ * fired, as their whole text (a secret written across elements, a key
+ * stored as an array of its lines), composite and record values field by
+ * field and then whole, domains as their base type, and every type this
+ * file does not know (extension types such as citext, hstore or ltree,
+ * ranges over scanned types, tsvector, enums, the reg* types and aclitem,
+ * whose text is a name or a label of up to 63 bytes of any characters):
+ * the text their output function gives.  (A bytea in such a text, in a
+ * range over bytea or nested deeper than GOV_OUT_MAX_DEPTH, is its hex
+ * there, which no detector reads, as it does not read encode().)
  * Skipped are the built-in types with a fixed format, whose text form is
  * made of digits, signs and a few punctuation marks (bool, "char", the
  * integers, oid, xid, cid, tid, float, numeric, money, dates and times,
@@ -29,9 +30,10 @@
  * text-like types by the text "[redacted: <detector>]"; bytea by the bytes
  * of that text; json and jsonb by a JSON string holding that text; an
  * array by the same array with the elements that fired replaced; a row by
- * the same row with the fields that fired replaced; any other type by its
- * input function applied to the redaction text if that function accepts
- * it (citext does), else NULL.  Whether an input function accepts it is
+ * the same row with the fields that fired replaced; an array or a row in
+ * which only the whole text fired by NULL; any other type by its input
+ * function applied to the redaction text if that function accepts it
+ * (citext does), else NULL.  Whether an input function accepts it is
  * tried once per type and backend, in a subtransaction, when the type is
  * first met (never during a parallel operation, where a type not yet
  * tried is replaced by NULL).
@@ -215,6 +217,17 @@ gov_out_other(GovOutTypes *types, GovOutType *t, Oid base)
 static GovOutType *gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod,
 								   int depth);
 
+/* A container's output function: its whole text is scanned too. */
+static void
+gov_out_text_fn(GovOutTypes *types, GovOutType *t, Oid base)
+{
+	Oid			fn;
+	bool		isvarlena;
+
+	getTypeOutputInfo(base, &fn, &isvarlena);
+	fmgr_info_cxt(fn, &t->out, types->cxt);
+}
+
 /* A row type: its descriptor, and its fields' kinds; SKIP if none scans. */
 static void
 gov_out_row(GovOutTypes *types, GovOutType *t, Oid base, int32 typmod,
@@ -307,6 +320,8 @@ gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod, int depth)
 	else
 		gov_out_other(types, t, base);
 
+	if (t->kind == GOV_OUT_JSONB || t->kind == GOV_OUT_ARRAY || t->kind == GOV_OUT_ROW)
+		gov_out_text_fn(types, t, base);
 	types->types = lappend(types->types, t);
 	MemoryContextSwitchTo(old);
 	return t;
@@ -439,89 +454,6 @@ gov_detect_bytes(bytea *b, GovOutFound *found)
 	return d;
 }
 
-/*
- * An object's string value is searched together with its key, as the
- * value's text form writes them ("key": "value"): some secrets are known
- * only by the name beside them (an AWS secret key under
- * "aws_secret_access_key"), and a jsonb keeps the two apart.  The pair is
- * put together in buf (made at first use, in the row's memory context) only for values long enough to
- * hold a secret; a shorter one is counted and its key searched alone.
- */
-static GovDetector
-gov_detect_pair(const char *key, uint32 keylen, const char *val, uint32 vallen,
-				StringInfo buf, GovOutFound *found)
-{
-	GovDetector d;
-
-	if (vallen < GOV_OUT_MIN_SECRET)
-	{
-		found->bytes += vallen;
-		return gov_detect(key, keylen, found);
-	}
-	if (buf->data == NULL)
-		initStringInfo(buf);
-	resetStringInfo(buf);
-	appendStringInfoChar(buf, '"');
-	appendBinaryStringInfo(buf, key, keylen);
-	appendBinaryStringInfo(buf, "\": \"", 4);
-	appendBinaryStringInfo(buf, val, vallen);
-	appendStringInfoChar(buf, '"');
-	d = governance_detect_secret(buf->data, buf->len);
-	found->bytes += keylen + vallen;
-	return d;
-}
-
-/*
- * A jsonb container: each key and each string at any depth, read where
- * jsonb keeps it, unescaped and in one piece (the layout of
- * utils/jsonb.h: the container's JEntry array, then its children's data,
- * each child container aligned to 4 bytes; an object's n keys come
- * before its n values, the i-th key naming the i-th value).  A string
- * value of an object is searched with its key (gov_detect_pair).  Numbers
- * are not scanned, as numeric columns are not.  Stops at the first
- * detector that fires: the whole value is replaced.
- */
-static GovDetector
-gov_scan_jsonb(const JsonbContainer *jc, GovOutFound *found, StringInfo buf)
-{
-	uint32		n = JsonContainerSize(jc);
-	bool		object = JsonContainerIsObject(jc);
-	uint32		nchildren = object ? n * 2 : n;
-	const char *data = (const char *) &jc->children[nchildren];
-	uint32		koffset = 0;	/* where the i-th key starts */
-	uint32		offset = object ? getJsonbOffset(jc, n) : 0;	/* the i-th value */
-
-	check_stack_depth();
-	for (uint32 i = 0; i < n; i++)
-	{
-		JEntry		je = jc->children[object ? n + i : i];
-		uint32		start = offset;
-		GovDetector d = GOV_DETECT_NONE;
-
-		JBE_ADVANCE_OFFSET(offset, je);
-		if ((i & 1023) == 1023)
-			CHECK_FOR_INTERRUPTS();
-		if (object)
-		{
-			uint32		kstart = koffset;
-
-			JBE_ADVANCE_OFFSET(koffset, jc->children[i]);
-			if (JBE_ISSTRING(je))
-				d = gov_detect_pair(data + kstart, koffset - kstart,
-									data + start, offset - start, buf, found);
-			else
-				d = gov_detect(data + kstart, koffset - kstart, found);
-		}
-		else if (JBE_ISSTRING(je))
-			d = gov_detect(data + start, offset - start, found);
-		if (d == GOV_DETECT_NONE && JBE_ISCONTAINER(je))
-			d = gov_scan_jsonb((const JsonbContainer *) (data + INTALIGN(start)), found, buf);
-		if (d != GOV_DETECT_NONE)
-			return d;
-	}
-	return GOV_DETECT_NONE;
-}
-
 /* The redaction of a value of type t whose scan fired detectors. */
 static void
 gov_redact(GovOutType *t, uint32 detectors, Datum *out, bool *outnull)
@@ -637,6 +569,21 @@ gov_scan_row(GovOutTypes *types, GovOutType *t, Datum value,
 	return changed;
 }
 
+/*
+ * An array's or a row's text, as a client receives it, searched whole: a
+ * secret written across its elements or fields (a private key stored as
+ * an array of its lines) is in no single one of them.  Its bytes are
+ * counted where its elements are.
+ */
+static GovDetector
+gov_detect_whole(GovOutType *t, Datum value)
+{
+	GovOutFound whole = {0, 0};
+	char	   *s = OutputFunctionCall(&t->out, value);
+
+	return gov_detect(s, strlen(s), &whole);
+}
+
 static bool
 gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 				GovOutFound *found, Datum *out, bool *outnull, int depth)
@@ -660,9 +607,9 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 			break;
 		case GOV_OUT_JSONB:
 			{
-				StringInfoData pair = {0};	/* made when first needed */
+				char	   *s = OutputFunctionCall(&t->out, value);
 
-				d = gov_scan_jsonb(&DatumGetJsonbP(value)->root, found, &pair);
+				d = gov_detect(s, strlen(s), found);
 			}
 			break;
 		case GOV_OUT_NAME:
@@ -682,19 +629,18 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 			}
 			break;
 		case GOV_OUT_ARRAY:
-			if (gov_scan_array(types, t, value, found, out, depth))
-			{
-				*outnull = false;
-				return true;
-			}
-			return false;
 		case GOV_OUT_ROW:
-			if (gov_scan_row(types, t, value, found, out, depth))
+			if (t->kind == GOV_OUT_ARRAY ?
+				gov_scan_array(types, t, value, found, out, depth) :
+				gov_scan_row(types, t, value, found, out, depth))
 			{
 				*outnull = false;
 				return true;
 			}
-			return false;
+			/* a secret split over its elements or fields: the whole text */
+			if (depth == 0)
+				d = gov_detect_whole(t, value);
+			break;
 	}
 	if (d == GOV_DETECT_NONE)
 		return false;

@@ -89,8 +89,8 @@ like(events_since($mark, q{command_tag = 'FASTPATH'}),
 # Each call's session sets a fresh token and waits until it has expired.
 sub expired_setup
 {
-	my $short = mint_token('sub=alice', 'exp=+2');
-	return "SET governance.token = '$short'\nSELECT pg_sleep(2.5)";
+	my $short = mint_token('sub=alice', 'exp=+4');
+	return "SET governance.token = '$short'\nSELECT pg_sleep(4.5)";
 }
 $mark = mark();
 like(fastpath(expired_setup(), 'pg_catalog.lo_unlink(oid)', 'i4:424242'),
@@ -156,8 +156,8 @@ like(events_since($mark, q{command_tag = 'FASTPATH'}),
 # Variant: after expiry, a chained call that changes a sequence.
 my $seq_before = $node->safe_psql('postgres', q{SELECT last_value FROM s});
 $mark = mark();
-my $brief = mint_token('sub=alice', 'exp=+2');
-like(fastpath("SET governance.token = '$brief'\n\\fn pg_catalog.lo_creat(integer) i4:-1\n\\sleep 3",
+my $brief = mint_token('sub=alice', 'exp=+4');
+like(fastpath("SET governance.token = '$brief'\n\\fn pg_catalog.lo_creat(integer) i4:-1\n\\sleep 5",
 		'pg_catalog.nextval(regclass)', 'i4:' . $node->safe_psql('postgres', q{SELECT 's'::regclass::oid})),
 	qr/^error: 28000 governance identity is no longer valid: token has expired/,
 	'a chained call after expiry is refused');
@@ -240,14 +240,14 @@ eval { $victim->quit; };
 # COMMIT PREPARED is a commit.
 # Defence: refused with 28000; the transaction stays prepared, its rows
 # unseen, and can still be rolled back.
-my $short = mint_token('sub=alice', 'exp=+2');
+my $short = mint_token('sub=alice', 'exp=+4');
 my ($out, $err) = ('', '');
 $node->psql('postgres', qq{
 SET governance.token = '$short';
 BEGIN;
 INSERT INTO t VALUES (100);
 PREPARE TRANSACTION 'fc_late';
-SELECT pg_sleep(2.5);
+SELECT pg_sleep(4.5);
 COMMIT PREPARED 'fc_late';
 }, stdout => \$out, stderr => \$err, extra_params => [ '-U', 'agent' ]);
 like($err, qr/ERROR:  governance identity is no longer valid: token has expired/,
@@ -258,10 +258,10 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
 	'0', 'and its row is not committed');
 # Variant: the same identity commits it from a new session whose token
 # has expired too.
-$short = mint_token('sub=alice', 'exp=+2');
+$short = mint_token('sub=alice', 'exp=+4');
 $node->psql('postgres', qq{
 SET governance.token = '$short';
-SELECT pg_sleep(2.5);
+SELECT pg_sleep(4.5);
 COMMIT PREPARED 'fc_late';
 }, stdout => \$out, stderr => \$err, extra_params => [ '-U', 'agent' ]);
 like($err, qr/ERROR:  governance identity is no longer valid: token has expired/,
@@ -284,10 +284,10 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
 {
 	my $listener = $node->background_psql('postgres', on_error_stop => 0,
 		extra_params => [ '-U', 'agent' ]);
-	my $soon = mint_token('sub=alice', 'exp=+2');
+	my $soon = mint_token('sub=alice', 'exp=+4');
 	$listener->query_safe("SET governance.token = '$soon'");
 	$listener->query_safe('LISTEN fc_channel');
-	sleep 3;
+	sleep 5;
 	$node->safe_psql('postgres', q{NOTIFY fc_channel, 'after expiry'});
 	sleep 1;
 	my $reset = $listener->query('RESET governance.token');
@@ -302,12 +302,12 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM t WHERE id = 100}),
 		'no session was ended for losing protocol synchronization');
 	# Variant: a transaction that did something is still refused at commit.
 	my ($o, $e) = ('', '');
-	$soon = mint_token('sub=alice', 'exp=+2');
+	$soon = mint_token('sub=alice', 'exp=+4');
 	$node->psql('postgres', qq{
 SET governance.token = '$soon';
 BEGIN;
 NOTIFY fc_channel, 'sent in time';
-SELECT pg_sleep(2.5);
+SELECT pg_sleep(4.5);
 COMMIT;
 }, stdout => \$o, stderr => \$e, extra_params => [ '-U', 'agent' ]);
 	like($e, qr/ERROR:  governance identity is no longer valid: token has expired/,
@@ -330,9 +330,9 @@ COMMIT;
 	});
 	my $s = $node->background_psql('postgres', on_error_stop => 0,
 		extra_params => [ '-U', 'agent' ]);
-	my $soon = mint_token('sub=alice', 'exp=+2');
+	my $soon = mint_token('sub=alice', 'exp=+4');
 	$s->query_safe("SET governance.token = '$soon'");
-	sleep 3;
+	sleep 5;
 	$s->{stderr} = '';
 	$s->query(q{SELECT set_config('governance.token', plan_time(), false)});
 	like($s->{stderr}, qr/ERROR:  governance identity is no longer valid: token has expired/,

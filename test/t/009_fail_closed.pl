@@ -121,8 +121,13 @@ like(fastpath("SET governance.token = '$tok'", 'pg_catalog.pg_notify(text,text)'
 		't:governance_approvals', 't:x'),
 	qr/^error: 42501 other on pg_catalog\.pg_notify is denied by governance rule "no-notify"/,
 	'a denied function is refused by fastpath too');
+like(fastpath("SET governance.token = '$tok'", 'pg_catalog.abs(integer)', 'i4:-5'),
+	qr/^result:00000005/, 'other functions still run');
+# (A function returning bytea is refused to a masked identity: its result
+# would pass the output scan, which a fastpath call has no receiver for.)
 like(fastpath("SET governance.token = '$tok'", 'pg_catalog.lo_get(oid)', 'i4:424242'),
-	qr/^result:736563726574/, 'other functions still run');
+	qr/^error: 42501 fastpath call of function lo_get is not allowed while the output scan is on/,
+	'a fastpath call whose result would be scanned is refused');
 
 # Attack (ninth round, reproducer): a fastpath call right after another,
 # with no SQL in between (libpq's lo_import makes four such calls), was
@@ -228,9 +233,11 @@ $victim->query_until(qr/^$/, "SELECT pg_sleep(30);\n");
 $node->poll_query_until('postgres',
 	qq{SELECT wait_event = 'PgSleep' FROM pg_stat_activity WHERE pid = $pid});
 $node->safe_psql('postgres', qq{SELECT pg_terminate_backend($pid)});
-$node->poll_query_until('postgres',
-	qq{SELECT count(*) = 1 FROM governance.audit_log WHERE seq > $mark AND statement = 'SELECT pg_sleep(30);' AND action = 'failed'});
-pass('a statement ended by another session is recorded');
+# (Its text as the plan gives it, or as the client sent it if the FATAL
+# came before a plan was under way.)
+ok($node->poll_query_until('postgres',
+	qq{SELECT count(*) = 1 FROM governance.audit_log WHERE seq > $mark AND statement IN ('SELECT pg_sleep(30);', 'SELECT pg_sleep(30)') AND action = 'failed'}),
+	'a statement ended by another session is recorded');
 eval { $victim->quit; };
 
 # Attack (reproducer): PREPARE TRANSACTION while the token is valid, then

@@ -35,6 +35,7 @@ OBJS = \
 	src/common/detect_keys.o \
 	src/common/detect_name.o \
 	src/common/detect_net.o \
+	src/common/detect_pem.o \
 	src/common/detect_secret.o \
 	src/common/detect_token.o \
 	src/common/detect_values.o \

@@ -181,7 +181,19 @@ gov_secret_value(const char *s, size_t n)
 	switch (s[0])
 	{
 		case '-':
-			if (gov_pem_private_at(s, n, 0))
+			/* "-----BEGIN", perhaps after more dashes */
+			{
+				size_t		b = 0;
+
+				while (b < n && b < 16 && s[b] == '-')
+					b++;
+				if (gov_pem_private_at(s, n, b))
+					return GOV_DETECT_PRIVATE_KEY;
+			}
+			break;
+		case 'L':
+			/* base64 of a PEM text (a Kubernetes Secret's tls.key) */
+			if (gov_pem_base64_at(s, n, 0))
 				return GOV_DETECT_PRIVATE_KEY;
 			break;
 		case 'e':

@@ -7,20 +7,26 @@
  * laying out the digits hides them: a card is 13-19 digits (an issuer's
  * prefix at one of its lengths and the Luhn check, gov_card_number_ok)
  * in groups, the first of several groups four digits, the middle ones
- * four to six, the last one to six; between two groups at most
- * GOV_CARD_SEP_UNITS separators, each a space of any kind (space, tab,
- * no-break, figure, thin, narrow no-break ... see gov_is_space_cp), a
- * dash, a dot or a slash, also when written as an escape a client
- * decodes (gov_unit: "\u00a0", "&nbsp;", "%C2%A0", "&#8239;"); the kinds
- * may change from one gap to the next.  A line break is not a
- * separator: digits on separate lines are separate values.  Whatever
- * precedes the digits does not hide them -- a word joined by a dash or
- * an underscore ("ref-4111..."), a date, a list of other numbers --
- * except what makes them part of something else: a letter or digit
- * right before or after (an identifier or a longer number), a decimal
- * point between the run and other digits ("0.4111...", "4111....50",
- * a fraction or an amount), and a '+' before at most 15 digits (an
- * E.164 phone number).
+ * four to six, the last one to six; a digit is an ASCII digit or a
+ * fullwidth one (U+FF10-U+FF19, what an East Asian input method types),
+ * raw UTF-8.  Between two groups stand at most GOV_CARD_SEP_UNITS
+ * separators, each a space of any kind (space, tab, no-break, figure,
+ * thin, narrow no-break, ideographic ... see gov_is_space_cp), a dash
+ * of any kind (hyphen-minus, the hyphens and dashes U+2010-U+2015 --
+ * autocorrection's en dash --, the minus sign, the fullwidth
+ * hyphen-minus: gov_is_dash_cp), a dot, a slash, an underscore or an
+ * invisible character (soft hyphen, zero-width space and joiners:
+ * gov_is_invisible_cp), also when written as an escape a client decodes
+ * (gov_unit: "\u00a0", "&nbsp;", "%C2%A0", "&#8211;"); the kinds may
+ * change from one gap to the next.  A line break is not a separator:
+ * digits on separate lines are separate values (a column of four-digit
+ * codes is not a card one time in ten).  Whatever precedes the digits
+ * does not hide them -- a word joined by a dash or an underscore
+ * ("ref-4111..."), a date, a list of other numbers -- except what makes
+ * them part of something else: a letter or digit right before or after
+ * (an identifier or a longer number), a decimal point between the run
+ * and other digits ("0.4111...", "4111....50", a fraction or an amount),
+ * and a '+' before at most 15 digits (an E.164 phone number).
  *
  * The run of digit groups is read once, left to right; at each group
  * the card shapes ending there (at most five groups: 4+4+4+4+3 is 19
@@ -42,14 +48,58 @@
 
 typedef struct GovCardGroup
 {
-	size_t		start;
-	size_t		len;
+	char		digits[19];		/* its first digits, as ASCII */
+	size_t		len;			/* its digits, all of them */
 	bool		can_start;		/* may a card begin with this group? */
 } GovCardGroup;
 
 /*
- * Is p inside an escape that ends with digits ("\u00a0", "%20"), which
- * the scan reached because the escape's last hex digits and the
+ * The digit at s[i]: an ASCII digit (one byte) or a fullwidth one (the
+ * three bytes EF BC 90-99); its value as an ASCII digit and its length
+ * in *len, or 0 if none.
+ */
+static char
+gov_card_digit(const char *s, size_t n, size_t i, size_t *len)
+{
+	unsigned char c = (unsigned char) s[i];
+
+	if (gov_isdigit(c))
+	{
+		*len = 1;
+		return (char) c;
+	}
+	if (c == 0xEF && i + 2 < n && (unsigned char) s[i + 1] == 0xBC &&
+		(unsigned char) s[i + 2] >= 0x90 && (unsigned char) s[i + 2] <= 0x99)
+	{
+		*len = 3;
+		return (char) ('0' + (unsigned char) s[i + 2] - 0x90);
+	}
+	return 0;
+}
+
+/*
+ * Does a fullwidth letter or digit end at s[i] (U+FF10-U+FF19,
+ * U+FF21-U+FF3A, U+FF41-U+FF5A)?  Joined to a run, it makes the run part
+ * of a word as an ASCII one does.
+ */
+static bool
+gov_card_fullwidth_alnum_before(const char *s, size_t i)
+{
+	unsigned char b1,
+				b2;
+
+	if (i < 3 || (unsigned char) s[i - 3] != 0xEF)
+		return false;
+	b1 = (unsigned char) s[i - 2];
+	b2 = (unsigned char) s[i - 1];
+	if (b1 == 0xBC)
+		return (b2 >= 0x90 && b2 <= 0x99) || (b2 >= 0xA1 && b2 <= 0xBA);
+	return b1 == 0xBD && b2 >= 0x81 && b2 <= 0x9A;
+}
+
+/*
+ * Is p inside an escape that ends with digits ("\u00a0", "%20", "\x20"),
+ * which the scan reached because the escape's last hex digits and the
  * digits after it made four in a row?  Returns the escape's end, 0 if
  * not.
  */
@@ -59,6 +109,9 @@ gov_card_in_escape(const char *s, size_t n, size_t p)
 	for (size_t k = 2; k <= 5 && k + 1 <= p; k++)
 		if (s[p - k] == 'u' && s[p - k - 1] == '\\' && p - k + 5 <= n)
 			return p - k + 5;
+	for (size_t k = 1; k <= 2 && k + 1 <= p; k++)
+		if (s[p - k] == 'x' && s[p - k - 1] == '\\' && p - k + 3 <= n)
+			return p - k + 3;
 	if (p >= 1 && s[p - 1] == '%' && p + 2 <= n)
 		return p + 2;
 	if (p >= 2 && s[p - 2] == '%' && gov_hexval((unsigned char) s[p - 1]) >= 0)
@@ -66,11 +119,19 @@ gov_card_in_escape(const char *s, size_t n, size_t p)
 	return 0;
 }
 
+/* Is cp a separator between a card's digit groups (see the header)? */
+static bool
+gov_card_sep_cp(uint32_t cp)
+{
+	return gov_is_space_cp(cp) || gov_is_dash_cp(cp) || cp == '.' ||
+		cp == '/' || cp == '_' || gov_is_invisible_cp(cp);
+}
+
 /*
  * The separators after a group ending at i: up to GOV_CARD_SEP_UNITS
- * units, each a space of any kind, '-', '.' or '/', then a digit.
- * Returns the offset of that digit, 0 if there is no next group; sets
- * *decimal when the separator is a single '.' (a decimal point).
+ * units, each a separator (gov_card_sep_cp), then a digit.  Returns the
+ * offset of that digit, 0 if there is no next group; sets *decimal when
+ * the separator is a single '.' (a decimal point).
  */
 static size_t
 gov_card_separator(const char *s, size_t n, size_t i, bool *decimal)
@@ -82,13 +143,14 @@ gov_card_separator(const char *s, size_t n, size_t i, bool *decimal)
 	*decimal = false;
 	while (j < n && units < GOV_CARD_SEP_UNITS)
 	{
-		size_t		len = gov_unit(s, n, j, &cp);
+		size_t		len = gov_unit(s, n, j, &cp),
+					dlen;
 
-		if (!(gov_is_space_cp(cp) || cp == '-' || cp == '.' || cp == '/'))
+		if (!gov_card_sep_cp(cp))
 			break;
 		j += len;
 		units++;
-		if (j < n && gov_isdigit((unsigned char) s[j]))
+		if (j < n && gov_card_digit(s, n, j, &dlen) != 0)
 		{
 			*decimal = (units == 1 && cp == '.' && len == 1);
 			return j;
@@ -102,8 +164,7 @@ gov_card_separator(const char *s, size_t n, size_t i, bool *decimal)
  * from the run's start; b is the newest): see the file header.
  */
 static bool
-gov_card_range(const char *s, const GovCardGroup *ring, size_t a, size_t b,
-			   bool plus)
+gov_card_range(const GovCardGroup *ring, size_t a, size_t b, bool plus)
 {
 	char		digits[19];
 	size_t		nd = 0;
@@ -120,7 +181,7 @@ gov_card_range(const char *s, const GovCardGroup *ring, size_t a, size_t b,
 			return false;
 		if (nd + gr->len > 19)
 			return false;
-		memcpy(digits + nd, s + gr->start, gr->len);
+		memcpy(digits + nd, gr->digits, gr->len);
 		nd += gr->len;
 	}
 	if (plus && a == 0 && nd <= 15)
@@ -139,7 +200,8 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 	GovCardGroup ring[GOV_CARD_RING];
 	size_t		i = p,
 				ngroups = 0,
-				esc;
+				esc,
+				dlen;
 	bool		plus = false,
 				first_ok = true;
 
@@ -153,7 +215,8 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 	{
 		unsigned char c = (unsigned char) s[p - 1];
 
-		if (gov_isalnum(c) && !gov_boundary_before(s, p, false))
+		if ((gov_isalnum(c) && !gov_boundary_before(s, p, false)) ||
+			gov_card_fullwidth_alnum_before(s, p))
 			first_ok = false;	/* an identifier or a longer number */
 		else if ((c == '.' || c == ',') && p >= 2 &&
 				 gov_isdigit((unsigned char) s[p - 2]))
@@ -167,11 +230,16 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 		size_t		next;
 		bool		decimal = false,
 					right_ok;
+		char		d;
 
-		g->start = i;
-		while (i < n && gov_isdigit((unsigned char) s[i]))
-			i++;
-		g->len = i - g->start;
+		g->len = 0;
+		while (i < n && (d = gov_card_digit(s, n, i, &dlen)) != 0)
+		{
+			if (g->len < sizeof(g->digits))
+				g->digits[g->len] = d;
+			g->len++;
+			i += dlen;
+		}
 		g->can_start = first_ok;
 		next = gov_card_separator(s, n, i, &decimal);
 		if (next != 0)
@@ -181,7 +249,7 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 				!(i + 1 < n && (s[i] == '.' || s[i] == ',') &&
 				  gov_isdigit((unsigned char) s[i + 1]));
 		for (size_t k = 0; right_ok && k < 5 && k <= ngroups; k++)
-			if (gov_card_range(s, ring, ngroups - k, ngroups, plus))
+			if (gov_card_range(ring, ngroups - k, ngroups, plus))
 			{
 				*resume = i;
 				return true;

@@ -2,17 +2,21 @@
  *
  * detect_decode.c
  *	  Text as a client decodes it: one unit at a time, through JSON string
- *	  escapes, percent-encoding, HTML and XML character references and
- *	  markup line breaks.
+ *	  escapes (and the \xHH of string literals), percent-encoding, HTML
+ *	  and XML character references and markup line breaks.
  *
  * Plain C, no server headers.  The rule this file serves: every check of
  * governance_detect_secret() sees a value after the decodings a client
  * applies to text it receives.  Those encoders escape only punctuation,
  * blanks, control bytes and non-ASCII characters, never an ASCII letter
- * or digit (nor '-', '_', '.' and '~'); so the scan's triggers, made of
- * letters and digits, are found in the raw bytes, and what a check reads
- * after its trigger -- separators, '/', '+', '=', line breaks, spaces of
- * any kind -- it reads through gov_unit().  A unit is at most
+ * or digit (and rarely '-', '_', '.' and '~': a JavaScript or HTML
+ * encoder that escapes all punctuation writes '-' as "\x2d" or "&#45;");
+ * so the scan's triggers, made of letters and digits, are found in the
+ * raw bytes, and what a check reads after its trigger -- separators,
+ * '/', '+', '=', line breaks, spaces of any kind, a PEM header's dashes
+ * -- it reads through gov_unit().  A letter escaped for no reason is a
+ * transformation of the text, not an encoding, and is not decoded
+ * before a trigger is looked for.  A unit is at most
  * GOV_UNIT_MAX raw bytes, and gov_unit() reads nothing past n, so a
  * check that reads a bounded number of units reads a bounded number of
  * bytes.
@@ -58,7 +62,8 @@ gov_hex4(const char *s, size_t n, size_t j)
 
 /*
  * A JSON escape at s[j] (a run of one to eight backslashes: JSON inside
- * JSON doubles them): the character and the raw length, 0 if none.
+ * JSON doubles them), or the "\xHH" of a JavaScript, Python or C string
+ * literal: the character and the raw length, 0 if none.
  * "\uD83D\uDE00" is one character; a lone surrogate stands for itself.
  */
 static size_t
@@ -94,6 +99,15 @@ gov_json_escape(const char *s, size_t n, size_t j, uint32_t *cp)
 		case '\'':
 			*cp = (unsigned char) s[k];
 			return k + 1 - j;
+		case 'x':
+			if (k + 2 < n && gov_hexval((unsigned char) s[k + 1]) >= 0 &&
+				gov_hexval((unsigned char) s[k + 2]) >= 0)
+			{
+				*cp = (uint32_t) (gov_hexval((unsigned char) s[k + 1]) * 16 +
+								  gov_hexval((unsigned char) s[k + 2]));
+				return k + 3 - j;
+			}
+			break;
 		case 'u':
 			v = gov_hex4(s, n, k + 1);
 			if (v < 0)
@@ -116,14 +130,15 @@ gov_json_escape(const char *s, size_t n, size_t j, uint32_t *cp)
 			}
 			return k + 5 - j;
 		default:
-			if (k - j >= 2)
-			{
-				/* an escaped backslash */
-				*cp = '\\';
-				return 2;
-			}
-			return 0;
+			break;
 	}
+	if (k - j >= 2)
+	{
+		/* an escaped backslash */
+		*cp = '\\';
+		return 2;
+	}
+	return 0;
 }
 
 /* The length of a UTF-8 sequence by its lead byte, 0 if not a lead. */
@@ -262,7 +277,8 @@ gov_markup_break(const char *s, size_t n, size_t j)
  * The unit of text at s[j] (j < n) as a client decodes it: sets *cp to
  * the character and returns the number of raw bytes it takes (1 to
  * GOV_UNIT_MAX).  Decoded: JSON string escapes (\n \r \t \b \f \/ \"
- * \uXXXX with surrogate pairs, backslashes doubled by JSON in JSON),
+ * \uXXXX with surrogate pairs, backslashes doubled by JSON in JSON) and
+ * the \xHH of JavaScript and Python string literals,
  * percent-encoding (also of UTF-8 sequences), HTML/XML character
  * references and markup line breaks (to '\n'); raw UTF-8 sequences
  * become their character.  Anything else is its own byte.
@@ -329,4 +345,30 @@ gov_is_blank_cp(uint32_t cp)
 {
 	return gov_is_space_cp(cp) || cp == '\n' || cp == '\r' || cp == '\v' ||
 		cp == '\f' || cp == 0x2028 || cp == 0x2029 || cp == 0x85;
+}
+
+/*
+ * Is cp a dash as people and word processors write one between digit
+ * groups: '-', the hyphens and dashes U+2010-U+2015 (an en dash is what
+ * autocorrection makes of " - "), the minus sign U+2212, the small and
+ * fullwidth hyphen-minus U+FE63, U+FF0D, the small em dash U+FE58?
+ */
+bool
+gov_is_dash_cp(uint32_t cp)
+{
+	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 ||
+		cp == 0xFE58 || cp == 0xFE63 || cp == 0xFF0D;
+}
+
+/*
+ * Is cp a character that is not seen: the soft hyphen U+00AD, the
+ * zero-width space, non-joiner and joiner U+200B-U+200D, the word joiner
+ * U+2060, the zero-width no-break space U+FEFF?  Text copied from web
+ * pages and editors carries them between characters.
+ */
+bool
+gov_is_invisible_cp(uint32_t cp)
+{
+	return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 ||
+		cp == 0xFEFF;
 }

@@ -89,6 +89,8 @@ extern int	gov_hexval(unsigned char c);
 extern size_t gov_unit(const char *s, size_t n, size_t j, uint32_t *cp);
 extern bool gov_is_space_cp(uint32_t cp);
 extern bool gov_is_blank_cp(uint32_t cp);
+extern bool gov_is_dash_cp(uint32_t cp);
+extern bool gov_is_invisible_cp(uint32_t cp);
 
 /* detect_values.c: whole values */
 extern bool gov_is_email(const char *s, size_t n);
@@ -105,16 +107,19 @@ extern bool gov_jwt_at(const char *s, size_t n, size_t *len);
 
 /* detect_keys.c: secrets beginning at s[i] of a text s[0..n) */
 extern bool gov_boundary_before(const char *s, size_t i, bool urlsafe);
-extern bool gov_pem_private_at(const char *s, size_t n, size_t i);
 extern bool gov_aws_key_id_at(const char *s, size_t n, size_t i);
 extern bool gov_aws_secret_at(const char *s, size_t n, size_t i);
 extern bool gov_gcp_api_key_at(const char *s, size_t n, size_t i);
 extern bool gov_gcp_oauth_at(const char *s, size_t n, size_t i);
-extern bool gov_azure_key_at(const char *s, size_t n, size_t eq);
+extern bool gov_azure_key_at(const char *s, size_t n, size_t t);
 extern bool gov_azure_sas_at(const char *s, size_t n, size_t i);
 extern bool gov_known_token_at(const char *s, size_t n, size_t i);
 extern bool gov_slack_webhook_at(const char *s, size_t n, size_t i);
 extern bool gov_gcp_service_account(const char *s, size_t n);
+
+/* detect_pem.c: PEM private keys, their "BEGIN" at s[b] or in base64 at s[p] */
+extern bool gov_pem_private_at(const char *s, size_t n, size_t b);
+extern bool gov_pem_base64_at(const char *s, size_t n, size_t p);
 
 /* detect_card.c: card numbers in a text */
 extern bool gov_card_run(const char *s, size_t n, size_t p, size_t *resume);

@@ -2,7 +2,8 @@
  *
  * detect_jwt.c
  *	  Recognising a JSON web token: three base64url segments whose first
- *	  two decode to JSON objects, the first one naming an "alg".
+ *	  two decode to JSON objects, the first one naming an "alg"; or an
+ *	  encrypted one (JWE), five segments whose first names an "enc".
  *
  * Plain C, no server headers.  This is recognition, not verification
  * (src/identity/jwt.c verifies): the segments are decoded and the JSON
@@ -96,16 +97,21 @@ gov_json_literal(GovB64Reader *r, const char *lit)
 	return true;
 }
 
+/* What a member's name is, for the header's checks. */
+#define GOV_NAME_OTHER	0
+#define GOV_NAME_ALG	1
+#define GOV_NAME_ENC	2
+
 /*
- * A JSON string from its opening quote; *is_alg says whether its
- * contents were exactly "alg" (written plainly: an escaped spelling is
+ * A JSON string from its opening quote; *name says whether its contents
+ * were exactly "alg" or "enc" (written plainly: an escaped spelling is
  * not what issuers write, and refusing it only makes a token less likely
  * to be recognised here, never more).
  */
 static bool
-gov_json_string(GovB64Reader *r, bool *is_alg)
+gov_json_string(GovB64Reader *r, int *name)
 {
-	static const char alg[] = "alg";
+	char		first[4];
 	int			k = 0;
 	bool		plain = true;
 
@@ -138,13 +144,20 @@ gov_json_string(GovB64Reader *r, bool *is_alg)
 				return false;
 			continue;
 		}
-		if (k < 3 && c == alg[k])
-			k++;
-		else
-			k = 4;
+		if (k < 4)
+			first[k] = (char) c;
+		k++;
 	}
-	if (is_alg)
-		*is_alg = plain && k == 3;
+	if (name)
+	{
+		*name = GOV_NAME_OTHER;
+		if (plain && k == 3 && first[0] == 'a' && first[1] == 'l' &&
+			first[2] == 'g')
+			*name = GOV_NAME_ALG;
+		else if (plain && k == 3 && first[0] == 'e' && first[1] == 'n' &&
+				 first[2] == 'c')
+			*name = GOV_NAME_ENC;
+	}
 	return true;
 }
 
@@ -199,11 +212,12 @@ gov_json_number(GovB64Reader *r)
 }
 
 /*
- * One JSON value from r->cur (after blanks).  At depth 0 with found_alg
- * non-NULL, a member named "alg" of the object sets *found_alg.
+ * One JSON value from r->cur (after blanks).  At depth 0 with found
+ * non-NULL, a member named "alg" or "enc" of the object sets the bit
+ * (1 << GOV_NAME_ALG, 1 << GOV_NAME_ENC) in *found.
  */
 static bool
-gov_json_value(GovB64Reader *r, int depth, bool *found_alg)
+gov_json_value(GovB64Reader *r, int depth, int *found)
 {
 	gov_json_ws(r);
 	switch (r->cur)
@@ -227,13 +241,13 @@ gov_json_value(GovB64Reader *r, int depth, bool *found_alg)
 				{
 					if (object)
 					{
-						bool		is_alg = false;
+						int			name = GOV_NAME_OTHER;
 
 						gov_json_ws(r);
-						if (r->cur != '"' || !gov_json_string(r, &is_alg))
+						if (r->cur != '"' || !gov_json_string(r, &name))
 							return false;
-						if (is_alg && found_alg && depth == 0)
-							*found_alg = true;
+						if (name != GOV_NAME_OTHER && found && depth == 0)
+							*found |= 1 << name;
 						gov_json_ws(r);
 						if (r->cur != ':')
 							return false;
@@ -267,14 +281,14 @@ gov_json_value(GovB64Reader *r, int depth, bool *found_alg)
 }
 
 /*
- * Does the base64url segment s[0..n) decode to a JSON object (with a
- * top-level "alg" member if need_alg) and nothing after it but blanks?
+ * Does the base64url segment s[0..n) decode to a JSON object and nothing
+ * after it but blanks?  Sets *found to the header members it names
+ * (gov_json_value) when found is not NULL.
  */
 static bool
-gov_segment_is_object(const char *s, size_t n, bool need_alg)
+gov_segment_is_object(const char *s, size_t n, int *found)
 {
 	GovB64Reader r = {s, n, 0, 0, 0, 0};
-	bool		found_alg = false;
 
 	if (n % 4 == 1)
 		return false;			/* not a whole number of bytes */
@@ -282,53 +296,95 @@ gov_segment_is_object(const char *s, size_t n, bool need_alg)
 	gov_json_ws(&r);
 	if (r.cur != '{')
 		return false;
-	if (!gov_json_value(&r, 0, &found_alg))
+	if (!gov_json_value(&r, 0, found))
 		return false;
 	gov_json_ws(&r);
-	return r.cur == -1 && (found_alg || !need_alg);
+	return r.cur == -1;
 }
 
-/* The length of the run of base64url bytes at s. */
+/*
+ * The segment at s[0..n): the length of its run of base64url bytes in
+ * *run, and the offset just past it and its padding, if any: one or two
+ * '=' that make the run a whole number of quads (some libraries keep
+ * base64's padding).
+ */
 static size_t
-gov_b64url_run(const char *s, size_t n)
+gov_segment(const char *s, size_t n, size_t *run)
 {
-	size_t		i = 0;
+	size_t		i = 0,
+				pad = 0;
 
 	while (i < n && gov_b64url((unsigned char) s[i]))
 		i++;
+	*run = i;
+	while (i + pad < n && pad < 2 && s[i + pad] == '=')
+		pad++;
+	if (pad > 0 && (*run + pad) % 4 == 0)
+		i += pad;
 	return i;
 }
 
 /*
- * A JWT at s: header "." payload "." signature, each a run of base64url
- * bytes (the signature may be empty: an unsigned token is still a
- * credential somewhere), the header decoding to a JSON object with a
- * top-level "alg" member and the payload to a JSON object.  The caller
- * checks what precedes s.  *len is the token's length when there is one;
- * otherwise the length of the run the header would be (at least 1), so
- * a scan can go on after it: a later token cannot start inside that run.
- * Each segment is read at most twice.
+ * A JWT at s, whose segments are runs of base64url bytes (each perhaps
+ * padded, gov_segment) separated by dots:
+ *	signed (JWS): header "." payload "." signature (which may be empty:
+ *	  an unsigned token is still a credential somewhere), the header
+ *	  decoding to a JSON object with a top-level "alg" member and no
+ *	  "enc", the payload to a JSON object;
+ *	encrypted (JWE): header "." encrypted key "." IV "." ciphertext "."
+ *	  tag, the header decoding to a JSON object with top-level "alg" and
+ *	  "enc" members, the key empty or not (it is empty for "dir"), the
+ *	  other three not, none of a length base64 cannot have.
+ * The caller checks what precedes s.  *len is the token's length when
+ * there is one; otherwise the length of the run the header would be (at
+ * least 1), so a scan can go on after it: a later token cannot start
+ * inside that run.  The header is read twice, every other segment at
+ * most twice.
  */
 bool
 gov_jwt_at(const char *s, size_t n, size_t *len)
 {
 	size_t		h,
-				p,
-				sig;
+				run,
+				at,
+				seg[5],
+				end[5];
+	int			found = 0,
+				nseg;
 
-	h = gov_b64url_run(s, n);
+	end[0] = gov_segment(s, n, &h);
 	*len = h > 0 ? h : 1;
-	if (h < 4 || h == n || s[h] != '.')
+	if (h < 4 || end[0] == n || s[end[0]] != '.')
 		return false;
-	p = gov_b64url_run(s + h + 1, n - h - 1);
-	if (p < 3 || h + 1 + p == n || s[h + 1 + p] != '.')
+	seg[0] = h;
+	/* the segments after the header, up to five in all */
+	for (nseg = 1, at = end[0] + 1; nseg < 5; nseg++)
+	{
+		end[nseg] = at + gov_segment(s + at, n - at, &run);
+		seg[nseg] = run;
+		if (run % 4 == 1)
+			break;
+		if (end[nseg] == n || s[end[nseg]] != '.')
+		{
+			nseg++;
+			break;
+		}
+		at = end[nseg] + 1;
+	}
+	if (nseg < 3 || !gov_segment_is_object(s, h, &found) ||
+		!(found & (1 << GOV_NAME_ALG)))
 		return false;
-	sig = gov_b64url_run(s + h + p + 2, n - h - p - 2);
-	if (sig % 4 == 1)
+	if (found & (1 << GOV_NAME_ENC))
+	{
+		if (nseg < 5 || seg[2] == 0 || seg[3] == 0 || seg[4] == 0 ||
+			seg[1] % 4 == 1)
+			return false;
+		*len = end[4];
+		return true;
+	}
+	if (seg[1] < 3 || seg[2] % 4 == 1 ||
+		!gov_segment_is_object(s + end[0] + 1, seg[1], NULL))
 		return false;
-	if (!gov_segment_is_object(s, h, true) ||
-		!gov_segment_is_object(s + h + 1, p, false))
-		return false;
-	*len = h + p + 2 + sig;
+	*len = end[2];
 	return true;
 }

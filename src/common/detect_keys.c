@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * detect_keys.c
- *	  Secrets with a known shape at an offset of a text: PEM private keys,
- *	  AWS, GCP and Azure credentials, and tokens with a vendor prefix.
+ *	  Secrets with a known shape at an offset of a text: AWS, GCP and
+ *	  Azure credentials, and tokens with a vendor prefix.  (PEM private
+ *	  keys: detect_pem.c.)
  *
  * Plain C, no server headers.  Every gov_*_at(s, n, i) asks whether the
  * secret it knows begins at s[i] (reading s[i - k] only to see that
@@ -24,14 +25,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "detect_internal.h"
+#include <string.h>
 
-/* How far a PEM body is read looking for enough base64 (raw bytes). */
-#define GOV_PEM_BODY_SCAN	1024
-/* A markup tag inside a PEM body is at most this long. */
-#define GOV_PEM_TAG_MAX		64
-/* A PEM body holds at least this much base64 (RSA-512 is ~470). */
-#define GOV_PEM_MIN_B64		40
+#include "detect_internal.h"
 
 /*
  * Is s[i] preceded by a token boundary, for a token whose alphabet is
@@ -100,179 +96,6 @@ gov_run(const char *s, size_t n, size_t i, uint8_t classes, const char *extra,
 		k++;
 	}
 	return k;
-}
-
-/*
- * A space inside a PEM header at s[*j]: a space of any kind as a client
- * decodes it (also "%20", "&nbsp;", "\u0020"), or '+' (form encoding).
- * Advances *j past it.
- */
-static bool
-gov_pem_space(const char *s, size_t n, size_t *j)
-{
-	uint32_t	cp;
-	size_t		len;
-
-	if (*j >= n)
-		return false;
-	if (s[*j] == '+')
-	{
-		(*j)++;
-		return true;
-	}
-	len = gov_unit(s, n, *j, &cp);
-	if (!gov_is_space_cp(cp))
-		return false;
-	*j += len;
-	return true;
-}
-
-/* Does s[*j..n) begin with word?  Advances *j past it if so. */
-static bool
-gov_eat(const char *s, size_t n, size_t *j, const char *word)
-{
-	size_t		k = 0;
-
-	while (word[k] != '\0')
-	{
-		if (*j + k >= n || s[*j + k] != word[k])
-			return false;
-		k++;
-	}
-	*j += k;
-	return true;
-}
-
-/*
- * A markup tag at s[j] ("<p>", "</div>", "<br/>", "<span class=x>"),
- * read as a client decodes it (also "&lt;br&gt;", "\u003cbr\u003e",
- * "%3Cbr%3E"): '<', a letter or '/', then a '>' within GOV_PEM_TAG_MAX
- * bytes with no '<' before it.  Its raw length, 0 if none.
- */
-static size_t
-gov_markup_tag(const char *s, size_t n, size_t j)
-{
-	size_t		k = j;
-	uint32_t	cp;
-
-	if (s[j] != '<' && s[j] != '&' && s[j] != '\\' && s[j] != '%')
-		return 0;
-	k += gov_unit(s, n, k, &cp);
-	if (cp != '<' || k >= n)
-		return 0;
-	k += gov_unit(s, n, k, &cp);
-	if (!(cp == '/' || (cp < 128 && gov_cc((unsigned char) cp, GOV_CC_ALPHA))))
-		return 0;
-	while (k < n && k - j < GOV_PEM_TAG_MAX)
-	{
-		k += gov_unit(s, n, k, &cp);
-		if (cp == '>')
-			return k - j;
-		if (cp == '<')
-			return 0;
-	}
-	return 0;
-}
-
-/*
- * PEM private key at s[i], which begins "-----BEGIN": then a space, up
- * to three words of capital letters and digits naming its kind, each
- * followed by a space (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP, SSH2
- * ENCRYPTED, ...), "PRIVATE KEY", optionally " BLOCK" (PGP), "-----".
- * A private key is a secret whatever its kind and however its body is
- * laid out, so the header fires by itself when, within
- * GOV_PEM_BODY_SCAN bytes, at least GOV_PEM_MIN_B64 base64 characters
- * follow it with nothing between them but line breaks and blanks of any
- * kind and markup tags, all read as a client decodes them (gov_unit:
- * "\n", "\\n", "%0A", "&#x0d;", "&#13;&#10;", "<br>", "</p><p>", "\/",
- * "%2B", ...).  Encrypted keys' "Proc-Type:" and "DEK-Info:" header lines
- * (and PGP's "Version:" and "Comment:") are stepped over.  A public key
- * or certificate does not match: its header says so.
- */
-bool
-gov_pem_private_at(const char *s, size_t n, size_t i)
-{
-	size_t		j = i,
-				limit;
-	int			count = 0,
-				words = 0;
-	bool		line_start = true;
-
-	if (!gov_eat(s, n, &j, "-----BEGIN") || !gov_pem_space(s, n, &j))
-		return false;
-	for (;;)
-	{
-		size_t		k = j,
-					w = 0;
-
-		if (gov_eat(s, n, &k, "PRIVATE") && gov_pem_space(s, n, &k) &&
-			gov_eat(s, n, &k, "KEY"))
-		{
-			j = k;
-			break;
-		}
-		if (words == 3)
-			return false;
-		k = j;
-		while (k < n && w < 16 && (gov_cc((unsigned char) s[k], GOV_CC_UPPER) ||
-								   gov_isdigit((unsigned char) s[k])))
-			k++, w++;
-		if (w == 0 || !gov_pem_space(s, n, &k))
-			return false;
-		j = k;
-		words++;
-	}
-	{
-		size_t		k = j;
-
-		if (gov_pem_space(s, n, &k) && gov_eat(s, n, &k, "BLOCK"))
-			j = k;
-	}
-	if (!gov_eat(s, n, &j, "-----"))
-		return false;
-
-	limit = (n - j > GOV_PEM_BODY_SCAN) ? j + GOV_PEM_BODY_SCAN : n;
-	while (j < limit)
-	{
-		uint32_t	cp;
-		size_t		len;
-
-		if (line_start && (gov_eat(s, limit, &j, "Proc-Type:") ||
-						   gov_eat(s, limit, &j, "DEK-Info:") ||
-						   gov_eat(s, limit, &j, "Version:") ||
-						   gov_eat(s, limit, &j, "Comment:")))
-		{
-			/* a header line: step past its line break */
-			while (j < limit)
-			{
-				j += gov_unit(s, limit, j, &cp);
-				if (cp == '\n' || cp == '\r')
-					break;
-			}
-			continue;
-		}
-		len = gov_markup_tag(s, limit, j);
-		if (len > 0)
-		{
-			j += len;
-			line_start = true;
-			continue;
-		}
-		len = gov_unit(s, limit, j, &cp);
-		j += len;
-		if (cp < 128 && (gov_isalnum((unsigned char) cp) || cp == '+' ||
-						 cp == '/' || cp == '='))
-		{
-			if (++count >= GOV_PEM_MIN_B64)
-				return true;
-			line_start = false;
-		}
-		else if (gov_is_blank_cp(cp))
-			line_start = true;
-		else
-			return false;
-	}
-	return false;
 }
 
 /*
@@ -458,44 +281,73 @@ gov_gcp_oauth_at(const char *s, size_t n, size_t i)
 	return gov_run(s, n, i + 5, GOV_CC_ALNUM, "_-", 30) == 30;
 }
 
+/* Units at most between an Azure key's name and its value. */
+#define GOV_AZURE_SEP_UNITS	8
+
 /*
- * Azure keys after "AccountKey=" or "SharedAccessKey=", whose '=' (also
- * written "%3D", "\u003d", "&#61;") begins at s[eq]: a storage account
- * key is 86-88 characters of base64 ending "==" (64 bytes encoded), a
- * shared access key 44 to 88 characters of base64 ending '=' and a
- * whole number of base64 quads, all read as a client decodes them
- * ("\/", "%2B", "%3D%3D").  The name must begin a parameter (after ';',
- * '?', '&', a quote, a blank or the start).  Reads at most 92 units.
+ * Azure keys after their names "AccountKey" (also "accountKey") or
+ * "SharedAccessKey", whose "tKey" or "sKey" begins at s[t]: the name
+ * begins a parameter or a member (after ';', '?', '&', a quote, a blank
+ * or the start), then an optional closing quote, blanks, '=' or ':',
+ * blanks and an optional opening quote, at most GOV_AZURE_SEP_UNITS
+ * units in all -- a connection string's "AccountKey=", YAML's
+ * "AccountKey: ", an ini file's "AccountKey = ", JSON's "\"AccountKey\":
+ * \"" -- then the key: a storage account key is 86-88 characters of
+ * base64 ending "==" (64 bytes encoded), a shared access key 44 to 88
+ * characters of base64 ending '=' and a whole number of base64 quads.
+ * Everything after the name is read as a client decodes it ("%3D",
+ * "\u003d", "&#61;", "\"", "\/", "%2B", "%3D%3D").  Reads at most
+ * GOV_AZURE_SEP_UNITS + 92 units.
  */
 bool
-gov_azure_key_at(const char *s, size_t n, size_t eq)
+gov_azure_key_at(const char *s, size_t n, size_t t)
 {
 	size_t		start,
 				len = 0,
 				pad = 0,
-				j;
-	uint32_t	cp;
-	bool		storage;
+				j = t + 4;
+	uint32_t	cp = 0;
+	bool		storage,
+				sep = false;
+	int			units = 0;
 
-	if (eq >= 10 && gov_has_prefix(s + eq - 10, 10, "AccountKey", 10))
+	if (j > n || !gov_has_prefix(s + t + 1, n - t - 1, "Key", 3))
+		return false;
+	if (t >= 6 && (gov_has_prefix(s + t - 6, 7, "Account", 7) ||
+				   gov_has_prefix(s + t - 6, 7, "account", 7)))
 	{
 		storage = true;
-		start = eq - 10;
+		start = t - 6;
 	}
-	else if (eq >= 15 && gov_has_prefix(s + eq - 15, 15, "SharedAccessKey", 15))
+	else if (t >= 11 && gov_has_prefix(s + t - 11, 12, "SharedAccess", 12))
 	{
 		storage = false;
-		start = eq - 15;
+		start = t - 11;
 	}
 	else
 		return false;
 	if (!gov_boundary_before(s, start, false))
 		return false;
-	if (eq >= n)
+
+	/* the separator: quote? blanks '=' or ':' blanks quote? */
+	while (j < n && units < GOV_AZURE_SEP_UNITS)
+	{
+		size_t		u = gov_unit(s, n, j, &cp);
+
+		if (cp == '=' || cp == ':')
+		{
+			if (sep)
+				break;
+			sep = true;
+		}
+		else if (!(cp == ' ' || cp == '\t' || cp == '"' || cp == '\''))
+			break;
+		j += u;
+		units++;
+	}
+	if (!sep)
 		return false;
-	j = eq + gov_unit(s, n, eq, &cp);
-	if (cp != '=')
-		return false;
+
 	while (j < n && len < 89)
 	{
 		size_t		u = gov_unit(s, n, j, &cp);
@@ -583,13 +435,17 @@ gov_azure_sas_at(const char *s, size_t n, size_t i)
  * whose prefix says "secret" and nothing else:
  *	GitHub: ghp_, gho_, ghu_, ghs_, ghr_ + 36 or more [A-Za-z0-9];
  *	  github_pat_ + 36 or more [A-Za-z0-9_];
- *	Slack: xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xapp- + 20 or more
- *	  [A-Za-z0-9-] holding a digit;
+ *	Slack: xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xoxe- (refresh, also as
+ *	  xoxe.xoxp-), xapp- + 20 or more [A-Za-z0-9-] holding a digit;
  *	Stripe: sk_live_, rk_live_ + 20 or more [A-Za-z0-9]; whsec_ + 24 or
  *	  more [A-Za-z0-9] (webhook signing secrets);
  *	OpenAI style: sk- + 40 or more [A-Za-z0-9_-] holding a digit and a
  *	  letter;
- *	GitLab: glpat- + 20 or more [A-Za-z0-9_-];
+ *	GitLab: glpat- (personal, project and group access tokens), gldt-
+ *	  (deploy), glrt- and glrtr- (runner authentication), glptt-
+ *	  (pipeline trigger), glcbt- (CI/CD job), glft- (feed), glsoat- (SCIM)
+ *	  and glffct- (feature flags client) + 20 or more [A-Za-z0-9_-];
+ *	  GR1348941 (runner registration) + 20 or more [A-Za-z0-9_-];
  *	npm: npm_ + 36 or more [A-Za-z0-9];
  *	SendGrid: SG. + 22 [A-Za-z0-9_-] + '.' + 43 [A-Za-z0-9_-].
  * Not secrets, so not here: Stripe test keys (sk_test_) and publishable
@@ -615,14 +471,29 @@ gov_known_token_at(const char *s, size_t n, size_t i)
 				return gov_run(s, n, i + 4, GOV_CC_ALNUM, "", 36) == 36;
 			if (GOV_PREFIX(p, rest, "github_pat_"))
 				return gov_run(s, n, i + 11, GOV_CC_ALNUM, "_", 36) == 36;
-			if (GOV_PREFIX(p, rest, "glpat-"))
-				return gov_run(s, n, i + 6, GOV_CC_ALNUM, "_-", 20) == 20;
+			if (p[1] == 'l')
+			{
+				static const char *const gitlab[] = {"glpat-", "gldt-", "glrt-",
+				"glrtr-", "glptt-", "glcbt-", "glft-", "glsoat-", "glffct-"};
+
+				for (size_t k = 0; k < sizeof(gitlab) / sizeof(gitlab[0]); k++)
+				{
+					size_t		plen = strlen(gitlab[k]);
+
+					if (gov_has_prefix(p, rest, gitlab[k], plen))
+						return gov_run(s, n, i + plen, GOV_CC_ALNUM, "_-",
+									   20) == 20;
+				}
+			}
 			return false;
+		case 'G':
+			return GOV_PREFIX(p, rest, "GR1348941") &&
+				gov_run(s, n, i + 9, GOV_CC_ALNUM, "_-", 20) == 20;
 		case 'x':
 			if (!(GOV_PREFIX(p, rest, "xapp-") ||
 				  (GOV_PREFIX(p, rest, "xox") && p[4] == '-' &&
 				   (p[3] == 'b' || p[3] == 'a' || p[3] == 'p' || p[3] == 'r' ||
-					p[3] == 's'))))
+					p[3] == 's' || p[3] == 'e'))))
 				return false;
 			while (i + 5 + len < n && len < 60 &&
 				   (gov_isalnum((unsigned char) p[5 + len]) || p[5 + len] == '-'))

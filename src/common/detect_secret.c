@@ -18,35 +18,41 @@
  * gets gov_trigger_at(); its cost does not grow with the number of
  * letter triggers.  Only at a trigger does a full check run
  * (gov_candidate()).  Every full check reads a bounded number of bytes
- * (detect_keys.c), except two whose reading is not bounded, and these
- * read each byte a fixed number of times: a JWT check starts only where
- * a run of base64url starts and reads three runs, so a byte is read by
- * at most three of them; a card check reads a run of digit groups and
- * moves the scan's resume point past it (nothing a check looks for can
- * begin inside such a run, so nothing is missed).  The scan is therefore
+ * (detect_keys.c, detect_pem.c), except two whose reading is not
+ * bounded, and these read each byte a fixed number of times: a JWT
+ * check starts only where a run of base64url starts and reads at most
+ * five runs (an encrypted token has five), so a byte is read by at most
+ * five of them; a card check reads a run of digit groups and moves the
+ * scan's resume point past it (nothing a check looks for can begin
+ * inside such a run, so nothing is missed).  The scan is therefore
  * linear in the text whatever it holds, and costs the pre-filter alone
  * on text that holds no trigger.
  *
  * The triggers (p is the position the pre-filter reports):
- *	"-B"		the last dash of "-----BEGIN": a PEM private key at p - 4;
+ *	"-BE", ";BE", "dBE", "DBE"	"BEGIN" after a dash, raw or escaped
+ *				("\u002d", "&#45;", "&#x2d;", "%2D", "\x2d"): a PEM private
+ *				key whose "BEGIN" is at p + 1;
+ *	"LS0t"		base64 of "---": a PEM private key in base64 at p;
  *	"ey[AI-L]", "ew[ko0]"	base64url of '{' then a blank or a quote: a
  *				JWT at p;
  *	"I[CAH]", "[CD][SQX]", "C[ign]"	base64url of blanks then '{': a JWT
  *				whose JSON begins with blanks, at p.  (The rule: a JWT is
  *				found by its structure, three runs of base64url whose
- *				first decodes to a JSON object; the first two or three
- *				characters of base64url of a JSON object after any
- *				blanks are one of these, so no spelling of its first
- *				bytes escapes the pre-filter.)
- *	"y=", "y%", "y\", "y&"	"AccountKey=", "SharedAccessKey=", the '='
- *				also escaped: an Azure key after p + 1;
+ *				first decodes to a JSON object, five for an encrypted
+ *				one; the first two or three characters of base64url of
+ *				a JSON object after any blanks are one of these, so no
+ *				spelling of its first bytes escapes the pre-filter.)
+ *	"tKey", "sKey"	"AccountKey", "SharedAccessKey": an Azure key after
+ *				p + 4;
  *	"y.2"		"ya29.": a GCP OAuth token at p;
  *	"Iz"		"AIza": a GCP API key at p - 1;
  *	"g="		"sig=": an Azure shared access signature at p - 2;
  *	"g.._"		"ghp_" and its siblings at p; "p.._" "github_pat_" at p - 7;
+ *	"gl[cdfprs]", "GR13"	"glpat-", "gldt-", "glrt-" ..., "GR1348941":
+ *				GitLab tokens at p;
  *	"sk_", "rk_", "sk-", "rk-": Stripe and OpenAI style keys at p;
- *	"x...-"		"xoxb-", "xapp-" and their siblings: Slack tokens at p;
- *	"p..-"		"glpat-": a GitLab token at p - 2;
+ *	"x...-"		"xoxb-", "xoxe-", "xapp-" and their siblings: Slack
+ *				tokens at p;
  *	"wh.e", "np._", "SG."	"whsec_", "npm_", "SG.": Stripe webhook
  *				secrets, npm and SendGrid keys at p;
  *	"k.c"		"hooks.slack.com": a Slack webhook URL;
@@ -55,13 +61,19 @@
  *				lower case: an AWS access key id at p;
  *	"dddd"		four digits followed by more digits (a bare run: digits
  *				at 4-12), or by one to three of blank, tab, '-', '.', '/'
- *				and four digits, or by up to two of them and a byte that
- *				begins an escape or a UTF-8 sequence ('\', '%', '&',
- *				>= 0x80: a Unicode space): the start of a card number.
- * ('.' stands for any byte.)  Triggers are made of letters and digits,
- * which no encoder a client decodes ever escapes; the checks read what
- * follows through those decodings (detect_decode.c).  SSNs, phone
- * numbers and e-mail addresses are not secrets for this scan.
+ *				and four digits, or by up to two of them and '_' or a
+ *				byte that begins an escape or a UTF-8 sequence ('\', '%',
+ *				'&', >= 0x80: a Unicode space, dash or invisible
+ *				character): the start of a card number;
+ *	four fullwidth digits (EF BC 90-99 four times): the same.
+ * ('.' stands for any byte.)  Triggers are made of letters and digits
+ * (and the byte before "BEGIN"), which no encoder a client decodes ever
+ * escapes; the checks read what follows through those decodings
+ * (detect_decode.c).  A letter escaped for no reason ("\u0041KIA...",
+ * "&#65;KIA...") is a transformation, as reverse() is, and is not looked
+ * for; the dashes of a PEM header, which some encoders do escape, are.
+ * SSNs, phone numbers and e-mail addresses are not secrets for this
+ * scan.
  *
  * src/common/detect_secret.c
  *
@@ -102,10 +114,28 @@ gov_digits4(const char *s, size_t n, size_t p)
 }
 
 /*
+ * Are s[p..p+12) four fullwidth digits (U+FF10-U+FF19, EF BC 90-99)?
+ */
+static inline bool
+gov_fullwidth_digits4(const char *s, size_t n, size_t p)
+{
+	for (size_t k = 0; k < 12; k += 3)
+	{
+		unsigned char c = gov_at(s, n, p, k + 2);
+
+		if (gov_at(s, n, p, k) != 0xEF || gov_at(s, n, p, k + 1) != 0xBC ||
+			c < 0x90 || c > 0x99)
+			return false;
+	}
+	return true;
+}
+
+/*
  * An ASCII byte that may stand between the digit groups of a card: a
- * blank, a tab, '-', '.', '/'.  (Other separators, Unicode spaces and
- * escapes, begin with a byte >= 0x80, '\\', '%' or '&', which the
- * pre-filter takes as a trigger by itself after four digits.)
+ * blank, a tab, '-', '.', '/'.  (Other separators -- '_', Unicode spaces,
+ * dashes and invisible characters, escapes -- begin with '_', a byte >=
+ * 0x80, '\\', '%' or '&', which the pre-filter takes as a trigger by
+ * itself after four digits.)
  */
 static inline bool
 gov_card_sep_byte(unsigned char c)
@@ -142,7 +172,7 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		{
 			unsigned char c = gov_at(s, n, p, k);
 
-			if (c == '\\' || c == '%' || c == '&' || c >= 0x80)
+			if (c == '\\' || c == '%' || c == '&' || c == '_' || c >= 0x80)
 				return true;
 			if (!gov_card_sep_byte(c))
 				return false;
@@ -151,17 +181,22 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		}
 		return false;
 	}
-	return (c0 == '-' && c1 == 'B') ||
+	return (c1 == 'B' && c2 == 'E' &&
+			(c0 == '-' || c0 == ';' || c0 == 'd' || c0 == 'D')) ||
 		(c0 == 'e' && ((c1 == 'y' && ((c2 >= 'I' && c2 <= 'L') || c2 == 'A')) ||
 					   (c1 == 'w' && (c2 == 'k' || c2 == 'o' || c2 == '0')))) ||
 		(c0 == 'I' && (c1 == 'C' || c1 == 'A' || c1 == 'H')) ||
 		((c0 == 'C' || c0 == 'D') && (c1 == 'S' || c1 == 'Q' || c1 == 'X')) ||
 		(c0 == 'C' && (c1 == 'i' || c1 == 'g' || c1 == 'n')) ||
-		(c0 == 'y' && (c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&' ||
-					   c2 == '2')) ||
+		(c0 == 'L' && c1 == 'S' && c2 == '0' && c3 == 't') ||
+		((c0 == 't' || c0 == 's') && c1 == 'K' && c2 == 'e' && c3 == 'y') ||
+		(c0 == 'y' && c2 == '2') ||
 		(c0 == 'I' && c1 == 'z') ||
+		(c0 == 'G' && c1 == 'R' && c2 == '1' && c3 == '3') ||
 		(c0 == 'g' && (c1 == '=' || c3 == '_')) ||
-		(c0 == 'p' && (c3 == '_' || c3 == '-')) ||
+		(c0 == 'g' && c1 == 'l' && (c2 == 'c' || c2 == 'd' || c2 == 'f' ||
+									c2 == 'p' || c2 == 'r' || c2 == 's')) ||
+		(c0 == 'p' && c3 == '_') ||
 		((c0 == 's' || c0 == 'r') && c1 == 'k' && (c2 == '_' || c2 == '-')) ||
 		(c0 == 'x' && c4 == '-') ||
 		(c0 == 'A' && c3 == 'A') ||
@@ -170,6 +205,7 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		(c0 == 'w' && c1 == 'h' && c3 == 'e') ||
 		(c0 == 'n' && c1 == 'p' && c3 == '_') ||
 		(c0 == 'S' && c1 == 'G' && c2 == '.') ||
+		(c0 == 0xEF && gov_fullwidth_digits4(s, n, p)) ||
 		(gov_lower_is(c0, 'c') && gov_lower_is(c1, 'r') && gov_lower_is(c3, 't'));
 }
 
@@ -186,7 +222,7 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 #define GOV_K_DIGIT		0x80	/* 0-9 */
 #define GOV_K_SEP		0x40	/* blank - . / */
 #define GOV_K_TAB		0x20	/* tab */
-#define GOV_K_ESCAPE	0x1c	/* \ (0x10), % & (0x08), >= 0x80 (0x04) */
+#define GOV_K_ESCAPE	0x1c	/* \ _ (0x10), % & (0x08), >= 0x80 (0x04) */
 
 /*
  * The letter buckets: every letter trigger of gov_trigger_at() is in one
@@ -199,23 +235,23 @@ gov_trigger_at(const char *s, size_t n, size_t p)
  * bucket costs nothing per byte, only its false passes.
  */
 static const char *const gov_bucket_a[8][3] = {
-	{"-S", "BG", NULL},			/* "-B"; "SG." */
+	{"-;dDS", "BG", "E."},		/* "[-;dD]BE"; "SG." */
 	{"e", "yw", "AIJKLko0"},	/* "ey[AI-L]", "ew[ko0]" */
-	{"ICD", "CAHSQXz", NULL},	/* "I[CAH]", "Iz", "[CD][SQX]" */
+	{"ICDG", "CAHSQXzR", NULL},	/* "I[CAH]", "Iz", "[CD][SQX]", "GR" */
 	{"C", "ign", NULL},			/* "C[ign]" */
-	{"y", "=%&", NULL},			/* "y=", "y%", "y&" */
+	{"Lst", "SK", "0e"},		/* "LS0"; "[st]Ke" */
 	{"y", NULL, "2"},			/* "y.2" */
 	{"sr", "k", "_-"},			/* "[sr]k[_-]" */
-	{"k", ".", "c"},			/* "k.c" */
+	{"kg", ".l", "cdfprs"},		/* "k.c"; "gl[cdfprs]" */
 };
 static const char *const gov_bucket_b[8][3] = {
-	{"gpn", NULL, "_-"},		/* "g.._", "p.._", "p..-", "np._" */
-	{"gy", "=\\", NULL},		/* "g="; "y\" */
+	{"gpn", NULL, "_"},			/* "g.._", "p.._", "np._" */
+	{"g", "=", NULL},			/* "g=" */
 	{"x", NULL, NULL},			/* "x...-": see GOV_BUCKET_X */
 	{"A", NULL, "A"},			/* "A..A" */
 	{"a", "k", "a"},			/* "ak.a" */
 	{"a", "s", "a"},			/* "as.a" */
-	{"w", "h", "e"},			/* "wh.e" */
+	{"w\xEF", "h\xBC", "e\xEF"},	/* "wh.e"; fullwidth digits */
 	{"cC", "rR", "tT"},			/* "cr.t" in any case */
 };
 
@@ -237,10 +273,11 @@ typedef struct GovScanTables
 } GovScanTables;
 
 static GovScanTables gov_scan_tables = {
-	/* by low nibble: digits 0-9, blank 0, tab 9, % & 5 6, \ c, - . / d-f, >= 0x80 all */
+	/* by low nibble: digits 0-9, blank 0, tab 9, % & 5 6, \ c, - . / d-f, */
+	/* _ f, >= 0x80 all */
 	.card_lo = {0xC4, 0x84, 0x84, 0x84, 0x84, 0x8C, 0x8C, 0x84,
-	0x84, 0xA4, 0x04, 0x04, 0x14, 0x44, 0x44, 0x44},
-	/* by high nibble: tab 0, blank - . / % & 2, digits 3, \ 5, >= 0x80 8-f */
+	0x84, 0xA4, 0x04, 0x04, 0x14, 0x44, 0x44, 0x54},
+	/* by high nibble: tab 0, blank - . / % & 2, digits 3, \ _ 5, >= 0x80 8-f */
 	.card_hi = {0x20, 0x00, 0x48, 0x80, 0x00, 0x10, 0x00, 0x00,
 	0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04},
 };
@@ -286,15 +323,15 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 				c3 = gov_at(s, n, p, 3);
 	size_t		len;
 
-	if (gov_isdigit(c0))
+	if (gov_isdigit(c0) || (c0 == 0xEF && gov_fullwidth_digits4(s, n, p)))
 		return gov_card_run(s, n, p, resume) ? GOV_DETECT_CARD : GOV_DETECT_NONE;
+	if (c1 == 'B' && c2 == 'E' &&
+		(c0 == '-' || c0 == ';' || c0 == 'd' || c0 == 'D') &&
+		gov_pem_private_at(s, n, p + 1))
+		return GOV_DETECT_PRIVATE_KEY;
 
 	switch (c0)
 	{
-		case '-':
-			if (c1 == 'B' && p >= 4 && gov_pem_private_at(s, n, p - 4))
-				return GOV_DETECT_PRIVATE_KEY;
-			break;
 		case 'e':
 		case 'I':
 		case 'C':
@@ -307,29 +344,33 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			 * "-----BEGIN" or "_secret_access_key", whose checks must
 			 * still run.
 			 */
-			if (!(c0 == 'I' && c1 == 'z') && gov_boundary_before(s, p, true) &&
+			if (!(c0 == 'I' && c1 == 'z') && !(c0 == 'D' && c1 == 'B') &&
+				gov_boundary_before(s, p, true) &&
 				gov_jwt_at(s + p, n - p, &len))
 				return GOV_DETECT_JWT;
 			if (c0 == 'I' && c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
 				return GOV_DETECT_GCP_KEY;
 			break;
-		case 'y':
-			if ((c1 == '=' || c1 == '%' || c1 == '\\' || c1 == '&') &&
-				gov_azure_key_at(s, n, p + 1))
+		case 'L':
+			if (gov_pem_base64_at(s, n, p))
+				return GOV_DETECT_PRIVATE_KEY;
+			break;
+		case 't':
+			if (gov_azure_key_at(s, n, p))
 				return GOV_DETECT_AZURE_KEY;
+			break;
+		case 'y':
 			if (c2 == '2' && gov_gcp_oauth_at(s, n, p))
 				return GOV_DETECT_GCP_KEY;
 			break;
 		case 'g':
 			if (c1 == '=' && p >= 2 && gov_azure_sas_at(s, n, p - 2))
 				return GOV_DETECT_AZURE_KEY;
-			if (c3 == '_' && gov_known_token_at(s, n, p))
+			if ((c3 == '_' || c1 == 'l') && gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'p':
 			if (c3 == '_' && p >= 7 && gov_known_token_at(s, n, p - 7))
-				return GOV_DETECT_TOKEN;
-			if (c3 == '-' && p >= 2 && gov_known_token_at(s, n, p - 2))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 's':
@@ -337,11 +378,14 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			if (c1 == 'k' && (c2 == '_' || c2 == '-') &&
 				gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
+			if (c0 == 's' && c1 == 'K' && gov_azure_key_at(s, n, p))
+				return GOV_DETECT_AZURE_KEY;
 			break;
 		case 'x':
 		case 'w':
 		case 'n':
 		case 'S':
+		case 'G':
 			if (gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;

@@ -18,12 +18,14 @@
  * times, not sixteen.
  *
  * Test data (card numbers, IBANs, tokens) is built here, with check
- * digits computed by code written for the test.  The cases are in three
+ * digits computed by code written for the test.  The cases are in the
  * files this one includes, so one set of counts covers them:
  * test_detect_values.c (whole values), test_detect_scan.c (the scan),
- * test_detect_keys.c (keys and tokens, every variant of each rule) and
+ * test_detect_keys.c (keys and tokens, every variant of each rule),
  * test_detect_decode.c (secrets written through escapes and layouts a
- * client decodes, the classes of attack 15).
+ * client decodes, the classes of attack 15) and test_detect_layouts.c
+ * (keys set in other text, base64 of keys, more vendors, Unicode in card
+ * numbers: the classes of attack 24).
  *
  * Each case prints one line; the last line is "N passed, N failed".
  *
@@ -271,6 +273,7 @@ random_run(char *out, size_t n, const char *a, unsigned seed)
 #include "test_detect_scan.c"
 #include "test_detect_keys.c"
 #include "test_detect_decode.c"
+#include "test_detect_layouts.c"
 
 /* The timing took too long: a scan that is not linear never ends. */
 static void
@@ -326,5 +329,11 @@ main(int argc, char **argv)
 	test_card_layouts();
 	test_pem_markup();
 	test_more_shapes();
+	test_pem_in_text();
+	test_pem_as_array();
+	test_more_vendors();
+	test_pem_base64();
+	test_card_unicode();
+	test_escaped_dashes();
 	return check_summary();
 }

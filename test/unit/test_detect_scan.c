@@ -351,6 +351,26 @@ test_scan_linear(void)
 		"AccountKey%3D", "AccountKey\\u003d", "AccountKey&#61;", "sig=%2B",
 		"hooks.slack.com/services/", "hooks.slack.com\\/services\\/T", "akia", "akiaq3zp7wxkd2lm4t6",
 		"SG.", "whsec_", "npm_", "xapp-",
+		/* the triggers and rules added for attack 24 */
+		"dBE", ";BE", "DBE", "&#45;BEGIN ", "\\u002dBEGIN PRIVATE KEY",
+		"&#45;&#45;&#45;&#45;&#45;BEGIN PRIVATE KEY&#45;&#45;&#45;&#45;&#45;",
+		"-----BEGIN PRIVATE KEY-----\\n\" +\n\"MIIEowIBAAKCAQ",
+		"-----BEGIN PRIVATE KEY-----\n> ", "-----BEGIN PRIVATE KEY-----\",\"",
+		"-----BEGIN PRIVATE KEY-----\nAbcdefghijklmnopqrstuvwxyz\n",
+		"-----BEGIN PRIVATE KEY-----\nMIIEowIBAAKCAQEAuVd2RWKgv5Zu7Yx8m\n",
+		"LS0t", "LS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0t ",
+		"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t",
+		"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV=",
+		"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUVvd0lCQUFLQ0FRRUF1\n",
+		"tKey", "AccountKey: ", "AccountKey = \"", "\"AccountKey\":\"", "SharedAccessKey: ",
+		"glrt-!", "gldt-!", "glsoat-!", "GR1348941!", "GR13", "xoxe-", "xoxe.xoxp-",
+		"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ..",
+		"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ..a.b.",
+		"eyJhbGciOiJIUzI1NiJ9=.", "eyJhbGciOiJIUzI1NiJ9.e30=!", "eyJ=.",
+		"4111_", "4111 _", "4111\xe2\x80\x93", "4111\xc2\xad", "4111&#8211;",
+		"\xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91",
+		"\xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xe2\x80\x93",
+		"\xef\xbc\x94", "\\x2d", "\\x2dBEGIN",
 	};
 
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
@@ -375,6 +395,9 @@ test_scan_linear(void)
 		}
 		snprintf(name, sizeof(name), "linear on \"%s\" repeated (4 MB %.1f ms, 16 MB %.1f ms)",
 				 patterns[i], small * 1e3, large * 1e3);
+		for (char *c = name; *c; c++)
+			if ((unsigned char) *c < ' ')
+				*c = '.';
 		check(ok && d1 == GOV_DETECT_NONE && d2 == GOV_DETECT_NONE, name,
 			  "ratio %.1f, found %s", large / (small > 0 ? small : 1e-9),
 			  governance_detector_name(d2));

@@ -63,13 +63,15 @@ extern bool governance_detect_ssn_digits(const char *s, size_t len);
 
 /*
  * Secret search, for the output scan: is there, anywhere in s, a secret
- * -- a PEM private key of any kind, its body in any layout; a JWT, found
- * by its structure; an AWS key id (also in lower case) or secret key; a
- * GCP or Azure key; a token with a vendor's prefix (GitHub, GitLab,
- * Slack tokens and webhooks, Stripe keys and webhook secrets, OpenAI,
- * npm, SendGrid); a card number passing Luhn, bare or in digit groups
- * with any spaces (Unicode ones too), dashes, dots or slashes between
- * them -- read as a client decodes the text: JSON string escapes,
+ * -- a PEM private key of any kind, its lines set in any text (a file,
+ * source code, a quoted mail, an array of lines), also in base64; a JWT,
+ * signed or encrypted, found by its structure; an AWS key id (also in
+ * lower case) or secret key; a GCP or Azure key; a token with a vendor's
+ * prefix (GitHub, GitLab, Slack tokens and webhooks, Stripe keys and
+ * webhook secrets, OpenAI, npm, SendGrid); a card number passing Luhn,
+ * bare or in digit groups (ASCII or fullwidth) with any spaces, dashes,
+ * dots, slashes, underscores or invisible characters between them --
+ * read as a client decodes the text: JSON and string-literal escapes,
  * percent-encoding, HTML and XML character references, <br>?  Returns the
  * first detector that fires, GOV_DETECT_NONE if none; SSNs, phone
  * numbers, e-mail addresses and tokens without a prefix are not looked

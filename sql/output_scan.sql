@@ -133,6 +133,33 @@ SELECT '4222222222222'::text AS card13, '{4222222222222}'::text[] AS in_array,
 -- Defence: the value becomes a JSON string holding the redaction.
 SELECT doc, meta FROM osc.notes WHERE id = 2;
 SELECT doc::text LIKE '%\\n%' AS escaped_line_breaks FROM osc.notes WHERE id = 2;
+-- Attack: a private key whose lines are set in other text -- string
+-- literals of source code, a quoted e-mail, a json array of lines --, its
+-- dashes escaped as an HTML encoder writes them, or in base64 as a
+-- kubeconfig holds it.
+-- Defence: found by its header and its lines of base64, whatever stands
+-- between them; a header alone, in prose, is not a key.
+SELECT (SELECT string_agg('    "' || l || '\n" +', E'\n')
+		  FROM unnest(string_to_array(:'pem', E'\n')) l) AS source_code,
+	   (SELECT string_agg('> ' || l, E'\n')
+		  FROM unnest(string_to_array(:'pem', E'\n')) l) AS quoted_mail,
+	   to_json(string_to_array(:'pem', E'\n')) AS json_lines,
+	   replace(:'pem', '-', '&#45;') AS html_dashes,
+	   'client-key-data: ' || encode(convert_to(:'pem', 'UTF8'), 'base64') AS kubeconfig,
+	   'A key file begins -----BEGIN PRIVATE KEY----- and ends -----END PRIVATE KEY-----.' AS prose;
+-- Attack: tokens of other vendors and shapes: a GitLab runner token, a
+-- Slack refresh token, an encrypted JWT, an Azure key as a YAML setting.
+SELECT 'token glrt-PWvHogU5nGYVHWVsUQk4' AS gitlab,
+	   'xoxe-1-My0xLTEyMzQ1Njc4OTAtMTIzNDU2Nzg5MDEyMy1hYmNkZWY' AS slack,
+	   'Bearer eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiYw.MTIzNDU2Nzg5MDEy.AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiYw.MTIzNDU2Nzg5MDEyMzQ1Ng' AS jwe,
+	   'AccountKey: ' || repeat('Ab1+', 21) || 'Ab==' AS azure;
+-- Attack: card numbers with an en dash, fullwidth digits, zero-width
+-- spaces or underscores between the groups.
+-- Defence: redacted; a range of years with an en dash and a fullwidth
+-- date pass.
+SELECT '4111_1111_1111_1111' AS underscores, '4111–1111–1111–1111' AS en_dash,
+	   '４１１１ １１１１ １１１１ １１１１' AS fullwidth, '4111​1111​1111​1111' AS zero_width,
+	   'from 2024–2025' AS years, '２０２４年１２月' AS date;
 -- Attack: a cloud secret as a jsonb object's value, the name that marks
 -- it as one only in its key (jsonb keeps keys apart from values).
 -- Defence: an object's value is searched with its key, as the value's

@@ -253,19 +253,23 @@ for my $case ([ 'two blanks', '4111  1111  1111  1111' ],
 }
 $c->close;
 
-# Secrets the detectors miss today (reported to their owners): each is
-# asserted as it should be, in a TODO block, so that the day a detector
-# finds it the test says so.
+# Attack: a private key in JSON with its dashes escaped, as an encoder
+# that escapes all punctuation writes it.
 $c = agent();
 (my $pem_escaped = $pem) =~ s/-/\\u002d/g;
 $pem_escaped =~ s/\n/\\n/g;
+$r = $c->extended('SELECT $1::text', params => [qq({"key": "$pem_escaped"})]);
+is(flat($r), '[redacted: private_key]',
+	'a private key in JSON, its dashes escaped as \u002d, is redacted');
+
+# Secrets the detectors miss today (reported to their owners): each is
+# asserted as it should be, in a TODO block, so that the day a detector
+# finds it the test says so.
 TODO:
 {
 	local $TODO = 'detector miss, reported to the detectors';
 	for my $case (
-		[ 'a card with its groups on separate lines', "4111\n1111\n1111\n1111", '[redacted: card]' ],
-		[ 'a private key in JSON, its dashes escaped as \u002d',
-			qq({"key": "$pem_escaped"}), '[redacted: private_key]' ])
+		[ 'a card with its groups on separate lines', "4111\n1111\n1111\n1111", '[redacted: card]' ])
 	{
 		my ($what, $value, $want) = @$case;
 		$r = $c->extended('SELECT $1::text', params => [$value]);

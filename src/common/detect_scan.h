@@ -23,8 +23,8 @@
  * kinds of class are used (gov_scan_tables, detect_secret.c):
  *
  * Card classes, exact: a digit, a card's ASCII separator (blank, tab,
- * '-', '.', '/'), the byte beginning another separator ('\', '%', '&', a
- * byte >= 0x80).  The digit-group rule of gov_trigger_at() is then bit
+ * '-', '.', '/'), '_' or the byte beginning another separator ('\', '%',
+ * '&', a byte >= 0x80).  The digit-group rule of gov_trigger_at() is then bit
  * arithmetic on 64-bit masks of two blocks (it looks fourteen bytes
  * ahead); the masks of the second block are kept for the next one, so
  * each byte is classified once while the scan moves block by block.
@@ -173,9 +173,9 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 		 * Card numbers: four digits at 0-3, then either a bare run
 		 * (digits at 4-12) or one to three ASCII separator bytes (r:
 		 * blank, tab, '-', '.', '/': a double space, " - ") followed by
-		 * four digits, or up to two of them and a byte that begins
+		 * four digits, or up to two of them and '_' or a byte that begins
 		 * another separator (e: '\', '%', '&', a UTF-8 sequence: U+00A0,
-		 * U+202F, "&nbsp;", "\u00a0", "%C2%A0").  Exact: these
+		 * U+2013, "&nbsp;", "\u00a0", "%C2%A0").  Exact: these
 		 * positions need no second look.
 		 */
 		q = d & (d >> 1) & (d >> 2) & (d >> 3);

@@ -58,7 +58,7 @@ typedef struct GovCardGroup
  * three bytes EF BC 90-99); its value as an ASCII digit and its length
  * in *len, or 0 if none.
  */
-static char
+static inline char
 gov_card_digit(const char *s, size_t n, size_t i, size_t *len)
 {
 	unsigned char c = (unsigned char) s[i];
@@ -119,12 +119,18 @@ gov_card_in_escape(const char *s, size_t n, size_t p)
 	return 0;
 }
 
-/* Is cp a separator between a card's digit groups (see the header)? */
-static bool
+/*
+ * Is cp a separator between a card's digit groups (see the header)?
+ * ASCII first: it is what most gaps hold.
+ */
+static inline bool
 gov_card_sep_cp(uint32_t cp)
 {
-	return gov_is_space_cp(cp) || gov_is_dash_cp(cp) || cp == '.' ||
-		cp == '/' || cp == '_' || gov_is_invisible_cp(cp);
+	if (cp < 0x80)
+		return cp == ' ' || cp == '\t' || cp == '-' || cp == '.' ||
+			cp == '/' || cp == '_';
+	return gov_is_space_cp(cp) || gov_is_dash_cp(cp) ||
+		gov_is_invisible_cp(cp);
 }
 
 /*

@@ -585,6 +585,12 @@ governance_outscan_scrub_message(ErrorData *edata)
 	gov_scrub_field(&edata->detail);
 	gov_scrub_field(&edata->hint);
 	gov_scrub_field(&edata->context);
+	/* RAISE ... USING SCHEMA, TABLE, COLUMN, DATATYPE, CONSTRAINT take any text */
+	gov_scrub_field(&edata->schema_name);
+	gov_scrub_field(&edata->table_name);
+	gov_scrub_field(&edata->column_name);
+	gov_scrub_field(&edata->datatype_name);
+	gov_scrub_field(&edata->constraint_name);
 	if (gov_scrub_field(&edata->internalquery))
 		edata->internalpos = 0;	/* its excerpt would point into the redaction */
 }

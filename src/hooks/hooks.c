@@ -652,8 +652,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		governance_auto_label_begin(stmt, &autolabel);
 		/* mask: rows for the client of a masked identity are scanned */
 		udest = governance_outscan_utility_begin(run, dest, &scan);
-		if (scan.scan != NULL ||
-			(IsA(run->utilityStmt, CopyStmt) && !((CopyStmt *) run->utilityStmt)->is_from))
+		if (scan.delivers)
 			gov_output_collector = &audit.output;
 		/* secrecy: the utility hooks before ours see no token */
 		if (prev_ProcessUtility)

@@ -500,7 +500,11 @@ governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
  * A utility statement is about to run with receiver dest: the receiver to
  * give it instead, if its rows reach the client of a masked identity
  * (FETCH, EXECUTE, CALL, EXPLAIN, SHOW ...).  While it runs, it is the
- * receiver that queries run under it report to.
+ * receiver that queries run under it report to.  run->delivers: the
+ * statement delivers rows, and the rows the executor delivers under it
+ * are counted for it: when its receiver is ours, and for COPY TO, whose
+ * rows leave through a receiver of COPY's own making (to a file too),
+ * not through dest.
  */
 DestReceiver *
 governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
@@ -512,6 +516,8 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 	memset(run, 0, sizeof(*run));
 	run->outer = gov_utility_scan;
 	run->begun = true;
+	run->delivers = IsA(pstmt->utilityStmt, CopyStmt) &&
+		!((CopyStmt *) pstmt->utilityStmt)->is_from;
 	gov_utility_depth++;
 	if (dest == NULL || dest->receiveSlot == gov_outscan_receive ||
 		!gov_reaches_client(dest, pstmt, &fill) ||
@@ -522,6 +528,7 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 	gov_outscan_forget_fill();
 	run->saved = dest;
 	run->scan = &s->pub;
+	run->delivers = true;
 	gov_utility_scan = s;
 	return &s->pub;
 }

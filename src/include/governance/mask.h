@@ -212,6 +212,9 @@ typedef struct GovOutScanRun
 	DestReceiver *saved;		/* the receiver wrapped */
 	DestReceiver *scan;			/* the scan's receiver; NULL: none */
 	bool		begun;			/* a utility statement's: outer is set */
+	bool		delivers;		/* a utility statement's rows, delivered by
+								 * the executor runs under it, are counted
+								 * for it */
 	void	   *outer;			/* the utility statement's scan it is under */
 	void	   *fill_portal;	/* the portal whose hold store the run fills */
 } GovOutScanRun;

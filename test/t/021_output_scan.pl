@@ -253,6 +253,78 @@ for my $case ([ 'two blanks', '4111  1111  1111  1111' ],
 }
 $c->close;
 
+# Messages, byte for byte as the client gets them.  The server log is
+# read from here on.
+my $log_start = -s $node->logfile;
+$c = agent();
+
+# Attack: a NOTICE quoting pasted secrets in its message, DETAIL and HINT.
+# With the default log_min_messages the server does not log a NOTICE, so
+# no log hook sees it.
+# Defence: every message is scrubbed where it is sent: the raw
+# NoticeResponse carries a redaction in each field, no byte of a secret.
+$r = $c->query(q{DO $$ BEGIN
+	RAISE NOTICE '%', (SELECT body FROM notes WHERE id = 2)
+		USING DETAIL = (SELECT meta->>'key' FROM notes WHERE id = 2),
+			  HINT = (SELECT body FROM notes WHERE id = 3);
+END $$});
+is(scalar @{ $r->{notices} }, 1, 'the NOTICE is sent');
+my $notice = join('', @{ $r->{notices} });
+no_secret($notice, 'a NOTICE: the raw NoticeResponse');
+like($notice, qr/\0M\[redacted: jwt\]\0D\[redacted: private_key\]\0H\[redacted: card\]\0/,
+	'a NOTICE: message, detail and hint each replaced by its redaction');
+like($notice, qr/^SNOTICE\0VNOTICE\0C00000\0/, 'a NOTICE: severity and SQLSTATE unchanged');
+
+# Attack: dynamic SQL written from a value fails to parse: the error
+# quotes the statement as its internal query (the 'q' field, and QUERY:
+# in the server log), which no other field repeats.
+# Defence: the internal query is replaced, on the wire and in the log.
+$r = $c->query(q{DO $$ BEGIN
+	EXECUTE 'SELECT ' || (SELECT body FROM notes WHERE id = 3);
+END $$});
+like($r->{error}, qr/^42601 syntax error/, 'the dynamic SQL fails to parse');
+my $error = join('', @{ $r->{errors} });
+no_secret($error, 'an error\'s internal query: the raw ErrorResponse');
+like($error, qr/\0q\[redacted: card\]\0/, 'the internal query is replaced by its redaction');
+
+# Attack: the identity listens on a channel and sends itself a value it
+# read as a notification's payload, which no receiver sees.
+# Defence: a NotificationResponse's payload is scrubbed like a message.
+$c->query('LISTEN leak');
+$r = $c->query(q{SELECT pg_notify('leak', body) FROM notes WHERE id = 2});
+is(scalar @{ $r->{notifications} }, 1, 'the notification is delivered');
+my $notification = join('', @{ $r->{notifications} });
+no_secret($notification, 'a NOTIFY payload: the raw NotificationResponse');
+like($notification, qr/^.{4}leak\0\[redacted: jwt\]\0$/s,
+	'a NOTIFY payload: replaced by its redaction, the channel kept');
+$c->query('UNLISTEN leak');
+
+# The server log, with log_min_messages at its default: no secret from the
+# masked identity's messages (the NOTICE is not logged; the error is, its
+# internal query redacted).
+my $log = slurp_file($node->logfile, $log_start);
+like($log, qr/QUERY:  \[redacted: card\]/, 'the error is logged, its internal query redacted');
+no_secret($log, 'the server log');
+
+# Attack: a value read made a setting the server reports to the client
+# (application_name), sent back as a ParameterStatus message.
+# Defence: the value reported is scrubbed; set_config()'s result, a row,
+# is redacted by the receiver.
+$r = $c->query(q{SELECT set_config('application_name', body, false) FROM notes WHERE id = 3});
+is(flat($r), '[redacted: card]', 'set_config()\'s result: redacted');
+my $parameters = join('|', @{ $r->{parameters} });
+no_secret($parameters, 'a reported setting: the raw ParameterStatus');
+like($parameters, qr/application_name\0\[redacted: card\]\0/,
+	'a reported setting: its value replaced by its redaction');
+$c->close;
+
+# The superuser's messages are not scrubbed.
+$su = WireClient->connect($node, 'postgres');
+$r = $su->query(q{DO $$ BEGIN RAISE NOTICE '%', (SELECT body FROM notes WHERE id = 2); END $$});
+like(join('', @{ $r->{notices} }), qr/\0Muse \Q$jwt\E please\0/,
+	'the superuser\'s NOTICE carries the clear value');
+$su->close;
+
 # Attack: a private key in JSON with its dashes escaped, as an encoder
 # that escapes all punctuation writes it.
 $c = agent();

@@ -231,7 +231,28 @@ extern void governance_outscan_utility_end(GovOutScanRun *run,
 extern int	governance_outscan_detector_names(uint32 detectors,
 											  const char **names, int max);
 extern void governance_outscan_fastpath(Oid fn);
+
+/*
+ * outscan_messages.c: the strings of the messages sent to a masked
+ * identity's client (errors, notices, notifications, reported settings),
+ * and of the messages logged, in which a detector fires are replaced.
+ */
+#define GOV_OUT_WIRE_FALLBACK 1024
+
+/* A message rewritten for the client, on the sender's stack. */
+typedef struct GovOutWire
+{
+	const char *data;			/* what to send */
+	size_t		len;
+	char	   *copy;			/* data, allocated: freed once sent */
+	char		fallback[GOV_OUT_WIRE_FALLBACK];	/* data, when no memory */
+} GovOutWire;
+
 extern void governance_outscan_scrub_message(ErrorData *edata);
+extern void governance_outscan_wire_prepare(void);
+extern bool governance_outscan_wire(char msgtype, const char *s, size_t len,
+									GovOutWire *w);
+extern void governance_outscan_wire_sent(GovOutWire *w);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

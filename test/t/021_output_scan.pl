@@ -5,8 +5,11 @@
 #	  portal run by Execute with a row limit, cursors and refcursors run by
 #	  name through the protocol (a WITH HOLD cursor's rows read from its
 #	  store with no statement around them), COPY in binary, bytea in
-#	  binary format, and fastpath calls, which hand a result over with no
-#	  receiver at all (libpq's lo_read() of a large object is one).
+#	  binary format, fastpath calls, which hand a result over with no
+#	  receiver at all (libpq's lo_read() of a large object is one), and
+#	  the messages that carry data without a receiver (errors, notices,
+#	  notifications, reported settings), read byte for byte as sent, with
+#	  the server log beside them.
 #
 #	  agent reads every label masked (a masked identity); the superuser
 #	  reads clear.  Each attack is stated above its test.
@@ -275,17 +278,15 @@ like($notice, qr/\0M\[redacted: jwt\]\0D\[redacted: private_key\]\0H\[redacted: 
 	'a NOTICE: message, detail and hint each replaced by its redaction');
 like($notice, qr/^SNOTICE\0VNOTICE\0C00000\0/, 'a NOTICE: severity and SQLSTATE unchanged');
 
-# Attack: dynamic SQL written from a value fails to parse: the error
-# quotes the statement as its internal query (the 'q' field, and QUERY:
-# in the server log), which no other field repeats.
-# Defence: the internal query is replaced, on the wire and in the log.
-$r = $c->query(q{DO $$ BEGIN
+# Dynamic SQL written from a value fails to parse: the error quotes the
+# statement as its internal query (the 'q' field, QUERY: in the server
+# log).  Logged, the error passes the log hook, which replaces it there.
+my $dynamic = q{DO $$ BEGIN
 	EXECUTE 'SELECT ' || (SELECT body FROM notes WHERE id = 3);
-END $$});
+END $$};
+$r = $c->query($dynamic);
 like($r->{error}, qr/^42601 syntax error/, 'the dynamic SQL fails to parse');
-my $error = join('', @{ $r->{errors} });
-no_secret($error, 'an error\'s internal query: the raw ErrorResponse');
-like($error, qr/\0q\[redacted: card\]\0/, 'the internal query is replaced by its redaction');
+no_secret(join('', @{ $r->{errors} }), 'a logged error\'s internal query');
 
 # Attack: the identity listens on a channel and sends itself a value it
 # read as a notification's payload, which no receiver sees.
@@ -305,6 +306,38 @@ $c->query('UNLISTEN leak');
 my $log = slurp_file($node->logfile, $log_start);
 like($log, qr/QUERY:  \[redacted: card\]/, 'the error is logged, its internal query redacted');
 no_secret($log, 'the server log');
+
+# The fields of an error or notice body, by their type byte.
+sub fields
+{
+	my ($body) = @_;
+	my %f;
+	for my $field (split /\0/, $body)
+	{
+		$f{ substr($field, 0, 1) } = substr($field, 1) if $field ne '';
+	}
+	return \%f;
+}
+
+# Attack: errors quoting a value where the DBA logs no errors
+# (log_min_messages = fatal for the role), so no log hook sees them: a
+# cast of the value, and the dynamic SQL above.
+# Defence: each error is scrubbed where it is sent; the internal query's
+# position goes with it (it would point into the redaction).
+$node->safe_psql('postgres', 'ALTER ROLE agent SET log_min_messages = fatal');
+my $quiet = agent();
+$r = $quiet->query('SELECT body::int FROM notes WHERE id = 3');
+like($r->{error}, qr/^22P02 /, 'the cast fails');
+my $error = join('', @{ $r->{errors} });
+no_secret($error, 'an error not logged: the raw ErrorResponse');
+is(fields($error)->{M}, '[redacted: card]', 'an error not logged: its message replaced');
+$r = $quiet->query($dynamic);
+$error = join('', @{ $r->{errors} });
+no_secret($error, 'an internal query not logged: the raw ErrorResponse');
+is_deeply([ @{ fields($error) }{qw(C q p)} ], [ '42601', '[redacted: card]', undef ],
+	'an internal query not logged: replaced, its position left out');
+$quiet->close;
+$node->safe_psql('postgres', 'ALTER ROLE agent RESET log_min_messages');
 
 # Attack: a value read made a setting the server reports to the client
 # (application_name), sent back as a ParameterStatus message.

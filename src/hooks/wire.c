@@ -26,8 +26,8 @@
  * The wrappers run while messages are being sent, an error's among them:
  * they raise no error, and the scan allocates nothing that can fail
  * (src/mask/outscan_messages.c says how it fails closed).  A row
- * (DataRow) and every other type not carrying free text costs a call and
- * a switch on its type byte.
+ * (DataRow) and every other type not carrying free text costs a test of
+ * its type byte.
  *
  * src/hooks/wire.c
  *
@@ -43,32 +43,46 @@
 static const PQcommMethods *prev_PqCommMethods = NULL;
 static PQcommMethods gov_comm_methods;
 
-/* mask: no secret in a message to a masked identity's client. */
+/*
+ * mask: no secret in a message to a masked identity's client.  The
+ * messages the scan reads are handed to it out of line, so that a row
+ * (DataRow) costs a test of its type and no more.
+ */
+static pg_noinline int
+gov_putmessage_scanned(char msgtype, const char *s, size_t len, bool noblock)
+{
+	GovOutWire	w;
+	int			result = 0;
+
+	if (!governance_outscan_wire(msgtype, s, len, &w))
+	{
+		w.data = s;
+		w.len = len;
+		w.copy = NULL;
+	}
+	if (noblock)
+		prev_PqCommMethods->putmessage_noblock(msgtype, w.data, w.len);
+	else
+		result = prev_PqCommMethods->putmessage(msgtype, w.data, w.len);
+	governance_outscan_wire_sent(&w);
+	return result;
+}
+
 static int
 gov_putmessage(char msgtype, const char *s, size_t len)
 {
-	GovOutWire	w;
-	int			result;
-
-	if (!governance_outscan_wire(msgtype, s, len, &w))
-		return prev_PqCommMethods->putmessage(msgtype, s, len);
-	result = prev_PqCommMethods->putmessage(msgtype, w.data, w.len);
-	governance_outscan_wire_sent(&w);
-	return result;
+	if (governance_outscan_wire_reads(msgtype))
+		return gov_putmessage_scanned(msgtype, s, len, false);
+	return prev_PqCommMethods->putmessage(msgtype, s, len);
 }
 
 static void
 gov_putmessage_noblock(char msgtype, const char *s, size_t len)
 {
-	GovOutWire	w;
-
-	if (!governance_outscan_wire(msgtype, s, len, &w))
-	{
+	if (governance_outscan_wire_reads(msgtype))
+		(void) gov_putmessage_scanned(msgtype, s, len, true);
+	else
 		prev_PqCommMethods->putmessage_noblock(msgtype, s, len);
-		return;
-	}
-	prev_PqCommMethods->putmessage_noblock(msgtype, w.data, w.len);
-	governance_outscan_wire_sent(&w);
 }
 
 /*

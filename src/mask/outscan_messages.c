@@ -217,6 +217,7 @@ gov_wire_rewrite(const char *s, size_t len, const GovWireLayout *lay,
  * false if it goes as it is; true if w holds what to send instead (the
  * message with each string in which a detector fires replaced), to be
  * released by governance_outscan_wire_sent() once sent.  Raises no error.
+ * The types read are those governance_outscan_wire_reads() names.
  */
 bool
 governance_outscan_wire(char msgtype, const char *s, size_t len, GovOutWire *w)

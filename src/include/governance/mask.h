@@ -248,6 +248,27 @@ typedef struct GovOutWire
 	char		fallback[GOV_OUT_WIRE_FALLBACK];	/* data, when no memory */
 } GovOutWire;
 
+/*
+ * Does the scan read protocol messages of this type: ErrorResponse,
+ * NoticeResponse, NotificationResponse, ParameterStatus?  Inline, for
+ * the sender to pass every other message (a DataRow) at the cost of a
+ * test.
+ */
+static inline bool
+governance_outscan_wire_reads(char msgtype)
+{
+	switch (msgtype)
+	{
+		case 'E':
+		case 'N':
+		case 'A':
+		case 'S':
+			return true;
+		default:
+			return false;
+	}
+}
+
 extern void governance_outscan_scrub_message(ErrorData *edata);
 extern void governance_outscan_wire_prepare(void);
 extern bool governance_outscan_wire(char msgtype, const char *s, size_t len,

@@ -50,6 +50,7 @@
 #include "governance/common.h"
 #include "governance/common_detect.h"
 #include "governance/mask.h"
+#include "miscadmin.h"
 #include "outscan_internal.h"
 #include "utils/memutils.h"
 
@@ -100,15 +101,17 @@ gov_scrub_field(char **field)
 /*
  * A message is about to be logged (the log hook): for a masked identity
  * under the scan, each field the log writes in which a detector fires is
- * replaced by the redaction.  The client's copy is scrubbed where it is
- * sent (governance_outscan_wire()), whether or not the message is logged;
- * a message replaced here reaches it replaced.  This may run where the
- * catalogs cannot be read.
+ * replaced by the redaction, whether or not the client gets the message
+ * too (a WARNING under client_min_messages = error is logged alone).  The
+ * client's copy is scrubbed where it is sent (governance_outscan_wire()),
+ * whether or not the message is logged; a message replaced here reaches
+ * it replaced.  Messages of processes with no client (workers) are left
+ * as they are.  This may run where the catalogs cannot be read.
  */
 void
 governance_outscan_scrub_message(ErrorData *edata)
 {
-	if (!governance_output_scan || !edata->output_to_client || IsParallelWorker() ||
+	if (!governance_output_scan || MyProcPort == NULL || IsParallelWorker() ||
 		!governance_identity_masked_last())
 		return;
 	gov_scrub_field(&edata->message);

@@ -300,12 +300,21 @@ like($notification, qr/^.{4}leak\0\[redacted: jwt\]\0$/s,
 	'a NOTIFY payload: replaced by its redaction, the channel kept');
 $c->query('UNLISTEN leak');
 
+# Attack: the identity keeps a WARNING from itself (client_min_messages =
+# error): the server logs it, the client is not sent it.
+# Defence: a message that is logged is scrubbed in the log all the same.
+$c->query('SET client_min_messages = error');
+$r = $c->query(q{DO $$ BEGIN RAISE WARNING '%', (SELECT body FROM notes WHERE id = 3); END $$});
+is(scalar @{ $r->{notices} }, 0, 'the WARNING is not sent to the client');
+$c->query('RESET client_min_messages');
+
 # The server log, with log_min_messages at its default: no secret from the
-# masked identity's messages (the NOTICE is not logged; the error is, its
-# internal query redacted).
+# masked identity's messages (the NOTICE is not logged; the error and the
+# WARNING are, redacted).
 my $log = slurp_file($node->logfile, $log_start);
 like($log, qr/QUERY:  \[redacted: card\]/, 'the error is logged, its internal query redacted');
-no_secret($log, 'the server log');
+like($log, qr/WARNING:  \[redacted: card\]/, 'the WARNING is logged, redacted');
+ok($log !~ /eyJ/ && $log !~ /4111/ && $log !~ /PRIVATE KEY/, 'the server log holds no secret');
 
 # The fields of an error or notice body, by their type byte.
 sub fields

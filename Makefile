@@ -52,6 +52,7 @@ OBJS = \
 	src/guard/check.o \
 	src/guard/enforce.o \
 	src/hooks/hooks.o \
+	src/hooks/wire.o \
 	src/identity/identity.o \
 	src/identity/identity_sql.o \
 	src/identity/jwks.o \
@@ -74,6 +75,7 @@ OBJS = \
 	src/mask/masks.o \
 	src/mask/namepath.o \
 	src/mask/outscan.o \
+	src/mask/outscan_messages.o \
 	src/mask/outscan_values.o \
 	src/mask/outscan_nodetree.o \
 	src/mask/planning.o \

@@ -349,10 +349,40 @@ RESET osc.stash;
 -- Defence: a field of a message in which a detector fires is replaced.
 DO $$ BEGIN RAISE WARNING 'the title is %', (SELECT title FROM osc.notes WHERE id = 2); END $$;
 SELECT title::int FROM osc.notes WHERE id = 2;
--- Stated limit: a message the server does not log (a NOTICE, with the
--- default log_min_messages) reaches the client unscanned: PostgreSQL calls
--- no hook for it.
+-- Attack: a NOTICE quoting the value.  The server does not log a NOTICE
+-- (log_min_messages is WARNING), so the log hook never sees it.
+-- Defence: every message to the client is scrubbed where it is sent.
 DO $$ BEGIN RAISE NOTICE 'the title is %', (SELECT title FROM osc.notes WHERE id = 2); END $$;
+-- Attack: an AWS key, a PEM private key and a JSON web token pasted into
+-- columns, each raised in a NOTICE.
+DO $$ BEGIN RAISE NOTICE 'memo: %', (SELECT memo FROM osc.notes WHERE id = 2); END $$;
+DO $$ BEGIN RAISE NOTICE '%', (SELECT msg FROM osc.inbox WHERE id = 10); END $$;
+DO $$ BEGIN RAISE NOTICE 'body: %', (SELECT body FROM osc.notes WHERE id = 2); END $$;
+-- Attack: INFO, which the client gets whatever client_min_messages says.
+DO $$ BEGIN RAISE INFO '%', (SELECT body FROM osc.notes WHERE id = 2); END $$;
+-- Attack: the secret in the DETAIL and the HINT of a plain NOTICE.
+-- Defence: each field in which a detector fires is replaced alone.
+DO $$ BEGIN
+	RAISE NOTICE 'see the detail'
+		USING DETAIL = (SELECT code FROM osc.notes WHERE id = 2),
+			  HINT = (SELECT nm FROM osc.notes WHERE id = 2);
+END $$;
+-- Attack: the session asks for DEBUG messages and raises one.
+SET client_min_messages = debug1;
+DO $$ BEGIN RAISE DEBUG '%', (SELECT body FROM osc.notes WHERE id = 2); END $$;
+RESET client_min_messages;
+-- Attack: the secret in a NOTICE's CONTEXT: a plain NOTICE raised by a
+-- statement written from the value.
+CREATE FUNCTION osc.f_note(v text) RETURNS void LANGUAGE plpgsql AS
+	$$ BEGIN RAISE NOTICE 'a plain note'; END $$;
+\set SHOW_CONTEXT always
+DO $$ BEGIN EXECUTE format('SELECT osc.f_note(%L)', (SELECT body FROM osc.notes WHERE id = 2)); END $$;
+\set SHOW_CONTEXT errors
+-- A message carrying no secret reaches the masked identity unchanged.
+DO $$ BEGIN
+	RAISE NOTICE 'the plain title is %', (SELECT title FROM osc.notes WHERE id = 1)
+		USING DETAIL = 'nothing to see', HINT = 'nothing to do';
+END $$;
 
 -- Attack: a secret at the end of a 16 MB value.
 SELECT repeat('lorem ipsum ', 1400000) || :'jwt' AS v;
@@ -368,6 +398,9 @@ SELECT set_config('governance.output_scan', 'off', false);
 SELECT reverse(body) LIKE '%Jye%' AS reversed_passes FROM osc.notes WHERE id = 2;
 SELECT encode(b, 'hex') LIKE '2d2d2d2d2d424547494e%' AS hex_passes FROM osc.blobs WHERE id = 1;
 RESET ROLE;
+
+-- The superuser's messages are not scanned: it reads everything clear.
+DO $$ BEGIN RAISE NOTICE 'the title is %', (SELECT title FROM osc.notes WHERE id = 2); END $$;
 
 -- osc_clear is granted "secret": the labelled column api_key is read
 -- clear and not redacted, while the unlabelled body still is.

@@ -19,7 +19,9 @@
  *				  (src/approval)
  *	  mask		  what a masked identity reads or reshapes (src/mask), the
  *				  output scan around the receiver of its rows
- *				  (src/mask/outscan.c); with it, discovery proposes labels
+ *				  (src/mask/outscan.c) and around the sending of every
+ *				  message to its client (src/hooks/wire.c, where the mask
+ *				  is the only concern); with it, discovery proposes labels
  *				  for the columns a statement created, once it succeeded
  *				  (src/discover)
  *	  audit		  last: it receives the statement's outcome, the decision
@@ -207,12 +209,16 @@ gov_shmem_startup(void)
 
 /* --- connections -------------------------------------------------------- */
 
-/* Connection attempts, successful or not, are recorded. */
+/*
+ * Connection attempts, successful or not, are recorded.  mask: from now
+ * on the messages to the client pass the output scan (src/hooks/wire.c).
+ */
 static void
 gov_ClientAuthentication(Port *port, int status)
 {
 	if (prev_ClientAuthentication)
 		prev_ClientAuthentication(port, status);
+	governance_hooks_wire_install();
 	governance_audit_connection(status == STATUS_OK ? "authenticated" : "refused",
 								status == STATUS_OK ? NULL :
 								"Client authentication failed.");
@@ -652,8 +658,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		governance_auto_label_begin(stmt, &autolabel);
 		/* mask: rows for the client of a masked identity are scanned */
 		udest = governance_outscan_utility_begin(run, dest, &scan);
-		if (scan.scan != NULL ||
-			(IsA(run->utilityStmt, CopyStmt) && !((CopyStmt *) run->utilityStmt)->is_from))
+		if (scan.delivers)
 			gov_output_collector = &audit.output;
 		/* secrecy: the utility hooks before ours see no token */
 		if (prev_ProcessUtility)

@@ -51,15 +51,16 @@
  * A fastpath function call sends its result with no receiver at all: for
  * a masked identity, one whose result type is scanned is refused.
  *
- * Messages are not rows, but a NOTICE a function raises or an error that
- * quotes a value carries data too: for a masked identity under the scan,
- * each field of a message sent to the client in which a detector fires is
- * replaced (governance_outscan_scrub_message()), the internal query too,
- * whenever the statement's own role is a masked identity or is not known
- * not to be one (governance_identity_masked_last(): a message may be
- * reported where the catalogs cannot be read).  Out of
- * scope: NOTIFY payloads, the replication protocol, the server log of
- * other sessions' work (docs/masking.md).
+ * Messages are not rows, but a NOTICE a function raises, an error that
+ * quotes a value, a NOTIFY payload or a reported setting carries data
+ * too: for a masked identity under the scan, each string of a message in
+ * which a detector fires is replaced, where the message is sent to the
+ * client and where it is logged, the internal query too, whenever the
+ * statement's own role is a masked identity or is not known not to be one
+ * (governance_identity_masked_last(): a message may be reported where the
+ * catalogs cannot be read); see outscan_messages.c.  Out of scope: the
+ * replication protocol, the server log of other sessions' work
+ * (docs/masking.md).
  *
  * Columns that the plan shows to be a labelled column read as such (its
  * mask, or the column itself read clear by an identity granted it) are not
@@ -500,7 +501,11 @@ governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
  * A utility statement is about to run with receiver dest: the receiver to
  * give it instead, if its rows reach the client of a masked identity
  * (FETCH, EXECUTE, CALL, EXPLAIN, SHOW ...).  While it runs, it is the
- * receiver that queries run under it report to.
+ * receiver that queries run under it report to.  run->delivers: the
+ * statement delivers rows, and the rows the executor delivers under it
+ * are counted for it: when its receiver is ours, and for COPY TO, whose
+ * rows leave through a receiver of COPY's own making (to a file too),
+ * not through dest.
  */
 DestReceiver *
 governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
@@ -512,6 +517,8 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 	memset(run, 0, sizeof(*run));
 	run->outer = gov_utility_scan;
 	run->begun = true;
+	run->delivers = IsA(pstmt->utilityStmt, CopyStmt) &&
+		!((CopyStmt *) pstmt->utilityStmt)->is_from;
 	gov_utility_depth++;
 	if (dest == NULL || dest->receiveSlot == gov_outscan_receive ||
 		!gov_reaches_client(dest, pstmt, &fill) ||
@@ -522,6 +529,7 @@ governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
 	gov_outscan_forget_fill();
 	run->saved = dest;
 	run->scan = &s->pub;
+	run->delivers = true;
 	gov_utility_scan = s;
 	return &s->pub;
 }
@@ -552,47 +560,6 @@ governance_outscan_detector_names(uint32 detectors, const char **names, int max)
 		if (detectors & (1U << d))
 			names[n++] = governance_detector_name((GovDetector) d);
 	return n;
-}
-
-/* Replace a message's field in which a detector fires; true if it did. */
-static bool
-gov_scrub_field(char **field)
-{
-	GovDetector d;
-
-	if (*field == NULL ||
-		(d = governance_detect_secret(*field, strlen(*field))) == GOV_DETECT_NONE)
-		return false;
-	*field = pstrdup(gov_out_redaction(1U << d));
-	return true;
-}
-
-/*
- * A message is about to be sent to the client (a NOTICE a function
- * raises, an error quoting a value, its context): for a masked identity
- * under the scan, each of its fields in which a detector fires is
- * replaced by the redaction, in the server log too.  Whether the identity
- * is masked is what the scan last found, at the last receiver of this
- * session it considered: this runs where the catalogs cannot be read.
- */
-void
-governance_outscan_scrub_message(ErrorData *edata)
-{
-	if (!governance_output_scan || !edata->output_to_client || IsParallelWorker() ||
-		!governance_identity_masked_last())
-		return;
-	gov_scrub_field(&edata->message);
-	gov_scrub_field(&edata->detail);
-	gov_scrub_field(&edata->hint);
-	gov_scrub_field(&edata->context);
-	/* RAISE ... USING SCHEMA, TABLE, COLUMN, DATATYPE, CONSTRAINT take any text */
-	gov_scrub_field(&edata->schema_name);
-	gov_scrub_field(&edata->table_name);
-	gov_scrub_field(&edata->column_name);
-	gov_scrub_field(&edata->datatype_name);
-	gov_scrub_field(&edata->constraint_name);
-	if (gov_scrub_field(&edata->internalquery))
-		edata->internalpos = 0;	/* its excerpt would point into the redaction */
 }
 
 /*

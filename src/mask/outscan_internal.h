@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * outscan_internal.h
- *	  What the output scan's receiver (outscan.c) and its scanning of
- *	  values by type (outscan_values.c) share.
+ *	  What the output scan's receiver (outscan.c), its scanning of values
+ *	  by type (outscan_values.c) and of messages (outscan_messages.c)
+ *	  share.
  *
  * src/mask/outscan_internal.h
  *

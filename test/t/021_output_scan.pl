@@ -5,8 +5,11 @@
 #	  portal run by Execute with a row limit, cursors and refcursors run by
 #	  name through the protocol (a WITH HOLD cursor's rows read from its
 #	  store with no statement around them), COPY in binary, bytea in
-#	  binary format, and fastpath calls, which hand a result over with no
-#	  receiver at all (libpq's lo_read() of a large object is one).
+#	  binary format, fastpath calls, which hand a result over with no
+#	  receiver at all (libpq's lo_read() of a large object is one), and
+#	  the messages that carry data without a receiver (errors, notices,
+#	  notifications, reported settings), read byte for byte as sent, with
+#	  the server log beside them.
 #
 #	  agent reads every label masked (a masked identity); the superuser
 #	  reads clear.  Each attack is stated above its test.
@@ -252,6 +255,117 @@ for my $case ([ 'two blanks', '4111  1111  1111  1111' ],
 	is(flat($r), '[redacted: card]', "a card with $case->[0] between groups is redacted");
 }
 $c->close;
+
+# Messages, byte for byte as the client gets them.  The server log is
+# read from here on.
+my $log_start = -s $node->logfile;
+$c = agent();
+
+# Attack: a NOTICE quoting pasted secrets in its message, DETAIL and HINT.
+# With the default log_min_messages the server does not log a NOTICE, so
+# no log hook sees it.
+# Defence: every message is scrubbed where it is sent: the raw
+# NoticeResponse carries a redaction in each field, no byte of a secret.
+$r = $c->query(q{DO $$ BEGIN
+	RAISE NOTICE '%', (SELECT body FROM notes WHERE id = 2)
+		USING DETAIL = (SELECT meta->>'key' FROM notes WHERE id = 2),
+			  HINT = (SELECT body FROM notes WHERE id = 3);
+END $$});
+is(scalar @{ $r->{notices} }, 1, 'the NOTICE is sent');
+my $notice = join('', @{ $r->{notices} });
+no_secret($notice, 'a NOTICE: the raw NoticeResponse');
+like($notice, qr/\0M\[redacted: jwt\]\0D\[redacted: private_key\]\0H\[redacted: card\]\0/,
+	'a NOTICE: message, detail and hint each replaced by its redaction');
+like($notice, qr/^SNOTICE\0VNOTICE\0C00000\0/, 'a NOTICE: severity and SQLSTATE unchanged');
+
+# Dynamic SQL written from a value fails to parse: the error quotes the
+# statement as its internal query (the 'q' field, QUERY: in the server
+# log).  Logged, the error passes the log hook, which replaces it there.
+my $dynamic = q{DO $$ BEGIN
+	EXECUTE 'SELECT ' || (SELECT body FROM notes WHERE id = 3);
+END $$};
+$r = $c->query($dynamic);
+like($r->{error}, qr/^42601 syntax error/, 'the dynamic SQL fails to parse');
+no_secret(join('', @{ $r->{errors} }), 'a logged error\'s internal query');
+
+# Attack: the identity listens on a channel and sends itself a value it
+# read as a notification's payload, which no receiver sees.
+# Defence: a NotificationResponse's payload is scrubbed like a message.
+$c->query('LISTEN leak');
+$r = $c->query(q{SELECT pg_notify('leak', body) FROM notes WHERE id = 2});
+is(scalar @{ $r->{notifications} }, 1, 'the notification is delivered');
+my $notification = join('', @{ $r->{notifications} });
+no_secret($notification, 'a NOTIFY payload: the raw NotificationResponse');
+like($notification, qr/^.{4}leak\0\[redacted: jwt\]\0$/s,
+	'a NOTIFY payload: replaced by its redaction, the channel kept');
+$c->query('UNLISTEN leak');
+
+# Attack: the identity keeps a WARNING from itself (client_min_messages =
+# error): the server logs it, the client is not sent it.
+# Defence: a message that is logged is scrubbed in the log all the same.
+$c->query('SET client_min_messages = error');
+$r = $c->query(q{DO $$ BEGIN RAISE WARNING '%', (SELECT body FROM notes WHERE id = 3); END $$});
+is(scalar @{ $r->{notices} }, 0, 'the WARNING is not sent to the client');
+$c->query('RESET client_min_messages');
+
+# The server log, with log_min_messages at its default: no secret from the
+# masked identity's messages (the NOTICE is not logged; the error and the
+# WARNING are, redacted).
+my $log = slurp_file($node->logfile, $log_start);
+like($log, qr/QUERY:  \[redacted: card\]/, 'the error is logged, its internal query redacted');
+like($log, qr/WARNING:  \[redacted: card\]/, 'the WARNING is logged, redacted');
+ok($log !~ /eyJ/ && $log !~ /4111/ && $log !~ /PRIVATE KEY/, 'the server log holds no secret');
+
+# The fields of an error or notice body, by their type byte.
+sub fields
+{
+	my ($body) = @_;
+	my %f;
+	for my $field (split /\0/, $body)
+	{
+		$f{ substr($field, 0, 1) } = substr($field, 1) if $field ne '';
+	}
+	return \%f;
+}
+
+# Attack: errors quoting a value where the DBA logs no errors
+# (log_min_messages = fatal for the role), so no log hook sees them: a
+# cast of the value, and the dynamic SQL above.
+# Defence: each error is scrubbed where it is sent; the internal query's
+# position goes with it (it would point into the redaction).
+$node->safe_psql('postgres', 'ALTER ROLE agent SET log_min_messages = fatal');
+my $quiet = agent();
+$r = $quiet->query('SELECT body::int FROM notes WHERE id = 3');
+like($r->{error}, qr/^22P02 /, 'the cast fails');
+my $error = join('', @{ $r->{errors} });
+no_secret($error, 'an error not logged: the raw ErrorResponse');
+is(fields($error)->{M}, '[redacted: card]', 'an error not logged: its message replaced');
+$r = $quiet->query($dynamic);
+$error = join('', @{ $r->{errors} });
+no_secret($error, 'an internal query not logged: the raw ErrorResponse');
+is_deeply([ @{ fields($error) }{qw(C q p)} ], [ '42601', '[redacted: card]', undef ],
+	'an internal query not logged: replaced, its position left out');
+$quiet->close;
+$node->safe_psql('postgres', 'ALTER ROLE agent RESET log_min_messages');
+
+# Attack: a value read made a setting the server reports to the client
+# (application_name), sent back as a ParameterStatus message.
+# Defence: the value reported is scrubbed; set_config()'s result, a row,
+# is redacted by the receiver.
+$r = $c->query(q{SELECT set_config('application_name', body, false) FROM notes WHERE id = 3});
+is(flat($r), '[redacted: card]', 'set_config()\'s result: redacted');
+my $parameters = join('|', @{ $r->{parameters} });
+no_secret($parameters, 'a reported setting: the raw ParameterStatus');
+like($parameters, qr/application_name\0\[redacted: card\]\0/,
+	'a reported setting: its value replaced by its redaction');
+$c->close;
+
+# The superuser's messages are not scrubbed.
+$su = WireClient->connect($node, 'postgres');
+$r = $su->query(q{DO $$ BEGIN RAISE NOTICE '%', (SELECT body FROM notes WHERE id = 2); END $$});
+like(join('', @{ $r->{notices} }), qr/\0Muse \Q$jwt\E please\0/,
+	'the superuser\'s NOTICE carries the clear value');
+$su->close;
 
 # Attack: a private key in JSON with its dashes escaped, as an encoder
 # that escapes all punctuation writes it.

@@ -12,7 +12,10 @@
 #	  $r = $c->execute_portal('c', 10);         # Execute of an open portal
 #	  # $r->{rows}: arrayrefs of raw values (undef for NULL), $r->{error}:
 #	  # "SQLSTATE message" or undef, $r->{tags}: the command tags,
-	  # $r->{copy}: what COPY TO STDOUT sent.
+#	  # $r->{copy}: what COPY TO STDOUT sent; the raw bodies of the
+#	  # messages that carry text: $r->{errors} (ErrorResponse),
+#	  # $r->{notices} (NoticeResponse), $r->{notifications}
+#	  # (NotificationResponse), $r->{parameters} (ParameterStatus).
 #
 # test/t/WireClient.pm
 #
@@ -69,7 +72,8 @@ sub _send
 sub _collect
 {
 	my ($self) = @_;
-	my %r = (rows => [], tags => [], copy => '', error => undef, suspended => 0);
+	my %r = (rows => [], tags => [], copy => '', error => undef, suspended => 0,
+		errors => [], notices => [], notifications => [], parameters => []);
 	while (1)
 	{
 		my ($type, $body) = $self->_message;
@@ -106,8 +110,21 @@ sub _collect
 		{
 			$r{suspended} = 1;
 		}
+		elsif ($type eq 'N')
+		{
+			push @{ $r{notices} }, $body;
+		}
+		elsif ($type eq 'A')
+		{
+			push @{ $r{notifications} }, $body;
+		}
+		elsif ($type eq 'S')
+		{
+			push @{ $r{parameters} }, $body;
+		}
 		elsif ($type eq 'E')
 		{
+			push @{ $r{errors} }, $body;
 			my %f;
 			for my $field (split /\0/, $body)
 			{

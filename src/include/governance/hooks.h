@@ -13,4 +13,10 @@
 /* Install every hook, once, from _PG_init (src/hooks/hooks.c). */
 extern void governance_hooks_install(void);
 
+/*
+ * Wrap the sending of messages to the client, once per client backend,
+ * from the ClientAuthentication hook (src/hooks/wire.c).
+ */
+extern void governance_hooks_wire_install(void);
+
 #endif							/* GOVERNANCE_HOOKS_H */

@@ -212,6 +212,9 @@ typedef struct GovOutScanRun
 	DestReceiver *saved;		/* the receiver wrapped */
 	DestReceiver *scan;			/* the scan's receiver; NULL: none */
 	bool		begun;			/* a utility statement's: outer is set */
+	bool		delivers;		/* a utility statement's rows, delivered by
+								 * the executor runs under it, are counted
+								 * for it */
 	void	   *outer;			/* the utility statement's scan it is under */
 	void	   *fill_portal;	/* the portal whose hold store the run fills */
 } GovOutScanRun;
@@ -228,7 +231,49 @@ extern void governance_outscan_utility_end(GovOutScanRun *run,
 extern int	governance_outscan_detector_names(uint32 detectors,
 											  const char **names, int max);
 extern void governance_outscan_fastpath(Oid fn);
+
+/*
+ * outscan_messages.c: the strings of the messages sent to a masked
+ * identity's client (errors, notices, notifications, reported settings),
+ * and of the messages logged, in which a detector fires are replaced.
+ */
+#define GOV_OUT_WIRE_FALLBACK 1024
+
+/* A message rewritten for the client, on the sender's stack. */
+typedef struct GovOutWire
+{
+	const char *data;			/* what to send */
+	size_t		len;
+	char	   *copy;			/* data, allocated: freed once sent */
+	char		fallback[GOV_OUT_WIRE_FALLBACK];	/* data, when no memory */
+} GovOutWire;
+
+/*
+ * Does the scan read protocol messages of this type: ErrorResponse,
+ * NoticeResponse, NotificationResponse, ParameterStatus?  Inline, for
+ * the sender to pass every other message (a DataRow) at the cost of a
+ * test.
+ */
+static inline bool
+governance_outscan_wire_reads(char msgtype)
+{
+	switch (msgtype)
+	{
+		case 'E':
+		case 'N':
+		case 'A':
+		case 'S':
+			return true;
+		default:
+			return false;
+	}
+}
+
 extern void governance_outscan_scrub_message(ErrorData *edata);
+extern void governance_outscan_wire_prepare(void);
+extern bool governance_outscan_wire(char msgtype, const char *s, size_t len,
+									GovOutWire *w);
+extern void governance_outscan_wire_sent(GovOutWire *w);
 
 /* scrub.c */
 extern void governance_mask_scrub_log(ErrorData *edata);

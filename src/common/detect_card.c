@@ -14,7 +14,8 @@
  * thin, narrow no-break, ideographic ... see gov_is_space_cp), a dash
  * of any kind (hyphen-minus, the hyphens and dashes U+2010-U+2015 --
  * autocorrection's en dash --, the minus sign, the fullwidth
- * hyphen-minus: gov_is_dash_cp), a dot, a slash, an underscore or an
+ * hyphen-minus: gov_is_dash_cp), a dot of any kind (full stop, middle
+ * dots, bullets: gov_is_dot_cp), a slash, an underscore or an
  * invisible character (soft hyphen, zero-width space and joiners:
  * gov_is_invisible_cp), also when written as an escape a client decodes
  * (gov_unit: "\u00a0", "&nbsp;", "%C2%A0", "&#8211;"); the kinds may
@@ -130,7 +131,7 @@ gov_card_sep_cp(uint32_t cp)
 		return cp == ' ' || cp == '\t' || cp == '-' || cp == '.' ||
 			cp == '/' || cp == '_';
 	return gov_is_space_cp(cp) || gov_is_dash_cp(cp) ||
-		gov_is_invisible_cp(cp);
+		gov_is_dot_cp(cp) || gov_is_invisible_cp(cp);
 }
 
 /*

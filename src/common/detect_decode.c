@@ -350,25 +350,42 @@ gov_is_blank_cp(uint32_t cp)
 /*
  * Is cp a dash as people and word processors write one between digit
  * groups: '-', the hyphens and dashes U+2010-U+2015 (an en dash is what
- * autocorrection makes of " - "), the minus sign U+2212, the small and
- * fullwidth hyphen-minus U+FE63, U+FF0D, the small em dash U+FE58?
+ * autocorrection makes of " - "), the minus sign U+2212, the two- and
+ * three-em dashes U+2E3A, U+2E3B, the small and fullwidth hyphen-minus
+ * U+FE63, U+FF0D, the small em dash U+FE58?
  */
 bool
 gov_is_dash_cp(uint32_t cp)
 {
 	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 ||
+		cp == 0x2E3A || cp == 0x2E3B ||
 		cp == 0xFE58 || cp == 0xFE63 || cp == 0xFF0D;
 }
 
 /*
+ * Is cp a dot as written between digit groups: '.', the middle dot
+ * U+00B7, the one dot leader U+2024, the hyphenation point U+2027, the
+ * bullet U+2022 and bullet operator U+2219, the dot operator U+22C5, the
+ * katakana middle dots U+30FB and U+FF65, the fullwidth full stop U+FF0E?
+ */
+bool
+gov_is_dot_cp(uint32_t cp)
+{
+	return cp == '.' || cp == 0xB7 || cp == 0x2022 || cp == 0x2024 ||
+		cp == 0x2027 || cp == 0x2219 || cp == 0x22C5 || cp == 0x30FB ||
+		cp == 0xFF0E || cp == 0xFF65;
+}
+
+/*
  * Is cp a character that is not seen: the soft hyphen U+00AD, the
- * zero-width space, non-joiner and joiner U+200B-U+200D, the word joiner
- * U+2060, the zero-width no-break space U+FEFF?  Text copied from web
+ * Mongolian vowel separator U+180E, the zero-width space, non-joiner and
+ * joiner U+200B-U+200D, the word joiner and invisible operators
+ * U+2060-U+2064, the zero-width no-break space U+FEFF?  Text copied from web
  * pages and editors carries them between characters.
  */
 bool
 gov_is_invisible_cp(uint32_t cp)
 {
-	return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 ||
-		cp == 0xFEFF;
+	return cp == 0xAD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
+		(cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF;
 }

@@ -90,6 +90,7 @@ extern size_t gov_unit(const char *s, size_t n, size_t j, uint32_t *cp);
 extern bool gov_is_space_cp(uint32_t cp);
 extern bool gov_is_blank_cp(uint32_t cp);
 extern bool gov_is_dash_cp(uint32_t cp);
+extern bool gov_is_dot_cp(uint32_t cp);
 extern bool gov_is_invisible_cp(uint32_t cp);
 
 /* detect_values.c: whole values */

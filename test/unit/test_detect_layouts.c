@@ -400,6 +400,16 @@ test_card_unicode(void)
 		"4111\xe2\x80\x8b" "1111\xe2\x80\x8b" "1111\xe2\x80\x8b" "1111",	/* zero-width space */
 		"4111\xc2\xad" "1111\xc2\xad" "1111\xc2\xad" "1111",	/* soft hyphen */
 		"4111\xe2\x81\xa0" "1111\xe2\x81\xa0" "1111\xe2\x81\xa0" "1111",	/* word joiner */
+		/* dots and the rest an outside attack tried (round 25, M1) */
+		"4111\xc2\xb7" "1111\xc2\xb7" "1111\xc2\xb7" "1111",	/* middle dot */
+		"4111\xe2\x80\xa4" "1111\xe2\x80\xa4" "1111\xe2\x80\xa4" "1111",	/* one dot leader */
+		"4111\xe2\x80\xa7" "1111\xe2\x80\xa7" "1111\xe2\x80\xa7" "1111",	/* hyphenation point */
+		"4111\xe2\x8b\x85" "1111\xe2\x8b\x85" "1111\xe2\x8b\x85" "1111",	/* dot operator */
+		"4111\xe2\xb8\xba" "1111\xe2\xb8\xba" "1111\xe2\xb8\xba" "1111",	/* two-em dash */
+		"4111\xe3\x83\xbb" "1111\xe3\x83\xbb" "1111\xe3\x83\xbb" "1111",	/* katakana middle dot */
+		"4111\xef\xbd\xa5" "1111\xef\xbd\xa5" "1111\xef\xbd\xa5" "1111",	/* halfwidth katakana middle dot */
+		"4111\xe2\x80\xa2" "1111\xe2\x80\xa2" "1111\xe2\x80\xa2" "1111",	/* bullet */
+		"4111\xe1\xa0\x8e" "1111\xe1\xa0\x8e" "1111\xe1\xa0\x8e" "1111",	/* Mongolian vowel separator */
 		"4111_1111_1111_1111", "card_4111_1111_1111_1111",
 		"4111&#8211;1111&#8211;1111&#8211;1111", "{\"n\":\"4111\\u20131111\\u20131111\\u20131111\"}",
 		"q=4111%E2%80%931111%E2%80%931111%E2%80%931111", "4111&#xAD;1111&#xad;1111&#173;1111",

@@ -9,8 +9,9 @@
  * scanned, as the text a client would receive or as the strings that text
  * is made of.  So text, varchar, bpchar, xml and refcursor (their bytes),
  * bytea (its bytes, not their hex: as text if they are UTF-8, else their
- * runs of ASCII text: gov_detect_bytes()), name, json and jsonb (their
- * text), arrays of any scanned type element by element and then, if none
+ * runs of ASCII text: gov_detect_bytes()), name, json (its text), jsonb
+ * (its keys and strings written as its text writes them: gov_jsonb_text),
+ * arrays of any scanned type element by element and then, if none
  * fired, as their whole text (a secret written across elements, a key
  * stored as an array of its lines), composite and record values field by
  * field and then whole, domains as their base type, and every type this
@@ -320,7 +321,7 @@ gov_out_type_at(GovOutTypes *types, Oid typid, int32 typmod, int depth)
 	else
 		gov_out_other(types, t, base);
 
-	if (t->kind == GOV_OUT_JSONB || t->kind == GOV_OUT_ARRAY || t->kind == GOV_OUT_ROW)
+	if (t->kind == GOV_OUT_ARRAY || t->kind == GOV_OUT_ROW)
 		gov_out_text_fn(types, t, base);
 	types->types = lappend(types->types, t);
 	MemoryContextSwitchTo(old);
@@ -570,6 +571,61 @@ gov_scan_row(GovOutTypes *types, GovOutType *t, Datum value,
 }
 
 /*
+ * A jsonb's text as the scan reads it, written from the value in place:
+ * its keys and strings in the order and with the punctuation its text
+ * form has ({"key": "value", "k2": ["a", "b"]}), so a secret known by a
+ * name that is not its own key, or spread over an array, is in one text;
+ * its strings as they are (unescaped, which the detectors read as they
+ * read an escape), and every number, boolean and null as 0 (the scan does
+ * not search numbers: see docs/masking.md).  It leaves out the cost of
+ * jsonb_out, whose formatting of numbers is most of it.
+ */
+static void
+gov_jsonb_text(const JsonbContainer *jc, StringInfo buf)
+{
+	uint32		n = JsonContainerSize(jc);
+	bool		object = JsonContainerIsObject(jc);
+	uint32		nchildren = object ? n * 2 : n;
+	const char *data = (const char *) &jc->children[nchildren];
+	uint32		koffset = 0;	/* where the i-th key starts */
+	uint32		offset = object ? getJsonbOffset(jc, n) : 0;	/* the i-th value */
+
+	check_stack_depth();
+	appendStringInfoChar(buf, object ? '{' : '[');
+	for (uint32 i = 0; i < n; i++)
+	{
+		JEntry		je = jc->children[object ? n + i : i];
+		uint32		start = offset;
+
+		JBE_ADVANCE_OFFSET(offset, je);
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
+		if (i > 0)
+			appendBinaryStringInfo(buf, ", ", 2);
+		if (object)
+		{
+			uint32		kstart = koffset;
+
+			JBE_ADVANCE_OFFSET(koffset, jc->children[i]);
+			appendStringInfoChar(buf, '"');
+			appendBinaryStringInfo(buf, data + kstart, koffset - kstart);
+			appendBinaryStringInfo(buf, "\": ", 3);
+		}
+		if (JBE_ISSTRING(je))
+		{
+			appendStringInfoChar(buf, '"');
+			appendBinaryStringInfo(buf, data + start, offset - start);
+			appendStringInfoChar(buf, '"');
+		}
+		else if (JBE_ISCONTAINER(je))
+			gov_jsonb_text((const JsonbContainer *) (data + INTALIGN(start)), buf);
+		else
+			appendStringInfoChar(buf, '0');
+	}
+	appendStringInfoChar(buf, object ? '}' : ']');
+}
+
+/*
  * An array's or a row's text, as a client receives it, searched whole: a
  * secret written across its elements or fields (a private key stored as
  * an array of its lines) is in no single one of them.  Its bytes are
@@ -607,9 +663,11 @@ gov_out_scan_at(GovOutTypes *types, GovOutType *t, Datum value,
 			break;
 		case GOV_OUT_JSONB:
 			{
-				char	   *s = OutputFunctionCall(&t->out, value);
+				StringInfoData text;
 
-				d = gov_detect(s, strlen(s), found);
+				initStringInfo(&text);
+				gov_jsonb_text(&DatumGetJsonbP(value)->root, &text);
+				d = gov_detect(text.data, text.len, found);
 			}
 			break;
 		case GOV_OUT_NAME:

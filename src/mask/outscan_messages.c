@@ -72,8 +72,9 @@ static const char *gov_wire_redactions[GOV_DETECT_COUNT];
  */
 typedef struct GovWireLayout
 {
-	size_t		header;
-	bool		typed;
+	size_t		header;			/* bytes before the first string */
+	bool		typed;			/* each string led by a type byte */
+	size_t		trailer;		/* bytes after each string, kept */
 } GovWireLayout;
 
 /* The detector that fires in a string of a message, or none. */
@@ -210,10 +211,19 @@ gov_wire_rewrite(const char *s, size_t len, const GovWireLayout *lay,
 		/* the fallback: a field, its NUL and the list's end must fit */
 		if (pass->fallback && n + (lay->typed ? 1 : 0) + rlen + 2 > cap)
 			break;
+		if (pass->fallback && n + rlen + 1 + lay->trailer > cap)
+			break;
 		if (lay->typed)
 			gov_wire_put(out, &n, &type, 1);
 		gov_wire_put(out, &n, repl != NULL ? repl : str, rlen);
 		gov_wire_put(out, &n, "", 1);
+		if (lay->trailer > 0)
+		{
+			size_t		t = Min(lay->trailer, len - Min(pos, len));
+
+			gov_wire_put(out, &n, s + pos, t);
+			pos += t;
+		}
 	}
 	if (lay->typed)
 		gov_wire_put(out, &n, "", 1);
@@ -241,14 +251,29 @@ governance_outscan_wire(char msgtype, const char *s, size_t len, GovOutWire *w)
 		case 'N':				/* NoticeResponse */
 			lay.header = 0;
 			lay.typed = true;
+			lay.trailer = 0;
 			break;
 		case 'A':				/* NotificationResponse: pid, channel, payload */
 			lay.header = 4;
 			lay.typed = false;
+			lay.trailer = 0;
 			break;
 		case 'S':				/* ParameterStatus: name, value */
 			lay.header = 0;
 			lay.typed = false;
+			lay.trailer = 0;
+			break;
+		case 'T':
+
+			/*
+			 * RowDescription: a count, then each column's name and 18
+			 * bytes (table, column number, type, length, modifier,
+			 * format).  A column can be named from data (a view or an
+			 * alias written by dynamic SQL from a value read).
+			 */
+			lay.header = 2;
+			lay.typed = false;
+			lay.trailer = 18;
 			break;
 		default:
 			return false;

@@ -15,7 +15,8 @@
 #	  # $r->{copy}: what COPY TO STDOUT sent; the raw bodies of the
 #	  # messages that carry text: $r->{errors} (ErrorResponse),
 #	  # $r->{notices} (NoticeResponse), $r->{notifications}
-#	  # (NotificationResponse), $r->{parameters} (ParameterStatus).
+#	  # (NotificationResponse), $r->{parameters} (ParameterStatus),
+#	  # $r->{descriptions} (RowDescription).
 #
 # test/t/WireClient.pm
 #
@@ -121,6 +122,10 @@ sub _collect
 		elsif ($type eq 'S')
 		{
 			push @{ $r{parameters} }, $body;
+		}
+		elsif ($type eq 'T')
+		{
+			push @{ $r{descriptions} }, $body;
 		}
 		elsif ($type eq 'E')
 		{

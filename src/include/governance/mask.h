@@ -263,6 +263,7 @@ governance_outscan_wire_reads(char msgtype)
 		case 'N':
 		case 'A':
 		case 'S':
+		case 'T':
 			return true;
 		default:
 			return false;

@@ -201,6 +201,7 @@ INSERT INTO osn.jb VALUES
 	('nested_value', '{"aws_secret_access_key": {"value": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}}'),
 	('kv_pairs', '[["aws_secret_access_key", "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"]]'),
 	('other_key', '{"build_id": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}'),
+	('value_first', '{"variable": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY"}'),
 	('clean', '{"name": "AWS_REGION", "value": "eu-west-1"}');
 CREATE TABLE osn.lines (id int, a text[], j jsonb, jt json);
 INSERT INTO osn.lines VALUES
@@ -212,7 +213,8 @@ GRANT SELECT ON osn.jb, osn.lines TO osn_agent;
 SET ROLE osn_agent;
 -- Attack: a cloud secret in jsonb whose name is not its own key: the
 -- name/value shape of a container's environment, an array under the
--- key, a nested object, [key, value] pairs.
+-- key, a nested object, [key, value] pairs, and a name/value pair that
+-- jsonb's key order (shorter keys first) writes value first.
 -- Defence: the jsonb's text is searched: each is the JSON string of the
 -- redaction; the same 40 characters under another name, and a clean
 -- document, are delivered.

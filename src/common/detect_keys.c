@@ -227,6 +227,65 @@ gov_aws_context_end(const char *s, size_t n, size_t i)
  * JSON strings (\"key\": \"value\") or HTML (&quot;).  Reads at most
  * 40 + 41 units past the context.
  */
+/* Where the name whose "secret" is at s[i] begins: at "aws" if it has it. */
+static size_t
+gov_aws_name_start(const char *s, size_t i)
+{
+	if (i >= 3 && gov_has_prefix_ci(s + i - 3, 3, "aws"))
+		return i - 3;
+	if (i >= 4 && (s[i - 1] == '_' || s[i - 1] == '-') &&
+		gov_has_prefix_ci(s + i - 4, 3, "aws"))
+		return i - 4;
+	return i;
+}
+
+/*
+ * A 40-byte AWS secret access key ending within 40 bytes before s[name],
+ * where its name begins: the value written before its name, as a jsonb
+ * object holds {"value": "<key>", "variable": "AWS_SECRET_ACCESS_KEY"}
+ * (its keys ordered by length) and as some configuration does.  Read as
+ * raw bytes (no escapes): a run of exactly 40 bytes of [A-Za-z0-9/+]
+ * between boundaries, holding upper case, lower case and a digit, '/' or
+ * '+'.  Reads at most 81 bytes before s[name].
+ */
+static bool
+gov_aws_secret_before(const char *s, size_t name)
+{
+	size_t		lo = name > 81 ? name - 81 : 0;
+	size_t		k = name;
+
+	while (k > lo)
+	{
+		size_t		end,
+					start;
+		uint8_t		seen = 0;
+
+		/* the end of the next run of key bytes before k */
+		while (k > lo && !gov_b64_cp((unsigned char) s[k - 1]))
+			k--;
+		if (k == lo || name - k > 40)
+			return false;
+		end = k;
+		while (k > 0 && gov_b64_cp((unsigned char) s[k - 1]))
+		{
+			unsigned char c = (unsigned char) s[k - 1];
+
+			seen |= gov_isalnum(c) ? (gov_detect_class[c] & GOV_CC_ALNUM) : GOV_CC_DIGIT;
+			k--;
+			if (end - k > 40)
+				break;
+		}
+		start = k;
+		if (end - start == 40 && (start == 0 || !gov_b64_cp((unsigned char) s[start - 1])) &&
+			(seen & GOV_CC_UPPER) && (seen & GOV_CC_LOWER) && (seen & GOV_CC_DIGIT))
+			return true;
+		/* a longer run: go on before it */
+		while (k > lo && gov_b64_cp((unsigned char) s[k - 1]))
+			k--;
+	}
+	return false;
+}
+
 bool
 gov_aws_secret_at(const char *s, size_t n, size_t i)
 {
@@ -236,6 +295,8 @@ gov_aws_secret_at(const char *s, size_t n, size_t i)
 
 	if (end == 0)
 		return false;
+	if (gov_aws_secret_before(s, gov_aws_name_start(s, i)))
+		return true;
 	j = end;
 	for (int units = 0; j < n && units <= 40; units++)
 	{

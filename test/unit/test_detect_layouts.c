@@ -498,3 +498,30 @@ test_escaped_dashes(void)
 	expect_secret("G12 an escaped letter is out of scope",
 				  "{\"k\":\"\\u0041KIAQ3ZP7WXKD2LM4T6B\"}", GOV_DETECT_NONE);
 }
+
+/*
+ * An AWS secret key written before its name (round 26, J3): a jsonb
+ * object orders its keys by length, so {"variable": name, "value": key}
+ * is read value first.
+ */
+static void
+test_aws_value_first(void)
+{
+	static const char *const found[] = {
+		"{\"value\": \"wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY\", \"variable\": \"AWS_SECRET_ACCESS_KEY\"}",
+		"{\"secret\": \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\", \"secret_name\": \"aws_secret_access_key\"}",
+		"wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY # aws_secret",
+	};
+	static const char *const quiet[] = {
+		/* a commit hash (no upper case), a 41-byte run, too far, no name */
+		"{\"value\": \"0123456789abcdef0123456789abcdef01234567\", \"variable\": \"AWS_SECRET_ACCESS_KEY\"}",
+		"{\"value\": \"wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEYX\", \"variable\": \"AWS_SECRET_ACCESS_KEY\"}",
+		"wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY and then forty-one more bytes of prose. aws_secret",
+		"{\"value\": \"wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY\", \"variable\": \"a secret of mine\"}",
+	};
+
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
+		expect_secret("J3 an AWS key before its name", found[i], GOV_DETECT_AWS_KEY);
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		expect_secret("J3 not an AWS key before its name", quiet[i], GOV_DETECT_NONE);
+}

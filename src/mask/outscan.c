@@ -149,8 +149,12 @@ static void gov_outscan_take_fill(GovOutScan *s);
 bool
 governance_outscan_active(void)
 {
-	return governance_output_scan && !IsParallelWorker() &&
-		governance_inhibit == 0 && governance_identity_masked();
+	if (!governance_output_scan || IsParallelWorker() || governance_inhibit != 0 ||
+		!governance_identity_masked())
+		return false;
+	/* where the catalogs can be read: what the wire will need */
+	governance_outscan_wire_encoding();
+	return true;
 }
 
 /*

@@ -47,9 +47,11 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "catalog/namespace.h"
 #include "governance/common.h"
 #include "governance/common_detect.h"
 #include "governance/mask.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "outscan_internal.h"
 #include "utils/memutils.h"
@@ -84,6 +86,77 @@ gov_message_detect(const char *s, size_t len)
 	if (len < GOV_OUT_MIN_SECRET)
 		return GOV_DETECT_NONE;
 	return governance_detect_secret(s, len);
+}
+
+/*
+ * The conversion from the client's encoding to the server's, for the wire:
+ * a message is scrubbed as it is sent, after the server converted it to
+ * the client's encoding, and the detectors read the server's (UTF-8:
+ * fullwidth digits, a bullet between a card's groups).  Looked up where
+ * the catalogs can be read (governance_outscan_wire_encoding(), at each
+ * statement of a masked identity that hands rows on), used where they
+ * cannot; gov_wire_client is -1 when nothing is cached.
+ */
+static int	gov_wire_client = -1;
+static int	gov_wire_server = -1;
+static bool gov_wire_converts = false;
+static FmgrInfo gov_wire_conv;
+
+void
+governance_outscan_wire_encoding(void)
+{
+	int			client = pg_get_client_encoding(),
+				server = GetDatabaseEncoding();
+	Oid			proc;
+
+	if (client == gov_wire_client && server == gov_wire_server)
+		return;
+	gov_wire_client = -1;
+	gov_wire_converts = false;
+	if (client != server && client != PG_SQL_ASCII && server != PG_SQL_ASCII)
+	{
+		proc = FindDefaultConversionProc(client, server);
+		if (!OidIsValid(proc))
+			return;
+		fmgr_info_cxt(proc, &gov_wire_conv, TopMemoryContext);
+		gov_wire_converts = true;
+	}
+	gov_wire_client = client;
+	gov_wire_server = server;
+}
+
+/*
+ * The detector that fires in a string of a message as sent: as its bytes,
+ * then, if the client's encoding is another and the string is not ASCII,
+ * converted back to the server's (no error: what cannot be converted is
+ * left out).
+ */
+static GovDetector
+gov_wire_detect(const char *s, size_t len)
+{
+	GovDetector d = gov_message_detect(s, len);
+	bool		ascii = true;
+	char	   *buf;
+
+	if (d != GOV_DETECT_NONE || !gov_wire_converts || len < GOV_OUT_MIN_SECRET ||
+		pg_get_client_encoding() != gov_wire_client || len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		return d;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = !IS_HIGHBIT_SET(s[i]);
+	if (ascii)
+		return d;
+	buf = MemoryContextAllocExtended(CurrentMemoryContext,
+									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
+	if (buf == NULL)
+		return d;
+	buf[0] = '\0';
+	(void) FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
+						 Int32GetDatum(gov_wire_server), CStringGetDatum(s),
+						 CStringGetDatum(buf), Int32GetDatum((int) len),
+						 BoolGetDatum(true));
+	d = gov_message_detect(buf, strlen(buf));
+	pfree(buf);
+	return d;
 }
 
 /* Replace a message's field in which a detector fires; true if it did. */
@@ -195,7 +268,7 @@ gov_wire_rewrite(const char *s, size_t len, const GovWireLayout *lay,
 		pos = (str - s) + slen + 1;
 		if (lay->typed && pass->drop_pos && type == PG_DIAG_INTERNAL_POSITION)
 			continue;
-		d = gov_message_detect(str, slen);
+		d = gov_wire_detect(str, slen);
 		if (d != GOV_DETECT_NONE)
 		{
 			pass->fired = true;

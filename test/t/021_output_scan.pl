@@ -309,6 +309,32 @@ like(join('', @{ $r->{descriptions} }), qr/^\0\x01\[redacted: card\]\0.{6}\0\0\0
 is(flat($r), '1', 'and its row arrives');
 $c->query('DROP VIEW named');
 
+# Attack: a client encoding other than UTF-8 (GB18030, WIN1252): the
+# server converts a message before it is sent, and a card number written
+# with bullets between its groups, or with fullwidth digits, is in
+# another byte form than the detectors read.
+# Defence: a string of a message sent in another encoding is also read
+# converted back to the server's.
+for my $enc ('GB18030', 'WIN1252')
+{
+	$c->query("SET client_encoding = '$enc'");
+	$r = $c->query(q{DO $$ BEGIN
+		RAISE NOTICE '%', replace((SELECT body FROM notes WHERE id = 3), ' ', chr(8226));
+	END $$});
+	my $n = join('', @{ $r->{notices} });
+	ok($n !~ /4111/ && $n =~ /\[redacted: card\]/,
+		"a card with bullets in a NOTICE sent in $enc is redacted");
+}
+$c->query("SET client_encoding = 'GB18030'");
+$r = $c->query(q{DO $$ BEGIN
+	RAISE NOTICE '%', translate((SELECT body FROM notes WHERE id = 3), '0123456789',
+		chr(65296) || chr(65297) || chr(65298) || chr(65299) || chr(65300) ||
+		chr(65301) || chr(65302) || chr(65303) || chr(65304) || chr(65305));
+END $$});
+like(join('', @{ $r->{notices} }), qr/\[redacted: card\]/,
+	'a card in fullwidth digits in a NOTICE sent in GB18030 is redacted');
+$c->query("SET client_encoding = 'UTF8'");
+
 # Dynamic SQL written from a value fails to parse: the error quotes the
 # statement as its internal query (the 'q' field, QUERY: in the server
 # log).  Logged, the error passes the log hook, which replaces it there.

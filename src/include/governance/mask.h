@@ -248,11 +248,13 @@ typedef struct GovOutWire
 	char		fallback[GOV_OUT_WIRE_FALLBACK];	/* data, when no memory */
 } GovOutWire;
 
+extern void governance_outscan_wire_encoding(void);
+
 /*
  * Does the scan read protocol messages of this type: ErrorResponse,
- * NoticeResponse, NotificationResponse, ParameterStatus?  Inline, for
- * the sender to pass every other message (a DataRow) at the cost of a
- * test.
+ * NoticeResponse, NotificationResponse, ParameterStatus, RowDescription?
+ * Inline, for the sender to pass every other message (a DataRow) at the
+ * cost of a test.
  */
 static inline bool
 governance_outscan_wire_reads(char msgtype)

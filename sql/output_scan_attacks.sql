@@ -227,6 +227,18 @@ SELECT k, j FROM osn.jb ORDER BY k;
 SELECT id, a, j, jt FROM osn.lines ORDER BY id;
 SELECT ROW('aws_secret_access_key', 'wJalrXUtnFEMI3K7MDENG9bPxRfiCYEXAMPLEKEY')::osn.kv AS r,
 	   ROW('region', 'eu-west-1')::osn.kv AS clean;
+-- Attack: a column named after a value read (a temporary view made by
+-- dynamic SQL), its name written by COPY's header line, which COPY
+-- writes before it runs the query.
+-- Defence: the name is replaced in the result's descriptor; the rows
+-- and the other names are as they were.
+DO $$
+BEGIN
+	EXECUTE format('CREATE TEMP VIEW named AS SELECT 1 AS %I, 2 AS plain',
+		(SELECT body FROM osn.s WHERE id = 1));
+END $$;
+COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER);
+DROP VIEW named;
 RESET ROLE;
 
 -- Cleanup

@@ -450,6 +450,8 @@ gov_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	gov_executor_left(queryDesc, orig, saved_frame);
 
 	governance_mask_executor_started(queryDesc);
+	/* mask: COPY's header line is written before the rows are run */
+	governance_outscan_executor_started(queryDesc);
 	governance_guard_executor_started(queryDesc, eflags, judged ? &d : NULL);
 	q = governance_audit_query_started(queryDesc, eflags);
 	if (q != NULL)

@@ -98,6 +98,7 @@
 #include "miscadmin.h"
 #include "outscan_internal.h"
 #include "tcop/pquery.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
@@ -477,6 +478,34 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
 	run->saved = dest;
 	run->scan = &s->pub;
 	queryDesc->dest = &s->pub;
+}
+
+/*
+ * The executor started queryDesc.  COPY (query) TO writes its header line
+ * (HEADER) from the result's column names before it runs the query, with
+ * no receiver between: for a masked identity under the scan, a column
+ * name in which a detector fires (a column named by dynamic SQL after a
+ * value read) is replaced in the result's descriptor, which the header is
+ * written from.  (The protocol's RowDescription is scrubbed where it is
+ * sent, outscan_messages.c.)
+ */
+void
+governance_outscan_executor_started(QueryDesc *queryDesc)
+{
+	TupleDesc	desc = queryDesc->tupDesc;
+
+	if (queryDesc->dest == NULL || queryDesc->dest->mydest != DestCopyOut ||
+		desc == NULL || !governance_outscan_active())
+		return;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = NameStr(att->attname);
+		GovDetector d = governance_detect_secret(name, strnlen(name, NAMEDATALEN));
+
+		if (d != GOV_DETECT_NONE)
+			namestrcpy(&att->attname, gov_out_redaction(1U << d));
+	}
 }
 
 /* ExecutorRun returned, or failed: the receiver put back, its counts. */

@@ -221,6 +221,7 @@ typedef struct GovOutScanRun
 
 extern bool governance_outscan_active(void);
 extern void governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run);
+extern void governance_outscan_executor_started(QueryDesc *queryDesc);
 extern void governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
 									   bool failed, GovOutScanTally *tally);
 extern DestReceiver *governance_outscan_utility_begin(PlannedStmt *pstmt,

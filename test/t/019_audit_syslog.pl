@@ -147,6 +147,22 @@ sub received
 	return (\%got, \%head);
 }
 
+# What $name received, once every one of @seqs is there or 10 s passed:
+# the shipper counts a batch delivered once the kernel sent it, and
+# rsyslog writes what it read to its file a moment later.
+sub received_all
+{
+	my ($name, @seqs) = @_;
+	my ($got, $head);
+	for (1 .. 100)
+	{
+		($got, $head) = received($name);
+		last unless grep { !$got->{$_} } @seqs;
+		select(undef, undef, undef, 0.1);
+	}
+	return ($got, $head);
+}
+
 sub delivery
 {
 	my ($col) = @_;
@@ -168,7 +184,7 @@ sub caught_up
 sub all_delivered
 {
 	my ($name, $upto, $what) = @_;
-	my ($got) = received($name);
+	my ($got) = received_all($name, 1 .. $upto);
 	my $trail = trail();
 	my @missing = grep { !$got->{$_} } 1 .. $upto;
 	is(scalar(@missing), 0, "$what: every event 1..$upto arrived")
@@ -277,7 +293,7 @@ governance.audit_syslog_key_file = '$dir/client.key'
 $node->reload;
 $upto = caught_up('with the client certificate, delivery goes on');
 {
-	my ($got) = received('mtls');
+	my ($got) = received_all('mtls', $before_mtls + 1 .. $upto);
 	is(scalar(grep { !$got->{$_} } $before_mtls + 1 .. $upto), 0,
 		'with the client certificate: every event after the switch arrived');
 }
@@ -293,9 +309,9 @@ $node->reload;
 $node->safe_psql('postgres', "INSERT INTO t VALUES ('over tcp $_')") for 1 .. 20;
 $upto = caught_up('plain TCP to loopback delivers');
 {
-	my ($got) = received('tcp');
 	my $trail = trail();
 	my @tail = grep { $trail->{$_} =~ /over tcp/ } keys %$trail;
+	my ($got) = received_all('tcp', @tail);
 	is(scalar(grep { !$got->{$_} } @tail), 0, 'plain TCP: every event after the switch arrived');
 	is(scalar(grep { $got->{$_}[0] ne $trail->{$_} } keys %$got), 0,
 		'plain TCP: byte for byte');

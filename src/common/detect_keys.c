@@ -243,10 +243,12 @@ gov_aws_name_start(const char *s, size_t i)
  * A 40-byte AWS secret access key ending within 40 bytes before s[name],
  * where its name begins: the value written before its name, as a jsonb
  * object holds {"value": "<key>", "variable": "AWS_SECRET_ACCESS_KEY"}
- * (its keys ordered by length) and as some configuration does.  Read as
- * raw bytes (no escapes): a run of exactly 40 bytes of [A-Za-z0-9/+]
- * between boundaries, holding upper case, lower case and a digit, '/' or
- * '+'.  Reads at most 81 bytes before s[name].
+ * (its keys ordered by length).  Read as raw bytes (no escapes): a run
+ * of exactly 40 bytes of [A-Za-z0-9/+] between boundaries, holding upper
+ * case, lower case and a digit, '/' or '+', a quote between it and the
+ * name (a quoted value, as JSON writes it; prose with a path or a
+ * CamelCase word before the name has none).  Reads at most 81 bytes
+ * before s[name].
  */
 static bool
 gov_aws_secret_before(const char *s, size_t name)
@@ -277,7 +279,8 @@ gov_aws_secret_before(const char *s, size_t name)
 		}
 		start = k;
 		if (end - start == 40 && (start == 0 || !gov_b64_cp((unsigned char) s[start - 1])) &&
-			(seen & GOV_CC_UPPER) && (seen & GOV_CC_LOWER) && (seen & GOV_CC_DIGIT))
+			(seen & GOV_CC_UPPER) && (seen & GOV_CC_LOWER) && (seen & GOV_CC_DIGIT) &&
+			memchr(s + end, '"', name - end) != NULL)
 			return true;
 		/* a longer run: go on before it */
 		while (k > lo && gov_b64_cp((unsigned char) s[k - 1]))

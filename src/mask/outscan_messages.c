@@ -137,24 +137,52 @@ gov_wire_detect(const char *s, size_t len)
 	GovDetector d = gov_message_detect(s, len);
 	bool		ascii = true;
 	char	   *buf;
+	size_t		in = 0,
+				out = 0;
 
 	if (d != GOV_DETECT_NONE || !gov_wire_converts || len < GOV_OUT_MIN_SECRET ||
-		pg_get_client_encoding() != gov_wire_client || len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		pg_get_client_encoding() != gov_wire_client)
 		return d;
 	for (size_t i = 0; i < len && ascii; i++)
 		ascii = !IS_HIGHBIT_SET(s[i]);
 	if (ascii)
 		return d;
+	/* too long to convert (over 256 MB): fail closed, as a card */
+	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		return GOV_DETECT_CARD;
 	buf = MemoryContextAllocExtended(CurrentMemoryContext,
 									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
 	if (buf == NULL)
-		return d;
-	buf[0] = '\0';
-	(void) FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
-						 Int32GetDatum(gov_wire_server), CStringGetDatum(s),
-						 CStringGetDatum(buf), Int32GetDatum((int) len),
-						 BoolGetDatum(true));
-	d = gov_message_detect(buf, strlen(buf));
+		return GOV_DETECT_CARD;
+
+	/*
+	 * A conversion with no error stops at a character it cannot convert
+	 * (some of the server's own conversions to GBK or JOHAB write such
+	 * characters): that character is read as '?' and the rest converted.
+	 */
+	while (in < len)
+	{
+		int			done;
+
+		buf[out] = '\0';
+		done = DatumGetInt32(FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
+										   Int32GetDatum(gov_wire_server),
+										   CStringGetDatum(s + in),
+										   CStringGetDatum(buf + out),
+										   Int32GetDatum((int) (len - in)),
+										   BoolGetDatum(true)));
+		out += strlen(buf + out);
+		in += Max(done, 0);
+		if (in < len)
+		{
+			int			skip = pg_encoding_mblen_bounded(gov_wire_client, s + in);
+
+			in += Max(skip, 1);
+			buf[out++] = '?';
+		}
+	}
+	buf[out] = '\0';
+	d = gov_message_detect(buf, out);
 	pfree(buf);
 	return d;
 }

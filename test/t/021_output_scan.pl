@@ -325,6 +325,16 @@ for my $enc ('GB18030', 'WIN1252')
 	ok($n !~ /4111/ && $n =~ /\[redacted: card\]/,
 		"a card with bullets in a NOTICE sent in $enc is redacted");
 }
+# A character the conversion back cannot convert (GBK's euro sign, which
+# PostgreSQL's own conversion writes) does not stop the reading there.
+$c->query("SET client_encoding = 'GBK'");
+$c->query('SELECT 1');
+$r = $c->query(q{DO $$ BEGIN
+	RAISE NOTICE '%', chr(8364) || ' ' || replace((SELECT body FROM notes WHERE id = 3), ' ', chr(183));
+END $$});
+my $gbk = join('', @{ $r->{notices} });
+ok($gbk !~ /4111/ && $gbk =~ /\[redacted: card\]/,
+	'a card with middle dots after a euro sign in a NOTICE sent in GBK is redacted');
 $c->query("SET client_encoding = 'GB18030'");
 $r = $c->query(q{DO $$ BEGIN
 	RAISE NOTICE '%', translate((SELECT body FROM notes WHERE id = 3), '0123456789',

@@ -26,6 +26,7 @@ OBJS = \
 	src/audit/statement_text.o \
 	src/audit/worker.o \
 	src/common/catalog.o \
+	src/common/subxact.o \
 	src/common/curl.o \
 	src/common/detect.o \
 	src/common/detect_bytes.o \

@@ -52,7 +52,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -147,55 +146,53 @@ gov_relations(const char *filter)
  * also gives back the caller's user id should the error come while the
  * sample is planned as the owner.
  */
+/* A sample's arguments, for the subtransaction it runs in. */
+typedef struct GovSampleArgs
+{
+	Oid			relid;
+	const AttrNumber *attnums;
+	const GovTypeClass *classes;
+	int			ncols;
+	int			sample_rows;
+	GovValueStats *stats;
+	const char **unsampled;
+} GovSampleArgs;
+
+static void
+gov_sample_unguarded(void *arg)
+{
+	GovSampleArgs *a = arg;
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("row_security", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) governance_sample_relation(a->relid, a->attnums, a->classes, a->ncols,
+									  a->sample_rows, a->stats, a->unsampled);
+	AtEOXact_GUC(true, nestlevel);
+}
+
 static bool
 gov_sample_guarded(Oid relid, const AttrNumber *attnums,
 				   const GovTypeClass *classes, int ncols, int sample_rows,
 				   GovValueStats *stats, const char **unsampled)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	GovSampleArgs args = {relid, attnums, classes, ncols, sample_rows, stats, unsampled};
+	ErrorData  *edata = governance_subxact_try(gov_sample_unguarded, &args);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("row_security", "off", PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		(void) governance_sample_relation(relid, attnums, classes, ncols,
-										  sample_rows, stats, unsampled);
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode != ERRCODE_INSUFFICIENT_PRIVILEGE &&
-			edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
-			ReThrowError(edata);
-		ereport(NOTICE,
-				(errmsg("values of relation \"%s\" were not sampled: %s",
-						get_rel_name(relid), edata->message),
-				 errdetail("Discovery reads with the caller's privileges and under the policy, and evaluates no row-level security policy; the relation is scored by its column names and types only.")));
-		*unsampled = edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED ?
-			"refused: row budget" : "refused";
-		FreeErrorData(edata);
-		memset(stats, 0, sizeof(GovValueStats) * ncols);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode != ERRCODE_INSUFFICIENT_PRIVILEGE &&
+		edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+		ReThrowError(edata);
+	ereport(NOTICE,
+			(errmsg("values of relation \"%s\" were not sampled: %s",
+					get_rel_name(relid), edata->message),
+			 errdetail("Discovery reads with the caller's privileges and under the policy, and evaluates no row-level security policy; the relation is scored by its column names and types only.")));
+	*unsampled = edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED ?
+		"refused: row budget" : "refused";
+	FreeErrorData(edata);
+	memset(stats, 0, sizeof(GovValueStats) * ncols);
+	return false;
 }
 
 /*

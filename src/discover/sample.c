@@ -93,6 +93,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "governance/common.h"
 #include "governance/discover.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -104,7 +105,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -362,60 +362,52 @@ gov_session_has_temp_objects(void)
  * NULL, with a NOTICE, if that code failed; an interrupt is re-thrown.
  * The plan is made in the caller's memory context.
  */
-static PlannedStmt *
-gov_plan_as_owner(Query *query, const char *sql, Oid relid)
+/* A plan made as a relation's owner (gov_plan_as_owner()). */
+typedef struct GovOwnerPlan
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner resowner = CurrentResourceOwner;
-	PlannedStmt *volatile pstmt = NULL;
-	Relation	rel = table_open(relid, AccessShareLock);
-	Oid			owner = rel->rd_rel->relowner;
+	Query	   *query;
+	const char *sql;
+	Oid			owner;
+	PlannedStmt *pstmt;			/* out */
+} GovOwnerPlan;
 
-	table_close(rel, AccessShareLock);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		Oid			save_user;
-		int			save_sec;
-		int			nestlevel;
+static void
+gov_plan_owned(void *arg)
+{
+	GovOwnerPlan *p = arg;
+	Oid			save_user;
+	int			save_sec;
+	int			nestlevel;
 
-		GetUserIdAndSecContext(&save_user, &save_sec);
-		SetUserIdAndSecContext(owner, save_sec | SECURITY_RESTRICTED_OPERATION);
-		nestlevel = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-		pstmt = pg_plan_query(query, sql, 0, NULL);
-		/* What the owner's code set is undone, as ANALYZE undoes it. */
-		AtEOXact_GUC(false, nestlevel);
-		SetUserIdAndSecContext(save_user, save_sec);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = resowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(p->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	p->pstmt = pg_plan_query(p->query, p->sql, 0, NULL);
+	/* What the owner's code set is undone, as ANALYZE undoes it. */
+	AtEOXact_GUC(false, nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
+}
 
-		/* The rollback restores the user, its context and the settings. */
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = resowner;
-		if (gov_interrupted(edata))
-			ReThrowError(edata);
-		ereport(NOTICE,
-				(errmsg("values of relation \"%s\" were not sampled: %s",
-						get_rel_name(relid), edata->message),
-				 errdetail("The error was raised by code of the relation's definition, which runs as its owner while a read of it is planned; the relation is scored by its column names and types only.")));
-		FreeErrorData(edata);
-		pstmt = NULL;
-	}
-	PG_END_TRY();
-	return pstmt;
+static PlannedStmt *
+gov_plan_as_owner(Query *query, const char *sql, Oid relid, Oid owner)
+{
+	GovOwnerPlan plan = {query, sql, owner, NULL};
+	ErrorData  *edata = governance_subxact_try(gov_plan_owned, &plan);
+
+	if (edata == NULL)
+		return plan.pstmt;
+	/* The rollback gave back the user, its context and the settings. */
+	if (gov_interrupted(edata))
+		ReThrowError(edata);
+	ereport(NOTICE,
+			(errmsg("values of relation \"%s\" were not sampled: %s",
+					get_rel_name(relid), edata->message),
+			 errdetail("The error was raised by code of the relation's definition, which runs as its owner while a read of it is planned; the relation is scored by its column names and types only.")));
+	FreeErrorData(edata);
+	return NULL;
 }
 
 /*
@@ -477,6 +469,7 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	bool	   *ssn;
 	Query	   *query;
 	PlannedStmt *pstmt;
+	Oid			owner;
 
 	*unsampled = NULL;
 	if (ncols == 0)
@@ -536,7 +529,8 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 	for (int i = 0; i < ncols; i++)
 		ssn[i] = governance_name_says_ssn(get_attname(relid, attnums[i], false));
 
-	if (gov_rel_owner(relid) != GetUserId() && gov_session_has_temp_objects())
+	owner = gov_rel_owner(relid);
+	if (owner != GetUserId() && gov_session_has_temp_objects())
 	{
 		ereport(NOTICE,
 				(errmsg("values of relation \"%s\" were not sampled: the session has temporary objects",
@@ -547,7 +541,7 @@ governance_sample_relation(Oid relid, const AttrNumber *attnums,
 		return false;
 	}
 	query = gov_sample_query(sql.data);
-	pstmt = gov_plan_as_owner(query, sql.data, relid);
+	pstmt = gov_plan_as_owner(query, sql.data, relid, owner);
 	if (pstmt == NULL)
 	{
 		*unsampled = "its owner's code failed";

@@ -255,8 +255,7 @@ gov_outscan_receive(TupleTableSlot *slot, DestReceiver *self)
 			struct varlena *p = (struct varlena *) DatumGetPointer(slot->tts_values[i]);
 
 			if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p) &&
-				(VARSIZE_ANY_EXHDR(p) < GOV_OUT_MIN_SECRET ||
-				 governance_detect_secret(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p)) == GOV_DETECT_NONE))
+				gov_out_detect(VARDATA_ANY(p), VARSIZE_ANY_EXHDR(p)) == GOV_DETECT_NONE)
 			{
 				s->tally.bytes += VARSIZE_ANY_EXHDR(p);
 				continue;
@@ -332,52 +331,33 @@ gov_outscan_create(DestReceiver *inner, bool count_rows)
 	return s;
 }
 
+/*
+ * Which output columns of a plan are labelled columns read as such, in
+ * cxt (NULL: none); *n is how many columns it outputs.
+ */
+static bool *
+gov_plan_labelled(PlannedStmt *pstmt, MemoryContext cxt, int *n)
+{
+	MemoryContext old;
+	bool	   *labelled;
+
+	*n = ExecCleanTargetListLength(pstmt->planTree->targetlist);
+	if (IsA(pstmt->planTree, ModifyTable))
+		*n = ((ModifyTable *) pstmt->planTree)->returningLists != NIL ?
+			list_length(linitial(((ModifyTable *) pstmt->planTree)->returningLists)) : 0;
+	if (!pstmt->dependsOnRole)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	labelled = governance_mask_labelled_outputs(pstmt, *n);
+	MemoryContextSwitchTo(old);
+	return labelled;
+}
+
 /* Tell a receiver which columns of the plan whose rows it gets are labelled. */
 static void
 gov_outscan_plan(GovOutScan *s, PlannedStmt *pstmt)
 {
-	MemoryContext old = MemoryContextSwitchTo(s->cxt);
-	int			n = ExecCleanTargetListLength(pstmt->planTree->targetlist);
-
-	if (IsA(pstmt->planTree, ModifyTable))
-		n = ((ModifyTable *) pstmt->planTree)->returningLists != NIL ?
-			list_length(linitial(((ModifyTable *) pstmt->planTree)->returningLists)) : 0;
-	s->labelled = pstmt->dependsOnRole ? governance_mask_labelled_outputs(pstmt, n) : NULL;
-	s->nlabelled = n;
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * A plan filled the hold store of portal (rule 2, or the hidden portal of
- * EXECUTE), and has returned: record which of its output columns are
- * labelled, for the receiver the store's rows will be handed to.  Only
- * when the run ends, so that what ran inside it (a function running
- * EXECUTE of another prepared statement, which fills a store of its own)
- * cannot leave its columns in place of these.
- */
-static void
-gov_outscan_plan_fill(Portal portal, PlannedStmt *pstmt, bool active)
-{
-	int			n = ExecCleanTargetListLength(pstmt->planTree->targetlist);
-	bool	   *labelled = NULL;
-
-	if (gov_fill.labelled != NULL)
-		pfree(gov_fill.labelled);
-	gov_fill.portal = NULL;
-	gov_fill.labelled = NULL;
-	if (IsA(pstmt->planTree, ModifyTable))
-		n = ((ModifyTable *) pstmt->planTree)->returningLists != NIL ?
-			list_length(linitial(((ModifyTable *) pstmt->planTree)->returningLists)) : 0;
-	if (active && pstmt->dependsOnRole)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		labelled = governance_mask_labelled_outputs(pstmt, n);
-		MemoryContextSwitchTo(old);
-	}
-	gov_fill.portal = portal;
-	gov_fill.labelled = labelled;
-	gov_fill.nlabelled = n;
+	s->labelled = gov_plan_labelled(pstmt, s->cxt, &s->nlabelled);
 }
 
 /* Forget the record of the last store filled. */
@@ -389,6 +369,25 @@ gov_outscan_forget_fill(void)
 	gov_fill.portal = NULL;
 	gov_fill.labelled = NULL;
 	gov_fill.nlabelled = 0;
+}
+
+/*
+ * A plan filled the hold store of portal (rule 2, or the hidden portal of
+ * EXECUTE), and has returned: record which of its output columns are
+ * labelled, for the receiver the store's rows will be handed to.  Only
+ * when the run ends, so that what ran inside it (a function running
+ * EXECUTE of another prepared statement, which fills a store of its own)
+ * cannot leave its columns in place of these.  Without the scan in force
+ * nothing is left unscanned.
+ */
+static void
+gov_outscan_plan_fill(Portal portal, PlannedStmt *pstmt)
+{
+	gov_outscan_forget_fill();
+	if (governance_outscan_active())
+		gov_fill.labelled = gov_plan_labelled(pstmt, TopMemoryContext,
+											  &gov_fill.nlabelled);
+	gov_fill.portal = portal;
 }
 
 /*
@@ -404,9 +403,8 @@ gov_outscan_take_fill(GovOutScan *s)
 {
 	if (gov_fill.portal != NULL && gov_fill.portal == ActivePortal)
 	{
-		s->labelled = NULL;
-		if (gov_fill.labelled != NULL)
-			s->labelled = (bool *) MemoryContextAlloc(s->cxt, sizeof(bool) * gov_fill.nlabelled);
+		s->labelled = gov_fill.labelled == NULL ? NULL :
+			MemoryContextAlloc(s->cxt, sizeof(bool) * gov_fill.nlabelled);
 		if (s->labelled != NULL)
 			memcpy(s->labelled, gov_fill.labelled, sizeof(bool) * gov_fill.nlabelled);
 		s->nlabelled = gov_fill.nlabelled;
@@ -501,7 +499,7 @@ governance_outscan_executor_started(QueryDesc *queryDesc)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		const char *name = NameStr(att->attname);
-		GovDetector d = governance_detect_secret(name, strnlen(name, NAMEDATALEN));
+		GovDetector d = gov_out_detect(name, strnlen(name, NAMEDATALEN));
 
 		if (d != GOV_DETECT_NONE)
 			namestrcpy(&att->attname, gov_out_redaction(1U << d));
@@ -519,8 +517,7 @@ governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
 		if (failed)
 			gov_outscan_forget_fill();
 		else
-			gov_outscan_plan_fill((Portal) run->fill_portal, queryDesc->plannedstmt,
-								  governance_outscan_active());
+			gov_outscan_plan_fill((Portal) run->fill_portal, queryDesc->plannedstmt);
 		run->fill_portal = NULL;
 	}
 	if (run->scan == NULL)

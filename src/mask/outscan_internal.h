@@ -25,6 +25,13 @@
  */
 #define GOV_OUT_MIN_SECRET 13
 
+/* The first detector that fires in s[0, len); none in a shorter string. */
+static inline GovDetector
+gov_out_detect(const char *s, size_t len)
+{
+	return len < GOV_OUT_MIN_SECRET ? GOV_DETECT_NONE : governance_detect_secret(s, len);
+}
+
 /* How the values of a type are scanned. */
 typedef enum GovOutKind
 {

@@ -79,15 +79,6 @@ typedef struct GovWireLayout
 	size_t		trailer;		/* bytes after each string, kept */
 } GovWireLayout;
 
-/* The detector that fires in a string of a message, or none. */
-static GovDetector
-gov_message_detect(const char *s, size_t len)
-{
-	if (len < GOV_OUT_MIN_SECRET)
-		return GOV_DETECT_NONE;
-	return governance_detect_secret(s, len);
-}
-
 /*
  * The conversion from the client's encoding to the server's, for the wire:
  * a message is scrubbed as it is sent, after the server converted it to
@@ -134,7 +125,7 @@ governance_outscan_wire_encoding(void)
 static GovDetector
 gov_wire_detect(const char *s, size_t len)
 {
-	GovDetector d = gov_message_detect(s, len);
+	GovDetector d = gov_out_detect(s, len);
 	bool		ascii = true;
 	char	   *buf;
 	size_t		in = 0,
@@ -182,7 +173,7 @@ gov_wire_detect(const char *s, size_t len)
 		}
 	}
 	buf[out] = '\0';
-	d = gov_message_detect(buf, out);
+	d = gov_out_detect(buf, out);
 	pfree(buf);
 	return d;
 }
@@ -194,7 +185,7 @@ gov_scrub_field(char **field)
 	GovDetector d;
 
 	if (*field == NULL ||
-		(d = gov_message_detect(*field, strlen(*field))) == GOV_DETECT_NONE)
+		(d = gov_out_detect(*field, strlen(*field))) == GOV_DETECT_NONE)
 		return false;
 	*field = pstrdup(gov_out_redaction(1U << d));
 	return true;

@@ -74,16 +74,17 @@ gov_node_datum(const char *s, size_t len, size_t *pos, char *buf)
 	return -1;
 }
 
-/* The first detector that fires in a pg_node_tree's text or its datums. */
+/*
+ * The first detector that fires in the datums a pg_node_tree's text s
+ * writes (its text as such is searched by the caller, as any value's).
+ */
 GovDetector
 gov_out_node_tree_detect(const char *s, size_t len)
 {
-	GovDetector d = governance_detect_secret(s, len);
+	GovDetector d = GOV_DETECT_NONE;
 	char	   *buf;
 	size_t		pos = 0;
 
-	if (d != GOV_DETECT_NONE)
-		return d;
 	/* a datum of n bytes is written in at least 2n text bytes */
 	buf = palloc(len / 2 + 1);
 	while (pos < len)
@@ -95,7 +96,7 @@ gov_out_node_tree_detect(const char *s, size_t len)
 			break;
 		pos = open - s;
 		n = gov_node_datum(s, len, &pos, buf);
-		if (n > 0 && (d = governance_detect_secret(buf, n)) != GOV_DETECT_NONE)
+		if (n > 0 && (d = gov_out_detect(buf, n)) != GOV_DETECT_NONE)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -55,6 +55,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "governance/common.h"
 #include "governance/common_detect.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -66,7 +67,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/typcache.h"
 
 /* Arrays of rows of arrays ...: deeper than this, scanned as text. */
@@ -133,6 +133,17 @@ gov_fixed_format(Oid base)
 	}
 }
 
+/* The input function of t applied to the longest redaction text. */
+static void
+gov_input_redaction(void *arg)
+{
+	GovOutType *t = arg;
+
+	(void) InputFunctionCall(&t->in,
+							 (char *) gov_out_redaction(1U << GOV_DETECT_PASSWORD_HASH),
+							 t->ioparam, -1);
+}
+
 /*
  * Does the input function of base type typid accept the longest redaction
  * text?  Tried once per backend in a subtransaction, where one can be
@@ -144,9 +155,8 @@ gov_input_takes_redaction(GovOutType *t, Oid typid)
 {
 	GovInputAccepts *e;
 	bool		found;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool accepts = false;
+	bool		accepts;
+	ErrorData  *edata;
 
 	if (gov_input_accepts == NULL)
 	{
@@ -163,37 +173,18 @@ gov_input_takes_redaction(GovOutType *t, Oid typid)
 	if (IsInParallelMode() || !IsTransactionState())
 		return false;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	edata = governance_subxact_try(gov_input_redaction, t);
+	accepts = edata == NULL;
+	if (edata != NULL)
 	{
-		(void) InputFunctionCall(&t->in,
-								 (char *) gov_out_redaction(1U << GOV_DETECT_PASSWORD_HASH),
-								 t->ioparam, -1);
-		accepts = true;
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		int			category;
+		int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 		if (category == ERRCODE_OPERATOR_INTERVENTION ||
 			category == ERRCODE_INSUFFICIENT_RESOURCES ||
 			category == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 	}
-	PG_END_TRY();
 
 	e = hash_search(gov_input_accepts, &typid, HASH_ENTER, &found);
 	e->accepts = accepts;
@@ -373,9 +364,7 @@ static GovDetector
 gov_detect(const char *s, size_t len, GovOutFound *found)
 {
 	found->bytes += len;
-	if (len < GOV_OUT_MIN_SECRET)
-		return GOV_DETECT_NONE;
-	return governance_detect_secret(s, len);
+	return gov_out_detect(s, len);
 }
 
 /*

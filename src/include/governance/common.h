@@ -157,4 +157,7 @@ typedef void (*GovTokenFn) (int token, core_YYSTYPE *value, int location,
 							const char *scanbuf, void *arg);
 extern bool governance_lex(const char *text, int len, GovTokenFn fn, void *arg);
 
+/* subxact.c: a step run in a subtransaction, its error caught */
+extern ErrorData *governance_subxact_try(void (*fn) (void *arg), void *arg);
+
 #endif							/* GOVERNANCE_COMMON_H */

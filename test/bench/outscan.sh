@@ -407,6 +407,14 @@ report()
 	report_instructions
 }
 
+# The measures reported: label|measured|baseline|budget ("-": an A/A control).
+MEASURES='docs: output_scan on / off|docs_on|docs_off|1.10
+docs: off again / off|docs_off2|docs_off|-
+docs: unmasked reader, scan on / masked, off|docs_reader|docs_off|-
+mixed: output_scan on / off|mixed_on|mixed_off|1.10
+mixed: off again / off|mixed_off2|mixed_off|-
+mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-'
+
 report_time()
 {
 	local w med min max list label num den budget rs role table
@@ -430,14 +438,7 @@ report_time()
 		else
 			printf '  %-52s %6.3fx %8s  %-8s %s\n' "$label" "$med" "<= $budget" "$(verdict "$med" "$budget")" "$rs"
 		fi
-	done <<EOF
-docs: output_scan on / off|docs_on|docs_off|1.10
-docs: off again / off|docs_off2|docs_off|-
-docs: unmasked reader, scan on / masked, off|docs_reader|docs_off|-
-mixed: output_scan on / off|mixed_on|mixed_off|1.10
-mixed: off again / off|mixed_off2|mixed_off|-
-mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-
-EOF
+	done <<<"$MEASURES"
 }
 
 report_instructions()
@@ -455,14 +456,7 @@ report_instructions()
 			printf '  %-52s %s %8s  %s\n' "$label" "$row" "<= $budget" \
 				"$(verdict "$(perl -e 'print $ARGV[0] / $ARGV[1]' "${ins[$num]}" "${ins[$den]}")" "$budget")"
 		fi
-	done <<EOF
-docs: output_scan on / off|docs_on|docs_off|1.10
-docs: off again / off|docs_off2|docs_off|-
-docs: unmasked reader, scan on / masked, off|docs_reader|docs_off|-
-mixed: output_scan on / off|mixed_on|mixed_off|1.10
-mixed: off again / off|mixed_off2|mixed_off|-
-mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-
-EOF
+	done <<<"$MEASURES"
 	echo
 	echo "  where the scan's instructions go, per read (scan on - scan off; the detectors'"
 	echo "  part from callgrind_annotate --inclusive of governance_detect_secret):"

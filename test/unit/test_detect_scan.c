@@ -48,6 +48,98 @@ replace_all(char *out, const char *s, const char *from, const char *to)
 	out[o] = '\0';
 }
 
+/*
+ * The vector pre-filter against its rule.  Every anchor pair
+ * (gov_anchor_pair(), all 65,536 pairs tried) must pass the vector
+ * loop's buckets, or a secret behind it would go unseen.  Then the
+ * vector scan must agree with the scalar one on texts pieced together
+ * at random from anchors, digit groups, separators, prefixes and whole
+ * secrets, at lengths around the block sizes, each from an exact copy
+ * (AddressSanitizer sees a read past the end).
+ */
+static void
+test_scan_anchors(void)
+{
+	static const char *const pieces[] = {
+		"4111", "1111", "2024", "12", "7", " ", "  ", "-", ".", "/", "\t", "_",
+		"\\u00a0", "\xc2\xa0", "%C2%A0", "&nbsp;", "\xe2\x80\x93", "x", "zz", "\n",
+		"ghp_", "gh", "github_pa", "t_", "xox", "b-", "xapp-", "glpat-", "gl", "rt-",
+		"sk_live_", "sk-", "whsec_", "npm_", "SG.", "GR1348941", "AKIA", "akia",
+		"asia", "ia", "eyJ", "ey", "ew", "ICA", "CSA", "Ci", "Iz", "AIza", "ya29.",
+		"a2", "sig=", "g=", "hooks.slack.com", "k.c", "secret", "cr", "CR",
+		"AccountKey=", "tKey", "-----BEGIN", "BE", "LS0t", "S0", "\xef\xbc\x94",
+		"\xef\xbc", "aBcD", "Q2x5", "0123456789", "4111 1111 1111 1111",
+		"AKIAIOSFODNN7EXAMPLE", "called the customer", "In Berlin", "#12345",
+		"ghp_abcdefghijklmnopqrstuvwxyz0123456789", "\xc3\xa9t\xc3\xa9",
+	};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	int			anchors = 0,
+				missed = 0,
+				texts = 0,
+				disagree = 0,
+				found = 0;
+	unsigned	first_a = 0,
+				first_b = 0;
+	uint32_t	x = 0x2545F491u;
+	char		t[512],
+				where[80] = "";
+
+	for (unsigned a = 0; a < 256; a++)
+		for (unsigned b = 0; b < 256; b++)
+			if (gov_anchor_pair((unsigned char) a, (unsigned char) b))
+			{
+				anchors++;
+				if (!gov_scan_pair_passes((unsigned char) a, (unsigned char) b) && missed++ == 0)
+				{
+					first_a = a;
+					first_b = b;
+				}
+			}
+	check(anchors > 50 && missed == 0, "every anchor pair passes the vector buckets",
+		  "%d anchor pairs, %d not passed (first %02x %02x)", anchors, missed, first_a, first_b);
+
+	for (int i = 0; i < 20000; i++)
+	{
+		size_t		n = 0,
+					want;
+		char	   *c;
+		GovDetector d,
+					r;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		want = 1 + x % 140;
+		while (n < want)
+		{
+			const char *piece;
+			size_t		pl;
+
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			piece = pieces[x % npieces];
+			pl = strlen(piece);
+			if (n + pl >= sizeof(t))
+				break;
+			memcpy(t + n, piece, pl);
+			n += pl;
+		}
+		c = exact(t, n);
+		d = governance_detect_secret(c, n);
+		r = gov_detect_secret_scalar(c, n);
+		free(c);
+		texts++;
+		found += (d != GOV_DETECT_NONE);
+		if (d != r && disagree++ == 0)
+			snprintf(where, sizeof(where), "%s vs %s on %.40s", governance_detector_name(d),
+					 governance_detector_name(r), t);
+	}
+	check(disagree == 0 && found > 100 && found < texts,
+		  "the vector scan agrees with the scalar one on random texts of anchors",
+		  "%d texts, %d with a secret, %d disagree (%s)", texts, found, disagree, where);
+}
+
 /* Secrets wherever text carries them, and their near misses. */
 static void
 test_scan_finds(void)

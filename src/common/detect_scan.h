@@ -4,7 +4,7 @@
  *	  The secret scan's pre-filter loop, written once for several vector
  *	  widths: included by detect_secret.c after defining
  *
- *	GOV_SCAN_NAME, GOV_QUIET_NAME	the functions to define
+ *	GOV_SCAN_NAME	the function to define
  *	GOV_SCAN_ATTR	its attributes (a target("...") for a wider ISA)
  *	GOV_SCAN_WIDTH	bytes per block (16 or 32)
  *	GOV_V, GOV_LOAD(p), GOV_STORE(p,v), GOV_TABLE(t) (a 16-byte table in
@@ -44,78 +44,29 @@
  *-------------------------------------------------------------------------
  */
 
-/* The two lookups of a block loaded in v0 and v1 (see above). */
-#define GOV_LOOKUPS() \
-	do { \
-		first = GOV_AND(GOV_SHUFFLE(first_lo, GOV_AND(v0, nib)), \
-						GOV_SHUFFLE(first_hi, GOV_AND(GOV_SRL4(v0), nib))); \
-		second = GOV_AND(GOV_SHUFFLE(second_lo, GOV_AND(v1, nib)), \
-						 GOV_SHUFFLE(second_hi, GOV_AND(GOV_SRL4(v1), nib))); \
-	} while (0)
-
 /*
- * Where the first block that may hold a trigger begins, len if none: the
- * blocks before it hold no pair and no two digits in a row, so no
- * trigger.  Most texts end here; a function of its own, so that they pay
- * for nothing else.
- */
-static GOV_SCAN_ATTR size_t
-GOV_QUIET_NAME(const char *s, size_t len)
-{
-	const GovScanTables *tb = &gov_scan_tables;
-	const GOV_V nib = GOV_SET1(0x0f),
-				zero = GOV_SET1(0),
-				first_lo = GOV_TABLE(tb->first_lo),
-				first_hi = GOV_TABLE(tb->first_hi),
-				second_lo = GOV_TABLE(tb->second_lo),
-				second_hi = GOV_TABLE(tb->second_hi);
-	size_t		from = 0;
-	GOV_V		v0,
-				v1,
-				first,
-				second;
-	char		pad[2 * GOV_SCAN_WIDTH];
-
-	if (len > GOV_SCAN_WIDTH)
-	{
-		const size_t last = len - GOV_SCAN_WIDTH;
-
-		for (; from < last; from += GOV_SCAN_WIDTH)
-		{
-			v0 = GOV_LOAD(s + from);
-			v1 = GOV_LOAD(s + from + 1);
-			GOV_LOOKUPS();
-			if (GOV_NONZERO(first, second))
-				return from;
-		}
-	}
-	GOV_STORE(pad, zero);
-	GOV_STORE(pad + GOV_SCAN_WIDTH, zero);
-	gov_copy_short(pad, s + from, len - from);
-	v0 = GOV_LOAD(pad);
-	v1 = GOV_LOAD(pad + 1);
-	GOV_LOOKUPS();
-	return GOV_NONZERO(first, second) ? from : len;
-}
-
-/*
- * Scan s[*resume, len) block by block (see above), running
- * gov_candidate() at each trigger at or after *resume.  Returns the first
- * detector that fires.
+ * Scan s[0, len) block by block (see above).  Returns the first detector
+ * that fires.
  */
 static GOV_SCAN_ATTR GovDetector
-GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
+GOV_SCAN_NAME(const char *s, size_t len)
 {
 	const GovScanTables *tb = &gov_scan_tables;
 	const GOV_V nib = GOV_SET1(0x0f),
 				zero = GOV_SET1(0),
+				buckets = GOV_SET1(GOV_K_BUCKETS),
 				first_lo = GOV_TABLE(tb->first_lo),
 				first_hi = GOV_TABLE(tb->first_hi),
 				second_lo = GOV_TABLE(tb->second_lo),
 				second_hi = GOV_TABLE(tb->second_hi);
 	const uint64_t width = (GOV_SCAN_WIDTH == 32) ? 0xFFFFFFFFu : 0xFFFFu;
-	size_t		from = *resume,
-				run_end = 0;	/* the digit run last read ends here */
+	GovScanState st = {0, 0};
+	size_t		from = 0;
+	const size_t last = len > GOV_SCAN_WIDTH ? len - GOV_SCAN_WIDTH : 0;	/* blocks
+																		 * before
+																		 * it are
+																		 * followed
+																		 * by a byte */
 	char		pad[2 * GOV_SCAN_WIDTH];
 
 	while (from < len)
@@ -123,11 +74,10 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 		GOV_V		v0,
 					v1,
 					first,
-					second;
-		uint64_t	m,
-					d;
+					second,
+					both;
 
-		if (len - from > GOV_SCAN_WIDTH)
+		if (from < last)
 		{
 			v0 = GOV_LOAD(s + from);
 			v1 = GOV_LOAD(s + from + 1);
@@ -141,92 +91,90 @@ GOV_SCAN_NAME(const char *s, size_t len, size_t *resume)
 			v0 = GOV_LOAD(pad);
 			v1 = GOV_LOAD(pad + 1);
 		}
-		GOV_LOOKUPS();
-		if (!GOV_NONZERO(first, second))
+		first = GOV_AND(GOV_SHUFFLE(first_lo, GOV_AND(v0, nib)),
+						GOV_SHUFFLE(first_hi, GOV_AND(GOV_SRL4(v0), nib)));
+		second = GOV_AND(GOV_SHUFFLE(second_lo, GOV_AND(v1, nib)),
+						 GOV_SHUFFLE(second_hi, GOV_AND(GOV_SRL4(v1), nib)));
+		both = GOV_AND(first, second);
+		if (__builtin_expect(GOV_NONZERO(both, both), 0))
 		{
-			from += GOV_SCAN_WIDTH;
-			continue;
-		}
+			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_AND(both, buckets)) & width,
+						todo = 0,
+						dp = (uint32_t) GOV_MOVEMASK(both),
+						bare = 0,
+						cross = 0;
 
-		/*
-		 * The positions to look at, in order: the pairs (their first byte
-		 * not a digit), and where a run of digits that can hold a card
-		 * begins -- four digits in a row, or the run the block ends in,
-		 * which may go on after it.  A shorter run inside the block
-		 * begins no trigger.
-		 */
-		m = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_AND(first, second)) & width;
-		d = (uint32_t) GOV_MOVEMASK(first);
-		if ((m & d) != 0)
-		{
-			uint64_t	runs = d & (d >> 1) & (d >> 2) & (d >> 3);
-
-			runs &= ~(runs << 1);	/* the first of each run's */
-
-			if (d >> (GOV_SCAN_WIDTH - 1))
+			/* the pairs a bucket let through that are anchors */
+			while (pairs != 0)
 			{
-				uint64_t	gaps = ~d & (width >> 1);
+				uint64_t	bit = pairs & (~pairs + 1);
+				size_t		at = from + (size_t) __builtin_ctzll(pairs);
 
-				runs |= UINT64_C(1) << (gaps == 0 ? 0 : 64 - __builtin_clzll(gaps));
+				pairs &= pairs - 1;
+				if (at < len &&
+					gov_pair_is_anchor((unsigned char) s[at],
+									   at + 1 < len ? (unsigned char) s[at + 1] : 0))
+					todo |= bit;
 			}
-			m = (m & ~d) | runs;
-		}
-		while (m != 0)
-		{
-			size_t		at = from + (size_t) __builtin_ctzll(m);
-			unsigned char c;
-			GovDetector det = GOV_DETECT_NONE;
-
-			m &= m - 1;
-			if (at >= len)
-				break;
-			c = (unsigned char) s[at];
-			if (gov_isdigit(c))
+			if (dp != 0)
 			{
-				uint64_t	rest = ~d >> (at - from);
-				size_t		e = at + (size_t) __builtin_ctzll(rest);
+				/*
+				 * Two digits in a row somewhere: the digits (d), where
+				 * four begin (q), and from them the card triggers of the
+				 * runs that end in the block -- thirteen digits (bare),
+				 * or the last four of a run followed by a separator and
+				 * what can follow one.  A run going on after the block
+				 * (two digits at its end) is read whole from where it
+				 * begins (cross).
+				 */
+				uint64_t	d = (uint32_t) GOV_MOVEMASK(first),
+							q = dp & (dp >> 2),
+							last;
 
-				if (at < run_end)
-					continue;
+				if (dp >> (GOV_SCAN_WIDTH - 1))
+				{
+					uint64_t	gaps = ~d & (width >> 1);
+
+					cross = UINT64_C(1) << (gaps == 0 ? 0 : 64 - __builtin_clzll(gaps));
+					q &= cross - 1;
+				}
+				bare = q & (q >> 4) & (q >> 8) & (d >> 12);
+				last = q & ~(d >> 4);
+				while (last != 0)
+				{
+					uint64_t	bit = last & (~last + 1);
+
+					last &= last - 1;
+					if (gov_card_after(s, len, from + (size_t) __builtin_ctzll(bit) + 4))
+						todo |= bit;
+				}
+				todo |= bare | cross;
+			}
+			if (todo != 0)
+			{
+				GovDetector det = gov_scan_positions(s, len, from, todo, cross, &st);
+
+				if (det != GOV_DETECT_NONE)
+					return det;
 
 				/*
-				 * A run that ends in the block, too short to be bare,
-				 * and not followed by a separator and what can follow
-				 * one: no trigger, without a call (most numbers).
+				 * On after what a check or a digit run read past the
+				 * block: positions in a run of digits begin no pair,
+				 * those before the resume point are not looked at.
 				 */
-				if (e < from + GOV_SCAN_WIDTH && e - at < 13 &&
-					!gov_card_sep_follows(s, len, e))
+				if (st.run_end > from + GOV_SCAN_WIDTH || st.resume > from + GOV_SCAN_WIDTH)
 				{
-					run_end = e;
+					from = st.run_end > st.resume ? st.run_end : st.resume;
 					continue;
 				}
-				det = gov_digit_run(s, len, at, &run_end, resume);
 			}
-			else if (at >= *resume &&
-					 gov_pair_is_anchor(c, at + 1 < len ? (unsigned char) s[at + 1] : 0) &&
-					 gov_trigger_at(s, len, at))
-				det = gov_candidate(s, len, at, resume);
-			if (det != GOV_DETECT_NONE)
-				return det;
 		}
-
-		/*
-		 * On after this block, and after what a check or a digit run read
-		 * past it: the positions in a run of digits begin no pair, those
-		 * before *resume are not looked at.
-		 */
 		from += GOV_SCAN_WIDTH;
-		if (run_end > from)
-			from = run_end;
-		if (*resume > from)
-			from = *resume;
 	}
 	return GOV_DETECT_NONE;
 }
 
-#undef GOV_LOOKUPS
 #undef GOV_SCAN_NAME
-#undef GOV_QUIET_NAME
 #undef GOV_SCAN_ATTR
 #undef GOV_SCAN_WIDTH
 #undef GOV_V

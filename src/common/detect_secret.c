@@ -270,6 +270,29 @@ gov_jwt_anchor(unsigned char c0, unsigned char c1, unsigned char c2)
 		(c0 == 'C' && (c1 == 'i' || c1 == 'g' || c1 == 'n'));
 }
 
+/*
+ * The digit-group rule's second half, after four digits that end at e
+ * and no digit at e: one to three of blank, tab, '-', '.', '/' and four
+ * digits, or up to two of them and a byte that begins another separator
+ * (file header).
+ */
+static inline bool
+gov_card_after(const char *s, size_t n, size_t e)
+{
+	for (size_t k = 0; k <= 2; k++)
+	{
+		unsigned char c = gov_at(s, n, e, k);
+
+		if (c == '\\' || c == '%' || c == '&' || c == '_' || c >= 0x80)
+			return true;
+		if (!gov_card_sep_byte(c))
+			return false;
+		if (gov_digits4(s, n, e + k + 1))
+			return true;
+	}
+	return false;
+}
+
 /* The digit-group rule at p, which holds four digits (file header). */
 static bool
 gov_card_start(const char *s, size_t n, size_t p)
@@ -279,18 +302,7 @@ gov_card_start(const char *s, size_t n, size_t p)
 	if (gov_isdigit(gov_at(s, n, p, 4)))
 		return gov_digits4(s, n, p + 4) && gov_digits4(s, n, p + 8) &&
 			gov_isdigit(gov_at(s, n, p, 12));
-	for (size_t k = 4; k <= 6; k++)
-	{
-		unsigned char c = gov_at(s, n, p, k);
-
-		if (c == '\\' || c == '%' || c == '&' || c == '_' || c >= 0x80)
-			return true;
-		if (!gov_card_sep_byte(c))
-			return false;
-		if (gov_digits4(s, n, p + k + 1))
-			return true;
-	}
-	return false;
+	return gov_card_after(s, n, p + 4);
 }
 
 /*
@@ -627,31 +639,6 @@ gov_copy_short(char *dst, const char *src, size_t n)
 	}
 }
 
-/* Can c begin a card's separator (gov_card_start())? */
-static inline bool
-gov_card_sep_start(unsigned char c)
-{
-	return gov_card_sep_byte(c) || c == '\\' || c == '%' || c == '&' || c == '_' || c >= 0x80;
-}
-
-/*
- * Can what follows a run of digits ending at e (the byte there, and the
- * next after a blank or a dash) go on to a card's next group
- * (gov_card_start())?  A quick test before it: prose has "12345 items".
- */
-static inline bool
-gov_card_sep_follows(const char *s, size_t n, size_t e)
-{
-	unsigned char c = gov_at(s, n, e, 0);
-
-	if (!gov_card_sep_start(c))
-		return false;
-	if (!gov_card_sep_byte(c))
-		return true;
-	c = gov_at(s, n, e, 1);
-	return gov_isdigit(c) || gov_card_sep_start(c);
-}
-
 /*
  * The run of digits from p on, which the vector loop found may hold a
  * card (p at or after any run already read): the card triggers among its
@@ -661,7 +648,7 @@ gov_card_sep_follows(const char *s, size_t n, size_t e)
  * gov_candidate().  No other position in a run is a trigger.  Sets *end
  * past the run; returns the first detector that fires.
  */
-static GovDetector
+static inline GovDetector
 gov_digit_run(const char *s, size_t n, size_t p, size_t *end, size_t *resume)
 {
 	size_t		e = p + 1,
@@ -681,17 +668,61 @@ gov_digit_run(const char *s, size_t n, size_t p, size_t *end, size_t *resume)
 		if (det != GOV_DETECT_NONE)
 			return det;
 	}
-
-	if (!gov_card_sep_follows(s, n, e))
-		return GOV_DETECT_NONE;
 	q = e - 4;
-	if (q >= *resume && gov_card_start(s, n, q))
+	if (q >= *resume && gov_card_after(s, n, e))
 		return gov_candidate(s, n, q, resume);
 	return GOV_DETECT_NONE;
 }
 
+/* What the vector loop carries from one block to the next. */
+typedef struct GovScanState
+{
+	size_t		resume;			/* the checks' resume point */
+	size_t		run_end;		/* the end of the digit run last read */
+} GovScanState;
+
+/*
+ * The positions of the block at from that may hold a trigger (todo; bit
+ * i for from + i), in order: an anchor pair (its first byte not a digit)
+ * gets gov_trigger_at(); a digit is a card trigger the vector loop
+ * computed (the bits it set are the scalar rule's), or where a run going
+ * on after the block begins (cross), which gov_digit_run() reads whole.
+ * Each trigger gets gov_candidate().  Returns the first detector that
+ * fires.
+ */
+static GovDetector
+gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
+				   uint64_t cross, GovScanState *st)
+{
+	while (todo != 0)
+	{
+		uint64_t	bit = todo & (~todo + 1);
+		size_t		at = from + (size_t) __builtin_ctzll(todo);
+		unsigned char c;
+		GovDetector det = GOV_DETECT_NONE;
+
+		todo &= todo - 1;
+		if (at >= n)
+			break;
+		c = (unsigned char) s[at];
+		if (gov_isdigit(c))
+		{
+			if (at < st->run_end)
+				continue;
+			if (bit & cross)
+				det = gov_digit_run(s, n, at, &st->run_end, &st->resume);
+			else if (at >= st->resume)
+				det = gov_candidate(s, n, at, &st->resume);
+		}
+		else if (at >= st->resume && gov_trigger_at(s, n, at))
+			det = gov_candidate(s, n, at, &st->resume);
+		if (det != GOV_DETECT_NONE)
+			return det;
+	}
+	return GOV_DETECT_NONE;
+}
+
 #define GOV_SCAN_NAME gov_scan_ssse3
-#define GOV_QUIET_NAME gov_quiet_ssse3
 #define GOV_SCAN_ATTR __attribute__((target("ssse3")))
 #define GOV_SCAN_WIDTH 16
 #define GOV_V __m128i
@@ -709,7 +740,6 @@ gov_digit_run(const char *s, size_t n, size_t p, size_t *end, size_t *resume)
 #include "detect_scan.h"
 
 #define GOV_SCAN_NAME gov_scan_avx2
-#define GOV_QUIET_NAME gov_quiet_avx2
 #define GOV_SCAN_ATTR __attribute__((target("avx2")))
 #define GOV_SCAN_WIDTH 32
 #define GOV_V __m256i
@@ -784,21 +814,15 @@ gov_scan_setup(void)
 GovDetector
 governance_detect_secret(const char *s, size_t len)
 {
-#if defined(GOV_HAVE_VECTOR_SCAN)
-	size_t		resume = 0;
-#endif
-
 	if (s == NULL)
 		return GOV_DETECT_NONE;
 #if defined(GOV_HAVE_VECTOR_SCAN)
 	switch (gov_scan_setup())
 	{
 		case GOV_SCAN_AVX2:
-			resume = gov_quiet_avx2(s, len);
-			return resume < len ? gov_scan_avx2(s, len, &resume) : GOV_DETECT_NONE;
+			return gov_scan_avx2(s, len);
 		case GOV_SCAN_SSSE3:
-			resume = gov_quiet_ssse3(s, len);
-			return resume < len ? gov_scan_ssse3(s, len, &resume) : GOV_DETECT_NONE;
+			return gov_scan_ssse3(s, len);
 		default:
 			break;
 	}

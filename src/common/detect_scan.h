@@ -8,7 +8,7 @@
  *	GOV_SCAN_ATTR	its attributes (a target("...") for a wider ISA)
  *	GOV_SCAN_WIDTH	bytes per block (16 or 32)
  *	GOV_V, GOV_LOAD(p), GOV_STORE(p,v), GOV_TABLE(t) (a 16-byte table in
- *	every lane), GOV_SET1(c), GOV_AND(a,b), GOV_OR(a,b), GOV_SRL4(v) (16-bit lanes
+ *	every lane), GOV_SET1(c), GOV_AND(a,b), GOV_SRL4(v) (16-bit lanes
  *	shifted right by 4), GOV_SHUFFLE(t,i) (byte i & 15 of t's lane),
  *	GOV_MOVEMASK(v), GOV_NONZERO(a,b) (is a AND b not all zero?),
  *	GOV_ZERO_MASK(v) (a bit for each zero byte)	the vector operations
@@ -17,27 +17,30 @@
  * undefined at its end.
  *
  * A block is the positions [from, from + WIDTH).  Its bytes are loaded
- * twice, at from and at from + 1, and each load looked up once in the
- * tables of the first and of the second byte of a pair
+ * twice, at from and at from + 1, and each load is looked up once in the
+ * tables of a pair's first byte and once in those of its second
  * (gov_scan_tables, detect_secret.c): the AND of the two lookups has a
- * bucket's bit at each position where a pair of that bucket begins.  A
- * block where no bucket bit survives, and no digit is, costs those few
- * instructions and nothing else.
+ * bucket's bit where a pair of that bucket begins, and bit 7 where two
+ * digits do.  A block where nothing survives -- most blocks of prose --
+ * costs those instructions and the loop's, and calls nothing.
  *
- * The card rule needs up to fourteen bytes after a position, so the
- * cards beginning in a block are looked for when the next block's
- * digits are known, and the block's positions are run then, in order,
- * together with its pairs: each position gets gov_trigger_at() before
- * the full checks (gov_candidate()), so the positions that reach them
- * are exactly the scalar rule's.  The digit masks give, for each
- * position, four digits there and four more digits, or a separator's
- * first byte, within the next seven bytes: a superset of the card rule
- * that ordinary numbers rarely pass.
+ * Otherwise its positions are computed from masks of the block, in the
+ * scalar rule's terms (gov_trigger_at()): a bucket's pair that is an
+ * anchor (gov_pair_is_anchor(), exact); from the digits, where a card
+ * trigger begins in a run that ends in the block -- thirteen digits in a
+ * row, or the run's last four followed by what gov_card_after() takes
+ * -- and where a run begins that goes on after the block, which
+ * gov_digit_run() reads whole.  A shorter run inside the block, the
+ * common number, begins no trigger and costs a few shifts.  The
+ * positions are run in order (gov_scan_positions()), each trigger given
+ * the full checks (gov_candidate()), so what reaches them is what the
+ * scalar scan reaches; the scan goes on after the block, or after what a
+ * check read past it.
  *
  * Nothing is read outside the text: a block is loaded from the text
  * only when a byte follows it (its second load reads one byte further);
  * the last block is copied into a buffer of NULs, which no bucket and no
- * digit mask takes.
+ * digit takes.
  *
  * src/common/detect_scan.h
  *
@@ -62,11 +65,9 @@ GOV_SCAN_NAME(const char *s, size_t len)
 	const uint64_t width = (GOV_SCAN_WIDTH == 32) ? 0xFFFFFFFFu : 0xFFFFu;
 	GovScanState st = {0, 0};
 	size_t		from = 0;
-	const size_t last = len > GOV_SCAN_WIDTH ? len - GOV_SCAN_WIDTH : 0;	/* blocks
-																		 * before
-																		 * it are
-																		 * followed
-																		 * by a byte */
+
+	/* the blocks before last are followed by a byte of the text */
+	const size_t last = len > GOV_SCAN_WIDTH ? len - GOV_SCAN_WIDTH : 0;
 	char		pad[2 * GOV_SCAN_WIDTH];
 
 	while (from < len)
@@ -122,14 +123,14 @@ GOV_SCAN_NAME(const char *s, size_t len)
 				 * Two digits in a row somewhere: the digits (d), where
 				 * four begin (q), and from them the card triggers of the
 				 * runs that end in the block -- thirteen digits (bare),
-				 * or the last four of a run followed by a separator and
-				 * what can follow one.  A run going on after the block
+				 * or the last four of a run (ends) followed by what
+				 * gov_card_after() takes.  A run going on after the block
 				 * (two digits at its end) is read whole from where it
 				 * begins (cross).
 				 */
 				uint64_t	d = (uint32_t) GOV_MOVEMASK(first),
 							q = dp & (dp >> 2),
-							last;
+							ends;
 
 				if (dp >> (GOV_SCAN_WIDTH - 1))
 				{
@@ -139,12 +140,12 @@ GOV_SCAN_NAME(const char *s, size_t len)
 					q &= cross - 1;
 				}
 				bare = q & (q >> 4) & (q >> 8) & (d >> 12);
-				last = q & ~(d >> 4);
-				while (last != 0)
+				ends = q & ~(d >> 4);
+				while (ends != 0)
 				{
-					uint64_t	bit = last & (~last + 1);
+					uint64_t	bit = ends & (~ends + 1);
 
-					last &= last - 1;
+					ends &= ends - 1;
 					if (gov_card_after(s, len, from + (size_t) __builtin_ctzll(bit) + 4))
 						todo |= bit;
 				}

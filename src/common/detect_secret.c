@@ -640,12 +640,11 @@ gov_copy_short(char *dst, const char *src, size_t n)
 }
 
 /*
- * The run of digits from p on, which the vector loop found may hold a
- * card (p at or after any run already read): the card triggers among its
- * positions, in order, as the scalar scan finds them -- four digits and
- * nine more (a bare run, gov_trigger_at()), or the run's last four
- * digits followed by a separator (gov_card_start()) -- each given
- * gov_candidate().  No other position in a run is a trigger.  Sets *end
+ * The run of digits from p on, which goes on after the vector loop's
+ * block (p at or after any run already read): the card triggers among
+ * its positions, in order, as the scalar scan finds them -- four digits
+ * and nine more (a bare run), or the run's last four digits followed by
+ * what gov_card_after() takes -- each given gov_candidate().  No other position in a run is a trigger.  Sets *end
  * past the run; returns the first detector that fires.
  */
 static inline GovDetector

@@ -8,8 +8,8 @@
  *	GOV_SCAN_ATTR	its attributes (a target("...") for a wider ISA)
  *	GOV_SCAN_WIDTH	bytes per block (16 or 32)
  *	GOV_V, GOV_LOAD(p), GOV_STORE(p,v), GOV_TABLE(t) (a 16-byte table in
- *	every lane), GOV_SET1(c), GOV_AND(a,b), GOV_SRL4(v) (16-bit lanes
- *	shifted right by 4), GOV_SHUFFLE(t,i) (byte i & 15 of t's lane),
+ *	every lane), GOV_SET1(c), GOV_AND(a,b), GOV_OR(a,b), GOV_SRL4(v) (16-bit lanes
+ *	shifted right by 4), GOV_SLL1(v) (16-bit lanes shifted left by 1), GOV_SHUFFLE(t,i) (byte i & 15 of t's lane),
  *	GOV_MOVEMASK(v), GOV_NONZERO(a,b) (is a AND b not all zero?),
  *	GOV_ZERO_MASK(v) (a bit for each zero byte)	the vector operations
  *
@@ -47,6 +47,16 @@
  *-------------------------------------------------------------------------
  */
 
+/* The bytes of v that a card's digit group can be followed by. */
+#define GOV_SEPS(v) \
+	GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1(' ')), GOV_EQ((v), GOV_SET1('\t'))), \
+		   GOV_AND(GOV_GT((v), GOV_SET1(',')), GOV_GT(GOV_SET1('0'), (v))))
+/* The bytes of v that begin another separator ('\\', '%', '&', '_', >= 0x80). */
+#define GOV_ESCS(v) \
+	GOV_OR(GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1('\\')), GOV_EQ((v), GOV_SET1('%'))), \
+				  GOV_OR(GOV_EQ((v), GOV_SET1('&')), GOV_EQ((v), GOV_SET1('_')))), \
+		   (v))
+
 /*
  * Scan s[0, len) block by block (see above).  Returns the first detector
  * that fires.
@@ -58,12 +68,16 @@ GOV_SCAN_NAME(const char *s, size_t len)
 	const GOV_V nib = GOV_SET1(0x0f),
 				zero = GOV_SET1(0),
 				buckets = GOV_SET1(GOV_K_BUCKETS),
-				first_lo = GOV_TABLE(tb->first_lo),
-				first_hi = GOV_TABLE(tb->first_hi),
-				second_lo = GOV_TABLE(tb->second_lo),
-				second_hi = GOV_TABLE(tb->second_hi);
+				first_lo = GOV_TABLE(tb->first_lo[0]),
+				first_hi = GOV_TABLE(tb->first_hi[0]),
+				second_lo = GOV_TABLE(tb->second_lo[0]),
+				second_hi = GOV_TABLE(tb->second_hi[0]),
+				first_lo2 = GOV_TABLE(tb->first_lo[1]),
+				first_hi2 = GOV_TABLE(tb->first_hi[1]),
+				second_lo2 = GOV_TABLE(tb->second_lo[1]),
+				second_hi2 = GOV_TABLE(tb->second_hi[1]);
 	const uint64_t width = (GOV_SCAN_WIDTH == 32) ? 0xFFFFFFFFu : 0xFFFFu;
-	GovScanState st = {0, 0};
+	size_t		resume = 0;
 	size_t		from = 0;
 
 	/* the blocks before last are followed by a byte of the text */
@@ -74,9 +88,13 @@ GOV_SCAN_NAME(const char *s, size_t len)
 	{
 		GOV_V		v0,
 					v1,
+					lo0,
+					hi0,
+					lo1,
+					hi1,
 					first,
-					second,
-					both;
+					both,
+					both2;
 
 		if (from < last)
 		{
@@ -92,18 +110,19 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			v0 = GOV_LOAD(pad);
 			v1 = GOV_LOAD(pad + 1);
 		}
-		first = GOV_AND(GOV_SHUFFLE(first_lo, GOV_AND(v0, nib)),
-						GOV_SHUFFLE(first_hi, GOV_AND(GOV_SRL4(v0), nib)));
-		second = GOV_AND(GOV_SHUFFLE(second_lo, GOV_AND(v1, nib)),
-						 GOV_SHUFFLE(second_hi, GOV_AND(GOV_SRL4(v1), nib)));
-		both = GOV_AND(first, second);
-		if (__builtin_expect(GOV_NONZERO(both, both), 0))
+		lo0 = GOV_AND(v0, nib);
+		hi0 = GOV_AND(GOV_SRL4(v0), nib);
+		lo1 = GOV_AND(v1, nib);
+		hi1 = GOV_AND(GOV_SRL4(v1), nib);
+		first = GOV_AND(GOV_SHUFFLE(first_lo, lo0), GOV_SHUFFLE(first_hi, hi0));
+		both = GOV_AND(first, GOV_AND(GOV_SHUFFLE(second_lo, lo1), GOV_SHUFFLE(second_hi, hi1)));
+		both2 = GOV_AND(GOV_AND(GOV_SHUFFLE(first_lo2, lo0), GOV_SHUFFLE(first_hi2, hi0)),
+						GOV_AND(GOV_SHUFFLE(second_lo2, lo1), GOV_SHUFFLE(second_hi2, hi1)));
+		if (__builtin_expect(GOV_NONZERO(GOV_OR(both, both2), GOV_OR(both, both2)), 0))
 		{
-			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_AND(both, buckets)) & width,
+			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_OR(GOV_AND(both, buckets), both2)) & width,
 						todo = 0,
-						dp = (uint32_t) GOV_MOVEMASK(both),
-						bare = 0,
-						cross = 0;
+						dp = (uint32_t) GOV_MOVEMASK(both);
 
 			/* the pairs a bucket let through that are anchors */
 			while (pairs != 0)
@@ -120,52 +139,67 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			if (dp != 0)
 			{
 				/*
-				 * Two digits in a row somewhere: the digits (d), where
-				 * four begin (q), and from them the card triggers of the
-				 * runs that end in the block -- thirteen digits (bare),
-				 * or the last four of a run (ends) followed by what
-				 * gov_card_after() takes.  A run going on after the block
-				 * (two digits at its end) is read whole from where it
-				 * begins (cross).
+				 * Two digits in a row somewhere: the card rule of
+				 * gov_card_start(), on masks of the block's bytes and of
+				 * the sixteen after it (all the rule reads of a position
+				 * in the block): the digits (d), where four begin (q),
+				 * the separators a group may be followed by (r: blank,
+				 * tab, '-', '.', '/') and the bytes that begin another
+				 * (e: '\\', '%', '&', '_', >= 0x80).  Four digits then
+				 * nine more (bare), or one to three separators and four
+				 * digits, or up to two and a byte of e.  Exact, so these
+				 * positions need no second look.
 				 */
 				uint64_t	d = (uint32_t) GOV_MOVEMASK(first),
-							q = dp & (dp >> 2),
+							e = (uint32_t) GOV_MOVEMASK(GOV_ESCS(v0)),
+							q,
+							bare,
 							ends;
+				GovLook16	after = {0, 0, 0};
 
-				if (dp >> (GOV_SCAN_WIDTH - 1))
+				/* digits in the last twelve bytes: the rule reads on */
+				if ((d >> (GOV_SCAN_WIDTH - 12)) != 0)
 				{
-					uint64_t	gaps = ~d & (width >> 1);
-
-					cross = UINT64_C(1) << (gaps == 0 ? 0 : 64 - __builtin_clzll(gaps));
-					q &= cross - 1;
+					after = gov_look16(s, len, from + GOV_SCAN_WIDTH);
+					d |= after.digits << GOV_SCAN_WIDTH;
+					e |= after.escapes << GOV_SCAN_WIDTH;
 				}
+				q = d & (d >> 1) & (d >> 2) & (d >> 3);
 				bare = q & (q >> 4) & (q >> 8) & (d >> 12);
-				ends = q & ~(d >> 4);
-				while (ends != 0)
-				{
-					uint64_t	bit = ends & (~ends + 1);
 
-					ends &= ends - 1;
-					if (gov_card_after(s, len, from + (size_t) __builtin_ctzll(bit) + 4))
-						todo |= bit;
+				/*
+				 * Most numbers are not cards: the last four digits of a
+				 * run can be followed by what the rule takes only with a
+				 * digit 5 to 7 bytes on or a byte that begins a
+				 * separator 4 to 6 on.
+				 */
+				ends = q & ~(d >> 4) &
+					((d >> 5) | (d >> 6) | (d >> 7) | (e >> 4) | (e >> 5) | (e >> 6));
+				if (((bare | ends) & width) != 0)
+				{
+					uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) | (after.seps << GOV_SCAN_WIDTH),
+								g;
+
+					g = (r >> 6) & (q >> 7);
+					g = (r >> 5) & ((e >> 6) | (q >> 6) | g);
+					g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
+					todo |= (bare | (q & ((e >> 4) | g))) & width;
 				}
-				todo |= bare | cross;
 			}
 			if (todo != 0)
 			{
-				GovDetector det = gov_scan_positions(s, len, from, todo, cross, &st);
+				GovDetector det = gov_scan_positions(s, len, from, todo, &resume);
 
 				if (det != GOV_DETECT_NONE)
 					return det;
 
 				/*
-				 * On after what a check or a digit run read past the
-				 * block: positions in a run of digits begin no pair,
-				 * those before the resume point are not looked at.
+				 * On after what a check read past the block: the
+				 * positions before the resume point are not looked at.
 				 */
-				if (st.run_end > from + GOV_SCAN_WIDTH || st.resume > from + GOV_SCAN_WIDTH)
+				if (resume > from + GOV_SCAN_WIDTH)
 				{
-					from = st.run_end > st.resume ? st.run_end : st.resume;
+					from = resume;
 					continue;
 				}
 			}
@@ -184,6 +218,11 @@ GOV_SCAN_NAME(const char *s, size_t len)
 #undef GOV_TABLE
 #undef GOV_SET1
 #undef GOV_AND
+#undef GOV_EQ
+#undef GOV_GT
+#undef GOV_SEPS
+#undef GOV_ESCS
+#undef GOV_OR
 #undef GOV_SRL4
 #undef GOV_SHUFFLE
 #undef GOV_MOVEMASK

@@ -36,7 +36,7 @@
  *	"BE" after '-', ';', 'd' or 'D'	"BEGIN" after a dash, raw or
  *				escaped ("\u002d", "&#45;", "&#x2d;", "%2D", "\x2d"): a
  *				PEM private key whose "BEGIN" is at p;
- *	"S0" in "LS0t"	base64 of "---": a PEM private key in base64 at p - 1;
+ *	"LS" before "0t"	base64 of "---": a PEM private key in base64 at p;
  *	"y[AI-L]" after 'e', "ew" before [ko0]	base64url of '{' then a
  *				blank or a quote: a JWT at p - 1, at p;
  *	"I[CAH]", "[CD][SQX]", "C[ign]"	base64url of blanks then '{': a JWT
@@ -57,7 +57,7 @@
  *				GitLab tokens at p - 3, p - 4 or p - 5, at p;
  *	"k_", "k-" after 's' or 'r'	"sk_live_", "rk_live_", "sk-": Stripe
  *				and OpenAI style keys at p - 1;
- *	"[abeprs]-" in "xox.-", "xapp-"	Slack tokens at p - 3;
+ *	"xo" in "xox.-", "p-" in "xapp-"	Slack tokens at p, p - 3;
  *	"c_" in "whsec_", "m_" in "npm_", "SG" in "SG."	Stripe webhook
  *				secrets, npm and SendGrid keys at p - 4, p - 2, p;
  *	"k." in "k.c"	"hooks.slack.com": a Slack webhook URL;
@@ -188,33 +188,36 @@ gov_anchor_pair(unsigned char a, unsigned char b)
 			return b == 'R';
 		case 'I':
 			return b == 'C' || b == 'A' || b == 'H' || b == 'z';
+		case 'L':
+			return b == 'S';
 		case 'S':
-			return b == '0' || b == 'G';
+			return b == 'G';
 		case 'y':
 			return b == 'A' || (b >= 'I' && b <= 'L');
 		case 'a':
-			return b == '2' || b == '-';
-		case 'b':
-			return b == '-';
+			return b == '2';
 		case 'c':
 			return b == 'r' || b == 'R' || b == '_';
 		case 'e':
-			return b == 'w' || b == '-';
+			return b == 'w';
 		case 'g':
 			return b == '=';
 		case 'i':
 			return b == 'a';
 		case 'k':
 			return b == '.' || b == '_' || b == '-';
+		case 'x':
+			return b == 'o';
 		case 'm':
 		case 'o':
 		case 'u':
 			return b == '_';
 		case 'p':
 		case 'r':
-		case 's':
 		case 't':
-			return b == '_' || b == '-' || ((a == 's' || a == 't') && b == 'K');
+			return b == '_' || b == '-' || (a == 't' && b == 'K');
+		case 's':
+			return b == '_' || b == 'K';
 		case 0xEF:
 			return b == 0xBC;
 		default:
@@ -247,10 +250,8 @@ gov_prefix_starts(const char *s, size_t p, unsigned char c0, unsigned char c1,
 		else if (c0 != 'c' && c0 != 'm' && gov_preceded_by(s, p, "gh", 2))
 			start[m++] = p - 2; /* ghp_, gho_, ghu_, ghs_, ghr_ */
 	}
-	else if (gov_before(s, p, 3) == 'x' &&
-			 ((b1 == 'x' && gov_before(s, p, 2) == 'o') ||
-			  (c0 == 'p' && b1 == 'p' && gov_before(s, p, 2) == 'a')))
-		start[m++] = p - 3;		/* xox.-, xapp- */
+	else if (c0 == 'p' && gov_preceded_by(s, p, "xap", 3))
+		start[m++] = p - 3;		/* xapp- */
 	else if (c0 == 't' || c0 == 'r')
 	{
 		for (size_t k = 3; k <= 5; k++)
@@ -333,7 +334,9 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 		case 'B':
 			return b1 == '-' || b1 == ';' || b1 == 'd' || b1 == 'D';
 		case 'S':
-			return c1 == 'G' ? c2 == '.' : (b1 == 'L' && c2 == 't');
+			return c2 == '.';	/* SG. */
+		case 'L':
+			return c2 == '0' && c3 == 't';	/* LS0t */
 		case 'y':
 			return b1 == 'e';
 		case 'I':
@@ -354,6 +357,8 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 			if (c1 == '.')
 				return c2 == 'c';
 			break;
+		case 'x':
+			return c2 == 'x' && gov_at(s, n, p, 4) == '-';	/* xox.- */
 		case 't':
 		case 's':
 			if (c1 == 'K')
@@ -375,50 +380,62 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 
 /*
  * The vector pre-filter's byte classes (detect_scan.h): each byte is
- * looked up twice, as the first byte of a pair (table "first") and as
- * the second (table "second"), each lookup two 16-byte tables, one per
- * nibble, ANDed, so that a bit's class is the bytes {low nibble in L,
- * high nibble in H}.  Bits 0-6 are the buckets: a position passes when
- * one bucket's bit is set for its byte as a first byte and for the next
- * byte as a second.  Each bucket is listed by the first and second bytes
- * of its anchors; it lets through the pairs of their nibble closures, a
- * superset that gov_trigger_at() then decides.  The buckets are chosen
- * so that the closures hold few pairs of prose, code or JSON (lower case
- * letters, blanks, punctuation): an anchor added to a bucket costs
- * nothing per byte, only its closure's false passes.
+ * looked up as the first byte of a pair (tables "first") and as the
+ * second (tables "second"), in two sets of tables, each lookup two
+ * 16-byte tables, one per nibble, ANDed, so that a bit's class is the
+ * bytes {low nibble in L, high nibble in H}.  The bits are buckets (but
+ * bit 7 of the first set): a position passes when one bucket's bit is
+ * set for its byte as a first byte and for the next byte as a second.
+ * Each bucket is listed by the first and second bytes of its anchors; it
+ * lets through the pairs of their nibble closures, a superset that
+ * gov_pair_is_anchor() and gov_trigger_at() then decide.  The buckets
+ * are chosen so that the closures hold few pairs of prose, code or JSON:
+ * a pair common in English (ca, ea, er, in, o.) in a closure costs a
+ * false pass at every occurrence, so the anchors made of lower case
+ * letters have a bucket each.  An anchor added to a bucket costs nothing
+ * per byte, only its closure's false passes.
  */
-static const char *const gov_buckets[7][2] = {
-	/* upper case pairs: BE, S0, SG, I[CAH], [CD][SQX], GR, A[KSRIGN], CR */
-	{"ABCDGIS", "E0GCAHSQXRKIN"},
-	/* a lower case letter, then upper case or '_': y[AI-L], tK, sK, cR, */
-	/* gh[pousr]_, github_pat_, [sr]k_, whsec_, npm_ */
-	{"ytspoursckm", "AIJKLR_"},
-	/* a lower case letter, then '-': xox[abeprs]-, xapp-, gl..[tr]-, sk- */
-	{"abeprstk", "-"},
+#define GOV_NBUCKETS	15
+static const char *const gov_buckets[GOV_NBUCKETS][2] = {
+	/* the first set, bits 0-6 */
+	/* upper case pairs: BE, LS, SG, I[CAH], [CD][SQX], GR, A[KSRIGN], CR */
+	{"ABCDGILS", "EGCAHSQXRKIN"},
+	/* xapp-, GitLab's gl..[tr]- */
+	{"ptr", "-"},
 	/* C[ign], Iz, Cr */
 	{"CI", "ignzr"},
-	/* ew, g= */
-	{"eg", "w="},
-	/* k., ya29, fullwidth digits (EF BC) */
-	{"ka\xEF", ".2\xBC"},
-	/* cr, ia */
-	{"ci", "ra"},
+	{"e", "w"},
+	{"g", "="},
+	{"c", "r"},
+	{"x", "o"},					/* xox.- */
+	/* the second set, bits 0-7 */
+	{"i", "a"},
+	{"k", ".-"},				/* hooks.slack.com, sk- */
+	{"\xEF", "\xBC"},			/* fullwidth digits */
+	{"a", "2"},					/* ya29. */
+	{"y", "AIJKL"},
+	{"ts", "K"},
+	{"c", "R"},
+	/* gh[pousr]_, github_pat_, [sr]k_, whsec_, npm_ */
+	{"pousrtkcm", "_"},
 };
 
 /*
- * Bit 7 of both lookups is a digit, exactly: a movemask of the first is
- * the block's digits, and the AND of the two has bit 7 where two digits
- * follow each other, the only place a card can begin.
+ * Bit 7 of both lookups of the first set is a digit, exactly: a movemask
+ * of the first lookup is the block's digits, and the AND of the two has
+ * bit 7 where two digits follow each other, the only place a card can
+ * begin.
  */
 #define GOV_K_DIGIT		0x80
 #define GOV_K_BUCKETS	0x7F
 
+
 typedef struct GovScanTables
 {
-	uint8_t		first_lo[16];
-	uint8_t		first_hi[16];
-	uint8_t		second_lo[16];
-	uint8_t		second_hi[16];
+	uint8_t		first_lo[2][16];
+	uint8_t		first_hi[2][16];
+	uint8_t		second_lo[2][16];
+	uint8_t		second_hi[2][16];
 } GovScanTables;
 
 static GovScanTables gov_scan_tables;
@@ -436,33 +453,34 @@ gov_pair_is_anchor(unsigned char a, unsigned char b)
 	return (gov_anchor_bits[a][b >> 3] >> (b & 7)) & 1;
 }
 
-/* The tables from gov_buckets and the two classes of bit 7. */
+/* The tables from gov_buckets and the digits' bit. */
 static void
 gov_scan_build(GovScanTables *tb)
 {
 	memset(tb, 0, sizeof(*tb));
-	for (int b = 0; b < 7; b++)
+	for (int b = 0; b < GOV_NBUCKETS; b++)
 	{
-		uint8_t		bit = (uint8_t) (1u << b);
+		int			set = b < 7 ? 0 : 1;
+		uint8_t		bit = (uint8_t) (1u << (b < 7 ? b : b - 7));
 
 		for (const unsigned char *c = (const unsigned char *) gov_buckets[b][0]; *c; c++)
 		{
-			tb->first_lo[*c & 15] |= bit;
-			tb->first_hi[*c >> 4] |= bit;
+			tb->first_lo[set][*c & 15] |= bit;
+			tb->first_hi[set][*c >> 4] |= bit;
 		}
 		for (const unsigned char *c = (const unsigned char *) gov_buckets[b][1]; *c; c++)
 		{
-			tb->second_lo[*c & 15] |= bit;
-			tb->second_hi[*c >> 4] |= bit;
+			tb->second_lo[set][*c & 15] |= bit;
+			tb->second_hi[set][*c >> 4] |= bit;
 		}
 	}
 	for (int d = 0; d <= 9; d++)
 	{
-		tb->first_lo[d] |= GOV_K_DIGIT;
-		tb->second_lo[d] |= GOV_K_DIGIT;
+		tb->first_lo[0][d] |= GOV_K_DIGIT;
+		tb->second_lo[0][d] |= GOV_K_DIGIT;
 	}
-	tb->first_hi[3] |= GOV_K_DIGIT;
-	tb->second_hi[3] |= GOV_K_DIGIT;
+	tb->first_hi[0][3] |= GOV_K_DIGIT;
+	tb->second_hi[0][3] |= GOV_K_DIGIT;
 }
 
 #endif							/* GOV_HAVE_VECTOR_SCAN */
@@ -508,10 +526,12 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 				return GOV_DETECT_PRIVATE_KEY;
 			break;
 		case 'S':
-			if (c1 == '0' && b1 == 'L' && gov_pem_base64_at(s, n, p - 1))
-				return GOV_DETECT_PRIVATE_KEY;
 			if (c1 == 'G' && gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
+			break;
+		case 'L':
+			if (c1 == 'S' && gov_pem_base64_at(s, n, p))
+				return GOV_DETECT_PRIVATE_KEY;
 			break;
 		case 'I':
 			if (c1 == 'z' && p >= 1 && gov_gcp_api_key_at(s, n, p - 1))
@@ -532,6 +552,10 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 			break;
 		case 'k':
 			if (c1 == '.' && gov_slack_webhook_at(s, n, p))
+				return GOV_DETECT_TOKEN;
+			break;
+		case 'x':
+			if (c1 == 'o' && gov_known_token_at(s, n, p))
 				return GOV_DETECT_TOKEN;
 			break;
 		case 'G':
@@ -574,8 +598,10 @@ gov_scan_pair_passes(unsigned char a, unsigned char b)
 	GovScanTables tb;
 
 	gov_scan_build(&tb);
-	return (tb.first_lo[a & 15] & tb.first_hi[a >> 4] &
-			tb.second_lo[b & 15] & tb.second_hi[b >> 4] & GOV_K_BUCKETS) != 0;
+	return (tb.first_lo[0][a & 15] & tb.first_hi[0][a >> 4] &
+			tb.second_lo[0][b & 15] & tb.second_hi[0][b >> 4] & GOV_K_BUCKETS) != 0 ||
+		(tb.first_lo[1][a & 15] & tb.first_hi[1][a >> 4] &
+		 tb.second_lo[1][b & 15] & tb.second_hi[1][b >> 4]) != 0;
 #else
 	(void) a;
 	(void) b;
@@ -639,82 +665,75 @@ gov_copy_short(char *dst, const char *src, size_t n)
 	}
 }
 
+/* Masks of the 16 bytes after a block (gov_look16()). */
+typedef struct GovLook16
+{
+	uint64_t	digits;
+	uint64_t	seps;			/* blank, tab, '-', '.', '/' */
+	uint64_t	escapes;		/* '\\', '%', '&', '_', >= 0x80 */
+} GovLook16;
+
 /*
- * The run of digits from p on, which goes on after the vector loop's
- * block (p at or after any run already read): the card triggers among
- * its positions, in order, as the scalar scan finds them -- four digits
- * and nine more (a bare run), or the run's last four digits followed by
- * what gov_card_after() takes -- each given gov_candidate().  No other position in a run is a trigger.  Sets *end
- * past the run; returns the first detector that fires.
+ * Masks of the 16 bytes at s[at], none at or past len (SSE2, which
+ * every x86-64 CPU has): what the card rule reads after a block.
  */
-static inline GovDetector
-gov_digit_run(const char *s, size_t n, size_t p, size_t *end, size_t *resume)
+static inline GovLook16
+gov_look16(const char *s, size_t len, size_t at)
 {
-	size_t		e = p + 1,
-				q;
-	GovDetector det;
+	GovLook16	m = {0, 0, 0};
+	__m128i		v;
 
-	while (e < n && gov_isdigit((unsigned char) s[e]))
-		e++;
-	*end = e;
-	if (e - p < 4)
-		return GOV_DETECT_NONE;
-	for (q = p; q + 13 <= e; q++)
+	if (at >= len)
+		return m;
+	if (len - at >= 16)
+		v = _mm_loadu_si128((const __m128i *) (s + at));
+	else
 	{
-		if (q < *resume)
-			continue;
-		det = gov_candidate(s, n, q, resume);
-		if (det != GOV_DETECT_NONE)
-			return det;
-	}
-	q = e - 4;
-	if (q >= *resume && gov_card_after(s, n, e))
-		return gov_candidate(s, n, q, resume);
-	return GOV_DETECT_NONE;
-}
+		char		b[16] = {0};
 
-/* What the vector loop carries from one block to the next. */
-typedef struct GovScanState
-{
-	size_t		resume;			/* the checks' resume point */
-	size_t		run_end;		/* the end of the digit run last read */
-} GovScanState;
+		gov_copy_short(b, s + at, len - at);
+		v = _mm_loadu_si128((const __m128i *) b);
+	}
+	m.digits = (uint16_t) _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('/')),
+														  _mm_cmpgt_epi8(_mm_set1_epi8(':'), v)));
+	m.seps = (uint16_t) _mm_movemask_epi8(
+		_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+								  _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+					 _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(',')),
+								   _mm_cmpgt_epi8(_mm_set1_epi8('0'), v))));
+	m.escapes = (uint16_t) _mm_movemask_epi8(
+		_mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+											   _mm_cmpeq_epi8(v, _mm_set1_epi8('%'))),
+								  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+											   _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))),
+					 v));
+	return m;
+}
 
 /*
  * The positions of the block at from that may hold a trigger (todo; bit
  * i for from + i), in order: an anchor pair (its first byte not a digit)
  * gets gov_trigger_at(); a digit is a card trigger the vector loop
- * computed (the bits it set are the scalar rule's), or where a run going
- * on after the block begins (cross), which gov_digit_run() reads whole.
- * Each trigger gets gov_candidate().  Returns the first detector that
- * fires.
+ * computed from the block's digits (the bits it sets are the scalar
+ * rule's).  Each trigger gets gov_candidate(), those at or after the
+ * resume point.  Returns the first detector that fires.
  */
 static GovDetector
 gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
-				   uint64_t cross, GovScanState *st)
+				   size_t *resume)
 {
 	while (todo != 0)
 	{
-		uint64_t	bit = todo & (~todo + 1);
 		size_t		at = from + (size_t) __builtin_ctzll(todo);
-		unsigned char c;
-		GovDetector det = GOV_DETECT_NONE;
+		GovDetector det;
 
 		todo &= todo - 1;
 		if (at >= n)
 			break;
-		c = (unsigned char) s[at];
-		if (gov_isdigit(c))
-		{
-			if (at < st->run_end)
-				continue;
-			if (bit & cross)
-				det = gov_digit_run(s, n, at, &st->run_end, &st->resume);
-			else if (at >= st->resume)
-				det = gov_candidate(s, n, at, &st->resume);
-		}
-		else if (at >= st->resume && gov_trigger_at(s, n, at))
-			det = gov_candidate(s, n, at, &st->resume);
+		if (at < *resume ||
+			(!gov_isdigit((unsigned char) s[at]) && !gov_trigger_at(s, n, at)))
+			continue;
+		det = gov_candidate(s, n, at, resume);
 		if (det != GOV_DETECT_NONE)
 			return det;
 	}
@@ -730,7 +749,10 @@ gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
 #define GOV_TABLE(t) _mm_loadu_si128((const __m128i *) (t))
 #define GOV_SET1(c) _mm_set1_epi8((char) (c))
 #define GOV_AND(a, b) _mm_and_si128((a), (b))
+#define GOV_OR(a, b) _mm_or_si128((a), (b))
 #define GOV_SRL4(v) _mm_srli_epi16((v), 4)
+#define GOV_EQ(a, b) _mm_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm_cmpgt_epi8((a), (b))
 #define GOV_SHUFFLE(t, i) _mm_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm_movemask_epi8(v)
 #define GOV_NONZERO(a, b) \
@@ -747,7 +769,10 @@ gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
 #define GOV_TABLE(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (t)))
 #define GOV_SET1(c) _mm256_set1_epi8((char) (c))
 #define GOV_AND(a, b) _mm256_and_si256((a), (b))
+#define GOV_OR(a, b) _mm256_or_si256((a), (b))
 #define GOV_SRL4(v) _mm256_srli_epi16((v), 4)
+#define GOV_EQ(a, b) _mm256_cmpeq_epi8((a), (b))
+#define GOV_GT(a, b) _mm256_cmpgt_epi8((a), (b))
 #define GOV_SHUFFLE(t, i) _mm256_shuffle_epi8((t), (i))
 #define GOV_MOVEMASK(v) _mm256_movemask_epi8(v)
 #define GOV_NONZERO(a, b) (!_mm256_testz_si256((a), (b)))

@@ -129,7 +129,10 @@ extern bool gov_card_run(const char *s, size_t n, size_t p, size_t *resume);
 extern bool gov_is_password_hash(const char *s, size_t n);
 extern bool gov_is_token(const char *s, size_t n);
 
-/* detect_secret.c: the scan without its vector loops, for the tests */
+/* detect_secret.c: the scan's anchors; for the tests, the scan without its
+ * vector loops and whether they let a pair of bytes through */
+extern bool gov_anchor_pair(unsigned char a, unsigned char b);
 extern GovDetector gov_detect_secret_scalar(const char *s, size_t len);
+extern bool gov_scan_pair_passes(unsigned char a, unsigned char b);
 
 #endif							/* GOVERNANCE_DETECT_INTERNAL_H */

@@ -48,6 +48,10 @@
 /* The scalar reference scan (src/common/detect_secret.c). */
 extern GovDetector gov_detect_secret_scalar(const char *s, size_t len);
 
+/* The scan's anchors, and the vector loop's buckets (detect_secret.c). */
+extern bool gov_anchor_pair(unsigned char a, unsigned char b);
+extern bool gov_scan_pair_passes(unsigned char a, unsigned char b);
+
 /* A heap copy of exactly len bytes, no NUL after it. */
 static char *
 exact(const char *s, size_t len)
@@ -316,7 +320,7 @@ main(int argc, char **argv)
 	test_password_hash();
 	test_tokens();
 	test_labels();
-	test_scan_random();
+	test_scan_anchors();
 	test_scan_finds();
 	test_scan_quiet();
 	test_aws();

@@ -25,8 +25,10 @@
  * does not hide them -- a word joined by a dash or an underscore
  * ("ref-4111..."), a date, a list of other numbers -- except what makes
  * them part of something else: a letter or digit right before or after
- * (an identifier or a longer number), a decimal point between the run
- * and other digits ("0.4111...", "4111....50", a fraction or an amount),
+ * (an identifier or a longer number; a letter or digit that ends an
+ * escape, "\u0020" or "\x20", is read as the character it stands for),
+ * a decimal point between the run and other ASCII digits ("0.4111...",
+ * "4111....50", a fraction or an amount),
  * and a '+' before at most 15 digits (an E.164 phone number).
  *
  * The run of digit groups is read once, left to right; at each group
@@ -107,7 +109,7 @@ gov_card_fullwidth_alnum_before(const char *s, size_t i)
 static size_t
 gov_card_in_escape(const char *s, size_t n, size_t p)
 {
-	for (size_t k = 2; k <= 5 && k + 1 <= p; k++)
+	for (size_t k = 1; k <= 4 && k + 1 <= p; k++)
 		if (s[p - k] == 'u' && s[p - k - 1] == '\\' && p - k + 5 <= n)
 			return p - k + 5;
 	for (size_t k = 1; k <= 2 && k + 1 <= p; k++)
@@ -159,7 +161,14 @@ gov_card_separator(const char *s, size_t n, size_t i, bool *decimal)
 		units++;
 		if (j < n && gov_card_digit(s, n, j, &dlen) != 0)
 		{
-			*decimal = (units == 1 && cp == '.' && len == 1);
+			/*
+			 * A decimal point: one '.' after an ASCII digit, as the
+			 * start of a run is judged (gov_card_run()); one after a
+			 * fullwidth digit is read as a separator, a false positive
+			 * at worst.
+			 */
+			*decimal = (units == 1 && cp == '.' && len == 1 && i >= 1 &&
+						gov_isdigit((unsigned char) s[i - 1]));
 			return j;
 		}
 	}
@@ -226,8 +235,9 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 			gov_card_fullwidth_alnum_before(s, p))
 			first_ok = false;	/* an identifier or a longer number */
 		else if ((c == '.' || c == ',') && p >= 2 &&
-				 gov_isdigit((unsigned char) s[p - 2]))
-			first_ok = false;	/* a fraction */
+				 gov_isdigit((unsigned char) s[p - 2]) &&
+				 !gov_boundary_before(s, p - 1, false))
+			first_ok = false;	/* a fraction (not after "\u2013") */
 		plus = (c == '+');
 	}
 

@@ -34,7 +34,8 @@
  * the classes cls (plus '_' and '-' when urlsafe)?  Yes at the start of
  * the text, after a byte outside the alphabet, and after an escape that
  * stands for one: "%20" (percent-encoding), "\n" and the like (a JSON
- * string's escaped line break or tab), "\u0022".
+ * string's escaped line break or tab), "\u0022", "\x20" (a JavaScript or
+ * Python string literal's).
  */
 bool
 gov_boundary_before(const char *s, size_t i, bool urlsafe)
@@ -50,6 +51,9 @@ gov_boundary_before(const char *s, size_t i, bool urlsafe)
 		gov_hexval(c) >= 0)
 		return true;
 	if (i >= 2 && s[i - 2] == '\\' && (c == 'n' || c == 'r' || c == 't'))
+		return true;
+	if (i >= 4 && s[i - 4] == '\\' && s[i - 3] == 'x' &&
+		gov_hexval((unsigned char) s[i - 2]) >= 0 && gov_hexval(c) >= 0)
 		return true;
 	if (i >= 6 && s[i - 6] == '\\' && s[i - 5] == 'u' &&
 		gov_hexval((unsigned char) s[i - 4]) >= 0 &&

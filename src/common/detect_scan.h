@@ -123,7 +123,8 @@ GOV_SCAN_NAME(const char *s, size_t len)
 		{
 			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_OR(GOV_AND(both, buckets), both2)) & width,
 						todo = 0,
-						dp = (uint32_t) GOV_MOVEMASK(both);
+						dp = (uint32_t) GOV_MOVEMASK(both),
+						wide;
 
 			/* the pairs a bucket let through that are anchors */
 			while (pairs != 0)
@@ -137,7 +138,14 @@ GOV_SCAN_NAME(const char *s, size_t len)
 									   at + 1 < len ? (unsigned char) s[at + 1] : 0))
 					todo |= bit;
 			}
-			if (dp != 0)
+			/*
+			 * A fullwidth digit (EF) here, or just after the block: a
+			 * card may mix widths, which the masks below do not count,
+			 * so every digit is handed on to gov_trigger_at().
+			 */
+			wide = (uint32_t) (GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF))) |
+							   GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF))));
+			if (dp != 0 || wide != 0)
 			{
 				/*
 				 * Two digits in a row somewhere: the card rule of
@@ -148,15 +156,14 @@ GOV_SCAN_NAME(const char *s, size_t len)
 				 * tab, '-', '.', '/') and the bytes that begin another
 				 * (e: '\\', '%', '&', '_', >= 0x80).  Four digits then
 				 * nine more (bare), or one to three separators and four
-				 * digits, or up to two and a byte of e.  Exact, so these
-				 * positions need no second look.
+				 * digits, or up to two and a byte of e.
 				 */
 				uint64_t	d = (uint32_t) GOV_MOVEMASK(first),
 							e = (uint32_t) GOV_MOVEMASK(GOV_ESCS(v0)),
 							q,
 							bare,
 							ends;
-				GovLook16	after = {0, 0, 0};
+				GovLook16	after = {0, 0, 0, 0};
 
 				/* digits in the last twelve bytes: the rule reads on */
 				if ((d >> (GOV_SCAN_WIDTH - 12)) != 0)
@@ -165,26 +172,32 @@ GOV_SCAN_NAME(const char *s, size_t len)
 					d |= after.digits << GOV_SCAN_WIDTH;
 					e |= after.escapes << GOV_SCAN_WIDTH;
 				}
-				q = d & (d >> 1) & (d >> 2) & (d >> 3);
-				bare = q & (q >> 4) & (q >> 8) & (d >> 12);
-
-				/*
-				 * Most numbers are not cards: the last four digits of a
-				 * run can be followed by what the rule takes only with a
-				 * digit 5 to 7 bytes on or a byte that begins a
-				 * separator 4 to 6 on.
-				 */
-				ends = q & ~(d >> 4) &
-					((d >> 5) | (d >> 6) | (d >> 7) | (e >> 4) | (e >> 5) | (e >> 6));
-				if (((bare | ends) & width) != 0)
+				if ((wide | after.wide) != 0)
+					todo |= (d | (uint32_t) GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF)))) & width;
+				else
 				{
-					uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) | (after.seps << GOV_SCAN_WIDTH),
-								g;
+					q = d & (d >> 1) & (d >> 2) & (d >> 3);
+					bare = q & (q >> 4) & (q >> 8) & (d >> 12);
 
-					g = (r >> 6) & (q >> 7);
-					g = (r >> 5) & ((e >> 6) | (q >> 6) | g);
-					g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
-					todo |= (bare | (q & ((e >> 4) | g))) & width;
+					/*
+					 * Most numbers are not cards: the last four digits
+					 * of a run can be followed by what the rule takes
+					 * only with a digit 5 to 7 bytes on or a byte that
+					 * begins a separator 4 to 6 on.
+					 */
+					ends = q & ~(d >> 4) &
+						((d >> 5) | (d >> 6) | (d >> 7) | (e >> 4) | (e >> 5) | (e >> 6));
+					if (((bare | ends) & width) != 0)
+					{
+						uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) |
+							(after.seps << GOV_SCAN_WIDTH),
+									g;
+
+						g = (r >> 6) & (q >> 7);
+						g = (r >> 5) & ((e >> 6) | (q >> 6) | g);
+						g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
+						todo |= (bare | (q & ((e >> 4) | g))) & width;
+					}
 				}
 			}
 			if (todo != 0)

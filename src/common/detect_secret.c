@@ -66,13 +66,14 @@
  *	"A[KSRIGN]" before 'A', "ia" in "akia", "asia"	AKIA, ASIA, AROA, ...
  *				and akia, asia in lower case: an AWS access key id at p,
  *				at p - 2;
- *	four digits	followed by more digits (a bare run: digits at 4-12), or
- *				by one to three of blank, tab, '-', '.', '/' and four
- *				digits, or by up to two of them and '_' or a byte that
- *				begins an escape or a UTF-8 sequence ('\', '%', '&',
- *				>= 0x80: a Unicode space, dash or invisible character):
- *				the start of a card number at p;
- *	EF BC		four fullwidth digits (EF BC 90-99 four times): the same.
+ *	four digits	ASCII or fullwidth (EF BC 90-99), in any mix, followed
+ *				by nine more (a bare run), or by one to three of blank,
+ *				tab, '-', '.', '/' and four digits, or by up to two of
+ *				them and '_' or a byte that begins an escape or a UTF-8
+ *				sequence ('\', '%', '&', >= 0x80: a Unicode space, dash
+ *				or invisible character): the start of a card number at
+ *				p (EF BC is the anchor of a fullwidth digit, and of a
+ *				digit before one).
  * Anchors are made of letters and digits, which no encoder a client
  * decodes ever escapes, and of the '-', '_', '.' or '=' a vendor's prefix
  * or a URL's parameter holds literally (the checks read those literally
@@ -111,30 +112,39 @@ gov_at(const char *s, size_t n, size_t p, size_t k)
 	return p + k < n ? (unsigned char) s[p + k] : 0;
 }
 
-/* Are s[p..p+4) four digits (bytes past the end being NUL)? */
-static inline bool
-gov_digits4(const char *s, size_t n, size_t p)
+/*
+ * The length of the digit at s[p]: 1 for an ASCII digit, 3 for a
+ * fullwidth one (U+FF10-U+FF19, EF BC 90-99), 0 if there is none.  A
+ * card may mix the two (gov_card_run() reads either), so its rule counts
+ * digits, not bytes.
+ */
+static inline size_t
+gov_digit_len(const char *s, size_t n, size_t p)
 {
-	for (size_t k = 0; k < 4; k++)
-		if (!gov_isdigit(gov_at(s, n, p, k)))
-			return false;
-	return true;
+	unsigned char c = gov_at(s, n, p, 0),
+				c2;
+
+	if (gov_isdigit(c))
+		return 1;
+	if (c != 0xEF || gov_at(s, n, p, 1) != 0xBC)
+		return 0;
+	c2 = gov_at(s, n, p, 2);
+	return c2 >= 0x90 && c2 <= 0x99 ? 3 : 0;
 }
 
-/*
- * Are s[p..p+12) four fullwidth digits (U+FF10-U+FF19, EF BC 90-99)?
- */
+/* Are there k digits of either width from s[p] on?  *end past them. */
 static inline bool
-gov_fullwidth_digits4(const char *s, size_t n, size_t p)
+gov_digits(const char *s, size_t n, size_t p, int k, size_t *end)
 {
-	for (size_t k = 0; k < 12; k += 3)
+	for (int i = 0; i < k; i++)
 	{
-		unsigned char c = gov_at(s, n, p, k + 2);
+		size_t		len = gov_digit_len(s, n, p);
 
-		if (gov_at(s, n, p, k) != 0xEF || gov_at(s, n, p, k + 1) != 0xBC ||
-			c < 0x90 || c > 0x99)
+		if (len == 0)
 			return false;
+		p += len;
 	}
+	*end = p;
 	return true;
 }
 
@@ -281,6 +291,8 @@ gov_jwt_anchor(unsigned char c0, unsigned char c1, unsigned char c2)
 static inline bool
 gov_card_after(const char *s, size_t n, size_t e)
 {
+	size_t		end;
+
 	for (size_t k = 0; k <= 2; k++)
 	{
 		unsigned char c = gov_at(s, n, e, k);
@@ -289,22 +301,27 @@ gov_card_after(const char *s, size_t n, size_t e)
 			return true;
 		if (!gov_card_sep_byte(c))
 			return false;
-		if (gov_digits4(s, n, e + k + 1))
+		if (gov_digits(s, n, e + k + 1, 4, &end))
 			return true;
 	}
 	return false;
 }
 
-/* The digit-group rule at p, which holds four digits (file header). */
+/*
+ * The digit-group rule at p (file header): four digits of either width,
+ * then nine more (a bare run) or what gov_card_after() takes.
+ */
 static bool
 gov_card_start(const char *s, size_t n, size_t p)
 {
-	if (!gov_digits4(s, n, p))
+	size_t		e,
+				end;
+
+	if (!gov_digits(s, n, p, 4, &e))
 		return false;
-	if (gov_isdigit(gov_at(s, n, p, 4)))
-		return gov_digits4(s, n, p + 4) && gov_digits4(s, n, p + 8) &&
-			gov_isdigit(gov_at(s, n, p, 12));
-	return gov_card_after(s, n, p + 4);
+	if (gov_digit_len(s, n, e) != 0)
+		return gov_digits(s, n, e, 9, &end);
+	return gov_card_after(s, n, e);
 }
 
 /*
@@ -324,7 +341,7 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 				b1 = gov_before(s, p, 1);
 	size_t		start[3];
 
-	if (gov_isdigit(c0))
+	if (gov_digit_len(s, n, p) != 0)
 		return gov_card_start(s, n, p);
 	if (!gov_anchor_pair(c0, c1))
 		return false;
@@ -365,8 +382,6 @@ gov_trigger_at(const char *s, size_t n, size_t p)
 			if (c1 == 'K')
 				return c2 == 'e' && c3 == 'y';
 			break;
-		case 0xEF:
-			return gov_fullwidth_digits4(s, n, p);
 		default:
 			break;
 	}
@@ -412,7 +427,8 @@ static const char *const gov_buckets[GOV_NBUCKETS][2] = {
 	/* the second set, bits 0-7 */
 	{"i", "a"},
 	{"k", ".-"},				/* hooks.slack.com, sk- */
-	{"\xEF", "\xBC"},			/* fullwidth digits */
+	/* fullwidth digits, and a digit before one (a card may mix widths) */
+	{"\xEF" "0123456789", "\xBC\xEF"},
 	{"a", "2"},					/* ya29. */
 	{"y", "AIJKL"},
 	{"ts", "K"},
@@ -503,7 +519,7 @@ gov_candidate(const char *s, size_t n, size_t p, size_t *resume)
 				len;
 	int			m;
 
-	if (gov_isdigit(c0) || (c0 == 0xEF && gov_fullwidth_digits4(s, n, p)))
+	if (gov_digit_len(s, n, p) != 0)
 		return gov_card_run(s, n, p, resume) ? GOV_DETECT_CARD : GOV_DETECT_NONE;
 
 	/*
@@ -672,6 +688,7 @@ typedef struct GovLook16
 	uint64_t	digits;
 	uint64_t	seps;			/* blank, tab, '-', '.', '/' */
 	uint64_t	escapes;		/* '\\', '%', '&', '_', >= 0x80 */
+	uint64_t	wide;			/* EF, a fullwidth digit's first byte */
 } GovLook16;
 
 /*
@@ -681,7 +698,7 @@ typedef struct GovLook16
 static inline GovLook16
 gov_look16(const char *s, size_t len, size_t at)
 {
-	GovLook16	m = {0, 0, 0};
+	GovLook16	m = {0, 0, 0, 0};
 	__m128i		v;
 
 	if (at >= len)
@@ -702,6 +719,7 @@ gov_look16(const char *s, size_t len, size_t at)
 								  _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
 					 _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(',')),
 								   _mm_cmpgt_epi8(_mm_set1_epi8('0'), v))));
+	m.wide = (uint16_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char) 0xEF)));
 	m.escapes = (uint16_t) _mm_movemask_epi8(
 		_mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
 											   _mm_cmpeq_epi8(v, _mm_set1_epi8('%'))),
@@ -713,11 +731,10 @@ gov_look16(const char *s, size_t len, size_t at)
 
 /*
  * The positions of the block at from that may hold a trigger (todo; bit
- * i for from + i), in order: an anchor pair (its first byte not a digit)
- * gets gov_trigger_at(); a digit is a card trigger the vector loop
- * computed from the block's digits (the bits it sets are the scalar
- * rule's).  Each trigger gets gov_candidate(), those at or after the
- * resume point.  Returns the first detector that fires.
+ * i for from + i), in order, those at or after the resume point: each
+ * gets gov_trigger_at() (the vector loop's card positions are the rule's
+ * but where a fullwidth digit is near, then every digit is handed on),
+ * and each trigger gov_candidate().  Returns the first detector that fires.
  */
 static GovDetector
 gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
@@ -731,8 +748,7 @@ gov_scan_positions(const char *s, size_t n, size_t from, uint64_t todo,
 		todo &= todo - 1;
 		if (at >= n)
 			break;
-		if (at < *resume ||
-			(!gov_isdigit((unsigned char) s[at]) && !gov_trigger_at(s, n, at)))
+		if (at < *resume || !gov_trigger_at(s, n, at))
 			continue;
 		det = gov_candidate(s, n, at, resume);
 		if (det != GOV_DETECT_NONE)

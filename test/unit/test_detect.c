@@ -339,6 +339,7 @@ main(int argc, char **argv)
 	test_more_vendors();
 	test_pem_base64();
 	test_card_unicode();
+	test_card_mixed_widths();
 	test_aws_value_first();
 	test_escaped_dashes();
 	return check_summary();

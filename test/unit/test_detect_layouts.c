@@ -454,6 +454,66 @@ test_card_unicode(void)
 	}
 }
 
+/*
+ * Round 28, finding 1: a card that mixes ASCII and fullwidth digits
+ * (gov_card_run() reads either), which the pre-filter's digit rule, once
+ * of one width, never handed on.  Each at offsets around the vector
+ * blocks' boundaries.
+ */
+#define FW1 "\xef\xbc\x91"
+#define FW4 "\xef\xbc\x94"
+static void
+test_card_mixed_widths(void)
+{
+	static const char *const found[] = {
+		"pay 4111 - " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 FW1 " now",
+		"pay " FW4 "111 1111 1111 1111 now",
+		"pay " FW4 "111 " FW1 "111 " FW1 "111 " FW1 "111 now",
+		"pay 4" FW1 "1" FW1 " 1" FW1 "1" FW1 " 1" FW1 "1" FW1 " 1" FW1 "1" FW1 " now",
+		"pay 4111" FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 " now",
+		"pay " FW4 FW1 FW1 FW1 "111111111111 now",
+		"pay " FW4 FW1 FW1 "1111111111111 now",
+		"pay 411" FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 FW1 " now",
+	};
+	static const char *const escaped[] = {
+		/* a card after an escaped blank whose last hex digits are digits */
+		"card:\\u00204111111111111111 end", "card:\\x204111111111111111 end",
+		"{\"n\":\"\\u00204111 1111 1111 1111\"}", "s = 'x\\x204111-1111-1111-1111'",
+		"card:\\u0020\\u00204111111111111111", "card:\\\\u00204111111111111111",
+		/* after a point that follows an escaped dash, not a digit */
+		"zz\\u2013\\u2013.4111\\u20131111\\u20131111\\u20131111 end",
+	};
+	static const char *const quiet[] = {
+		/* Luhn fails; a date in mixed widths */
+		"pay 4111 - " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 "\xef\xbc\x92 now",
+		"2024" "\xe5\xb9\xb4" FW1 "2" "\xe6\x9c\x88",
+	};
+	char		t[512],
+				name[96];
+
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
+		for (int pad = 0; pad < 40; pad += 13)
+		{
+			snprintf(t, sizeof(t), "%*s%s", pad, "", found[i]);
+			snprintf(name, sizeof(name), "round 28: card in mixed widths %zu at +%d", i, pad);
+			expect_secret(name, t, GOV_DETECT_CARD);
+		}
+	for (size_t i = 0; i < sizeof(escaped) / sizeof(escaped[0]); i++)
+		for (int pad = 0; pad < 40; pad += 13)
+		{
+			snprintf(t, sizeof(t), "%*s%s", pad, "", escaped[i]);
+			snprintf(name, sizeof(name), "round 28: card after an escaped blank %zu at +%d", i, pad);
+			expect_secret(name, t, GOV_DETECT_CARD);
+		}
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+	{
+		snprintf(name, sizeof(name), "round 28: not a card %zu", i);
+		expect_secret(name, quiet[i], GOV_DETECT_NONE);
+	}
+}
+#undef FW1
+#undef FW4
+
 /* G12: a PEM header's dashes escaped; escaped letters out of scope. */
 static void
 test_escaped_dashes(void)

@@ -30,9 +30,9 @@
  * (gov_trigger_at()): a bucket's pair that is an anchor
  * (gov_pair_is_anchor(), exact), and, where two digits are, the card
  * rule of gov_card_start() on masks of the block's bytes and of the
- * sixteen after it (gov_look16(): all the rule reads of a position in
- * the block), without a branch but one: most numbers are not followed by
- * what a card's next group needs, and cost a few shifts.  The positions
+ * next block's (all the rule reads of a position in the block), without
+ * a branch but one: most numbers are not followed by what a card's next
+ * group needs, and cost a few shifts.  The positions
  * are run in order (gov_scan_positions()), each trigger given the full
  * checks (gov_candidate()), so what reaches them is what the scalar scan
  * reaches; the scan goes on after the block, or after what a check read
@@ -40,14 +40,16 @@
  *
  * Nothing is read outside the text: a block is loaded from the text
  * only when a byte follows it (its second load reads one byte further),
- * the sixteen bytes after it only when they are there; the last block is
- * copied into a buffer of NULs, which no bucket and no digit takes.
+ * the next block's only when they are all there; a last block is copied
+ * into a buffer of NULs, which no bucket and no digit takes.
  *
  * src/common/detect_scan.h
  *
  *-------------------------------------------------------------------------
  */
 
+/* The digits of v. */
+#define GOV_DIGITS(v) GOV_AND(GOV_GT((v), GOV_SET1('/')), GOV_GT(GOV_SET1(':'), (v)))
 /* The bytes of v that a card's digit group can be followed by. */
 #define GOV_SEPS(v) \
 	GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1(' ')), GOV_EQ((v), GOV_SET1('\t'))), \
@@ -124,6 +126,7 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_OR(GOV_AND(both, buckets), both2)) & width,
 						todo = 0,
 						dp = (uint32_t) GOV_MOVEMASK(both),
+						wide0,	/* EF, a fullwidth digit's first byte */
 						wide;
 
 			/* the pairs a bucket let through that are anchors */
@@ -143,14 +146,14 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			 * card may mix widths, which the masks below do not count,
 			 * so every digit is handed on to gov_trigger_at().
 			 */
-			wide = (uint32_t) (GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF))) |
-							   GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF))));
+			wide0 = (uint32_t) GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF)));
+			wide = wide0 | (uint32_t) GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF)));
 			if (dp != 0 || wide != 0)
 			{
 				/*
 				 * Two digits in a row somewhere: the card rule of
 				 * gov_card_start(), on masks of the block's bytes and of
-				 * the sixteen after it (all the rule reads of a position
+				 * the block after it (all the rule reads of a position
 				 * in the block): the digits (d), where four begin (q),
 				 * the separators a group may be followed by (r: blank,
 				 * tab, '-', '.', '/') and the bytes that begin another
@@ -163,17 +166,30 @@ GOV_SCAN_NAME(const char *s, size_t len)
 							q,
 							bare,
 							ends;
-				GovLook16	after = {0, 0, 0, 0};
+				GOV_V		after = zero;
+				const size_t next = from + GOV_SCAN_WIDTH;
 
-				/* digits in the last twelve bytes: the rule reads on */
-				if ((d >> (GOV_SCAN_WIDTH - 12)) != 0)
+				/*
+				 * Digits in the last twelve bytes: the rule reads on,
+				 * into the next block (from a copy followed by NULs
+				 * where the text ends in it).
+				 */
+				if ((d >> (GOV_SCAN_WIDTH - 12)) != 0 && next < len)
 				{
-					after = gov_look16(s, len, from + GOV_SCAN_WIDTH);
-					d |= after.digits << GOV_SCAN_WIDTH;
-					e |= after.escapes << GOV_SCAN_WIDTH;
+					if (len - next >= GOV_SCAN_WIDTH)
+						after = GOV_LOAD(s + next);
+					else
+					{
+						GOV_STORE(pad, zero);
+						gov_copy_short(pad, s + next, len - next);
+						after = GOV_LOAD(pad);
+					}
+					d |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_DIGITS(after)) << GOV_SCAN_WIDTH;
+					e |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCS(after)) << GOV_SCAN_WIDTH;
+					wide |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_EQ(after, GOV_SET1(0xEF))) << GOV_SCAN_WIDTH;
 				}
-				if ((wide | after.wide) != 0)
-					todo |= (d | (uint32_t) GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF)))) & width;
+				if (wide != 0)
+					todo |= (d | wide0) & width;
 				else
 				{
 					q = d & (d >> 1) & (d >> 2) & (d >> 3);
@@ -190,7 +206,7 @@ GOV_SCAN_NAME(const char *s, size_t len)
 					if (((bare | ends) & width) != 0)
 					{
 						uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) |
-							(after.seps << GOV_SCAN_WIDTH),
+							((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_SEPS(after)) << GOV_SCAN_WIDTH),
 									g;
 
 						g = (r >> 6) & (q >> 7);
@@ -235,6 +251,7 @@ GOV_SCAN_NAME(const char *s, size_t len)
 #undef GOV_EQ
 #undef GOV_GT
 #undef GOV_SEPS
+#undef GOV_DIGITS
 #undef GOV_ESCS
 #undef GOV_OR
 #undef GOV_SRL4

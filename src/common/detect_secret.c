@@ -682,53 +682,6 @@ gov_copy_short(char *dst, const char *src, size_t n)
 	}
 }
 
-/* Masks of the 16 bytes after a block (gov_look16()). */
-typedef struct GovLook16
-{
-	uint64_t	digits;
-	uint64_t	seps;			/* blank, tab, '-', '.', '/' */
-	uint64_t	escapes;		/* '\\', '%', '&', '_', >= 0x80 */
-	uint64_t	wide;			/* EF, a fullwidth digit's first byte */
-} GovLook16;
-
-/*
- * Masks of the 16 bytes at s[at], none at or past len (SSE2, which
- * every x86-64 CPU has): what the card rule reads after a block.
- */
-static inline GovLook16
-gov_look16(const char *s, size_t len, size_t at)
-{
-	GovLook16	m = {0, 0, 0, 0};
-	__m128i		v;
-
-	if (at >= len)
-		return m;
-	if (len - at >= 16)
-		v = _mm_loadu_si128((const __m128i *) (s + at));
-	else
-	{
-		char		b[16] = {0};
-
-		gov_copy_short(b, s + at, len - at);
-		v = _mm_loadu_si128((const __m128i *) b);
-	}
-	m.digits = (uint16_t) _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('/')),
-														  _mm_cmpgt_epi8(_mm_set1_epi8(':'), v)));
-	m.seps = (uint16_t) _mm_movemask_epi8(
-		_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-								  _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
-					 _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(',')),
-								   _mm_cmpgt_epi8(_mm_set1_epi8('0'), v))));
-	m.wide = (uint16_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char) 0xEF)));
-	m.escapes = (uint16_t) _mm_movemask_epi8(
-		_mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
-											   _mm_cmpeq_epi8(v, _mm_set1_epi8('%'))),
-								  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-											   _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))),
-					 v));
-	return m;
-}
-
 /*
  * The positions of the block at from that may hold a trigger (todo; bit
  * i for from + i), in order, those at or after the resume point: each

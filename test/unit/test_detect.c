@@ -117,6 +117,32 @@ expect_secret(const char *what, const char *s, GovDetector want)
 	check(d == want, name, "got %s on [%.120s]", governance_detector_name(d), s);
 }
 
+/*
+ * Each of the n texts the scan finds want first, named "what i"; with
+ * pad set, also after 13, 26 and 39 blanks ("what i at +k"), so that
+ * the text meets the vector loop's blocks at other offsets.
+ */
+static void
+expect_each(const char *what, const char *const *texts, size_t n, bool pad,
+			GovDetector want)
+{
+	char		t[512],
+				name[160];
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < (pad ? 40 : 1); k += 13)
+		{
+			snprintf(t, sizeof(t), "%*s%s", k, "", texts[i]);
+			if (pad)
+				snprintf(name, sizeof(name), "%s %zu at +%d", what, i, k);
+			else
+				snprintf(name, sizeof(name), "%s %zu", what, i);
+			expect_secret(name, t, want);
+		}
+}
+
+#define LENGTH(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- test data ---- */
 
 /* The Luhn check digit for the digits of body. */

@@ -169,18 +169,9 @@ test_card_layouts(void)
 		"{4111,1111,1111,1111}", "ids 4111;1111;1111;1111",
 		"version 4.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1", "ISBN 978-3-16-148410-0, IMEI 35-209900-176148-1",
 	};
-	char		name[96];
 
-	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
-	{
-		snprintf(name, sizeof(name), "F4 card laid out %zu", i);
-		expect_secret(name, found[i], GOV_DETECT_CARD);
-	}
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-	{
-		snprintf(name, sizeof(name), "F4 not a card %zu", i);
-		expect_secret(name, quiet[i], GOV_DETECT_NONE);
-	}
+	expect_each("F4 card laid out", found, LENGTH(found), false, GOV_DETECT_CARD);
+	expect_each("F4 not a card", quiet, LENGTH(quiet), false, GOV_DETECT_NONE);
 }
 
 /* F5: PEM private keys in markup and with encoded line breaks. */

@@ -440,18 +440,9 @@ test_card_unicode(void)
 		"\xef\xbc\x91",
 		"file_2024_0101_1200_0000.log", "snake_case_1234_5678",
 	};
-	char		name[96];
 
-	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
-	{
-		snprintf(name, sizeof(name), "G10 card with Unicode %zu", i);
-		expect_secret(name, found[i], GOV_DETECT_CARD);
-	}
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-	{
-		snprintf(name, sizeof(name), "G10 not a card %zu", i);
-		expect_secret(name, quiet[i], GOV_DETECT_NONE);
-	}
+	expect_each("G10 card with Unicode", found, LENGTH(found), false, GOV_DETECT_CARD);
+	expect_each("G10 not a card", quiet, LENGTH(quiet), false, GOV_DETECT_NONE);
 }
 
 /*
@@ -488,28 +479,11 @@ test_card_mixed_widths(void)
 		"pay 4111 - " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 FW1 " " FW1 FW1 FW1 "\xef\xbc\x92 now",
 		"2024" "\xe5\xb9\xb4" FW1 "2" "\xe6\x9c\x88",
 	};
-	char		t[512],
-				name[96];
 
-	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
-		for (int pad = 0; pad < 40; pad += 13)
-		{
-			snprintf(t, sizeof(t), "%*s%s", pad, "", found[i]);
-			snprintf(name, sizeof(name), "round 28: card in mixed widths %zu at +%d", i, pad);
-			expect_secret(name, t, GOV_DETECT_CARD);
-		}
-	for (size_t i = 0; i < sizeof(escaped) / sizeof(escaped[0]); i++)
-		for (int pad = 0; pad < 40; pad += 13)
-		{
-			snprintf(t, sizeof(t), "%*s%s", pad, "", escaped[i]);
-			snprintf(name, sizeof(name), "round 28: card after an escaped blank %zu at +%d", i, pad);
-			expect_secret(name, t, GOV_DETECT_CARD);
-		}
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-	{
-		snprintf(name, sizeof(name), "round 28: not a card %zu", i);
-		expect_secret(name, quiet[i], GOV_DETECT_NONE);
-	}
+	expect_each("round 28: card in mixed widths", found, LENGTH(found), true, GOV_DETECT_CARD);
+	expect_each("round 28: card after an escaped blank", escaped, LENGTH(escaped), true,
+				GOV_DETECT_CARD);
+	expect_each("round 28: not a card", quiet, LENGTH(quiet), false, GOV_DETECT_NONE);
 }
 #undef FW1
 #undef FW4

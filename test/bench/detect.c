@@ -342,6 +342,16 @@ bench(Corpus *c)
 	return 0;
 }
 
+/* An empty corpus with room for CORPUS_BYTES in MAX_VALUES values. */
+static void
+corpus_init(Corpus *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->buf = malloc(CORPUS_BYTES);
+	c->off = malloc(MAX_VALUES * sizeof(size_t));
+	c->vlen = malloc(MAX_VALUES * sizeof(size_t));
+}
+
 /*
  * A corpus from a file, one value a line (at most CORPUS_BYTES): text a
  * user has, such as a table's values written by COPY.  NULL if it cannot
@@ -350,17 +360,15 @@ bench(Corpus *c)
 static Corpus *
 file_corpus(const char *path)
 {
-	Corpus	   *c = calloc(1, sizeof(Corpus));
+	Corpus	   *c = malloc(sizeof(Corpus));
 	FILE	   *f = fopen(path, "rb");
 	const char *slash = strrchr(path, '/');
 	size_t		start = 0;
 
 	if (f == NULL)
 		return NULL;
+	corpus_init(c);
 	c->name = slash ? slash + 1 : path;
-	c->buf = malloc(CORPUS_BYTES);
-	c->off = malloc(MAX_VALUES * sizeof(size_t));
-	c->vlen = malloc(MAX_VALUES * sizeof(size_t));
 	c->len = fread(c->buf, 1, CORPUS_BYTES, f);
 	fclose(f);
 	for (size_t i = 0; i <= c->len && c->nvalues < MAX_VALUES; i++)
@@ -390,10 +398,7 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < 4; i++)
 	{
-		memset(&cs[i], 0, sizeof(cs[i]));
-		cs[i].buf = malloc(CORPUS_BYTES);
-		cs[i].off = malloc(MAX_VALUES * sizeof(size_t));
-		cs[i].vlen = malloc(MAX_VALUES * sizeof(size_t));
+		corpus_init(&cs[i]);
 		make[i] (&cs[i]);
 	}
 	cs[4] = cs[3];

@@ -126,8 +126,12 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			uint64_t	pairs = ~(uint64_t) (uint32_t) GOV_ZERO_MASK(GOV_OR(GOV_AND(both, buckets), both2)) & width,
 						todo = 0,
 						dp = (uint32_t) GOV_MOVEMASK(both),
-						wide0,	/* EF, a fullwidth digit's first byte */
-						wide;
+						d = (uint32_t) GOV_MOVEMASK(first),
+						wide0 = 0,	/* EF, a fullwidth digit's first byte */
+						wide = 0;
+			const bool	far = (d >> (GOV_SCAN_WIDTH - 12)) != 0;
+			const size_t next = from + GOV_SCAN_WIDTH;
+			GOV_V		after = zero;
 
 			/* the pairs a bucket let through that are anchors */
 			while (pairs != 0)
@@ -142,39 +146,29 @@ GOV_SCAN_NAME(const char *s, size_t len)
 					todo |= bit;
 			}
 			/*
-			 * A fullwidth digit (EF) here, or just after the block: a
-			 * card may mix widths, which the masks below do not count,
-			 * so every digit is handed on to gov_trigger_at().
+			 * The card rule of gov_card_start(), on masks of the block's
+			 * bytes and, where it reads past the block, of the next
+			 * block's: the digits (d), where four begin (q), the
+			 * separators a group may be followed by (r: blank, tab, '-',
+			 * '.', '/') and the bytes that begin another (e: '\\', '%',
+			 * '&', '_', >= 0x80).  Four digits then nine more (bare), or
+			 * one to three separators and four digits, or up to two and
+			 * a byte of e.
+			 *
+			 * The rule reads up to twelve bytes past a position.  With
+			 * no digit in the block's last twelve bytes and no anchor in
+			 * it, it reads only the block, and the block holds no
+			 * fullwidth digit (whose EF BC is an anchor): the masks of
+			 * the block alone are exact.  Otherwise the next block is
+			 * read too, and a fullwidth digit (EF) in either hands every
+			 * digit on to gov_trigger_at(): a card may mix widths, which
+			 * the masks do not count.
 			 */
-			wide0 = (uint32_t) GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF)));
-			wide = wide0 | (uint32_t) GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF)));
-			if (dp != 0 || wide != 0)
+			if (todo != 0 || far)
 			{
-				/*
-				 * Two digits in a row somewhere: the card rule of
-				 * gov_card_start(), on masks of the block's bytes and of
-				 * the block after it (all the rule reads of a position
-				 * in the block): the digits (d), where four begin (q),
-				 * the separators a group may be followed by (r: blank,
-				 * tab, '-', '.', '/') and the bytes that begin another
-				 * (e: '\\', '%', '&', '_', >= 0x80).  Four digits then
-				 * nine more (bare), or one to three separators and four
-				 * digits, or up to two and a byte of e.
-				 */
-				uint64_t	d = (uint32_t) GOV_MOVEMASK(first),
-							e = (uint32_t) GOV_MOVEMASK(GOV_ESCS(v0)),
-							q,
-							bare,
-							ends;
-				GOV_V		after = zero;
-				const size_t next = from + GOV_SCAN_WIDTH;
-
-				/*
-				 * Digits in the last twelve bytes: the rule reads on,
-				 * into the next block (from a copy followed by NULs
-				 * where the text ends in it).
-				 */
-				if ((d >> (GOV_SCAN_WIDTH - 12)) != 0 && next < len)
+				wide0 = (uint32_t) GOV_MOVEMASK(GOV_EQ(v0, GOV_SET1(0xEF)));
+				wide = wide0 | (uint32_t) GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF)));
+				if (far && next < len)
 				{
 					if (len - next >= GOV_SCAN_WIDTH)
 						after = GOV_LOAD(s + next);
@@ -185,24 +179,30 @@ GOV_SCAN_NAME(const char *s, size_t len)
 						after = GOV_LOAD(pad);
 					}
 					d |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_DIGITS(after)) << GOV_SCAN_WIDTH;
-					e |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCS(after)) << GOV_SCAN_WIDTH;
 					wide |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_EQ(after, GOV_SET1(0xEF))) << GOV_SCAN_WIDTH;
 				}
-				if (wide != 0)
-					todo |= (d | wide0) & width;
-				else
-				{
-					q = d & (d >> 1) & (d >> 2) & (d >> 3);
-					bare = q & (q >> 4) & (q >> 8) & (d >> 12);
+			}
+			if (wide != 0)
+				todo |= (d | wide0) & width;
+			else if (dp != 0)
+			{
+				uint64_t	t = d & (d >> 1),
+							q = t & (t >> 2),
+							bare = q & (q >> 4) & (q >> 8) & (d >> 12),
+							ends = q & ~(d >> 4),
+							e;
 
-					/*
-					 * Most numbers are not cards: the last four digits
-					 * of a run can be followed by what the rule takes
-					 * only with a digit 5 to 7 bytes on or a byte that
-					 * begins a separator 4 to 6 on.
-					 */
-					ends = q & ~(d >> 4) &
-						((d >> 5) | (d >> 6) | (d >> 7) | (e >> 4) | (e >> 5) | (e >> 6));
+				/*
+				 * Most numbers are not cards: the last four digits of a
+				 * run can be followed by what the rule takes only with
+				 * a digit 5 to 7 bytes on or a byte of e 4 to 6 on.
+				 */
+				if (((bare | ends) & width) != 0)
+				{
+					e = (uint32_t) GOV_MOVEMASK(GOV_ESCS(v0));
+					if (far)
+						e |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCS(after)) << GOV_SCAN_WIDTH;
+					ends &= ((d | (d >> 1) | (d >> 2)) >> 5) | ((e | (e >> 1) | (e >> 2)) >> 4);
 					if (((bare | ends) & width) != 0)
 					{
 						uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) |

@@ -238,6 +238,18 @@ BEGIN
 		(SELECT body FROM osn.s WHERE id = 1));
 END $$;
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER);
+-- FORCE_QUOTE names that column as it was written: COPY looks it up in
+-- the descriptor after the name was replaced, and still finds it.  Two
+-- columns a detector fires in get a replacement each (the second with
+-- its number), so each name in the list stands for its own column.
+COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws", plain));
+DROP VIEW named;
+\set aws2 :aws ' '
+CREATE TEMP VIEW named AS SELECT 1 AS :"aws", 2 AS plain, 3 AS :"aws2";
+COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2", :"aws"));
+COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2"));
+-- A name that is in no column is still refused as COPY refuses it.
+COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE (nosuch));
 DROP VIEW named;
 RESET ROLE;
 

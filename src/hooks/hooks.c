@@ -659,7 +659,7 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		/* discovery: its nesting level; what it creates is reported below */
 		governance_auto_label_begin(stmt, &autolabel);
 		/* mask: rows for the client of a masked identity are scanned */
-		udest = governance_outscan_utility_begin(run, dest, &scan);
+		udest = governance_outscan_utility_begin(&run, &readOnlyTree, dest, &scan);
 		if (scan.delivers)
 			gov_output_collector = &audit.output;
 		/* secrecy: the utility hooks before ours see no token */

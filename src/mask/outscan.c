@@ -128,6 +128,13 @@ static GovOutScan *gov_utility_scan = NULL;
 static int	gov_utility_depth = 0;
 
 /*
+ * The column names of the FORCE_QUOTE list of the COPY TO under way (the
+ * String nodes of a copy of its statement), or NIL: see
+ * governance_outscan_executor_started().
+ */
+static List *gov_copy_quoted = NIL;
+
+/*
  * Which output columns of the rows a portal's hold store holds are
  * labelled, from the plan that last filled a store (see
  * gov_outscan_plan_fill()): a utility statement's receiver takes it when
@@ -486,6 +493,11 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
  * value read) is replaced in the result's descriptor, which the header is
  * written from.  (The protocol's RowDescription is scrubbed where it is
  * sent, outscan_messages.c.)
+ *
+ * COPY looks the names of its FORCE_QUOTE list up in that descriptor
+ * afterwards: a name replaced here is replaced in the list too, and a
+ * replacement a column before took gets the column's number after it,
+ * so that each name still stands for one column.
  */
 void
 governance_outscan_executor_started(QueryDesc *queryDesc)
@@ -500,9 +512,53 @@ governance_outscan_executor_started(QueryDesc *queryDesc)
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		const char *name = NameStr(att->attname);
 		GovDetector d = gov_out_detect(name, strnlen(name, NAMEDATALEN));
+		NameData	old;
+		ListCell   *lc;
 
-		if (d != GOV_DETECT_NONE)
-			namestrcpy(&att->attname, gov_out_redaction(1U << d));
+		if (d == GOV_DETECT_NONE)
+			continue;
+		old = att->attname;
+		namestrcpy(&att->attname, gov_out_redaction(1U << d));
+		for (int j = 0; j < i; j++)
+			if (namestrcmp(&TupleDescAttr(desc, j)->attname, NameStr(att->attname)) == 0)
+			{
+				namestrcpy(&att->attname, psprintf("%s %d", gov_out_redaction(1U << d), i + 1));
+				break;
+			}
+		foreach(lc, gov_copy_quoted)
+			if (strcmp(strVal(lfirst(lc)), NameStr(old)) == 0)
+				lfirst(lc) = makeString(pstrdup(NameStr(att->attname)));
+	}
+}
+
+/*
+ * COPY ... TO with a FORCE_QUOTE list of names, under the scan: its
+ * statement is copied (*pstmtp, *readOnlyTree false) and the list's names
+ * are kept for governance_outscan_executor_started(), which replaces
+ * those a detector fires in as it replaces the columns' names.
+ */
+static void
+gov_copy_quote_names(PlannedStmt **pstmtp, bool *readOnlyTree)
+{
+	CopyStmt   *copy = (CopyStmt *) (*pstmtp)->utilityStmt;
+	PlannedStmt *p;
+	ListCell   *lc;
+
+	foreach(lc, copy->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "force_quote") != 0 || !IsA(opt->arg, List))
+			continue;
+		p = makeNode(PlannedStmt);
+		memcpy(p, *pstmtp, sizeof(PlannedStmt));
+		copy = copyObject(copy);
+		p->utilityStmt = (Node *) copy;
+		*pstmtp = p;
+		*readOnlyTree = false;
+		opt = lfirst_node(DefElem, list_nth_cell(copy->options, foreach_current_index(lc)));
+		gov_copy_quoted = (List *) opt->arg;
+		return;
 	}
 }
 
@@ -538,18 +594,24 @@ governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
  * not through dest.
  */
 DestReceiver *
-governance_outscan_utility_begin(PlannedStmt *pstmt, DestReceiver *dest,
-								 GovOutScanRun *run)
+governance_outscan_utility_begin(PlannedStmt **pstmtp, bool *readOnlyTree,
+								 DestReceiver *dest, GovOutScanRun *run)
 {
+	PlannedStmt *pstmt = *pstmtp;
 	GovOutScan *s;
 	bool		fill;
 
 	memset(run, 0, sizeof(*run));
 	run->outer = gov_utility_scan;
+	run->outer_quoted = gov_copy_quoted;
 	run->begun = true;
 	run->delivers = IsA(pstmt->utilityStmt, CopyStmt) &&
 		!((CopyStmt *) pstmt->utilityStmt)->is_from;
 	gov_utility_depth++;
+	gov_copy_quoted = NIL;
+	if (run->delivers && governance_outscan_active())
+		gov_copy_quote_names(pstmtp, readOnlyTree);
+	pstmt = *pstmtp;
 	if (dest == NULL || dest->receiveSlot == gov_outscan_receive ||
 		!gov_reaches_client(dest, pstmt, &fill) ||
 		!governance_outscan_active())
@@ -574,6 +636,7 @@ governance_outscan_utility_end(GovOutScanRun *run, GovOutScanTally *tally)
 	run->begun = false;
 	gov_utility_depth--;
 	gov_utility_scan = (GovOutScan *) run->outer;
+	gov_copy_quoted = (List *) run->outer_quoted;
 	if (run->scan == NULL)
 		return;
 	gov_outscan_finish((GovOutScan *) run->scan, tally);

@@ -216,6 +216,7 @@ typedef struct GovOutScanRun
 								 * the executor runs under it, are counted
 								 * for it */
 	void	   *outer;			/* the utility statement's scan it is under */
+	void	   *outer_quoted;	/* the FORCE_QUOTE names it is under */
 	void	   *fill_portal;	/* the portal whose hold store the run fills */
 } GovOutScanRun;
 
@@ -224,7 +225,8 @@ extern void governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *ru
 extern void governance_outscan_executor_started(QueryDesc *queryDesc);
 extern void governance_outscan_run_end(QueryDesc *queryDesc, GovOutScanRun *run,
 									   bool failed, GovOutScanTally *tally);
-extern DestReceiver *governance_outscan_utility_begin(PlannedStmt *pstmt,
+extern DestReceiver *governance_outscan_utility_begin(PlannedStmt **pstmtp,
+													  bool *readOnlyTree,
 													  DestReceiver *dest,
 													  GovOutScanRun *run);
 extern void governance_outscan_utility_end(GovOutScanRun *run,

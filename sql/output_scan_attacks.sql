@@ -248,6 +248,10 @@ DROP VIEW named;
 CREATE TEMP VIEW named AS SELECT 1 AS :"aws", 2 AS plain, 3 AS :"aws2";
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2", :"aws"));
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2"));
+-- COPY of a table, which is turned into a query of it.
+CREATE TEMP TABLE named_t AS SELECT * FROM named;
+COPY named_t TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws"));
+DROP TABLE named_t;
 -- A name that is in no column is still refused as COPY refuses it.
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE (nosuch));
 DROP VIEW named;

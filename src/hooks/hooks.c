@@ -678,6 +678,9 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		ran = false;
 		gov_output_collector = saved_collector;
 		gov_outscan_utility_done(&scan, &audit);
+		/* the wire's conversion: SET client_encoding in a statement */
+		if (IsA(stmt, VariableSetStmt) && governance_outscan_active())
+			governance_outscan_wire_encoding();
 
 		governance_mask_utility_end(stmt, context, &mask);
 		/* discovery: labels for what it created; an error fails it */

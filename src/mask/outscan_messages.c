@@ -85,8 +85,9 @@ typedef struct GovWireLayout
  * the client's encoding, and the detectors read the server's (UTF-8:
  * fullwidth digits, a bullet between a card's groups).  Looked up where
  * the catalogs can be read (governance_outscan_wire_encoding(), at each
- * statement of a masked identity that hands rows on), used where they
- * cannot; gov_wire_client is -1 when nothing is cached.
+ * statement of a masked identity that hands rows on, and after each SET
+ * or RESET statement, PL/pgSQL's included), used where they cannot;
+ * gov_wire_client is -1 when nothing is cached.
  */
 static int	gov_wire_client = -1;
 static int	gov_wire_server = -1;
@@ -131,13 +132,21 @@ gov_wire_detect(const char *s, size_t len)
 	size_t		in = 0,
 				out = 0;
 
-	if (d != GOV_DETECT_NONE || !gov_wire_converts || len < GOV_OUT_MIN_SECRET ||
-		pg_get_client_encoding() != gov_wire_client)
+	if (d != GOV_DETECT_NONE || len < GOV_OUT_MIN_SECRET || gov_wire_client < 0 ||
+		(!gov_wire_converts && pg_get_client_encoding() == gov_wire_client))
 		return d;
 	for (size_t i = 0; i < len && ascii; i++)
 		ascii = !IS_HIGHBIT_SET(s[i]);
 	if (ascii)
 		return d;
+
+	/*
+	 * The client's encoding changed since it was looked up, by no SET
+	 * statement (set_config(), say: see governance_outscan_wire_encoding()),
+	 * and the conversion back cannot be looked up here: fail closed.
+	 */
+	if (pg_get_client_encoding() != gov_wire_client)
+		return GOV_DETECT_CARD;
 	/* too long to convert (over 256 MB): fail closed, as a card */
 	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
 		return GOV_DETECT_CARD;

@@ -345,6 +345,36 @@ like(join('', @{ $r->{notices} }), qr/\[redacted: card\]/,
 	'a card in fullwidth digits in a NOTICE sent in GB18030 is redacted');
 $c->query("SET client_encoding = 'UTF8'");
 
+# Attack: the client encoding changed inside a statement, and a message
+# raised before the next statement: SET in PL/pgSQL, or set_config(),
+# which is no statement at all.
+# Defence: a SET that ran updates the conversion the wire reads back with;
+# a message sent in an encoding changed by other means, not ASCII, is
+# withheld (fail closed).
+$r = $c->query(q{DO $$ BEGIN
+	SET client_encoding = 'WIN1252';
+	RAISE NOTICE '%', replace((SELECT body FROM notes WHERE id = 3), ' ', chr(8226));
+END $$});
+my $n = join('', @{ $r->{notices} });
+ok($n !~ /4111/ && $n =~ /\[redacted: card\]/,
+	'a card with bullets in a NOTICE sent after SET client_encoding in PL/pgSQL is redacted');
+$c->query("SET client_encoding = 'UTF8'");
+$r = $c->query(q{DO $$ BEGIN
+	PERFORM set_config('client_encoding', 'WIN1252', false);
+	RAISE NOTICE '%', replace((SELECT body FROM notes WHERE id = 3), ' ', chr(8226));
+	RAISE NOTICE 'plain ascii';
+END $$});
+$n = join('', @{ $r->{notices} });
+ok($n !~ /4111/ && $n =~ /\[redacted: card\]/,
+	'a card with bullets in a NOTICE sent after set_config(client_encoding) is redacted');
+like($n, qr/plain ascii/, 'an ASCII NOTICE after set_config(client_encoding) is sent');
+# From the next statement on, the new encoding is known: a message that
+# is not ASCII and holds no secret is sent as it is.
+$r = $c->query(q{DO $$ BEGIN RAISE NOTICE 'caf% au lait, s%ance %', chr(233), chr(233), chr(8226); END $$});
+like(join('', @{ $r->{notices} }), qr/caf\xE9 au lait, s\xE9ance \x95/,
+	'a message not ASCII, with no secret, in the new encoding: sent as it is');
+$c->query("SET client_encoding = 'UTF8'");
+
 # Dynamic SQL written from a value fails to parse: the error quotes the
 # statement as its internal query (the 'q' field, QUERY: in the server
 # log).  Logged, the error passes the log hook, which replaces it there.

@@ -29,10 +29,9 @@
  * Otherwise its positions are computed in the scalar rule's terms
  * (gov_trigger_at()): a bucket's pair that is an anchor
  * (gov_pair_is_anchor(), exact), and, where two digits are, the card
- * rule of gov_card_start() on masks of the block's bytes and of the
- * next block's (all the rule reads of a position in the block), without
- * a branch but one: most numbers are not followed by what a card's next
- * group needs, and cost a few shifts.  The positions
+ * rule of gov_card_start() on masks of the block's digits (and of the
+ * next block's, where the rule reads on into it), its second half asked
+ * once where a run of four digits or more ends.  The positions
  * are run in order (gov_scan_positions()), each trigger given the full
  * checks (gov_candidate()), so what reaches them is what the scalar scan
  * reaches; the scan goes on after the block, or after what a check read
@@ -50,16 +49,6 @@
 
 /* The digits of v. */
 #define GOV_DIGITS(v) GOV_AND(GOV_GT((v), GOV_SET1('/')), GOV_GT(GOV_SET1(':'), (v)))
-/* The bytes of v that a card's digit group can be followed by. */
-#define GOV_SEPS(v) \
-	GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1(' ')), GOV_EQ((v), GOV_SET1('\t'))), \
-		   GOV_AND(GOV_GT((v), GOV_SET1(',')), GOV_GT(GOV_SET1('0'), (v))))
-/* The bytes of v that begin another separator ('\\', '%', '&', '_', >= 0x80). */
-#define GOV_ESCS(v) \
-	GOV_OR(GOV_OR(GOV_OR(GOV_EQ((v), GOV_SET1('\\')), GOV_EQ((v), GOV_SET1('%'))), \
-				  GOV_OR(GOV_EQ((v), GOV_SET1('&')), GOV_EQ((v), GOV_SET1('_')))), \
-		   (v))
-
 /*
  * Scan s[0, len) block by block (see above).  Returns the first detector
  * that fires.
@@ -131,7 +120,6 @@ GOV_SCAN_NAME(const char *s, size_t len)
 						wide = 0;
 			const bool	far = (d >> (GOV_SCAN_WIDTH - 12)) != 0;
 			const size_t next = from + GOV_SCAN_WIDTH;
-			GOV_V		after = zero;
 
 			/* the pairs a bucket let through that are anchors */
 			while (pairs != 0)
@@ -146,14 +134,14 @@ GOV_SCAN_NAME(const char *s, size_t len)
 					todo |= bit;
 			}
 			/*
-			 * The card rule of gov_card_start(), on masks of the block's
-			 * bytes and, where it reads past the block, of the next
-			 * block's: the digits (d), where four begin (q), the
-			 * separators a group may be followed by (r: blank, tab, '-',
-			 * '.', '/') and the bytes that begin another (e: '\\', '%',
-			 * '&', '_', >= 0x80).  Four digits then nine more (bare), or
-			 * one to three separators and four digits, or up to two and
-			 * a byte of e.
+			 * The card rule of gov_card_start(), where two digits are:
+			 * on masks of the digits of the block (d) and, where the rule
+			 * reads past it, of the next block's.  Where four digits
+			 * begin (q) and nine more follow, a trigger (bare); where a
+			 * run of four or more ends, the rule's second half
+			 * (gov_card_after()) is asked at the byte after it: a
+			 * number of prose is one call, and most are refused at that
+			 * byte or the next.
 			 *
 			 * The rule reads up to twelve bytes past a position.  With
 			 * no digit in the block's last twelve bytes and no anchor in
@@ -170,6 +158,8 @@ GOV_SCAN_NAME(const char *s, size_t len)
 				wide = wide0 | (uint32_t) GOV_MOVEMASK(GOV_EQ(v1, GOV_SET1(0xEF)));
 				if (far && next < len)
 				{
+					GOV_V		after;
+
 					if (len - next >= GOV_SCAN_WIDTH)
 						after = GOV_LOAD(s + next);
 					else
@@ -188,32 +178,16 @@ GOV_SCAN_NAME(const char *s, size_t len)
 			{
 				uint64_t	t = d & (d >> 1),
 							q = t & (t >> 2),
-							bare = q & (q >> 4) & (q >> 8) & (d >> 12),
-							ends = q & ~(d >> 4),
-							e;
+							ends = q & ~(d >> 4) & width;
 
-				/*
-				 * Most numbers are not cards: the last four digits of a
-				 * run can be followed by what the rule takes only with
-				 * a digit 5 to 7 bytes on or a byte of e 4 to 6 on.
-				 */
-				if (((bare | ends) & width) != 0)
+				todo |= q & (q >> 4) & (q >> 8) & (d >> 12) & width;
+				while (ends != 0)
 				{
-					e = (uint32_t) GOV_MOVEMASK(GOV_ESCS(v0));
-					if (far)
-						e |= (uint64_t) (uint32_t) GOV_MOVEMASK(GOV_ESCS(after)) << GOV_SCAN_WIDTH;
-					ends &= ((d | (d >> 1) | (d >> 2)) >> 5) | ((e | (e >> 1) | (e >> 2)) >> 4);
-					if (((bare | ends) & width) != 0)
-					{
-						uint64_t	r = (uint32_t) GOV_MOVEMASK(GOV_SEPS(v0)) |
-							((uint64_t) (uint32_t) GOV_MOVEMASK(GOV_SEPS(after)) << GOV_SCAN_WIDTH),
-									g;
+					size_t		at = (size_t) __builtin_ctzll(ends);
 
-						g = (r >> 6) & (q >> 7);
-						g = (r >> 5) & ((e >> 6) | (q >> 6) | g);
-						g = (r >> 4) & ((e >> 5) | (q >> 5) | g);
-						todo |= (bare | (q & ((e >> 4) | g))) & width;
-					}
+					ends &= ends - 1;
+					if (gov_card_after(s, len, from + at + 4))
+						todo |= (uint64_t) 1 << at;
 				}
 			}
 			if (todo != 0)
@@ -250,9 +224,7 @@ GOV_SCAN_NAME(const char *s, size_t len)
 #undef GOV_AND
 #undef GOV_EQ
 #undef GOV_GT
-#undef GOV_SEPS
 #undef GOV_DIGITS
-#undef GOV_ESCS
 #undef GOV_OR
 #undef GOV_SRL4
 #undef GOV_SHUFFLE

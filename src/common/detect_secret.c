@@ -149,16 +149,26 @@ gov_digits(const char *s, size_t n, size_t p, int k, size_t *end)
 }
 
 /*
- * An ASCII byte that may stand between the digit groups of a card: a
- * blank, a tab, '-', '.', '/'.  (Other separators -- '_', Unicode spaces,
- * dashes and invisible characters, escapes -- begin with '_', a byte >=
- * 0x80, '\\', '%' or '&', which the pre-filter takes as a trigger by
- * itself after four digits.)
+ * What may follow a card's digit group, by ASCII byte: one that may stand
+ * between the groups (GOV_CARD_SEP: a blank, a tab, '-', '.', '/'), or
+ * one that begins another separator (GOV_CARD_OTHER: '_', '\\', '%',
+ * '&'; so do the bytes >= 0x80 of Unicode spaces, dashes and invisible
+ * characters), which the pre-filter takes as a trigger by itself after
+ * four digits.
  */
-static inline bool
-gov_card_sep_byte(unsigned char c)
+#define GOV_CARD_SEP	1
+#define GOV_CARD_OTHER	2
+static const uint8_t gov_card_follow[128] = {
+	[' '] = GOV_CARD_SEP, ['\t'] = GOV_CARD_SEP, ['-'] = GOV_CARD_SEP,
+	['.'] = GOV_CARD_SEP, ['/'] = GOV_CARD_SEP,
+	['_'] = GOV_CARD_OTHER, ['\\'] = GOV_CARD_OTHER, ['%'] = GOV_CARD_OTHER,
+	['&'] = GOV_CARD_OTHER,
+};
+
+static inline uint8_t
+gov_card_follower(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/';
+	return c >= 0x80 ? GOV_CARD_OTHER : gov_card_follow[c];
 }
 
 /* The byte at s[p - k], NUL before the start. */
@@ -295,12 +305,10 @@ gov_card_after(const char *s, size_t n, size_t e)
 
 	for (size_t k = 0; k <= 2; k++)
 	{
-		unsigned char c = gov_at(s, n, e, k);
+		uint8_t		f = gov_card_follower(gov_at(s, n, e, k));
 
-		if (c == '\\' || c == '%' || c == '&' || c == '_' || c >= 0x80)
-			return true;
-		if (!gov_card_sep_byte(c))
-			return false;
+		if (f != GOV_CARD_SEP)
+			return f == GOV_CARD_OTHER;
 		if (gov_digits(s, n, e + k + 1, 4, &end))
 			return true;
 	}

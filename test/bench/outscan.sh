@@ -29,17 +29,29 @@
 # every round's value.  scan_off2 / scan_off is the A/A control: what this
 # machine's noise alone makes of two identical configurations.
 #
-# Instructions: the same reads under callgrind, in single-user mode with
-# the cluster stopped, as COPY (SELECT * FROM ...) TO '/dev/null', so the
-# rows pass the same receiver (COPY's) and output functions a client's
-# would, without single-user mode printing every row.  Each script sets
-# output_scan and the role, then reads the table N times; the same script
-# with one SELECT 1 instead is run alone and subtracted, leaving the
-# instructions of the reads (callgrind collects from the start: the
-# server's binaries carry no symbols for --toggle-collect to find).  The
-# per-function profile of the scanned docs read is kept, and the share of
-# governance_detect_secret (the detectors' one pass) and of the scan's
-# own code is printed.
+# Instructions, over the wire: the postmaster runs under callgrind
+# (valgrind follows fork(): each backend writes its own profile at exit),
+# collecting from PostgresMain on, which only a backend enters, so each
+# profile counts one client connection's backend and nothing else.  Per
+# role and table, a connection runs SELECT * FROM the table N times with
+# psql reading every row (their count checked), and another runs SELECT 1
+# alone; (reads - SELECT 1) / N is the instructions of one read as a
+# client gets it (the executor, printtup, the sends), which the budget
+# is stated for.  The part of governance_detect_secret (the detectors'
+# one pass) is taken from the first profile, inclusive.
+#
+# Instructions, COPY (--copy): the same reads under callgrind in
+# single-user mode with the cluster stopped, as COPY (SELECT * FROM ...)
+# TO '/dev/null' (COPY's receiver, which escapes text byte by byte, so a
+# read costs about three times the wire's and the scan's share is
+# smaller); the same script with SELECT 1 instead is subtracted.
+#
+# CPU: the backend's own CPU time (user + system, /proc/PID/stat, read by
+# the backend itself with pg_read_file) over N reads in one psql session
+# per role and table, rounds interleaved with the order rotating, the
+# ratio taken within each round and the median reported: what the
+# server spends, without the client's time or the scheduler's waits in
+# it, so it is steadier than TPS on a shared machine.
 #
 # Before measuring, the script checks that each configuration does what its
 # name says: scan_on, scan_off and reader read the same rows as the
@@ -47,7 +59,8 @@
 # and not for scan_off.
 #
 # Usage: test/bench/outscan.sh [--rounds N] [--duration S] [--reads N]
-#                              [--quick] [--no-instructions] [--no-time] [--keep]
+#                              [--cpu-reads N] [--quick] [--no-instructions] [--copy]
+#                              [--no-time] [--keep]
 #
 # Environment: PGBIN, the PostgreSQL binaries (default
 # /usr/lib/postgresql/15/bin; PG_CONFIG, if set and PGBIN is not, names
@@ -71,24 +84,28 @@ port=${BASE_PORT:-5741}
 rounds=3
 duration=10
 reads=3
+cpu_reads=10
 instructions=1
+copy=0
 timing=1
 keep=0
-usage="usage: $0 [--rounds N] [--duration S] [--reads N] [--quick] [--no-instructions] [--no-time] [--keep]"
+usage="usage: $0 [--rounds N] [--duration S] [--reads N] [--cpu-reads N] [--quick] [--no-instructions] [--copy] [--no-time] [--keep]"
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--rounds) rounds=$2; shift 2 ;;
 		--duration) duration=$2; shift 2 ;;
 		--reads) reads=$2; shift 2 ;;
+		--cpu-reads) cpu_reads=$2; shift 2 ;;
 		--quick) rounds=1; duration=3; shift ;;
 		--no-instructions) instructions=0; shift ;;
+		--copy) copy=1; shift ;;
 		--no-time) timing=0; shift ;;
 		--keep) keep=1; shift ;;
 		-h | --help) echo "$usage"; exit 0 ;;
 		*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
-for v in "$rounds" "$duration" "$reads"; do
+for v in "$rounds" "$duration" "$reads" "$cpu_reads"; do
 	case "$v" in
 		'' | *[!0-9]* | 0*) echo "$usage (N and S are positive integers)" >&2; exit 2 ;;
 	esac
@@ -147,8 +164,9 @@ CREATE ROLE reader LOGIN;
 ALTER ROLE scan_off SET governance.output_scan = off;
 ALTER ROLE scan_off2 SET governance.output_scan = off;
 SELECT governance.grant_unmasked(label, 'db:reader') FROM governance.labels;
--- COPY ... TO '/dev/null' in the instruction counts.
-GRANT pg_write_server_files TO scan_on, scan_off, scan_off2, reader;
+-- COPY ... TO '/dev/null' in the instruction counts; /proc/PID/stat for CPU.
+GRANT pg_write_server_files, pg_read_server_files TO scan_on, scan_off, scan_off2, reader;
+GRANT EXECUTE ON FUNCTION pg_read_file(text) TO scan_on, scan_off, scan_off2, reader;
 
 -- Ordinary prose: words, numbers, dates, punctuation, from the row number.
 CREATE FUNCTION words(seed int, n int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -229,11 +247,85 @@ q reader -At -c 'SELECT body FROM pasted' | grep -q 'eyJ' ||
 bytes_docs=$(q postgres -At -c "SELECT sum(octet_length(t::text)) FROM docs t")
 bytes_mixed=$(q postgres -At -c "SELECT sum(octet_length(t::text)) FROM mixed t")
 
-# --- instructions, with callgrind, in single-user mode -----------------
+# --- instructions, with callgrind -------------------------------------
 
-declare -A ins startup
+declare -A ins wire
 
-# Instructions of one single-user run of a script.
+# Instructions (inclusive) of the function named, per read, from a profile.
+inclusive()
+{
+	callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+		perl -ne 'BEGIN { ($f, $n) = @ARGV[0, 1]; @ARGV = () }
+				  if (/^\s*([\d,]+)\s.*[:\s]\Q$f\E\b/) { ($c = $1) =~ s/,//g; $max = $c if $c > $max }
+				  END { printf "%.0f", $max / $n }' "$2" "$3"
+}
+
+# Over the wire: one connection as role $2 running the statements given
+# (each -c), the client's lines counted ($3 expected); prints the
+# instructions its backend ran, and keeps its profile as $work/out/wire.$1.
+connection()
+{
+	local name=$1 role=$2 expect=$3 before f pid lines args=()
+
+	shift 3
+	for stmt in "$@"; do args+=(-c "$stmt"); done
+	before=$(ls "$work/cg")
+	lines=$(gov_as_pg "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$work/sock" -p "$port" \
+		-U "$role" -d bench "${args[@]}" | wc -l)
+	[ "$lines" = "$expect" ] || die "$name: the client got $lines lines, expected $expect"
+	# the backend writes its profile as it exits
+	for _ in $(seq 1 600); do
+		f=$(comm -13 <(echo "$before") <(ls "$work/cg") | head -n 1)
+		[ -n "$f" ] && pid=${f##*.} && ! kill -0 "$pid" 2>/dev/null && break
+		f=
+		sleep 0.5
+	done
+	[ -n "$f" ] || die "$name: its backend wrote no profile"
+	mv "$work/cg/$f" "$work/out/wire.$name"
+	sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$work/out/wire.$name"
+}
+
+count_wire()
+{
+	local t r w c0 cn stmts
+
+	echo "outscan benchmark: counting instructions over the wire (callgrind, a backend per connection)" >&2
+	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+	mkdir -p "$work/cg"
+	[ "$(id -u)" = 0 ] && chown postgres "$work/cg"
+	gov_as_pg bash -c "exec valgrind --tool=callgrind --trace-children=no --collect-atstart=no \
+		--toggle-collect=PostgresMain --callgrind-out-file='$work/cg/callgrind.%p' \
+		'$PG_BIN/postgres' -D '$data' -c autovacuum=off >'$work/out/valgrind.log' 2>&1" &
+	for _ in $(seq 1 300); do
+		gov_as_pg "$PG_BIN/pg_isready" -q -h "$work/sock" -p "$port" && break
+		sleep 1
+	done
+	gov_as_pg "$PG_BIN/pg_isready" -q -h "$work/sock" -p "$port" ||
+		die "the server did not start under valgrind" "$work/out/valgrind.log"
+	# each role's first login (the relation cache file) is not counted
+	for r in scan_on scan_off scan_off2 reader; do
+		connection "warm_$r" "$r" 1 "SELECT 1" >/dev/null
+	done
+	stmts=()
+	for _ in $(seq 1 "$reads"); do stmts+=("SELECT * FROM TABLE"); done
+	for t in docs mixed; do
+		for r in on off off2 reader; do
+			w=${t}_$r
+			role=scan_$r
+			[ "$r" = reader ] && role=reader
+			c0=$(connection "$w.one" "$role" 1 "SELECT 1")
+			cn=$(connection "$w" "$role" $((reads * 100000)) "${stmts[@]/TABLE/$t}")
+			wire[$w]=$(perl -e 'printf "%.0f", ($ARGV[0] - $ARGV[1]) / $ARGV[2]' "$cn" "$c0" "$reads")
+			[ "${wire[$w]}" -gt 1000000 ] || die "$w counted ${wire[$w]} instructions per read: nothing was measured"
+		done
+		wire[${t}_detect]=$(inclusive "$work/out/wire.${t}_on" governance_detect_secret "$reads")
+	done
+	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$work/out/server.log" -w start >/dev/null ||
+		die "the server did not restart" "$work/out/server.log"
+}
+
+# COPY in single-user mode: instructions of one run of a script.
 count()
 {
 	gov_as_pg valgrind --tool=callgrind --callgrind-out-file="$work/out/callgrind.$1" \
@@ -248,7 +340,7 @@ count()
 # Instructions per read: (run - the same set-up with SELECT 1) / reads.
 per()
 {
-	local name=$1 setup=$2 table=$3 total
+	local name=$1 setup=$2 table=$3 total one
 
 	printf '%s\nSELECT 1;\n' "$setup" >"$work/one_$name.sql"
 	{
@@ -258,25 +350,16 @@ per()
 		done
 	} >"$work/$name.sql"
 	[ "$(id -u)" = 0 ] && chown postgres "$work"/*.sql
-	startup[$name]=$(count "one_$name")
+	one=$(count "one_$name")
 	total=$(count "$name")
-	ins[$name]=$(perl -e 'printf "%.0f", ($ARGV[0] - $ARGV[1]) / $ARGV[2]' "$total" "${startup[$name]}" "$reads")
+	ins[$name]=$(perl -e 'printf "%.0f", ($ARGV[0] - $ARGV[1]) / $ARGV[2]' "$total" "$one" "$reads")
 	[ "${ins[$name]}" -gt 1000000 ] || die "$name counted ${ins[$name]} instructions per read: nothing was measured"
 }
 
-# Instructions (inclusive) of the function named, per read, from a profile.
-inclusive()
-{
-	callgrind_annotate --inclusive=yes "$work/out/callgrind.$1" 2>/dev/null |
-		perl -ne 'BEGIN { ($f, $n) = @ARGV[0, 1]; @ARGV = () }
-				  if (/^\s*([\d,]+)\s.*[:\s]\Q$f\E\b/) { ($c = $1) =~ s/,//g; $max = $c if $c > $max }
-				  END { printf "%.0f", $max / $n }' "$2" "$reads"
-}
-
-count_instructions()
+count_copy()
 {
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
-	echo "outscan benchmark: counting instructions (callgrind, single-user mode)" >&2
+	echo "outscan benchmark: counting instructions of COPY (callgrind, single-user mode)" >&2
 	for t in docs mixed; do
 		per "${t}_on" "SET governance.output_scan = on; SET ROLE scan_on;" "$t"
 		per "${t}_off" "SET governance.output_scan = off; SET ROLE scan_off;" "$t"
@@ -284,12 +367,13 @@ count_instructions()
 		per "${t}_reader" "SET governance.output_scan = on; SET ROLE reader;" "$t"
 	done
 	for t in docs mixed; do
-		ins[${t}_detect]=$(inclusive "${t}_on" governance_detect_secret)
+		ins[${t}_detect]=$(inclusive "$work/out/callgrind.${t}_on" governance_detect_secret "$reads")
 	done
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$work/out/server.log" -w start >/dev/null ||
 		die "the server did not restart" "$work/out/server.log"
 }
-[ "$instructions" = 0 ] || count_instructions
+[ "$instructions" = 0 ] || count_wire
+[ "$instructions" = 0 ] || [ "$copy" = 0 ] || count_copy
 
 # --- time, with pgbench, interleaved rounds ----------------------------
 
@@ -331,7 +415,27 @@ cpu_busy()
 	' "$a" "$b"
 }
 
-declare -A got
+# The CPU time (user + system, in clock ticks) of one backend over
+# cpu_reads reads of table $2 by role $1, read from /proc by the backend.
+cpu_ticks()
+{
+	local role=$1 table=$2 out
+
+	out=$({
+		echo "SELECT pg_read_file('/proc/' || pg_backend_pid() || '/stat');"
+		echo '\o /dev/null'
+		for _ in $(seq 1 "$cpu_reads"); do echo "SELECT * FROM $table;"; done
+		echo '\o'
+		echo "SELECT pg_read_file('/proc/' || pg_backend_pid() || '/stat');"
+	} | q "$role" -At) || die "the CPU reads of $table as $role failed"
+	perl -e '
+		my @t = map { my @f = split " ", (split /\) /, $_, 2)[1]; $f[11] + $f[12] }
+				grep { /\) / } split /\n/, $ARGV[0];
+		@t == 2 or die "no /proc stat lines\n";
+		print $t[1] - $t[0];' "$out" || die "the CPU reads of $table as $role: no CPU times read"
+}
+
+declare -A got cpu
 measure_time()
 {
 	busy_before=$(cpu_busy)
@@ -346,6 +450,17 @@ measure_time()
 			t=$(tps "$w" "$duration")
 			got[$w]="${got[$w]:-} $t"
 			printf '  round %d/%d  %-13s %9.3f tps\n' "$r" "$rounds" "$w" "$t" >&2
+		done
+	done
+	echo "outscan benchmark: backend CPU, $cpu_reads reads per workload x $rounds rounds" >&2
+	for r in $(seq 1 "$rounds"); do
+		for k in $(seq 0 $((nw - 1))); do
+			w=${order[$(((r - 1 + k) % nw))]}
+			read -r role table <<<"${wl[$w]}"
+			t=$(cpu_ticks "$role" "$table")
+			[ "$t" -gt 0 ] || die "$w: no CPU time counted over $cpu_reads reads"
+			cpu[$w]="${cpu[$w]:-} $t"
+			printf '  round %d/%d  %-13s %6d ticks\n' "$r" "$rounds" "$w" "$t" >&2
 		done
 	done
 	busy_after=$(cpu_busy)
@@ -364,12 +479,14 @@ stats()
 		printf "%s %s %s", $m, $v[0], $v[-1];'
 }
 
+# The per-round ratios of two lists of values: each of the first over the
+# one of the second.
 ratios()
 {
 	perl -e '
-		my @m = split " ", $ARGV[0]; my @b = split " ", $ARGV[1];
-		print join(" ", map { sprintf "%.3f", $b[$_] / $m[$_] } 0 .. $#m);
-	' "${got[$1]}" "${got[$2]}"
+		my @a = split " ", $ARGV[0]; my @b = split " ", $ARGV[1];
+		print join(" ", map { sprintf "%.3f", $a[$_] / $b[$_] } 0 .. $#a);
+	' "$1" "$2"
 }
 
 verdict()
@@ -383,6 +500,8 @@ commit=$(git -C "$GOV_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 stamp=$(date -u '+%Y-%m-%d %H:%M UTC')
 reproduce="test/bench/outscan.sh --rounds $rounds --duration $duration --reads $reads"
 [ "$instructions" = 1 ] || reproduce="$reproduce --no-instructions"
+[ "$copy" = 0 ] || reproduce="$reproduce --copy"
+[ "$cpu_reads" = 10 ] || reproduce="$reproduce --cpu-reads $cpu_reads"
 [ "$timing" = 1 ] || reproduce="$reproduce --no-time"
 [ "$PG_BIN" = /usr/lib/postgresql/15/bin ] || reproduce="PGBIN=$PG_BIN $reproduce"
 
@@ -415,9 +534,29 @@ mixed: output_scan on / off|mixed_on|mixed_off|1.10
 mixed: off again / off|mixed_off2|mixed_off|-
 mixed: unmasked reader, scan on / masked, off|mixed_reader|mixed_off|-'
 
+# A table of ratios per round: label|measured|baseline|budget lines on
+# stdin, the per-round ratios made by $1 (a function of the two names).
+ratio_table()
+{
+	local label num den budget rs med min max
+
+	printf '  %-52s %7s %8s  %-8s %s\n' ratio median budget verdict "per round"
+	while IFS='|' read -r label num den budget; do
+		rs=$("$1" "$num" "$den")
+		read -r med min max <<<"$(stats $rs)"
+		if [ "$budget" = - ]; then
+			printf '  %-52s %6.3fx %8s  %-8s %s\n' "$label" "$med" "(A/A)" "" "$rs"
+		else
+			printf '  %-52s %6.3fx %8s  %-8s %s\n' "$label" "$med" "<= $budget" "$(verdict "$med" "$budget")" "$rs"
+		fi
+	done <<<"$MEASURES"
+}
+time_ratios() { ratios "${got[$2]}" "${got[$1]}"; }	# TPS: baseline / measured
+cpu_ratios() { ratios "${cpu[$1]}" "${cpu[$2]}"; }
+
 report_time()
 {
-	local w med min max list label num den budget rs role table
+	local w med min max list role table
 
 	echo
 	printf '  %-13s %-10s %-6s %10s %10s %10s   %s\n' workload role table "median tps" min max "per round"
@@ -429,35 +568,32 @@ report_time()
 	done
 	echo
 	echo "  time ratios (time per statement, measured / baseline; median of the per-round ratios)"
-	printf '  %-52s %7s %8s  %-8s %s\n' ratio median budget verdict "per round"
-	while IFS='|' read -r label num den budget; do
-		rs=$(ratios "$num" "$den")
-		read -r med min max <<<"$(stats $rs)"
-		if [ "$budget" = - ]; then
-			printf '  %-52s %6.3fx %8s  %-8s %s\n' "$label" "$med" "(A/A)" "" "$rs"
-		else
-			printf '  %-52s %6.3fx %8s  %-8s %s\n' "$label" "$med" "<= $budget" "$(verdict "$med" "$budget")" "$rs"
-		fi
-	done <<<"$MEASURES"
+	ratio_table time_ratios
+	echo
+	echo "  backend CPU over $cpu_reads reads (user + system, in clock ticks of $((1000 / $(getconf CLK_TCK))) ms), per round:"
+	for w in "${order[@]}"; do
+		printf '    %-13s %s\n' "$w" "${cpu[$w]# }"
+	done
+	echo "  CPU ratios (measured / baseline; median of the per-round ratios)"
+	ratio_table cpu_ratios
 }
 
-report_instructions()
+# An instruction table from the array named $1 (wire or ins).
+instruction_table()
 {
+	local -n counts=$1
 	local label num den budget row
 
-	echo
-	echo "  instructions per 100,000-row read (callgrind, single-user mode, COPY (SELECT * ...) TO '/dev/null', set-up subtracted)"
 	printf '  %-52s %14s %14s %8s %8s  %s\n' measure measured baseline ratio budget verdict
 	while IFS='|' read -r label num den budget; do
-		row=$(perl -e 'printf "%14.0f %14.0f %7.3fx", $ARGV[0], $ARGV[1], $ARGV[0] / $ARGV[1]' "${ins[$num]}" "${ins[$den]}")
+		row=$(perl -e 'printf "%14.0f %14.0f %7.3fx", $ARGV[0], $ARGV[1], $ARGV[0] / $ARGV[1]' "${counts[$num]}" "${counts[$den]}")
 		if [ "$budget" = - ]; then
 			printf '  %-52s %s %8s\n' "$label" "$row" "(A/A)"
 		else
 			printf '  %-52s %s %8s  %s\n' "$label" "$row" "<= $budget" \
-				"$(verdict "$(perl -e 'print $ARGV[0] / $ARGV[1]' "${ins[$num]}" "${ins[$den]}")" "$budget")"
+				"$(verdict "$(perl -e 'print $ARGV[0] / $ARGV[1]' "${counts[$num]}" "${counts[$den]}")" "$budget")"
 		fi
 	done <<<"$MEASURES"
-	echo
 	echo "  where the scan's instructions go, per read (scan on - scan off; the detectors'"
 	echo "  part from callgrind_annotate --inclusive of governance_detect_secret):"
 	for t in docs mixed; do
@@ -468,8 +604,22 @@ report_instructions()
 				"$t:", $extra, 100 * $extra / $off, $extra / $rows, $det, 100 * $det / $off, $det / $rows;
 			printf "           the receiver and the types (outscan*.c, detoasting, the slot) %11.0f (%.1f%%; %.0f per row)\n",
 				$extra - $det, 100 * ($extra - $det) / $off, ($extra - $det) / $rows;
-		' "$t" "${ins[${t}_on]}" "${ins[${t}_off]}" "${ins[${t}_detect]}" 100000
+		' "$t" "${counts[${t}_on]}" "${counts[${t}_off]}" "${counts[${t}_detect]}" 100000
 	done
+}
+
+report_instructions()
+{
+	echo
+	echo "  instructions per 100,000-row read over the wire (callgrind, the backend of a psql"
+	echo "  connection reading SELECT * FROM the table $reads times, a SELECT 1 connection subtracted)"
+	instruction_table wire
+	if [ "$copy" = 1 ]; then
+		echo
+		echo "  instructions per 100,000-row read as COPY (callgrind, single-user mode,"
+		echo "  COPY (SELECT * ...) TO '/dev/null', set-up subtracted)"
+		instruction_table ins
+	fi
 	echo
 	echo "  reproduce (repository root, as root): $reproduce"
 }

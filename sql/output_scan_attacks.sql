@@ -248,6 +248,8 @@ DROP VIEW named;
 CREATE TEMP VIEW named AS SELECT 1 AS :"aws", 2 AS plain, 3 AS :"aws2";
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2", :"aws"));
 COPY (SELECT * FROM named) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws2"));
+-- A column named as a replacement is told apart from the replaced one.
+COPY (SELECT 1 AS :"aws", 2 AS "[redacted: aws_key]") TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws"));
 -- COPY of a table, which is turned into a query of it.
 CREATE TEMP TABLE named_t AS SELECT * FROM named;
 COPY named_t TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (:"aws"));

@@ -496,8 +496,8 @@ governance_outscan_run_begin(QueryDesc *queryDesc, GovOutScanRun *run)
  *
  * COPY looks the names of its FORCE_QUOTE list up in that descriptor
  * afterwards: a name replaced here is replaced in the list too, and a
- * replacement a column before took gets the column's number after it,
- * so that each name still stands for one column.
+ * replacement another column has (replaced before, or so named) gets
+ * the column's number after it, so that each name stands for one column.
  */
 void
 governance_outscan_executor_started(QueryDesc *queryDesc)
@@ -519,8 +519,9 @@ governance_outscan_executor_started(QueryDesc *queryDesc)
 			continue;
 		old = att->attname;
 		namestrcpy(&att->attname, gov_out_redaction(1U << d));
-		for (int j = 0; j < i; j++)
-			if (namestrcmp(&TupleDescAttr(desc, j)->attname, NameStr(att->attname)) == 0)
+		for (int j = 0; j < desc->natts; j++)
+			if (j != i &&
+				namestrcmp(&TupleDescAttr(desc, j)->attname, NameStr(att->attname)) == 0)
 			{
 				namestrcpy(&att->attname, psprintf("%s %d", gov_out_redaction(1U << d), i + 1));
 				break;

@@ -120,8 +120,8 @@ governance_outscan_wire_encoding(void)
 /*
  * The detector that fires in a string of a message as sent: as its bytes,
  * then, if the client's encoding is another and the string is not ASCII,
- * converted back to the server's (no error: what cannot be converted is
- * left out).
+ * converted back to the server's; a string that cannot be read back
+ * whole is withheld, as a card.
  */
 static GovDetector
 gov_wire_detect(const char *s, size_t len)
@@ -129,8 +129,8 @@ gov_wire_detect(const char *s, size_t len)
 	GovDetector d = gov_out_detect(s, len);
 	bool		ascii = true;
 	char	   *buf;
-	size_t		in = 0,
-				out = 0;
+	int			done;
+	size_t		out;
 
 	if (d != GOV_DETECT_NONE || len < GOV_OUT_MIN_SECRET || gov_wire_client < 0 ||
 		(!gov_wire_converts && pg_get_client_encoding() == gov_wire_client))
@@ -156,32 +156,24 @@ gov_wire_detect(const char *s, size_t len)
 		return GOV_DETECT_CARD;
 
 	/*
-	 * A conversion with no error stops at a character it cannot convert
-	 * (some of the server's own conversions to GBK or JOHAB write such
-	 * characters): that character is read as '?' and the rest converted.
+	 * A conversion with no error stops at a character it cannot convert:
+	 * the server's own conversions to JOHAB write fullwidth digits and
+	 * the separators of a card (U+00B7, U+3000, U+FF0D ...) as bytes that
+	 * JOHAB's conversion back refuses, GBK's the euro sign.  What cannot
+	 * be read cannot be cleared: such a string is withheld (fail closed).
 	 */
-	while (in < len)
+	done = DatumGetInt32(FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
+									   Int32GetDatum(gov_wire_server),
+									   CStringGetDatum(s),
+									   CStringGetDatum(buf),
+									   Int32GetDatum((int) len),
+									   BoolGetDatum(true)));
+	if (done < 0 || (size_t) done < len)
 	{
-		int			done;
-
-		buf[out] = '\0';
-		done = DatumGetInt32(FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
-										   Int32GetDatum(gov_wire_server),
-										   CStringGetDatum(s + in),
-										   CStringGetDatum(buf + out),
-										   Int32GetDatum((int) (len - in)),
-										   BoolGetDatum(true)));
-		out += strlen(buf + out);
-		in += Max(done, 0);
-		if (in < len)
-		{
-			int			skip = pg_encoding_mblen_bounded(gov_wire_client, s + in);
-
-			in += Max(skip, 1);
-			buf[out++] = '?';
-		}
+		pfree(buf);
+		return GOV_DETECT_CARD;
 	}
-	buf[out] = '\0';
+	out = strlen(buf);
 	d = gov_out_detect(buf, out);
 	pfree(buf);
 	return d;

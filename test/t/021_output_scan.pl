@@ -335,6 +335,33 @@ END $$});
 my $gbk = join('', @{ $r->{notices} });
 ok($gbk !~ /4111/ && $gbk =~ /\[redacted: card\]/,
 	'a card with middle dots after a euro sign in a NOTICE sent in GBK is redacted');
+# Attack: JOHAB, whose conversion from the server writes fullwidth digits
+# and a card's separators as bytes its conversion back refuses: a card
+# in fullwidth digits, or with middle dots, in a NOTICE, a column name, a
+# notification.
+# Defence: a string that cannot be read back whole is withheld.
+$c->query("SET client_encoding = 'JOHAB'");
+$r = $c->query(q{DO $$ BEGIN
+	RAISE NOTICE '%', translate((SELECT body FROM notes WHERE id = 3), '0123456789',
+		chr(65296) || chr(65297) || chr(65298) || chr(65299) || chr(65300) ||
+		chr(65301) || chr(65302) || chr(65303) || chr(65304) || chr(65305));
+	RAISE NOTICE '%', replace((SELECT body FROM notes WHERE id = 3), ' ', chr(183));
+END $$});
+my $johab = join('', @{ $r->{notices} });
+is(scalar(() = $johab =~ /\[redacted: card\]/g), 2,
+	'a card in fullwidth digits, and one with middle dots, in NOTICEs sent in JOHAB: both withheld');
+$c->query(q{DO $$ BEGIN
+	EXECUTE format('CREATE TEMP VIEW johab AS SELECT 1 AS %I', replace((SELECT body FROM notes WHERE id = 3), ' ', chr(183)));
+END $$});
+$r = $c->query('SELECT * FROM johab');
+like(join('', @{ $r->{descriptions} }), qr/\[redacted: card\]/,
+	'a column named with such a card, sent in JOHAB: withheld');
+$c->query('DROP VIEW johab');
+$c->query('LISTEN johab');
+$r = $c->query(q{SELECT pg_notify('johab', replace(body, ' ', chr(183))) FROM notes WHERE id = 3});
+like(join('', @{ $r->{notifications} }), qr/\[redacted: card\]/,
+	'such a card as a notification payload, sent in JOHAB: withheld');
+$c->query('UNLISTEN johab');
 $c->query("SET client_encoding = 'GB18030'");
 $r = $c->query(q{DO $$ BEGIN
 	RAISE NOTICE '%', translate((SELECT body FROM notes WHERE id = 3), '0123456789',

@@ -25,11 +25,26 @@
  */
 #define GOV_OUT_MIN_SECRET 13
 
-/* The first detector that fires in s[0, len); none in a shorter string. */
+/* The database's encoding is not UTF-8 (outscan_messages.c). */
+extern bool gov_out_not_utf8;
+extern GovDetector gov_out_detect_utf8(const char *s, size_t len);
+
+/*
+ * The first detector that fires in s[0, len); none in a shorter string.
+ * The detectors read UTF-8: in a database of another encoding, a string
+ * in which they find nothing as it is is read again converted.
+ */
 static inline GovDetector
 gov_out_detect(const char *s, size_t len)
 {
-	return len < GOV_OUT_MIN_SECRET ? GOV_DETECT_NONE : governance_detect_secret(s, len);
+	GovDetector d;
+
+	if (len < GOV_OUT_MIN_SECRET)
+		return GOV_DETECT_NONE;
+	d = governance_detect_secret(s, len);
+	if (d == GOV_DETECT_NONE && gov_out_not_utf8)
+		d = gov_out_detect_utf8(s, len);
+	return d;
 }
 
 /* How the values of a type are scanned. */

@@ -94,6 +94,15 @@ static int	gov_wire_server = -1;
 static bool gov_wire_converts = false;
 static FmgrInfo gov_wire_conv;
 
+/*
+ * The conversion from the database's encoding to UTF-8, which the
+ * detectors read, where the database's is another (not SQL_ASCII, whose
+ * bytes have no encoding to convert from): looked up with the wire's.
+ */
+bool		gov_out_not_utf8 = false;
+static bool gov_utf8_looked_up = false;
+static FmgrInfo gov_utf8_conv;
+
 void
 governance_outscan_wire_encoding(void)
 {
@@ -101,6 +110,21 @@ governance_outscan_wire_encoding(void)
 				server = GetDatabaseEncoding();
 	Oid			proc;
 
+	if (!gov_utf8_looked_up)
+	{
+		if (server != PG_UTF8 && server != PG_SQL_ASCII)
+		{
+			proc = FindDefaultConversionProc(server, PG_UTF8);
+			if (!OidIsValid(proc))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_FUNCTION),
+						 errmsg("no conversion from %s to UTF8 for the output scan",
+								pg_encoding_to_char(server))));
+			fmgr_info_cxt(proc, &gov_utf8_conv, TopMemoryContext);
+			gov_out_not_utf8 = true;
+		}
+		gov_utf8_looked_up = true;
+	}
 	if (client == gov_wire_client && server == gov_wire_server)
 		return;
 	gov_wire_client = -1;
@@ -115,6 +139,43 @@ governance_outscan_wire_encoding(void)
 	}
 	gov_wire_client = client;
 	gov_wire_server = server;
+}
+
+/*
+ * A string of the database's encoding, not UTF-8, read converted to UTF-8
+ * (gov_out_detect()): its characters beyond ASCII (fullwidth digits, a
+ * dash or a bullet between a card's groups) are in another byte form
+ * than the detectors read.  A string that cannot be converted whole, or
+ * for which memory runs out, is withheld, as a card (fail closed).
+ */
+GovDetector
+gov_out_detect_utf8(const char *s, size_t len)
+{
+	GovDetector d;
+	bool		ascii = true;
+	char	   *buf;
+	int			done;
+
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = !IS_HIGHBIT_SET(s[i]);
+	if (ascii)
+		return GOV_DETECT_NONE;
+	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		return GOV_DETECT_CARD;
+	buf = MemoryContextAllocExtended(CurrentMemoryContext,
+									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
+	if (buf == NULL)
+		return GOV_DETECT_CARD;
+	done = DatumGetInt32(FunctionCall6(&gov_utf8_conv, Int32GetDatum(GetDatabaseEncoding()),
+									   Int32GetDatum(PG_UTF8),
+									   CStringGetDatum(s),
+									   CStringGetDatum(buf),
+									   Int32GetDatum((int) len),
+									   BoolGetDatum(true)));
+	d = done < 0 || (size_t) done < len ? GOV_DETECT_CARD :
+		governance_detect_secret(buf, strlen(buf));
+	pfree(buf);
+	return d;
 }
 
 /*

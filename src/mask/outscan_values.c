@@ -433,9 +433,12 @@ gov_detect_bytes(bytea *b, GovOutFound *found)
 	size_t		n;
 	GovDetector d = GOV_DETECT_NONE;
 
-	if (len < GOV_OUT_MIN_SECRET || gov_utf8_text(s, len))
-		return gov_detect(s, len, found);
 	found->bytes += len;
+	if (len < GOV_OUT_MIN_SECRET)
+		return GOV_DETECT_NONE;
+	/* UTF-8 whatever the database's encoding: read as it is */
+	if (gov_utf8_text(s, len))
+		return governance_detect_secret(s, len);
 	runs = palloc(len + 1);
 	n = governance_detect_text_runs(s, len, runs);
 	if (n > 0)

@@ -516,4 +516,37 @@ TODO:
 }
 $c->close;
 
+# Attack: a database whose encoding is not UTF-8 (EUC_JP): a card in
+# fullwidth digits, or with a katakana middle dot or a fullwidth hyphen
+# between its groups, is stored in EUC_JP's bytes, which the detectors,
+# reading UTF-8, do not know; read as rows and raised in a NOTICE.
+# Defence: in such a database a string is also read converted to UTF-8.
+$node->safe_psql('postgres', q{CREATE DATABASE eucjp ENCODING 'EUC_JP' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'});
+$node->safe_psql('eucjp', q{
+	CREATE EXTENSION governance;
+	CREATE TABLE notes (id int PRIMARY KEY, body text);
+	-- characters written by their UTF-8 bytes, whatever the client's encoding
+	CREATE FUNCTION u(hex text) RETURNS text LANGUAGE sql
+		AS $$ SELECT convert_from(decode(hex, 'hex'), 'UTF8') $$;
+	INSERT INTO notes VALUES
+		(1, 'pay ' || translate('4111 1111 1111 1111', '0123456789', u('efbc90efbc91efbc92efbc93efbc94efbc95efbc96efbc97efbc98efbc99'))),
+		(2, 'pay ' || replace('4111 1111 1111 1111', ' ', u('e383bb'))),
+		(3, 'pay ' || replace('4111 1111 1111 1111', ' ', u('efbc8d'))),
+		(4, 'pay 4111 1111 1111 1111'),
+		(5, 'ordinary text ' || u('e38182e38184') || ' 2024-01-02'),
+		(6, 'short ' || u('efbc91efbc92'));
+	GRANT SELECT ON notes TO agent;
+});
+$c = WireClient->connect($node, 'eucjp', user => 'agent');
+$c->query("SET client_encoding = 'UTF8'");
+$r = $c->query('SELECT body FROM notes ORDER BY id');
+is(flat($r), join('|', ('[redacted: card]') x 4, "ordinary text \x{e3}\x{81}\x{82}\x{e3}\x{81}\x{84} 2024-01-02",
+	"short \x{ef}\x{bc}\x{91}\x{ef}\x{bc}\x{92}"),
+	'an EUC_JP database: cards in fullwidth digits or with Japanese separators are redacted, other text is not');
+$r = $c->query(q{DO $$ BEGIN RAISE NOTICE '%', (SELECT body FROM notes WHERE id = 2); END $$});
+like(join('', @{ $r->{notices} }), qr/\[redacted: card\]/,
+	'an EUC_JP database: such a card in a NOTICE is redacted');
+no_secret(join('', @{ $r->{notices} }) . flat($r), 'an EUC_JP database');
+$c->close;
+
 done_testing();

@@ -295,6 +295,13 @@ gov_planner(Query *parse, const char *query_string, int cursorOptions,
 		!governance_query_only_sets_token(parse))
 		governance_identity_refuse();
 
+	/*
+	 * mask: the encodings the output scan reads messages in, known before
+	 * planning runs a function that raises one
+	 */
+	if (!IsParallelWorker())
+		governance_outscan_wire_encoding();
+
 	/* mask: the query as the acting identity may read it */
 	parse = governance_mask_plan_begin(parse, query_string, cursorOptions, &mp);
 

@@ -98,9 +98,13 @@ static FmgrInfo gov_wire_conv;
  * The conversion from the database's encoding to UTF-8, which the
  * detectors read, where the database's is another (not SQL_ASCII, whose
  * bytes have no encoding to convert from): looked up with the wire's.
+ * gov_out_not_utf8 is true until the database is known to be UTF-8 or
+ * SQL_ASCII (gov_out_detect() asks gov_out_detect_utf8() meanwhile);
+ * gov_utf8_converts once the conversion is looked up.
  */
-bool		gov_out_not_utf8 = false;
+bool		gov_out_not_utf8 = true;
 static bool gov_utf8_looked_up = false;
+static bool gov_utf8_converts = false;
 static FmgrInfo gov_utf8_conv;
 
 void
@@ -112,16 +116,16 @@ governance_outscan_wire_encoding(void)
 
 	if (!gov_utf8_looked_up)
 	{
-		if (server != PG_UTF8 && server != PG_SQL_ASCII)
+		gov_out_not_utf8 = server != PG_UTF8 && server != PG_SQL_ASCII;
+		if (gov_out_not_utf8)
 		{
+			/* none (MULE_INTERNAL): what is not ASCII is withheld */
 			proc = FindDefaultConversionProc(server, PG_UTF8);
-			if (!OidIsValid(proc))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_FUNCTION),
-						 errmsg("no conversion from %s to UTF8 for the output scan",
-								pg_encoding_to_char(server))));
-			fmgr_info_cxt(proc, &gov_utf8_conv, TopMemoryContext);
-			gov_out_not_utf8 = true;
+			if (OidIsValid(proc))
+			{
+				fmgr_info_cxt(proc, &gov_utf8_conv, TopMemoryContext);
+				gov_utf8_converts = true;
+			}
 		}
 		gov_utf8_looked_up = true;
 	}
@@ -141,6 +145,46 @@ governance_outscan_wire_encoding(void)
 	gov_wire_server = server;
 }
 
+/* Is s[0, len) ASCII? */
+static bool
+gov_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (IS_HIGHBIT_SET(s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * s[0, len) converted by conv from encoding from to encoding to, NUL
+ * terminated, in a new allocation; NULL if it cannot be converted whole
+ * (a character the conversion refuses, no error raised) or memory runs
+ * out.
+ */
+static char *
+gov_convert(FmgrInfo *conv, int from, int to, const char *s, size_t len)
+{
+	char	   *buf;
+	int			done;
+
+	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+		return NULL;
+	buf = MemoryContextAllocExtended(CurrentMemoryContext,
+									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
+	if (buf == NULL)
+		return NULL;
+	buf[0] = '\0';
+	done = DatumGetInt32(FunctionCall6(conv, Int32GetDatum(from), Int32GetDatum(to),
+									   CStringGetDatum(s), CStringGetDatum(buf),
+									   Int32GetDatum((int) len), BoolGetDatum(true)));
+	if (done < 0 || (size_t) done < len)
+	{
+		pfree(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /*
  * A string of the database's encoding, not UTF-8, read converted to UTF-8
  * (gov_out_detect()): its characters beyond ASCII (fullwidth digits, a
@@ -152,28 +196,29 @@ GovDetector
 gov_out_detect_utf8(const char *s, size_t len)
 {
 	GovDetector d;
-	bool		ascii = true;
 	char	   *buf;
-	int			done;
 
-	for (size_t i = 0; i < len && ascii; i++)
-		ascii = !IS_HIGHBIT_SET(s[i]);
-	if (ascii)
+	/*
+	 * Not looked up yet (a message before the session's first statement
+	 * was planned): a database known to be UTF-8 needs nothing, and is
+	 * remembered; SQL_ASCII is also the encoding before the database is
+	 * known, so it is not.
+	 */
+	if (!gov_utf8_looked_up)
+	{
+		int			server = GetDatabaseEncoding();
+
+		if (server == PG_UTF8)
+			gov_out_not_utf8 = false;
+		if (server == PG_UTF8 || server == PG_SQL_ASCII)
+			return GOV_DETECT_NONE;
+	}
+	if (gov_ascii(s, len))
 		return GOV_DETECT_NONE;
-	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
+	if (!gov_utf8_converts ||
+		(buf = gov_convert(&gov_utf8_conv, GetDatabaseEncoding(), PG_UTF8, s, len)) == NULL)
 		return GOV_DETECT_CARD;
-	buf = MemoryContextAllocExtended(CurrentMemoryContext,
-									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
-	if (buf == NULL)
-		return GOV_DETECT_CARD;
-	done = DatumGetInt32(FunctionCall6(&gov_utf8_conv, Int32GetDatum(GetDatabaseEncoding()),
-									   Int32GetDatum(PG_UTF8),
-									   CStringGetDatum(s),
-									   CStringGetDatum(buf),
-									   Int32GetDatum((int) len),
-									   BoolGetDatum(true)));
-	d = done < 0 || (size_t) done < len ? GOV_DETECT_CARD :
-		governance_detect_secret(buf, strlen(buf));
+	d = governance_detect_secret(buf, strlen(buf));
 	pfree(buf);
 	return d;
 }
@@ -187,55 +232,45 @@ gov_out_detect_utf8(const char *s, size_t len)
 static GovDetector
 gov_wire_detect(const char *s, size_t len)
 {
-	GovDetector d = gov_out_detect(s, len);
-	bool		ascii = true;
+	int			client = pg_get_client_encoding();
+	GovDetector d;
 	char	   *buf;
-	int			done;
-	size_t		out;
 
-	if (d != GOV_DETECT_NONE || len < GOV_OUT_MIN_SECRET || gov_wire_client < 0 ||
-		(!gov_wire_converts && pg_get_client_encoding() == gov_wire_client))
+	if (len < GOV_OUT_MIN_SECRET)
+		return GOV_DETECT_NONE;
+	/* sent as the server wrote it: read as the server's text */
+	if (client == GetDatabaseEncoding())
+		return gov_out_detect(s, len);
+	/* in another encoding: its ASCII secrets as they are */
+	d = governance_detect_secret(s, len);
+	if (d != GOV_DETECT_NONE)
 		return d;
-	for (size_t i = 0; i < len && ascii; i++)
-		ascii = !IS_HIGHBIT_SET(s[i]);
-	if (ascii)
-		return d;
+	if (gov_ascii(s, len))
+		return GOV_DETECT_NONE;
 
 	/*
-	 * The client's encoding changed since it was looked up, by no SET
-	 * statement (set_config(), say: see governance_outscan_wire_encoding()),
-	 * and the conversion back cannot be looked up here: fail closed.
+	 * The conversion back is not known: nothing was planned yet in the
+	 * session (an error in its first statement's text), or the client's
+	 * encoding changed since, by no SET statement (set_config(), say):
+	 * fail closed.
 	 */
-	if (pg_get_client_encoding() != gov_wire_client)
+	if (client != gov_wire_client)
 		return GOV_DETECT_CARD;
-	/* too long to convert (over 256 MB): fail closed, as a card */
-	if (len > MaxAllocSize / MAX_CONVERSION_GROWTH - 1)
-		return GOV_DETECT_CARD;
-	buf = MemoryContextAllocExtended(CurrentMemoryContext,
-									 len * MAX_CONVERSION_GROWTH + 1, MCXT_ALLOC_NO_OOM);
-	if (buf == NULL)
-		return GOV_DETECT_CARD;
-
+	/* SQL_ASCII on either side: no conversion, the server's bytes */
+	if (!gov_wire_converts)
+		return gov_out_detect(s, len);
 	/*
 	 * A conversion with no error stops at a character it cannot convert:
 	 * the server's own conversions to JOHAB write fullwidth digits and
 	 * the separators of a card (U+00B7, U+3000, U+FF0D ...) as bytes that
 	 * JOHAB's conversion back refuses, GBK's the euro sign.  What cannot
-	 * be read cannot be cleared: such a string is withheld (fail closed).
+	 * be read cannot be cleared: such a string is withheld (fail closed),
+	 * as one too long to convert or when memory runs out.
 	 */
-	done = DatumGetInt32(FunctionCall6(&gov_wire_conv, Int32GetDatum(gov_wire_client),
-									   Int32GetDatum(gov_wire_server),
-									   CStringGetDatum(s),
-									   CStringGetDatum(buf),
-									   Int32GetDatum((int) len),
-									   BoolGetDatum(true)));
-	if (done < 0 || (size_t) done < len)
-	{
-		pfree(buf);
+	buf = gov_convert(&gov_wire_conv, gov_wire_client, gov_wire_server, s, len);
+	if (buf == NULL)
 		return GOV_DETECT_CARD;
-	}
-	out = strlen(buf);
-	d = gov_out_detect(buf, out);
+	d = gov_out_detect(buf, strlen(buf));
 	pfree(buf);
 	return d;
 }

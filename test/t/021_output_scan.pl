@@ -547,6 +547,44 @@ $r = $c->query(q{DO $$ BEGIN RAISE NOTICE '%', (SELECT body FROM notes WHERE id 
 like(join('', @{ $r->{notices} }), qr/\[redacted: card\]/,
 	'an EUC_JP database: such a card in a NOTICE is redacted');
 no_secret(join('', @{ $r->{notices} }) . flat($r), 'an EUC_JP database');
+# Ordinary Japanese text in a message is not taken for a secret, sent in
+# UTF-8 or in the database's own encoding.
+$r = $c->query(q{DO $$ BEGIN RAISE NOTICE '%', u('e38193e38293e381abe381a1e381afe38081e4b896e7958ce381a7e38199'); END $$});
+like(join('', @{ $r->{notices} }), qr/\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab/,
+	'an EUC_JP database: Japanese text in a NOTICE sent in UTF-8 is sent as it is');
+$c->query("SET client_encoding = 'EUC_JP'");
+$r = $c->query(q{DO $$ BEGIN RAISE NOTICE '%', u('e38193e38293e381abe381a1e381afe38081e4b896e7958ce381a7e38199'); END $$});
+unlike(join('', @{ $r->{notices} }), qr/redacted/,
+	'an EUC_JP database: Japanese text in a NOTICE sent in EUC_JP is sent as it is');
 $c->close;
+
+# Attack: the first statement of a session, whose planning runs an
+# IMMUTABLE function that raises a NOTICE with a card, before any
+# statement of the session looked up the encodings: in the EUC_JP
+# database, in its own encoding; in a UTF-8 database, in SJIS.
+# Defence: the encodings are looked up before planning.
+$node->safe_psql('eucjp', q{
+	CREATE FUNCTION leak(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+		AS $$ BEGIN RAISE NOTICE 'n: %', (SELECT body FROM notes WHERE id = i); RETURN 1; END $$;
+	GRANT EXECUTE ON FUNCTION leak(int) TO agent;
+});
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION leak(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+		AS $$ BEGIN RAISE NOTICE 'n: %', (SELECT translate(body, '0123456789',
+			chr(65296) || chr(65297) || chr(65298) || chr(65299) || chr(65300) ||
+			chr(65301) || chr(65302) || chr(65303) || chr(65304) || chr(65305))
+			FROM notes WHERE id = i); RETURN 1; END $$;
+	GRANT EXECUTE ON FUNCTION leak(int) TO agent;
+});
+for my $case ([ 'eucjp', 'EUC_JP', 1 ], [ 'postgres', 'SJIS', 3 ])
+{
+	my ($db, $enc, $id) = @$case;
+	$c = WireClient->connect($node, $db, user => 'agent', params => { client_encoding => $enc });
+	$r = $c->query("SELECT leak($id)");
+	my $n = join('', @{ $r->{notices} });
+	ok($n =~ /\[redacted: card\]/ && $n !~ /4111/,
+		"a card in a NOTICE raised while the first statement of a session is planned ($db, $enc): redacted");
+	$c->close;
+}
 
 done_testing();

@@ -35,7 +35,8 @@ sub connect
 	  or die "cannot connect to $path: $!";
 	my $self = bless { sock => $sock }, $class;
 	my $user = $opts{user} // 'postgres';
-	my $body = pack('N', 196608) . "user\0$user\0database\0$db\0\0";
+	my $params = join('', map { "$_\0$opts{params}{$_}\0" } sort keys %{ $opts{params} // {} });
+	my $body = pack('N', 196608) . "user\0$user\0database\0$db\0$params\0";
 	syswrite($sock, pack('N', length($body) + 4) . $body) or die "write: $!";
 	my $r = $self->_collect;
 	die "connection refused: $r->{error}" if defined $r->{error};

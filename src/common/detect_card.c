@@ -133,7 +133,10 @@ gov_card_sep_cp(uint32_t cp)
 		return cp == ' ' || cp == '\t' || cp == '-' || cp == '.' ||
 			cp == '/' || cp == '_';
 	return gov_is_space_cp(cp) || gov_is_dash_cp(cp) ||
-		gov_is_dot_cp(cp) || gov_is_invisible_cp(cp);
+		gov_is_dot_cp(cp) || gov_is_invisible_cp(cp) ||
+	/* slashes and underscores of other widths, and what CJK text writes as a dash or a stop */
+		cp == 0xFF0F || cp == 0x2215 || cp == 0x2044 || cp == 0xFF3F ||
+		cp == 0x30FC || cp == 0x2500 || cp == 0x2501 || cp == 0x3002 || cp == 0xFF61;
 }
 
 /*

@@ -28,7 +28,9 @@
  * (an identifier or a longer number; a letter or digit that ends an
  * escape, "\u0020" or "\x20", is read as the character it stands for),
  * a decimal point between the run and other ASCII digits ("0.4111...",
- * "4111....50", a fraction or an amount),
+ * "4111....50", a fraction or an amount), a comma after the run before
+ * one to three digits ("4111...,50": cents or thousands; a comma before
+ * more digits, or before the run, separates fields: "42,4111...,2025"),
  * and a '+' before at most 15 digits (an E.164 phone number).
  *
  * The run of digit groups is read once, left to right; at each group
@@ -209,6 +211,25 @@ gov_card_range(const GovCardGroup *ring, size_t a, size_t b, bool plus)
 }
 
 /*
+ * Does a comma at s[i] make the digits before it an amount: followed by
+ * one to three digits and no more (cents, or a group of thousands)?  A
+ * comma before more digits separates fields or list items (CSV,
+ * string_agg()), as a comma right before a run does: a card there is
+ * found.  (A point before digits is a fraction whatever their number.)
+ */
+static bool
+gov_card_comma_amount(const char *s, size_t n, size_t i)
+{
+	size_t		k = 0;
+
+	if (i >= n || s[i] != ',')
+		return false;
+	while (i + 1 + k < n && gov_isdigit((unsigned char) s[i + 1 + k]))
+		k++;
+	return k >= 1 && k <= 3;
+}
+
+/*
  * Card numbers in the run of digit groups at p, where the pre-filter saw
  * four digits (see the file header).  Sets *resume to the end of the
  * run, or past the escape p is inside.
@@ -237,7 +258,7 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 		if ((gov_isalnum(c) && !gov_boundary_before(s, p, false)) ||
 			gov_card_fullwidth_alnum_before(s, p))
 			first_ok = false;	/* an identifier or a longer number */
-		else if ((c == '.' || c == ',') && p >= 2 &&
+		else if (c == '.' && p >= 2 &&
 				 gov_isdigit((unsigned char) s[p - 2]) &&
 				 !gov_boundary_before(s, p - 1, false))
 			first_ok = false;	/* a fraction (not after "\u2013") */
@@ -266,8 +287,8 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 			right_ok = !decimal;
 		else
 			right_ok = !(i < n && gov_isalnum((unsigned char) s[i])) &&
-				!(i + 1 < n && (s[i] == '.' || s[i] == ',') &&
-				  gov_isdigit((unsigned char) s[i + 1]));
+				!(i + 1 < n && s[i] == '.' && gov_isdigit((unsigned char) s[i + 1])) &&
+				!gov_card_comma_amount(s, n, i);
 		for (size_t k = 0; right_ok && k < 5 && k <= ngroups; k++)
 			if (gov_card_range(ring, ngroups - k, ngroups, plus))
 			{

@@ -500,6 +500,14 @@ $r = $c->extended('SELECT $1::text', params => [qq({"key": "$pem_escaped"})]);
 is(flat($r), '[redacted: private_key]',
 	'a private key in JSON, its dashes escaped as \u002d, is redacted');
 
+# Attack (round 32): cards in CSV lines and comma-joined lists, which the
+# card rule read as decimal-comma amounts.
+# Defence: a comma before the digits, or after them before more than
+# three digits, separates fields.
+$r = $c->query(q{SELECT '42,4111111111111111,2025-01-01', E'id,card\n7,4111111111111111',
+	'4111 1111 1111 1111,4111 1111 1111 1111', string_agg(v, ',') FROM (VALUES ('1111'), ('4111 1111 1111 1111')) x(v)});
+is(flat($r), join(',', ('[redacted: card]') x 4), 'cards in CSV lines and comma-joined lists are redacted');
+
 # Secrets the detectors miss today (reported to their owners): each is
 # asserted as it should be, in a TODO block, so that the day a detector
 # finds it the test says so.

@@ -29,8 +29,9 @@
  * escape, "\u0020" or "\x20", is read as the character it stands for),
  * a decimal point between the run and other ASCII digits ("0.4111...",
  * "4111....50", a fraction or an amount), a comma after the run before
- * one to three digits ("4111...,50": cents or thousands; a comma before
- * more digits, or before the run, separates fields: "42,4111...,2025"),
+ * one to three digits that end there ("4111...,50 EUR": cents or
+ * thousands; gov_card_comma_amount() says where a comma separates
+ * fields instead: "42,4111...,2025", "alice,4111...,123"),
  * and a '+' before at most 15 digits (an E.164 phone number).
  *
  * The run of digit groups is read once, left to right; at each group
@@ -212,21 +213,28 @@ gov_card_range(const GovCardGroup *ring, size_t a, size_t b, bool plus)
 
 /*
  * Does a comma at s[i] make the digits before it an amount: followed by
- * one to three digits and no more (cents, or a group of thousands)?  A
- * comma before more digits separates fields or list items (CSV,
- * string_agg()), as a comma right before a run does: a card there is
- * found.  (A point before digits is a fraction whatever their number.)
+ * one to three digits and then no more of a field (not a digit, letter,
+ * ',', '/' or '-': "4111...,50 EUR", cents or thousands)?  A comma
+ * before more digits, or before a field ("...,123,", "...,12/27"),
+ * separates fields or list items (CSV, string_agg()), and so does every
+ * comma after a run that itself follows a comma (field is true): a card
+ * there is found.  (A point before digits is a fraction whatever their
+ * number.)
  */
 static bool
-gov_card_comma_amount(const char *s, size_t n, size_t i)
+gov_card_comma_amount(const char *s, size_t n, size_t i, bool field)
 {
 	size_t		k = 0;
+	unsigned char c;
 
-	if (i >= n || s[i] != ',')
+	if (field || i >= n || s[i] != ',')
 		return false;
 	while (i + 1 + k < n && gov_isdigit((unsigned char) s[i + 1 + k]))
 		k++;
-	return k >= 1 && k <= 3;
+	if (k < 1 || k > 3)
+		return false;
+	c = i + 1 + k < n ? (unsigned char) s[i + 1 + k] : 0;
+	return !gov_isalnum(c) && c != ',' && c != '/' && c != '-';
 }
 
 /*
@@ -243,7 +251,8 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 				esc,
 				dlen;
 	bool		plus = false,
-				first_ok = true;
+				first_ok = true,
+				field = p > 0 && s[p - 1] == ',';
 
 	esc = gov_card_in_escape(s, n, p);
 	if (esc > p)
@@ -288,7 +297,7 @@ gov_card_run(const char *s, size_t n, size_t p, size_t *resume)
 		else
 			right_ok = !(i < n && gov_isalnum((unsigned char) s[i])) &&
 				!(i + 1 < n && s[i] == '.' && gov_isdigit((unsigned char) s[i + 1])) &&
-				!gov_card_comma_amount(s, n, i);
+				!gov_card_comma_amount(s, n, i, field);
 		for (size_t k = 0; right_ok && k < 5 && k <= ngroups; k++)
 			if (gov_card_range(ring, ngroups - k, ngroups, plus))
 			{

@@ -507,6 +507,9 @@ is(flat($r), '[redacted: private_key]',
 $r = $c->query(q{SELECT '42,4111111111111111,2025-01-01', E'id,card\n7,4111111111111111',
 	'4111 1111 1111 1111,4111 1111 1111 1111', string_agg(v, ',') FROM (VALUES ('1111'), ('4111 1111 1111 1111')) x(v)});
 is(flat($r), join(',', ('[redacted: card]') x 4), 'cards in CSV lines and comma-joined lists are redacted');
+# Round 33: a card before a short field (a CVV, an expiry).
+$r = $c->query(q{SELECT 'alice,4111111111111111,123', '4111111111111111,12/27,123'});
+is(flat($r), '[redacted: card],[redacted: card]', 'a card before a CVV or an expiry field is redacted');
 
 # Secrets the detectors miss today (reported to their owners): each is
 # asserted as it should be, in a TODO block, so that the day a detector

@@ -685,8 +685,8 @@ gov_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		ran = false;
 		gov_output_collector = saved_collector;
 		gov_outscan_utility_done(&scan, &audit);
-		/* the wire's conversion: SET client_encoding in a statement */
-		if (IsA(stmt, VariableSetStmt) && governance_outscan_active())
+		/* mask: the wire's conversion after SET client_encoding */
+		if (IsA(stmt, VariableSetStmt))
 			governance_outscan_wire_encoding();
 
 		governance_mask_utility_end(stmt, context, &mask);

@@ -542,7 +542,6 @@ static void
 gov_copy_quote_names(PlannedStmt **pstmtp, bool *readOnlyTree)
 {
 	CopyStmt   *copy = (CopyStmt *) (*pstmtp)->utilityStmt;
-	PlannedStmt *p;
 	ListCell   *lc;
 
 	foreach(lc, copy->options)
@@ -551,12 +550,8 @@ gov_copy_quote_names(PlannedStmt **pstmtp, bool *readOnlyTree)
 
 		if (strcmp(opt->defname, "force_quote") != 0 || !IsA(opt->arg, List))
 			continue;
-		p = makeNode(PlannedStmt);
-		memcpy(p, *pstmtp, sizeof(PlannedStmt));
 		copy = copyObject(copy);
-		p->utilityStmt = (Node *) copy;
-		*pstmtp = p;
-		*readOnlyTree = false;
+		governance_utility_replace(pstmtp, readOnlyTree, (Node *) copy);
 		opt = lfirst_node(DefElem, list_nth_cell(copy->options, foreach_current_index(lc)));
 		gov_copy_quoted = (List *) opt->arg;
 		return;

@@ -316,6 +316,22 @@ gov_copy_as_query(CopyStmt *copy, Oid relid)
 }
 
 /*
+ * Run stmt instead of the utility statement of *pstmtp: *pstmtp becomes a
+ * copy with stmt in it, a tree of this backend's making, which the hooks
+ * and PostgreSQL after may change (*readOnlyTree false).
+ */
+void
+governance_utility_replace(PlannedStmt **pstmtp, bool *readOnlyTree, Node *stmt)
+{
+	PlannedStmt *p = makeNode(PlannedStmt);
+
+	memcpy(p, *pstmtp, sizeof(PlannedStmt));
+	p->utilityStmt = stmt;
+	*pstmtp = p;
+	*readOnlyTree = false;
+}
+
+/*
  * COPY table TO reads the heap directly: turned into COPY (query) TO when
  * masking or the output scan must see its rows (*pstmtp is then a copy).
  * Other relation kinds PostgreSQL itself refuses to COPY TO.
@@ -326,7 +342,6 @@ gov_copy_through_query(PlannedStmt **pstmtp, bool *readOnlyTree, bool masked)
 	PlannedStmt *pstmt = *pstmtp;
 	CopyStmt   *copy = (CopyStmt *) pstmt->utilityStmt;
 	Oid			relid;
-	PlannedStmt *p;
 
 	if (copy->is_from || copy->relation == NULL)
 		return;
@@ -335,11 +350,7 @@ gov_copy_through_query(PlannedStmt **pstmtp, bool *readOnlyTree, bool masked)
 		return;
 	if (!(masked && gov_reads_masked(relid)) && !governance_outscan_active())
 		return;
-	p = makeNode(PlannedStmt);
-	memcpy(p, pstmt, sizeof(PlannedStmt));
-	p->utilityStmt = (Node *) gov_copy_as_query(copy, relid);
-	*pstmtp = p;
-	*readOnlyTree = false;
+	governance_utility_replace(pstmtp, readOnlyTree, (Node *) gov_copy_as_query(copy, relid));
 }
 
 /* Does the acting principal read this column masked? */

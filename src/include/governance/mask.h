@@ -173,6 +173,8 @@ typedef struct GovMaskUtility
 	bool		holdable;		/* ... WITH HOLD */
 } GovMaskUtility;
 
+extern void governance_utility_replace(PlannedStmt **pstmtp, bool *readOnlyTree,
+									   Node *stmt);
 extern void governance_mask_utility_begin(PlannedStmt **pstmt,
 										  bool *readOnlyTree,
 										  GovMaskUtility *state);

@@ -287,7 +287,7 @@ connection()
 
 count_wire()
 {
-	local t r w c0 cn stmts
+	local t r w role c0 cn stmts
 
 	echo "outscan benchmark: counting instructions over the wire (callgrind, a backend per connection)" >&2
 	gov_as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
